@@ -1,0 +1,174 @@
+# shrinkwatch - storage-shrinkage anomaly monitor.  See README.md.
+#
+#   make            build the three programs into $(BUILD)/
+#   make deps       install the Debian packages the build and the tests need
+#   make check      deps, build, unit tests, integration tests, sanitizer unit
+#                   tests, short fuzz runs (and what mk/*.mk add)
+#   make demo       a collector and an agent on a sample store, on 127.0.0.1
+#   make fuzz       every fuzz target for FUZZ_SECONDS each
+#
+# Sources are found by wildcard: lib/*.c make libshrinkwatch.a, agent/*.c the
+# agent, collector/detect*.c the detector (shared by the collector and
+# shrinkwatchctl), collector/ctl*.c shrinkwatchctl, the rest of collector/ the
+# collector.  Every tests/unit/test_*.c is a cmocka test program.
+
+.DEFAULT_GOAL := all
+SHELL := /bin/bash
+
+BUILD ?= build
+CC ?= cc
+PREFIX ?= /usr/local
+SANITIZE ?=
+FUZZ ?=
+FUZZ_SECONDS ?= 60
+FUZZ_SMOKE_SECONDS ?= 8
+
+PKGS := libuv librrd libsystemd inih sqlite3 libmicrohttpd libcurl openssl
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral \
+	-Wstrict-prototypes -Wmissing-prototypes -Wvla
+CPPFLAGS += -D_GNU_SOURCE -Iinclude -Iagent -Icollector
+CFLAGS ?= -O2 -g
+CFLAGS += -std=gnu11 $(WARN) -fno-strict-aliasing -MMD -MP
+LDFLAGS += -Wl,--as-needed
+LDLIBS += $(PKG_LIBS) -lm -lpthread
+
+ifneq ($(SANITIZE),)
+CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=address,undefined
+endif
+ifneq ($(FUZZ),)
+CFLAGS += -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -DSW_FUZZING=1
+LDFLAGS += -fsanitize=address,undefined
+endif
+CFLAGS += $(PKG_CFLAGS)
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+
+LIB_SRCS := $(sort $(wildcard lib/*.c))
+AGENT_SRCS := $(sort $(wildcard agent/*.c))
+DETECT_SRCS := $(sort $(wildcard collector/detect*.c))
+CTL_SRCS := $(sort $(wildcard collector/ctl*.c))
+COLL_SRCS := $(filter-out $(DETECT_SRCS) $(CTL_SRCS),$(sort $(wildcard collector/*.c)))
+UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+INTEGRATION_TESTS := $(sort $(wildcard tests/integration/test_*.sh))
+
+LIB_A := $(BUILD)/libshrinkwatch.a
+AGENT_A := $(BUILD)/libagent.a
+DETECT_A := $(BUILD)/libdetect.a
+COLL_A := $(BUILD)/libcollector.a
+CTL_A := $(BUILD)/libctl.a
+ALL_A := $(CTL_A) $(AGENT_A) $(COLL_A) $(DETECT_A) $(LIB_A)
+
+AGENT_BIN := $(BUILD)/shrinkwatch-agent
+COLL_BIN := $(BUILD)/shrinkwatch-collector
+CTL_BIN := $(BUILD)/shrinkwatchctl
+BINS := $(AGENT_BIN) $(COLL_BIN) $(CTL_BIN)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
+
+# Debian packages the build and every test need; mk/*.mk may add to DEBS and
+# to CHECK_EXTRA (targets make check runs after the core steps).
+DEBS := build-essential clang libclang-rt-14-dev pkg-config \
+	libuv1-dev librrd-dev libsystemd-dev libcmocka-dev libinih-dev \
+	libsqlite3-dev libmicrohttpd-dev libcurl4-openssl-dev libssl-dev \
+	rrdtool sqlite3 procps psmisc
+CHECK_EXTRA :=
+
+-include $(sort $(wildcard mk/*.mk))
+
+.PHONY: all deps check unit integration sanitize fuzz fuzz-build fuzz-smoke \
+	demo clean install
+
+all: $(BINS)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(LIB_A): $(call obj,$(LIB_SRCS))
+$(AGENT_A): $(call obj,$(filter-out agent/main.c,$(AGENT_SRCS)))
+$(DETECT_A): $(call obj,$(DETECT_SRCS))
+$(COLL_A): $(call obj,$(filter-out collector/main.c,$(COLL_SRCS)))
+$(CTL_A): $(call obj,$(filter-out collector/ctl.c,$(CTL_SRCS)))
+$(ALL_A):
+	@mkdir -p $(@D)
+	@rm -f $@
+	$(AR) rcs $@ $^ $(if $^,,$(BUILD)/empty.o)
+
+# An archive of no members still has to exist for the link lines below.
+$(BUILD)/empty.o:
+	@mkdir -p $(@D)
+	echo 'extern int shrinkwatch__empty_unit; int shrinkwatch__empty_unit;' | \
+		$(CC) -x c -c -o $@ -
+$(ALL_A): | $(BUILD)/empty.o
+
+$(AGENT_BIN): $(call obj,agent/main.c) $(AGENT_A) $(LIB_A)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(COLL_BIN): $(call obj,collector/main.c) $(COLL_A) $(DETECT_A) $(LIB_A)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(CTL_BIN): $(call obj,collector/ctl.c) $(CTL_A) $(COLL_A) $(DETECT_A) $(LIB_A)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(ALL_A)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(ALL_A) $(LDLIBS) \
+		$(shell pkg-config --libs cmocka 2>/dev/null)
+
+# ---- tests ---------------------------------------------------------------
+
+unit: $(UNIT_BINS)
+	@tests/run-suite unit $(UNIT_BINS)
+
+integration: $(BINS)
+	@BUILD=$(abspath $(BUILD)) tests/run-suite integration $(INTEGRATION_TESTS)
+
+sanitize:
+	$(MAKE) BUILD=build/asan SANITIZE=1 unit
+
+check: deps
+	$(MAKE) all
+	$(MAKE) unit
+	$(MAKE) integration
+	$(MAKE) sanitize
+	$(MAKE) fuzz-smoke
+	$(if $(strip $(CHECK_EXTRA)),$(MAKE) $(CHECK_EXTRA))
+	@echo "check: every step passed"
+
+# ---- fuzzing -------------------------------------------------------------
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(ALL_A)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $< \
+		$(ALL_A) $(LDLIBS)
+
+fuzz-build:
+	$(MAKE) BUILD=build/fuzz CC=clang FUZZ=1 $(patsubst tests/fuzz/%.c,build/fuzz/fuzz/%,$(FUZZ_SRCS))
+
+fuzz: fuzz-build
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run $(patsubst tests/fuzz/%.c,build/fuzz/fuzz/%,$(FUZZ_SRCS))
+
+fuzz-smoke: fuzz-build
+	@FUZZ_SECONDS=$(FUZZ_SMOKE_SECONDS) tests/fuzz/run $(patsubst tests/fuzz/%.c,build/fuzz/fuzz/%,$(FUZZ_SRCS))
+
+# ---- running -------------------------------------------------------------
+
+demo: deps
+	$(MAKE) all
+	@BUILD=$(abspath $(BUILD)) packaging/demo/demo.sh
+
+deps:
+	@tests/install-deps $(DEBS)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin
+	install -m 0755 $(AGENT_BIN) $(COLL_BIN) $(DESTDIR)$(PREFIX)/sbin/
+	install -m 0755 $(CTL_BIN) $(DESTDIR)$(PREFIX)/bin/
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,49 @@
+/*
+ * scan.h - walking one store and measuring it (the agent's data contract).
+ *
+ * The walk is read-only: directories are opened O_RDONLY|O_DIRECTORY|
+ * O_NOFOLLOW (with O_NOATIME where permitted), entries are read with
+ * getdents64 and stat'ed with statx relative to their directory; symbolic
+ * links are never followed and the walk never leaves the store's filesystem.
+ * It blocks for as long as the tree takes, so callers run it off the event
+ * loop (agent/main.c uses the libuv work queue).
+ *
+ * Counting rule (docs/protocol.md): a regular file is "born" at its statx
+ * birth time, or at its ctime where the filesystem has no birth time.
+ *   objects/bytes         regular files born before opt->start (hard links once)
+ *   added_objects/bytes   regular files born in [opt->prev_start, opt->start)
+ * so that   removed = previous total + added - total   is exactly what was
+ * deleted or truncated between the two scans, with no double counting of
+ * files created while a scan runs.
+ *
+ * A directory or file that cannot be read makes the scan partial (status,
+ * error_count, first_error); the totals of a partial scan are not a smaller
+ * truth and the collector treats them as unknown.  A store whose path is
+ * missing, or is not a directory, has status SW_SCAN_MISSING.
+ */
+#ifndef SHRINKWATCH_AGENT_SCAN_H
+#define SHRINKWATCH_AGENT_SCAN_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include "shrinkwatch/sample.h"
+
+struct scan_options {
+	struct timespec start;      /* when this scan started (CLOCK_REALTIME) */
+	struct timespec prev_start; /* previous scan's start; {0,0} if none */
+	unsigned threads;           /* walker threads; 0 = choose */
+};
+
+/*
+ * Walks the tree at path and fills in out: objects, bytes, added_objects,
+ * added_bytes, fs_used, fs_size, fs_inodes, mount_id, flags (SW_SAMPLE_HAS_ADDED
+ * when prev_start is set, SW_SAMPLE_BTIME when birth times were available),
+ * status, error_count, first_error, scan_ms, and time (= start, in seconds).
+ * Does not touch out->seq or out->store.  Returns 0 (the outcome, including a
+ * partial or missing store, is in out->status), or a negative errno when the
+ * walk itself could not run (out of memory).
+ */
+int scan_store(const char *path, const struct scan_options *opt, struct sw_sample *out);
+
+#endif

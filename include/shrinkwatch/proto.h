@@ -1,0 +1,95 @@
+/*
+ * proto.h - the agent <-> collector wire protocol (docs/protocol.md).
+ *
+ * Every message is a frame: an 8-byte header (magic "SW", version, type,
+ * big-endian payload length) followed by the payload.  Frames are bounded by
+ * SW_FRAME_MAX; the decoder checks every length before it reads, and refuses
+ * rather than guesses.  TLS and the agent's spool sit on top of this framing
+ * without changing it.
+ */
+#ifndef SHRINKWATCH_PROTO_H
+#define SHRINKWATCH_PROTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "shrinkwatch/buf.h"
+#include "shrinkwatch/sample.h"
+
+#define SW_PROTO_VERSION 1
+#define SW_FRAME_HEADER 8
+/* Largest payload a peer may send; a larger length prefix closes the link. */
+#define SW_FRAME_MAX (1024u * 1024u)
+/* Most samples one SAMPLES frame may carry. */
+#define SW_SAMPLES_MAX 2048
+/* Longest free text (software version, error message) on the wire. */
+#define SW_TEXT_MAX 256
+
+enum sw_msg_type {
+	SW_MSG_HELLO = 1,   /* agent -> collector: who I am */
+	SW_MSG_SAMPLES = 2, /* agent -> collector: a batch of samples */
+	SW_MSG_ACK = 3,     /* collector -> agent: everything <= seq is stored */
+	SW_MSG_ERROR = 4,   /* either way: why the link is being closed */
+	SW_MSG_TYPE_MAX = SW_MSG_ERROR,
+};
+
+enum sw_error_code {
+	SW_ERR_PROTOCOL = 1,   /* malformed frame or message */
+	SW_ERR_VERSION = 2,    /* unsupported protocol version */
+	SW_ERR_NAME = 3,       /* an agent or store name is not acceptable */
+	SW_ERR_DENIED = 4,     /* not allowed (identity, allow-list) */
+	SW_ERR_OVERLOAD = 5,   /* the collector is shedding load */
+	SW_ERR_INTERNAL = 6,   /* the collector cannot store samples now */
+};
+
+struct sw_frame {
+	uint8_t version;
+	uint8_t type;
+	uint32_t len;           /* payload length */
+	const uint8_t *payload; /* points into the caller's buffer */
+};
+
+struct sw_hello {
+	char agent[SW_NAME_MAX + 1];
+	char software[SW_TEXT_MAX + 1]; /* e.g. "shrinkwatch-agent 0.1.0" */
+	uint64_t instance_id;           /* random per agent process start */
+	uint32_t interval;              /* sampling interval, seconds */
+	uint32_t flags;                 /* reserved, 0 */
+};
+
+struct sw_error {
+	uint16_t code;
+	char text[SW_TEXT_MAX + 1];
+};
+
+/*
+ * Looks for one frame at the start of buf.  Returns the number of bytes the
+ * whole frame occupies (header + payload) and fills *f; 0 when more bytes are
+ * needed; or a negative errno: -EPROTO (bad magic, unknown type),
+ * -EPROTONOSUPPORT (version), -EMSGSIZE (length above SW_FRAME_MAX).  After an
+ * error the stream cannot be resynchronised: close the connection.
+ */
+long proto_frame_parse(const uint8_t *buf, size_t len, struct sw_frame *f);
+
+/* Message decoders: 0, or -EPROTO for a malformed payload (trailing bytes,
+ * short fields, bad names, counts above the limits). */
+int proto_decode_hello(const struct sw_frame *f, struct sw_hello *out);
+int proto_decode_ack(const struct sw_frame *f, uint64_t *seq);
+int proto_decode_error(const struct sw_frame *f, struct sw_error *out);
+/* Decodes up to max samples into out (caller allocates); *n gets the count.
+ * -EPROTO also when the frame holds more than max samples. */
+int proto_decode_samples(const struct sw_frame *f, struct sw_sample *out,
+			 size_t max, size_t *n);
+
+/* Encoders append one whole frame to out.  0 or a negative errno. */
+int proto_encode_hello(struct buf *out, const struct sw_hello *h);
+int proto_encode_ack(struct buf *out, uint64_t seq);
+int proto_encode_error(struct buf *out, uint16_t code, const char *text);
+int proto_encode_samples(struct buf *out, const struct sw_sample *s, size_t n);
+
+/* Bytes one sample takes on the wire, so a sender can size its batches. */
+size_t proto_sample_wire_size(const struct sw_sample *s);
+
+const char *proto_msg_name(unsigned type);
+
+#endif

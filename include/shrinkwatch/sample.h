@@ -1,0 +1,61 @@
+/*
+ * sample.h - the data contract between agent and collector.
+ *
+ * One sample describes one store at one scan.  The agent fills it in, the
+ * protocol carries it, the collector stores it in RRD and feeds it to the
+ * detector.  Field meanings are specified in docs/protocol.md; the most
+ * important rule is that a partial scan is never a smaller total: a sample
+ * whose status is not SW_SCAN_COMPLETE carries totals the collector must
+ * treat as unknown.
+ */
+#ifndef SHRINKWATCH_SAMPLE_H
+#define SHRINKWATCH_SAMPLE_H
+
+#include <stdint.h>
+
+/* Longest agent or store name, in bytes, without the terminating NUL. */
+#define SW_NAME_MAX 64
+/* Longest error text carried in a sample, without the terminating NUL. */
+#define SW_ERRTEXT_MAX 200
+
+enum sw_scan_status {
+	SW_SCAN_COMPLETE = 0, /* every entry under the store was read */
+	SW_SCAN_PARTIAL = 1,  /* some entries could not be read: totals unknown */
+	SW_SCAN_MISSING = 2,  /* the store's path is gone or is not a directory */
+	SW_SCAN_STATUS_MAX = SW_SCAN_MISSING,
+};
+
+/* Sample flags. */
+enum {
+	/* added_objects/added_bytes are meaningful (not the first scan). */
+	SW_SAMPLE_HAS_ADDED = 1u << 0,
+	/* "born" was decided by statx birth time (else by ctime). */
+	SW_SAMPLE_BTIME = 1u << 1,
+	/* The agent had to drop older samples before this one (spool full). */
+	SW_SAMPLE_GAP = 1u << 2,
+	SW_SAMPLE_FLAGS_KNOWN = (1u << 3) - 1,
+};
+
+struct sw_sample {
+	uint64_t seq;          /* per-agent, monotonic, survives restarts */
+	int64_t time;          /* unix seconds at which the scan started */
+	char store[SW_NAME_MAX + 1];
+	uint64_t objects;       /* regular files born before the scan started */
+	uint64_t bytes;         /* sum of their st_size, hard links once */
+	uint64_t added_objects; /* files born in [previous scan start, this start) */
+	uint64_t added_bytes;
+	uint64_t fs_used;   /* filesystem bytes in use (statfs) */
+	uint64_t fs_size;   /* filesystem size in bytes */
+	uint64_t fs_inodes; /* filesystem inodes in use */
+	uint64_t mount_id;  /* st_dev of the store's root: changes if the mount does */
+	uint32_t flags;     /* SW_SAMPLE_* */
+	uint8_t status;     /* enum sw_scan_status */
+	uint32_t error_count;
+	char first_error[SW_ERRTEXT_MAX + 1];
+	uint32_t scan_ms; /* how long the scan took */
+};
+
+/* Human-readable name of a scan status ("complete", "partial", "missing"). */
+const char *sample_status_name(unsigned status);
+
+#endif

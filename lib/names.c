@@ -1,0 +1,23 @@
+/* names.c - the one rule for names that become paths, URLs and labels. */
+#include <string.h>
+
+#include "shrinkwatch/names.h"
+#include "shrinkwatch/sample.h"
+
+bool name_valid_n(const char *s, size_t n)
+{
+	if (n == 0 || n > SW_NAME_MAX || s[0] == '.')
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'))
+			return false;
+	}
+	return true;
+}
+
+bool name_valid(const char *s)
+{
+	return s && name_valid_n(s, strnlen(s, SW_NAME_MAX + 1));
+}

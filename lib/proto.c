@@ -1,0 +1,348 @@
+/*
+ * proto.c - frame and message encoding for the agent <-> collector protocol.
+ *
+ * The decoder reads through a bounds-checked cursor: every read checks the
+ * remaining length first and a short read poisons the cursor, so a malformed
+ * payload can never be read past its end.  A message must be consumed
+ * exactly: trailing bytes are an error, not an extension point (versions are).
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "shrinkwatch/names.h"
+#include "shrinkwatch/proto.h"
+
+static const uint8_t magic[2] = { 'S', 'W' };
+
+struct cursor {
+	const uint8_t *p;
+	size_t left;
+	int bad;
+};
+
+static const uint8_t *cur_take(struct cursor *c, size_t n)
+{
+	const uint8_t *p;
+
+	if (c->bad || c->left < n) {
+		c->bad = 1;
+		return NULL;
+	}
+	p = c->p;
+	c->p += n;
+	c->left -= n;
+	return p;
+}
+
+static uint8_t cur_u8(struct cursor *c)
+{
+	const uint8_t *p = cur_take(c, 1);
+	return p ? p[0] : 0;
+}
+
+static uint16_t cur_u16(struct cursor *c)
+{
+	const uint8_t *p = cur_take(c, 2);
+	return p ? (uint16_t)(p[0] << 8 | p[1]) : 0;
+}
+
+static uint32_t cur_u32(struct cursor *c)
+{
+	const uint8_t *p = cur_take(c, 4);
+	return p ? (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]
+		 : 0;
+}
+
+static uint64_t cur_u64(struct cursor *c)
+{
+	uint64_t hi = cur_u32(c);
+	return hi << 32 | cur_u32(c);
+}
+
+/* Copies a length-prefixed string of at most max bytes into out[max + 1].
+ * NUL bytes inside are refused: they would truncate names silently. */
+static void cur_str(struct cursor *c, char *out, size_t max)
+{
+	uint16_t n = cur_u16(c);
+	const uint8_t *p;
+
+	out[0] = '\0';
+	if (n > max) {
+		c->bad = 1;
+		return;
+	}
+	p = cur_take(c, n);
+	if (!p)
+		return;
+	if (memchr(p, '\0', n)) {
+		c->bad = 1;
+		return;
+	}
+	memcpy(out, p, n);
+	out[n] = '\0';
+}
+
+static int cur_finish(const struct cursor *c)
+{
+	return c->bad || c->left ? -EPROTO : 0;
+}
+
+static void cur_init(struct cursor *c, const struct sw_frame *f)
+{
+	c->p = f->payload;
+	c->left = f->len;
+	c->bad = 0;
+}
+
+long proto_frame_parse(const uint8_t *buf, size_t len, struct sw_frame *f)
+{
+	uint32_t plen;
+
+	/* Check the magic as soon as the bytes are there, so garbage is refused
+	 * on its first bytes instead of after a long wait for a "length". */
+	if (len >= 1 && buf[0] != magic[0])
+		return -EPROTO;
+	if (len >= 2 && buf[1] != magic[1])
+		return -EPROTO;
+	if (len >= 3 && buf[2] != SW_PROTO_VERSION)
+		return -EPROTONOSUPPORT;
+	if (len >= 4 && (buf[3] == 0 || buf[3] > SW_MSG_TYPE_MAX))
+		return -EPROTO;
+	if (len < SW_FRAME_HEADER)
+		return 0;
+	plen = (uint32_t)buf[4] << 24 | (uint32_t)buf[5] << 16 | (uint32_t)buf[6] << 8 | buf[7];
+	if (plen > SW_FRAME_MAX)
+		return -EMSGSIZE;
+	if (len - SW_FRAME_HEADER < plen)
+		return 0;
+	f->version = buf[2];
+	f->type = buf[3];
+	f->len = plen;
+	f->payload = buf + SW_FRAME_HEADER;
+	return (long)(SW_FRAME_HEADER + plen);
+}
+
+int proto_decode_hello(const struct sw_frame *f, struct sw_hello *h)
+{
+	struct cursor c;
+
+	if (f->type != SW_MSG_HELLO)
+		return -EPROTO;
+	cur_init(&c, f);
+	cur_str(&c, h->agent, SW_NAME_MAX);
+	cur_str(&c, h->software, SW_TEXT_MAX);
+	h->instance_id = cur_u64(&c);
+	h->interval = cur_u32(&c);
+	h->flags = cur_u32(&c);
+	if (cur_finish(&c))
+		return -EPROTO;
+	if (!name_valid(h->agent) || h->interval == 0 || h->interval > 86400)
+		return -EPROTO;
+	return 0;
+}
+
+int proto_decode_ack(const struct sw_frame *f, uint64_t *seq)
+{
+	struct cursor c;
+
+	if (f->type != SW_MSG_ACK)
+		return -EPROTO;
+	cur_init(&c, f);
+	*seq = cur_u64(&c);
+	return cur_finish(&c);
+}
+
+int proto_decode_error(const struct sw_frame *f, struct sw_error *e)
+{
+	struct cursor c;
+
+	if (f->type != SW_MSG_ERROR)
+		return -EPROTO;
+	cur_init(&c, f);
+	e->code = cur_u16(&c);
+	cur_str(&c, e->text, SW_TEXT_MAX);
+	return cur_finish(&c);
+}
+
+static int decode_one_sample(struct cursor *c, struct sw_sample *s)
+{
+	s->seq = cur_u64(c);
+	s->time = (int64_t)cur_u64(c);
+	cur_str(c, s->store, SW_NAME_MAX);
+	s->objects = cur_u64(c);
+	s->bytes = cur_u64(c);
+	s->added_objects = cur_u64(c);
+	s->added_bytes = cur_u64(c);
+	s->fs_used = cur_u64(c);
+	s->fs_size = cur_u64(c);
+	s->fs_inodes = cur_u64(c);
+	s->mount_id = cur_u64(c);
+	s->flags = cur_u32(c);
+	s->status = cur_u8(c);
+	s->error_count = cur_u32(c);
+	cur_str(c, s->first_error, SW_ERRTEXT_MAX);
+	s->scan_ms = cur_u32(c);
+	if (c->bad)
+		return -EPROTO;
+	if (!name_valid(s->store) || s->status > SW_SCAN_STATUS_MAX ||
+	    (s->flags & ~(uint32_t)SW_SAMPLE_FLAGS_KNOWN) || s->time <= 0 || s->seq == 0)
+		return -EPROTO;
+	return 0;
+}
+
+int proto_decode_samples(const struct sw_frame *f, struct sw_sample *out, size_t max,
+			 size_t *n)
+{
+	struct cursor c;
+	uint16_t count;
+
+	*n = 0;
+	if (f->type != SW_MSG_SAMPLES)
+		return -EPROTO;
+	cur_init(&c, f);
+	count = cur_u16(&c);
+	if (c.bad || count == 0 || count > SW_SAMPLES_MAX || count > max)
+		return -EPROTO;
+	for (uint16_t i = 0; i < count; i++) {
+		if (decode_one_sample(&c, &out[i]))
+			return -EPROTO;
+		/* seq must rise inside a batch: the ack logic relies on it */
+		if (i > 0 && out[i].seq <= out[i - 1].seq)
+			return -EPROTO;
+	}
+	if (cur_finish(&c))
+		return -EPROTO;
+	*n = count;
+	return 0;
+}
+
+/* Writes a frame header with a zero length and returns where it starts, so
+ * the length can be patched once the payload is known. */
+static int frame_begin(struct buf *out, uint8_t type, size_t *start)
+{
+	uint8_t h[SW_FRAME_HEADER] = { magic[0], magic[1], SW_PROTO_VERSION, type, 0, 0, 0, 0 };
+
+	*start = out->len;
+	return buf_append(out, h, sizeof h);
+}
+
+static int frame_end(struct buf *out, size_t start, int err)
+{
+	size_t plen;
+
+	if (err) {
+		out->len = start; /* leave no half frame behind */
+		return err;
+	}
+	plen = out->len - start - SW_FRAME_HEADER;
+	if (plen > SW_FRAME_MAX) {
+		out->len = start;
+		return -EMSGSIZE;
+	}
+	out->data[start + 4] = (uint8_t)(plen >> 24);
+	out->data[start + 5] = (uint8_t)(plen >> 16);
+	out->data[start + 6] = (uint8_t)(plen >> 8);
+	out->data[start + 7] = (uint8_t)plen;
+	return 0;
+}
+
+int proto_encode_hello(struct buf *out, const struct sw_hello *h)
+{
+	size_t start;
+	int err = frame_begin(out, SW_MSG_HELLO, &start);
+
+	if (err)
+		return err;
+	if (!name_valid(h->agent))
+		err = -EINVAL;
+	err = err ? err : buf_put_str(out, h->agent, SW_NAME_MAX);
+	err = err ? err : buf_put_str(out, h->software, SW_TEXT_MAX);
+	err = err ? err : buf_put_u64(out, h->instance_id);
+	err = err ? err : buf_put_u32(out, h->interval);
+	err = err ? err : buf_put_u32(out, h->flags);
+	return frame_end(out, start, err);
+}
+
+int proto_encode_ack(struct buf *out, uint64_t seq)
+{
+	size_t start;
+	int err = frame_begin(out, SW_MSG_ACK, &start);
+
+	if (err)
+		return err;
+	return frame_end(out, start, buf_put_u64(out, seq));
+}
+
+int proto_encode_error(struct buf *out, uint16_t code, const char *text)
+{
+	char clipped[SW_TEXT_MAX + 1];
+	size_t start;
+	int err = frame_begin(out, SW_MSG_ERROR, &start);
+
+	if (err)
+		return err;
+	strncpy(clipped, text, SW_TEXT_MAX);
+	clipped[SW_TEXT_MAX] = '\0';
+	err = buf_put_u16(out, code);
+	err = err ? err : buf_put_str(out, clipped, SW_TEXT_MAX);
+	return frame_end(out, start, err);
+}
+
+size_t proto_sample_wire_size(const struct sw_sample *s)
+{
+	return 8 + 8 + 2 + strlen(s->store) + 8 * 8 + 4 + 1 + 4 + 2 + strlen(s->first_error) +
+	       4;
+}
+
+int proto_encode_samples(struct buf *out, const struct sw_sample *s, size_t n)
+{
+	size_t start;
+	int err;
+
+	if (n == 0 || n > SW_SAMPLES_MAX)
+		return -EINVAL;
+	err = frame_begin(out, SW_MSG_SAMPLES, &start);
+	if (err)
+		return err;
+	err = buf_put_u16(out, (uint16_t)n);
+	for (size_t i = 0; i < n && !err; i++) {
+		const struct sw_sample *x = &s[i];
+		if (!name_valid(x->store)) {
+			err = -EINVAL;
+			break;
+		}
+		err = buf_put_u64(out, x->seq);
+		err = err ? err : buf_put_u64(out, (uint64_t)x->time);
+		err = err ? err : buf_put_str(out, x->store, SW_NAME_MAX);
+		err = err ? err : buf_put_u64(out, x->objects);
+		err = err ? err : buf_put_u64(out, x->bytes);
+		err = err ? err : buf_put_u64(out, x->added_objects);
+		err = err ? err : buf_put_u64(out, x->added_bytes);
+		err = err ? err : buf_put_u64(out, x->fs_used);
+		err = err ? err : buf_put_u64(out, x->fs_size);
+		err = err ? err : buf_put_u64(out, x->fs_inodes);
+		err = err ? err : buf_put_u64(out, x->mount_id);
+		err = err ? err : buf_put_u32(out, x->flags);
+		err = err ? err : buf_put_u8(out, x->status);
+		err = err ? err : buf_put_u32(out, x->error_count);
+		err = err ? err : buf_put_str(out, x->first_error, SW_ERRTEXT_MAX);
+		err = err ? err : buf_put_u32(out, x->scan_ms);
+	}
+	return frame_end(out, start, err);
+}
+
+const char *proto_msg_name(unsigned type)
+{
+	switch (type) {
+	case SW_MSG_HELLO:
+		return "HELLO";
+	case SW_MSG_SAMPLES:
+		return "SAMPLES";
+	case SW_MSG_ACK:
+		return "ACK";
+	case SW_MSG_ERROR:
+		return "ERROR";
+	default:
+		return "UNKNOWN";
+	}
+}
