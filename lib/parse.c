@@ -1,6 +1,7 @@
 /* parse.c - strict value parsers (see parse.h). */
 #include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
