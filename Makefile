@@ -10,7 +10,9 @@
 # Sources are found by wildcard: lib/*.c make libshrinkwatch.a, agent/*.c the
 # agent, collector/detect*.c the detector (shared by the collector and
 # shrinkwatchctl), collector/ctl*.c shrinkwatchctl, the rest of collector/ the
-# collector.  Every tests/unit/test_*.c is a cmocka test program.
+# collector.  Every tests/unit/test_*.c is a cmocka test program; tests include
+# module headers by path ("agent/config.h", "collector/config.h") since the
+# two programs have headers of the same name.
 
 .DEFAULT_GOAL := all
 SHELL := /bin/bash
@@ -29,7 +31,7 @@ PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral \
 	-Wstrict-prototypes -Wmissing-prototypes -Wvla
-CPPFLAGS += -D_GNU_SOURCE -Iinclude -Iagent -Icollector
+CPPFLAGS += -D_GNU_SOURCE -I. -Iinclude -Iagent -Icollector
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 $(WARN) -fno-strict-aliasing -MMD -MP
 LDFLAGS += -Wl,--as-needed

@@ -58,4 +58,9 @@ struct sw_sample {
 /* Human-readable name of a scan status ("complete", "partial", "missing"). */
 const char *sample_status_name(unsigned status);
 
+struct buf;
+/* Appends the sample as one JSON object (every field, the status by name;
+ * agent may be NULL to leave it out).  0 or a negative errno. */
+int sample_to_json(struct buf *b, const char *agent, const struct sw_sample *s);
+
 #endif

@@ -1,0 +1,235 @@
+/* config.c - parsing and validating the agent's INI file (see config.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "shrinkwatch/confload.h"
+#include "shrinkwatch/names.h"
+#include "shrinkwatch/parse.h"
+
+/* Which keys were seen, so a repeated key is an error rather than a silent
+ * override. */
+struct seen {
+	unsigned name : 1, interval : 1, state_dir : 1, address : 1;
+};
+
+struct parse_ctx {
+	struct agent_config *cfg;
+	struct seen seen;
+	unsigned char *store_has_path; /* per store */
+};
+
+static struct agent_store_config *store_get(struct parse_ctx *ctx, struct confload *cl,
+					    const char *name)
+{
+	struct agent_config *cfg = ctx->cfg;
+	struct agent_store_config *n;
+	unsigned char *hp;
+
+	for (size_t i = 0; i < cfg->nstores; i++)
+		if (!strcmp(cfg->stores[i].name, name))
+			return &cfg->stores[i];
+	if (!name_valid(name)) {
+		confload_error(cl, "store name '%s' is not valid (use 1-%d of A-Z a-z 0-9 . _ -, "
+				   "not starting with '.')", name, SW_NAME_MAX);
+		return NULL;
+	}
+	if (cfg->nstores >= AGENT_MAX_STORES) {
+		confload_error(cl, "too many stores (at most %d)", AGENT_MAX_STORES);
+		return NULL;
+	}
+	n = realloc(cfg->stores, (cfg->nstores + 1) * sizeof *n);
+	if (!n)
+		goto nomem;
+	cfg->stores = n;
+	hp = realloc(ctx->store_has_path, cfg->nstores + 1);
+	if (!hp)
+		goto nomem;
+	ctx->store_has_path = hp;
+	hp[cfg->nstores] = 0;
+	n = &cfg->stores[cfg->nstores++];
+	memset(n, 0, sizeof *n);
+	snprintf(n->name, sizeof n->name, "%s", name);
+	return n;
+nomem:
+	confload_error(cl, "out of memory");
+	return NULL;
+}
+
+static int copy_str(struct confload *cl, char *dst, size_t dstlen, const char *v)
+{
+	if (strlen(v) >= dstlen) {
+		confload_error(cl, "value is too long (at most %zu bytes)", dstlen - 1);
+		return -1;
+	}
+	memcpy(dst, v, strlen(v) + 1);
+	return 0;
+}
+
+static int once(struct confload *cl, int already)
+{
+	if (already)
+		confload_error(cl, "key given twice");
+	return already ? -1 : 0;
+}
+
+static int handle_agent(struct parse_ctx *ctx, struct confload *cl, const char *key,
+			const char *v)
+{
+	struct agent_config *cfg = ctx->cfg;
+	uint64_t secs;
+
+	if (!strcmp(key, "name")) {
+		if (once(cl, ctx->seen.name))
+			return -1;
+		ctx->seen.name = 1;
+		if (!name_valid(v)) {
+			confload_error(cl, "'%s' is not a valid agent name (use 1-%d of A-Z a-z "
+					   "0-9 . _ -, not starting with '.')", v, SW_NAME_MAX);
+			return -1;
+		}
+		return copy_str(cl, cfg->name, sizeof cfg->name, v);
+	}
+	if (!strcmp(key, "interval")) {
+		if (once(cl, ctx->seen.interval))
+			return -1;
+		ctx->seen.interval = 1;
+		if (parse_duration(v, &secs) || secs > 86400) {
+			confload_error(cl, "'%s' is not a duration between 1s and 1d (e.g. 60s, 5m)",
+				       v);
+			return -1;
+		}
+		cfg->interval = (uint32_t)secs;
+		return 0;
+	}
+	if (!strcmp(key, "state_dir")) {
+		if (once(cl, ctx->seen.state_dir))
+			return -1;
+		ctx->seen.state_dir = 1;
+		if (v[0] != '/') {
+			confload_error(cl, "'%s' is not an absolute path", v);
+			return -1;
+		}
+		return copy_str(cl, cfg->state_dir, sizeof cfg->state_dir, v);
+	}
+	confload_error(cl, "unknown key (expected name, interval, state_dir)");
+	return -1;
+}
+
+static int handle_collector(struct parse_ctx *ctx, struct confload *cl, const char *key,
+			    const char *v)
+{
+	struct agent_config *cfg = ctx->cfg;
+
+	if (!strcmp(key, "address")) {
+		if (once(cl, ctx->seen.address))
+			return -1;
+		ctx->seen.address = 1;
+		if (parse_hostport(v, cfg->collector_host, sizeof cfg->collector_host,
+				   &cfg->collector_port)) {
+			confload_error(cl, "'%s' is not HOST:PORT (e.g. 127.0.0.1:7405)", v);
+			return -1;
+		}
+		return 0;
+	}
+	confload_error(cl, "unknown key (expected address)");
+	return -1;
+}
+
+static int handle_store(struct parse_ctx *ctx, struct confload *cl, const char *name,
+			const char *key, const char *v)
+{
+	struct agent_store_config *st = store_get(ctx, cl, name);
+	size_t idx;
+
+	if (!st)
+		return -1;
+	idx = (size_t)(st - ctx->cfg->stores);
+	if (!strcmp(key, "path")) {
+		if (once(cl, ctx->store_has_path[idx]))
+			return -1;
+		ctx->store_has_path[idx] = 1;
+		if (v[0] != '/') {
+			confload_error(cl, "'%s' is not an absolute path", v);
+			return -1;
+		}
+		return copy_str(cl, st->path, sizeof st->path, v);
+	}
+	confload_error(cl, "unknown key (expected path)");
+	return -1;
+}
+
+static int handler(struct confload *cl, const char *section, const char *key, const char *v)
+{
+	struct parse_ctx *ctx = cl->user;
+	const char *arg;
+
+	if (!strcmp(section, "agent"))
+		return handle_agent(ctx, cl, key, v);
+	if (!strcmp(section, "collector"))
+		return handle_collector(ctx, cl, key, v);
+	if ((arg = confload_section_arg(section, "store")))
+		return handle_store(ctx, cl, arg, key, v);
+	confload_error(cl, "unknown section [%s] (expected [agent], [collector], [store NAME])",
+		       section);
+	return -1;
+}
+
+static int validate(const struct agent_config *cfg, const char *path, char *err, size_t errlen)
+{
+	if (!cfg->name[0]) {
+		snprintf(err, errlen, "%s: [agent] name: missing (the agent's identity)", path);
+		return -1;
+	}
+	if (!cfg->collector_host[0]) {
+		snprintf(err, errlen, "%s: [collector] address: missing (HOST:PORT)", path);
+		return -1;
+	}
+	if (cfg->nstores == 0) {
+		snprintf(err, errlen, "%s: no [store NAME] section: nothing to watch", path);
+		return -1;
+	}
+	for (size_t i = 0; i < cfg->nstores; i++) {
+		if (!cfg->stores[i].path[0]) {
+			snprintf(err, errlen, "%s: [store %s] path: missing", path,
+				 cfg->stores[i].name);
+			return -1;
+		}
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(cfg->stores[i].path, cfg->stores[j].path)) {
+				snprintf(err, errlen,
+					 "%s: [store %s] path: '%s' is also store '%s'", path,
+					 cfg->stores[i].name, cfg->stores[i].path,
+					 cfg->stores[j].name);
+				return -1;
+			}
+	}
+	return 0;
+}
+
+int agent_config_load(const char *path, struct agent_config *cfg, char *err, size_t errlen)
+{
+	struct parse_ctx ctx = { .cfg = cfg };
+	struct confload cl = { .path = path, .user = &ctx, .handler = handler };
+	int rc;
+
+	memset(cfg, 0, sizeof *cfg);
+	cfg->interval = AGENT_DEFAULT_INTERVAL;
+	snprintf(cfg->state_dir, sizeof cfg->state_dir, "%s", AGENT_DEFAULT_STATE_DIR);
+	rc = confload_file(&cl, err, errlen);
+	if (rc == 0)
+		rc = validate(cfg, path, err, errlen);
+	free(ctx.store_has_path);
+	if (rc)
+		agent_config_release(cfg);
+	return rc;
+}
+
+void agent_config_release(struct agent_config *cfg)
+{
+	free(cfg->stores);
+	cfg->stores = NULL;
+	cfg->nstores = 0;
+}

@@ -1,0 +1,434 @@
+/*
+ * main.c - shrinkwatch-agent: sample every configured store on an interval
+ * and ship the samples to the collector.
+ *
+ * The loop thread owns the queue, the shipper and the timers.  A scan round
+ * (every store, one after the other) runs on the libuv work queue because a
+ * tree walk blocks for as long as the tree takes; while a round runs, only
+ * that thread touches the agent state (sequence numbers, scan times), and the
+ * loop thread picks the results up in round_done().
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include "config.h"
+#include "queue.h"
+#include "scan.h"
+#include "ship.h"
+#include "shrinkwatch/json.h"
+#include "shrinkwatch/log.h"
+#include "shrinkwatch/sdnotify.h"
+#include "shrinkwatch/version.h"
+#include "state.h"
+
+#define QUEUE_CAPACITY 4096
+
+struct agent {
+	uv_loop_t *loop;
+	const char *config_path;
+	struct agent_config cfg;
+	struct agent_state state;
+	struct sample_queue queue;
+	struct shipper shipper;
+	uv_timer_t tick;
+	uv_signal_t sigterm, sigint, sighup;
+	uv_work_t round;
+	int round_running;
+	int stopping;
+	uint64_t seq_floor; /* the collector has stored up to here */
+
+	/* one round's results, written by the work thread */
+	struct sw_sample *results;
+	size_t nresults;
+	int state_save_err;
+	uint64_t round_ms;
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: shrinkwatch-agent [-c FILE] [-n | --once] [-v]\n"
+		"Samples evidence stores and ships the samples to a shrinkwatch collector.\n\n"
+		"  -c, --config FILE    configuration file (default %s)\n"
+		"  -n, --check-config   validate the configuration and exit\n"
+		"      --once           scan every store once, print one JSON object per\n"
+		"                       store on stdout, and exit (sends nothing)\n"
+		"  -v, --verbose        log debug messages\n"
+		"  -h, --help           show this help\n"
+		"  -V, --version        show the version\n\n"
+		"See shrinkwatch-agent(8) and shrinkwatch-agent.conf(5).\n",
+		AGENT_DEFAULT_CONFIG);
+}
+
+static void scan_options_for(const struct agent_state_store *prev, struct scan_options *opt)
+{
+	memset(opt, 0, sizeof *opt);
+	clock_gettime(CLOCK_REALTIME, &opt->start);
+	if (prev)
+		opt->prev_start = prev->last_start;
+}
+
+/* --once: scan, print, exit.  Uses the saved scan times for added_* but
+ * writes nothing. */
+static int run_once(struct agent_config *cfg)
+{
+	struct agent_state st;
+	struct buf out;
+	int rc = 0, err;
+
+	err = agent_state_load(cfg->state_dir, &st);
+	if (err == -EBADMSG) {
+		log_warn("agent: state in '%s' is malformed; added_* left out", cfg->state_dir);
+		memset(&st, 0, sizeof st);
+	} else if (err && err != -EACCES) {
+		memset(&st, 0, sizeof st);
+	}
+	buf_init(&out, 1 << 20);
+	for (size_t i = 0; i < cfg->nstores; i++) {
+		struct sw_sample s;
+		struct scan_options opt;
+		struct agent_state_store *prev = NULL;
+
+		for (unsigned j = 0; j < st.nstores; j++)
+			if (!strcmp(st.stores[j].name, cfg->stores[i].name))
+				prev = &st.stores[j];
+		memset(&s, 0, sizeof s);
+		snprintf(s.store, sizeof s.store, "%s", cfg->stores[i].name);
+		scan_options_for(prev, &opt);
+		err = scan_store(cfg->stores[i].path, &opt, &s);
+		if (err) {
+			log_err("scan: store '%s' at '%s': %s", s.store, cfg->stores[i].path,
+				strerror(-err));
+			rc = 1;
+			continue;
+		}
+		out.len = 0;
+		if (sample_to_json(&out, cfg->name, &s) == 0) {
+			fwrite(out.data, 1, out.len, stdout);
+			fputc('\n', stdout);
+		}
+	}
+	buf_release(&out);
+	return rc;
+}
+
+static void round_work(uv_work_t *req)
+{
+	struct agent *a = req->data;
+	struct timespec t0, t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	a->nresults = 0;
+	for (size_t i = 0; i < a->cfg.nstores && !a->stopping; i++) {
+		const struct agent_store_config *sc = &a->cfg.stores[i];
+		struct agent_state_store *prev = agent_state_store(&a->state, sc->name);
+		struct sw_sample *s = &a->results[a->nresults];
+		struct scan_options opt;
+		int err;
+
+		memset(s, 0, sizeof *s);
+		snprintf(s->store, sizeof s->store, "%s", sc->name);
+		scan_options_for(prev, &opt);
+		err = scan_store(sc->path, &opt, s);
+		if (err) {
+			log_err("scan: store '%s' at '%s': %s", sc->name, sc->path, strerror(-err));
+			continue;
+		}
+		s->seq = ++a->state.seq;
+		if (prev)
+			prev->last_start = opt.start;
+		a->nresults++;
+	}
+	/* The state (seq, scan times) is durable before any sample leaves: a
+	 * restart can then never reuse a seq the collector has seen. */
+	a->state_save_err = agent_state_save(a->cfg.state_dir, &a->state);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	a->round_ms = (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000);
+}
+
+static void round_done(uv_work_t *req, int status)
+{
+	struct agent *a = req->data;
+	uint64_t dropped = 0;
+
+	a->round_running = 0;
+	if (status == UV_ECANCELED)
+		return;
+	if (a->state_save_err) {
+		/* Sending samples whose seq is not durable could reuse a seq after a
+		 * crash; hold them back until the state can be written. */
+		log_err("agent: cannot save state in '%s': %s; holding %zu samples back",
+			a->cfg.state_dir, strerror(-a->state_save_err), a->nresults);
+		a->state.seq -= a->nresults;
+		return;
+	}
+	for (size_t i = 0; i < a->nresults; i++) {
+		const struct sw_sample *s = &a->results[i];
+		if (s->status != SW_SCAN_COMPLETE)
+			log_warn("scan: store '%s': %s scan, %u errors, first: %s", s->store,
+				 sample_status_name(s->status), s->error_count, s->first_error);
+		else
+			log_debug("scan: store '%s': %llu objects, %llu bytes, +%llu objects in "
+				  "%u ms", s->store, (unsigned long long)s->objects,
+				  (unsigned long long)s->bytes, (unsigned long long)s->added_objects,
+				  s->scan_ms);
+		dropped += (uint64_t)queue_push(&a->queue, s);
+	}
+	if (dropped)
+		log_err("agent: send queue full (%d samples): dropped the %llu oldest; the "
+			"collector will see a gap", QUEUE_CAPACITY, (unsigned long long)dropped);
+	sdnotify_status("scanned %zu stores in %llu ms; %zu samples waiting; collector %s",
+			a->nresults, (unsigned long long)a->round_ms, queue_count(&a->queue),
+			a->shipper.connected ? "connected" : "not connected");
+	if (a->round_ms > (uint64_t)a->cfg.interval * 1000)
+		log_warn("agent: a scan round took %llu ms, longer than the %u s interval",
+			 (unsigned long long)a->round_ms, a->cfg.interval);
+	shipper_kick(&a->shipper);
+	if (a->stopping)
+		uv_stop(a->loop);
+}
+
+static void tick(uv_timer_t *t)
+{
+	struct agent *a = t->data;
+
+	if (a->round_running) {
+		log_warn("agent: previous scan round still running; skipping this interval");
+		return;
+	}
+	if (a->seq_floor > a->state.seq) {
+		log_warn("agent: collector has stored seq %llu, above our %llu (state_dir reset?); "
+			 "continuing above it", (unsigned long long)a->seq_floor,
+			 (unsigned long long)a->state.seq);
+		a->state.seq = a->seq_floor;
+	}
+	a->round.data = a;
+	if (uv_queue_work(a->loop, &a->round, round_work, round_done) == 0)
+		a->round_running = 1;
+}
+
+static void collector_seq(void *ctx, uint64_t seq)
+{
+	struct agent *a = ctx;
+
+	if (seq > a->seq_floor)
+		a->seq_floor = seq;
+}
+
+static void close_walk(uv_handle_t *h, void *arg)
+{
+	(void)arg;
+	if (!uv_is_closing(h))
+		uv_close(h, NULL);
+}
+
+static void on_stop_signal(uv_signal_t *s, int signum)
+{
+	struct agent *a = s->data;
+
+	log_info("agent: %s received, stopping", strsignal(signum));
+	sdnotify_stopping();
+	a->stopping = 1;
+	uv_timer_stop(&a->tick);
+	if (!a->round_running)
+		uv_stop(a->loop);
+	/* else round_done() stops the loop once the walk in progress ends */
+}
+
+/* SIGHUP: re-read the config.  Store list and interval take effect at the
+ * next round; a changed identity or collector needs a restart. */
+static void on_hup(uv_signal_t *s, int signum)
+{
+	struct agent *a = s->data;
+	struct agent_config fresh;
+	char err[1024];
+	(void)signum;
+
+	sdnotify_reloading();
+	if (agent_config_load(a->config_path, &fresh, err, sizeof err)) {
+		log_err("agent: reload failed, keeping the running config: %s", err);
+		goto out;
+	}
+	if (strcmp(fresh.name, a->cfg.name) || strcmp(fresh.collector_host, a->cfg.collector_host) ||
+	    fresh.collector_port != a->cfg.collector_port || strcmp(fresh.state_dir, a->cfg.state_dir)) {
+		log_warn("agent: reload: name, collector and state_dir changes need a restart; "
+			 "keeping the running config");
+		agent_config_release(&fresh);
+		goto out;
+	}
+	if (a->round_running) {
+		log_warn("agent: reload: a scan round is running; send SIGHUP again after it");
+		agent_config_release(&fresh);
+		goto out;
+	}
+	struct sw_sample *r = realloc(a->results, (fresh.nstores ? fresh.nstores : 1) * sizeof *r);
+	if (!r) {
+		log_err("agent: reload: out of memory");
+		agent_config_release(&fresh);
+		goto out;
+	}
+	a->results = r;
+	agent_config_release(&a->cfg);
+	a->cfg = fresh;
+	uv_timer_set_repeat(&a->tick, (uint64_t)a->cfg.interval * 1000);
+	log_info("agent: configuration reloaded: %zu stores, interval %u s", a->cfg.nstores,
+		 a->cfg.interval);
+out:
+	/* systemd expects READY=1 to end a RELOADING=1, whatever the outcome */
+	sdnotify_ready("running; %zu stores", a->cfg.nstores);
+}
+
+static int ensure_state_dir(const char *dir)
+{
+	struct stat st;
+
+	if (mkdir(dir, 0750) && errno != EEXIST)
+		return -errno;
+	if (stat(dir, &st))
+		return -errno;
+	if (!S_ISDIR(st.st_mode))
+		return -ENOTDIR;
+	return access(dir, W_OK) ? -errno : 0;
+}
+
+static int run_daemon(struct agent *a)
+{
+	struct sw_hello hello;
+	int err;
+
+	err = ensure_state_dir(a->cfg.state_dir);
+	if (err)
+		fatal("agent: state_dir '%s' is not usable: %s", a->cfg.state_dir, strerror(-err));
+	err = agent_state_load(a->cfg.state_dir, &a->state);
+	if (err)
+		fatal("agent: cannot read state in '%s': %s (refusing to start: sequence numbers "
+		      "must never be reused; move the file away to start afresh)",
+		      a->cfg.state_dir, strerror(-err));
+	if (queue_init(&a->queue, QUEUE_CAPACITY))
+		fatal("agent: out of memory");
+	a->results = calloc(a->cfg.nstores, sizeof *a->results);
+	if (!a->results)
+		fatal("agent: out of memory");
+
+	memset(&hello, 0, sizeof hello);
+	snprintf(hello.agent, sizeof hello.agent, "%s", a->cfg.name);
+	snprintf(hello.software, sizeof hello.software, "shrinkwatch-agent %s",
+		 SHRINKWATCH_VERSION);
+	uv_random(NULL, NULL, &hello.instance_id, sizeof hello.instance_id, 0, NULL);
+	hello.interval = a->cfg.interval;
+
+	shipper_init(&a->shipper, a->loop, a->cfg.collector_host, a->cfg.collector_port, &hello,
+		     &a->queue);
+	a->shipper.on_collector_seq = collector_seq;
+	a->shipper.ctx = a;
+
+	uv_timer_init(a->loop, &a->tick);
+	a->tick.data = a;
+	uv_signal_init(a->loop, &a->sigterm);
+	uv_signal_init(a->loop, &a->sigint);
+	uv_signal_init(a->loop, &a->sighup);
+	a->sigterm.data = a->sigint.data = a->sighup.data = a;
+	uv_signal_start(&a->sigterm, on_stop_signal, SIGTERM);
+	uv_signal_start(&a->sigint, on_stop_signal, SIGINT);
+	uv_signal_start(&a->sighup, on_hup, SIGHUP);
+
+	log_info("agent: '%s' starting: %zu stores, every %u s, collector %s:%u, seq %llu",
+		 a->cfg.name, a->cfg.nstores, a->cfg.interval, a->cfg.collector_host,
+		 a->cfg.collector_port, (unsigned long long)a->state.seq);
+	shipper_start(&a->shipper);
+	uv_timer_start(&a->tick, tick, 0, (uint64_t)a->cfg.interval * 1000);
+	sdnotify_watchdog_start(a->loop);
+	sdnotify_ready("running; %zu stores", a->cfg.nstores);
+
+	uv_run(a->loop, UV_RUN_DEFAULT);
+
+	/* Orderly shutdown: close every handle and let their callbacks run. */
+	sdnotify_watchdog_stop();
+	shipper_stop(&a->shipper);
+	uv_walk(a->loop, close_walk, NULL);
+	uv_run(a->loop, UV_RUN_DEFAULT);
+	queue_release(&a->queue);
+	free(a->results);
+	log_info("agent: stopped");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check-config", no_argument, NULL, 'n' },
+		{ "once", no_argument, NULL, 'o' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ 0 },
+	};
+	struct agent a;
+	char err[1024];
+	int c, check = 0, once = 0, level = LOG_INFO, rc;
+
+	memset(&a, 0, sizeof a);
+	a.config_path = AGENT_DEFAULT_CONFIG;
+	while ((c = getopt_long(argc, argv, "c:nvhV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			a.config_path = optarg;
+			break;
+		case 'n':
+			check = 1;
+			break;
+		case 'o':
+			once = 1;
+			break;
+		case 'v':
+			level = LOG_DEBUG;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("shrinkwatch-agent %s\n", SHRINKWATCH_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "shrinkwatch-agent: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	log_init("shrinkwatch-agent", level);
+	if (agent_config_load(a.config_path, &a.cfg, err, sizeof err)) {
+		fprintf(stderr, "shrinkwatch-agent: %s\n", err);
+		return 1;
+	}
+	if (check) {
+		printf("%s: configuration OK: agent '%s', %zu stores, collector %s:%u\n",
+		       a.config_path, a.cfg.name, a.cfg.nstores, a.cfg.collector_host,
+		       a.cfg.collector_port);
+		agent_config_release(&a.cfg);
+		return 0;
+	}
+	if (once) {
+		rc = run_once(&a.cfg);
+		agent_config_release(&a.cfg);
+		return rc;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	a.loop = uv_default_loop();
+	rc = run_daemon(&a);
+	agent_config_release(&a.cfg);
+	uv_loop_close(a.loop);
+	return rc;
+}

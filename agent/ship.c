@@ -1,0 +1,374 @@
+/* ship.c - the agent's connection to its collector (see ship.h). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "shrinkwatch/log.h"
+#include "ship.h"
+
+enum conn_state { CONN_RESOLVING, CONN_CONNECTING, CONN_HELLO, CONN_READY, CONN_CLOSING };
+
+struct ship_conn {
+	struct shipper *sh; /* NULL once detached (the shipper moved on) */
+	enum conn_state state;
+	uv_getaddrinfo_t gai;
+	uv_connect_t connect_req;
+	uv_tcp_t tcp;
+	int tcp_open;
+	uv_timer_t hello_timer;
+	int pending_handles;
+	struct buf rbuf;
+	uint64_t sent; /* highest seq written on this connection */
+	unsigned inflight;
+};
+
+struct write_req {
+	uv_write_t req;
+	struct buf data;
+};
+
+static void schedule_retry(struct shipper *sh);
+static void conn_close(struct ship_conn *c, const char *why);
+static void pump(struct ship_conn *c);
+
+static void handle_closed(uv_handle_t *h)
+{
+	struct ship_conn *c = h->data;
+
+	if (--c->pending_handles == 0) {
+		buf_release(&c->rbuf);
+		free(c);
+	}
+}
+
+/* Ends a connection attempt at whatever stage it is, once. */
+static void conn_close(struct ship_conn *c, const char *why)
+{
+	struct shipper *sh = c->sh;
+
+	if (c->state == CONN_CLOSING)
+		return;
+	if (why && sh && !sh->stopping)
+		log_warn("ship: collector %s:%u: %s", sh->host, sh->port, why);
+	if (sh) {
+		sh->conn = NULL;
+		sh->connected = 0;
+		c->sh = NULL;
+		if (!sh->stopping)
+			schedule_retry(sh);
+	}
+	if (c->state == CONN_RESOLVING) {
+		/* The getaddrinfo callback (called even when cancelled) sees
+		 * CLOSING and releases the conn. */
+		c->state = CONN_CLOSING;
+		uv_cancel((uv_req_t *)&c->gai);
+		return;
+	}
+	c->state = CONN_CLOSING;
+	c->pending_handles = 1 + c->tcp_open;
+	uv_close((uv_handle_t *)&c->hello_timer, handle_closed);
+	if (c->tcp_open)
+		uv_close((uv_handle_t *)&c->tcp, handle_closed);
+}
+
+static void write_done(uv_write_t *req, int status)
+{
+	struct write_req *w = (struct write_req *)req;
+	struct ship_conn *c = req->handle->data;
+
+	buf_release(&w->data);
+	free(w);
+	if (status < 0 && status != UV_ECANCELED)
+		conn_close(c, uv_strerror(status));
+}
+
+/* Takes ownership of frame's storage. */
+static int conn_send(struct ship_conn *c, struct buf *frame)
+{
+	struct write_req *w = malloc(sizeof *w);
+	uv_buf_t b;
+	int err;
+
+	if (!w) {
+		buf_release(frame);
+		return -ENOMEM;
+	}
+	w->data = *frame;
+	b = uv_buf_init((char *)w->data.data, (unsigned)w->data.len);
+	err = uv_write(&w->req, (uv_stream_t *)&c->tcp, &b, 1, write_done);
+	if (err) {
+		buf_release(&w->data);
+		free(w);
+	}
+	return err;
+}
+
+static void on_ack(struct ship_conn *c, uint64_t seq)
+{
+	struct shipper *sh = c->sh;
+
+	sh->acks++;
+	if (seq > sh->acked)
+		sh->acked = seq;
+	queue_trim(sh->queue, sh->acked);
+	if (c->state == CONN_HELLO) {
+		uv_timer_stop(&c->hello_timer);
+		c->state = CONN_READY;
+		sh->connected = 1;
+		sh->backoff_ms = 0;
+		c->sent = sh->acked;
+		log_info("ship: connected to collector %s:%u, it has stored up to seq %llu; "
+			 "%zu samples to send",
+			 sh->host, sh->port, (unsigned long long)seq, queue_count(sh->queue));
+		if (sh->on_collector_seq)
+			sh->on_collector_seq(sh->ctx, seq);
+	} else if (c->inflight) {
+		c->inflight--;
+	}
+	pump(c);
+}
+
+static void handle_frame(struct ship_conn *c, const struct sw_frame *f)
+{
+	struct sw_error e;
+	uint64_t seq;
+
+	switch (f->type) {
+	case SW_MSG_ACK:
+		if (proto_decode_ack(f, &seq)) {
+			conn_close(c, "malformed ACK");
+			return;
+		}
+		on_ack(c, seq);
+		return;
+	case SW_MSG_ERROR:
+		if (proto_decode_error(f, &e)) {
+			conn_close(c, "malformed ERROR");
+			return;
+		}
+		log_err("ship: collector %s:%u refused us (code %u): %s", c->sh->host, c->sh->port,
+			e.code, e.text);
+		conn_close(c, NULL);
+		return;
+	default:
+		conn_close(c, "unexpected message from the collector");
+		return;
+	}
+}
+
+static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *b)
+{
+	struct ship_conn *c = h->data;
+	(void)hint;
+
+	if (buf_reserve(&c->rbuf, 4096)) {
+		*b = uv_buf_init(NULL, 0);
+		return;
+	}
+	*b = uv_buf_init((char *)c->rbuf.data + c->rbuf.len,
+			 (unsigned)(c->rbuf.alloc - c->rbuf.len));
+}
+
+static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
+{
+	struct ship_conn *c = s->data;
+	(void)b;
+
+	if (n == UV_ENOBUFS) {
+		conn_close(c, "collector sent more than the receive buffer holds");
+		return;
+	}
+	if (n < 0) {
+		conn_close(c, n == UV_EOF ? "connection closed by the collector" : uv_strerror((int)n));
+		return;
+	}
+	c->rbuf.len += (size_t)n;
+	for (;;) {
+		struct sw_frame f;
+		long used = proto_frame_parse(c->rbuf.data, c->rbuf.len, &f);
+
+		if (used == 0)
+			break;
+		if (used < 0) {
+			conn_close(c, "malformed frame from the collector");
+			return;
+		}
+		handle_frame(c, &f);
+		if (c->state == CONN_CLOSING)
+			return;
+		buf_consume(&c->rbuf, (size_t)used);
+	}
+}
+
+static void pump(struct ship_conn *c)
+{
+	static struct sw_sample batch[SHIP_BATCH];
+	struct shipper *sh = c->sh;
+
+	while (c->state == CONN_READY && c->inflight < SHIP_WINDOW) {
+		size_t n = queue_read(sh->queue, c->sent, batch, SHIP_BATCH);
+		struct buf frame;
+		int err;
+
+		if (n == 0)
+			return;
+		buf_init(&frame, SW_FRAME_HEADER + SW_FRAME_MAX);
+		err = proto_encode_samples(&frame, batch, n);
+		if (!err)
+			err = conn_send(c, &frame);
+		else
+			buf_release(&frame);
+		if (err) {
+			conn_close(c, err < 0 ? strerror(-err) : "cannot send");
+			return;
+		}
+		c->sent = batch[n - 1].seq;
+		c->inflight++;
+		sh->frames_sent++;
+		sh->samples_sent += n;
+	}
+}
+
+static void hello_timeout(uv_timer_t *t)
+{
+	conn_close(t->data, "no answer to HELLO in time");
+}
+
+static void on_connect(uv_connect_t *req, int status)
+{
+	struct ship_conn *c = req->data;
+	struct buf frame;
+	int err;
+
+	if (c->state == CONN_CLOSING)
+		return;
+	if (status < 0) {
+		conn_close(c, uv_strerror(status));
+		return;
+	}
+	c->state = CONN_HELLO;
+	uv_tcp_nodelay(&c->tcp, 1);
+	uv_tcp_keepalive(&c->tcp, 1, 60);
+	buf_init(&frame, 4096);
+	err = proto_encode_hello(&frame, &c->sh->hello);
+	if (!err)
+		err = conn_send(c, &frame);
+	else
+		buf_release(&frame);
+	if (!err)
+		err = uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
+	if (err) {
+		conn_close(c, "cannot send HELLO");
+		return;
+	}
+	uv_timer_start(&c->hello_timer, hello_timeout, SHIP_HELLO_TIMEOUT_MS, 0);
+}
+
+static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *ai)
+{
+	struct ship_conn *c = req->data;
+	int err;
+
+	if (c->state == CONN_CLOSING) {
+		/* closed while resolving: only the timer is open */
+		uv_freeaddrinfo(ai);
+		c->pending_handles = 1;
+		uv_close((uv_handle_t *)&c->hello_timer, handle_closed);
+		return;
+	}
+	if (status < 0 || !ai) {
+		uv_freeaddrinfo(ai);
+		c->state = CONN_CONNECTING; /* nothing open yet: close just the timer */
+		conn_close(c, status < 0 ? uv_strerror(status) : "no address");
+		return;
+	}
+	c->state = CONN_CONNECTING;
+	uv_tcp_init(c->sh->loop, &c->tcp);
+	c->tcp.data = c;
+	c->tcp_open = 1;
+	c->connect_req.data = c;
+	err = uv_tcp_connect(&c->connect_req, &c->tcp, ai->ai_addr, on_connect);
+	uv_freeaddrinfo(ai);
+	if (err)
+		conn_close(c, uv_strerror(err));
+}
+
+static void connect_now(struct shipper *sh)
+{
+	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM };
+	char port[8];
+	struct ship_conn *c = calloc(1, sizeof *c);
+	int err;
+
+	if (!c) {
+		schedule_retry(sh);
+		return;
+	}
+	c->sh = sh;
+	c->state = CONN_RESOLVING;
+	buf_init(&c->rbuf, 64 * 1024); /* the collector only sends ACK and ERROR */
+	uv_timer_init(sh->loop, &c->hello_timer);
+	c->hello_timer.data = c;
+	c->gai.data = c;
+	sh->conn = c;
+	snprintf(port, sizeof port, "%u", sh->port);
+	err = uv_getaddrinfo(sh->loop, &c->gai, on_resolved, sh->host, port, &hints);
+	if (err) {
+		c->state = CONN_CONNECTING;
+		conn_close(c, uv_strerror(err));
+	}
+}
+
+static void retry_fired(uv_timer_t *t)
+{
+	struct shipper *sh = t->data;
+
+	if (!sh->stopping && !sh->conn)
+		connect_now(sh);
+}
+
+static void schedule_retry(struct shipper *sh)
+{
+	unsigned ms;
+
+	sh->backoff_ms = sh->backoff_ms ? sh->backoff_ms * 2 : 1000;
+	if (sh->backoff_ms > SHIP_BACKOFF_MAX_MS)
+		sh->backoff_ms = SHIP_BACKOFF_MAX_MS;
+	/* +-20% jitter so a fleet does not reconnect in lockstep */
+	ms = sh->backoff_ms * 4 / 5 + (unsigned)(rand() % (int)(sh->backoff_ms * 2 / 5 + 1));
+	log_info("ship: reconnecting to %s:%u in %u ms", sh->host, sh->port, ms);
+	uv_timer_start(&sh->retry, retry_fired, ms, 0);
+}
+
+int shipper_init(struct shipper *sh, uv_loop_t *loop, const char *host, uint16_t port,
+		 const struct sw_hello *hello, struct sample_queue *queue)
+{
+	memset(sh, 0, sizeof *sh);
+	sh->loop = loop;
+	snprintf(sh->host, sizeof sh->host, "%s", host);
+	sh->port = port;
+	sh->hello = *hello;
+	sh->queue = queue;
+	uv_timer_init(loop, &sh->retry);
+	sh->retry.data = sh;
+	return 0;
+}
+
+void shipper_start(struct shipper *sh)
+{
+	connect_now(sh);
+}
+
+void shipper_kick(struct shipper *sh)
+{
+	if (sh->conn && sh->conn->state == CONN_READY)
+		pump(sh->conn);
+}
+
+void shipper_stop(struct shipper *sh)
+{
+	sh->stopping = 1;
+	if (sh->conn)
+		conn_close(sh->conn, NULL);
+	uv_close((uv_handle_t *)&sh->retry, NULL);
+}

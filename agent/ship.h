@@ -1,0 +1,63 @@
+/*
+ * ship.h - sending queued samples to one collector.
+ *
+ * The shipper owns one TCP connection at a time.  On connect it sends HELLO
+ * and waits for the collector's ACK, which says the highest seq already
+ * stored for this agent; it trims the queue to that and sends the rest in
+ * SAMPLES frames, at most SHIP_WINDOW frames unacknowledged at once (so a long
+ * backlog after an outage flows at the collector's pace, not all at once).
+ * Every ACK trims the queue.  Any error closes the connection and a timer
+ * reconnects with exponential backoff (1 s doubling to 60 s, with jitter).
+ *
+ * Nothing here blocks: name resolution, connect, reads and writes are libuv
+ * requests on the agent's loop.
+ */
+#ifndef SHRINKWATCH_AGENT_SHIP_H
+#define SHRINKWATCH_AGENT_SHIP_H
+
+#include <stdint.h>
+#include <uv.h>
+
+#include "queue.h"
+#include "shrinkwatch/proto.h"
+
+#define SHIP_WINDOW 4        /* SAMPLES frames in flight */
+#define SHIP_BATCH 512       /* samples per frame */
+#define SHIP_HELLO_TIMEOUT_MS 10000
+#define SHIP_BACKOFF_MAX_MS 60000
+
+struct ship_conn;
+
+struct shipper {
+	uv_loop_t *loop;
+	char host[256];
+	uint16_t port;
+	struct sw_hello hello;
+	struct sample_queue *queue;
+	/* Called when the collector reports a stored seq above what the queue
+	 * knows (the agent's state was reset): the agent continues above it. */
+	void (*on_collector_seq)(void *ctx, uint64_t seq);
+	void *ctx;
+
+	struct ship_conn *conn; /* current connection attempt, or NULL */
+	uv_timer_t retry;
+	unsigned backoff_ms;
+	uint64_t acked;  /* highest seq the collector confirmed stored */
+	int stopping;
+
+	/* counters for STATUS= and logs */
+	uint64_t frames_sent, samples_sent, acks;
+	int connected;
+};
+
+/* Prepares the shipper; the caller owns queue and must keep it alive. */
+int shipper_init(struct shipper *sh, uv_loop_t *loop, const char *host, uint16_t port,
+		 const struct sw_hello *hello, struct sample_queue *queue);
+/* Starts connecting (now). */
+void shipper_start(struct shipper *sh);
+/* New samples were queued: send them if connected. */
+void shipper_kick(struct shipper *sh);
+/* Closes the connection and the timer; the loop can then finish. */
+void shipper_stop(struct shipper *sh);
+
+#endif

@@ -1,0 +1,128 @@
+/* config.c - parsing the collector's INI file (see config.h). */
+#include <stdio.h>
+#include <string.h>
+
+#include "config.h"
+#include "shrinkwatch/confload.h"
+#include "shrinkwatch/parse.h"
+
+struct parse_ctx {
+	struct collector_config *cfg;
+	const struct collector_config_hook *hooks;
+	size_t nhooks;
+	unsigned seen; /* bit per [collector] key */
+};
+
+enum { SEEN_LISTEN = 1, SEEN_DATA_DIR = 2, SEEN_THREADS = 4, SEEN_SYNC = 8, SEEN_MAXCONN = 16 };
+
+static int once(struct confload *cl, struct parse_ctx *ctx, unsigned bit)
+{
+	if (ctx->seen & bit) {
+		confload_error(cl, "key given twice");
+		return -1;
+	}
+	ctx->seen |= bit;
+	return 0;
+}
+
+static int handle_collector(struct parse_ctx *ctx, struct confload *cl, const char *key,
+			    const char *v)
+{
+	struct collector_config *cfg = ctx->cfg;
+	uint64_t n;
+	bool b;
+
+	if (!strcmp(key, "listen")) {
+		if (once(cl, ctx, SEEN_LISTEN))
+			return -1;
+		if (parse_hostport(v, cfg->listen_host, sizeof cfg->listen_host,
+				   &cfg->listen_port)) {
+			confload_error(cl, "'%s' is not HOST:PORT (e.g. 127.0.0.1:7405)", v);
+			return -1;
+		}
+		return 0;
+	}
+	if (!strcmp(key, "data_dir")) {
+		if (once(cl, ctx, SEEN_DATA_DIR))
+			return -1;
+		if (v[0] != '/' || strlen(v) >= sizeof cfg->data_dir - 128) {
+			confload_error(cl, "'%s' is not an absolute path of reasonable length", v);
+			return -1;
+		}
+		snprintf(cfg->data_dir, sizeof cfg->data_dir, "%s", v);
+		return 0;
+	}
+	if (!strcmp(key, "rrd_threads")) {
+		if (once(cl, ctx, SEEN_THREADS))
+			return -1;
+		if (parse_u64(v, &n) || n < 1 || n > 64) {
+			confload_error(cl, "'%s' is not a thread count between 1 and 64", v);
+			return -1;
+		}
+		cfg->rrd_threads = (unsigned)n;
+		return 0;
+	}
+	if (!strcmp(key, "rrd_sync")) {
+		if (once(cl, ctx, SEEN_SYNC))
+			return -1;
+		if (parse_bool(v, &b)) {
+			confload_error(cl, "'%s' is not yes or no", v);
+			return -1;
+		}
+		cfg->rrd_sync = b;
+		return 0;
+	}
+	if (!strcmp(key, "max_connections")) {
+		if (once(cl, ctx, SEEN_MAXCONN))
+			return -1;
+		if (parse_u64(v, &n) || n < 1 || n > 1000000) {
+			confload_error(cl, "'%s' is not a count between 1 and 1000000", v);
+			return -1;
+		}
+		cfg->max_connections = (unsigned)n;
+		return 0;
+	}
+	confload_error(cl, "unknown key (expected listen, data_dir, rrd_threads, rrd_sync, "
+			   "max_connections)");
+	return -1;
+}
+
+static int handler(struct confload *cl, const char *section, const char *key, const char *v)
+{
+	struct parse_ctx *ctx = cl->user;
+	char err[400];
+
+	if (!strcmp(section, "collector"))
+		return handle_collector(ctx, cl, key, v);
+	for (size_t i = 0; i < ctx->nhooks; i++) {
+		int r;
+
+		err[0] = '\0';
+		r = ctx->hooks[i].fn(ctx->hooks[i].ctx, section, key, v, err, sizeof err);
+		if (r > 0)
+			return 0;
+		if (r < 0) {
+			confload_error(cl, "%s", err[0] ? err : "invalid value");
+			return -1;
+		}
+	}
+	confload_error(cl, "unknown section [%s]", section);
+	return -1;
+}
+
+int collector_config_load(const char *path, struct collector_config *cfg,
+			  const struct collector_config_hook *hooks, size_t nhooks, char *err,
+			  size_t errlen)
+{
+	struct parse_ctx ctx = { .cfg = cfg, .hooks = hooks, .nhooks = nhooks };
+	struct confload cl = { .path = path, .user = &ctx, .handler = handler };
+
+	memset(cfg, 0, sizeof *cfg);
+	parse_hostport(COLLECTOR_DEFAULT_LISTEN, cfg->listen_host, sizeof cfg->listen_host,
+		       &cfg->listen_port);
+	snprintf(cfg->data_dir, sizeof cfg->data_dir, "%s", COLLECTOR_DEFAULT_DATA_DIR);
+	cfg->rrd_threads = 2;
+	cfg->rrd_sync = true;
+	cfg->max_connections = 10000;
+	return confload_file(&cl, err, errlen);
+}

@@ -1,0 +1,251 @@
+/*
+ * main.c - shrinkwatch-collector: receive samples from agents, keep them in
+ * RRD files, and watch them for unexplained drops.
+ *
+ * This file only wires the parts together and owns the process's life:
+ * arguments, configuration, signals, systemd notifications and an orderly
+ * shutdown (stop accepting, close sessions, let the RRD writers finish what
+ * they hold, close every handle).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include "config.h"
+#include "ingest.h"
+#include "listen.h"
+#include "registry.h"
+#include "session.h"
+#include "shrinkwatch/log.h"
+#include "shrinkwatch/sdnotify.h"
+#include "shrinkwatch/version.h"
+
+#define STATUS_INTERVAL_MS 10000
+
+struct collector {
+	uv_loop_t *loop;
+	const char *config_path;
+	struct collector_config cfg;
+	struct registry reg;
+	struct ingest ingest;
+	struct listener listener;
+	uv_signal_t sigterm, sigint, sighup;
+	uv_timer_t status_timer;
+	uint64_t last_stored;
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: shrinkwatch-collector [-c FILE] [-n] [-v]\n"
+		"Receives samples from shrinkwatch agents, keeps them in RRD files and\n"
+		"alerts on unexplained drops.\n\n"
+		"  -c, --config FILE    configuration file (default %s)\n"
+		"  -n, --check-config   validate the configuration and exit\n"
+		"  -v, --verbose        log debug messages\n"
+		"  -h, --help           show this help\n"
+		"  -V, --version        show the version\n\n"
+		"See shrinkwatch-collector(8) and shrinkwatch-collector.conf(5).\n",
+		COLLECTOR_DEFAULT_CONFIG);
+}
+
+/* The configuration hooks of the modules that own sections of the file. */
+static size_t config_hooks(struct collector *c, struct collector_config_hook *hooks, size_t max)
+{
+	(void)c;
+	(void)hooks;
+	(void)max;
+	return 0;
+}
+
+static int load_config(struct collector *c, struct collector_config *cfg, char *err,
+		       size_t errlen)
+{
+	struct collector_config_hook hooks[8];
+	size_t n = config_hooks(c, hooks, 8);
+
+	return collector_config_load(c->config_path, cfg, hooks, n, err, errlen);
+}
+
+static void report_status(uv_timer_t *t)
+{
+	struct collector *c = t->data;
+	const struct ingest_stats *st = &c->ingest.stats;
+	double rate = (double)(st->samples_stored - c->last_stored) * 1000.0 / STATUS_INTERVAL_MS;
+
+	c->last_stored = st->samples_stored;
+	sdnotify_status("%u agents connected, %zu known; %.1f samples/s stored; %zu batches "
+			"queued",
+			session_count(), c->reg.agents.count, rate, ingest_pending(&c->ingest));
+}
+
+static void close_walk(uv_handle_t *h, void *arg)
+{
+	(void)arg;
+	if (!uv_is_closing(h))
+		uv_close(h, NULL);
+}
+
+static void on_stop_signal(uv_signal_t *s, int signum)
+{
+	struct collector *c = s->data;
+
+	log_info("collector: %s received, stopping", strsignal(signum));
+	sdnotify_stopping();
+	uv_stop(c->loop);
+}
+
+static void on_hup(uv_signal_t *s, int signum)
+{
+	struct collector *c = s->data;
+	struct collector_config fresh;
+	char err[1024];
+	(void)signum;
+
+	sdnotify_reloading();
+	if (load_config(c, &fresh, err, sizeof err)) {
+		log_err("collector: reload failed, keeping the running config: %s", err);
+	} else {
+		if (strcmp(fresh.listen_host, c->cfg.listen_host) ||
+		    fresh.listen_port != c->cfg.listen_port ||
+		    strcmp(fresh.data_dir, c->cfg.data_dir) ||
+		    fresh.rrd_threads != c->cfg.rrd_threads || fresh.rrd_sync != c->cfg.rrd_sync)
+			log_warn("collector: reload: listen, data_dir and rrd_* changes need a "
+				 "restart");
+		c->cfg.max_connections = fresh.max_connections;
+		c->listener.max_sessions = fresh.max_connections;
+		log_info("collector: configuration reloaded");
+	}
+	sdnotify_ready("running");
+}
+
+static int ensure_data_dir(const char *dir)
+{
+	struct stat st;
+
+	if (mkdir(dir, 0750) && errno != EEXIST)
+		return -errno;
+	if (stat(dir, &st))
+		return -errno;
+	if (!S_ISDIR(st.st_mode))
+		return -ENOTDIR;
+	return access(dir, R_OK | W_OK | X_OK) ? -errno : 0;
+}
+
+static int run(struct collector *c)
+{
+	int err, stores;
+
+	err = ensure_data_dir(c->cfg.data_dir);
+	if (err)
+		fatal("collector: data_dir '%s' is not usable: %s", c->cfg.data_dir,
+		      strerror(-err));
+	registry_init(&c->reg);
+	stores = registry_load(&c->reg, c->cfg.data_dir);
+	if (stores < 0)
+		fatal("collector: cannot read '%s/rrd': %s", c->cfg.data_dir, strerror(-stores));
+	err = ingest_init(&c->ingest, c->loop, &c->cfg, &c->reg);
+	if (err)
+		fatal("collector: cannot start the RRD writers in '%s': %s", c->cfg.data_dir,
+		      strerror(-err));
+	if (listener_start(&c->listener, c->loop, c->cfg.listen_host, c->cfg.listen_port,
+			   &c->ingest, c->cfg.max_connections))
+		fatal("collector: cannot listen for agents");
+
+	uv_signal_init(c->loop, &c->sigterm);
+	uv_signal_init(c->loop, &c->sigint);
+	uv_signal_init(c->loop, &c->sighup);
+	c->sigterm.data = c->sigint.data = c->sighup.data = c;
+	uv_signal_start(&c->sigterm, on_stop_signal, SIGTERM);
+	uv_signal_start(&c->sigint, on_stop_signal, SIGINT);
+	uv_signal_start(&c->sighup, on_hup, SIGHUP);
+	uv_timer_init(c->loop, &c->status_timer);
+	c->status_timer.data = c;
+	uv_timer_start(&c->status_timer, report_status, STATUS_INTERVAL_MS, STATUS_INTERVAL_MS);
+
+	log_info("collector: listening on %s (port %u); data in '%s'; %zu agents and %d stores "
+		 "known",
+		 c->listener.where, c->listener.port, c->cfg.data_dir, c->reg.agents.count, stores);
+	sdnotify_watchdog_start(c->loop);
+	sdnotify_ready("listening on %s; %zu agents known", c->listener.where,
+		       c->reg.agents.count);
+
+	uv_run(c->loop, UV_RUN_DEFAULT);
+
+	/* Shutdown: no new work, then finish what was accepted. */
+	sdnotify_watchdog_stop();
+	listener_stop(&c->listener);
+	session_close_all();
+	ingest_stop(&c->ingest);
+	uv_walk(c->loop, close_walk, NULL);
+	uv_run(c->loop, UV_RUN_DEFAULT);
+	registry_release(&c->reg);
+	log_info("collector: stopped");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check-config", no_argument, NULL, 'n' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ 0 },
+	};
+	struct collector c;
+	char err[1024];
+	int opt, check = 0, level = LOG_INFO, rc;
+
+	memset(&c, 0, sizeof c);
+	c.config_path = COLLECTOR_DEFAULT_CONFIG;
+	while ((opt = getopt_long(argc, argv, "c:nvhV", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			c.config_path = optarg;
+			break;
+		case 'n':
+			check = 1;
+			break;
+		case 'v':
+			level = LOG_DEBUG;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("shrinkwatch-collector %s\n", SHRINKWATCH_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "shrinkwatch-collector: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	log_init("shrinkwatch-collector", level);
+	if (load_config(&c, &c.cfg, err, sizeof err)) {
+		fprintf(stderr, "shrinkwatch-collector: %s\n", err);
+		return 1;
+	}
+	if (check) {
+		printf("%s: configuration OK: listen %s:%u, data_dir %s\n", c.config_path,
+		       c.cfg.listen_host, c.cfg.listen_port, c.cfg.data_dir);
+		return 0;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	c.loop = uv_default_loop();
+	rc = run(&c);
+	uv_loop_close(c.loop);
+	return rc;
+}

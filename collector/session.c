@@ -1,0 +1,374 @@
+/* session.c - one agent connection (see session.h). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ingest.h"
+#include "session.h"
+#include "shrinkwatch/log.h"
+#include "shrinkwatch/proto.h"
+
+enum session_state { S_HELLO, S_READY, S_CLOSING };
+
+struct session {
+	uint64_t id;
+	struct ingest *ing;
+	uv_tcp_t tcp;
+	uv_timer_t timer; /* HELLO deadline, then idle deadline */
+	int open_handles;
+	enum session_state state;
+	struct agent_rec *agent;
+	struct buf rbuf;
+	unsigned inflight;
+	int reading;
+	char peer[64];
+	struct session *prev, *next; /* every open session, for shutdown */
+};
+
+struct write_req {
+	uv_write_t req;
+	struct buf data;
+};
+
+static struct log_ratelimit refused_rl = LOG_RATELIMIT_INIT(60, 20);
+static struct session *all_sessions;
+static unsigned open_sessions;
+
+static void link_session(struct session *s)
+{
+	s->next = all_sessions;
+	if (all_sessions)
+		all_sessions->prev = s;
+	all_sessions = s;
+	open_sessions++;
+}
+
+static void unlink_session(struct session *s)
+{
+	if (s->prev)
+		s->prev->next = s->next;
+	else
+		all_sessions = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
+	s->prev = s->next = NULL;
+	open_sessions--;
+}
+
+unsigned session_count(void)
+{
+	return open_sessions;
+}
+
+void session_close_all(void)
+{
+	while (all_sessions)
+		session_close(all_sessions, 0, NULL);
+}
+
+uint64_t session_id(const struct session *s)
+{
+	return s->id;
+}
+
+const char *session_peer(const struct session *s)
+{
+	return s->peer;
+}
+
+struct agent_rec *session_agent(const struct session *s)
+{
+	return s->agent;
+}
+
+static void handle_closed(uv_handle_t *h)
+{
+	struct session *s = h->data;
+
+	if (--s->open_handles == 0) {
+		buf_release(&s->rbuf);
+		free(s);
+	}
+}
+
+static void write_done(uv_write_t *req, int status)
+{
+	struct write_req *w = (struct write_req *)req;
+	(void)status; /* a failed write shows up as a read error or EOF */
+
+	buf_release(&w->data);
+	free(w);
+}
+
+static void send_frame(struct session *s, struct buf *frame)
+{
+	struct write_req *w;
+	uv_buf_t b;
+
+	if (s->state == S_CLOSING || !(w = malloc(sizeof *w))) {
+		buf_release(frame);
+		return;
+	}
+	w->data = *frame;
+	b = uv_buf_init((char *)w->data.data, (unsigned)w->data.len);
+	if (uv_write(&w->req, (uv_stream_t *)&s->tcp, &b, 1, write_done)) {
+		buf_release(&w->data);
+		free(w);
+	}
+}
+
+void session_send_ack(struct session *s, uint64_t seq)
+{
+	struct buf frame;
+
+	buf_init(&frame, 64);
+	if (proto_encode_ack(&frame, seq) == 0)
+		send_frame(s, &frame);
+	else
+		buf_release(&frame);
+}
+
+void session_close(struct session *s, uint16_t code, const char *why)
+{
+	if (s->state == S_CLOSING)
+		return;
+	if (code) {
+		struct buf frame;
+		buf_init(&frame, 512);
+		if (proto_encode_error(&frame, code, why) == 0)
+			send_frame(s, &frame); /* queued before the close: libuv flushes it */
+		else
+			buf_release(&frame);
+	}
+	ingest_session_gone(s->ing, s);
+	unlink_session(s);
+	s->state = S_CLOSING;
+	s->open_handles = 2;
+	uv_close((uv_handle_t *)&s->timer, handle_closed);
+	uv_close((uv_handle_t *)&s->tcp, handle_closed);
+}
+
+/* A refusal caused by the peer: logged (rate-limited, since a peer can cause
+ * it at will) and answered with ERROR before closing. */
+static void refuse(struct session *s, uint16_t code, const char *why)
+{
+	log_ratelimited(&refused_rl, LOG_WARNING, "session: refusing %s%s%s%s: %s", s->peer,
+			s->agent ? " (agent '" : "", s->agent ? s->agent->name : "",
+			s->agent ? "')" : "", why);
+	session_close(s, code, why);
+}
+
+static void idle_timeout(uv_timer_t *t)
+{
+	struct session *s = t->data;
+
+	if (s->state == S_HELLO)
+		refuse(s, SW_ERR_PROTOCOL, "no HELLO in time");
+	else
+		session_close(s, 0, NULL);
+}
+
+static void arm_idle(struct session *s)
+{
+	uint64_t secs = SESSION_IDLE_MIN_S;
+
+	if (s->agent && (uint64_t)s->agent->interval * SESSION_IDLE_INTERVALS > secs)
+		secs = (uint64_t)s->agent->interval * SESSION_IDLE_INTERVALS;
+	uv_timer_start(&s->timer, idle_timeout, secs * 1000, 0);
+}
+
+static void handle_hello(struct session *s, const struct sw_frame *f)
+{
+	struct sw_hello h;
+	uint64_t ack;
+	int err;
+
+	if (s->state != S_HELLO) {
+		refuse(s, SW_ERR_PROTOCOL, "HELLO sent twice");
+		return;
+	}
+	if (proto_decode_hello(f, &h)) {
+		refuse(s, SW_ERR_PROTOCOL, "malformed HELLO (bad agent name or interval?)");
+		return;
+	}
+	err = ingest_hello(s->ing, s, &h, &s->agent, &ack);
+	if (err) {
+		refuse(s, err == -ENOMEM ? SW_ERR_INTERNAL : SW_ERR_DENIED,
+		       err == -ENOMEM ? "out of memory" : "agent refused");
+		return;
+	}
+	s->state = S_READY;
+	log_info("session: agent '%s' connected from %s (%s, interval %u s); stored up to "
+		 "seq %llu", h.agent, s->peer, h.software, h.interval, (unsigned long long)ack);
+	session_send_ack(s, ack);
+	arm_idle(s);
+}
+
+static void handle_samples(struct session *s, const struct sw_frame *f)
+{
+	static struct sw_sample scratch[SW_SAMPLES_MAX];
+	size_t n;
+
+	if (s->state != S_READY) {
+		refuse(s, SW_ERR_PROTOCOL, "SAMPLES before HELLO");
+		return;
+	}
+	if (proto_decode_samples(f, scratch, SW_SAMPLES_MAX, &n)) {
+		refuse(s, SW_ERR_PROTOCOL, "malformed SAMPLES frame");
+		return;
+	}
+	if (ingest_samples(s->ing, s, s->agent, scratch, n) == 1) {
+		/* handed to the writers: hold reading when too much is queued */
+		if (++s->inflight >= SESSION_MAX_INFLIGHT && s->reading) {
+			uv_read_stop((uv_stream_t *)&s->tcp);
+			s->reading = 0;
+		}
+	}
+	arm_idle(s);
+}
+
+static void handle_frame(struct session *s, const struct sw_frame *f)
+{
+	switch (f->type) {
+	case SW_MSG_HELLO:
+		handle_hello(s, f);
+		return;
+	case SW_MSG_SAMPLES:
+		handle_samples(s, f);
+		return;
+	case SW_MSG_ERROR: {
+		struct sw_error e;
+		if (proto_decode_error(f, &e) == 0)
+			log_warn("session: %s says: %s (code %u)", s->peer, e.text, e.code);
+		session_close(s, 0, NULL);
+		return;
+	}
+	default:
+		refuse(s, SW_ERR_PROTOCOL, "unexpected message type");
+		return;
+	}
+}
+
+static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *b)
+{
+	struct session *s = h->data;
+	size_t want = 64 * 1024;
+	(void)hint;
+
+	if (s->rbuf.cap - s->rbuf.len < want)
+		want = s->rbuf.cap - s->rbuf.len;
+	if (want == 0 || buf_reserve(&s->rbuf, want)) {
+		*b = uv_buf_init(NULL, 0);
+		return;
+	}
+	*b = uv_buf_init((char *)s->rbuf.data + s->rbuf.len, (unsigned)want);
+}
+
+static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *b)
+{
+	struct session *s = st->data;
+	size_t off = 0;
+	(void)b;
+
+	if (n < 0) {
+		if (n != UV_EOF && n != UV_ECONNRESET)
+			log_info("session: %s: %s", s->peer, uv_strerror((int)n));
+		session_close(s, 0, NULL);
+		return;
+	}
+	s->rbuf.len += (size_t)n;
+	while (s->state != S_CLOSING) {
+		struct sw_frame f;
+		long used = proto_frame_parse(s->rbuf.data + off, s->rbuf.len - off, &f);
+
+		if (used == 0)
+			break;
+		if (used < 0) {
+			refuse(s, used == -EPROTONOSUPPORT ? SW_ERR_VERSION : SW_ERR_PROTOCOL,
+			       used == -EMSGSIZE	   ? "frame larger than the maximum"
+			       : used == -EPROTONOSUPPORT ? "unsupported protocol version"
+							  : "not a shrinkwatch frame");
+			return;
+		}
+		handle_frame(s, &f);
+		off += (size_t)used;
+	}
+	if (s->state != S_CLOSING)
+		buf_consume(&s->rbuf, off);
+}
+
+void session_batch_done(struct session *s)
+{
+	if (s->state == S_CLOSING)
+		return;
+	if (s->inflight)
+		s->inflight--;
+	if (!s->reading && s->inflight < SESSION_MAX_INFLIGHT) {
+		if (uv_read_start((uv_stream_t *)&s->tcp, on_alloc, on_read) == 0)
+			s->reading = 1;
+	}
+}
+
+static void describe_peer(struct session *s)
+{
+	struct sockaddr_storage ss;
+	int len = sizeof ss;
+	char host[INET6_ADDRSTRLEN] = "?";
+	unsigned port = 0;
+
+	if (uv_tcp_getpeername(&s->tcp, (struct sockaddr *)&ss, &len) == 0) {
+		if (ss.ss_family == AF_INET) {
+			struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+			uv_ip4_name(in, host, sizeof host);
+			port = ntohs(in->sin_port);
+		} else if (ss.ss_family == AF_INET6) {
+			struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+			uv_ip6_name(in6, host, sizeof host);
+			port = ntohs(in6->sin6_port);
+		}
+	}
+	snprintf(s->peer, sizeof s->peer, "%s:%u", host, port);
+}
+
+int session_accept(uv_stream_t *server, struct ingest *ing, unsigned max_sessions)
+{
+	static uint64_t next_id = 1;
+	struct session *s = calloc(1, sizeof *s);
+	int err;
+
+	if (!s)
+		return -ENOMEM;
+	s->id = next_id++;
+	s->ing = ing;
+	buf_init(&s->rbuf, SW_FRAME_HEADER + SW_FRAME_MAX);
+	uv_tcp_init(server->loop, &s->tcp);
+	uv_timer_init(server->loop, &s->timer);
+	s->tcp.data = s->timer.data = s;
+	err = uv_accept(server, (uv_stream_t *)&s->tcp);
+	if (err) {
+		s->state = S_CLOSING;
+		s->open_handles = 2;
+		uv_close((uv_handle_t *)&s->timer, handle_closed);
+		uv_close((uv_handle_t *)&s->tcp, handle_closed);
+		return err;
+	}
+	describe_peer(s);
+	link_session(s);
+	if (open_sessions > max_sessions) {
+		/* over the connection limit: say why, then go */
+		refuse(s, SW_ERR_OVERLOAD, "too many connections");
+		return 0;
+	}
+	uv_tcp_nodelay(&s->tcp, 1);
+	uv_tcp_keepalive(&s->tcp, 1, 60);
+	uv_timer_start(&s->timer, idle_timeout, SESSION_HELLO_TIMEOUT_MS, 0);
+	err = uv_read_start((uv_stream_t *)&s->tcp, on_alloc, on_read);
+	if (err) {
+		session_close(s, 0, NULL);
+		return err;
+	}
+	s->reading = 1;
+	return 0;
+}

@@ -1,0 +1,137 @@
+/* test_agent_config.c - the agent's config file: good files and each error. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "agent/config.h"
+#include "testutil.h"
+
+static char dir[64];
+
+static int setup(void **state)
+{
+	(void)state;
+	tu_mkdtemp(dir, sizeof dir);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	tu_rmrf(dir);
+	return 0;
+}
+
+/* Loads text; returns the loader's result and leaves the message in err. */
+static int load(const char *text, struct agent_config *cfg, char *err, size_t errlen)
+{
+	char path[256];
+
+	tu_write(dir, "agent.conf", text, path, sizeof path);
+	err[0] = '\0';
+	return agent_config_load(path, cfg, err, errlen);
+}
+
+static void test_good_file(void **state)
+{
+	struct agent_config cfg;
+	char err[1024];
+	(void)state;
+
+	assert_int_equal(load("[agent]\n"
+			      "name = evsrv01          ; identity sent to the collector\n"
+			      "interval = 5m\n"
+			      "state_dir = /var/lib/x\n"
+			      "[collector]\n"
+			      "address = 127.0.0.1:7405\n"
+			      "[store bodycam]\n"
+			      "path = /srv/evidence/bodycam\n"
+			      "# a comment\n"
+			      "[store cases]\n"
+			      "path = /srv/evidence/cases\n",
+			      &cfg, err, sizeof err),
+			 0);
+	assert_string_equal(cfg.name, "evsrv01");
+	assert_int_equal(cfg.interval, 300);
+	assert_string_equal(cfg.state_dir, "/var/lib/x");
+	assert_string_equal(cfg.collector_host, "127.0.0.1");
+	assert_int_equal(cfg.collector_port, 7405);
+	assert_int_equal(cfg.nstores, 2);
+	assert_string_equal(cfg.stores[0].name, "bodycam");
+	assert_string_equal(cfg.stores[1].path, "/srv/evidence/cases");
+	agent_config_release(&cfg);
+}
+
+static void test_defaults(void **state)
+{
+	struct agent_config cfg;
+	char err[1024];
+	(void)state;
+
+	assert_int_equal(load("[agent]\nname=a\n[collector]\naddress=[::1]:9\n[store s]\npath=/x\n",
+			      &cfg, err, sizeof err),
+			 0);
+	assert_int_equal(cfg.interval, AGENT_DEFAULT_INTERVAL);
+	assert_string_equal(cfg.state_dir, AGENT_DEFAULT_STATE_DIR);
+	assert_string_equal(cfg.collector_host, "::1");
+	agent_config_release(&cfg);
+}
+
+/* Each bad file is refused with a message containing the expected words. */
+static void expect_error(const char *text, const char *words)
+{
+	struct agent_config cfg;
+	char err[1024];
+
+	assert_int_equal(load(text, &cfg, err, sizeof err), -1);
+	if (!strstr(err, words))
+		fail_msg("error '%s' does not mention '%s'", err, words);
+	assert_non_null(strstr(err, "agent.conf"));
+}
+
+#define BASE "[agent]\nname=a\n[collector]\naddress=127.0.0.1:1\n"
+
+static void test_errors(void **state)
+{
+	(void)state;
+	expect_error(BASE "[store s]\npath=/x\ncolour=blue\n", ":7: [store s] colour: unknown key");
+	expect_error(BASE "[stores]\npath=/x\n", ":6: [stores] path: unknown section");
+	expect_error("[agent]\nname=a\nname=b\n", ":3: [agent] name: key given twice");
+	expect_error("[agent]\nname=../x\n", "[agent] name: '../x' is not a valid agent name");
+	expect_error("[agent]\nname=a\ninterval=fast\n", "[agent] interval: 'fast' is not a duration");
+	expect_error("[agent]\nname=a\ninterval=2d\n", "[agent] interval:");
+	expect_error("[agent]\nname=a\ninterval=0s\n", "[agent] interval:");
+	expect_error("[agent]\nstate_dir=relative\n", "not an absolute path");
+	expect_error("[collector]\naddress=localhost\n", "is not HOST:PORT");
+	expect_error("[collector]\naddress=127.0.0.1:70000\n", "is not HOST:PORT");
+	expect_error(BASE "[store a/b]\npath=/x\n", "store name 'a/b' is not valid");
+	expect_error(BASE "[store s]\npath=rel\n", "'rel' is not an absolute path");
+	expect_error(BASE, "no [store NAME] section");
+	expect_error("[collector]\naddress=127.0.0.1:1\n[store s]\npath=/x\n", "[agent] name: missing");
+	expect_error("[agent]\nname=a\n[store s]\npath=/x\n", "[collector] address: missing");
+	expect_error(BASE "[store s]\npath=/x\n[store t]\npath=/x\n", "is also store 's'");
+	expect_error("this is not ini\n", ":1: syntax error");
+}
+
+static void test_missing_file(void **state)
+{
+	struct agent_config cfg;
+	char err[1024];
+	(void)state;
+
+	assert_int_equal(agent_config_load("/nonexistent/agent.conf", &cfg, err, sizeof err), -1);
+	assert_non_null(strstr(err, "/nonexistent/agent.conf: cannot open: No such file"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_good_file),
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_missing_file),
+	};
+	return cmocka_run_group_tests_name("agent_config", tests, setup, teardown);
+}

@@ -1,0 +1,163 @@
+/* test_containers.c - capped buffers, the JSON writer, the string map and the
+ * agent's sample queue. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "agent/queue.h"
+#include "shrinkwatch/json.h"
+#include "shrinkwatch/names.h"
+#include "shrinkwatch/strmap.h"
+
+static void test_buf_cap(void **state)
+{
+	struct buf b;
+	(void)state;
+
+	buf_init(&b, 10);
+	assert_int_equal(buf_append(&b, "0123456789", 10), 0);
+	assert_int_equal(buf_append(&b, "x", 1), -ENOBUFS);
+	assert_int_equal(b.len, 10);
+	buf_consume(&b, 4);
+	assert_memory_equal(b.data, "456789", 6);
+	assert_int_equal(buf_append(&b, "abcd", 4), 0);
+	buf_release(&b);
+	assert_null(b.data);
+}
+
+static const char *json_of(struct buf *b, const char *s)
+{
+	b->len = 0;
+	assert_int_equal(json_put_str(b, s), 0);
+	buf_put_u8(b, 0);
+	return (const char *)b->data;
+}
+
+static void test_json_escaping(void **state)
+{
+	struct buf b;
+	(void)state;
+
+	buf_init(&b, 4096);
+	assert_string_equal(json_of(&b, "plain"), "\"plain\"");
+	assert_string_equal(json_of(&b, "q\"b\\n\n"), "\"q\\\"b\\\\n\\n\"");
+	assert_string_equal(json_of(&b, "<script>&"), "\"\\u003cscript\\u003e\\u0026\"");
+	assert_string_equal(json_of(&b, "\x01\x7f"), "\"\\u0001\\u007f\"");
+	assert_string_equal(json_of(&b, "caf\xc3\xa9"), "\"caf\xc3\xa9\"");
+	assert_string_equal(json_of(&b, "bad\xff\xc3("), "\"bad\\ufffd\\ufffd(\"");
+	assert_string_equal(json_of(&b, "\xed\xa0\x80"), "\"\\ufffd\\ufffd\\ufffd\""); /* surrogate */
+	b.len = 0;
+	assert_int_equal(json_put_double(&b, 1.0 / 0.0), 0);
+	assert_int_equal(json_put_raw(&b, ","), 0);
+	assert_int_equal(json_put_double(&b, 0.25), 0);
+	buf_put_u8(&b, 0);
+	assert_string_equal((char *)b.data, "null,0.25");
+	buf_release(&b);
+}
+
+static void test_names(void **state)
+{
+	(void)state;
+	assert_true(name_valid("evsrv01"));
+	assert_true(name_valid("body-cam_2.a"));
+	assert_false(name_valid(""));
+	assert_false(name_valid(".hidden"));
+	assert_false(name_valid(".."));
+	assert_false(name_valid("a/b"));
+	assert_false(name_valid("a b"));
+	assert_false(name_valid("caf\xc3\xa9"));
+	assert_true(name_valid("0123456789012345678901234567890123456789012345678901234567890123"));
+	assert_false(name_valid("01234567890123456789012345678901234567890123456789012345678901234"));
+}
+
+static void test_strmap(void **state)
+{
+	struct strmap m;
+	char key[32];
+	const char *k;
+	void *v;
+	size_t seen = 0;
+	(void)state;
+
+	strmap_init(&m);
+	for (uintptr_t i = 0; i < 5000; i++) {
+		snprintf(key, sizeof key, "agent%lu", (unsigned long)i);
+		assert_int_equal(strmap_put(&m, key, (void *)(i + 1)), 0);
+	}
+	assert_int_equal(m.count, 5000);
+	for (uintptr_t i = 0; i < 5000; i += 2) {
+		snprintf(key, sizeof key, "agent%lu", (unsigned long)i);
+		assert_ptr_equal(strmap_del(&m, key), (void *)(i + 1));
+	}
+	assert_int_equal(m.count, 2500);
+	assert_null(strmap_get(&m, "agent0"));
+	assert_ptr_equal(strmap_get(&m, "agent1"), (void *)2);
+	assert_int_equal(strmap_put(&m, "agent1", (void *)77), 0); /* replace */
+	assert_ptr_equal(strmap_get(&m, "agent1"), (void *)77);
+	for (size_t pos = 0; strmap_next(&m, &pos, &k, &v);)
+		seen++;
+	assert_int_equal(seen, 2500);
+	/* reinsert after deletes reuses tombstones without losing entries */
+	for (uintptr_t i = 0; i < 5000; i += 2) {
+		snprintf(key, sizeof key, "agent%lu", (unsigned long)i);
+		assert_int_equal(strmap_put(&m, key, (void *)(i + 1)), 0);
+	}
+	assert_int_equal(m.count, 5000);
+	assert_ptr_equal(strmap_get(&m, "agent4998"), (void *)4999);
+	strmap_release(&m);
+}
+
+static struct sw_sample seq_sample(uint64_t seq)
+{
+	struct sw_sample s;
+
+	memset(&s, 0, sizeof s);
+	s.seq = seq;
+	return s;
+}
+
+static void test_queue(void **state)
+{
+	struct sample_queue q;
+	struct sw_sample out[8];
+	(void)state;
+
+	assert_int_equal(queue_init(&q, 4), 0);
+	for (uint64_t i = 1; i <= 4; i++) {
+		struct sw_sample s = seq_sample(i);
+		assert_int_equal(queue_push(&q, &s), 0);
+	}
+	assert_int_equal(queue_read(&q, 2, out, 8), 2);
+	assert_int_equal(out[0].seq, 3);
+	assert_int_equal(out[1].seq, 4);
+	/* full: pushing drops the oldest and marks the new oldest with a gap */
+	struct sw_sample s5 = seq_sample(5);
+	assert_int_equal(queue_push(&q, &s5), 1);
+	assert_int_equal(q.dropped, 1);
+	assert_int_equal(queue_read(&q, 0, out, 8), 4);
+	assert_int_equal(out[0].seq, 2);
+	assert_true(out[0].flags & SW_SAMPLE_GAP);
+	assert_false(out[1].flags & SW_SAMPLE_GAP);
+	queue_trim(&q, 4);
+	assert_int_equal(queue_count(&q), 1);
+	assert_int_equal(queue_read(&q, 0, out, 8), 1);
+	assert_int_equal(out[0].seq, 5);
+	queue_trim(&q, 100);
+	assert_int_equal(queue_count(&q), 0);
+	queue_release(&q);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_buf_cap),   cmocka_unit_test(test_json_escaping),
+		cmocka_unit_test(test_names),     cmocka_unit_test(test_strmap),
+		cmocka_unit_test(test_queue),
+	};
+	return cmocka_run_group_tests_name("containers", tests, NULL, NULL);
+}

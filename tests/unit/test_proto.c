@@ -1,0 +1,281 @@
+/* test_proto.c - the wire protocol: round trips and every kind of refusal. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "shrinkwatch/proto.h"
+
+static struct sw_sample make_sample(uint64_t seq, const char *store)
+{
+	struct sw_sample s;
+
+	memset(&s, 0, sizeof s);
+	s.seq = seq;
+	s.time = 1700000000 + (int64_t)seq * 60;
+	snprintf(s.store, sizeof s.store, "%s", store);
+	s.objects = 1000 + seq;
+	s.bytes = 123456789012ull + seq;
+	s.added_objects = 3;
+	s.added_bytes = 4096;
+	s.fs_used = 1ull << 40;
+	s.fs_size = 1ull << 42;
+	s.fs_inodes = 99999;
+	s.mount_id = 0x803;
+	s.flags = SW_SAMPLE_HAS_ADDED | SW_SAMPLE_BTIME;
+	s.status = SW_SCAN_PARTIAL;
+	s.error_count = 2;
+	snprintf(s.first_error, sizeof s.first_error, "cannot open 'a/b': Permission denied");
+	s.scan_ms = 42;
+	return s;
+}
+
+static void test_hello_round_trip(void **state)
+{
+	struct sw_hello h = { .instance_id = 0x1122334455667788ull, .interval = 60 }, out;
+	struct sw_frame f;
+	struct buf b;
+	(void)state;
+
+	snprintf(h.agent, sizeof h.agent, "evsrv01");
+	snprintf(h.software, sizeof h.software, "shrinkwatch-agent 0.1.0");
+	buf_init(&b, 4096);
+	assert_int_equal(proto_encode_hello(&b, &h), 0);
+	assert_int_equal(proto_frame_parse(b.data, b.len, &f), (long)b.len);
+	assert_int_equal(f.type, SW_MSG_HELLO);
+	assert_int_equal(proto_decode_hello(&f, &out), 0);
+	assert_string_equal(out.agent, "evsrv01");
+	assert_string_equal(out.software, "shrinkwatch-agent 0.1.0");
+	assert_int_equal(out.instance_id, h.instance_id);
+	assert_int_equal(out.interval, 60);
+	buf_release(&b);
+}
+
+static void test_samples_round_trip(void **state)
+{
+	struct sw_sample in[3] = { make_sample(7, "bodycam"), make_sample(8, "cases"),
+				   make_sample(9, "bodycam") };
+	struct sw_sample out[4];
+	struct sw_frame f;
+	struct buf b;
+	size_t n;
+	(void)state;
+
+	memset(out, 0, sizeof out); /* so whole structs compare, padding included */
+	buf_init(&b, 1 << 20);
+	assert_int_equal(proto_encode_samples(&b, in, 3), 0);
+	assert_int_equal(proto_frame_parse(b.data, b.len, &f), (long)b.len);
+	assert_int_equal(proto_decode_samples(&f, out, 4, &n), 0);
+	assert_int_equal(n, 3);
+	for (size_t i = 0; i < 3; i++)
+		assert_memory_equal(&in[i], &out[i], sizeof in[i]);
+	/* more samples than the caller has room for: refused, not truncated */
+	assert_int_equal(proto_decode_samples(&f, out, 2, &n), -EPROTO);
+	buf_release(&b);
+}
+
+static void test_ack_and_error(void **state)
+{
+	struct sw_frame f;
+	struct sw_error e;
+	struct buf b;
+	uint64_t seq;
+	long used;
+	(void)state;
+
+	buf_init(&b, 4096);
+	assert_int_equal(proto_encode_ack(&b, 0xfedcba9876543210ull), 0);
+	assert_int_equal(proto_encode_error(&b, SW_ERR_DENIED, "go away"), 0);
+	used = proto_frame_parse(b.data, b.len, &f);
+	assert_true(used > 0);
+	assert_int_equal(proto_decode_ack(&f, &seq), 0);
+	assert_int_equal(seq, 0xfedcba9876543210ull);
+	assert_int_equal(proto_decode_error(&f, &e), -EPROTO); /* wrong type */
+	assert_int_equal(proto_frame_parse(b.data + used, b.len - (size_t)used, &f),
+			 (long)(b.len - (size_t)used));
+	assert_int_equal(proto_decode_error(&f, &e), 0);
+	assert_int_equal(e.code, SW_ERR_DENIED);
+	assert_string_equal(e.text, "go away");
+	buf_release(&b);
+}
+
+/* Every prefix of a valid frame asks for more bytes; none is an error. */
+static void test_truncated_frames_wait(void **state)
+{
+	struct sw_sample s = make_sample(1, "bodycam");
+	struct sw_frame f;
+	struct buf b;
+	(void)state;
+
+	buf_init(&b, 1 << 20);
+	assert_int_equal(proto_encode_samples(&b, &s, 1), 0);
+	for (size_t len = 0; len < b.len; len++)
+		assert_int_equal(proto_frame_parse(b.data, len, &f), 0);
+	buf_release(&b);
+}
+
+static void test_bad_headers(void **state)
+{
+	uint8_t garbage[8] = { 'G', 'E', 'T', ' ', '/', ' ', 'H', 'T' };
+	uint8_t badver[8] = { 'S', 'W', 9, SW_MSG_ACK, 0, 0, 0, 8 };
+	uint8_t badtype[8] = { 'S', 'W', SW_PROTO_VERSION, 77, 0, 0, 0, 0 };
+	uint8_t huge[8] = { 'S', 'W', SW_PROTO_VERSION, SW_MSG_SAMPLES, 0xff, 0xff, 0xff, 0xff };
+	uint8_t justover[8] = { 'S', 'W', SW_PROTO_VERSION, SW_MSG_SAMPLES, 0, 0x10, 0, 1 };
+	struct sw_frame f;
+	(void)state;
+
+	assert_int_equal(proto_frame_parse(garbage, 1, &f), -EPROTO); /* refused at once */
+	assert_int_equal(proto_frame_parse(garbage, sizeof garbage, &f), -EPROTO);
+	assert_int_equal(proto_frame_parse(badver, sizeof badver, &f), -EPROTONOSUPPORT);
+	assert_int_equal(proto_frame_parse(badtype, sizeof badtype, &f), -EPROTO);
+	assert_int_equal(proto_frame_parse(huge, sizeof huge, &f), -EMSGSIZE);
+	assert_int_equal(proto_frame_parse(justover, sizeof justover, &f), -EMSGSIZE);
+}
+
+/* Encodes, lets mutate() damage the frame, and expects the decoder to refuse. */
+static void expect_samples_refused(void (*mutate)(struct buf *b))
+{
+	struct sw_sample s[2] = { make_sample(5, "bodycam"), make_sample(6, "bodycam") };
+	struct sw_sample out[4];
+	struct sw_frame f;
+	struct buf b;
+	size_t n = 99;
+	long used;
+
+	buf_init(&b, 1 << 20);
+	assert_int_equal(proto_encode_samples(&b, s, 2), 0);
+	mutate(&b);
+	used = proto_frame_parse(b.data, b.len, &f);
+	assert_true(used > 0);
+	assert_int_equal(proto_decode_samples(&f, out, 4, &n), -EPROTO);
+	assert_int_equal(n, 0);
+	buf_release(&b);
+}
+
+static void set_len(struct buf *b, uint32_t len)
+{
+	b->data[4] = (uint8_t)(len >> 24);
+	b->data[5] = (uint8_t)(len >> 16);
+	b->data[6] = (uint8_t)(len >> 8);
+	b->data[7] = (uint8_t)len;
+}
+
+static void cut_last_byte(struct buf *b)
+{
+	b->len--;
+	set_len(b, (uint32_t)(b->len - SW_FRAME_HEADER));
+}
+
+static void add_trailing_byte(struct buf *b)
+{
+	buf_put_u8(b, 0);
+	set_len(b, (uint32_t)(b->len - SW_FRAME_HEADER));
+}
+
+static void bad_store_name(struct buf *b)
+{
+	/* first sample's store name starts after count(2) + seq(8) + time(8) + len(2) */
+	b->data[SW_FRAME_HEADER + 2 + 8 + 8 + 2] = '/';
+}
+
+static void count_zero(struct buf *b)
+{
+	b->data[SW_FRAME_HEADER] = 0;
+	b->data[SW_FRAME_HEADER + 1] = 0;
+}
+
+static void count_too_high(struct buf *b)
+{
+	b->data[SW_FRAME_HEADER] = 0xff;
+}
+
+static void seq_not_rising(struct buf *b)
+{
+	/* make the second sample's seq equal to the first's: find it by value */
+	for (size_t i = b->len - 8; i > SW_FRAME_HEADER + 10; i--)
+		if (b->data[i] == 6 && b->data[i - 1] == 0 && b->data[i - 7] == 0) {
+			b->data[i] = 5;
+			return;
+		}
+	fail_msg("second seq not found");
+}
+
+static void test_malformed_samples(void **state)
+{
+	(void)state;
+	expect_samples_refused(cut_last_byte);
+	expect_samples_refused(add_trailing_byte);
+	expect_samples_refused(bad_store_name);
+	expect_samples_refused(count_zero);
+	expect_samples_refused(count_too_high);
+	expect_samples_refused(seq_not_rising);
+}
+
+static void test_encoder_refuses_bad_names(void **state)
+{
+	struct sw_sample s = make_sample(1, "ok");
+	struct sw_hello h = { .interval = 60 };
+	struct buf b;
+	(void)state;
+
+	buf_init(&b, 1 << 20);
+	snprintf(s.store, sizeof s.store, "../etc");
+	assert_int_equal(proto_encode_samples(&b, &s, 1), -EINVAL);
+	assert_int_equal(b.len, 0); /* no half frame left behind */
+	snprintf(h.agent, sizeof h.agent, "bad name");
+	assert_int_equal(proto_encode_hello(&b, &h), -EINVAL);
+	assert_int_equal(b.len, 0);
+	buf_release(&b);
+}
+
+static void test_hello_rejects_zero_interval(void **state)
+{
+	struct sw_hello h = { .interval = 0 }, out;
+	struct sw_frame f;
+	struct buf b;
+	(void)state;
+
+	snprintf(h.agent, sizeof h.agent, "a1");
+	buf_init(&b, 4096);
+	assert_int_equal(proto_encode_hello(&b, &h), 0);
+	assert_true(proto_frame_parse(b.data, b.len, &f) > 0);
+	assert_int_equal(proto_decode_hello(&f, &out), -EPROTO);
+	buf_release(&b);
+}
+
+static void test_max_batch_fits_a_frame(void **state)
+{
+	static struct sw_sample s[SW_SAMPLES_MAX];
+	struct buf b;
+	(void)state;
+
+	for (size_t i = 0; i < SW_SAMPLES_MAX; i++) {
+		s[i] = make_sample(i + 1, "a-store-name-that-is-quite-long-but-valid-0123456789");
+		memset(s[i].first_error, 'x', SW_ERRTEXT_MAX);
+		s[i].first_error[SW_ERRTEXT_MAX] = '\0';
+	}
+	buf_init(&b, SW_FRAME_HEADER + SW_FRAME_MAX);
+	assert_int_equal(proto_encode_samples(&b, s, SW_SAMPLES_MAX), 0);
+	assert_true(b.len <= SW_FRAME_HEADER + SW_FRAME_MAX);
+	buf_release(&b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_hello_round_trip),
+		cmocka_unit_test(test_samples_round_trip),
+		cmocka_unit_test(test_ack_and_error),
+		cmocka_unit_test(test_truncated_frames_wait),
+		cmocka_unit_test(test_bad_headers),
+		cmocka_unit_test(test_malformed_samples),
+		cmocka_unit_test(test_encoder_refuses_bad_names),
+		cmocka_unit_test(test_hello_rejects_zero_interval),
+		cmocka_unit_test(test_max_batch_fits_a_frame),
+	};
+	return cmocka_run_group_tests_name("proto", tests, NULL, NULL);
+}

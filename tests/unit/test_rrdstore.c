@@ -1,0 +1,240 @@
+/* test_rrdstore.c - the RRD layout read back with librrd, values written by
+ * the writer threads, dropped duplicates, and failure epochs. */
+#include <errno.h>
+#include <rrd.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <cmocka.h>
+
+#include "collector/rrdstore.h"
+#include "testutil.h"
+
+static char dir[64];
+static struct rrd_batch *done_batches[16];
+static int ndone;
+
+static int setup(void **state)
+{
+	(void)state;
+	tu_mkdtemp(dir, sizeof dir);
+	ndone = 0;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	for (int i = 0; i < ndone; i++)
+		rrd_batch_free(done_batches[i]);
+	tu_rmrf(dir);
+	return 0;
+}
+
+static void on_done(struct rrd_batch *b, void *ctx)
+{
+	(void)ctx;
+	assert_true(ndone < 16);
+	done_batches[ndone++] = b;
+}
+
+static struct sw_sample sample(uint64_t seq, int64_t t, const char *store, uint64_t bytes)
+{
+	struct sw_sample s;
+
+	memset(&s, 0, sizeof s);
+	s.seq = seq;
+	s.time = t;
+	snprintf(s.store, sizeof s.store, "%s", store);
+	s.bytes = bytes;
+	s.objects = bytes / 100;
+	s.added_bytes = 10;
+	s.added_objects = 1;
+	s.flags = SW_SAMPLE_HAS_ADDED;
+	s.fs_used = 5000;
+	s.fs_size = 90000;
+	s.fs_inodes = 77;
+	return s;
+}
+
+/* Submits batches and runs the loop until each is handed back. */
+static void run_batches(struct rrd_batch **b, int n, bool sync)
+{
+	uv_loop_t loop;
+	struct rrdstore *rs;
+	int want = ndone + n;
+
+	uv_loop_init(&loop);
+	assert_int_equal(rrdstore_start(&rs, &loop, dir, 2, sync, on_done, NULL), 0);
+	for (int i = 0; i < n; i++)
+		rrdstore_submit(rs, b[i]);
+	while (ndone < want)
+		uv_run(&loop, UV_RUN_ONCE);
+	assert_int_equal(rrdstore_pending(rs), 0);
+	rrdstore_stop(rs);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	uv_loop_close(&loop);
+}
+
+static const char *info_str(rrd_info_t *info, const char *key)
+{
+	for (rrd_info_t *i = info; i; i = i->next)
+		if (!strcmp(i->key, key))
+			return i->type == RD_I_STR ? i->value.u_str : "";
+	return NULL;
+}
+
+static long info_cnt(rrd_info_t *info, const char *key)
+{
+	for (rrd_info_t *i = info; i; i = i->next)
+		if (!strcmp(i->key, key))
+			return i->type == RD_I_CNT ? (long)i->value.u_cnt : -1;
+	return -2;
+}
+
+static void test_layout_and_values(void **state)
+{
+	struct rrd_batch *b = rrd_batch_new("evsrv01", 60, 3);
+	char path[256], key[64];
+	rrd_info_t *info;
+	time_t last;
+	unsigned long nds;
+	char **names, **values;
+	(void)state;
+
+	b->samples[0] = sample(1, 1700000000, "bodycam", 100000);
+	b->samples[1] = sample(2, 1700000000, "cases", 5000);
+	b->samples[2] = sample(3, 1700000060, "bodycam", 90000);
+	run_batches(&b, 1, true);
+	assert_int_equal(b->err, 0);
+	assert_int_equal(b->stored, 3);
+
+	rrdstore_path(dir, "evsrv01", "bodycam", path, sizeof path);
+	info = rrd_info_r(path);
+	assert_non_null(info);
+	assert_int_equal(info_cnt(info, "step"), 60);
+	for (int i = 0; i < RRDSTORE_NDS; i++) {
+		snprintf(key, sizeof key, "ds[%s].type", rrdstore_ds_names[i]);
+		assert_string_equal(info_str(info, key), "GAUGE");
+		snprintf(key, sizeof key, "ds[%s].minimal_heartbeat", rrdstore_ds_names[i]);
+		assert_int_equal(info_cnt(info, key), 120);
+	}
+	/* 4 tiers x AVERAGE, MIN, MAX */
+	assert_string_equal(info_str(info, "rra[0].cf"), "AVERAGE");
+	assert_string_equal(info_str(info, "rra[1].cf"), "MIN");
+	assert_string_equal(info_str(info, "rra[2].cf"), "MAX");
+	assert_int_equal(info_cnt(info, "rra[0].pdp_per_row"), 1);
+	assert_int_equal(info_cnt(info, "rra[0].rows"), 3 * 1440);
+	assert_int_equal(info_cnt(info, "rra[3].pdp_per_row"), 5);
+	assert_int_equal(info_cnt(info, "rra[6].pdp_per_row"), 60);
+	assert_int_equal(info_cnt(info, "rra[9].pdp_per_row"), 1440);
+	assert_int_equal(info_cnt(info, "rra[11].rows"), 3660);
+	assert_null(info_str(info, "rra[12].cf"));
+	rrd_info_free(info);
+
+	assert_int_equal(rrd_lastupdate_r(path, &last, &nds, &names, &values), 0);
+	assert_int_equal(last, 1700000060);
+	assert_int_equal(nds, RRDSTORE_NDS);
+	assert_string_equal(names[0], "bytes");
+	assert_string_equal(values[0], "90000");
+	assert_string_equal(values[1], "900");
+	assert_string_equal(values[6], "77");
+	for (unsigned long i = 0; i < nds; i++) {
+		rrd_freemem(names[i]);
+		rrd_freemem(values[i]);
+	}
+	rrd_freemem(names);
+	rrd_freemem(values);
+	assert_int_equal(rrdstore_read_agent_seq(dir, "evsrv01"), 3);
+}
+
+static void test_partial_is_unknown_and_old_dropped(void **state)
+{
+	struct rrd_batch *b[2] = { rrd_batch_new("a1", 60, 1), rrd_batch_new("a1", 60, 2) };
+	char path[256], line[256];
+	time_t last;
+	unsigned long nds;
+	char **names, **values;
+	(void)state;
+
+	b[0]->samples[0] = sample(1, 1700000000, "s", 1000);
+	b[1]->samples[0] = sample(2, 1700000000, "s", 999); /* same time: dropped */
+	b[1]->samples[1] = sample(3, 1700000060, "s", 10);
+	b[1]->samples[1].status = SW_SCAN_PARTIAL;
+	run_batches(b, 2, false);
+	assert_int_equal(b[1]->err, 0);
+	assert_int_equal(b[1]->stored, 1);
+	assert_int_equal(b[1]->dropped_old, 1);
+	assert_int_equal(b[1]->dropped[0], 1);
+	assert_int_equal(b[1]->dropped[1], 0);
+
+	rrdstore_path(dir, "a1", "s", path, sizeof path);
+	assert_int_equal(rrd_lastupdate_r(path, &last, &nds, &names, &values), 0);
+	assert_int_equal(last, 1700000060);
+	assert_string_equal(values[0], "U"); /* a partial total is never a number */
+	assert_string_equal(values[4], "5000"); /* the filesystem figures still are */
+	for (unsigned long i = 0; i < nds; i++) {
+		rrd_freemem(names[i]);
+		rrd_freemem(values[i]);
+	}
+	rrd_freemem(names);
+	rrd_freemem(values);
+
+	rrdstore_format_update(&b[1]->samples[1], line, sizeof line);
+	assert_string_equal(line, "1700000060:U:U:U:U:5000:90000:77");
+}
+
+static void test_failure_poisons_epoch(void **state)
+{
+	struct rrd_batch *b[3] = { rrd_batch_new("bad", 60, 1), rrd_batch_new("bad", 60, 1),
+				   rrd_batch_new("bad", 60, 1) };
+	char path[256], tmp[400];
+	(void)state;
+
+	/* the agent's directory is a file: nothing can be created under it */
+	snprintf(path, sizeof path, "%s/rrd", dir);
+	mkdir(path, 0750);
+	tu_write(path, "bad", "not a directory", tmp, sizeof tmp);
+	b[0]->samples[0] = sample(1, 1700000000, "s", 1);
+	b[1]->samples[0] = sample(2, 1700000060, "s", 1);
+	b[2]->samples[0] = sample(3, 1700000120, "s", 1);
+	b[2]->epoch = 1; /* submitted after the loop saw the failure */
+	run_batches(b, 3, false);
+	assert_int_not_equal(b[0]->err, 0);
+	assert_non_null(strstr(b[0]->errtext, "bad/s.rrd"));
+	assert_int_equal(b[1]->err, -ECANCELED);
+	assert_int_not_equal(b[2]->err, -ECANCELED); /* a new epoch is tried for real */
+	assert_int_not_equal(b[2]->err, 0);
+	assert_int_equal(rrdstore_read_agent_seq(dir, "bad"), 0);
+}
+
+static void test_layout_coarse_step(void **state)
+{
+	const char *argv[64];
+	char storage[4096];
+	int argc;
+	(void)state;
+
+	/* an hourly agent: the 5-minute and hourly tiers merge into the raw
+	 * one, which keeps the hourly tier's 400 days */
+	argc = rrdstore_layout(3600, argv, 64, storage, sizeof storage);
+	assert_int_equal(argc, RRDSTORE_NDS + 2 * 3);
+	assert_string_equal(argv[0], "DS:bytes:GAUGE:7200:0:U");
+	assert_string_equal(argv[RRDSTORE_NDS], "RRA:AVERAGE:0.5:1:9600");
+	assert_string_equal(argv[RRDSTORE_NDS + 3], "RRA:AVERAGE:0.5:24:3660");
+	assert_int_equal(rrdstore_layout(60, argv, 5, storage, sizeof storage), -ENOBUFS);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_layout_and_values, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_partial_is_unknown_and_old_dropped, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_failure_poisons_epoch, setup, teardown),
+		cmocka_unit_test(test_layout_coarse_step),
+	};
+	return cmocka_run_group_tests_name("rrdstore", tests, NULL, NULL);
+}

@@ -1,0 +1,44 @@
+/* testutil.h - small helpers shared by the unit tests (header-only). */
+#ifndef SHRINKWATCH_TESTUTIL_H
+#define SHRINKWATCH_TESTUTIL_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Makes a temporary directory; path gets its name (at least 64 bytes). */
+static inline void tu_mkdtemp(char *path, size_t len)
+{
+	snprintf(path, len, "/tmp/swtest.XXXXXX");
+	if (!mkdtemp(path))
+		abort();
+}
+
+/* Writes text to dir/name and puts the full path in out. */
+static inline void tu_write(const char *dir, const char *name, const char *text, char *out,
+			    size_t outlen)
+{
+	FILE *f;
+
+	snprintf(out, outlen, "%s/%s", dir, name);
+	f = fopen(out, "w");
+	if (!f)
+		abort();
+	fputs(text, f);
+	fclose(f);
+}
+
+/* rm -rf dir (tests only ever pass their own mkdtemp directory). */
+static inline void tu_rmrf(const char *dir)
+{
+	char cmd[512];
+
+	if (strncmp(dir, "/tmp/swtest.", 12) != 0)
+		abort();
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		abort();
+}
+
+#endif
