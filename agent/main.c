@@ -142,6 +142,8 @@ static void round_work(uv_work_t *req)
 			log_err("scan: store '%s' at '%s': %s", sc->name, sc->path, strerror(-err));
 			continue;
 		}
+		/* the nearest second: the boundary the scan was scheduled for */
+		s->time = (int64_t)opt.start.tv_sec + (opt.start.tv_nsec >= 500000000);
 		s->seq = ++a->state.seq;
 		if (prev)
 			prev->last_start = opt.start;
@@ -196,10 +198,38 @@ static void round_done(uv_work_t *req, int status)
 		uv_stop(a->loop);
 }
 
+/* Milliseconds until the next wall-clock multiple of the interval.  Scans
+ * start on those boundaries so each sample's time (whole seconds) is a step
+ * boundary of its RRD file, where RRD stores the value as is instead of
+ * interpolating between two samples. */
+static uint64_t ms_to_boundary(uint32_t interval)
+{
+	struct timespec now;
+	uint64_t now_ms, period = (uint64_t)interval * 1000;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	now_ms = (uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_nsec / 1000000;
+	return period - now_ms % period;
+}
+
+static void tick(uv_timer_t *t);
+
+static void arm_tick(struct agent *a)
+{
+	uint64_t ms = ms_to_boundary(a->cfg.interval);
+
+	/* a timer that fired a hair early sits just before its boundary: the
+	 * next scan is one interval later, not in a few milliseconds */
+	if (ms < 100)
+		ms += (uint64_t)a->cfg.interval * 1000;
+	uv_timer_start(&a->tick, tick, ms, 0);
+}
+
 static void tick(uv_timer_t *t)
 {
 	struct agent *a = t->data;
 
+	arm_tick(a);
 	if (a->round_running) {
 		log_warn("agent: previous scan round still running; skipping this interval");
 		return;
@@ -278,7 +308,7 @@ static void on_hup(uv_signal_t *s, int signum)
 	a->results = r;
 	agent_config_release(&a->cfg);
 	a->cfg = fresh;
-	uv_timer_set_repeat(&a->tick, (uint64_t)a->cfg.interval * 1000);
+	arm_tick(a);
 	log_info("agent: configuration reloaded: %zu stores, interval %u s", a->cfg.nstores,
 		 a->cfg.interval);
 out:
@@ -344,7 +374,9 @@ static int run_daemon(struct agent *a)
 		 a->cfg.name, a->cfg.nstores, a->cfg.interval, a->cfg.collector_host,
 		 a->cfg.collector_port, (unsigned long long)a->state.seq);
 	shipper_start(&a->shipper);
-	uv_timer_start(&a->tick, tick, 0, (uint64_t)a->cfg.interval * 1000);
+	/* the first scan now (the operator wants to see it work), then on
+	 * interval boundaries */
+	uv_timer_start(&a->tick, tick, 0, 0);
 	sdnotify_watchdog_start(a->loop);
 	sdnotify_ready("running; %zu stores", a->cfg.nstores);
 

@@ -19,6 +19,10 @@ struct ship_conn {
 	int pending_handles;
 	struct buf rbuf;
 	uint64_t sent; /* highest seq written on this connection */
+	/* last seq of each SAMPLES frame not yet covered by an ACK, oldest
+	 * first; the window is driven by acknowledged seqs, not by counting
+	 * ACK frames, since the collector may cover several frames with one */
+	uint64_t inflight_last[SHIP_WINDOW];
 	unsigned inflight;
 };
 
@@ -122,7 +126,10 @@ static void on_ack(struct ship_conn *c, uint64_t seq)
 			 sh->host, sh->port, (unsigned long long)seq, queue_count(sh->queue));
 		if (sh->on_collector_seq)
 			sh->on_collector_seq(sh->ctx, seq);
-	} else if (c->inflight) {
+	}
+	while (c->inflight && c->inflight_last[0] <= sh->acked) {
+		memmove(c->inflight_last, c->inflight_last + 1,
+			(c->inflight - 1) * sizeof c->inflight_last[0]);
 		c->inflight--;
 	}
 	pump(c);
@@ -223,7 +230,7 @@ static void pump(struct ship_conn *c)
 			return;
 		}
 		c->sent = batch[n - 1].seq;
-		c->inflight++;
+		c->inflight_last[c->inflight++] = c->sent;
 		sh->frames_sent++;
 		sh->samples_sent += n;
 	}
