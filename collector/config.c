@@ -82,18 +82,15 @@ static int handle_collector(struct parse_ctx *ctx, struct confload *cl, const ch
 		cfg->max_connections = (unsigned)n;
 		return 0;
 	}
-	confload_error(cl, "unknown key (expected listen, data_dir, rrd_threads, rrd_sync, "
-			   "max_connections)");
-	return -1;
+	return 1; /* not ours: maybe a module's */
 }
 
-static int handler(struct confload *cl, const char *section, const char *key, const char *v)
+/* Offers a key to the modules' hooks: 0 handled, 1 nobody's, -1 error. */
+static int offer_to_hooks(struct parse_ctx *ctx, struct confload *cl, const char *section,
+			  const char *key, const char *v)
 {
-	struct parse_ctx *ctx = cl->user;
 	char err[400];
 
-	if (!strcmp(section, "collector"))
-		return handle_collector(ctx, cl, key, v);
 	for (size_t i = 0; i < ctx->nhooks; i++) {
 		int r;
 
@@ -106,7 +103,26 @@ static int handler(struct confload *cl, const char *section, const char *key, co
 			return -1;
 		}
 	}
-	confload_error(cl, "unknown section [%s]", section);
+	return 1;
+}
+
+static int handler(struct confload *cl, const char *section, const char *key, const char *v)
+{
+	struct parse_ctx *ctx = cl->user;
+	int r;
+
+	if (!strcmp(section, "collector")) {
+		r = handle_collector(ctx, cl, key, v);
+		if (r <= 0)
+			return r;
+	}
+	r = offer_to_hooks(ctx, cl, section, key, v);
+	if (r <= 0)
+		return r;
+	if (!strcmp(section, "collector"))
+		confload_error(cl, "unknown key");
+	else
+		confload_error(cl, "unknown section [%s]", section);
 	return -1;
 }
 

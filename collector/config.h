@@ -4,9 +4,9 @@
  *   [collector]  listen, data_dir, rrd_threads, rrd_sync, max_connections
  *
  * Sections owned by other modules ([detect], [store AGENT/STORE], [notify
- * NAME], ...) are handed to them through collector_config_section_handler
- * hooks, so each module parses and validates its own keys.  Unknown sections
- * and keys are errors.
+ * NAME], ...), and keys of [collector] that this file does not know (http,
+ * control, tls_*, ...), are offered to the modules' hooks, so each module
+ * parses and validates its own keys.  A key nobody takes is an error.
  */
 #ifndef SHRINKWATCH_COLLECTOR_CONFIG_H
 #define SHRINKWATCH_COLLECTOR_CONFIG_H
@@ -30,8 +30,8 @@ struct collector_config {
 };
 
 /*
- * A hook for a section another module owns.  Returns 1 if it handled the key,
- * 0 if the section is not its own, -1 on error with a message in err.
+ * A module's hook.  Returns 1 if it handled the key, 0 if the key is not its
+ * own, -1 on error with a message in err.
  */
 typedef int (*collector_config_section_fn)(void *ctx, const char *section, const char *key,
 					   const char *value, char *err, size_t errlen);
@@ -42,8 +42,8 @@ struct collector_config_hook {
 };
 
 /*
- * Loads path.  hooks (nhooks entries, may be 0) are offered every key of a
- * section that is not [collector].  Returns 0, or -1 with "FILE:LINE:
+ * Loads path.  hooks (nhooks entries, may be 0) are offered every key this
+ * file does not handle itself, in order.  Returns 0, or -1 with "FILE:LINE:
  * [section] key: message" in err.
  */
 int collector_config_load(const char *path, struct collector_config *cfg,
