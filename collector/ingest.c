@@ -3,6 +3,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "board.h"
 #include "ingest.h"
 #include "rrdstore.h"
 #include "session.h"
@@ -115,6 +116,8 @@ int ingest_hello(struct ingest *ing, struct session *s, const struct sw_hello *h
 		log_notice("ingest: agent '%s' changed its interval from %u s to %u s; existing "
 			   "RRD files keep their step", a->name, a->interval, h->interval);
 	a->session = s;
+	if (ing->board)
+		board_set_connected(ing->board, a->name, true);
 	a->interval = h->interval;
 	a->instance_id = h->instance_id;
 	snprintf(a->software, sizeof a->software, "%s", h->software);
@@ -162,8 +165,11 @@ void ingest_session_gone(struct ingest *ing, struct session *s)
 	/* find the agent whose current session this is: sessions know theirs */
 	struct agent_rec *a = session_agent(s);
 
-	if (a && a->session == s)
+	if (a && a->session == s) {
 		a->session = NULL;
+		if (ing->board)
+			board_set_connected(ing->board, a->name, false);
+	}
 }
 
 void ingest_stop(struct ingest *ing)

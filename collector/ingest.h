@@ -21,6 +21,7 @@
 #include "shrinkwatch/log.h"
 #include "shrinkwatch/proto.h"
 
+struct board;
 struct session;
 struct rrdstore;
 
@@ -53,6 +54,7 @@ struct ingest {
 	unsigned nobservers;
 	struct ingest_stats stats;
 	struct log_ratelimit old_rl, fail_rl;
+	struct board *board; /* told when agents connect and go, if set */
 };
 
 /* Starts the RRD writers.  0 or a negative errno. */

@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "board.h"
 #include "config.h"
 #include "ingest.h"
 #include "listen.h"
@@ -33,6 +34,7 @@ struct collector {
 	const char *config_path;
 	struct collector_config cfg;
 	struct registry reg;
+	struct board board;
 	struct ingest ingest;
 	struct listener listener;
 	uv_signal_t sigterm, sigint, sighup;
@@ -138,6 +140,22 @@ static int ensure_data_dir(const char *dir)
 	return access(dir, R_OK | W_OK | X_OK) ? -errno : 0;
 }
 
+/* Every store known from disk appears on the board before any agent talks. */
+static void seed_board(struct collector *c)
+{
+	const char *k, *sk;
+	void *v, *sv;
+
+	for (size_t i = 0; strmap_next(&c->reg.agents, &i, &k, &v);) {
+		struct agent_rec *a = v;
+		for (size_t j = 0; strmap_next(&a->stores, &j, &sk, &sv);) {
+			struct store_rec *st = sv;
+			board_seed(&c->board, a->name, st->name, &st->last, st->have_last,
+				   a->interval);
+		}
+	}
+}
+
 static int run(struct collector *c)
 {
 	int err, stores;
@@ -150,10 +168,15 @@ static int run(struct collector *c)
 	stores = registry_load(&c->reg, c->cfg.data_dir);
 	if (stores < 0)
 		fatal("collector: cannot read '%s/rrd': %s", c->cfg.data_dir, strerror(-stores));
+	if (board_init(&c->board))
+		fatal("collector: out of memory");
+	seed_board(c);
 	err = ingest_init(&c->ingest, c->loop, &c->cfg, &c->reg);
 	if (err)
 		fatal("collector: cannot start the RRD writers in '%s': %s", c->cfg.data_dir,
 		      strerror(-err));
+	c->ingest.board = &c->board;
+	ingest_observe(&c->ingest, board_observe_sample, &c->board);
 	if (listener_start(&c->listener, c->loop, c->cfg.listen_host, c->cfg.listen_port,
 			   &c->ingest, c->cfg.max_connections))
 		fatal("collector: cannot listen for agents");
@@ -186,6 +209,7 @@ static int run(struct collector *c)
 	uv_walk(c->loop, close_walk, NULL);
 	uv_run(c->loop, UV_RUN_DEFAULT);
 	registry_release(&c->reg);
+	board_release(&c->board);
 	log_info("collector: stopped");
 	return 0;
 }

@@ -1,0 +1,85 @@
+/*
+ * board.h - what the collector knows about every store right now, readable
+ * from any thread.
+ *
+ * The registry belongs to the event loop; the HTTP server (its own threads)
+ * and anything else that reports status read this board instead.  The loop
+ * thread updates an entry when a sample is stored (board_observe_sample(),
+ * registered as an ingest observer) and when the detector or the alert
+ * lifecycle changes a store's state (board_set_detector(),
+ * board_set_alerts()); readers take a consistent copy with board_snapshot().
+ * One mutex, held only for memcpy-sized work.
+ */
+#ifndef SHRINKWATCH_COLLECTOR_BOARD_H
+#define SHRINKWATCH_COLLECTOR_BOARD_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "shrinkwatch/sample.h"
+#include "shrinkwatch/strmap.h"
+
+struct agent_rec;
+struct store_rec;
+
+enum board_state {
+	BOARD_OK = 0,
+	BOARD_UNCALIBRATED, /* the detector is still learning this store */
+	BOARD_PARTIAL,      /* the last scan was partial: totals unknown */
+	BOARD_SILENT,       /* no sample for too long */
+	BOARD_ALERT,        /* at least one open alert */
+};
+
+struct board_entry {
+	char agent[SW_NAME_MAX + 1];
+	char store[SW_NAME_MAX + 1];
+	struct sw_sample last; /* last stored sample */
+	bool have_last;
+	bool agent_connected;
+	uint32_t interval;     /* seconds */
+	/* from the detector */
+	bool calibrated;
+	bool silent;
+	/* from the alert lifecycle */
+	unsigned open_alerts;
+	char worst_kind[24]; /* kind of the most severe open alert, "" if none */
+	uint64_t samples;    /* stored since start-up */
+};
+
+struct board {
+	pthread_mutex_t mu;
+	struct strmap entries; /* "agent/store" -> struct board_entry * */
+	uint64_t version;      /* bumped on every change (cache keys) */
+};
+
+int board_init(struct board *b);
+void board_release(struct board *b);
+
+/* Ingest observer (ingest_stored_fn): records a stored sample. */
+void board_observe_sample(void *board, struct agent_rec *a, struct store_rec *st,
+			  const struct sw_sample *s);
+/* Seeds an entry from what the registry loaded at start-up. */
+void board_seed(struct board *b, const char *agent, const char *store,
+		const struct sw_sample *last, bool have_last, uint32_t interval);
+void board_set_connected(struct board *b, const char *agent, bool connected);
+void board_set_detector(struct board *b, const char *agent, const char *store,
+			bool calibrated, bool silent);
+void board_set_alerts(struct board *b, const char *agent, const char *store,
+		      unsigned open_alerts, const char *worst_kind);
+
+/*
+ * A copy of every entry, sorted by open alerts first, then agent and store.
+ * *out is malloc'ed (caller frees); returns the count or a negative errno.
+ */
+long board_snapshot(struct board *b, struct board_entry **out);
+/* One entry; 0, or -ENOENT. */
+int board_get(struct board *b, const char *agent, const char *store, struct board_entry *out);
+
+/* The entry's state as shown on the dashboard (alert > silent > partial >
+ * uncalibrated > ok). */
+enum board_state board_entry_state(const struct board_entry *e);
+const char *board_state_name(enum board_state s);
+
+#endif
