@@ -283,18 +283,16 @@ static bool check_vanished(struct detect_state *st, const struct detect_params *
 	return true;
 }
 
-/* Learns the residual's mean and robust variance (winsorised EWMA). */
-static void learn_noise(struct detect_metric *m, double x, double dt, uint64_t n)
+/* Learns the mean and variance of the clamped residual y: the slow CUSUM
+ * subtracts exactly this mean, so skewed churn (temp files only ever show as
+ * removals) cannot drift it. */
+static void learn_noise(struct detect_metric *m, double y, double dt, uint64_t n)
 {
-	double a = 1.0 / (double)(n < 2 ? 1 : n), sd = sqrt(m->var), d = x - m->base;
-	double floor_a = dt / (7.0 * DETECT__DAY);
+	double a = 1.0 / (double)(n < 2 ? 1 : n), d = y - m->base;
+	double floor_a = dt / (14.0 * DETECT__DAY);
 
 	if (a < floor_a)
 		a = floor_a;
-	if (n > 20 && fabs(d) > 4 * sd) {
-		d = d > 0 ? 4 * sd : -4 * sd;
-		a *= 0.1;
-	}
 	m->base += a * d;
 	m->var += a * (d * d - m->var);
 }
@@ -429,7 +427,7 @@ int detect_update(struct detect_state *st, const struct detect_params *p,
 	double cur[2] = { in->bytes, in->objects }, r[2], xl[2], ingest[2];
 	double u[2], want[2], got[2], kf[2], thr[2], hs[2], dt;
 	double floors[2] = { p->drop_bytes, p->drop_objects };
-	bool learn, inw, leak_on, was_zero;
+	bool learn, inw, was_in, leak_on, was_zero;
 	struct detect_event *e;
 	int n = 0, i;
 
@@ -482,7 +480,17 @@ int detect_update(struct detect_state *st, const struct detect_params *p,
 		st->mount_id = in->mount_id;
 
 	learn = !alarmed(st);
+	was_in = st->in_purge;
 	inw = detect__purge_begin(st, p, in->time, learn);
+	if (was_in && !inw && st->open_kind == NO_EPISODE) {
+		/* what stayed below the overpurge threshold was the purge's own
+		 * tolerance: it must not count against the tighter drop threshold */
+		for (i = 0; i < 2; i++) {
+			st->m[i].fast = st->m[i].fast_sum = 0;
+			st->pending[i] = 0;
+		}
+		st->pending_purge = 0;
+	}
 	dt = (double)(in->time - st->last_complete);
 	for (i = 0; i < 2; i++) {
 		double added = in->has_added ? (i ? in->added_objects : in->added_bytes) : 0;
@@ -524,7 +532,13 @@ int detect_update(struct detect_state *st, const struct detect_params *p,
 	leak_on = !inw && in->time - st->first_time >= DETECT__DAY && st->nsamples > 100;
 	for (i = 0; i < 2; i++) {
 		struct detect_metric *m = &st->m[i];
-		double v = u[i] - got[i] - (inw ? 0 : kf[i]), ks, cap, x;
+		double v = u[i] - got[i] - (inw ? 0 : kf[i]), ks, x;
+		double y = xl[i] - got[i];
+
+		if (y > kf[i])
+			y = kf[i];
+		if (y < -kf[i])
+			y = -kf[i];
 
 		if (m->fast <= 0 && v > 0) {
 			m->fast_sum = 0;
@@ -540,17 +554,24 @@ int detect_update(struct detect_state *st, const struct detect_params *p,
 
 		ks = p->leak_rate / 2 * m->last * dt / DETECT__DAY;
 		hs[i] = p->leak_h * m->last;
-		if (ks > 0 && hs[i] < 8 * m->var / (2 * ks))
-			hs[i] = 8 * m->var / (2 * ks);
+		if (ks > 0) {
+			/* the baseline's own error eats into the drift: size the
+			 * threshold for the drift that is left (CUSUM false-alarm
+			 * rate ~ exp(-2 k h / var)) */
+			double neff = 14.0 * DETECT__DAY / (dt > 0 ? dt : 1), keff;
+
+			if ((double)st->nsamples < neff)
+				neff = (double)st->nsamples;
+			keff = ks - 2 * sqrt(m->var / (neff > 1 ? neff : 1));
+			if (keff < ks / 4)
+				keff = ks / 4;
+			if (hs[i] < 10 * m->var / (2 * keff))
+				hs[i] = 10 * m->var / (2 * keff);
+		}
 		if (hs[i] < floors[i])
 			hs[i] = floors[i];
 		if (leak_on) {
-			cap = kf[i];
-			x = xl[i] - got[i] - m->base;
-			if (x > cap)
-				x = cap;
-			if (x < -cap)
-				x = -cap;
+			x = y - m->base;
 			if (m->slow <= 0 && x - ks > 0 && !st->ep_episode[DETECT_LEAK]) {
 				m->leak_sum = 0;
 				if (st->m[0].slow <= 0 && st->m[1].slow <= 0)
@@ -564,7 +585,7 @@ int detect_update(struct detect_state *st, const struct detect_params *p,
 		}
 		if (learn && (!inw || (st->in_purge && !detect__purge_hour_known(st, p))) &&
 		    m->fast < thr[i] / 4 && m->slow < hs[i] / 4)
-			learn_noise(m, xl[i], dt, st->nsamples);
+			learn_noise(m, y, dt, st->nsamples);
 	}
 	if (was_zero && (st->m[0].fast > 0 || st->m[1].fast > 0))
 		st->fast_since = in->time;

@@ -20,6 +20,9 @@
 #define CODE_UNKNOWN 0xffffu
 #define LAG_SCALE 4096.0
 #define LAG_MIN_N 10
+/* Evidence retention is weeks to months: shorter lags only match the
+ * weekly rhythm by chance.  Configure `retention` for shorter ones. */
+#define LAG_FIRST 14
 
 uint16_t detect__code(double v)
 {
@@ -85,9 +88,20 @@ static int64_t window_start(const struct detect_state *st, const struct detect_p
 	return 0;
 }
 
+/* Before the purge hour is known every removal up to warmup_purge_cap may be
+ * the purge.  The warm-up lasts `warmup`, or twice that when purge-sized
+ * removals were seen but not yet twice at the same hour (a missed night). */
 static bool warming_up(const struct detect_state *st, const struct detect_params *p, int64_t t)
 {
-	return !detect__purge_hour_known(st, p) && t - st->first_time < (int64_t)p->warmup;
+	unsigned h, votes = 0;
+
+	if (detect__purge_hour_known(st, p))
+		return false;
+	if (t - st->first_time < (int64_t)p->warmup)
+		return true;
+	for (h = 0; h < 24; h++)
+		votes += st->hour_votes[h];
+	return votes > 0 && t - st->first_time < 2 * (int64_t)p->warmup;
 }
 
 static double ring_get(const struct detect_metric *m, const struct detect_state *st, int64_t day)
@@ -120,7 +134,7 @@ static void choose_lag(struct detect_state *st)
 	unsigned n = 0, L, best = 0;
 	uint16_t bd = UINT16_MAX;
 
-	for (L = 1; L < DETECT_RING_DAYS - 1; L++) {
+	for (L = LAG_FIRST; L < DETECT_RING_DAYS - 1; L++) {
 		if (st->lag_n[L] < LAG_MIN_N)
 			continue;
 		devs[n++] = st->lag_dev[L];
@@ -132,7 +146,7 @@ static void choose_lag(struct detect_state *st)
 	if (n < 3)
 		return;
 	qsort(devs, n, sizeof devs[0], cmp_u16);
-	if ((double)bd < 0.6 * devs[n / 2] && bd / LAG_SCALE < 0.12)
+	if ((double)bd < 0.5 * devs[n / 2] && bd / LAG_SCALE < 0.03)
 		st->learned_r = (uint8_t)best;
 }
 
@@ -161,15 +175,18 @@ static void open_window(struct detect_state *st, const struct detect_params *p, 
 			if (st->npurges >= 3 && m->ratio + 3 * m->ratio_dev + p->purge_tol < hi)
 				hi = m->ratio + 3 * m->ratio_dev + p->purge_tol;
 			allow = hi * (E + m->carry);
-		} else if (st->npurges > 0 || recent_d > 0) {
-			allow = 2.0 * floor_p;
+		} else if (floor_p > 0 || recent_d > 0) {
+			/* R or the ingest R days ago unknown: generous, since
+			 * weekdays, surges and missed nights make purges vary */
+			allow = 3.0 * floor_p;
 			if (1.5 * recent_d > allow)
 				allow = 1.5 * recent_d;
+			allow *= 1 + (st->missed < 3 ? st->missed : 3);
 		} else {
 			allow = p->warmup_purge_cap * m->last;
 		}
-		if (allow < floor_p)
-			allow = floor_p;
+		if (allow < 1.5 * floor_p)
+			allow = 1.5 * floor_p;
 		m->purge_allow = allow;
 		m->purge_cur = 0;
 	}
@@ -180,7 +197,7 @@ static void learn_lags(struct detect_state *st, double P)
 {
 	unsigned L;
 
-	for (L = 1; L < DETECT_RING_DAYS - 1; L++) {
+	for (L = LAG_FIRST; L < DETECT_RING_DAYS - 1; L++) {
 		double E = ring_get(&st->m[0], st, st->day_index - (int64_t)L);
 		double x, mean, dev, a;
 
@@ -233,6 +250,10 @@ static void close_window(struct detect_state *st, const struct detect_params *p,
 		if (P > 0 && P > 0.0002 * m->last) {
 			memmove(&m->recent_purge[1], &m->recent_purge[0], 3 * sizeof(float));
 			m->recent_purge[0] = (float)P;
+			if (i == 0)
+				st->missed = 0;
+		} else if (i == 0 && m->recent_purge[0] > 0 && st->missed < 255) {
+			st->missed++; /* a night without purge: the next may double */
 		}
 		if (warm || E < 0)
 			continue;
@@ -325,10 +346,8 @@ bool detect__purge_begin(struct detect_state *st, const struct detect_params *p,
 	}
 	tod = (t - start) - floor_div(t - start, DETECT__DAY) * DETECT__DAY;
 	inw = warming_up(st, p, t) || (detect__purge_hour_known(st, p) && tod < len);
-	if (inw && st->purge_day != st->day_index)
+	if (inw && (st->purge_day != st->day_index || !st->in_purge))
 		open_window(st, p, t);
-	else if (inw && !st->in_purge && st->purge_day == st->day_index)
-		inw = false; /* the window was closed already today */
 	if (!inw && st->in_purge)
 		close_window(st, p, t, learn);
 	st->in_purge = inw;

@@ -186,7 +186,8 @@ struct detect_state {
 	int64_t fast_since;
 	uint32_t day_samples; /* complete samples in the current cycle day */
 	uint8_t learned_r;    /* retention lag in days learned, 0 = not yet */
-	uint8_t pad2[3];
+	uint8_t missed;       /* purge nights missed in a row */
+	uint8_t pad2[2];
 	int16_t lag_mean[DETECT_RING_DAYS]; /* log(purge/ingest L days before) x 4096 */
 	uint16_t lag_dev[DETECT_RING_DAYS]; /* its mean squared deviation x 4096 */
 	uint8_t lag_n[DETECT_RING_DAYS];
