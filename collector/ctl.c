@@ -1,0 +1,55 @@
+/*
+ * ctl.c - shrinkwatchctl, the operator tool: a table of subcommands.
+ *
+ * Each subcommand is a function taking (argc, argv) with argv[0] its own
+ * name, so it parses its options independently.  Adding one is one line in
+ * the table below and a header for its *_main().
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "ctl_replay.h"
+#include "shrinkwatch/version.h"
+
+struct ctl_command {
+	const char *name;
+	int (*main)(int argc, char **argv);
+	const char *help;
+};
+
+static const struct ctl_command commands[] = {
+	{ "replay", ctl_replay_main, "feed a trace through the detector, print alerts as JSON" },
+};
+
+static void usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: shrinkwatchctl [--help] [--version] COMMAND [ARGS...]\n\ncommands:\n");
+	for (i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
+	fprintf(f, "\nRun 'shrinkwatchctl COMMAND --help' for a command's options.\n");
+}
+
+int main(int argc, char **argv)
+{
+	size_t i;
+
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("shrinkwatchctl %s\n", SHRINKWATCH_VERSION);
+		return 0;
+	}
+	for (i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].main(argc - 1, argv + 1);
+	fprintf(stderr, "shrinkwatchctl: unknown command '%s' (try --help)\n", argv[1]);
+	return 2;
+}

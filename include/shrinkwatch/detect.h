@@ -1,0 +1,245 @@
+/*
+ * detect.h - the shrinkage detector: unexplained loss of bytes or objects.
+ *
+ * The same code runs live in the collector (one call per sample as it
+ * arrives, plus a timer for silence) and offline in `shrinkwatchctl replay`,
+ * so an operator can reproduce any alert from a trace.  It is pure
+ * computation: no I/O, no allocation, no clock.  docs/detection.md explains
+ * the model; in short, per store and metric:
+ *
+ *   residual  = previous total + added - total      (net-only: previous - total)
+ *   unexplained = residual - retention purge allowance - declared allowance
+ *
+ * and alarms watch the unexplained part: a fast accumulator for drops over
+ * one sample or a few minutes, a slow CUSUM for leaks over days, the purge
+ * window against what ingest R days earlier explains, plus silence, vanished
+ * stores, truncation and object loss.  Learning (noise scale, baseline,
+ * purge ratio, retention lag, purge hour) freezes while any alarm statistic
+ * is raised, so a leak is never learned as normal.
+ *
+ * The per-store state is a plain struct without pointers, at most 2 KB, so
+ * the collector can store it as a blob tagged with DETECT_STATE_VERSION and
+ * restore it after a restart.  A zeroed struct is not valid: call
+ * detect_state_init().
+ */
+#ifndef SHRINKWATCH_DETECT_H
+#define SHRINKWATCH_DETECT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Bumped whenever struct detect_state changes layout or meaning. */
+#define DETECT_STATE_VERSION 1
+/* Days of ingest history kept for retention (the longest retention learned). */
+#define DETECT_RING_DAYS 96
+/* Active declared deletions per store. */
+#define DETECT_MAX_EXPLAIN 8
+/* Events one call can produce (every kind can transition at most once). */
+#define DETECT_MAX_EVENTS 16
+#define DETECT_SUMMARY_MAX 200
+
+enum detect_kind {
+	DETECT_DROP = 0,
+	DETECT_LEAK,
+	DETECT_OVERPURGE,
+	DETECT_TRUNCATE,
+	DETECT_OBJECT_LOSS,
+	DETECT_VANISHED,
+	DETECT_SILENCE,
+	DETECT_KIND_COUNT,
+};
+
+enum detect_transition {
+	DETECT_FIRING = 0,
+	DETECT_UPDATED, /* an open alert's loss grew */
+	DETECT_RESOLVED,
+};
+
+/* Why an alert resolved (DETECT_RESOLVED only). */
+enum detect_resolution {
+	DETECT_RES_NONE = 0,
+	DETECT_RES_QUIET,     /* the loss stopped: no further unexplained loss */
+	DETECT_RES_RECOVERED, /* the totals came back (store back, data restored) */
+	DETECT_RES_EXPLAINED, /* a declared deletion filed after the fact covers it */
+	DETECT_RES_SAMPLE,    /* silence: a sample arrived */
+};
+
+/* Scan status as in sample.h (SW_SCAN_*). */
+struct detect_input {
+	int64_t time; /* unix seconds */
+	double bytes;
+	double objects;
+	double added_bytes;
+	double added_objects;
+	bool has_added; /* added_* are meaningful */
+	uint8_t status; /* SW_SCAN_COMPLETE / PARTIAL / MISSING */
+	uint64_t mount_id; /* 0 = unknown */
+};
+
+struct detect_event {
+	int64_t time;  /* the sample (or tick) that justified the transition */
+	int64_t since; /* when the episode's loss started */
+	uint32_t episode; /* per store, increasing; one alert per episode */
+	uint8_t kind;     /* enum detect_kind */
+	uint8_t state;    /* enum detect_transition */
+	uint8_t resolution; /* enum detect_resolution */
+	/* Unexplained loss over the episode (>= 0). */
+	double lost_bytes, lost_objects;
+	/* Change of the totals over the episode: what ingest, retention and
+	 * declared deletions explain, and what was observed. */
+	double expected_bytes, observed_bytes;
+	double expected_objects, observed_objects;
+	char summary[DETECT_SUMMARY_MAX];
+};
+
+/*
+ * Tuning knobs.  detect_params_default() fills sensible defaults; the config
+ * module (detect_config.h) overrides them per [detect] and [store KEY].
+ */
+struct detect_params {
+	uint32_t interval;          /* seconds between samples; 0 = learn */
+	uint32_t silence_intervals; /* silence after this many missed intervals */
+	uint32_t retention_days;    /* 0 = learn from history */
+	int32_t purge_at;           /* seconds after 00:00 UTC; -1 = learn */
+	uint32_t purge_window;      /* seconds a purge may run after purge_at */
+	uint32_t warmup;            /* seconds before an unconfigured purge hour is trusted */
+	uint32_t resolve_after;     /* quiet samples before a loss alert resolves */
+	double drop_rel;     /* fraction of the store a fast loss must reach */
+	double drop_bytes;   /* ... and at least these bytes */
+	double drop_objects; /* ... and at least these objects */
+	double noise_mult;   /* ... and this many learned noise scales */
+	double leak_rate;    /* fraction of the store per day the slow CUSUM targets */
+	double leak_h;       /* slow CUSUM threshold, fraction of the store */
+	double purge_tol;    /* extra purge ratio tolerated above the learned one */
+	double overpurge_rel; /* excess over the purge allowance that alarms, fraction */
+	double warmup_purge_cap; /* largest purge explained before anything is learned */
+	double flat_ratio;   /* "stays flat": the other metric lost < this x relatively */
+	double vanish_rel;   /* totals below this fraction of before = vanished */
+};
+
+void detect_params_default(struct detect_params *p);
+
+/* One declared deletion (an "explanation"). */
+struct detect_explain {
+	uint32_t id; /* nonzero; chosen by the caller (the ledger's row id) */
+	int64_t start, end; /* window, unix seconds, inclusive */
+	double allow_bytes;   /* < 0 = unlimited */
+	double allow_objects; /* < 0 = unlimited */
+	double used_bytes, used_objects; /* consumed so far (filled by the detector) */
+};
+
+/* Per metric (bytes, objects).  Internal; documented in detect.c. */
+struct detect_metric {
+	double last;       /* last complete total */
+	double base;       /* mean residual per sample outside purges (temp-file churn) */
+	double var;        /* robust variance of the residual per sample */
+	double fast;       /* fast accumulator of unexplained loss */
+	double slow;       /* slow CUSUM */
+	double ep_lost;    /* unexplained loss in the open loss episode */
+	double ep_start;   /* total before the episode */
+	double purge_cur;  /* removal in the current purge window */
+	double purge_allow; /* allowance for the current purge window */
+	double carry;      /* expected purge not yet done (a missed night) */
+	double day_ingest; /* ingest in the current purge-cycle day */
+	double vanish_ref; /* total before a vanish */
+	double fast_sum;   /* unexplained loss since fast last left 0 */
+	double fast_start; /* total when fast last left 0 */
+	double reported;   /* loss last reported in an event */
+	double leak_sum;   /* unexplained loss since slow last left 0 */
+	float ratio, ratio_dev; /* learned purge / ingest R days earlier */
+	float recent_purge[4];
+	uint16_t ring[DETECT_RING_DAYS]; /* log-coded daily ingest */
+};
+
+struct detect_state {
+	uint32_t version;
+	uint32_t episode;   /* last episode number handed out */
+	int64_t first_time; /* first sample */
+	int64_t last_time;  /* last sample of any status */
+	int64_t last_complete;
+	int64_t ep_since;   /* start of the open loss episode */
+	int64_t day_index;  /* current purge-cycle day */
+	int64_t first_day;
+	int64_t purge_day;  /* cycle day whose purge window is open / done */
+	int64_t leak_since;
+	uint64_t mount_id;
+	uint64_t nsamples;
+	uint32_t spacing[7]; /* recent sample spacings, for the learned interval */
+	uint32_t nspacing;
+	uint32_t quiet;      /* samples without unexplained loss in the open episode */
+	uint32_t npurges;    /* purges learned from */
+	uint32_t leak_quiet;
+	uint32_t ep_episode[DETECT_KIND_COUNT]; /* open episode per kind, 0 = none */
+	uint8_t open_kind;   /* kind of the open loss episode, or 0xff */
+	uint8_t has_prev;
+	uint8_t has_added;   /* last sample had added_* */
+	uint8_t in_purge;    /* current sample inside a purge window */
+	uint8_t nexplain;
+	uint16_t hour_votes[24]; /* learned purge hour (x16 per day) */
+	int8_t hour_cur;     /* hour of day being summed, -1 = none */
+	int8_t best_hour;    /* today's hour with most removal */
+	uint8_t pending[2];  /* fast alarm waiting one sample for confirmation */
+	uint8_t pending_purge;
+	uint8_t pad[3];
+	double hour_sum, best_sum;
+	int64_t fast_since;
+	uint32_t day_samples; /* complete samples in the current cycle day */
+	uint8_t learned_r;    /* retention lag in days learned, 0 = not yet */
+	uint8_t missed;       /* purge nights missed in a row */
+	uint8_t pad2[2];
+	int16_t lag_mean[DETECT_RING_DAYS]; /* log(purge/ingest L days before) x 4096 */
+	uint16_t lag_dev[DETECT_RING_DAYS]; /* its mean squared deviation x 4096 */
+	uint8_t lag_n[DETECT_RING_DAYS];
+	struct detect_metric m[2]; /* 0 = bytes, 1 = objects */
+	struct detect_explain explain[DETECT_MAX_EXPLAIN];
+};
+
+/* Makes a fresh state. */
+void detect_state_init(struct detect_state *st);
+
+/*
+ * Feeds one sample.  Fills up to DETECT_MAX_EVENTS events into ev and returns
+ * how many.  Samples must come in time order; an older or equal time is
+ * ignored (returns 0).  A partial scan is never a loss: it only keeps the
+ * store alive for silence.
+ */
+int detect_update(struct detect_state *st, const struct detect_params *p,
+		  const struct detect_input *in, struct detect_event *ev);
+
+/*
+ * The silence check, called on a timer.  Fires DETECT_SILENCE when no sample
+ * arrived for silence_intervals intervals; the next sample resolves it.
+ * Returns the number of events (0 or 1).
+ */
+int detect_tick(struct detect_state *st, const struct detect_params *p, int64_t now,
+		struct detect_event *ev);
+/* When detect_tick() would fire next (INT64_MAX if it cannot yet). */
+int64_t detect_silence_deadline(const struct detect_state *st, const struct detect_params *p);
+/* The interval in use (configured or learned), 0 while unknown. */
+uint32_t detect_interval(const struct detect_state *st, const struct detect_params *p);
+
+/*
+ * Declared deletions.  detect_explain_add() copies e (id nonzero, unique) into
+ * the state: -EEXIST if the id is present, -ENOSPC when DETECT_MAX_EXPLAIN are
+ * active (expired ones are dropped first).  If e covers the open loss
+ * episode's loss, the alert resolves as explained: the event is filled into
+ * ev and 1 returned; otherwise 0.
+ */
+int detect_explain_add(struct detect_state *st, const struct detect_explain *e,
+		       struct detect_event *ev);
+/* Removes explanation id; -ENOENT if it is not there. */
+int detect_explain_revoke(struct detect_state *st, uint32_t id);
+/*
+ * "Explain after the fact": whether e covers the alert a (a FIRING or UPDATED
+ * event): its episode lies inside e's window and the remaining allowances are
+ * at least the lost bytes and objects.
+ */
+bool detect_explain_covers(const struct detect_event *a, const struct detect_explain *e);
+
+/* "drop", "leak", ... / "firing", "updated", "resolved"; NULL-safe names. */
+const char *detect_kind_name(unsigned kind);
+const char *detect_state_name(unsigned state);
+const char *detect_resolution_name(unsigned res);
+
+#endif
