@@ -11,6 +11,8 @@
 # holds a debian/ directory or build products of the package build.
 
 DEBS += debhelper dpkg-dev fakeroot lintian systemd man-db util-linux
+# tests/integration/test_sd_service.sh plays systemd's side of the protocol
+DEBS += python3
 CHECK_EXTRA += package-check
 
 SW_VERSION := $(shell sed -n 's/^\#define SHRINKWATCH_VERSION "\(.*\)"/\1/p' include/shrinkwatch/version.h)
