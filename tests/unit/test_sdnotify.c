@@ -237,6 +237,21 @@ static void set_watchdog(const char *usec, pid_t pid)
 	setenv("WATCHDOG_PID", p, 1);
 }
 
+/* A fresh loop with the watchdog armed from the current environment. */
+static void loop_with_watchdog(uv_loop_t *loop)
+{
+	assert_int_equal(uv_loop_init(loop), 0);
+	assert_int_equal(sdnotify_watchdog_start(loop), 0);
+}
+
+/* Disarms the watchdog and checks it left no handle behind on loop. */
+static void loop_finish(uv_loop_t *loop)
+{
+	sdnotify_watchdog_stop();
+	uv_run(loop, UV_RUN_DEFAULT);
+	assert_int_equal(uv_loop_close(loop), 0);
+}
+
 static void test_watchdog_pings_from_the_loop(void **state)
 {
 	struct pings pg;
@@ -244,12 +259,9 @@ static void test_watchdog_pings_from_the_loop(void **state)
 
 	(void)state;
 	set_watchdog("20000", getpid());
-	assert_int_equal(uv_loop_init(&loop), 0);
-	assert_int_equal(sdnotify_watchdog_start(&loop), 0);
+	loop_with_watchdog(&loop);
 	wait_pings(&loop, &pg, 3);
-	sdnotify_watchdog_stop();
-	uv_run(&loop, UV_RUN_DEFAULT);
-	assert_int_equal(uv_loop_close(&loop), 0);
+	loop_finish(&loop);
 }
 
 /* The pings come from the loop: a loop that does not run sends none. */
@@ -259,29 +271,23 @@ static void test_watchdog_silent_while_loop_stuck(void **state)
 
 	(void)state;
 	set_watchdog("2000", getpid());
-	assert_int_equal(uv_loop_init(&loop), 0);
-	assert_int_equal(sdnotify_watchdog_start(&loop), 0);
+	loop_with_watchdog(&loop);
 	usleep(20000); /* ten intervals in which the loop does not run */
 	assert_string_equal(next_msg(), "");
 	run_once(&loop);
 	assert_string_equal(next_msg(), "WATCHDOG=1");
-	sdnotify_watchdog_stop();
-	uv_run(&loop, UV_RUN_DEFAULT);
-	assert_int_equal(uv_loop_close(&loop), 0);
+	loop_finish(&loop);
 }
 
 static void expect_no_watchdog(void)
 {
 	uv_loop_t loop;
 
-	assert_int_equal(uv_loop_init(&loop), 0);
-	assert_int_equal(sdnotify_watchdog_start(&loop), 0);
+	loop_with_watchdog(&loop);
 	run_once(&loop);
 	run_once(&loop);
 	assert_string_equal(next_msg(), "");
-	sdnotify_watchdog_stop();
-	uv_run(&loop, UV_RUN_DEFAULT);
-	assert_int_equal(uv_loop_close(&loop), 0);
+	loop_finish(&loop);
 }
 
 static void test_no_watchdog_when_not_asked(void **state)
@@ -320,14 +326,11 @@ static void test_watchdog_start_twice_keeps_one_timer(void **state)
 
 	(void)state;
 	set_watchdog("20000", getpid());
-	assert_int_equal(uv_loop_init(&loop), 0);
-	assert_int_equal(sdnotify_watchdog_start(&loop), 0);
+	loop_with_watchdog(&loop);
 	assert_int_equal(sdnotify_watchdog_start(&loop), 0);
 	wait_pings(&loop, &pg, 2);
 	sdnotify_watchdog_stop();
-	sdnotify_watchdog_stop();
-	uv_run(&loop, UV_RUN_DEFAULT);
-	assert_int_equal(uv_loop_close(&loop), 0);
+	loop_finish(&loop);
 }
 
 int main(void)
