@@ -1,8 +1,10 @@
 /* sdnotify.c - READY/STATUS/RELOADING/STOPPING and the watchdog (sdnotify.h). */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <systemd/sd-daemon.h>
+#include <time.h>
 
 #include "shrinkwatch/log.h"
 #include "shrinkwatch/sdnotify.h"
@@ -39,9 +41,18 @@ void sdnotify_status(const char *fmt, ...)
 	va_end(ap);
 }
 
+/*
+ * MONOTONIC_USEC tells systemd which reload this is; systemd 253 and later
+ * require it for Type=notify-reload and older ones ignore it.
+ */
 void sdnotify_reloading(void)
 {
-	sd_notify(0, "RELOADING=1");
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu\nSTATUS=reloading configuration",
+		   (unsigned long long)ts.tv_sec * 1000000ULL +
+			   (unsigned long long)ts.tv_nsec / 1000ULL);
 }
 
 void sdnotify_stopping(void)
@@ -55,21 +66,38 @@ static void watchdog_ping(uv_timer_t *t)
 	sd_notify(0, "WATCHDOG=1");
 }
 
+/*
+ * Calling it again (after a reload) re-reads the environment and restarts
+ * the one timer with the new interval, or stops it if systemd no longer asks
+ * for a watchdog; the timer stays on the loop it was first started on.
+ */
 int sdnotify_watchdog_start(uv_loop_t *loop)
 {
-	uint64_t usec = 0;
+	uint64_t usec = 0, ms;
 	int r = sd_watchdog_enabled(0, &usec);
 
-	if (r <= 0)
+	if (watchdog_armed && watchdog_timer.loop != loop)
+		return -EBUSY;
+	if (r <= 0) {
+		if (watchdog_armed)
+			uv_timer_stop(&watchdog_timer);
 		return r;
-	uv_timer_init(loop, &watchdog_timer);
-	uv_unref((uv_handle_t *)&watchdog_timer);
+	}
+	if (!watchdog_armed) {
+		r = uv_timer_init(loop, &watchdog_timer);
+		if (r < 0)
+			return r;
+		/* the pings alone must not keep a finished loop running */
+		uv_unref((uv_handle_t *)&watchdog_timer);
+		watchdog_armed = 1;
+	}
 	/* half the interval, as sd_watchdog_enabled(3) recommends */
-	uint64_t ms = usec / 2000;
+	ms = usec / 2000;
 	if (ms == 0)
 		ms = 1;
-	uv_timer_start(&watchdog_timer, watchdog_ping, 0, ms);
-	watchdog_armed = 1;
+	r = uv_timer_start(&watchdog_timer, watchdog_ping, 0, ms);
+	if (r < 0)
+		return r;
 	log_info("sdnotify: watchdog every %llu ms", (unsigned long long)ms);
 	return 0;
 }
