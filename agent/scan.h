@@ -29,10 +29,30 @@
 
 #include "shrinkwatch/sample.h"
 
+struct scan_cache; /* per-store memory between scans: scan_cache.h */
+
+/* What a scan did, for the agent's debug log and for benchmarks. */
+struct scan_stats {
+	int full;                /* 1: every directory was read */
+	uint64_t dirs_read;      /* directories whose entries were read */
+	uint64_t dirs_unchanged; /* directories trusted from the cache */
+	uint64_t files_statted;  /* statx calls on non-directories */
+	uint64_t cache_dirs;     /* directories the cache holds afterwards */
+	unsigned threads;        /* walker threads used */
+};
+
 struct scan_options {
 	struct timespec start;      /* when this scan started (CLOCK_REALTIME) */
 	struct timespec prev_start; /* previous scan's start; {0,0} if none */
 	unsigned threads;           /* walker threads; 0 = choose */
+	/* Optional (NULL = always a full walk): the store's cache.  With a
+	 * cache the walk re-reads only directories that changed since the
+	 * cache last saw them, and falls back to a full walk whenever it
+	 * cannot be sure (see scan_cache.h).  One cache belongs to one store
+	 * and is used by one scan at a time. */
+	struct scan_cache *cache;
+	int full;                 /* 1: read every directory, even with a cache */
+	struct scan_stats *stats; /* optional output */
 };
 
 /*
