@@ -19,6 +19,7 @@
 
 #include "board.h"
 #include "config.h"
+#include "http.h"
 #include "ingest.h"
 #include "listen.h"
 #include "registry.h"
@@ -40,6 +41,9 @@ struct collector {
 	uv_signal_t sigterm, sigint, sighup;
 	uv_timer_t status_timer;
 	uint64_t last_stored;
+	/* dashboard, JSON API, /metrics (http.h) */
+	struct http_config http_cfg;
+	struct http_server http;
 };
 
 static void usage(FILE *out)
@@ -60,10 +64,14 @@ static void usage(FILE *out)
 /* The configuration hooks of the modules that own sections of the file. */
 static size_t config_hooks(struct collector *c, struct collector_config_hook *hooks, size_t max)
 {
-	(void)c;
-	(void)hooks;
-	(void)max;
-	return 0;
+	size_t n = 0;
+
+	/* http, dashboards, http_threads in [collector] (http.h) */
+	if (n < max) {
+		http_config_defaults(&c->http_cfg);
+		hooks[n++] = (struct collector_config_hook){ http_config_hook, &c->http_cfg };
+	}
+	return n;
 }
 
 static int load_config(struct collector *c, struct collector_config *cfg, char *err,
@@ -180,6 +188,14 @@ static int run(struct collector *c)
 	if (listener_start(&c->listener, c->loop, c->cfg.listen_host, c->cfg.listen_port,
 			   &c->ingest, c->cfg.max_connections))
 		fatal("collector: cannot listen for agents");
+	/* the dashboard: its own threads, read-only */
+	{
+		char herr[1024];
+
+		if (http_start(&c->http, &c->http_cfg, &c->cfg, c->loop, &c->board, &c->ingest,
+			       herr, sizeof herr))
+			fatal("collector: %s", herr);
+	}
 
 	uv_signal_init(c->loop, &c->sigterm);
 	uv_signal_init(c->loop, &c->sigint);
@@ -206,6 +222,7 @@ static int run(struct collector *c)
 	listener_stop(&c->listener);
 	session_close_all();
 	ingest_stop(&c->ingest);
+	http_stop(&c->http);
 	uv_walk(c->loop, close_walk, NULL);
 	uv_run(c->loop, UV_RUN_DEFAULT);
 	registry_release(&c->reg);
@@ -259,6 +276,10 @@ int main(int argc, char **argv)
 	}
 	log_init("shrinkwatch-collector", level);
 	if (load_config(&c, &c.cfg, err, sizeof err)) {
+		fprintf(stderr, "shrinkwatch-collector: %s\n", err);
+		return 1;
+	}
+	if (check && http_check(&c.http_cfg, err, sizeof err)) {
 		fprintf(stderr, "shrinkwatch-collector: %s\n", err);
 		return 1;
 	}
