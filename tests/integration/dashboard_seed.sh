@@ -36,7 +36,7 @@ seed_archive_rrd() {
 seed_ledger() {
 	local db=$1/ledger.db now=$2 drop
 	drop=$(cat "$T/drop_time")
-	sqlite3 "$db" <<SQL
+	sqlite3 "$db" >/dev/null <<SQL
 PRAGMA journal_mode = WAL;
 PRAGMA user_version = 1;
 CREATE TABLE alerts (
