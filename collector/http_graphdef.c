@@ -150,11 +150,31 @@ static struct graphdef_elem *element(struct confload *cl, struct load_ctx *ctx,
 	return e;
 }
 
+/* A key given twice in one element (or the same [KIND NAME] section written
+ * twice in a row, which INI readers merge) would silently win: refuse it. */
+static bool given_twice(struct confload *cl, const struct graphdef_elem *e, const char *key)
+{
+	const char *cur = !strcmp(key, "ds")	  ? e->ds :
+			  !strcmp(key, "cf")	  ? e->cf :
+			  !strcmp(key, "rpn")	  ? e->rpn :
+			  !strcmp(key, "color") ? e->color :
+			  !strcmp(key, "label") ? e->label :
+						  "";
+
+	if (!cur[0])
+		return false;
+	confload_error(cl, "key given twice in [%s]", e->vname);
+	return true;
+}
+
 static int elem_key(struct confload *cl, struct graphdef_elem *e, const char *key,
 		    const char *v)
 {
 	uint64_t n;
 	bool b, ok = false;
+
+	if (given_twice(cl, e, key))
+		return -1;
 
 	switch (e->kind) {
 	case GRAPHDEF_DEF:
