@@ -131,6 +131,9 @@ grep -q '^shrinkwatch_store_removed_bytes{agent="it01",store="alpha"} ' "$T/metr
 grep -q '^shrinkwatch_notify_outbox_rows 2$' "$T/metrics.txt" || fail "outbox rows"
 grep -Eq '^shrinkwatch_samples_stored_total [1-9]' "$T/metrics.txt" || fail "samples stored"
 grep -q '^shrinkwatch_agents_connected 1$' "$T/metrics.txt" || fail "agents connected"
+for m in $(grep -o 'shrinkwatch_[a-z_]*' "$root/dashboards/grafana/shrinkwatch.json" | sort -u); do
+	grep -q "^# TYPE $m " "$T/metrics.txt" || fail "the Grafana dashboard uses $m, which /metrics lacks"
+done
 ok "/metrics passes promtool check metrics ($(grep -vc '^#' "$T/metrics.txt") samples)"
 
 # ---- safety: unknown and hostile paths, methods, sizes
