@@ -30,8 +30,10 @@ grep -q "broken.conf:2: \[def x\] ds: 'no_such_ds' is not a data source" <<<"$ou
 ok "--check-config loads the graphs and names a bad file's line"
 
 start collector "$BUILD/shrinkwatch-collector" -c "$T/collector.conf"
+cpid=$LAST_PID
 wait_for 10 "dashboard listening" grep -q "http: dashboard on http://127.0.0.1:$hport/" "$T/collector.log"
 start agent "$BUILD/shrinkwatch-agent" -c "$T/agent.conf"
+apid=$LAST_PID
 wait_for 20 "alpha RRD" test -f "$T/data/rrd/it01/alpha.rrd"
 U="http://127.0.0.1:$hport"
 get() { curl -sS --max-time 20 -o "$2" -w '%{http_code} %{content_type}' "$U$1"; }
@@ -88,6 +90,17 @@ grep -q '<svg' "$T/g.svg" || fail "SVG graph is not SVG"
 r=$(get "/graph/vault01/archive/bytes?w=99999" /dev/null); [[ $r == 400* ]] || fail "huge width: $r"
 r=$(get "/graph/vault01/archive/nosuchgraph" /dev/null); [[ $r == 404* ]] || fail "unknown graph: $r"
 ok "graphs: PNGs of the requested size for day/week/month/year, SVG, limits"
+
+# graph rendering runs on the HTTP threads: ingest carries on under a burst of
+# uncached renders (every width differs, so none comes from the cache)
+seq0=$(cat "$T/data/rrd/it01/agent.seq")
+t0=$(date +%s.%N)
+seq 300 499 | xargs -P 8 -I{} curl -sS -o /dev/null --max-time 60 \
+	"$U/graph/vault01/archive/bytes?range=week&w={}&h=200"
+t1=$(date +%s.%N)
+wait_for 20 "samples stored after the render burst" \
+	test "$(cat "$T/data/rrd/it01/agent.seq")" -gt "$seq0"
+ok "200 uncached graph renders (8 in parallel) in $(python3 -c "print(round($t1 - $t0, 2))") s; ingest went on (seq $seq0 -> $(cat "$T/data/rrd/it01/agent.seq"))"
 
 # ---- API
 r=$(get /api/v1/stores "$T/stores.json"); [[ $r == "200 application/json" ]] || fail "api stores: $r"
@@ -163,3 +176,9 @@ r=$(get /alert/1 /dev/null); [[ $r == 404* ]] || fail "alert without ledger: $r"
 ok "no ledger: pages and API work, alerts are simply absent"
 
 ! grep -q "http: .*failed" "$T/collector.log" || fail "the collector logged HTTP failures"
+
+stop "$apid"
+stop "$cpid"
+grep -q "collector: stopped" "$T/collector.log" || fail "collector did not stop cleanly"
+! grep -Eq "ERROR: AddressSanitizer|runtime error" "$T/collector.log" || fail "sanitizer error"
+ok "collector with the dashboard stops cleanly"
