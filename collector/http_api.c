@@ -34,8 +34,9 @@ static int put_time(struct buf *b, const char *key, int64_t t, bool comma)
 	return err ? err : (comma ? json_put_raw(b, ",") : 0);
 }
 
-static int put_store(struct buf *b, const struct http_store_view *s)
+static int put_store(const void *item, struct buf *b)
 {
+	const struct http_store_view *s = item;
 	int err = json_put_raw(b, "{");
 
 	err = err ? err : put_str(b, "agent", s->e.agent, true);
@@ -65,15 +66,23 @@ static int put_store(struct buf *b, const struct http_store_view *s)
 	return err ? err : json_put_raw(b, "}");
 }
 
-static int put_alert(struct buf *b, const struct lv_alert *a)
+/* {"id": ID, "agent": ..., "store": ..., (the rest follows) */
+static int put_head(struct buf *b, int64_t id, const char *agent, const char *store)
 {
 	int err = json_put_raw(b, "{");
 
 	err = err ? err : json_put_key(b, "id");
-	err = err ? err : json_put_i64(b, a->id);
+	err = err ? err : json_put_i64(b, id);
 	err = err ? err : json_put_raw(b, ",");
-	err = err ? err : put_str(b, "agent", a->agent, true);
-	err = err ? err : put_str(b, "store", a->store, true);
+	err = err ? err : put_str(b, "agent", agent, true);
+	return err ? err : put_str(b, "store", store, true);
+}
+
+static int put_alert(const void *item, struct buf *b)
+{
+	const struct lv_alert *a = item;
+	int err = put_head(b, a->id, a->agent, a->store);
+
 	err = err ? err : put_str(b, "kind", a->kind, true);
 	err = err ? err : put_str(b, "severity", a->severity, true);
 	err = err ? err : put_str(b, "state", a->state, true);
@@ -99,15 +108,11 @@ static int put_alert(struct buf *b, const struct lv_alert *a)
 	return err ? err : json_put_raw(b, "}");
 }
 
-static int put_explanation(struct buf *b, const struct lv_explanation *e)
+static int put_explanation(const void *item, struct buf *b)
 {
-	int err = json_put_raw(b, "{");
+	const struct lv_explanation *e = item;
+	int err = put_head(b, e->id, e->agent, e->store);
 
-	err = err ? err : json_put_key(b, "id");
-	err = err ? err : json_put_i64(b, e->id);
-	err = err ? err : json_put_raw(b, ",");
-	err = err ? err : put_str(b, "agent", e->agent, true);
-	err = err ? err : put_str(b, "store", e->store, true);
 	err = err ? err : put_time(b, "start", e->start, true);
 	err = err ? err : put_time(b, "end", e->end, true);
 	err = err ? err : put_num(b, "bytes", e->bytes >= 0, (double)e->bytes, true);
@@ -119,6 +124,20 @@ static int put_explanation(struct buf *b, const struct lv_explanation *e)
 	err = err ? err : put_time(b, "revoked_at", e->revoked_at, true);
 	err = err ? err : put_str(b, "revoked_by", e->revoked_by, false);
 	return err ? err : json_put_raw(b, "}");
+}
+
+/* "key": [items...], -- n items of size sz, each written by put. */
+static int put_array(struct buf *b, const char *key, const void *items, size_t n, size_t sz,
+		     int (*put)(const void *item, struct buf *b))
+{
+	int err = json_put_key(b, key);
+
+	err = err ? err : json_put_raw(b, "[");
+	for (size_t i = 0; !err && i < n; i++) {
+		err = i ? json_put_raw(b, ",") : 0;
+		err = err ? err : put((const char *)items + i * sz, b);
+	}
+	return err ? err : json_put_raw(b, "],");
 }
 
 /* "ledger": "ok" | "absent" | the error, so a client knows why lists are empty. */
@@ -154,13 +173,7 @@ int http_api_stores(struct http_server *h, struct buf *b)
 		goto out;
 	}
 	err = json_put_raw(b, "{");
-	err = err ? err : json_put_key(b, "stores");
-	err = err ? err : json_put_raw(b, "[");
-	for (long i = 0; !err && i < n; i++) {
-		err = i ? json_put_raw(b, ",") : 0;
-		err = err ? err : put_store(b, &v[i]);
-	}
-	err = err ? err : json_put_raw(b, "],");
+	err = err ? err : put_array(b, "stores", v, (size_t)n, sizeof *v, put_store);
 	err = err ? err : put_ledger_status(b, status, &lv);
 	err = err ? err : json_put_raw(b, "}\n");
 out:
@@ -190,22 +203,10 @@ int http_api_store(struct http_server *h, const struct http_route *r, struct buf
 		snprintf(status, sizeof status, "%s", lv.error);
 	err = json_put_raw(b, "{");
 	err = err ? err : json_put_key(b, "store");
-	err = err ? err : put_store(b, &s);
+	err = err ? err : put_store(&s, b);
 	err = err ? err : json_put_raw(b, ",");
-	err = err ? err : json_put_key(b, "alerts");
-	err = err ? err : json_put_raw(b, "[");
-	for (size_t i = 0; !err && i < nal; i++) {
-		err = i ? json_put_raw(b, ",") : 0;
-		err = err ? err : put_alert(b, &al[i]);
-	}
-	err = err ? err : json_put_raw(b, "],");
-	err = err ? err : json_put_key(b, "explanations");
-	err = err ? err : json_put_raw(b, "[");
-	for (size_t i = 0; !err && i < nex; i++) {
-		err = i ? json_put_raw(b, ",") : 0;
-		err = err ? err : put_explanation(b, &ex[i]);
-	}
-	err = err ? err : json_put_raw(b, "],");
+	err = err ? err : put_array(b, "alerts", al, (size_t)nal, sizeof *al, put_alert);
+	err = err ? err : put_array(b, "explanations", ex, (size_t)nex, sizeof *ex, put_explanation);
 	err = err ? err : put_ledger_status(b, status, &lv);
 	err = err ? err : json_put_raw(b, "}\n");
 out:
@@ -227,13 +228,7 @@ int http_api_alerts(struct http_server *h, const struct http_route *r, struct bu
 	    ledgerview_alerts(&lv, NULL, NULL, r->open_only, LEDGERVIEW_MAX_ROWS, &al, &nal))
 		snprintf(status, sizeof status, "%s", lv.error);
 	err = json_put_raw(b, "{");
-	err = err ? err : json_put_key(b, "alerts");
-	err = err ? err : json_put_raw(b, "[");
-	for (size_t i = 0; !err && i < nal; i++) {
-		err = i ? json_put_raw(b, ",") : 0;
-		err = err ? err : put_alert(b, &al[i]);
-	}
-	err = err ? err : json_put_raw(b, "],");
+	err = err ? err : put_array(b, "alerts", al, (size_t)nal, sizeof *al, put_alert);
 	err = err ? err : put_ledger_status(b, status, &lv);
 	err = err ? err : json_put_raw(b, "}\n");
 	free(al);
@@ -253,13 +248,7 @@ int http_api_explanations(struct http_server *h, struct buf *b)
 	    ledgerview_explanations(&lv, NULL, NULL, LEDGERVIEW_MAX_ROWS, &ex, &nex))
 		snprintf(status, sizeof status, "%s", lv.error);
 	err = json_put_raw(b, "{");
-	err = err ? err : json_put_key(b, "explanations");
-	err = err ? err : json_put_raw(b, "[");
-	for (size_t i = 0; !err && i < nex; i++) {
-		err = i ? json_put_raw(b, ",") : 0;
-		err = err ? err : put_explanation(b, &ex[i]);
-	}
-	err = err ? err : json_put_raw(b, "],");
+	err = err ? err : put_array(b, "explanations", ex, (size_t)nex, sizeof *ex, put_explanation);
 	err = err ? err : put_ledger_status(b, status, &lv);
 	err = err ? err : json_put_raw(b, "}\n");
 	free(ex);

@@ -102,6 +102,15 @@ static int collect(struct ledgerview *lv, sqlite3_stmt *st, size_t sz, size_t ma
 	return 0;
 }
 
+/* ?1 and ?2 of a "one store or all" query: NULL (all) unless agent is given. */
+static void bind_store(sqlite3_stmt *st, const char *agent, const char *store)
+{
+	if (agent) {
+		sqlite3_bind_text(st, 1, agent, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 2, store, -1, SQLITE_TRANSIENT);
+	}
+}
+
 #define ALERT_COLS                                                                      \
 	"id, agent, store, kind, severity, state, since, fired_at, updated_at, "         \
 	"closed_at, lost_bytes, lost_objects, expected_bytes, observed_bytes, "          \
@@ -153,10 +162,7 @@ int ledgerview_alerts(struct ledgerview *lv, const char *agent, const char *stor
 		     &st);
 	if (rc)
 		return rc;
-	if (agent) {
-		sqlite3_bind_text(st, 1, agent, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(st, 2, store, -1, SQLITE_TRANSIENT);
-	}
+	bind_store(st, agent, store);
 	sqlite3_bind_int(st, 3, open_only);
 	sqlite3_bind_int64(st, 4, (sqlite3_int64)max);
 	return collect(lv, st, sizeof **out, max, fill_alert, (void **)out, n);
@@ -218,10 +224,7 @@ int ledgerview_explanations(struct ledgerview *lv, const char *agent, const char
 		     &st);
 	if (rc)
 		return rc;
-	if (agent) {
-		sqlite3_bind_text(st, 1, agent, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(st, 2, store, -1, SQLITE_TRANSIENT);
-	}
+	bind_store(st, agent, store);
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)max);
 	return collect(lv, st, sizeof **out, max, fill_explanation, (void **)out, n);
 }
