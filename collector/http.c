@@ -250,6 +250,24 @@ static int dispatch(struct http_server *h, const struct http_route *r, struct bu
 	return -ENOENT;
 }
 
+/* What check_raw_uri() leaves in a request's con_cls. */
+static char uri_has_nul, uri_too_long;
+
+/*
+ * Sees the request's URI before libmicrohttpd decodes it.  An encoded NUL
+ * would cut the decoded path short ("/store/a/b%00.x" would arrive as
+ * "/store/a/b"), so such a request is refused rather than served as another
+ * path; and a query string is bounded too, not only the path.
+ */
+static void *check_raw_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	(void)cls;
+	(void)conn;
+	if (strlen(uri) > HTTP_RAW_URI_MAX)
+		return &uri_too_long;
+	return strstr(uri, "%00") ? &uri_has_nul : NULL;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
 				  const char *method, const char *version,
 				  const char *upload_data, size_t *upload_data_size, void **con_cls)
@@ -263,7 +281,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	int rc;
 	(void)version;
 	(void)upload_data;
-	(void)con_cls;
 
 	__atomic_add_fetch(&h->requests, 1, __ATOMIC_RELAXED);
 	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD)) {
@@ -271,8 +288,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return respond_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
 				    "method not allowed: this interface is read-only\n");
 	}
-	if (strlen(url) > HTTP_URL_MAX)
-		return respond_text(conn, MHD_HTTP_URI_TOO_LONG, "request path too long\n");
+	if (strlen(url) > HTTP_URL_MAX || *con_cls == &uri_too_long)
+		return respond_text(conn, MHD_HTTP_URI_TOO_LONG, "request URI too long\n");
+	if (*con_cls == &uri_has_nul)
+		return respond_text(conn, MHD_HTTP_BAD_REQUEST, "NUL in the request URI\n");
 	if (http_route_parse(url, &r) == HTTP_R_NOT_FOUND)
 		return respond_text(conn, MHD_HTTP_NOT_FOUND, "not found\n");
 	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, on_arg, &args);
@@ -357,7 +376,8 @@ int http_start(struct http_server *h, const struct http_config *cfg,
 		MHD_OPTION_THREAD_POOL_SIZE, cfg->threads, MHD_OPTION_CONNECTION_LIMIT, 256u,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, 64u, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
-		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
+		MHD_OPTION_URI_LOG_CALLBACK, check_raw_uri, NULL, MHD_OPTION_EXTERNAL_LOGGER,
+		mhd_log, NULL, MHD_OPTION_END);
 	if (!h->mhd) {
 		/* Agents matter more than the dashboard: keep collecting. */
 		log_err("http: cannot listen on %s:%u: %s; the dashboard is off", cfg->host,

@@ -35,6 +35,7 @@
 #define HTTP_DEFAULT_DASHBOARDS "/usr/share/shrinkwatch/dashboards"
 #define HTTP_STATS_MS 1000
 #define HTTP_MAX_RESPONSE (16u << 20)
+#define HTTP_RAW_URI_MAX 2048 /* path and query, before decoding */
 
 struct http_config {
 	bool enabled;

@@ -248,6 +248,9 @@ static int put_graphs(struct http_server *h, struct buf *b, const struct http_ro
 				 http_range_name(g), http_range_name(g));
 	}
 	err = err ? err : buf_printf(b, "</p>\n");
+	if (!err && !h->graphs.n)
+		err = http_put_note(b, "note", "No graph definitions are installed (see the "
+						"collector's dashboards key).");
 	for (size_t i = 0; !err && i < h->graphs.n; i++) {
 		const struct graphdef *g = &h->graphs.v[i];
 

@@ -155,6 +155,9 @@ for p in /nope /store/vault01 /store/vault01/archive/x /store/vault01/nosuch /al
 	"/graph/.hidden/archive/bytes" "/api/v1/stores/vault01/archive/extra" /api/v1 /api/v1/stores/; do
 	r=$(get "$p" /dev/null); [[ $r == 404* ]] || fail "$p gave $r, not 404"
 done
+r=$(get "/store/vault01/archive%00.rrd" /dev/null); [[ $r == 400* ]] || fail "encoded NUL: $r"
+r=$(get "/graph/vault01/archive/bytes?x=$(printf 'q%.0s' $(seq 1 3000))" /dev/null)
+[[ $r == 414* ]] || fail "long query: $r"
 long=$(printf 'a%.0s' $(seq 1 600))
 r=$(get "/store/$long/x" /dev/null); [[ $r == 414* || $r == 404* ]] || fail "long path: $r"
 huge=$(printf 'h%.0s' $(seq 1 40000))
@@ -164,7 +167,7 @@ r=$(curl -sS -o /dev/null -w '%{http_code}' -X POST -d x=1 "$U/api/v1/alerts"); 
 r=$(curl -sS -o /dev/null -w '%{http_code}' -X DELETE "$U/alert/1"); [ "$r" = 405 ] || fail "DELETE: $r"
 r=$(curl -sS -o /dev/null -w '%{http_code}' -I "$U/"); [ "$r" = 200 ] || fail "HEAD: $r"
 sqlite3 "$T/data/ledger.db" 'SELECT count(*) FROM alerts' | grep -qx 2 || fail "the ledger changed"
-ok "unknown and hostile paths 404, long 414, oversized refused, POST/DELETE 405, HEAD 200"
+ok "unknown and hostile paths 404, encoded NUL 400, long 414, oversized refused, POST/DELETE 405, HEAD 200"
 
 # ---- without a ledger: pages still work
 mv "$T/data/ledger.db" "$T/ledger.db.away"
