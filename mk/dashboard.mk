@@ -1,5 +1,6 @@
 # dashboard.mk - the collector's web interface (collector/http*.c, dashboards/).
 #
+#   make bench-dashboard  response times of graphs, pages and /metrics
 #   make browser    headless Chromium loads the dashboard from a collector on
 #                   127.0.0.1 and checks stores, the alert and every graph
 #                   image (tests/browser/test_browser.sh); part of make check
@@ -14,3 +15,8 @@ CHECK_EXTRA += browser
 
 browser: $(BINS)
 	@BUILD=$(abspath $(BUILD)) tests/run-suite browser tests/browser/test_browser.sh
+
+.PHONY: bench-dashboard
+# Response times of the dashboard on this machine (prints, asserts nothing).
+bench-dashboard: $(BINS)
+	@BUILD=$(abspath $(BUILD)) bench/dashboard.sh
