@@ -1,61 +1,56 @@
-// pages.mjs - drives a headless Chromium over the DevTools protocol (no npm
-// package: Node's own WebSocket and fetch) and reports what a browser sees.
+// pages.mjs - drives headless Chromium over the DevTools protocol and reports
+// what a browser sees.  No npm package and no WebSocket: Chromium is started
+// with --remote-debugging-pipe and speaks NUL-terminated JSON on fds 3 and 4,
+// which works with Debian's own nodejs.
 //
-//   node --experimental-websocket pages.mjs PROFILE_DIR OUT_DIR URL...
+//   node pages.mjs CHROMIUM PROFILE_DIR OUT_DIR URL...
 //
-// PROFILE_DIR is the Chromium --user-data-dir (its DevToolsActivePort file
-// says where the browser listens).  For each URL: open it in a new tab,
-// wait for the load event, save a full-page screenshot OUT_DIR/page-N.png,
-// and print one JSON line: the URL, the title, the visible text, and every
-// image with its natural size (0 = broken).
-import { readFileSync, writeFileSync, existsSync } from "node:fs";
-import { setTimeout as sleep } from "node:timers/promises";
+// For each URL: open it in a new tab, wait for the load event, save a
+// full-page screenshot OUT_DIR/page-N.png, and print one JSON line: the URL,
+// the title, the visible text, and every image with its natural size (0 means
+// the browser could not load or decode it).
+import { spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
 
-const [profile, outDir, ...urls] = process.argv.slice(2);
+const [chromium, profile, outDir, ...urls] = process.argv.slice(2);
+const browser = spawn(chromium, [
+	"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+	"--disable-background-networking", "--disable-component-update", "--disable-sync",
+	"--disable-dev-shm-usage", `--user-data-dir=${profile}`, "--remote-debugging-pipe",
+	"about:blank",
+], { stdio: ["ignore", "ignore", "inherit", "pipe", "pipe"] });
+const toBrowser = browser.stdio[3], fromBrowser = browser.stdio[4];
 
-async function devtoolsPort() {
-	const f = `${profile}/DevToolsActivePort`;
-	for (let i = 0; i < 150; i++) {
-		if (existsSync(f)) {
-			const port = readFileSync(f, "utf8").split("\n")[0].trim();
-			if (port) return port;
-		}
-		await sleep(100);
-	}
-	throw new Error("chromium did not write DevToolsActivePort");
-}
-
-function session(wsUrl) {
-	const ws = new WebSocket(wsUrl);
-	let next = 1;
-	const pending = new Map();
-	const waiters = [];
-	ws.onmessage = (ev) => {
-		const m = JSON.parse(ev.data);
+let next = 1, pending = new Map(), waiters = [], inbuf = Buffer.alloc(0);
+fromBrowser.on("data", (chunk) => {
+	inbuf = Buffer.concat([inbuf, chunk]);
+	let end;
+	while ((end = inbuf.indexOf(0)) >= 0) {
+		const m = JSON.parse(inbuf.subarray(0, end).toString("utf8"));
+		inbuf = inbuf.subarray(end + 1);
 		if (m.id && pending.has(m.id)) {
 			const { resolve, reject } = pending.get(m.id);
 			pending.delete(m.id);
 			m.error ? reject(new Error(JSON.stringify(m.error))) : resolve(m.result);
 		} else if (m.method) {
-			for (const w of waiters.splice(0)) w.method === m.method ? w.resolve(m) : waiters.push(w);
+			const keep = [];
+			for (const w of waiters)
+				(w.method === m.method && w.sessionId === m.sessionId) ? w.resolve(m) : keep.push(w);
+			waiters = keep;
 		}
-	};
-	const opened = new Promise((resolve, reject) => {
-		ws.onopen = resolve;
-		ws.onerror = () => reject(new Error("devtools websocket failed"));
-	});
-	return {
-		opened,
-		send(method, params = {}) {
-			const id = next++;
-			ws.send(JSON.stringify({ id, method, params }));
-			return new Promise((resolve, reject) => pending.set(id, { resolve, reject }));
-		},
-		event(method) {
-			return new Promise((resolve) => waiters.push({ method, resolve }));
-		},
-		close() { ws.close(); },
-	};
+	}
+});
+
+function send(method, params = {}, sessionId = undefined) {
+	const id = next++;
+	toBrowser.write(JSON.stringify({ id, method, params, sessionId }) + "\0");
+	return new Promise((resolve, reject) => pending.set(id, { resolve, reject }));
+}
+function event(method, sessionId) {
+	return new Promise((resolve) => waiters.push({ method, sessionId, resolve }));
+}
+function timeout(ms, what) {
+	return new Promise((_, reject) => setTimeout(() => reject(new Error(`timeout: ${what}`)), ms).unref());
 }
 
 const inspect = `(() => {
@@ -65,30 +60,35 @@ const inspect = `(() => {
 	return JSON.stringify({ title: document.title, text: document.body.innerText, imgs });
 })()`;
 
-const port = await devtoolsPort();
-let n = 0;
-for (const url of urls) {
-	n++;
-	const res = await fetch(`http://127.0.0.1:${port}/json/new?about:blank`, { method: "PUT" });
-	const target = await res.json();
-	const s = session(target.webSocketDebuggerUrl);
-	await s.opened;
-	await s.send("Page.enable");
-	await s.send("Emulation.setDeviceMetricsOverride",
-		{ width: 1280, height: 1000, deviceScaleFactor: 1, mobile: false });
-	const loaded = s.event("Page.loadEventFired");
-	await s.send("Page.navigate", { url });
-	await Promise.race([loaded, sleep(30000).then(() => { throw new Error(`timeout loading ${url}`); })]);
-	const r = await s.send("Runtime.evaluate", { expression: inspect, returnByValue: true });
-	const metrics = await s.send("Page.getLayoutMetrics");
-	const h = Math.min(6000, Math.ceil(metrics.cssContentSize?.height ?? 1000));
-	await s.send("Emulation.setDeviceMetricsOverride",
-		{ width: 1280, height: h, deviceScaleFactor: 1, mobile: false });
-	const shot = await s.send("Page.captureScreenshot", { format: "png" });
-	const file = `${outDir}/page-${n}.png`;
-	writeFileSync(file, Buffer.from(shot.data, "base64"));
-	console.log(JSON.stringify({ url, screenshot: file, ...JSON.parse(r.result.value) }));
-	s.close();
-	await fetch(`http://127.0.0.1:${port}/json/close/${target.id}`).catch(() => {});
+try {
+	let n = 0;
+	for (const url of urls) {
+		n++;
+		const { targetId } = await send("Target.createTarget", { url: "about:blank" });
+		const { sessionId } = await send("Target.attachToTarget", { targetId, flatten: true });
+		await send("Page.enable", {}, sessionId);
+		await send("Emulation.setDeviceMetricsOverride",
+			{ width: 1280, height: 1000, deviceScaleFactor: 1, mobile: false }, sessionId);
+		const loaded = event("Page.loadEventFired", sessionId);
+		await send("Page.navigate", { url }, sessionId);
+		await Promise.race([loaded, timeout(30000, `loading ${url}`)]);
+		const r = await send("Runtime.evaluate", { expression: inspect, returnByValue: true }, sessionId);
+		const metrics = await send("Page.getLayoutMetrics", {}, sessionId);
+		const size = metrics.cssContentSize || metrics.contentSize;
+		const h = Math.min(6000, Math.ceil(size ? size.height : 1000));
+		await send("Emulation.setDeviceMetricsOverride",
+			{ width: 1280, height: h, deviceScaleFactor: 1, mobile: false }, sessionId);
+		const shot = await send("Page.captureScreenshot", { format: "png" }, sessionId);
+		const file = `${outDir}/page-${n}.png`;
+		writeFileSync(file, Buffer.from(shot.data, "base64"));
+		console.log(JSON.stringify({ url, screenshot: file, ...JSON.parse(r.result.value) }));
+		await send("Target.closeTarget", { targetId });
+	}
+	await Promise.race([send("Browser.close"), timeout(10000, "closing the browser")]).catch(() => {});
+	process.exitCode = 0;
+} catch (e) {
+	console.error(`pages.mjs: ${e.message}`);
+	process.exitCode = 1;
+} finally {
+	browser.kill("SIGTERM");
 }
-process.exit(0);

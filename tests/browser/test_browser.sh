@@ -10,6 +10,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../integration/dashboard_seed.sh"
 root=$(cd "$here/../.." && pwd)
 command -v chromium >/dev/null || fail "chromium is not installed (make deps)"
+command -v node >/dev/null || fail "node is not installed (make deps)"
 
 port=$(free_port)
 hport=$(free_port)
@@ -22,11 +23,8 @@ dashboards = $root/dashboards"
 start collector "$BUILD/shrinkwatch-collector" -c "$T/collector.conf"
 wait_for 10 "dashboard listening" grep -q "http: dashboard on" "$T/collector.log"
 
-start chromium chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
-	--disable-background-networking --disable-component-update --disable-sync \
-	--disable-dev-shm-usage --user-data-dir="$T/profile" --remote-debugging-port=0 about:blank
 U="http://127.0.0.1:$hport"
-node --experimental-websocket --no-warnings "$here/pages.mjs" "$T/profile" "$T/shots" \
+node "$here/pages.mjs" "$(command -v chromium)" "$T/profile" "$T/shots" \
 	"$U/" "$U/store/vault01/archive" "$U/alert/1" >"$T/pages.jsonl" 2>"$T/node.log" ||
 	{ cat "$T/node.log"; fail "the browser could not load the pages"; }
 
