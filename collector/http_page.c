@@ -27,7 +27,7 @@ static const char css[] =
 	"tr.alert td{background:#fff1f0}"
 	"a{color:#1f5fbf}"
 	".st{display:inline-block;padding:.1em .55em;border-radius:.8em;font-size:.85em;"
-	"font-weight:600;color:#fff}"
+	"font-weight:600;color:#fff;background:#6b7280}"
 	".st-ok{background:#2e8540}.st-alert{background:#c62828}.st-silent{background:#6b4fa0}"
 	".st-partial{background:#e07b00}.st-uncalibrated{background:#4a78b5}"
 	".st-firing{background:#c62828}.st-acknowledged{background:#e07b00}"
