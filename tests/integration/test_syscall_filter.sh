@@ -76,6 +76,10 @@ wait_for 30 "collector listening" grep -q "listening" "$T/collector.log"
 start agent strace -f -qq -o "$T/agent.trace" "$BUILD/shrinkwatch-agent" -c "$T/agent.conf"
 astrace=$LAST_PID
 wait_for 60 "the first RRD file" test -f "$T/data/rrd/sctest/evidence.rrd"
+# the file is written before the stored batch reaches the loop and the board:
+# wait until the dashboard knows the store
+wait_for 30 "the dashboard knows the store" \
+	curl -sf -o /dev/null --max-time 30 "http://127.0.0.1:$hport/store/sctest/evidence"
 rm "$T/store/case-1/clip2.mp4"
 for p in / /store/sctest/evidence /graph/sctest/evidence/bytes "/graph/sctest/evidence/churn?format=svg" \
 	/api/v1/stores /api/v1/alerts /metrics; do
