@@ -193,8 +193,7 @@ static void scan__child(struct scan_worker *w, int dfd, struct scan_node *c, con
 		return;
 	}
 	old = scan__path_push(w, name);
-	if (walk->pool.nthreads > 1 &&
-	    __atomic_load_n(&walk->pool.idle, __ATOMIC_RELAXED) > 0) {
+	if (walk->pool.nthreads > 1) {
 		struct scan_task t = { .fd = fd, .node = c, .depth = depth + 1, .mode = mode };
 
 		t.relpath = strdup(w->path ? w->path : "");
