@@ -17,8 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "scan.h"
-#include "scan_cache.h"
+#include "agent/scan.h"
+#include "agent/scan_cache.h"
 #include "shrinkwatch/log.h"
 
 static double scanbench_now(void)

@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "scan.h"
+#include "agent/scan.h"
 #include "scan_tree.h"
 #include "shrinkwatch/log.h"
 

@@ -19,8 +19,8 @@
 
 #include <cmocka.h>
 
-#include "scan.h"
-#include "scan_cache.h"
+#include "agent/scan.h"
+#include "agent/scan_cache.h"
 #include "scan_tree.h"
 #include "shrinkwatch/log.h"
 
