@@ -135,6 +135,35 @@ static void test_deletions_are_attributed(void **state)
 	tree_remove(other);
 }
 
+/* More deletions than the kernel queues (16384 events by default) before
+ * the agent reads: the watcher says events were lost, so the agent rescans. */
+static void test_overflow_asks_for_a_rescan(void **state)
+{
+	char root[1024], p[2048];
+	struct delwatch *dw;
+	int ret, i, n = 20000;
+
+	(void)state;
+	check(tree_make_root(root, sizeof(root)));
+	for (i = 0; i < n; i++) {
+		snprintf(p, sizeof(p), "f%d", i);
+		check(tree_file(root, p, 0));
+	}
+	ret = delwatch_open(&dw, root, 1);
+	if (ret == -EPERM || ret == -EINVAL || ret == -ENOSYS) {
+		tree_remove(root);
+		skip();
+	}
+	check(ret);
+	for (i = 0; i < n; i++) {
+		snprintf(p, sizeof(p), "%s/f%d", root, i);
+		check(unlink(p));
+	}
+	assert_int_equal(delwatch_read(dw), -EOVERFLOW);
+	delwatch_close(dw);
+	tree_remove(root);
+}
+
 static void test_unprivileged_is_refused(void **state)
 {
 	struct passwd *pw = getpwnam("nobody");
@@ -167,6 +196,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_deletions_are_attributed),
+		cmocka_unit_test(test_overflow_asks_for_a_rescan),
 		cmocka_unit_test(test_unprivileged_is_refused),
 	};
 
