@@ -2,8 +2,6 @@
  * test_scan.c - the store walker (agent/scan.c) on real temporary trees,
  * against totals that find(1) computes independently.
  */
-#include <grp.h>
-#include <pwd.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -180,11 +178,9 @@ static void test_missing_store(void **state)
  * sends the sample back through a pipe. */
 static void scan_as_nobody(const char *path, struct sw_sample *s)
 {
-	struct passwd *pw = getpwnam("nobody");
 	int pfd[2], status;
 	pid_t pid;
 
-	assert_non_null(pw);
 	check(pipe(pfd));
 	pid = fork();
 	assert_true(pid >= 0);
@@ -193,8 +189,7 @@ static void scan_as_nobody(const char *path, struct sw_sample *s)
 		struct scan_options opt = { .start = tree_now(), .threads = 2 };
 
 		close(pfd[0]);
-		if (setgroups(0, NULL) < 0 || setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) < 0 ||
-		    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) < 0)
+		if (tree_become_nobody() < 0)
 			_exit(2);
 		memset(&c, 0, sizeof(c));
 		if (scan_store(path, &opt, &c) != 0)

@@ -113,6 +113,17 @@ static void path(const struct run *r, char *buf, size_t len, const char *rel)
 	snprintf(buf, len, "%s/%s", r->root, rel);
 }
 
+/* A settled tree, a full scan that fills the cache, and one rescan that
+ * trusts it. */
+static void start_trusted(struct run *r)
+{
+	build(r);
+	sleep(SETTLE);
+	scan_both(r, 0);
+	scan_both(r, 0);
+	assert_int_equal(r->stats.full, 0);
+}
+
 static void test_unchanged_tree_is_not_read(void **state)
 {
 	struct run r = { 0 };
@@ -139,11 +150,7 @@ static void test_creations_deletions_renames(void **state)
 	char a[2048], b[2048];
 
 	(void)state;
-	build(&r);
-	sleep(SETTLE);
-	scan_both(&r, 0);
-	scan_both(&r, 0);
-	assert_int_equal(r.stats.full, 0);
+	start_trusted(&r);
 
 	/* Creations: in an existing directory, and a new subtree. */
 	check(tree_file(r.root, "2021/03/03/case2/new.mp4", 4242));
@@ -266,11 +273,7 @@ static void test_window_mismatch_forces_full(void **state)
 	struct run r = { 0 };
 
 	(void)state;
-	build(&r);
-	sleep(SETTLE);
-	scan_both(&r, 0);
-	scan_both(&r, 0);
-	assert_int_equal(r.stats.full, 0);
+	start_trusted(&r);
 	/* The caller lost a scan (say it failed): prev_start is not the
 	 * cache's last start, so the cache's late counts cannot be used. */
 	r.prev.tv_sec -= 1;
