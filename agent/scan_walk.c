@@ -359,9 +359,12 @@ static void scan__read(struct scan_worker *w, int fd, struct scan_node *node, un
 			if (d->d_type != DT_REG && d->d_type != DT_DIR && d->d_type != DT_UNKNOWN)
 				continue; /* symlinks, devices, sockets: not evidence */
 			if (statx(fd, name, SCAN_STATX_FLAGS, SCAN_STATX_MASK, &sx) < 0) {
-				if (errno == ENOENT)
-					continue; /* deleted since getdents: not there */
-				scan_walk_error(w, "stat", name, errno);
+				/* A file deleted since getdents is simply not there;
+				 * a directory that vanished mid-walk takes unknown
+				 * contents with it. */
+				if (errno == ENOENT && d->d_type != DT_DIR)
+					continue;
+				scan_walk_error(w, d->d_type == DT_DIR ? "open" : "stat", name, errno);
 				complete = 0;
 				continue;
 			}
