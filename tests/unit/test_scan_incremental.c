@@ -268,6 +268,42 @@ static void test_late_born_files_are_next_scans_addition(void **state)
 	destroy(&r);
 }
 
+/* A directory with more subdirectories than SCAN_INDEX_MIN: a re-read finds
+ * the cached ones through the sorted index. */
+static void test_wide_directory(void **state)
+{
+	struct run r = { 0 };
+	char p[2048];
+	int i;
+
+	(void)state;
+	build(&r);
+	for (i = 0; i < 40; i++) {
+		snprintf(p, sizeof(p), "wide/d%02d", i);
+		check(tree_mkdir(r.root, p));
+		snprintf(p, sizeof(p), "wide/d%02d/f.mp4", i);
+		check(tree_file(r.root, p, (uint64_t)i));
+	}
+	sleep(SETTLE);
+	scan_both(&r, 0);
+	scan_both(&r, 0);
+	assert_int_equal(r.stats.full, 0);
+	/* Remove some, add some, replace one: the wide directory is re-read
+	 * and its unchanged subdirectories are still trusted. */
+	for (i = 0; i < 40; i += 7) {
+		snprintf(p, sizeof(p), "%s/wide/d%02d", r.root, i);
+		tree_remove(p);
+	}
+	check(tree_mkdir(r.root, "wide/d99"));
+	check(tree_file(r.root, "wide/d99/g.mp4", 5));
+	check(tree_mkdir(r.root, "wide/d07"));
+	scan_both(&r, 0);
+	assert_int_equal(r.stats.full, 0);
+	assert_true(r.stats.dirs_unchanged >= 30);
+	assert_int_equal(r.stats.cache_dirs, 1 + 2 + 6 + 18 + 54 + 1 + 40 - 6 + 2);
+	destroy(&r);
+}
+
 static void test_window_mismatch_forces_full(void **state)
 {
 	struct run r = { 0 };
@@ -291,6 +327,7 @@ int main(void)
 		cmocka_unit_test(test_creations_deletions_renames),
 		cmocka_unit_test(test_truncations),
 		cmocka_unit_test(test_late_born_files_are_next_scans_addition),
+		cmocka_unit_test(test_wide_directory),
 		cmocka_unit_test(test_window_mismatch_forces_full),
 	};
 
