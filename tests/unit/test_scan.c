@@ -228,6 +228,30 @@ static void test_unreadable_directory_is_partial(void **state)
 	rmdir(p);
 }
 
+/* Nesting past SCAN_MAX_DEPTH (256) is reported, not walked with ever more
+ * buffers. */
+static void test_too_deep_is_partial(void **state)
+{
+	char dir[1024], rel[1024];
+	struct sw_sample s;
+	size_t i;
+
+	(void)state;
+	check(tree_make_root(dir, sizeof(dir)));
+	for (i = 0; i < 300; i++)
+		memcpy(rel + 2 * i, "d/", 2);
+	rel[2 * 300 - 1] = '\0';
+	check(tree_mkdir(dir, rel));
+	check(tree_file(dir, "d/top.mp4", 1));
+	scan_now(dir, 2, &s);
+	assert_int_equal(s.status, SW_SCAN_PARTIAL);
+	assert_int_equal(s.error_count, 1);
+	assert_non_null(strstr(s.first_error, "cannot descend into 'd/d/"));
+	assert_non_null(strstr(s.first_error, "File name too long"));
+	assert_int_equal(s.objects, 1);
+	tree_remove(dir);
+}
+
 static void test_added_window(void **state)
 {
 	struct fixture *f = *state;
@@ -298,6 +322,7 @@ int main(void)
 		cmocka_unit_test(test_filesystem_fields),
 		cmocka_unit_test(test_missing_store),
 		cmocka_unit_test(test_unreadable_directory_is_partial),
+		cmocka_unit_test(test_too_deep_is_partial),
 		cmocka_unit_test(test_added_window),
 	};
 
