@@ -12,7 +12,7 @@
 /* Which keys were seen, so a repeated key is an error rather than a silent
  * override. */
 struct seen {
-	unsigned name : 1, interval : 1, state_dir : 1, address : 1;
+	unsigned name : 1, interval : 1, state_dir : 1, address : 1, full_scan : 1;
 };
 
 struct parse_ctx {
@@ -114,7 +114,23 @@ static int handle_agent(struct parse_ctx *ctx, struct confload *cl, const char *
 		}
 		return copy_str(cl, cfg->state_dir, sizeof cfg->state_dir, v);
 	}
-	confload_error(cl, "unknown key (expected name, interval, state_dir)");
+	if (!strcmp(key, "full_scan_interval")) {
+		if (once(cl, ctx->seen.full_scan))
+			return -1;
+		ctx->seen.full_scan = 1;
+		if (!strcmp(v, "0") || !strcmp(v, "always")) {
+			cfg->full_scan_interval = 0;
+			return 0;
+		}
+		if (parse_duration(v, &secs) || secs > 30 * 86400) {
+			confload_error(cl, "'%s' is not a duration up to 30d (e.g. 24h), or 'always'",
+				       v);
+			return -1;
+		}
+		cfg->full_scan_interval = (uint32_t)secs;
+		return 0;
+	}
+	confload_error(cl, "unknown key (expected name, interval, state_dir, full_scan_interval)");
 	return -1;
 }
 
@@ -217,6 +233,7 @@ int agent_config_load(const char *path, struct agent_config *cfg, char *err, siz
 
 	memset(cfg, 0, sizeof *cfg);
 	cfg->interval = AGENT_DEFAULT_INTERVAL;
+	cfg->full_scan_interval = AGENT_DEFAULT_FULL_SCAN;
 	snprintf(cfg->state_dir, sizeof cfg->state_dir, "%s", AGENT_DEFAULT_STATE_DIR);
 	rc = confload_file(&cl, err, errlen);
 	if (rc == 0)

@@ -1,7 +1,7 @@
 /*
  * config.h - the agent's configuration file (shrinkwatch-agent.conf(5)).
  *
- *   [agent]      name, interval, state_dir
+ *   [agent]      name, interval, state_dir, full_scan_interval
  *   [collector]  address
  *   [store NAME] path
  *
@@ -27,9 +27,15 @@ struct agent_store_config {
 	char path[PATH_MAX];
 };
 
+#define AGENT_DEFAULT_FULL_SCAN 86400
+
 struct agent_config {
 	char name[SW_NAME_MAX + 1];
 	uint32_t interval; /* seconds */
+	/* Incremental scans re-read only changed directories; a full walk every
+	 * full_scan_interval seconds reconciles what directory times cannot
+	 * show (a file truncated in place).  0 = every scan is full. */
+	uint32_t full_scan_interval;
 	char state_dir[PATH_MAX];
 	char collector_host[256];
 	uint16_t collector_port;

@@ -22,6 +22,7 @@
 #include "config.h"
 #include "queue.h"
 #include "scan.h"
+#include "scan_cache.h"
 #include "ship.h"
 #include "shrinkwatch/json.h"
 #include "shrinkwatch/log.h"
@@ -44,6 +45,10 @@ struct agent {
 	int round_running;
 	int stopping;
 	uint64_t seq_floor; /* the collector has stored up to here */
+
+	/* per store (parallel to cfg.stores): the incremental scan cache, or
+	 * NULL when every scan is full */
+	struct scan_cache **caches;
 
 	/* one round's results, written by the work thread */
 	struct sw_sample *results;
@@ -137,6 +142,7 @@ static void round_work(uv_work_t *req)
 		memset(s, 0, sizeof *s);
 		snprintf(s->store, sizeof s->store, "%s", sc->name);
 		scan_options_for(prev, &opt);
+		opt.cache = a->caches[i];
 		err = scan_store(sc->path, &opt, s);
 		if (err) {
 			log_err("scan: store '%s' at '%s': %s", sc->name, sc->path, strerror(-err));
@@ -273,6 +279,34 @@ static void on_stop_signal(uv_signal_t *s, int signum)
 	/* else round_done() stops the loop once the walk in progress ends */
 }
 
+/* Caches for cfg's stores: kept from old (by name and path) where possible,
+ * new otherwise; old's leftovers are freed.  old may be NULL. */
+static struct scan_cache **caches_for(const struct agent_config *cfg,
+				      const struct agent_config *oldcfg,
+				      struct scan_cache **old)
+{
+	struct scan_cache **c = calloc(cfg->nstores ? cfg->nstores : 1, sizeof *c);
+	unsigned hot = cfg->interval * 2 > 600 ? cfg->interval * 2 : 600;
+
+	if (!c)
+		return NULL;
+	for (size_t i = 0; i < cfg->nstores && cfg->full_scan_interval; i++) {
+		for (size_t j = 0; old && j < oldcfg->nstores; j++)
+			if (old[j] && !strcmp(oldcfg->stores[j].name, cfg->stores[i].name) &&
+			    !strcmp(oldcfg->stores[j].path, cfg->stores[i].path)) {
+				c[i] = old[j];
+				old[j] = NULL;
+			}
+		if (!c[i])
+			c[i] = scan_cache_new(cfg->full_scan_interval, hot);
+		/* without a cache the scan is simply full: slower, never wrong */
+	}
+	for (size_t j = 0; old && j < oldcfg->nstores; j++)
+		scan_cache_free(old[j]);
+	free(old);
+	return c;
+}
+
 /* SIGHUP: re-read the config.  Store list and interval take effect at the
  * next round; a changed identity or collector needs a restart. */
 static void on_hup(uv_signal_t *s, int signum)
@@ -300,12 +334,16 @@ static void on_hup(uv_signal_t *s, int signum)
 		goto out;
 	}
 	struct sw_sample *r = realloc(a->results, (fresh.nstores ? fresh.nstores : 1) * sizeof *r);
-	if (!r) {
+	struct scan_cache **caches = r ? caches_for(&fresh, &a->cfg, a->caches) : NULL;
+	if (!r || !caches) {
 		log_err("agent: reload: out of memory");
+		if (r)
+			a->results = r;
 		agent_config_release(&fresh);
 		goto out;
 	}
 	a->results = r;
+	a->caches = caches;
 	agent_config_release(&a->cfg);
 	a->cfg = fresh;
 	arm_tick(a);
@@ -345,7 +383,8 @@ static int run_daemon(struct agent *a)
 	if (queue_init(&a->queue, QUEUE_CAPACITY))
 		fatal("agent: out of memory");
 	a->results = calloc(a->cfg.nstores, sizeof *a->results);
-	if (!a->results)
+	a->caches = caches_for(&a->cfg, NULL, NULL);
+	if (!a->results || !a->caches)
 		fatal("agent: out of memory");
 
 	memset(&hello, 0, sizeof hello);
@@ -389,6 +428,9 @@ static int run_daemon(struct agent *a)
 	uv_run(a->loop, UV_RUN_DEFAULT);
 	queue_release(&a->queue);
 	free(a->results);
+	for (size_t i = 0; i < a->cfg.nstores; i++)
+		scan_cache_free(a->caches[i]);
+	free(a->caches);
 	log_info("agent: stopped");
 	return 0;
 }

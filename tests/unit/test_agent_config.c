@@ -44,6 +44,7 @@ static void test_good_file(void **state)
 			      "name = evsrv01          ; identity sent to the collector\n"
 			      "interval = 5m\n"
 			      "state_dir = /var/lib/x\n"
+			      "full_scan_interval = 6h\n"
 			      "[collector]\n"
 			      "address = 127.0.0.1:7405\n"
 			      "[store bodycam]\n"
@@ -55,6 +56,7 @@ static void test_good_file(void **state)
 			 0);
 	assert_string_equal(cfg.name, "evsrv01");
 	assert_int_equal(cfg.interval, 300);
+	assert_int_equal(cfg.full_scan_interval, 6 * 3600);
 	assert_string_equal(cfg.state_dir, "/var/lib/x");
 	assert_string_equal(cfg.collector_host, "127.0.0.1");
 	assert_int_equal(cfg.collector_port, 7405);
@@ -74,6 +76,7 @@ static void test_defaults(void **state)
 			      &cfg, err, sizeof err),
 			 0);
 	assert_int_equal(cfg.interval, AGENT_DEFAULT_INTERVAL);
+	assert_int_equal(cfg.full_scan_interval, AGENT_DEFAULT_FULL_SCAN);
 	assert_string_equal(cfg.state_dir, AGENT_DEFAULT_STATE_DIR);
 	assert_string_equal(cfg.collector_host, "::1");
 	agent_config_release(&cfg);
@@ -104,6 +107,7 @@ static void test_errors(void **state)
 	expect_error("[agent]\nname=a\ninterval=2d\n", "[agent] interval:");
 	expect_error("[agent]\nname=a\ninterval=0s\n", "[agent] interval:");
 	expect_error("[agent]\nstate_dir=relative\n", "not an absolute path");
+	expect_error("[agent]\nfull_scan_interval=sometimes\n", "full_scan_interval: 'sometimes' is not a duration");
 	expect_error("[collector]\naddress=localhost\n", "is not HOST:PORT");
 	expect_error("[collector]\naddress=127.0.0.1:70000\n", "is not HOST:PORT");
 	expect_error(BASE "[store a/b]\npath=/x\n", "store name 'a/b' is not valid");
