@@ -27,7 +27,7 @@ struct agent_store_config {
 	char path[PATH_MAX];
 };
 
-#define AGENT_DEFAULT_FULL_SCAN 86400
+#define AGENT_DEFAULT_FULL_SCAN 3600
 
 struct agent_config {
 	char name[SW_NAME_MAX + 1];
