@@ -376,6 +376,8 @@ static void loss_episode(struct detect_state *st, const struct detect_params *p,
 		struct detect_metric *m = &st->m[i];
 
 		m->ep_lost = m->fast_sum > 0 ? m->fast_sum : 0;
+		if (!st->ep_episode[DETECT_LEAK])
+			m->slow = m->leak_sum = 0; /* what it saw is this episode's */
 		m->ep_start = m->fast_start;
 		m->reported = m->ep_lost;
 		m->fast = 0;
@@ -398,7 +400,9 @@ static void leak_check(struct detect_state *st, const struct detect_params *p, i
 	struct detect_event *e;
 
 	if (!st->ep_episode[DETECT_LEAK]) {
-		if (!over)
+		/* a loss building up fast is the fast path's (a drop), not a leak */
+		if (!over || st->pending[0] || st->pending[1] || st->open_kind != NO_EPISODE ||
+		    st->m[0].fast > 0 || st->m[1].fast > 0)
 			return;
 		e = fire(st, ev, n, DETECT_LEAK, t, st->leak_since);
 		st->leak_quiet = 0;
@@ -510,8 +514,8 @@ int detect_update(struct detect_state *st, const struct detect_params *p,
 		if (h < p->noise_mult * sd)
 			h = p->noise_mult * sd;
 		kf[i] = (m->base > 0 ? m->base : 0) + 3 * sd;
-		if (kf[i] < h / 20)
-			kf[i] = h / 20;
+		if (kf[i] < h / 100)
+			kf[i] = h / 100;
 		if (inw) {
 			u[i] = detect__purge_excess(m, r[i]);
 			thr[i] = p->overpurge_rel * m->last;
@@ -529,7 +533,9 @@ int detect_update(struct detect_state *st, const struct detect_params *p,
 	detect__explain_consume(st, in->time, want, got);
 
 	was_zero = st->m[0].fast <= 0 && st->m[1].fast <= 0;
-	leak_on = !inw && in->time - st->first_time >= DETECT__DAY && st->nsamples > 100;
+	/* the slow CUSUM rests while a loss episode owns the losses */
+	leak_on = !inw && in->time - st->first_time >= DETECT__DAY && st->nsamples > 100 &&
+		  st->open_kind == NO_EPISODE;
 	for (i = 0; i < 2; i++) {
 		struct detect_metric *m = &st->m[i];
 		double v = u[i] - got[i] - (inw ? 0 : kf[i]), ks, x;

@@ -150,14 +150,36 @@ static void choose_lag(struct detect_state *st)
 		st->learned_r = (uint8_t)best;
 }
 
+/*
+ * Ingest the coming purge deletes.  A learned lag L is exact (the scoring
+ * found the cycle day that lines up).  A configured retention of R days is
+ * read both ways: "older than R days" at tonight's purge means cycle day
+ * n-R-1, "on day n-R" means cycle day n-R, so the larger of the two is
+ * allowed.  -1 when unknown.
+ */
+static double expected_ingest(const struct detect_state *st, const struct detect_params *p,
+			      const struct detect_metric *m)
+{
+	unsigned R = detect__retention(st, p);
+	double a, b;
+
+	if (!R)
+		return -1;
+	if (p->retention_days == 0 || p->retention_days >= DETECT_RING_DAYS - 1)
+		return ring_get(m, st, st->day_index - (int64_t)R);
+	a = ring_get(m, st, st->day_index - (int64_t)R);
+	b = ring_get(m, st, st->day_index - (int64_t)R - 1);
+	return a > b ? a : b;
+}
+
 static void open_window(struct detect_state *st, const struct detect_params *p, int64_t t)
 {
-	unsigned R = detect__retention(st, p), i, k;
+	unsigned i, k;
 	bool warm = warming_up(st, p, t);
 
 	for (i = 0; i < 2; i++) {
 		struct detect_metric *m = &st->m[i];
-		double E = R ? ring_get(m, st, st->day_index - (int64_t)R) : -1;
+		double E = expected_ingest(st, p, m);
 		double floor_p = 0, recent_d = 0, allow, hi;
 
 		for (k = 0; k < 4; k++)
@@ -178,7 +200,7 @@ static void open_window(struct detect_state *st, const struct detect_params *p, 
 		} else if (floor_p > 0 || recent_d > 0) {
 			/* R or the ingest R days ago unknown: generous, since
 			 * weekdays, surges and missed nights make purges vary */
-			allow = 3.0 * floor_p;
+			allow = 2.5 * floor_p;
 			if (1.5 * recent_d > allow)
 				allow = 1.5 * recent_d;
 			allow *= 1 + (st->missed < 3 ? st->missed : 3);
@@ -239,7 +261,7 @@ static void close_window(struct detect_state *st, const struct detect_params *p,
 	for (i = 0; i < 2 && learn; i++) {
 		struct detect_metric *m = &st->m[i];
 		double P = m->purge_cur > 0 ? m->purge_cur : 0;
-		double E = R ? ring_get(m, st, st->day_index - (int64_t)R) : -1;
+		double E = expected_ingest(st, p, m);
 
 		if (warm) {
 			/* the day's busiest removal hour stands in for the purge */
@@ -283,7 +305,7 @@ static void close_window(struct detect_state *st, const struct detect_params *p,
 	if (learn && !warm && st->m[0].purge_cur > 0.0002 * st->m[0].last) {
 		if (p->retention_days == 0)
 			learn_lags(st, st->m[0].purge_cur);
-		if (R && ring_get(&st->m[0], st, st->day_index - (int64_t)R) >= 0)
+		if (R && expected_ingest(st, p, &st->m[0]) >= 0)
 			st->npurges++;
 	}
 }

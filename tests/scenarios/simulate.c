@@ -173,7 +173,7 @@ int main(int argc, char **argv)
 
 		if (strcmp(kind, "overpurge") == 0) {
 			overpurge_day = (int)(lo / 86400);
-			overpurge_extra = 3 + (int)(rnd() * 8);
+			overpurge_extra = 5 + (int)(rnd() * 8);
 			onset = (int64_t)overpurge_day * 86400 + purge_at;
 		} else {
 			if (tod > purge_at - 4 * 3600 && tod < purge_at + 4 * 3600)
