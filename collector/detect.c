@@ -288,11 +288,11 @@ static bool check_vanished(struct detect_state *st, const struct detect_params *
  * removals) cannot drift it. */
 static void learn_noise(struct detect_metric *m, double y, double dt, uint64_t n)
 {
-	double a = 1.0 / (double)(n < 2 ? 1 : n), d = y - m->base;
-	double floor_a = dt / (14.0 * DETECT__DAY);
+	/* a running mean for the first day, then a two-week memory */
+	double a = dt / (14.0 * DETECT__DAY), d = y - m->base;
 
-	if (a < floor_a)
-		a = floor_a;
+	if ((double)n * dt < DETECT__DAY)
+		a = 1.0 / (double)(n < 2 ? 1 : n);
 	m->base += a * d;
 	m->var += a * (d * d - m->var);
 }
@@ -590,7 +590,7 @@ int detect_update(struct detect_state *st, const struct detect_params *p,
 				m->leak_sum = 0;
 		}
 		if (learn && (!inw || (st->in_purge && !detect__purge_hour_known(st, p))) &&
-		    m->fast < thr[i] / 4 && m->slow < hs[i] / 4)
+		    m->fast < thr[i] / 4 && m->slow < hs[i] / 8)
 			learn_noise(m, y, dt, st->nsamples);
 	}
 	if (was_zero && (st->m[0].fast > 0 || st->m[1].fast > 0))
