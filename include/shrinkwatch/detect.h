@@ -232,8 +232,9 @@ int detect_explain_add(struct detect_state *st, const struct detect_explain *e,
 int detect_explain_revoke(struct detect_state *st, uint32_t id);
 /*
  * "Explain after the fact": whether e covers the alert a (a FIRING or UPDATED
- * event): its episode lies inside e's window and the remaining allowances are
- * at least the lost bytes and objects.
+ * event): the episode's loss started inside e's window and the remaining
+ * allowances are at least the lost bytes and objects (so a loss that went on
+ * growing past what was declared stays unexplained).
  */
 bool detect_explain_covers(const struct detect_event *a, const struct detect_explain *e);
 
