@@ -46,16 +46,19 @@ static int64_t floor_div(int64_t a, int64_t b)
 	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
 }
 
-/* The learned purge hour: the hour that won most of the daily votes. */
+/* The learned purge hour: the first of the two adjacent hours that won most
+ * of the daily votes (a purge that starts at 02:45 and runs for 40 minutes
+ * votes for 02:00 on some nights and 03:00 on others). */
 static int learned_hour(const struct detect_state *st)
 {
-	unsigned sum = 0, best = 0;
+	unsigned sum = 0, best = 0, pair;
 	int h, bh = -1;
 
 	for (h = 0; h < 24; h++) {
 		sum += st->hour_votes[h];
-		if (st->hour_votes[h] > best) {
-			best = st->hour_votes[h];
+		pair = (unsigned)st->hour_votes[h] + st->hour_votes[(h + 1) % 24];
+		if (pair > best) {
+			best = pair;
 			bh = h;
 		}
 	}
@@ -81,7 +84,7 @@ static int64_t window_start(const struct detect_state *st, const struct detect_p
 	}
 	h = learned_hour(st);
 	if (h >= 0) {
-		*len = 3600 + p->purge_window;
+		*len = 2 * 3600 + p->purge_window;
 		return ((int64_t)(h - 1) * 3600 + DETECT__DAY) % DETECT__DAY;
 	}
 	*len = DETECT__DAY;
@@ -185,7 +188,9 @@ static void open_window(struct detect_state *st, const struct detect_params *p, 
 		for (k = 0; k < 4; k++)
 			if (m->recent_purge[k] > floor_p)
 				floor_p = m->recent_purge[k];
-		for (k = 1; k <= 8; k++) {
+		/* a purge deletes at most about one day of earlier ingest per
+		 * night, whichever day R points at: the largest day seen bounds it */
+		for (k = 1; k < DETECT_RING_DAYS; k++) {
 			double d = ring_get(m, st, st->day_index - (int64_t)k);
 			if (d > recent_d)
 				recent_d = d;
@@ -197,12 +202,17 @@ static void open_window(struct detect_state *st, const struct detect_params *p, 
 			if (st->npurges >= 3 && m->ratio + 3 * m->ratio_dev + p->purge_tol < hi)
 				hi = m->ratio + 3 * m->ratio_dev + p->purge_tol;
 			allow = hi * (E + m->carry);
+			/* a night missed before R days of ingest were known left
+			 * no carry: allow one more night's worth per missed night */
+			if (st->missed && m->carry <= 0)
+				allow += (st->missed < 3 ? st->missed : 3) *
+					 (hi * E > 1.5 * floor_p ? hi * E : 1.5 * floor_p);
 		} else if (floor_p > 0 || recent_d > 0) {
 			/* R or the ingest R days ago unknown: generous, since
 			 * weekdays, surges and missed nights make purges vary */
 			allow = 2.5 * floor_p;
-			if (1.5 * recent_d > allow)
-				allow = 1.5 * recent_d;
+			if (1.2 * recent_d > allow)
+				allow = 1.2 * recent_d;
 			allow *= 1 + (st->missed < 3 ? st->missed : 3);
 		} else {
 			allow = p->warmup_purge_cap * m->last;
@@ -252,6 +262,17 @@ static void learn_lags(struct detect_state *st, double P)
 	choose_lag(st);
 }
 
+static double recent_max(const struct detect_metric *m)
+{
+	double x = 0;
+	unsigned k;
+
+	for (k = 0; k < 4; k++)
+		if (m->recent_purge[k] > x)
+			x = m->recent_purge[k];
+	return x;
+}
+
 static void close_window(struct detect_state *st, const struct detect_params *p, int64_t t,
 			 bool learn)
 {
@@ -269,12 +290,12 @@ static void close_window(struct detect_state *st, const struct detect_params *p,
 			if (i == 1)
 				continue;
 		}
-		if (P > 0 && P > 0.0002 * m->last) {
+		if (P > 0.0002 * m->last && P > 0.25 * recent_max(m)) {
 			memmove(&m->recent_purge[1], &m->recent_purge[0], 3 * sizeof(float));
 			m->recent_purge[0] = (float)P;
 			if (i == 0)
 				st->missed = 0;
-		} else if (i == 0 && m->recent_purge[0] > 0 && st->missed < 255) {
+		} else if (i == 0 && st->missed < 255) {
 			st->missed++; /* a night without purge: the next may double */
 		}
 		if (warm || E < 0)

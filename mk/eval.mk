@@ -28,3 +28,12 @@ eval-tools: $(EVAL_TOOLS) $(CTL_BIN)
 
 eval: eval-tools
 	@tests/scenarios/eval.sh $(abspath $(BUILD)) --assert
+
+# A year of 60-second samples through replay (a benchmark: prints, never fails).
+.PHONY: bench-replay
+bench-replay: $(CTL_BIN)
+	@tests/scenarios/bench_replay.sh $(abspath $(BUILD))
+
+# make eval asserts every target and takes well under a minute on 2 cores.
+CHECK_EXTRA += eval
+DEBS += bc

@@ -107,6 +107,7 @@ int main(int argc, char **argv)
 	int last_purge_day = -1, missed_day = -1, overpurge_day = -1, overpurge_extra = 0;
 	uint64_t mount = 2049;
 	int surge_left = 0, temp_left = 0;
+	int64_t last_gap = -100;
 
 	if (argc != 6) {
 		fprintf(stderr, "usage: simulate KIND SEED small|large added|net OUTPREFIX\n");
@@ -374,8 +375,9 @@ int main(int argc, char **argv)
 			gap_left--;
 			continue;
 		}
-		if (rnd() < 0.0005) { /* a missed sample or two */
+		if (rnd() < 0.0005 && i - last_gap > 10) { /* a missed sample or two */
 			gap_left = (int)(rnd() * 2);
+			last_gap = i;
 			continue;
 		}
 		if (vanished) {
