@@ -26,7 +26,7 @@ static const char *const det_names[NDET] = { "shrinkwatch", "static 1%/h", "Holt
 
 struct row {
 	char name[48];
-	int total, hit[NDET], right_kind;
+	int ntraces, total, hit[NDET], right_kind;
 	double delays[NDET][MAXN];
 	int ndel[NDET];
 	int false_alerts[NDET];
@@ -130,6 +130,7 @@ int main(int argc, char **argv)
 		snprintf(rname, sizeof rname, "%s%s", kind,
 			 strcmp(mode, "net") == 0 ? " (net-only)" : "");
 		r = row_get(rname);
+		r->ntraces++;
 		store_days += days;
 		related = strcmp(kind, "leak") == 0 || strcmp(kind, "vanished") == 0 ? INT64_MAX : end;
 		if (onset >= 0 && strcmp(kind, "declared") != 0)
@@ -178,9 +179,11 @@ int main(int argc, char **argv)
 		for (i = 0; i < nrows; i++) {
 			struct row *r = &rows[i];
 
-			printf("| %s | %d ", r->name, r->total ? r->total : 0);
+			printf("| %s | %d ", r->name, r->ntraces);
 			if (!r->total) {
-				printf("| - | - | - | - | - | - | - | - |\n");
+				/* nothing injected: what matters is silence */
+				printf("| %d false | | | | %d false | | %d false | |\n", r->false_alerts[0],
+				       r->false_alerts[1], r->false_alerts[2]);
 				continue;
 			}
 			tot += r->total;
