@@ -238,6 +238,19 @@ int detect_explain_revoke(struct detect_state *st, uint32_t id);
  */
 bool detect_explain_covers(const struct detect_event *a, const struct detect_explain *e);
 
+struct sw_sample;
+struct buf;
+/* The detector's input for a protocol sample (has_added from
+ * SW_SAMPLE_HAS_ADDED, status and mount identity as sent). */
+void detect_input_from_sample(struct detect_input *in, const struct sw_sample *s);
+/*
+ * Appends the event as one JSON object (no newline) naming the store:
+ * time, store, kind, state, episode, since, [resolution], lost_*,
+ * expected_*, observed_*, summary.  The format `shrinkwatchctl replay`
+ * prints.  0 or -ENOBUFS when b's cap is reached.
+ */
+int detect_event_json(struct buf *b, const char *store, const struct detect_event *e);
+
 /* "drop", "leak", ... / "firing", "updated", "resolved"; NULL-safe names. */
 const char *detect_kind_name(unsigned kind);
 const char *detect_state_name(unsigned state);

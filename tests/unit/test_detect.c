@@ -10,12 +10,15 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
 #include <errno.h>
 
+#include "shrinkwatch/buf.h"
 #include "shrinkwatch/detect.h"
+#include "shrinkwatch/json.h"
 #include "shrinkwatch/sample.h"
 
 #define T0 1735689600LL /* 2025-01-01 00:00 UTC */
@@ -393,6 +396,50 @@ static void test_silence_and_resolution(void **unused)
 	assert_int_equal(s.last.resolution, DETECT_RES_SAMPLE);
 }
 
+static void test_sample_and_json(void **unused)
+{
+	struct sw_sample smp;
+	struct detect_input in;
+	struct detect_event e;
+	struct buf b;
+
+	(void)unused;
+	memset(&smp, 0, sizeof smp);
+	smp.time = 1700000000;
+	smp.bytes = 123;
+	smp.objects = 4;
+	smp.added_bytes = 5;
+	smp.flags = SW_SAMPLE_HAS_ADDED;
+	smp.status = SW_SCAN_PARTIAL;
+	smp.mount_id = 77;
+	detect_input_from_sample(&in, &smp);
+	assert_true(in.time == 1700000000 && in.bytes == 123 && in.objects == 4);
+	assert_true(in.has_added && in.added_bytes == 5 && in.mount_id == 77);
+	assert_int_equal(in.status, SW_SCAN_PARTIAL);
+
+	memset(&e, 0, sizeof e);
+	e.time = 10;
+	e.since = 5;
+	e.episode = 3;
+	e.kind = DETECT_TRUNCATE;
+	e.state = DETECT_RESOLVED;
+	e.resolution = DETECT_RES_QUIET;
+	e.lost_bytes = 1e9;
+	snprintf(e.summary, sizeof e.summary, "a \"quoted\" <summary>");
+	buf_init(&b, 4096);
+	assert_int_equal(detect_event_json(&b, "agent/s1", &e), 0);
+	assert_int_equal(json_put_raw(&b, ""), 0);
+	buf_append(&b, "", 1);
+	assert_non_null(strstr((char *)b.data, "\"time\":10,\"store\":\"agent/s1\",\"kind\":\"truncate\","
+					      "\"state\":\"resolved\",\"episode\":3,\"since\":5,"
+					      "\"resolution\":\"quiet\",\"lost_bytes\":1000000000"));
+	assert_null(strstr((char *)b.data, "<summary>"));
+	buf_release(&b);
+	buf_init(&b, 16);
+	assert_int_equal(detect_event_json(&b, "agent/s1", &e), -ENOBUFS);
+	buf_release(&b);
+}
+
 static void test_names(void **unused)
 {
 	(void)unused;
@@ -419,6 +466,7 @@ int main(void)
 		cmocka_unit_test(test_vanished_and_recovered),
 		cmocka_unit_test(test_missing_path_is_vanished),
 		cmocka_unit_test(test_silence_and_resolution),
+		cmocka_unit_test(test_sample_and_json),
 		cmocka_unit_test(test_names),
 	};
 
