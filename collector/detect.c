@@ -103,6 +103,19 @@ uint32_t detect_interval(const struct detect_state *st, const struct detect_para
 	return v[n / 2];
 }
 
+bool detect_calibrated(const struct detect_state *st, const struct detect_params *p)
+{
+	if (!st->nsamples || st->last_time - st->first_time < DETECT__DAY)
+		return false;
+	return detect__purge_hour_known(st, p) ||
+	       st->last_time - st->first_time >= 2 * (int64_t)p->warmup;
+}
+
+bool detect_silent(const struct detect_state *st)
+{
+	return st->ep_episode[DETECT_SILENCE] != 0;
+}
+
 static void human_bytes(double v, char *buf, size_t len)
 {
 	static const char *const u[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };

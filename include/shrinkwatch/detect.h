@@ -216,6 +216,14 @@ int detect_tick(struct detect_state *st, const struct detect_params *p, int64_t 
 		struct detect_event *ev);
 /* When detect_tick() would fire next (INT64_MAX if it cannot yet). */
 int64_t detect_silence_deadline(const struct detect_state *st, const struct detect_params *p);
+/*
+ * Whether the store is calibrated: a day of samples seen and the purge hour
+ * known (configured, learned, or the warm-up over without purges).  Until
+ * then purge-like losses are taken on trust (docs/detection.md).
+ */
+bool detect_calibrated(const struct detect_state *st, const struct detect_params *p);
+/* Whether a silence alert is open. */
+bool detect_silent(const struct detect_state *st);
 /* The interval in use (configured or learned), 0 while unknown. */
 uint32_t detect_interval(const struct detect_state *st, const struct detect_params *p);
 
