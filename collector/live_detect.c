@@ -82,7 +82,10 @@ void live_detect_observe(void *ctx, struct agent_rec *a, struct store_rec *s,
 	report(ld, a, s, d, ev, n);
 }
 
-void live_detect_tick(struct live_detect *ld, struct registry *reg, int64_t now)
+/* Calls fn for every store of every agent. */
+typedef void (*store_fn)(void *ctx, struct agent_rec *a, struct store_rec *s);
+
+static void each_store(struct registry *reg, store_fn fn, void *ctx)
 {
 	size_t i = 0, j;
 	const char *k;
@@ -93,43 +96,52 @@ void live_detect_tick(struct live_detect *ld, struct registry *reg, int64_t now)
 		const char *sk;
 		void *sv;
 
-		for (j = 0; strmap_next(&a->stores, &j, &sk, &sv);) {
-			struct store_rec *s = sv;
-			struct live_detect_store *d = s->user;
-			struct detect_event ev;
-
-			if (!d && s->have_last) {
-				/* known from the RRD at start-up but silent since */
-				struct detect_input in;
-
-				d = store_data(ld, a, s);
-				if (!d)
-					continue;
-				detect_input_from_sample(&in, &s->last);
-				detect_update(&d->st, &d->p, &in, &ev);
-			}
-			if (d && detect_tick(&d->st, &d->p, now, &ev) == 1)
-				report(ld, a, s, d, &ev, 1);
-		}
+		for (j = 0; strmap_next(&a->stores, &j, &sk, &sv);)
+			fn(ctx, a, sv);
 	}
+}
+
+struct tick_ctx {
+	struct live_detect *ld;
+	int64_t now;
+};
+
+static void tick_store(void *ctx, struct agent_rec *a, struct store_rec *s)
+{
+	struct tick_ctx *tc = ctx;
+	struct live_detect_store *d = s->user;
+	struct detect_event ev;
+
+	if (!d && s->have_last) {
+		/* known from the RRD at start-up but silent since */
+		struct detect_input in;
+
+		d = store_data(tc->ld, a, s);
+		if (!d)
+			return;
+		detect_input_from_sample(&in, &s->last);
+		detect_update(&d->st, &d->p, &in, &ev);
+	}
+	if (d && detect_tick(&d->st, &d->p, tc->now, &ev) == 1)
+		report(tc->ld, a, s, d, &ev, 1);
+}
+
+void live_detect_tick(struct live_detect *ld, struct registry *reg, int64_t now)
+{
+	struct tick_ctx tc = { ld, now };
+
+	each_store(reg, tick_store, &tc);
+}
+
+static void free_store(void *ctx, struct agent_rec *a, struct store_rec *s)
+{
+	(void)ctx;
+	(void)a;
+	free(s->user);
+	s->user = NULL;
 }
 
 void live_detect_release(struct registry *reg)
 {
-	size_t i = 0, j;
-	const char *k;
-	void *v;
-
-	while (strmap_next(&reg->agents, &i, &k, &v)) {
-		struct agent_rec *a = v;
-		const char *sk;
-		void *sv;
-
-		for (j = 0; strmap_next(&a->stores, &j, &sk, &sv);) {
-			struct store_rec *s = sv;
-
-			free(s->user);
-			s->user = NULL;
-		}
-	}
+	each_store(reg, free_store, NULL);
 }
