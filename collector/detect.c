@@ -187,7 +187,8 @@ static void describe(struct detect_event *e, const double lost[2], const double 
 static bool alarmed(const struct detect_state *st)
 {
 	return st->open_kind != NO_EPISODE || st->ep_episode[DETECT_LEAK] ||
-	       st->ep_episode[DETECT_VANISHED] || st->pending[0] || st->pending[1];
+	       st->ep_episode[DETECT_VANISHED] || st->pending[0] || st->pending[1] ||
+	       st->pending_vanish;
 }
 
 int64_t detect_silence_deadline(const struct detect_state *st, const struct detect_params *p)
@@ -250,13 +251,21 @@ static struct detect_event *transition(struct detect_state *st, struct detect_ev
 	return e;
 }
 
-/* Vanished: path missing, totals collapsed, or the mount changed with a
- * loss.  Returns true when the sample was consumed by it. */
-static bool check_vanished(struct detect_state *st, const struct detect_params *p,
-			   const struct detect_input *in, const double cur[2],
-			   struct detect_event *ev, int *n)
+/*
+ * Vanished: totals collapsing towards empty, or the mount changing with a
+ * loss.  Like a drop it needs the next sample to confirm (a single zero
+ * reading is not a vanished volume); while pending, the collapsed totals are
+ * not taken as the new baseline.  Returns VANISH_NO (judge the sample
+ * normally), VANISH_HOLD (pending: ignore the sample) or VANISH_TAKEN (the
+ * sample belongs to a vanish episode: it becomes the baseline).
+ */
+enum { VANISH_NO, VANISH_HOLD, VANISH_TAKEN };
+
+static int check_vanished(struct detect_state *st, const struct detect_params *p,
+			  const struct detect_input *in, const double cur[2],
+			  struct detect_event *ev, int *n)
 {
-	double before[2] = { st->m[0].last, st->m[1].last }, lost[2];
+	double before[2], lost[2];
 	bool changed = in->mount_id && st->mount_id && in->mount_id != st->mount_id;
 	bool collapse, mloss;
 	struct detect_event *e;
@@ -268,32 +277,41 @@ static bool check_vanished(struct detect_state *st, const struct detect_params *
 			double l2[2] = { ref[0] - cur[0], ref[1] - cur[1] };
 
 			e = transition(st, ev, n, DETECT_VANISHED, DETECT_RESOLVED, in->time,
-				       st->ep_since);
+				       st->vanish_since);
 			e->resolution = DETECT_RES_RECOVERED;
 			describe(e, l2, ref, cur);
 		}
-		return true;
+		return VANISH_TAKEN;
 	}
+	if (st->pending_vanish) {
+		st->pending_vanish = 0;
+		if (cur[0] >= st->m[0].vanish_ref * (1 - p->drop_rel))
+			return VANISH_NO; /* back: it was one bad reading */
+		for (i = 0; i < 2; i++) {
+			before[i] = st->m[i].vanish_ref;
+			lost[i] = before[i] - cur[i];
+		}
+		e = fire(st, ev, n, DETECT_VANISHED, in->time, st->vanish_since);
+		describe(e, lost, before, cur);
+		snprintf(e->summary, sizeof e->summary,
+			 "vanished: the store %s; %.0f of %.0f bytes and %.0f of %.0f objects gone",
+			 changed ? "changed mount" : "collapsed towards empty", lost[0], before[0],
+			 lost[1], before[1]);
+		return VANISH_TAKEN;
+	}
+	before[0] = st->m[0].last;
 	collapse = before[0] > p->drop_bytes && cur[0] < p->vanish_rel * before[0];
 	if (st->open_kind != NO_EPISODE && st->m[0].ep_start > p->drop_bytes &&
 	    cur[0] < p->vanish_rel * st->m[0].ep_start)
 		collapse = true;
 	mloss = changed && before[0] - cur[0] >= p->drop_rel * before[0];
 	if (!collapse && !mloss)
-		return false;
-	for (i = 0; i < 2; i++) {
-		st->m[i].vanish_ref = st->open_kind != NO_EPISODE ? st->m[i].ep_start : before[i];
-		lost[i] = st->m[i].vanish_ref - cur[i];
-		before[i] = st->m[i].vanish_ref;
-	}
-	st->ep_since = in->time;
-	e = fire(st, ev, n, DETECT_VANISHED, in->time, in->time);
-	describe(e, lost, before, cur);
-	snprintf(e->summary, sizeof e->summary,
-		 "vanished: the store %s; %.0f of %.0f bytes and %.0f of %.0f objects gone",
-		 changed ? "changed mount" : "collapsed towards empty", lost[0], before[0],
-		 lost[1], before[1]);
-	return true;
+		return VANISH_NO;
+	for (i = 0; i < 2; i++)
+		st->m[i].vanish_ref = st->open_kind != NO_EPISODE ? st->m[i].ep_start : st->m[i].last;
+	st->vanish_since = in->time;
+	st->pending_vanish = 1;
+	return VANISH_HOLD;
 }
 
 /* Learns the mean and variance of the clamped residual y: the slow CUSUM
@@ -471,7 +489,7 @@ int detect_update(struct detect_state *st, const struct detect_params *p,
 
 			st->m[0].vanish_ref = st->m[0].last;
 			st->m[1].vanish_ref = st->m[1].last;
-			st->ep_since = in->time;
+			st->vanish_since = in->time;
 			e = fire(st, ev, &n, DETECT_VANISHED, in->time, in->time);
 			describe(e, lost, lost, z);
 			snprintf(e->summary, sizeof e->summary,
@@ -488,17 +506,29 @@ int detect_update(struct detect_state *st, const struct detect_params *p,
 		st->mount_id = in->mount_id;
 		st->has_prev = 1;
 		st->last_complete = in->time;
-		detect__purge_begin(st, p, in->time, true);
+		detect__purge_begin(st, p, in->time, true, false);
 		return n;
 	}
-	if (check_vanished(st, p, in, cur, ev, &n))
+	switch (check_vanished(st, p, in, cur, ev, &n)) {
+	case VANISH_HOLD:
+		return n;
+	case VANISH_TAKEN:
 		goto rebase;
-	if (in->mount_id)
-		st->mount_id = in->mount_id;
+	default:
+		break;
+	}
 
 	learn = !alarmed(st);
+	for (i = 0; i < 2; i++) {
+		double added = in->has_added ? (i ? in->added_objects : in->added_bytes) : 0;
+
+		r[i] = st->m[i].last + added - cur[i];
+		ingest[i] = in->has_added ? added : (cur[i] > st->m[i].last ? cur[i] - st->m[i].last : 0);
+		xl[i] = in->has_added ? r[i] : (r[i] > 0 ? r[i] : 0);
+	}
 	was_in = st->in_purge;
-	inw = detect__purge_begin(st, p, in->time, learn);
+	inw = detect__purge_begin(st, p, in->time, learn,
+				  r[0] > 1e-4 * st->m[0].last || r[1] > 1e-4 * st->m[1].last);
 	if (was_in && !inw && st->open_kind == NO_EPISODE) {
 		/* what stayed below the overpurge threshold was the purge's own
 		 * tolerance: it must not count against the tighter drop threshold */
@@ -509,14 +539,7 @@ int detect_update(struct detect_state *st, const struct detect_params *p,
 		st->pending_purge = 0;
 	}
 	dt = (double)(in->time - st->last_complete);
-	for (i = 0; i < 2; i++) {
-		double added = in->has_added ? (i ? in->added_objects : in->added_bytes) : 0;
-
-		r[i] = st->m[i].last + added - cur[i];
-		ingest[i] = in->has_added ? added : (cur[i] > st->m[i].last ? cur[i] - st->m[i].last : 0);
-		xl[i] = in->has_added ? r[i] : (r[i] > 0 ? r[i] : 0);
-	}
-	detect__purge_account(st, in->time, ingest, r[0], learn);
+	detect__purge_account(st, in->time, ingest, r);
 
 	for (i = 0; i < 2; i++) {
 		struct detect_metric *m = &st->m[i];
@@ -603,7 +626,7 @@ int detect_update(struct detect_state *st, const struct detect_params *p,
 				m->leak_sum = 0;
 		}
 		if (learn && (!inw || (st->in_purge && !detect__purge_hour_known(st, p))) &&
-		    m->fast < thr[i] / 4 && m->slow < hs[i] / 8)
+		    m->fast < thr[i] / 4 && m->slow < hs[i] / 2)
 			learn_noise(m, y, dt, st->nsamples);
 	}
 	if (was_zero && (st->m[0].fast > 0 || st->m[1].fast > 0))

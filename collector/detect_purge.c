@@ -62,7 +62,9 @@ static int learned_hour(const struct detect_state *st)
 			bh = h;
 		}
 	}
-	if (best < 24 || best * 10 < sum * 6)
+	/* one night is enough to place the window: a wrong first guess costs
+	 * an alert, a long warm-up costs every loss of the first days */
+	if (best < 16 || best * 10 < sum * 6)
 		return -1;
 	return bh;
 }
@@ -284,12 +286,8 @@ static void close_window(struct detect_state *st, const struct detect_params *p,
 		double P = m->purge_cur > 0 ? m->purge_cur : 0;
 		double E = expected_ingest(st, p, m);
 
-		if (warm) {
-			/* the day's busiest removal hour stands in for the purge */
-			P = i == 0 ? st->best_sum : 0;
-			if (i == 1)
-				continue;
-		}
+		if (warm) /* the whole day's removal stands in for the purge */
+			P = m->day_removal;
 		if (P > 0.0002 * m->last && P > 0.25 * recent_max(m)) {
 			memmove(&m->recent_purge[1], &m->recent_purge[0], 3 * sizeof(float));
 			m->recent_purge[0] = (float)P;
@@ -346,6 +344,7 @@ static void roll_day(struct detect_state *st, const struct detect_params *p, boo
 		m->ring[st->day_index % DETECT_RING_DAYS] =
 			known ? detect__code(m->day_ingest) : CODE_UNKNOWN;
 		m->day_ingest = 0;
+		m->day_removal = 0;
 	}
 	if (st->hour_cur >= 0 && st->hour_sum > st->best_sum) {
 		st->best_sum = st->hour_sum;
@@ -365,7 +364,7 @@ static void roll_day(struct detect_state *st, const struct detect_params *p, boo
 }
 
 bool detect__purge_begin(struct detect_state *st, const struct detect_params *p, int64_t t,
-			 bool learn)
+			 bool learn, bool removing)
 {
 	int64_t len, start = window_start(st, p, &len), day, tod;
 	bool inw;
@@ -389,6 +388,9 @@ bool detect__purge_begin(struct detect_state *st, const struct detect_params *p,
 	}
 	tod = (t - start) - floor_div(t - start, DETECT__DAY) * DETECT__DAY;
 	inw = warming_up(st, p, t) || (detect__purge_hour_known(st, p) && tod < len);
+	if (!inw && st->in_purge && removing && st->purge_day == st->day_index &&
+	    tod < len + 4 * 3600)
+		inw = true; /* a long purge is still deleting */
 	if (inw && (st->purge_day != st->day_index || !st->in_purge))
 		open_window(st, p, t);
 	if (!inw && st->in_purge)
@@ -408,13 +410,15 @@ double detect__purge_excess(struct detect_metric *m, double r)
 }
 
 void detect__purge_account(struct detect_state *st, int64_t t, const double ingest[2],
-			   double removal, bool learn)
+			   const double removal[2])
 {
-	int h = (int)((t % DETECT__DAY + DETECT__DAY) % DETECT__DAY / 3600);
+	int h = (int)((t % DETECT__DAY + DETECT__DAY) % DETECT__DAY / 3600), i;
 
-	(void)learn;
-	st->m[0].day_ingest += ingest[0];
-	st->m[1].day_ingest += ingest[1];
+	for (i = 0; i < 2; i++) {
+		st->m[i].day_ingest += ingest[i];
+		if (removal[i] > 0)
+			st->m[i].day_removal += removal[i];
+	}
 	st->day_samples++;
 	if (h != st->hour_cur) {
 		if (st->hour_cur >= 0 && st->hour_sum > st->best_sum) {
@@ -424,6 +428,6 @@ void detect__purge_account(struct detect_state *st, int64_t t, const double inge
 		st->hour_cur = (int8_t)h;
 		st->hour_sum = 0;
 	}
-	if (removal > 0)
-		st->hour_sum += removal;
+	if (removal[0] > 0)
+		st->hour_sum += removal[0];
 }

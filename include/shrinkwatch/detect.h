@@ -142,6 +142,7 @@ struct detect_metric {
 	double purge_allow; /* allowance for the current purge window */
 	double carry;      /* expected purge not yet done (a missed night) */
 	double day_ingest; /* ingest in the current purge-cycle day */
+	double day_removal; /* removal in the current purge-cycle day */
 	double vanish_ref; /* total before a vanish */
 	double fast_sum;   /* unexplained loss since fast last left 0 */
 	double fast_start; /* total when fast last left 0 */
@@ -187,7 +188,9 @@ struct detect_state {
 	uint32_t day_samples; /* complete samples in the current cycle day */
 	uint8_t learned_r;    /* retention lag in days learned, 0 = not yet */
 	uint8_t missed;       /* purge nights missed in a row */
-	uint8_t pad2[2];
+	uint8_t pending_vanish; /* totals collapsed once: confirm on the next sample */
+	uint8_t pad2;
+	int64_t vanish_since;
 	int16_t lag_mean[DETECT_RING_DAYS]; /* log(purge/ingest L days before) x 4096 */
 	uint16_t lag_dev[DETECT_RING_DAYS]; /* its mean squared deviation x 4096 */
 	uint8_t lag_n[DETECT_RING_DAYS];

@@ -167,9 +167,9 @@ int main(int argc, char **argv)
 	}
 
 	nsamp = (int64_t)days * 86400 / interval;
-	/* Injection time: after 4 days, away from the purge, before the end. */
+	/* Injection time: after 2 days, away from the purge, before the end. */
 	if (strcmp(kind, "normal") != 0) {
-		int64_t lo = 4 * 86400 + (int64_t)(rnd() * (days - 7) * 86400);
+		int64_t lo = 2 * 86400 + (int64_t)(rnd() * (days - 5) * 86400);
 		int64_t tod = lo % 86400;
 
 		if (strcmp(kind, "overpurge") == 0) {

@@ -336,19 +336,34 @@ static void test_vanished_and_recovered(void **unused)
 	static struct sim s;
 	struct detect_event ev[DETECT_MAX_EVENTS];
 	struct detect_input in;
+	int64_t first;
 	int n;
 
 	(void)unused;
 	sim_init(&s, 1);
 	sim_run(&s, 5 * DAY);
+	/* one zero reading that is back on the next sample: nothing */
 	memset(&in, 0, sizeof in);
 	in.time = s.t;
+	in.mount_id = 7;
+	in.has_added = 1;
+	assert_int_equal(detect_update(&s.st, &s.p, &in, ev), 0);
+	s.t += IV;
+	sim_run(&s, 600);
+	assert_int_equal(any_fired(&s), 0);
+	/* the volume is unmounted: empty mount point, another mount id */
+	memset(&in, 0, sizeof in);
+	first = in.time = s.t;
 	in.mount_id = 8;
 	in.has_added = 1;
+	assert_int_equal(detect_update(&s.st, &s.p, &in, ev), 0);
+	in.time += IV;
 	n = detect_update(&s.st, &s.p, &in, ev);
 	assert_int_equal(n, 1);
 	assert_int_equal(ev[0].kind, DETECT_VANISHED);
 	assert_int_equal(ev[0].state, DETECT_FIRING);
+	assert_int_equal(ev[0].since, first);
+	assert_true(ev[0].lost_bytes > 0.9e12);
 	in.time += IV;
 	assert_int_equal(detect_update(&s.st, &s.p, &in, ev), 0);
 	in.time += IV;
