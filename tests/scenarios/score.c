@@ -208,8 +208,8 @@ int main(int argc, char **argv)
 			printf("| **%d/%d (%.0f%%)** %s", hit[d], tot, tot ? 100.0 * hit[d] / tot : 0,
 			       d == 0 ? "| | | " : "| ");
 		printf("|\n\n");
-		printf("False alerts per store-month (%.1f store-months; on normal+declared traces "
-		       "in brackets):\n\n", months);
+		printf("False alerts per store-month over all traces (%.1f store-months):\n\n",
+		       months);
 		for (d = 0; d < NDET; d++)
 			printf("- %s: %.3f (%d false alerts, %d on normal/declared)\n", det_names[d],
 			       false_total[d] / months, false_total[d], false_quiet[d]);
