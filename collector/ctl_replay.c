@@ -24,7 +24,7 @@
 #include "shrinkwatch/strmap.h"
 
 struct rstore {
-	char name[SW_NAME_MAX + 1];
+	char name[TRACE_STORE_MAX + 1];
 	struct detect_params p;
 	struct detect_state st;
 };

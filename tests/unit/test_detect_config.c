@@ -126,6 +126,20 @@ static void test_trace_rows(void **unused)
 	assert_int_equal(r.in.mount_id, 42);
 	snprintf(line, sizeof line, "s2,5,7,9,broken,42\n");
 	assert_int_equal(trace_parse_row(&h, line, &r, err, sizeof err), -EINVAL);
+
+	/* what spreadsheets and data frames write; the collector's agent/store */
+	snprintf(line, sizeof line, "Time, Store ,BYTES,objects\n");
+	assert_int_equal(trace_parse_header(&h, line, err, sizeof err), 0);
+	snprintf(line, sizeof line, "1700000000.0, \"evsrv01/bodycam\" ,1.5e3,12.0\n");
+	assert_int_equal(trace_parse_row(&h, line, &r, err, sizeof err), 0);
+	assert_string_equal(r.store, "evsrv01/bodycam");
+	assert_true(r.in.time == 1700000000 && r.in.bytes == 1500 && r.in.objects == 12);
+	snprintf(line, sizeof line, "1,a/b/c,1,1\n");
+	assert_int_equal(trace_parse_row(&h, line, &r, err, sizeof err), -EINVAL);
+	snprintf(line, sizeof line, "1,s1,-5,1\n");
+	assert_int_equal(trace_parse_row(&h, line, &r, err, sizeof err), -EINVAL);
+	snprintf(line, sizeof line, "1,s1,nan,1\n");
+	assert_int_equal(trace_parse_row(&h, line, &r, err, sizeof err), -EINVAL);
 }
 
 static void test_explain_rows(void **unused)
