@@ -37,8 +37,8 @@ void detect_params_default(struct detect_params *p)
 	p->warmup = 3 * DETECT__DAY;
 	p->resolve_after = 30;
 	p->drop_rel = 0.0025;
-	p->drop_bytes = 64.0 * 1024 * 1024;
-	p->drop_objects = 20;
+	p->drop_bytes = 16.0 * 1024 * 1024;
+	p->drop_objects = 10;
 	p->noise_mult = 8;
 	p->leak_rate = 0.0005;
 	p->leak_h = 0.001;

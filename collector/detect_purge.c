@@ -208,7 +208,7 @@ static void open_window(struct detect_state *st, const struct detect_params *p, 
 			 * no carry: allow one more night's worth per missed night */
 			if (st->missed && m->carry <= 0)
 				allow += (st->missed < 3 ? st->missed : 3) *
-					 (hi * E > 1.5 * floor_p ? hi * E : 1.5 * floor_p);
+					 (hi * E > 2.5 * floor_p ? hi * E : 2.5 * floor_p);
 		} else if (floor_p > 0 || recent_d > 0) {
 			/* R or the ingest R days ago unknown: generous, since
 			 * weekdays, surges and missed nights make purges vary */

@@ -4,7 +4,8 @@
  *   simulate KIND SEED SIZE MODE OUTPREFIX
  *     KIND  normal declared drop masked leak overpurge truncate object_loss
  *           vanished silence
- *     SIZE  small (60 s samples, ~1 TB) | large (300 s samples, ~40 TB)
+ *     SIZE  small (60 s samples, ~1 TB) | large (300 s samples, ~40 TB) |
+ *           tiny (60 s samples, ~30 GB of 20 MB clips)
  *     MODE  added | net (no added_* columns)
  *   writes OUTPREFIX.csv (the trace), OUTPREFIX.label ("KIND ONSET END
  *   INTERVAL DAYS"), OUTPREFIX.explain.csv (declared deletions, possibly
@@ -94,7 +95,7 @@ int main(int argc, char **argv)
 	const char *kind, *size, *mode, *out;
 	char path[1024];
 	FILE *fc, *fl, *fe, *fk;
-	int seed, large, net, R, interval, days, purge_at, purge_len;
+	int seed, large, tiny, net, R, interval, days, purge_at, purge_len;
 	double V, keep, avg, prof_sum = 0, day_factor = 1, surge = 1;
 	int64_t t0 = 1735689600; /* 2025-01-01 00:00 UTC, a Wednesday */
 	int64_t onset = -1, end = -1, t;
@@ -110,7 +111,7 @@ int main(int argc, char **argv)
 	int64_t last_gap = -100;
 
 	if (argc != 6) {
-		fprintf(stderr, "usage: simulate KIND SEED small|large added|net OUTPREFIX\n");
+		fprintf(stderr, "usage: simulate KIND SEED small|large|tiny added|net OUTPREFIX\n");
 		return 2;
 	}
 	kind = argv[1];
@@ -119,6 +120,7 @@ int main(int argc, char **argv)
 	mode = argv[4];
 	out = argv[5];
 	large = strcmp(size, "large") == 0;
+	tiny = strcmp(size, "tiny") == 0;
 	net = strcmp(mode, "net") == 0;
 	rs = 0x9e3779b97f4a7c15ull ^ ((uint64_t)seed * 0x100000001b3ull) ^
 	     (uint64_t)(uintptr_t)strlen(kind) * 7919;
@@ -132,9 +134,9 @@ int main(int argc, char **argv)
 	days = large ? R + 30 : 45 + (int)(rnd() * 15);
 	if (days > 150)
 		days = 150;
-	V = (large ? 1.5e12 : 4e10) * (0.7 + 0.6 * rnd());
+	V = (large ? 1.5e12 : tiny ? 1e9 : 4e10) * (0.7 + 0.6 * rnd());
 	keep = 0.05 + 0.35 * rnd();
-	avg = 3e8 * (0.7 + 0.6 * rnd());
+	avg = (tiny ? 2e7 : 3e8) * (0.7 + 0.6 * rnd());
 	purge_at = 2 * 3600 + (int)(rnd() * 4) * 900; /* 02:00..02:45 */
 	purge_len = 1 + (int)(rnd() * 8);
 	for (int h = 0; h < 24; h++)
