@@ -6,7 +6,7 @@
 # retention otherwise, and the declared deletions) and both reference
 # detectors on each, then prints the table (tests/scenarios/score.c).
 # Traces: every kind x seeds 1-3 small (60 s samples) and 4-5 large (300 s),
-# all with added_*, plus seeds 6 (small) and 7 (large) net-only.
+# all with added_*, seeds 6 (small) and 7 (large) net-only, seed 8 tiny.
 set -eu
 build=$1; shift
 score_args=("$@")
@@ -31,7 +31,7 @@ list=()
 for k in $kinds; do
 	for s in 1 2 3; do list+=("$k $s small added"); done
 	for s in 4 5; do list+=("$k $s large added"); done
-	list+=("$k 6 small net" "$k 7 large net")
+	list+=("$k 6 small net" "$k 7 large net" "$k 8 tiny added")
 done
 printf '%s\n' "${list[@]}" | xargs -P "$jobs" -L 1 bash -c 'one "$@" || exit 255' _
 prefixes=()

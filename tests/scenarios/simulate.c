@@ -255,8 +255,10 @@ int main(int argc, char **argv)
 			b *= surge;
 			surge_left--;
 		}
-		o = 2 * floor(b / avg + rnd());
-		b = o > 0 ? b : 0;
+		/* whole clips (and their sidecars): lumpy, same mean */
+		o = floor(b / avg + rnd());
+		b = o * avg * (0.8 + 0.4 * rnd());
+		o *= 2;
 		if (hour_idx < MAXH) {
 			ch[hour_idx].b += b;
 			ch[hour_idx].o += o;
