@@ -11,7 +11,6 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +24,7 @@
 #include "shrinkwatch/strmap.h"
 
 struct rstore {
-	char name[SW_NAME_MAX + 1];
+	char name[TRACE_STORE_MAX + 1];
 	struct detect_params p;
 	struct detect_state st;
 };
@@ -56,50 +55,9 @@ static void usage(FILE *f)
 static int print_event(struct replay *r, const struct rstore *s, const struct detect_event *e)
 {
 	struct buf *b = &r->out;
-	int rc = 0;
 
 	b->len = 0;
-	rc |= json_put_raw(b, "{");
-	rc |= json_put_key(b, "time");
-	rc |= json_put_i64(b, e->time);
-	rc |= json_put_raw(b, ",");
-	rc |= json_put_key(b, "store");
-	rc |= json_put_str(b, s->name);
-	rc |= json_put_raw(b, ",");
-	rc |= json_put_key(b, "kind");
-	rc |= json_put_str(b, detect_kind_name(e->kind));
-	rc |= json_put_raw(b, ",");
-	rc |= json_put_key(b, "state");
-	rc |= json_put_str(b, detect_state_name(e->state));
-	rc |= json_put_raw(b, ",");
-	rc |= json_put_key(b, "episode");
-	rc |= json_put_u64(b, e->episode);
-	rc |= json_put_raw(b, ",");
-	rc |= json_put_key(b, "since");
-	rc |= json_put_i64(b, e->since);
-	if (e->state == DETECT_RESOLVED) {
-		rc |= json_put_raw(b, ",");
-		rc |= json_put_key(b, "resolution");
-		rc |= json_put_str(b, detect_resolution_name(e->resolution));
-	}
-#define NUM(k, v)                                          \
-	do {                                               \
-		rc |= json_put_raw(b, ",");                \
-		rc |= json_put_key(b, k);                  \
-		rc |= json_put_i64(b, (int64_t)llround(v)); \
-	} while (0)
-	NUM("lost_bytes", e->lost_bytes);
-	NUM("lost_objects", e->lost_objects);
-	NUM("expected_bytes", e->expected_bytes);
-	NUM("observed_bytes", e->observed_bytes);
-	NUM("expected_objects", e->expected_objects);
-	NUM("observed_objects", e->observed_objects);
-#undef NUM
-	rc |= json_put_raw(b, ",");
-	rc |= json_put_key(b, "summary");
-	rc |= json_put_str(b, e->summary);
-	rc |= json_put_raw(b, "}\n");
-	if (rc)
+	if (detect_event_json(b, s->name, e) || json_put_raw(b, "\n"))
 		return -ENOBUFS;
 	if (fwrite(b->data, 1, b->len, stdout) != b->len)
 		return -EIO;

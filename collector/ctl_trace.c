@@ -6,9 +6,12 @@
  * investigate.
  */
 #include <errno.h>
+#include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "ctl_trace.h"
 #include "shrinkwatch/names.h"
@@ -20,12 +23,29 @@ static const char *const expl_cols[EXPL_NCOLS] = {
 	"start", "end", "store", "bytes", "objects", "reason", "who", "filed",
 };
 
+/* Strips blanks around a field and one pair of double quotes. */
+static char *clean(char *f)
+{
+	size_t n;
+
+	while (*f == ' ' || *f == '\t')
+		f++;
+	n = strlen(f);
+	while (n && (f[n - 1] == ' ' || f[n - 1] == '\t'))
+		f[--n] = '\0';
+	if (n >= 2 && f[0] == '"' && f[n - 1] == '"') {
+		f[n - 1] = '\0';
+		f++;
+	}
+	return f;
+}
+
 /* Cuts a line into at most max fields; strips a trailing CR/LF.  When
  * rest_col >= 0, that field takes the remainder of the line. */
 static int split(char *line, char **f, int max, int rest_col)
 {
 	size_t len = strlen(line);
-	int n = 0;
+	int n = 0, i;
 	char *p = line;
 
 	while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
@@ -44,6 +64,8 @@ static int split(char *line, char **f, int max, int rest_col)
 		*c = '\0';
 		p = c + 1;
 	}
+	for (i = 0; i < n; i++)
+		f[i] = clean(f[i]);
 	return n;
 }
 
@@ -62,7 +84,7 @@ static int parse_header(struct trace_header *h, char *line, const char *const *n
 	}
 	for (i = 0; i < n; i++) {
 		for (j = 0; j < ncols; j++) {
-			if (strcmp(f[i], names[j]) != 0)
+			if (strcasecmp(f[i], names[j]) != 0)
 				continue;
 			if (h->col[j] >= 0) {
 				snprintf(err, errlen, "header: column '%s' appears twice", names[j]);
@@ -97,44 +119,56 @@ int expl_parse_header(struct trace_header *h, char *line, char *err, size_t errl
 	return parse_header(h, line, expl_cols, EXPL_NCOLS, 5, err, errlen);
 }
 
-static int get_i64(const char *s, int64_t *v)
+/* A number as in a trace: digits with an optional fraction (".0" from data
+ * frames) or exponent; no sign unless allow_neg; finite. */
+static int get_number(const char *s, double *v, int allow_neg)
 {
 	char *end;
-	long long x;
+	double x;
 
-	if (!*s || (*s != '-' && (*s < '0' || *s > '9')))
+	if (!((*s >= '0' && *s <= '9') || (allow_neg && *s == '-' && s[1] >= '0' && s[1] <= '9')))
 		return -EINVAL;
 	errno = 0;
-	x = strtoll(s, &end, 10);
-	if (errno || *end)
+	x = strtod(s, &end);
+	if (errno || *end || !isfinite(x))
 		return -EINVAL;
 	*v = x;
 	return 0;
 }
 
-/* A non-negative integer below 2^53 (exact as a double). */
-static int get_count(const char *s, double *v)
+static int get_i64(const char *s, int64_t *v)
 {
-	char *end;
-	unsigned long long x;
+	double x;
 
-	if (*s < '0' || *s > '9')
+	if (get_number(s, &x, 1) || x < -9.2e18 || x > 9.2e18)
 		return -EINVAL;
-	errno = 0;
-	x = strtoull(s, &end, 10);
-	if (errno || *end || x > (1ull << 53))
-		return -EINVAL;
-	*v = (double)x;
+	*v = (int64_t)floor(x);
 	return 0;
 }
 
+/* A non-negative count below 2^53 (exact as a double). */
+static int get_count(const char *s, double *v)
+{
+	double x;
+
+	if (get_number(s, &x, 0) || x > 9007199254740992.0)
+		return -EINVAL;
+	*v = floor(x + 0.5);
+	return 0;
+}
+
+/* "name" or "agent/name", each part a valid name (names.h). */
 static int get_store(const char *s, char *out, char *err, size_t errlen)
 {
-	if (!name_valid(s)) {
+	const char *slash = strchr(s, '/');
+	bool ok = slash ? name_valid_n(s, (size_t)(slash - s)) && name_valid(slash + 1)
+			: name_valid(s);
+
+	if (!ok) {
 		snprintf(err, errlen, "invalid store name '%.80s'", s);
 		return -EINVAL;
 	}
-	snprintf(out, SW_NAME_MAX + 1, "%s", s);
+	snprintf(out, TRACE_STORE_MAX + 1, "%s", s);
 	return 0;
 }
 

@@ -3,7 +3,11 @@
  *
  * A trace has a header line naming its columns, then one row per sample:
  *   time,store,bytes,objects[,added_bytes,added_objects]
- * Columns are found by name, in any order; unknown columns are ignored.  Two
+ * Columns are found by name (any case), in any order; unknown columns are
+ * ignored.  Fields may be quoted ("s1") and padded with blanks.  The store is
+ * a name or "agent/store" (the key [store KEY] sections match).  Counts are
+ * non-negative numbers (integers; "12.0" is accepted, as spreadsheets and
+ * data frames write it), times unix seconds.  Two
  * optional columns carry what the live collector gets from the protocol:
  * status (complete, partial, missing) and mount_id.  An empty bytes or
  * objects field means the totals are unknown (a partial scan); empty added_*
@@ -52,6 +56,8 @@ enum {
 };
 
 #define TRACE_MAX_FIELDS 64
+/* A store column: "store" or "agent/store" as the collector names it. */
+#define TRACE_STORE_MAX (2 * SW_NAME_MAX + 1)
 _Static_assert((int)TRACE_NCOLS == 8 && (int)EXPL_NCOLS == 8, "column table size");
 #define TRACE_REASON_MAX 200
 
@@ -62,12 +68,12 @@ struct trace_header {
 };
 
 struct trace_row {
-	char store[SW_NAME_MAX + 1];
+	char store[TRACE_STORE_MAX + 1];
 	struct detect_input in;
 };
 
 struct expl_row {
-	char store[SW_NAME_MAX + 1];
+	char store[TRACE_STORE_MAX + 1];
 	char reason[TRACE_REASON_MAX + 1];
 	char who[SW_NAME_MAX + 1];
 	int64_t filed;

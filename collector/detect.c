@@ -37,8 +37,8 @@ void detect_params_default(struct detect_params *p)
 	p->warmup = 3 * DETECT__DAY;
 	p->resolve_after = 30;
 	p->drop_rel = 0.0025;
-	p->drop_bytes = 64.0 * 1024 * 1024;
-	p->drop_objects = 20;
+	p->drop_bytes = 16.0 * 1024 * 1024;
+	p->drop_objects = 10;
 	p->noise_mult = 8;
 	p->leak_rate = 0.0005;
 	p->leak_h = 0.001;
@@ -101,6 +101,19 @@ uint32_t detect_interval(const struct detect_state *st, const struct detect_para
 			v[j - 1] = t;
 		}
 	return v[n / 2];
+}
+
+bool detect_calibrated(const struct detect_state *st, const struct detect_params *p)
+{
+	if (!st->nsamples || st->last_time - st->first_time < DETECT__DAY)
+		return false;
+	return detect__purge_hour_known(st, p) ||
+	       st->last_time - st->first_time >= 2 * (int64_t)p->warmup;
+}
+
+bool detect_silent(const struct detect_state *st)
+{
+	return st->ep_episode[DETECT_SILENCE] != 0;
 }
 
 static void human_bytes(double v, char *buf, size_t len)
@@ -174,7 +187,8 @@ static void describe(struct detect_event *e, const double lost[2], const double 
 static bool alarmed(const struct detect_state *st)
 {
 	return st->open_kind != NO_EPISODE || st->ep_episode[DETECT_LEAK] ||
-	       st->ep_episode[DETECT_VANISHED] || st->pending[0] || st->pending[1];
+	       st->ep_episode[DETECT_VANISHED] || st->pending[0] || st->pending[1] ||
+	       st->pending_vanish;
 }
 
 int64_t detect_silence_deadline(const struct detect_state *st, const struct detect_params *p)
@@ -237,13 +251,21 @@ static struct detect_event *transition(struct detect_state *st, struct detect_ev
 	return e;
 }
 
-/* Vanished: path missing, totals collapsed, or the mount changed with a
- * loss.  Returns true when the sample was consumed by it. */
-static bool check_vanished(struct detect_state *st, const struct detect_params *p,
-			   const struct detect_input *in, const double cur[2],
-			   struct detect_event *ev, int *n)
+/*
+ * Vanished: totals collapsing towards empty, or the mount changing with a
+ * loss.  Like a drop it needs the next sample to confirm (a single zero
+ * reading is not a vanished volume); while pending, the collapsed totals are
+ * not taken as the new baseline.  Returns VANISH_NO (judge the sample
+ * normally), VANISH_HOLD (pending: ignore the sample) or VANISH_TAKEN (the
+ * sample belongs to a vanish episode: it becomes the baseline).
+ */
+enum { VANISH_NO, VANISH_HOLD, VANISH_TAKEN };
+
+static int check_vanished(struct detect_state *st, const struct detect_params *p,
+			  const struct detect_input *in, const double cur[2],
+			  struct detect_event *ev, int *n)
 {
-	double before[2] = { st->m[0].last, st->m[1].last }, lost[2];
+	double before[2], lost[2];
 	bool changed = in->mount_id && st->mount_id && in->mount_id != st->mount_id;
 	bool collapse, mloss;
 	struct detect_event *e;
@@ -255,32 +277,41 @@ static bool check_vanished(struct detect_state *st, const struct detect_params *
 			double l2[2] = { ref[0] - cur[0], ref[1] - cur[1] };
 
 			e = transition(st, ev, n, DETECT_VANISHED, DETECT_RESOLVED, in->time,
-				       st->ep_since);
+				       st->vanish_since);
 			e->resolution = DETECT_RES_RECOVERED;
 			describe(e, l2, ref, cur);
 		}
-		return true;
+		return VANISH_TAKEN;
 	}
+	if (st->pending_vanish) {
+		st->pending_vanish = 0;
+		if (cur[0] >= st->m[0].vanish_ref * (1 - p->drop_rel))
+			return VANISH_NO; /* back: it was one bad reading */
+		for (i = 0; i < 2; i++) {
+			before[i] = st->m[i].vanish_ref;
+			lost[i] = before[i] - cur[i];
+		}
+		e = fire(st, ev, n, DETECT_VANISHED, in->time, st->vanish_since);
+		describe(e, lost, before, cur);
+		snprintf(e->summary, sizeof e->summary,
+			 "vanished: the store %s; %.0f of %.0f bytes and %.0f of %.0f objects gone",
+			 changed ? "changed mount" : "collapsed towards empty", lost[0], before[0],
+			 lost[1], before[1]);
+		return VANISH_TAKEN;
+	}
+	before[0] = st->m[0].last;
 	collapse = before[0] > p->drop_bytes && cur[0] < p->vanish_rel * before[0];
 	if (st->open_kind != NO_EPISODE && st->m[0].ep_start > p->drop_bytes &&
 	    cur[0] < p->vanish_rel * st->m[0].ep_start)
 		collapse = true;
 	mloss = changed && before[0] - cur[0] >= p->drop_rel * before[0];
 	if (!collapse && !mloss)
-		return false;
-	for (i = 0; i < 2; i++) {
-		st->m[i].vanish_ref = st->open_kind != NO_EPISODE ? st->m[i].ep_start : before[i];
-		lost[i] = st->m[i].vanish_ref - cur[i];
-		before[i] = st->m[i].vanish_ref;
-	}
-	st->ep_since = in->time;
-	e = fire(st, ev, n, DETECT_VANISHED, in->time, in->time);
-	describe(e, lost, before, cur);
-	snprintf(e->summary, sizeof e->summary,
-		 "vanished: the store %s; %.0f of %.0f bytes and %.0f of %.0f objects gone",
-		 changed ? "changed mount" : "collapsed towards empty", lost[0], before[0],
-		 lost[1], before[1]);
-	return true;
+		return VANISH_NO;
+	for (i = 0; i < 2; i++)
+		st->m[i].vanish_ref = st->open_kind != NO_EPISODE ? st->m[i].ep_start : st->m[i].last;
+	st->vanish_since = in->time;
+	st->pending_vanish = 1;
+	return VANISH_HOLD;
 }
 
 /* Learns the mean and variance of the clamped residual y: the slow CUSUM
@@ -288,11 +319,11 @@ static bool check_vanished(struct detect_state *st, const struct detect_params *
  * removals) cannot drift it. */
 static void learn_noise(struct detect_metric *m, double y, double dt, uint64_t n)
 {
-	double a = 1.0 / (double)(n < 2 ? 1 : n), d = y - m->base;
-	double floor_a = dt / (14.0 * DETECT__DAY);
+	/* a running mean for the first day, then a two-week memory */
+	double a = dt / (14.0 * DETECT__DAY), d = y - m->base;
 
-	if (a < floor_a)
-		a = floor_a;
+	if ((double)n * dt < DETECT__DAY)
+		a = 1.0 / (double)(n < 2 ? 1 : n);
 	m->base += a * d;
 	m->var += a * (d * d - m->var);
 }
@@ -376,6 +407,8 @@ static void loss_episode(struct detect_state *st, const struct detect_params *p,
 		struct detect_metric *m = &st->m[i];
 
 		m->ep_lost = m->fast_sum > 0 ? m->fast_sum : 0;
+		if (!st->ep_episode[DETECT_LEAK])
+			m->slow = m->leak_sum = 0; /* what it saw is this episode's */
 		m->ep_start = m->fast_start;
 		m->reported = m->ep_lost;
 		m->fast = 0;
@@ -398,7 +431,9 @@ static void leak_check(struct detect_state *st, const struct detect_params *p, i
 	struct detect_event *e;
 
 	if (!st->ep_episode[DETECT_LEAK]) {
-		if (!over)
+		/* a loss building up fast is the fast path's (a drop), not a leak */
+		if (!over || st->pending[0] || st->pending[1] || st->open_kind != NO_EPISODE ||
+		    st->m[0].fast > 0 || st->m[1].fast > 0)
 			return;
 		e = fire(st, ev, n, DETECT_LEAK, t, st->leak_since);
 		st->leak_quiet = 0;
@@ -454,7 +489,7 @@ int detect_update(struct detect_state *st, const struct detect_params *p,
 
 			st->m[0].vanish_ref = st->m[0].last;
 			st->m[1].vanish_ref = st->m[1].last;
-			st->ep_since = in->time;
+			st->vanish_since = in->time;
 			e = fire(st, ev, &n, DETECT_VANISHED, in->time, in->time);
 			describe(e, lost, lost, z);
 			snprintf(e->summary, sizeof e->summary,
@@ -471,17 +506,29 @@ int detect_update(struct detect_state *st, const struct detect_params *p,
 		st->mount_id = in->mount_id;
 		st->has_prev = 1;
 		st->last_complete = in->time;
-		detect__purge_begin(st, p, in->time, true);
+		detect__purge_begin(st, p, in->time, true, false);
 		return n;
 	}
-	if (check_vanished(st, p, in, cur, ev, &n))
+	switch (check_vanished(st, p, in, cur, ev, &n)) {
+	case VANISH_HOLD:
+		return n;
+	case VANISH_TAKEN:
 		goto rebase;
-	if (in->mount_id)
-		st->mount_id = in->mount_id;
+	default:
+		break;
+	}
 
 	learn = !alarmed(st);
+	for (i = 0; i < 2; i++) {
+		double added = in->has_added ? (i ? in->added_objects : in->added_bytes) : 0;
+
+		r[i] = st->m[i].last + added - cur[i];
+		ingest[i] = in->has_added ? added : (cur[i] > st->m[i].last ? cur[i] - st->m[i].last : 0);
+		xl[i] = in->has_added ? r[i] : (r[i] > 0 ? r[i] : 0);
+	}
 	was_in = st->in_purge;
-	inw = detect__purge_begin(st, p, in->time, learn);
+	inw = detect__purge_begin(st, p, in->time, learn,
+				  r[0] > 1e-4 * st->m[0].last || r[1] > 1e-4 * st->m[1].last);
 	if (was_in && !inw && st->open_kind == NO_EPISODE) {
 		/* what stayed below the overpurge threshold was the purge's own
 		 * tolerance: it must not count against the tighter drop threshold */
@@ -492,14 +539,7 @@ int detect_update(struct detect_state *st, const struct detect_params *p,
 		st->pending_purge = 0;
 	}
 	dt = (double)(in->time - st->last_complete);
-	for (i = 0; i < 2; i++) {
-		double added = in->has_added ? (i ? in->added_objects : in->added_bytes) : 0;
-
-		r[i] = st->m[i].last + added - cur[i];
-		ingest[i] = in->has_added ? added : (cur[i] > st->m[i].last ? cur[i] - st->m[i].last : 0);
-		xl[i] = in->has_added ? r[i] : (r[i] > 0 ? r[i] : 0);
-	}
-	detect__purge_account(st, in->time, ingest, r[0], learn);
+	detect__purge_account(st, in->time, ingest, r);
 
 	for (i = 0; i < 2; i++) {
 		struct detect_metric *m = &st->m[i];
@@ -510,8 +550,8 @@ int detect_update(struct detect_state *st, const struct detect_params *p,
 		if (h < p->noise_mult * sd)
 			h = p->noise_mult * sd;
 		kf[i] = (m->base > 0 ? m->base : 0) + 3 * sd;
-		if (kf[i] < h / 20)
-			kf[i] = h / 20;
+		if (kf[i] < h / 100)
+			kf[i] = h / 100;
 		if (inw) {
 			u[i] = detect__purge_excess(m, r[i]);
 			thr[i] = p->overpurge_rel * m->last;
@@ -529,7 +569,9 @@ int detect_update(struct detect_state *st, const struct detect_params *p,
 	detect__explain_consume(st, in->time, want, got);
 
 	was_zero = st->m[0].fast <= 0 && st->m[1].fast <= 0;
-	leak_on = !inw && in->time - st->first_time >= DETECT__DAY && st->nsamples > 100;
+	/* the slow CUSUM rests while a loss episode owns the losses */
+	leak_on = !inw && in->time - st->first_time >= DETECT__DAY && st->nsamples > 100 &&
+		  st->open_kind == NO_EPISODE;
 	for (i = 0; i < 2; i++) {
 		struct detect_metric *m = &st->m[i];
 		double v = u[i] - got[i] - (inw ? 0 : kf[i]), ks, x;
@@ -584,7 +626,7 @@ int detect_update(struct detect_state *st, const struct detect_params *p,
 				m->leak_sum = 0;
 		}
 		if (learn && (!inw || (st->in_purge && !detect__purge_hour_known(st, p))) &&
-		    m->fast < thr[i] / 4 && m->slow < hs[i] / 4)
+		    m->fast < thr[i] / 4 && m->slow < hs[i] / 2)
 			learn_noise(m, y, dt, st->nsamples);
 	}
 	if (was_zero && (st->m[0].fast > 0 || st->m[1].fast > 0))

@@ -198,6 +198,12 @@ int detect_config_key(struct detect_config_set *cs, const char *section, const c
 	return -1;
 }
 
+int detect_config_hook(void *ctx, const char *section, const char *key, const char *value,
+		       char *err, size_t errlen)
+{
+	return detect_config_key(ctx, section, key, value, err, errlen);
+}
+
 void detect_config_resolve(const struct detect_config_set *cs, const char *key,
 			   struct detect_params *out)
 {

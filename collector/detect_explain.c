@@ -52,7 +52,7 @@ bool detect_explain_covers(const struct detect_event *a, const struct detect_exp
 {
 	if (a->kind == DETECT_SILENCE)
 		return false;
-	if (a->since < e->start || a->time > e->end)
+	if (a->since < e->start || a->since > e->end)
 		return false;
 	return remaining(e->allow_bytes, e->used_bytes) >= a->lost_bytes &&
 	       remaining(e->allow_objects, e->used_objects) >= a->lost_objects;

@@ -46,20 +46,25 @@ static int64_t floor_div(int64_t a, int64_t b)
 	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
 }
 
-/* The learned purge hour: the hour that won most of the daily votes. */
+/* The learned purge hour: the first of the two adjacent hours that won most
+ * of the daily votes (a purge that starts at 02:45 and runs for 40 minutes
+ * votes for 02:00 on some nights and 03:00 on others). */
 static int learned_hour(const struct detect_state *st)
 {
-	unsigned sum = 0, best = 0;
+	unsigned sum = 0, best = 0, pair;
 	int h, bh = -1;
 
 	for (h = 0; h < 24; h++) {
 		sum += st->hour_votes[h];
-		if (st->hour_votes[h] > best) {
-			best = st->hour_votes[h];
+		pair = (unsigned)st->hour_votes[h] + st->hour_votes[(h + 1) % 24];
+		if (pair > best) {
+			best = pair;
 			bh = h;
 		}
 	}
-	if (best < 24 || best * 10 < sum * 6)
+	/* one night is enough to place the window: a wrong first guess costs
+	 * an alert, a long warm-up costs every loss of the first days */
+	if (best < 16 || best * 10 < sum * 6)
 		return -1;
 	return bh;
 }
@@ -81,7 +86,7 @@ static int64_t window_start(const struct detect_state *st, const struct detect_p
 	}
 	h = learned_hour(st);
 	if (h >= 0) {
-		*len = 3600 + p->purge_window;
+		*len = 2 * 3600 + p->purge_window;
 		return ((int64_t)(h - 1) * 3600 + DETECT__DAY) % DETECT__DAY;
 	}
 	*len = DETECT__DAY;
@@ -150,20 +155,44 @@ static void choose_lag(struct detect_state *st)
 		st->learned_r = (uint8_t)best;
 }
 
+/*
+ * Ingest the coming purge deletes.  A learned lag L is exact (the scoring
+ * found the cycle day that lines up).  A configured retention of R days is
+ * read both ways: "older than R days" at tonight's purge means cycle day
+ * n-R-1, "on day n-R" means cycle day n-R, so the larger of the two is
+ * allowed.  -1 when unknown.
+ */
+static double expected_ingest(const struct detect_state *st, const struct detect_params *p,
+			      const struct detect_metric *m)
+{
+	unsigned R = detect__retention(st, p);
+	double a, b;
+
+	if (!R)
+		return -1;
+	if (p->retention_days == 0 || p->retention_days >= DETECT_RING_DAYS - 1)
+		return ring_get(m, st, st->day_index - (int64_t)R);
+	a = ring_get(m, st, st->day_index - (int64_t)R);
+	b = ring_get(m, st, st->day_index - (int64_t)R - 1);
+	return a > b ? a : b;
+}
+
 static void open_window(struct detect_state *st, const struct detect_params *p, int64_t t)
 {
-	unsigned R = detect__retention(st, p), i, k;
+	unsigned i, k;
 	bool warm = warming_up(st, p, t);
 
 	for (i = 0; i < 2; i++) {
 		struct detect_metric *m = &st->m[i];
-		double E = R ? ring_get(m, st, st->day_index - (int64_t)R) : -1;
+		double E = expected_ingest(st, p, m);
 		double floor_p = 0, recent_d = 0, allow, hi;
 
 		for (k = 0; k < 4; k++)
 			if (m->recent_purge[k] > floor_p)
 				floor_p = m->recent_purge[k];
-		for (k = 1; k <= 8; k++) {
+		/* a purge deletes at most about one day of earlier ingest per
+		 * night, whichever day R points at: the largest day seen bounds it */
+		for (k = 1; k < DETECT_RING_DAYS; k++) {
 			double d = ring_get(m, st, st->day_index - (int64_t)k);
 			if (d > recent_d)
 				recent_d = d;
@@ -175,12 +204,17 @@ static void open_window(struct detect_state *st, const struct detect_params *p, 
 			if (st->npurges >= 3 && m->ratio + 3 * m->ratio_dev + p->purge_tol < hi)
 				hi = m->ratio + 3 * m->ratio_dev + p->purge_tol;
 			allow = hi * (E + m->carry);
+			/* a night missed before R days of ingest were known left
+			 * no carry: allow one more night's worth per missed night */
+			if (st->missed && m->carry <= 0)
+				allow += (st->missed < 3 ? st->missed : 3) *
+					 (hi * E > 2.5 * floor_p ? hi * E : 2.5 * floor_p);
 		} else if (floor_p > 0 || recent_d > 0) {
 			/* R or the ingest R days ago unknown: generous, since
 			 * weekdays, surges and missed nights make purges vary */
-			allow = 3.0 * floor_p;
-			if (1.5 * recent_d > allow)
-				allow = 1.5 * recent_d;
+			allow = 2.5 * floor_p;
+			if (1.2 * recent_d > allow)
+				allow = 1.2 * recent_d;
 			allow *= 1 + (st->missed < 3 ? st->missed : 3);
 		} else {
 			allow = p->warmup_purge_cap * m->last;
@@ -230,6 +264,17 @@ static void learn_lags(struct detect_state *st, double P)
 	choose_lag(st);
 }
 
+static double recent_max(const struct detect_metric *m)
+{
+	double x = 0;
+	unsigned k;
+
+	for (k = 0; k < 4; k++)
+		if (m->recent_purge[k] > x)
+			x = m->recent_purge[k];
+	return x;
+}
+
 static void close_window(struct detect_state *st, const struct detect_params *p, int64_t t,
 			 bool learn)
 {
@@ -239,20 +284,16 @@ static void close_window(struct detect_state *st, const struct detect_params *p,
 	for (i = 0; i < 2 && learn; i++) {
 		struct detect_metric *m = &st->m[i];
 		double P = m->purge_cur > 0 ? m->purge_cur : 0;
-		double E = R ? ring_get(m, st, st->day_index - (int64_t)R) : -1;
+		double E = expected_ingest(st, p, m);
 
-		if (warm) {
-			/* the day's busiest removal hour stands in for the purge */
-			P = i == 0 ? st->best_sum : 0;
-			if (i == 1)
-				continue;
-		}
-		if (P > 0 && P > 0.0002 * m->last) {
+		if (warm) /* the whole day's removal stands in for the purge */
+			P = m->day_removal;
+		if (P > 0.0002 * m->last && P > 0.25 * recent_max(m)) {
 			memmove(&m->recent_purge[1], &m->recent_purge[0], 3 * sizeof(float));
 			m->recent_purge[0] = (float)P;
 			if (i == 0)
 				st->missed = 0;
-		} else if (i == 0 && m->recent_purge[0] > 0 && st->missed < 255) {
+		} else if (i == 0 && st->missed < 255) {
 			st->missed++; /* a night without purge: the next may double */
 		}
 		if (warm || E < 0)
@@ -283,7 +324,7 @@ static void close_window(struct detect_state *st, const struct detect_params *p,
 	if (learn && !warm && st->m[0].purge_cur > 0.0002 * st->m[0].last) {
 		if (p->retention_days == 0)
 			learn_lags(st, st->m[0].purge_cur);
-		if (R && ring_get(&st->m[0], st, st->day_index - (int64_t)R) >= 0)
+		if (R && expected_ingest(st, p, &st->m[0]) >= 0)
 			st->npurges++;
 	}
 }
@@ -303,6 +344,7 @@ static void roll_day(struct detect_state *st, const struct detect_params *p, boo
 		m->ring[st->day_index % DETECT_RING_DAYS] =
 			known ? detect__code(m->day_ingest) : CODE_UNKNOWN;
 		m->day_ingest = 0;
+		m->day_removal = 0;
 	}
 	if (st->hour_cur >= 0 && st->hour_sum > st->best_sum) {
 		st->best_sum = st->hour_sum;
@@ -322,7 +364,7 @@ static void roll_day(struct detect_state *st, const struct detect_params *p, boo
 }
 
 bool detect__purge_begin(struct detect_state *st, const struct detect_params *p, int64_t t,
-			 bool learn)
+			 bool learn, bool removing)
 {
 	int64_t len, start = window_start(st, p, &len), day, tod;
 	bool inw;
@@ -346,6 +388,9 @@ bool detect__purge_begin(struct detect_state *st, const struct detect_params *p,
 	}
 	tod = (t - start) - floor_div(t - start, DETECT__DAY) * DETECT__DAY;
 	inw = warming_up(st, p, t) || (detect__purge_hour_known(st, p) && tod < len);
+	if (!inw && st->in_purge && removing && st->purge_day == st->day_index &&
+	    tod < len + 4 * 3600)
+		inw = true; /* a long purge is still deleting */
 	if (inw && (st->purge_day != st->day_index || !st->in_purge))
 		open_window(st, p, t);
 	if (!inw && st->in_purge)
@@ -365,13 +410,15 @@ double detect__purge_excess(struct detect_metric *m, double r)
 }
 
 void detect__purge_account(struct detect_state *st, int64_t t, const double ingest[2],
-			   double removal, bool learn)
+			   const double removal[2])
 {
-	int h = (int)((t % DETECT__DAY + DETECT__DAY) % DETECT__DAY / 3600);
+	int h = (int)((t % DETECT__DAY + DETECT__DAY) % DETECT__DAY / 3600), i;
 
-	(void)learn;
-	st->m[0].day_ingest += ingest[0];
-	st->m[1].day_ingest += ingest[1];
+	for (i = 0; i < 2; i++) {
+		st->m[i].day_ingest += ingest[i];
+		if (removal[i] > 0)
+			st->m[i].day_removal += removal[i];
+	}
 	st->day_samples++;
 	if (h != st->hour_cur) {
 		if (st->hour_cur >= 0 && st->hour_sum > st->best_sum) {
@@ -381,6 +428,6 @@ void detect__purge_account(struct detect_state *st, int64_t t, const double inge
 		st->hour_cur = (int8_t)h;
 		st->hour_sum = 0;
 	}
-	if (removal > 0)
-		st->hour_sum += removal;
+	if (removal[0] > 0)
+		st->hour_sum += removal[0];
 }

@@ -142,6 +142,7 @@ struct detect_metric {
 	double purge_allow; /* allowance for the current purge window */
 	double carry;      /* expected purge not yet done (a missed night) */
 	double day_ingest; /* ingest in the current purge-cycle day */
+	double day_removal; /* removal in the current purge-cycle day */
 	double vanish_ref; /* total before a vanish */
 	double fast_sum;   /* unexplained loss since fast last left 0 */
 	double fast_start; /* total when fast last left 0 */
@@ -187,7 +188,9 @@ struct detect_state {
 	uint32_t day_samples; /* complete samples in the current cycle day */
 	uint8_t learned_r;    /* retention lag in days learned, 0 = not yet */
 	uint8_t missed;       /* purge nights missed in a row */
-	uint8_t pad2[2];
+	uint8_t pending_vanish; /* totals collapsed once: confirm on the next sample */
+	uint8_t pad2;
+	int64_t vanish_since;
 	int16_t lag_mean[DETECT_RING_DAYS]; /* log(purge/ingest L days before) x 4096 */
 	uint16_t lag_dev[DETECT_RING_DAYS]; /* its mean squared deviation x 4096 */
 	uint8_t lag_n[DETECT_RING_DAYS];
@@ -216,6 +219,14 @@ int detect_tick(struct detect_state *st, const struct detect_params *p, int64_t 
 		struct detect_event *ev);
 /* When detect_tick() would fire next (INT64_MAX if it cannot yet). */
 int64_t detect_silence_deadline(const struct detect_state *st, const struct detect_params *p);
+/*
+ * Whether the store is calibrated: a day of samples seen and the purge hour
+ * known (configured, learned, or the warm-up over without purges).  Until
+ * then purge-like losses are taken on trust (docs/detection.md).
+ */
+bool detect_calibrated(const struct detect_state *st, const struct detect_params *p);
+/* Whether a silence alert is open. */
+bool detect_silent(const struct detect_state *st);
 /* The interval in use (configured or learned), 0 while unknown. */
 uint32_t detect_interval(const struct detect_state *st, const struct detect_params *p);
 
@@ -232,10 +243,24 @@ int detect_explain_add(struct detect_state *st, const struct detect_explain *e,
 int detect_explain_revoke(struct detect_state *st, uint32_t id);
 /*
  * "Explain after the fact": whether e covers the alert a (a FIRING or UPDATED
- * event): its episode lies inside e's window and the remaining allowances are
- * at least the lost bytes and objects.
+ * event): the episode's loss started inside e's window and the remaining
+ * allowances are at least the lost bytes and objects (so a loss that went on
+ * growing past what was declared stays unexplained).
  */
 bool detect_explain_covers(const struct detect_event *a, const struct detect_explain *e);
+
+struct sw_sample;
+struct buf;
+/* The detector's input for a protocol sample (has_added from
+ * SW_SAMPLE_HAS_ADDED, status and mount identity as sent). */
+void detect_input_from_sample(struct detect_input *in, const struct sw_sample *s);
+/*
+ * Appends the event as one JSON object (no newline) naming the store:
+ * time, store, kind, state, episode, since, [resolution], lost_*,
+ * expected_*, observed_*, summary.  The format `shrinkwatchctl replay`
+ * prints.  0 or -ENOBUFS when b's cap is reached.
+ */
+int detect_event_json(struct buf *b, const char *store, const struct detect_event *e);
 
 /* "drop", "leak", ... / "firing", "updated", "resolved"; NULL-safe names. */
 const char *detect_kind_name(unsigned kind);

@@ -43,6 +43,11 @@ void detect_config_release(struct detect_config_set *cs);
 int detect_config_key(struct detect_config_set *cs, const char *section, const char *key,
 		      const char *value, char *err, size_t errlen);
 
+/* The same with the collector's config-hook signature (ctx = the set), for
+ * struct collector_config_hook. */
+int detect_config_hook(void *ctx, const char *section, const char *key, const char *value,
+		       char *err, size_t errlen);
+
 /* The effective knobs for a store KEY (defaults when it has no section). */
 void detect_config_resolve(const struct detect_config_set *cs, const char *key,
 			   struct detect_params *out);

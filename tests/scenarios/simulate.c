@@ -4,7 +4,8 @@
  *   simulate KIND SEED SIZE MODE OUTPREFIX
  *     KIND  normal declared drop masked leak overpurge truncate object_loss
  *           vanished silence
- *     SIZE  small (60 s samples, ~1 TB) | large (300 s samples, ~40 TB)
+ *     SIZE  small (60 s samples, ~1 TB) | large (300 s samples, ~40 TB) |
+ *           tiny (60 s samples, ~30 GB of 20 MB clips)
  *     MODE  added | net (no added_* columns)
  *   writes OUTPREFIX.csv (the trace), OUTPREFIX.label ("KIND ONSET END
  *   INTERVAL DAYS"), OUTPREFIX.explain.csv (declared deletions, possibly
@@ -94,7 +95,7 @@ int main(int argc, char **argv)
 	const char *kind, *size, *mode, *out;
 	char path[1024];
 	FILE *fc, *fl, *fe, *fk;
-	int seed, large, net, R, interval, days, purge_at, purge_len;
+	int seed, large, tiny, net, R, interval, days, purge_at, purge_len;
 	double V, keep, avg, prof_sum = 0, day_factor = 1, surge = 1;
 	int64_t t0 = 1735689600; /* 2025-01-01 00:00 UTC, a Wednesday */
 	int64_t onset = -1, end = -1, t;
@@ -107,9 +108,10 @@ int main(int argc, char **argv)
 	int last_purge_day = -1, missed_day = -1, overpurge_day = -1, overpurge_extra = 0;
 	uint64_t mount = 2049;
 	int surge_left = 0, temp_left = 0;
+	int64_t last_gap = -100;
 
 	if (argc != 6) {
-		fprintf(stderr, "usage: simulate KIND SEED small|large added|net OUTPREFIX\n");
+		fprintf(stderr, "usage: simulate KIND SEED small|large|tiny added|net OUTPREFIX\n");
 		return 2;
 	}
 	kind = argv[1];
@@ -118,6 +120,7 @@ int main(int argc, char **argv)
 	mode = argv[4];
 	out = argv[5];
 	large = strcmp(size, "large") == 0;
+	tiny = strcmp(size, "tiny") == 0;
 	net = strcmp(mode, "net") == 0;
 	rs = 0x9e3779b97f4a7c15ull ^ ((uint64_t)seed * 0x100000001b3ull) ^
 	     (uint64_t)(uintptr_t)strlen(kind) * 7919;
@@ -131,9 +134,9 @@ int main(int argc, char **argv)
 	days = large ? R + 30 : 45 + (int)(rnd() * 15);
 	if (days > 150)
 		days = 150;
-	V = (large ? 1.5e12 : 4e10) * (0.7 + 0.6 * rnd());
+	V = (large ? 1.5e12 : tiny ? 1e9 : 4e10) * (0.7 + 0.6 * rnd());
 	keep = 0.05 + 0.35 * rnd();
-	avg = 3e8 * (0.7 + 0.6 * rnd());
+	avg = (tiny ? 2e7 : 3e8) * (0.7 + 0.6 * rnd());
 	purge_at = 2 * 3600 + (int)(rnd() * 4) * 900; /* 02:00..02:45 */
 	purge_len = 1 + (int)(rnd() * 8);
 	for (int h = 0; h < 24; h++)
@@ -166,14 +169,14 @@ int main(int argc, char **argv)
 	}
 
 	nsamp = (int64_t)days * 86400 / interval;
-	/* Injection time: after 4 days, away from the purge, before the end. */
+	/* Injection time: after 2 days, away from the purge, before the end. */
 	if (strcmp(kind, "normal") != 0) {
-		int64_t lo = 4 * 86400 + (int64_t)(rnd() * (days - 7) * 86400);
+		int64_t lo = 2 * 86400 + (int64_t)(rnd() * (days - 5) * 86400);
 		int64_t tod = lo % 86400;
 
 		if (strcmp(kind, "overpurge") == 0) {
 			overpurge_day = (int)(lo / 86400);
-			overpurge_extra = 3 + (int)(rnd() * 8);
+			overpurge_extra = 5 + (int)(rnd() * 8);
 			onset = (int64_t)overpurge_day * 86400 + purge_at;
 		} else {
 			if (tod > purge_at - 4 * 3600 && tod < purge_at + 4 * 3600)
@@ -252,8 +255,10 @@ int main(int argc, char **argv)
 			b *= surge;
 			surge_left--;
 		}
-		o = 2 * floor(b / avg + rnd());
-		b = o > 0 ? b : 0;
+		/* whole clips (and their sidecars): lumpy, same mean */
+		o = floor(b / avg + rnd());
+		b = o * avg * (0.8 + 0.4 * rnd());
+		o *= 2;
 		if (hour_idx < MAXH) {
 			ch[hour_idx].b += b;
 			ch[hour_idx].o += o;
@@ -374,8 +379,9 @@ int main(int argc, char **argv)
 			gap_left--;
 			continue;
 		}
-		if (rnd() < 0.0005) { /* a missed sample or two */
+		if (rnd() < 0.0005 && i - last_gap > 10) { /* a missed sample or two */
 			gap_left = (int)(rnd() * 2);
+			last_gap = i;
 			continue;
 		}
 		if (vanished) {

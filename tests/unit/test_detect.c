@@ -1,0 +1,489 @@
+/*
+ * test_detect.c - the detector on crafted sequences.
+ *
+ * A tiny synthetic store: 1 TB, 60 s samples, steady ingest with added_*,
+ * a nightly purge at 02:00 of what was ingested three days earlier (the
+ * store is configured with retention = 3d, purge_at = 02:00).  Each test
+ * perturbs it and checks which alerts fire, and that normal life stays quiet.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <errno.h>
+
+#include "shrinkwatch/buf.h"
+#include "shrinkwatch/detect.h"
+#include "shrinkwatch/json.h"
+#include "shrinkwatch/sample.h"
+
+#define T0 1735689600LL /* 2025-01-01 00:00 UTC */
+#define IV 60
+#define DAY 86400
+#define RET 3
+
+struct sim {
+	struct detect_state st;
+	struct detect_params p;
+	int64_t t;
+	double bytes, objects;
+	double day_ingest[64]; /* bytes ingested per day, for the purge */
+	double surge;          /* ingest multiplier */
+	double leak;           /* bytes lost per sample */
+	int kinds[DETECT_KIND_COUNT][3]; /* counts per kind and transition */
+	struct detect_event last;
+	int has_added;
+	int purge;
+};
+
+static void sim_init(struct sim *s, int configured)
+{
+	memset(s, 0, sizeof *s);
+	detect_params_default(&s->p);
+	if (configured) {
+		s->p.retention_days = RET;
+		s->p.purge_at = 2 * 3600;
+	}
+	detect_state_init(&s->st);
+	s->t = T0;
+	s->bytes = 1e12;
+	s->objects = 1e5;
+	s->surge = 1;
+	s->has_added = 1;
+	s->purge = 1;
+	for (int d = 0; d < 64; d++)
+		s->day_ingest[d] = 1e10;
+}
+
+static void record(struct sim *s, const struct detect_event *ev, int n)
+{
+	for (int i = 0; i < n; i++) {
+		assert_true(ev[i].kind < DETECT_KIND_COUNT);
+		assert_true(ev[i].state <= DETECT_RESOLVED);
+		s->kinds[ev[i].kind][ev[i].state]++;
+		s->last = ev[i];
+	}
+}
+
+/* Feeds one sample with explicit removal (lost bytes/objects this interval). */
+static int sim_step_with(struct sim *s, double lost_b, double lost_o, uint8_t status)
+{
+	struct detect_event ev[DETECT_MAX_EVENTS];
+	struct detect_input in;
+	int64_t tod = (s->t - T0) % DAY, day = (s->t - T0) / DAY;
+	double add_b = s->surge * 1e10 / (DAY / IV), add_o = s->surge * 10.0 / (DAY / IV) * 100;
+	double purge_b = 0, purge_o = 0;
+	int n;
+
+	if (s->purge && tod == 2 * 3600 && day >= 1) {
+		/* what was ingested RET+1 cycle days ago (day 0 is the trace's first) */
+		purge_b = 0.8 * 1e10;
+		purge_o = 0.8 * 1000;
+	}
+	s->day_ingest[day % 64] += add_b;
+	s->bytes += add_b - purge_b - lost_b - s->leak;
+	s->objects += add_o - purge_o - lost_o;
+	memset(&in, 0, sizeof in);
+	in.time = s->t;
+	in.status = status;
+	in.bytes = status == SW_SCAN_COMPLETE ? s->bytes : 0;
+	in.objects = status == SW_SCAN_COMPLETE ? s->objects : 0;
+	in.added_bytes = add_b;
+	in.added_objects = add_o;
+	in.has_added = s->has_added;
+	in.mount_id = 7;
+	n = detect_update(&s->st, &s->p, &in, ev);
+	assert_true(n >= 0 && n <= DETECT_MAX_EVENTS);
+	record(s, ev, n);
+	s->t += IV;
+	return n;
+}
+
+static void sim_run(struct sim *s, int64_t seconds)
+{
+	int64_t end = s->t + seconds;
+
+	while (s->t < end)
+		sim_step_with(s, 0, 0, SW_SCAN_COMPLETE);
+}
+
+static int fired(const struct sim *s, int kind)
+{
+	return s->kinds[kind][DETECT_FIRING];
+}
+
+static int any_fired(const struct sim *s)
+{
+	int n = 0;
+
+	for (int k = 0; k < DETECT_KIND_COUNT; k++)
+		n += s->kinds[k][DETECT_FIRING];
+	return n;
+}
+
+static void test_state_is_small_and_flat(void **unused)
+{
+	struct detect_state st;
+
+	(void)unused;
+	assert_true(sizeof(struct detect_state) <= 2048);
+	detect_state_init(&st);
+	assert_int_equal(st.version, DETECT_STATE_VERSION);
+}
+
+static void test_normal_life_is_quiet(void **unused)
+{
+	static struct sim s;
+
+	(void)unused;
+	sim_init(&s, 1);
+	sim_run(&s, 12 * DAY);
+	assert_int_equal(any_fired(&s), 0);
+}
+
+static void test_normal_life_is_quiet_learned(void **unused)
+{
+	static struct sim s;
+
+	(void)unused;
+	sim_init(&s, 0);
+	sim_run(&s, 12 * DAY);
+	assert_int_equal(any_fired(&s), 0);
+}
+
+static void test_drop_fires_within_two_samples(void **unused)
+{
+	static struct sim s;
+	int64_t onset;
+
+	(void)unused;
+	sim_init(&s, 1);
+	sim_run(&s, 5 * DAY + 12 * 3600);
+	assert_int_equal(any_fired(&s), 0);
+	onset = s.t;
+	sim_step_with(&s, 0.006 * s.bytes, 0.006 * s.objects, SW_SCAN_COMPLETE);
+	sim_step_with(&s, 0, 0, SW_SCAN_COMPLETE);
+	assert_int_equal(fired(&s, DETECT_DROP), 1);
+	assert_int_equal(s.last.since, onset);
+	assert_true(s.last.time <= onset + IV);
+	assert_true(s.last.lost_bytes > 0.0055e12 && s.last.lost_bytes < 0.0065e12);
+	assert_true(s.last.observed_bytes < 0);
+	assert_true(s.last.summary[0] != '\0');
+	sim_run(&s, 2 * 3600);
+	assert_int_equal(s.kinds[DETECT_DROP][DETECT_RESOLVED], 1);
+	assert_int_equal(any_fired(&s), 1);
+}
+
+static void test_masked_drop_with_added(void **unused)
+{
+	static struct sim s;
+
+	(void)unused;
+	sim_init(&s, 1);
+	sim_run(&s, 5 * DAY + 10 * 3600);
+	s.surge = 10; /* heavy ingest: the net total keeps rising */
+	for (int i = 0; i < 30; i++)
+		sim_step_with(&s, 0.0004 * s.bytes, 0.0004 * s.objects, SW_SCAN_COMPLETE);
+	s.surge = 1;
+	sim_run(&s, 3600);
+	assert_int_equal(fired(&s, DETECT_DROP), 1);
+}
+
+static void test_truncate_and_object_loss(void **unused)
+{
+	static struct sim s;
+
+	(void)unused;
+	sim_init(&s, 1);
+	sim_run(&s, 5 * DAY + 12 * 3600);
+	sim_step_with(&s, 0.01 * s.bytes, 0, SW_SCAN_COMPLETE);
+	sim_run(&s, 3 * 3600);
+	assert_int_equal(fired(&s, DETECT_TRUNCATE), 1);
+	sim_step_with(&s, 1e6, 0.02 * s.objects, SW_SCAN_COMPLETE);
+	sim_run(&s, 3 * 3600);
+	assert_int_equal(fired(&s, DETECT_OBJECT_LOSS), 1);
+	assert_int_equal(any_fired(&s), 2);
+}
+
+static void test_partial_scan_and_dip_never_fire(void **unused)
+{
+	static struct sim s;
+	struct detect_event ev[DETECT_MAX_EVENTS];
+	struct detect_input in;
+
+	(void)unused;
+	sim_init(&s, 1);
+	sim_run(&s, 5 * DAY + 12 * 3600);
+	/* a partial scan reporting (unknown) tiny totals */
+	sim_step_with(&s, 0, 0, SW_SCAN_PARTIAL);
+	sim_run(&s, 600);
+	/* a complete scan that misses 5% for one sample, then it is back */
+	memset(&in, 0, sizeof in);
+	in.time = s.t;
+	in.bytes = s.bytes * 0.95;
+	in.objects = s.objects * 0.95;
+	in.has_added = 1;
+	in.mount_id = 7;
+	record(&s, ev, detect_update(&s.st, &s.p, &in, ev));
+	s.t += IV;
+	sim_run(&s, 3600);
+	assert_int_equal(any_fired(&s), 0);
+}
+
+static void test_surge_and_net_only_are_quiet(void **unused)
+{
+	static struct sim s;
+
+	(void)unused;
+	sim_init(&s, 1);
+	sim_run(&s, 4 * DAY + 9 * 3600);
+	s.surge = 8;
+	sim_run(&s, 5 * 3600);
+	s.surge = 1;
+	s.has_added = 0; /* an older agent from here on */
+	sim_run(&s, 4 * DAY);
+	assert_int_equal(any_fired(&s), 0);
+}
+
+static void test_declared_deletion_is_quiet(void **unused)
+{
+	static struct sim s;
+	struct detect_explain e = { .id = 1, .allow_bytes = 2e10, .allow_objects = -1 };
+	struct detect_event ev;
+
+	(void)unused;
+	sim_init(&s, 1);
+	sim_run(&s, 5 * DAY + 12 * 3600);
+	e.start = s.t - 60;
+	e.end = s.t + 3600;
+	assert_int_equal(detect_explain_add(&s.st, &e, &ev), 0);
+	assert_int_equal(detect_explain_add(&s.st, &e, &ev), -EEXIST);
+	sim_step_with(&s, 1.5e10, 1500, SW_SCAN_COMPLETE);
+	sim_run(&s, 3600);
+	assert_int_equal(any_fired(&s), 0);
+	assert_int_equal(detect_explain_revoke(&s.st, 1), 0);
+	assert_int_equal(detect_explain_revoke(&s.st, 1), -ENOENT);
+}
+
+static void test_explained_after_the_fact(void **unused)
+{
+	static struct sim s;
+	struct detect_explain e = { .id = 9, .allow_bytes = -1, .allow_objects = -1 };
+	struct detect_explain small = { .id = 8, .allow_bytes = 1e9, .allow_objects = -1 };
+	struct detect_event ev;
+	int64_t onset;
+
+	(void)unused;
+	sim_init(&s, 1);
+	sim_run(&s, 5 * DAY + 12 * 3600);
+	onset = s.t;
+	sim_step_with(&s, 1.5e10, 1500, SW_SCAN_COMPLETE);
+	sim_run(&s, 300);
+	assert_int_equal(fired(&s, DETECT_DROP), 1);
+	small.start = e.start = onset - 600;
+	small.end = e.end = onset + 600;
+	assert_false(detect_explain_covers(&s.last, &small));
+	assert_true(detect_explain_covers(&s.last, &e));
+	assert_int_equal(detect_explain_add(&s.st, &small, &ev), 0);
+	assert_int_equal(detect_explain_add(&s.st, &e, &ev), 1);
+	assert_int_equal(ev.state, DETECT_RESOLVED);
+	assert_int_equal(ev.resolution, DETECT_RES_EXPLAINED);
+	assert_int_equal(ev.kind, DETECT_DROP);
+}
+
+static void test_leak_fires_and_learning_freezes(void **unused)
+{
+	static struct sim s;
+	double base;
+	int64_t onset;
+
+	(void)unused;
+	sim_init(&s, 1);
+	sim_run(&s, 4 * DAY);
+	onset = s.t;
+	s.leak = 0.0005 * 1e12 / (DAY / IV); /* 0.05% of the store per day */
+	while (!fired(&s, DETECT_LEAK) && s.t < onset + 10 * DAY)
+		sim_step_with(&s, 0, 0, SW_SCAN_COMPLETE);
+	assert_int_equal(fired(&s, DETECT_LEAK), 1);
+	assert_true(s.t - onset <= 7 * DAY);
+	assert_int_equal(any_fired(&s), 1);
+	/* while the leak alert is open the baseline must not absorb the leak */
+	base = s.st.m[0].base;
+	sim_run(&s, DAY);
+	assert_true(s.st.m[0].base == base);
+}
+
+static void test_overpurge(void **unused)
+{
+	static struct sim s;
+
+	(void)unused;
+	sim_init(&s, 1);
+	sim_run(&s, 6 * DAY + 2 * 3600);
+	/* tonight's purge also deletes 3% of the store (kept evidence) */
+	sim_step_with(&s, 0.03 * s.bytes, 0.03 * s.objects, SW_SCAN_COMPLETE);
+	sim_run(&s, 3600);
+	assert_int_equal(fired(&s, DETECT_OVERPURGE), 1);
+	assert_int_equal(any_fired(&s), 1);
+}
+
+static void test_vanished_and_recovered(void **unused)
+{
+	static struct sim s;
+	struct detect_event ev[DETECT_MAX_EVENTS];
+	struct detect_input in;
+	int64_t first;
+	int n;
+
+	(void)unused;
+	sim_init(&s, 1);
+	sim_run(&s, 5 * DAY);
+	/* one zero reading that is back on the next sample: nothing */
+	memset(&in, 0, sizeof in);
+	in.time = s.t;
+	in.mount_id = 7;
+	in.has_added = 1;
+	assert_int_equal(detect_update(&s.st, &s.p, &in, ev), 0);
+	s.t += IV;
+	sim_run(&s, 600);
+	assert_int_equal(any_fired(&s), 0);
+	/* the volume is unmounted: empty mount point, another mount id */
+	memset(&in, 0, sizeof in);
+	first = in.time = s.t;
+	in.mount_id = 8;
+	in.has_added = 1;
+	assert_int_equal(detect_update(&s.st, &s.p, &in, ev), 0);
+	in.time += IV;
+	n = detect_update(&s.st, &s.p, &in, ev);
+	assert_int_equal(n, 1);
+	assert_int_equal(ev[0].kind, DETECT_VANISHED);
+	assert_int_equal(ev[0].state, DETECT_FIRING);
+	assert_int_equal(ev[0].since, first);
+	assert_true(ev[0].lost_bytes > 0.9e12);
+	in.time += IV;
+	assert_int_equal(detect_update(&s.st, &s.p, &in, ev), 0);
+	in.time += IV;
+	in.bytes = s.bytes;
+	in.objects = s.objects;
+	in.mount_id = 7;
+	n = detect_update(&s.st, &s.p, &in, ev);
+	assert_int_equal(n, 1);
+	assert_int_equal(ev[0].state, DETECT_RESOLVED);
+	assert_int_equal(ev[0].resolution, DETECT_RES_RECOVERED);
+}
+
+static void test_missing_path_is_vanished(void **unused)
+{
+	static struct sim s;
+
+	(void)unused;
+	sim_init(&s, 1);
+	sim_run(&s, DAY);
+	sim_step_with(&s, 0, 0, SW_SCAN_MISSING);
+	assert_int_equal(fired(&s, DETECT_VANISHED), 1);
+}
+
+static void test_silence_and_resolution(void **unused)
+{
+	static struct sim s;
+	struct detect_event ev;
+	int64_t last, deadline;
+
+	(void)unused;
+	sim_init(&s, 1);
+	sim_run(&s, DAY);
+	last = s.t - IV;
+	assert_int_equal(detect_interval(&s.st, &s.p), IV);
+	deadline = detect_silence_deadline(&s.st, &s.p);
+	assert_true(deadline > last + 3 * IV && deadline <= last + 4 * IV);
+	assert_int_equal(detect_tick(&s.st, &s.p, last + 2 * IV, &ev), 0);
+	assert_int_equal(detect_tick(&s.st, &s.p, deadline, &ev), 1);
+	assert_int_equal(ev.kind, DETECT_SILENCE);
+	assert_int_equal(ev.state, DETECT_FIRING);
+	assert_int_equal(detect_tick(&s.st, &s.p, deadline + 600, &ev), 0); /* once */
+	s.t = deadline + 600;
+	sim_step_with(&s, 0, 0, SW_SCAN_COMPLETE);
+	assert_int_equal(s.kinds[DETECT_SILENCE][DETECT_RESOLVED], 1);
+	assert_int_equal(s.last.resolution, DETECT_RES_SAMPLE);
+}
+
+static void test_sample_and_json(void **unused)
+{
+	struct sw_sample smp;
+	struct detect_input in;
+	struct detect_event e;
+	struct buf b;
+
+	(void)unused;
+	memset(&smp, 0, sizeof smp);
+	smp.time = 1700000000;
+	smp.bytes = 123;
+	smp.objects = 4;
+	smp.added_bytes = 5;
+	smp.flags = SW_SAMPLE_HAS_ADDED;
+	smp.status = SW_SCAN_PARTIAL;
+	smp.mount_id = 77;
+	detect_input_from_sample(&in, &smp);
+	assert_true(in.time == 1700000000 && in.bytes == 123 && in.objects == 4);
+	assert_true(in.has_added && in.added_bytes == 5 && in.mount_id == 77);
+	assert_int_equal(in.status, SW_SCAN_PARTIAL);
+
+	memset(&e, 0, sizeof e);
+	e.time = 10;
+	e.since = 5;
+	e.episode = 3;
+	e.kind = DETECT_TRUNCATE;
+	e.state = DETECT_RESOLVED;
+	e.resolution = DETECT_RES_QUIET;
+	e.lost_bytes = 1e9;
+	snprintf(e.summary, sizeof e.summary, "a \"quoted\" <summary>");
+	buf_init(&b, 4096);
+	assert_int_equal(detect_event_json(&b, "agent/s1", &e), 0);
+	assert_int_equal(json_put_raw(&b, ""), 0);
+	buf_append(&b, "", 1);
+	assert_non_null(strstr((char *)b.data, "\"time\":10,\"store\":\"agent/s1\",\"kind\":\"truncate\","
+					      "\"state\":\"resolved\",\"episode\":3,\"since\":5,"
+					      "\"resolution\":\"quiet\",\"lost_bytes\":1000000000"));
+	assert_null(strstr((char *)b.data, "<summary>"));
+	buf_release(&b);
+	buf_init(&b, 16);
+	assert_int_equal(detect_event_json(&b, "agent/s1", &e), -ENOBUFS);
+	buf_release(&b);
+}
+
+static void test_names(void **unused)
+{
+	(void)unused;
+	assert_string_equal(detect_kind_name(DETECT_OBJECT_LOSS), "object_loss");
+	assert_string_equal(detect_state_name(DETECT_RESOLVED), "resolved");
+	assert_string_equal(detect_kind_name(99), "unknown");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_state_is_small_and_flat),
+		cmocka_unit_test(test_normal_life_is_quiet),
+		cmocka_unit_test(test_normal_life_is_quiet_learned),
+		cmocka_unit_test(test_drop_fires_within_two_samples),
+		cmocka_unit_test(test_masked_drop_with_added),
+		cmocka_unit_test(test_truncate_and_object_loss),
+		cmocka_unit_test(test_partial_scan_and_dip_never_fire),
+		cmocka_unit_test(test_surge_and_net_only_are_quiet),
+		cmocka_unit_test(test_declared_deletion_is_quiet),
+		cmocka_unit_test(test_explained_after_the_fact),
+		cmocka_unit_test(test_leak_fires_and_learning_freezes),
+		cmocka_unit_test(test_overpurge),
+		cmocka_unit_test(test_vanished_and_recovered),
+		cmocka_unit_test(test_missing_path_is_vanished),
+		cmocka_unit_test(test_silence_and_resolution),
+		cmocka_unit_test(test_sample_and_json),
+		cmocka_unit_test(test_names),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
