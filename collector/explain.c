@@ -25,7 +25,7 @@ static void window_text(char *out, size_t len, const struct ledger_explain *e)
 		snprintf(b, sizeof b, "%lld", (long long)e->bytes);
 	if (e->objects >= 0)
 		snprintf(o, sizeof o, "%lld", (long long)e->objects);
-	snprintf(out, len, "explanation %lld: %lld..%lld, bytes %s, objects %s: %s",
+	snprintf(out, len, "explanation %lld: %lld..%lld, bytes %s, objects %s: %.900s",
 		 (long long)e->id, (long long)e->start, (long long)e->end, b, o, e->reason);
 }
 
