@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "alerting.h"
 #include "board.h"
 #include "config.h"
 #include "ingest.h"
@@ -37,6 +38,7 @@ struct collector {
 	struct board board;
 	struct ingest ingest;
 	struct listener listener;
+	struct alerting alerting; /* detector, alerts, ledger, outbox, control */
 	uv_signal_t sigterm, sigint, sighup;
 	uv_timer_t status_timer;
 	uint64_t last_stored;
@@ -60,10 +62,11 @@ static void usage(FILE *out)
 /* The configuration hooks of the modules that own sections of the file. */
 static size_t config_hooks(struct collector *c, struct collector_config_hook *hooks, size_t max)
 {
-	(void)c;
-	(void)hooks;
-	(void)max;
-	return 0;
+	size_t n = 0;
+
+	/* the alert pipeline: [detect], [store], [notify NAME] and its [collector] keys */
+	n += alerting_config_hooks(&c->alerting, hooks + n, max - n);
+	return n;
 }
 
 static int load_config(struct collector *c, struct collector_config *cfg, char *err,
@@ -177,6 +180,8 @@ static int run(struct collector *c)
 		      strerror(-err));
 	c->ingest.board = &c->board;
 	ingest_observe(&c->ingest, board_observe_sample, &c->board);
+	if (alerting_start(&c->alerting, c->loop, &c->cfg, &c->reg, &c->board, &c->ingest))
+		fatal("collector: cannot start the alert pipeline (see above)");
 	if (listener_start(&c->listener, c->loop, c->cfg.listen_host, c->cfg.listen_port,
 			   &c->ingest, c->cfg.max_connections))
 		fatal("collector: cannot listen for agents");
@@ -206,6 +211,7 @@ static int run(struct collector *c)
 	listener_stop(&c->listener);
 	session_close_all();
 	ingest_stop(&c->ingest);
+	alerting_stop(&c->alerting);
 	uv_walk(c->loop, close_walk, NULL);
 	uv_run(c->loop, UV_RUN_DEFAULT);
 	registry_release(&c->reg);
@@ -259,6 +265,10 @@ int main(int argc, char **argv)
 	}
 	log_init("shrinkwatch-collector", level);
 	if (load_config(&c, &c.cfg, err, sizeof err)) {
+		fprintf(stderr, "shrinkwatch-collector: %s\n", err);
+		return 1;
+	}
+	if (check && alerting_check(&c.alerting, err, sizeof err)) {
 		fprintf(stderr, "shrinkwatch-collector: %s\n", err);
 		return 1;
 	}
