@@ -7,7 +7,6 @@
 
 #include "alerting.h"
 #include "ingest.h"
-#include "notify.h"
 #include "shrinkwatch/log.h"
 
 size_t alerting_config_hooks(struct alerting *p, struct collector_config_hook *hooks,
@@ -36,21 +35,14 @@ size_t alerting_config_hooks(struct alerting *p, struct collector_config_hook *h
 	ADD(watch_config_key, &p->detect_cfg);
 	ADD(alert_config_key, &p->alert_cfg);
 	ADD(control_config_key, &p->control_cfg);
-	ADD(notify_config_key, NULL);
 #undef ADD
 	return n;
-}
-
-int alerting_check(struct alerting *p, char *err, size_t errlen)
-{
-	(void)p;
-	return notify_start(NULL, err, errlen);
 }
 
 int alerting_start(struct alerting *p, uv_loop_t *loop, const struct collector_config *cfg,
 		   struct registry *reg, struct board *board, struct ingest *ing)
 {
-	char path[PATH_MAX + 16], err[1024];
+	char path[PATH_MAX + 16];
 	int rc;
 
 	snprintf(path, sizeof path, "%s/ledger.db", cfg->data_dir);
@@ -59,12 +51,6 @@ int alerting_start(struct alerting *p, uv_loop_t *loop, const struct collector_c
 		log_err("alerting: cannot open the ledger '%s': %s", path, strerror(-rc));
 		return rc;
 	}
-	if (notify_start(loop, err, sizeof err)) {
-		log_err("alerting: %s", err);
-		rc = -EINVAL;
-		goto fail;
-	}
-	p->notify_started = true;
 	outbox_init(&p->outbox, loop, &p->ledger, p->alert_cfg.notify_expiry);
 	alert_init(&p->alerts, loop, &p->ledger, board, &p->outbox, &p->alert_cfg);
 	rc = watch_init(&p->watch, loop, reg, board, &p->alerts, &p->ledger, &p->detect_cfg);
@@ -100,9 +86,6 @@ void alerting_stop(struct alerting *p)
 	p->started = false;
 	control_stop(&p->control);
 	outbox_stop(&p->outbox);
-	if (p->notify_started)
-		notify_stop(); /* pending attempts report NOTIFY_RETRY: rows stay */
-	p->notify_started = false;
 	watch_stop(&p->watch);
 	alert_stop(&p->alerts);
 	ledger_close(&p->ledger);

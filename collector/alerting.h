@@ -6,7 +6,8 @@
  *   shrinkwatchctl -> control socket -> alerts, explain, ledger
  *
  * main.c only registers the config hooks, starts the pipeline after ingest,
- * and stops it after ingest has finished what it accepted.  The ledger lives
+ * and stops it after ingest has finished what it accepted.  The notifiers
+ * themselves (notify.h) are started and stopped by main.c.  The ledger lives
  * in data_dir/ledger.db.
  */
 #ifndef SHRINKWATCH_COLLECTOR_ALERTING_H
@@ -39,12 +40,11 @@ struct alerting {
 	struct alerts alerts;
 	struct watch watch;
 	struct control control;
-	bool started, notify_started;
+	bool started;
 };
 
 /*
- * Adds the pipeline's config hooks ([detect], [store], [notify NAME], and the
- * [collector] keys repeat_interval, notify_expiry, control, control_mode,
+ * Adds the pipeline's config hooks ([detect], [store], and the [collector] keys repeat_interval, notify_expiry, control, control_mode,
  * admin_group) to hooks; returns how many were added (at most max).  Resets
  * the configuration to its defaults first, so call it once per load.
  */
@@ -56,8 +56,6 @@ size_t alerting_config_hooks(struct alerting *p, struct collector_config_hook *h
  * errno after logging what failed. */
 int alerting_start(struct alerting *p, uv_loop_t *loop, const struct collector_config *cfg,
 		   struct registry *reg, struct board *board, struct ingest *ing);
-/* Validates what only the running pipeline would check (notifiers). */
-int alerting_check(struct alerting *p, char *err, size_t errlen);
 /* Stops everything and saves the detector state; call after ingest_stop(). */
 void alerting_stop(struct alerting *p);
 

@@ -268,10 +268,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "shrinkwatch-collector: %s\n", err);
 		return 1;
 	}
-	if (check && alerting_check(&c.alerting, err, sizeof err)) {
-		fprintf(stderr, "shrinkwatch-collector: %s\n", err);
-		return 1;
-	}
 	if (check) {
 		printf("%s: configuration OK: listen %s:%u, data_dir %s\n", c.config_path,
 		       c.cfg.listen_host, c.cfg.listen_port, c.cfg.data_dir);

@@ -177,10 +177,10 @@ static int start_one(void *ctx, const struct ledger_outbox *row)
 	err = notify_send(row->notifier, &m, on_done, a);
 	if (err) {
 		flight_done(o, a->id);
-		if (err == -ENOENT)
-			drop_row(o, a, "no such notifier in the configuration");
-		else
-			attempt_failed(o, a, now, strerror(-err));
+		/* -ENOENT: no such notifier (now); it may come back with a reload,
+		 * and the row expires if it does not */
+		attempt_failed(o, a, now, err == -ENOENT ? "no such notifier is configured"
+							 : strerror(-err));
 		err = 0;
 		goto out;
 	}

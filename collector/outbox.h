@@ -11,7 +11,7 @@
  * exponential backoff and jitter (5 s doubling to 10 min); a row still
  * undelivered at its expires_at (notify_expiry after it was queued, default
  * 24 h) is dropped with a logged error, as is a row whose notifier says the
- * message can never work (NOTIFY_PERMANENT) or no longer exists.
+ * message can never work (NOTIFY_PERMANENT) (a row for a notifier no longer configured is retried until it expires).
  */
 #ifndef SHRINKWATCH_COLLECTOR_OUTBOX_H
 #define SHRINKWATCH_COLLECTOR_OUTBOX_H
