@@ -44,6 +44,7 @@ static size_t nrunning;
 
 static const struct notify_type *const types[] = {
 	&notify_exec_type,
+	&notify_webhook_type,
 	&notify_journal_type,
 };
 

@@ -5,4 +5,4 @@
 # as a webhook receiver (test_notify_webhook.c), a stand-in sendmail script
 # (test_notify_email.c).  The journal notifier needs libsystemd (core DEBS).
 
-DEBS += prometheus-alertmanager python3 curl
+DEBS += prometheus-alertmanager python3
