@@ -22,6 +22,7 @@
 #include "config.h"
 #include "ingest.h"
 #include "listen.h"
+#include "notify.h"
 #include "registry.h"
 #include "session.h"
 #include "shrinkwatch/log.h"
@@ -64,7 +65,10 @@ static size_t config_hooks(struct collector *c, struct collector_config_hook *ho
 {
 	size_t n = 0;
 
-	/* the alert pipeline: [detect], [store], [notify NAME] and its [collector] keys */
+	/* notifiers: [notify NAME] sections */
+	if (n < max)
+		hooks[n++] = (struct collector_config_hook){ notify_config_key, NULL };
+	/* the alert pipeline: [detect], [store] and its [collector] keys */
 	n += alerting_config_hooks(&c->alerting, hooks + n, max - n);
 	return n;
 }
@@ -75,6 +79,7 @@ static int load_config(struct collector *c, struct collector_config *cfg, char *
 	struct collector_config_hook hooks[8];
 	size_t n = config_hooks(c, hooks, 8);
 
+	notify_config_reset(); /* notifiers: forget sections of an earlier load */
 	return collector_config_load(c->config_path, cfg, hooks, n, err, errlen);
 }
 
@@ -125,6 +130,9 @@ static void on_hup(uv_signal_t *s, int signum)
 				 "restart");
 		c->cfg.max_connections = fresh.max_connections;
 		c->listener.max_sessions = fresh.max_connections;
+		/* notifiers: the new set replaces the old one only if it starts */
+		if (notify_start(c->loop, err, sizeof err))
+			log_err("collector: reload: keeping the running notifiers: %s", err);
 		log_info("collector: configuration reloaded");
 	}
 	sdnotify_ready("running");
@@ -162,6 +170,7 @@ static void seed_board(struct collector *c)
 static int run(struct collector *c)
 {
 	int err, stores;
+	char err_text[1024];
 
 	err = ensure_data_dir(c->cfg.data_dir);
 	if (err)
@@ -185,6 +194,10 @@ static int run(struct collector *c)
 	if (listener_start(&c->listener, c->loop, c->cfg.listen_host, c->cfg.listen_port,
 			   &c->ingest, c->cfg.max_connections))
 		fatal("collector: cannot listen for agents");
+
+	/* notifiers */
+	if (notify_start(c->loop, err_text, sizeof err_text))
+		fatal("collector: %s", err_text);
 
 	uv_signal_init(c->loop, &c->sigterm);
 	uv_signal_init(c->loop, &c->sigint);
@@ -210,6 +223,7 @@ static int run(struct collector *c)
 	sdnotify_watchdog_stop();
 	listener_stop(&c->listener);
 	session_close_all();
+	notify_stop(); /* notifiers */
 	ingest_stop(&c->ingest);
 	alerting_stop(&c->alerting);
 	uv_walk(c->loop, close_walk, NULL);
@@ -266,6 +280,10 @@ int main(int argc, char **argv)
 	log_init("shrinkwatch-collector", level);
 	if (load_config(&c, &c.cfg, err, sizeof err)) {
 		fprintf(stderr, "shrinkwatch-collector: %s\n", err);
+		return 1;
+	}
+	if (check && notify_start(NULL, err, sizeof err)) { /* notifiers */
+		fprintf(stderr, "shrinkwatch-collector: %s: %s\n", c.config_path, err);
 		return 1;
 	}
 	if (check) {

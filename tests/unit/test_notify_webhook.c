@@ -1,0 +1,359 @@
+/*
+ * test_notify_webhook.c - the webhook notifier against a real HTTP receiver
+ * (libmicrohttpd on 127.0.0.1, a port the kernel picks) on a real loop: a
+ * receiver that fails its first requests with 503 gets RETRY then OK and the
+ * body exactly as sent, 400 is PERMANENT, a bearer token is sent, nobody
+ * listening is RETRY, and stopping the notifier mid-transfer is RETRY.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "collector/config.h"
+#include "collector/notify.h"
+#include "testutil.h"
+
+static char dir[64];
+static uv_loop_t loop;
+
+/* ---- the receiver ------------------------------------------------------- */
+
+struct receiver {
+	struct MHD_Daemon *d;
+	uint16_t port;
+	pthread_mutex_t lock;
+	int fail_first; /* answer 503 to this many requests */
+	int requests;
+	int hold;       /* /hold: never answer until released */
+	char body[8192];
+	size_t body_len;
+	char auth[256];
+	char content_type[128];
+};
+
+static struct receiver rx;
+
+struct upload {
+	char data[8192];
+	size_t len;
+};
+
+static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *url,
+			      const char *method, const char *version, const char *upload,
+			      size_t *upload_size, void **con_cls)
+{
+	struct receiver *r = cls;
+	struct upload *u = *con_cls;
+	struct MHD_Response *resp;
+	unsigned status;
+	const char *h;
+	enum MHD_Result ret;
+	(void)version;
+
+	if (!u) {
+		u = calloc(1, sizeof *u);
+		*con_cls = u;
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		size_t n = *upload_size;
+		if (n > sizeof u->data - u->len)
+			n = sizeof u->data - u->len;
+		memcpy(u->data + u->len, upload, n);
+		u->len += n;
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (strcmp(method, "POST"))
+		return MHD_NO;
+	pthread_mutex_lock(&r->lock);
+	r->requests++;
+	if (!strcmp(url, "/bad"))
+		status = 400;
+	else if (r->requests <= r->fail_first)
+		status = 503;
+	else
+		status = 200;
+	memcpy(r->body, u->data, u->len);
+	r->body_len = u->len;
+	h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+	snprintf(r->auth, sizeof r->auth, "%s", h ? h : "");
+	h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
+	snprintf(r->content_type, sizeof r->content_type, "%s", h ? h : "");
+	pthread_mutex_unlock(&r->lock);
+	if (!strcmp(url, "/hold")) {
+		while (__atomic_load_n(&r->hold, __ATOMIC_SEQ_CST))
+			usleep(10000);
+	}
+	resp = MHD_create_response_from_buffer(strlen("nope"), (void *)"nope",
+					       MHD_RESPMEM_PERSISTENT);
+	ret = MHD_queue_response(c, status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
+		      enum MHD_RequestTerminationCode toe)
+{
+	(void)cls;
+	(void)c;
+	(void)toe;
+	free(*con_cls);
+	*con_cls = NULL;
+}
+
+static void receiver_start(int fail_first)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = 0 };
+	const union MHD_DaemonInfo *info;
+
+	memset(&rx, 0, sizeof rx);
+	pthread_mutex_init(&rx.lock, NULL);
+	rx.fail_first = fail_first;
+	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+	rx.d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION,
+				0, NULL, NULL, answer, &rx, MHD_OPTION_SOCK_ADDR, &sa,
+				MHD_OPTION_NOTIFY_COMPLETED, completed, NULL, MHD_OPTION_END);
+	assert_non_null(rx.d);
+	info = MHD_get_daemon_info(rx.d, MHD_DAEMON_INFO_BIND_PORT);
+	assert_non_null(info);
+	rx.port = info->port;
+}
+
+static void receiver_stop(void)
+{
+	if (rx.d)
+		MHD_stop_daemon(rx.d);
+	rx.d = NULL;
+	pthread_mutex_destroy(&rx.lock);
+}
+
+/* ---- the notifier side -------------------------------------------------- */
+
+struct outcome {
+	int calls;
+	enum notify_result result;
+	char why[512];
+};
+
+static void on_done(void *ctx, enum notify_result result, const char *why)
+{
+	struct outcome *o = ctx;
+
+	o->calls++;
+	o->result = result;
+	snprintf(o->why, sizeof o->why, "%s", why);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	signal(SIGPIPE, SIG_IGN);
+	tu_mkdtemp(dir, sizeof dir);
+	return uv_loop_init(&loop);
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	notify_stop();
+	uv_run(&loop, UV_RUN_DEFAULT);
+	receiver_stop();
+	if (uv_loop_close(&loop))
+		return -1;
+	tu_rmrf(dir);
+	return 0;
+}
+
+static void start(const char *text)
+{
+	struct collector_config_hook hook = { notify_config_key, NULL };
+	struct collector_config cfg;
+	char path[256], err[1024] = "";
+
+	tu_write(dir, "collector.conf", text, path, sizeof path);
+	notify_config_reset();
+	if (collector_config_load(path, &cfg, &hook, 1, err, sizeof err) ||
+	    notify_start(&loop, err, sizeof err))
+		fail_msg("config: %s", err);
+}
+
+static const struct notify_message msg = {
+	.alert_id = 9,
+	.agent = "evsrv01",
+	.store = "bodycam",
+	.kind = "drop",
+	.severity = NOTIFY_CRITICAL,
+	.state = "firing",
+	.summary = "evsrv01/bodycam: 37.2 GB lost",
+	.dashboard_url = "",
+	.json = "{\"id\":9,\"state\":\"firing\",\"summary\":\"evsrv01/bodycam: 37.2 GB "
+		"lost\",\"text\":\"caf\xc3\xa9 \\\"quoted\\\"\"}",
+};
+
+static void attempt(const char *name, struct outcome *o)
+{
+	memset(o, 0, sizeof *o);
+	assert_int_equal(notify_send(name, &msg, on_done, o), 0);
+	assert_int_equal(o->calls, 0);
+	while (o->calls == 0)
+		uv_run(&loop, UV_RUN_ONCE);
+	assert_int_equal(o->calls, 1);
+}
+
+static void test_retry_then_ok_exact_body(void **state)
+{
+	char conf[512];
+	struct outcome o;
+	(void)state;
+
+	receiver_start(2);
+	snprintf(conf, sizeof conf,
+		 "[notify hook]\ntype = webhook\nurl = http://127.0.0.1:%u/alerts\n"
+		 "bearer_token = s3cret\n",
+		 rx.port);
+	start(conf);
+	attempt("hook", &o);
+	assert_int_equal(o.result, NOTIFY_RETRY);
+	assert_non_null(strstr(o.why, "HTTP 503"));
+	attempt("hook", &o);
+	assert_int_equal(o.result, NOTIFY_RETRY);
+	attempt("hook", &o);
+	assert_int_equal(o.result, NOTIFY_OK);
+	assert_string_equal(o.why, "HTTP 200: nope");
+	assert_int_equal(rx.requests, 3);
+	assert_int_equal(rx.body_len, strlen(msg.json));
+	assert_memory_equal(rx.body, msg.json, rx.body_len);
+	assert_string_equal(rx.auth, "Bearer s3cret");
+	assert_string_equal(rx.content_type, "application/json");
+}
+
+static void test_400_is_permanent(void **state)
+{
+	char conf[512];
+	struct outcome o;
+	(void)state;
+
+	receiver_start(0);
+	snprintf(conf, sizeof conf, "[notify hook]\ntype = webhook\nurl = http://127.0.0.1:%u/bad\n",
+		 rx.port);
+	start(conf);
+	attempt("hook", &o);
+	assert_int_equal(o.result, NOTIFY_PERMANENT);
+	assert_non_null(strstr(o.why, "HTTP 400"));
+	assert_string_equal(rx.auth, ""); /* no token configured, none sent */
+}
+
+/* A port nobody listens on: bound, then closed. */
+static uint16_t dead_port(void)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t len = sizeof sa;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+	close(fd);
+	return ntohs(sa.sin_port);
+}
+
+static void test_nobody_listening_is_retry(void **state)
+{
+	char conf[512];
+	struct outcome o;
+	(void)state;
+
+	snprintf(conf, sizeof conf, "[notify hook]\ntype = webhook\nurl = http://127.0.0.1:%u/\n",
+		 dead_port());
+	start(conf);
+	attempt("hook", &o);
+	assert_int_equal(o.result, NOTIFY_RETRY);
+}
+
+static void test_https_to_plain_http_fails(void **state)
+{
+	char conf[512];
+	struct outcome o;
+	(void)state;
+
+	/* https to a plain HTTP server: the TLS handshake fails, and that is
+	 * reported (RETRY: the receiver may be fixed), never ignored. */
+	receiver_start(0);
+	snprintf(conf, sizeof conf, "[notify hook]\ntype = webhook\nurl = https://127.0.0.1:%u/\n",
+		 rx.port);
+	start(conf);
+	attempt("hook", &o);
+	assert_int_equal(o.result, NOTIFY_RETRY);
+	assert_int_equal(rx.requests, 0);
+}
+
+static void test_stop_mid_transfer_is_retry(void **state)
+{
+	char conf[512];
+	struct outcome o = { 0 };
+	(void)state;
+
+	receiver_start(0);
+	rx.hold = 1;
+	snprintf(conf, sizeof conf, "[notify hook]\ntype = webhook\nurl = http://127.0.0.1:%u/hold\n",
+		 rx.port);
+	start(conf);
+	assert_int_equal(notify_send("hook", &msg, on_done, &o), 0);
+	while (!__atomic_load_n(&rx.requests, __ATOMIC_SEQ_CST))
+		uv_run(&loop, UV_RUN_NOWAIT);
+	notify_stop();
+	assert_int_equal(o.calls, 1);
+	assert_int_equal(o.result, NOTIFY_RETRY);
+	assert_string_equal(o.why, "notifier stopped");
+	__atomic_store_n(&rx.hold, 0, __ATOMIC_SEQ_CST);
+}
+
+static void test_config_errors(void **state)
+{
+	struct collector_config_hook hook = { notify_config_key, NULL };
+	struct collector_config cfg;
+	char path[256], err[1024] = "";
+	(void)state;
+
+	tu_write(dir, "collector.conf", "[notify hook]\ntype = webhook\nurl = ftp://x/\n", path,
+		 sizeof path);
+	notify_config_reset();
+	assert_int_equal(collector_config_load(path, &cfg, &hook, 1, err, sizeof err), 0);
+	assert_int_equal(notify_start(NULL, err, sizeof err), -1);
+	assert_non_null(strstr(err, "not an http:// or https:// URL"));
+	tu_write(dir, "collector.conf", "[notify hook]\ntype = webhook\ntimeout = 5s\n", path,
+		 sizeof path);
+	assert_int_equal(collector_config_load(path, &cfg, &hook, 1, err, sizeof err), 0);
+	assert_int_equal(notify_start(NULL, err, sizeof err), -1);
+	assert_non_null(strstr(err, "url: missing"));
+	tu_write(dir, "collector.conf",
+		 "[notify hook]\ntype = webhook\nurl = http://x/\nbearer_token_file = /nonexistent\n",
+		 path, sizeof path);
+	assert_int_equal(collector_config_load(path, &cfg, &hook, 1, err, sizeof err), 0);
+	assert_int_equal(notify_start(NULL, err, sizeof err), -1);
+	assert_non_null(strstr(err, "cannot open '/nonexistent'"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_retry_then_ok_exact_body, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_400_is_permanent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_nobody_listening_is_retry, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_https_to_plain_http_fails, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stop_mid_transfer_is_retry, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_config_errors, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
