@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ctl_client.h"
 #include "ctl_ops.h"
 #include "ctl_replay.h"
 #include "shrinkwatch/version.h"
@@ -44,6 +45,8 @@ int main(int argc, char **argv)
 {
 	size_t i;
 
+	/* operator commands: --socket/--json may precede the command (ctl_ops.c) */
+	ctl_hoist_globals(argc, argv);
 	if (argc < 2) {
 		usage(stderr);
 		return 2;

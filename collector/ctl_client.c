@@ -168,3 +168,23 @@ int ctl_parse_time(const char *s, int64_t now, int64_t *out)
 	}
 	return -EINVAL;
 }
+
+void ctl_hoist_globals(int argc, char **argv)
+{
+	int k = 1;
+
+	while (k < argc) {
+		if (!strcmp(argv[k], "--json") || !strncmp(argv[k], "--socket=", 9))
+			k++;
+		else if (!strcmp(argv[k], "--socket") && k + 1 < argc)
+			k += 2;
+		else
+			break;
+	}
+	if (k == 1 || k >= argc)
+		return;
+	/* rotate argv[1..k] right by one: the command first, then the globals */
+	char *cmd = argv[k];
+	memmove(&argv[2], &argv[1], (size_t)(k - 1) * sizeof *argv);
+	argv[1] = cmd;
+}

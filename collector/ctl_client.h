@@ -40,4 +40,11 @@ const char *ctl_socket_path(const char *opt);
  */
 int ctl_parse_time(const char *s, int64_t now, int64_t *out);
 
+/*
+ * The operator commands' global options (--socket PATH, --socket=PATH,
+ * --json) may come before the command name: moves them after it, in place,
+ * so each command parses them as its own.  argv[1] is then the command.
+ */
+void ctl_hoist_globals(int argc, char **argv);
+
 #endif
