@@ -46,6 +46,7 @@ static const struct notify_type *const types[] = {
 	&notify_exec_type,
 	&notify_webhook_type,
 	&notify_alertmanager_type,
+	&notify_email_type,
 	&notify_journal_type,
 };
 
