@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "alerting.h"
 #include "board.h"
 #include "config.h"
 #include "ingest.h"
@@ -38,6 +39,7 @@ struct collector {
 	struct board board;
 	struct ingest ingest;
 	struct listener listener;
+	struct alerting alerting; /* detector, alerts, ledger, outbox, control */
 	uv_signal_t sigterm, sigint, sighup;
 	uv_timer_t status_timer;
 	uint64_t last_stored;
@@ -62,11 +64,12 @@ static void usage(FILE *out)
 static size_t config_hooks(struct collector *c, struct collector_config_hook *hooks, size_t max)
 {
 	size_t n = 0;
-	(void)c;
 
 	/* notifiers: [notify NAME] sections */
 	if (n < max)
 		hooks[n++] = (struct collector_config_hook){ notify_config_key, NULL };
+	/* the alert pipeline: [detect], [store] and its [collector] keys */
+	n += alerting_config_hooks(&c->alerting, hooks + n, max - n);
 	return n;
 }
 
@@ -186,6 +189,8 @@ static int run(struct collector *c)
 		      strerror(-err));
 	c->ingest.board = &c->board;
 	ingest_observe(&c->ingest, board_observe_sample, &c->board);
+	if (alerting_start(&c->alerting, c->loop, &c->cfg, &c->reg, &c->board, &c->ingest))
+		fatal("collector: cannot start the alert pipeline (see above)");
 	if (listener_start(&c->listener, c->loop, c->cfg.listen_host, c->cfg.listen_port,
 			   &c->ingest, c->cfg.max_connections))
 		fatal("collector: cannot listen for agents");
@@ -220,6 +225,7 @@ static int run(struct collector *c)
 	session_close_all();
 	notify_stop(); /* notifiers */
 	ingest_stop(&c->ingest);
+	alerting_stop(&c->alerting);
 	uv_walk(c->loop, close_walk, NULL);
 	uv_run(c->loop, UV_RUN_DEFAULT);
 	registry_release(&c->reg);
