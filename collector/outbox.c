@@ -89,7 +89,7 @@ static void on_done(void *ctx, enum notify_result result, const char *why)
 {
 	struct attempt *a = ctx;
 	struct outbox *o = a->o;
-	int64_t now = (int64_t)time(NULL);
+	int64_t now = o->clock ? o->clock() : (int64_t)time(NULL);
 
 	flight_done(o, a->id);
 	switch (result) {
@@ -207,7 +207,7 @@ static void on_timer(uv_timer_t *t)
 {
 	struct outbox *o = t->data;
 
-	outbox_run(o, (int64_t)time(NULL));
+	outbox_run(o, o->clock ? o->clock() : (int64_t)time(NULL));
 }
 
 int outbox_init(struct outbox *o, uv_loop_t *loop, struct ledger *l, int64_t expiry)

@@ -42,6 +42,7 @@ struct outbox {
 	unsigned inflight;
 	int64_t inflight_ids[OUTBOX_MAX_INFLIGHT];
 	uint32_t rng;
+	int64_t (*clock)(void); /* wall clock in seconds; NULL = time(); tests fake it */
 	struct outbox_stats stats;
 };
 

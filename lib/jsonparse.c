@@ -242,8 +242,6 @@ static int parse_value(struct parser *p, int depth)
 	int idx, err;
 	char c;
 
-	if (depth > JSONPARSE_MAX_DEPTH)
-		return -EINVAL;
 	skip_ws(p);
 	if (p->pos >= p->len)
 		return -EINVAL;
@@ -251,6 +249,8 @@ static int parse_value(struct parser *p, int depth)
 	switch (c) {
 	case '{':
 	case '[':
+		if (depth >= JSONPARSE_MAX_DEPTH)
+			return -EINVAL; /* at most JSONPARSE_MAX_DEPTH nested containers */
 		if ((err = new_tok(p, c == '{' ? JSONPARSE_OBJECT : JSONPARSE_ARRAY, &idx)))
 			return err;
 		err = parse_container(p, depth, idx, c == '{' ? '}' : ']');

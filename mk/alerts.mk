@@ -1,0 +1,8 @@
+# alerts.mk - the live alert pipeline (collector/watch, alert, outbox, ledger,
+# explain, control*, alerting; shrinkwatchctl's ctl_ops/ctl_client).
+#
+# tests/integration/test_alerts.sh runs shrinkwatchctl as nobody through
+# setpriv (util-linux) and reads JSON answers with python3; the ledger is
+# SQLite (libsqlite3-dev, core DEBS) and inspected with sqlite3.
+
+DEBS += util-linux python3 sqlite3
