@@ -24,6 +24,9 @@ SANITIZE ?=
 FUZZ ?=
 FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 8
+# V=1 shows every command
+V ?=
+Q := $(if $(V),,@)
 
 PKGS := libuv librrd libsystemd inih sqlite3 libmicrohttpd libcurl openssl
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -89,7 +92,8 @@ all: $(BINS)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+	$(if $(Q),@echo "  CC      $<")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(LIB_A): $(call obj,$(LIB_SRCS))
 $(AGENT_A): $(call obj,$(filter-out agent/main.c,$(AGENT_SRCS)))
@@ -99,25 +103,29 @@ $(CTL_A): $(call obj,$(filter-out collector/ctl.c,$(CTL_SRCS)))
 $(ALL_A):
 	@mkdir -p $(@D)
 	@rm -f $@
-	$(AR) rcs $@ $^ $(if $^,,$(BUILD)/empty.o)
+	$(Q)$(AR) rcs $@ $^ $(if $^,,$(BUILD)/empty.o)
 
 # An archive of no members still has to exist for the link lines below.
 $(BUILD)/empty.o:
 	@mkdir -p $(@D)
-	echo 'extern int shrinkwatch__empty_unit; int shrinkwatch__empty_unit;' | \
+	$(Q)echo 'extern int shrinkwatch__empty_unit; int shrinkwatch__empty_unit;' | \
 		$(CC) -x c -c -o $@ -
 $(ALL_A): | $(BUILD)/empty.o
 
 $(AGENT_BIN): $(call obj,agent/main.c) $(AGENT_A) $(LIB_A)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(COLL_BIN): $(call obj,collector/main.c) $(COLL_A) $(DETECT_A) $(LIB_A)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(CTL_BIN): $(call obj,collector/ctl.c) $(CTL_A) $(COLL_A) $(DETECT_A) $(LIB_A)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(ALL_A)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(ALL_A) $(LDLIBS) \
+	$(if $(Q),@echo "  CCLD    $@")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(ALL_A) $(LDLIBS) \
 		$(shell pkg-config --libs cmocka 2>/dev/null)
 
 # ---- tests ---------------------------------------------------------------
@@ -128,27 +136,31 @@ unit: $(UNIT_BINS)
 integration: $(BINS)
 	@BUILD=$(abspath $(BUILD)) tests/run-suite integration $(INTEGRATION_TESTS)
 
+# The unit tests, and the daemons through the core integration test, under
+# ASan/UBSan (a report or a leak at exit fails).
 sanitize:
-	$(MAKE) BUILD=build/asan SANITIZE=1 unit
+	@$(MAKE) --no-print-directory BUILD=build/asan SANITIZE=1 unit all
+	@BUILD=$(abspath build/asan) tests/run-suite integration-asan tests/integration/test_core.sh
 
 check: deps
-	$(MAKE) all
-	$(MAKE) unit
-	$(MAKE) integration
-	$(MAKE) sanitize
-	$(MAKE) fuzz-smoke
-	$(if $(strip $(CHECK_EXTRA)),$(MAKE) $(CHECK_EXTRA))
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory integration
+	@$(MAKE) --no-print-directory sanitize
+	@$(MAKE) --no-print-directory fuzz-smoke
+	$(if $(strip $(CHECK_EXTRA)),@$(MAKE) --no-print-directory $(CHECK_EXTRA))
 	@echo "check: every step passed"
 
 # ---- fuzzing -------------------------------------------------------------
 
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(ALL_A)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $< \
+	$(if $(Q),@echo "  CCLD    $@")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $< \
 		$(ALL_A) $(LDLIBS)
 
 fuzz-build:
-	$(MAKE) BUILD=build/fuzz CC=clang FUZZ=1 $(patsubst tests/fuzz/%.c,build/fuzz/fuzz/%,$(FUZZ_SRCS))
+	@$(MAKE) --no-print-directory BUILD=build/fuzz CC=clang FUZZ=1 $(patsubst tests/fuzz/%.c,build/fuzz/fuzz/%,$(FUZZ_SRCS))
 
 fuzz: fuzz-build
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run $(patsubst tests/fuzz/%.c,build/fuzz/fuzz/%,$(FUZZ_SRCS))

@@ -45,6 +45,8 @@ static size_t nrunning;
 static const struct notify_type *const types[] = {
 	&notify_exec_type,
 	&notify_webhook_type,
+	&notify_alertmanager_type,
+	&notify_email_type,
 	&notify_journal_type,
 };
 
@@ -388,6 +390,11 @@ struct notifier *notify__find(const char *name)
 		if (!strcmp(running[i]->name, name))
 			return running[i];
 	return NULL;
+}
+
+struct notifier *notify__running(size_t i)
+{
+	return i < nrunning ? running[i] : NULL;
 }
 
 int notify_send(const char *name, const struct notify_message *m, notify_done_fn done,

@@ -64,6 +64,9 @@ extern const struct notify_type notify_journal_type;
 /* The running notifier called name, or NULL. */
 struct notifier *notify__find(const char *name);
 
+/* The i-th running notifier, or NULL past the last. */
+struct notifier *notify__running(size_t i);
+
 /* Whether a notifier takes alerts of this severity for agent/store. */
 bool notify__routes(const struct notifier *n, enum notify_severity severity, const char *agent,
 		    const char *store);

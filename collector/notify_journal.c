@@ -5,7 +5,8 @@
  * sd_journal_sendv() is a single datagram to journald's socket and does not
  * block for long, so it runs on the loop; the result is reported on the next
  * turn of the loop, as notify_send() promises.  No journald (no socket) is a
- * receiver that is down: NOTIFY_RETRY.
+ * receiver that is down: NOTIFY_RETRY, so in a container without journald the
+ * outbox keeps the notification until its expiry.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -14,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <systemd/sd-journal.h>
+#include <unistd.h>
 
 #include "notify_int.h"
 #include "notify_journal.h"
@@ -30,6 +32,7 @@ static const struct {
 	{ "vanished", "e4db748bc7c84e3b8a5c8889d3919005" },
 	{ "silence", "2d4b419cc6ad4e7d8ab7b1fc58467e43" },
 };
+#define JOURNAL_SOCKET "/run/systemd/journal/socket"
 #define OTHER_MESSAGE_ID "2d3d1bc85508471bb888eec46addd2ad"
 
 const char *notify_journal_message_id(const char *kind)
@@ -153,6 +156,14 @@ static int journal_send(struct notifier *n, const struct notify_message *m,
 	if (e) {
 		free(f);
 		return e;
+	}
+	/* sd_journal_sendv() quietly succeeds when journald is not there at
+	 * all (its socket is missing): that would lose the notification. */
+	if (access(JOURNAL_SOCKET, W_OK)) {
+		free(f);
+		snprintf(why, sizeof why, "journal: '%s': %s (journald not running)",
+			 JOURNAL_SOCKET, strerror(errno));
+		return notify__defer(n->loop, done, ctx, NOTIFY_RETRY, why);
 	}
 	e = sd_journal_sendv(f->iov, (int)f->n);
 	free(f);

@@ -8,6 +8,7 @@
 #include "ingest.h"
 #include "session.h"
 #include "shrinkwatch/log.h"
+#include "shrinkwatch/names.h"
 #include "shrinkwatch/proto.h"
 
 enum session_state { S_HELLO, S_READY, S_CLOSING };
@@ -189,8 +190,21 @@ static void handle_hello(struct session *s, const struct sw_frame *f)
 		refuse(s, SW_ERR_PROTOCOL, "HELLO sent twice");
 		return;
 	}
-	if (proto_decode_hello(f, &h)) {
-		refuse(s, SW_ERR_PROTOCOL, "malformed HELLO (bad agent name or interval?)");
+	err = proto_decode_hello(f, &h);
+	if (err == -EINVAL) {
+		char why[160], shown[SW_NAME_MAX + 1];
+		name_printable(h.agent, shown, sizeof shown);
+		if (!name_valid(h.agent))
+			snprintf(why, sizeof why, "agent name '%s' is not acceptable (allowed: "
+				 "1-64 of A-Z a-z 0-9 . _ -)", shown);
+		else
+			snprintf(why, sizeof why, "interval %u s is out of range (1..86400)",
+				 h.interval);
+		refuse(s, SW_ERR_NAME, why);
+		return;
+	}
+	if (err) {
+		refuse(s, SW_ERR_PROTOCOL, "malformed HELLO");
 		return;
 	}
 	err = ingest_hello(s->ing, s, &h, &s->agent, &ack);
@@ -210,12 +224,26 @@ static void handle_samples(struct session *s, const struct sw_frame *f)
 {
 	static struct sw_sample scratch[SW_SAMPLES_MAX];
 	size_t n;
+	int err;
 
 	if (s->state != S_READY) {
 		refuse(s, SW_ERR_PROTOCOL, "SAMPLES before HELLO");
 		return;
 	}
-	if (proto_decode_samples(f, scratch, SW_SAMPLES_MAX, &n)) {
+	err = proto_decode_samples(f, scratch, SW_SAMPLES_MAX, &n);
+	if (err == -EINVAL) {
+		char why[200], shown[SW_NAME_MAX + 1];
+		name_printable(scratch[n].store, shown, sizeof shown);
+		if (!name_valid(scratch[n].store))
+			snprintf(why, sizeof why, "store name '%s' is not acceptable (allowed: "
+				 "1-64 of A-Z a-z 0-9 . _ -)", shown);
+		else
+			snprintf(why, sizeof why, "sample seq %llu has an invalid time, seq, "
+				 "status or flag", (unsigned long long)scratch[n].seq);
+		refuse(s, SW_ERR_NAME, why);
+		return;
+	}
+	if (err) {
 		refuse(s, SW_ERR_PROTOCOL, "malformed SAMPLES frame");
 		return;
 	}

@@ -21,3 +21,16 @@ bool name_valid(const char *s)
 {
 	return s && name_valid_n(s, strnlen(s, SW_NAME_MAX + 1));
 }
+
+void name_printable(const char *in, char *out, size_t outlen)
+{
+	size_t i = 0;
+
+	if (outlen == 0)
+		return;
+	for (; in[i] && i + 1 < outlen; i++) {
+		unsigned char c = (unsigned char)in[i];
+		out[i] = c >= 0x20 && c < 0x7f ? (char)c : '?';
+	}
+	out[i] = '\0';
+}

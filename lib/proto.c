@@ -137,7 +137,7 @@ int proto_decode_hello(const struct sw_frame *f, struct sw_hello *h)
 	if (cur_finish(&c))
 		return -EPROTO;
 	if (!name_valid(h->agent) || h->interval == 0 || h->interval > 86400)
-		return -EPROTO;
+		return -EINVAL;
 	return 0;
 }
 
@@ -186,7 +186,7 @@ static int decode_one_sample(struct cursor *c, struct sw_sample *s)
 		return -EPROTO;
 	if (!name_valid(s->store) || s->status > SW_SCAN_STATUS_MAX ||
 	    (s->flags & ~(uint32_t)SW_SAMPLE_FLAGS_KNOWN) || s->time <= 0 || s->seq == 0)
-		return -EPROTO;
+		return -EINVAL;
 	return 0;
 }
 
@@ -204,8 +204,12 @@ int proto_decode_samples(const struct sw_frame *f, struct sw_sample *out, size_t
 	if (c.bad || count == 0 || count > SW_SAMPLES_MAX || count > max)
 		return -EPROTO;
 	for (uint16_t i = 0; i < count; i++) {
-		if (decode_one_sample(&c, &out[i]))
-			return -EPROTO;
+		int err = decode_one_sample(&c, &out[i]);
+
+		if (err == -EINVAL)
+			*n = i;
+		if (err)
+			return err;
 		/* seq must rise inside a batch: the ack logic relies on it */
 		if (i > 0 && out[i].seq <= out[i - 1].seq)
 			return -EPROTO;

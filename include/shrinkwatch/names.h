@@ -15,4 +15,9 @@ bool name_valid(const char *s);
 /* Same check for a counted string that need not be NUL-terminated. */
 bool name_valid_n(const char *s, size_t n);
 
+/* Copies untrusted text for a log line or an error message: bytes outside
+ * printable ASCII become '?', so a name cannot forge log lines or emit
+ * terminal escapes.  out gets at most outlen - 1 bytes and a NUL. */
+void name_printable(const char *in, char *out, size_t outlen);
+
 #endif

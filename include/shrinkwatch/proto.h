@@ -71,13 +71,17 @@ struct sw_error {
  */
 long proto_frame_parse(const uint8_t *buf, size_t len, struct sw_frame *f);
 
-/* Message decoders: 0, or -EPROTO for a malformed payload (trailing bytes,
- * short fields, bad names, counts above the limits). */
+/* Message decoders: 0, -EPROTO for a malformed payload (trailing bytes,
+ * short fields, counts above the limits), or -EINVAL for a well-formed
+ * message whose content is unacceptable (an agent or store name outside the
+ * allowed characters, a zero interval, an unknown status or flag): the
+ * offending name is then left in the output so the refusal can quote it. */
 int proto_decode_hello(const struct sw_frame *f, struct sw_hello *out);
 int proto_decode_ack(const struct sw_frame *f, uint64_t *seq);
 int proto_decode_error(const struct sw_frame *f, struct sw_error *out);
 /* Decodes up to max samples into out (caller allocates); *n gets the count.
- * -EPROTO also when the frame holds more than max samples. */
+ * -EPROTO also when the frame holds more than max samples.  On -EINVAL, *n is
+ * the index of the unacceptable sample (out[*n] holds what was read). */
 int proto_decode_samples(const struct sw_frame *f, struct sw_sample *out,
 			 size_t max, size_t *n);
 

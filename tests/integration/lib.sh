@@ -52,11 +52,19 @@ start() {
 	PIDS+=("$LAST_PID")
 }
 
-# stop PID [SIGNAL]: signals a daemon and waits until it is gone.
+# stop PID [SIGNAL]: signals a daemon and waits until it is gone.  On SIGTERM
+# the daemon must exit 0: a sanitizer report or a leak fails the test.
 stop() {
-	local pid=$1 sig=${2:-TERM}
+	local pid=$1 sig=${2:-TERM} rc=0
 	kill -"$sig" "$pid" 2>/dev/null || true
-	for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+	for _ in $(seq 100); do
+		if ! kill -0 "$pid" 2>/dev/null; then
+			wait "$pid" 2>/dev/null || rc=$?
+			[ "$sig" != TERM ] || [ "$rc" -eq 0 ] || fail "process $pid exited with status $rc after SIGTERM"
+			return 0
+		fi
+		sleep 0.1
+	done
 	fail "process $pid did not stop on SIG$sig"
 }
 

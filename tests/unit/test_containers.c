@@ -75,6 +75,17 @@ static void test_names(void **state)
 	assert_false(name_valid("01234567890123456789012345678901234567890123456789012345678901234"));
 }
 
+static void test_name_printable(void **state)
+{
+	char out[8];
+	(void)state;
+
+	name_printable("a\nb\x1b[c\xc3", out, sizeof out);
+	assert_string_equal(out, "a?b?[c?");
+	name_printable("0123456789", out, sizeof out);
+	assert_string_equal(out, "0123456");
+}
+
 static void test_strmap(void **state)
 {
 	struct strmap m;
@@ -156,7 +167,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_buf_cap),   cmocka_unit_test(test_json_escaping),
-		cmocka_unit_test(test_names),     cmocka_unit_test(test_strmap),
+		cmocka_unit_test(test_names),     cmocka_unit_test(test_name_printable),
+		cmocka_unit_test(test_strmap),
 		cmocka_unit_test(test_queue),
 	};
 	return cmocka_run_group_tests_name("containers", tests, NULL, NULL);

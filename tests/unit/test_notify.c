@@ -8,7 +8,10 @@
 #include "collector/config.h"
 #include "collector/notify.h"
 #include "collector/notify_journal.h"
+#include "fake_journal.h"
 #include "testutil.h"
+
+#include <sys/wait.h>
 
 static char dir[64];
 
@@ -229,6 +232,94 @@ static void test_journal_fields(void **state)
 			    notify_journal_message_id("another"));
 }
 
+struct outcome {
+	int calls;
+	enum notify_result result;
+};
+
+static void on_done(void *ctx, enum notify_result result, const char *why)
+{
+	struct outcome *o = ctx;
+	(void)why;
+
+	o->calls++;
+	o->result = result;
+}
+
+/* One attempt through the journal notifier "log" on loop. */
+static enum notify_result journal_attempt(uv_loop_t *loop, const struct notify_message *m)
+{
+	struct outcome o = { 0 };
+
+	if (notify_send("log", m, on_done, &o))
+		return (enum notify_result)-1;
+	while (!o.calls)
+		uv_run(loop, UV_RUN_ONCE);
+	return o.result;
+}
+
+/*
+ * In a child with its own journald socket: the notifier delivers the fields,
+ * and with no journald at all it reports RETRY.  0 pass, 77 skip, else the
+ * failed check.
+ */
+static int journal_child(void)
+{
+	struct notify_message m = { .alert_id = 42, .agent = "evsrv01", .store = "bodycam",
+				    .kind = "vanished", .severity = NOTIFY_CRITICAL,
+				    .state = "firing", .summary = "evsrv01/bodycam vanished",
+				    .dashboard_url = "", .json = "{}" };
+	char msg[8192], err[1024];
+	uv_loop_t loop;
+	ssize_t n;
+	int fd = fake_journal(1);
+
+	if (fd < 0)
+		return 77;
+	if (uv_loop_init(&loop) || load("[notify log]\ntype = journal\n", &loop, err, sizeof err))
+		return 1;
+	if (journal_attempt(&loop, &m) != NOTIFY_OK)
+		return 2;
+	n = recv(fd, msg, sizeof msg, MSG_DONTWAIT);
+	if (n <= 0)
+		return 3;
+	if (!fake_journal_has(msg, (size_t)n, "MESSAGE_ID=e4db748bc7c84e3b8a5c8889d3919005") ||
+	    !fake_journal_has(msg, (size_t)n, "PRIORITY=2") ||
+	    !fake_journal_has(msg, (size_t)n, "SHRINKWATCH_ALERT_ID=42") ||
+	    !fake_journal_has(msg, (size_t)n, "AGENT=evsrv01") ||
+	    !fake_journal_has(msg, (size_t)n, "STORE=bodycam") ||
+	    !fake_journal_has(msg, (size_t)n, "KIND=vanished") ||
+	    !fake_journal_has(msg, (size_t)n, "STATE=firing"))
+		return 4;
+	/* journald gone: try again later */
+	close(fd);
+	unlink(FAKE_JOURNAL_SOCKET);
+	if (journal_attempt(&loop, &m) != NOTIFY_RETRY)
+		return 5;
+	notify_stop();
+	uv_run(&loop, UV_RUN_DEFAULT);
+	return uv_loop_close(&loop) ? 6 : 0;
+}
+
+static void test_journal_delivery(void **state)
+{
+	int status;
+	pid_t pid;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(journal_child());
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	if (WEXITSTATUS(status) == 77)
+		skip();
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -238,6 +329,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_routing, setup, teardown),
 		cmocka_unit_test(test_send_unknown_notifier),
 		cmocka_unit_test(test_journal_fields),
+		cmocka_unit_test_setup_teardown(test_journal_delivery, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,73 @@
+#!/usr/bin/env python3
+"""sw_wire.py - craft shrinkwatch protocol frames for tests (docs/protocol.md).
+
+Usage: sw_wire.py PORT ACTION...   where each ACTION is one of
+  hello NAME [INTERVAL]      send HELLO
+  sample STORE SEQ TIME      send SAMPLES with one sample (objects=1, bytes=100)
+  raw HEX                    send raw bytes
+  read                       read one frame and print "TYPE field..." (ACK seq / ERROR code text)
+Prints what it read; exits 0 unless the connection could not be made.
+"""
+import socket, struct, sys
+
+def s(x):
+    b = x.encode('utf-8', 'surrogateescape')
+    return struct.pack('>H', len(b)) + b
+
+def frame(t, p):
+    return b'SW' + bytes([1, t]) + struct.pack('>I', len(p)) + p
+
+def hello(name, interval=60):
+    return frame(1, s(name) + s('sw_wire.py') + struct.pack('>QII', 1, interval, 0))
+
+def sample(store, seq, t):
+    body = struct.pack('>Qq', seq, t) + s(store)
+    body += struct.pack('>8Q', 1, 100, 0, 0, 1, 2, 3, 4)
+    body += struct.pack('>IBI', 0, 0, 0) + s('') + struct.pack('>I', 1)
+    return frame(2, struct.pack('>H', 1) + body)
+
+def read_frame(sock):
+    hdr = b''
+    while len(hdr) < 8:
+        chunk = sock.recv(8 - len(hdr))
+        if not chunk:
+            return 'EOF'
+        hdr += chunk
+    (n,) = struct.unpack('>I', hdr[4:8])
+    body = b''
+    while len(body) < n:
+        chunk = sock.recv(n - len(body))
+        if not chunk:
+            return 'EOF'
+        body += chunk
+    if hdr[3] == 3:
+        return 'ACK %d' % struct.unpack('>Q', body)[0]
+    if hdr[3] == 4:
+        code, ln = struct.unpack('>HH', body[:4])
+        return 'ERROR %d %s' % (code, body[4:4 + ln].decode('utf-8', 'replace'))
+    return 'TYPE %d' % hdr[3]
+
+def main(argv):
+    sock = socket.create_connection(('127.0.0.1', int(argv[1])), timeout=10)
+    args = argv[2:]
+    while args:
+        a = args.pop(0)
+        try:
+            if a == 'hello':
+                name = args.pop(0)
+                interval = int(args.pop(0)) if args and args[0].isdigit() else 60
+                sock.sendall(hello(name, interval))
+            elif a == 'sample':
+                sock.sendall(sample(args.pop(0), int(args.pop(0)), int(args.pop(0))))
+            elif a == 'raw':
+                sock.sendall(bytes.fromhex(args.pop(0)))
+            elif a == 'read':
+                print(read_frame(sock), flush=True)
+        except (BrokenPipeError, ConnectionResetError):
+            print('EOF')
+            return 0
+    sock.close()
+    return 0
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv))
