@@ -307,28 +307,48 @@ static int run_change(const struct opts *o, struct buf *req, const char *what)
 	return 0;
 }
 
-int ctl_ack_main(int argc, char **argv)
+/*
+ * A change of one object by id that needs a text: `ack ID --comment TEXT`,
+ * `revoke ID --reason TEXT`.  key is the request's text member ("comment",
+ * "reason"); done is what to print before the id.
+ */
+static int id_and_text_main(int argc, char **argv, const char *usage, const char *key,
+			    const char *done)
 {
-	struct opts o = { .usage = "ack ID --comment TEXT [--socket PATH] [--json]" };
+	struct opts o = { .usage = usage };
+	const char *text;
 	struct buf req;
+	char why[64];
 	int64_t id;
 	int rc;
 
 	if ((rc = parse_opts(argc, argv, &o)))
 		return rc < 0 ? 2 : 0;
+	text = !strcmp(key, "comment") ? o.comment : o.reason;
+	snprintf(why, sizeof why, "%s needs one ID", argv[0]);
 	if (optind != argc - 1 || parse_id(argv[optind], &id))
-		return usage_error(&o, "ack needs one alert ID");
-	if (!o.comment || !*o.comment)
-		return usage_error(&o, "ack needs --comment TEXT");
+		return usage_error(&o, why);
+	snprintf(why, sizeof why, "%s needs --%s TEXT", argv[0], key);
+	if (!text || !*text)
+		return usage_error(&o, why);
 	buf_init(&req, REQ_MAX);
-	json_put_raw(&req, "{\"cmd\":\"ack\",\"id\":");
+	json_put_raw(&req, "{\"cmd\":");
+	json_put_str(&req, argv[0]);
+	json_put_raw(&req, ",\"id\":");
 	json_put_i64(&req, id);
-	json_put_raw(&req, ",\"comment\":");
-	json_put_str(&req, o.comment);
+	json_put_raw(&req, ",");
+	json_put_key(&req, key);
+	json_put_str(&req, text);
 	json_put_raw(&req, "}");
-	rc = run_change(&o, &req, "acknowledged alert");
+	rc = run_change(&o, &req, done);
 	buf_release(&req);
 	return rc;
+}
+
+int ctl_ack_main(int argc, char **argv)
+{
+	return id_and_text_main(argc, argv, "ack ID --comment TEXT [--socket PATH] [--json]",
+				"comment", "acknowledged alert");
 }
 
 static int put_size(struct buf *req, const char *key, const char *v, const struct opts *o,
@@ -461,26 +481,8 @@ out:
 
 int ctl_revoke_main(int argc, char **argv)
 {
-	struct opts o = { .usage = "revoke ID --reason TEXT [--socket PATH] [--json]" };
-	struct buf req;
-	int64_t id;
-	int rc;
-
-	if ((rc = parse_opts(argc, argv, &o)))
-		return rc < 0 ? 2 : 0;
-	if (optind != argc - 1 || parse_id(argv[optind], &id))
-		return usage_error(&o, "revoke needs one explanation ID");
-	if (!o.reason || !*o.reason)
-		return usage_error(&o, "revoke needs --reason TEXT");
-	buf_init(&req, REQ_MAX);
-	json_put_raw(&req, "{\"cmd\":\"revoke\",\"id\":");
-	json_put_i64(&req, id);
-	json_put_raw(&req, ",\"reason\":");
-	json_put_str(&req, o.reason);
-	json_put_raw(&req, "}");
-	rc = run_change(&o, &req, "revoked explanation");
-	buf_release(&req);
-	return rc;
+	return id_and_text_main(argc, argv, "revoke ID --reason TEXT [--socket PATH] [--json]",
+				"reason", "revoked explanation");
 }
 
 int ctl_audit_main(int argc, char **argv)
