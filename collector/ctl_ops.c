@@ -212,7 +212,7 @@ static int read_call(int argc, char **argv, struct opts *o, struct ctl_response 
 	}
 	if (o->since && (strcmp(argv[0], "audit") ||
 			 ctl_parse_time(o->since, (int64_t)time(NULL), &since))) {
-		*rc = usage_error(o, "--since must be unix seconds, ISO-8601 or relative like -1d");
+		*rc = usage_error(o, strcmp(argv[0], "audit") ? "--since is an option of audit only" : "--since must be unix seconds, ISO-8601 or relative like -1d");
 		return -1;
 	}
 	buf_init(&req, REQ_MAX);
