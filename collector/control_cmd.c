@@ -22,6 +22,7 @@
 #include "shrinkwatch/jsonparse.h"
 #include "shrinkwatch/log.h"
 #include "shrinkwatch/names.h"
+#include "shrinkwatch/strmap.h"
 
 #define MAX_TOKENS 64
 #define AUDIT_DEFAULT_LIMIT 1000
@@ -102,12 +103,14 @@ static int cmd_status(struct request *r)
 	struct board_entry *e = NULL;
 	long n = r->c->board ? board_snapshot(r->c->board, &e) : 0;
 	double objects = 0, bytes = 0;
-	unsigned open = 0;
+	unsigned open = 0, agents = 0, connected = 0;
+	struct strmap seen;
 	int err = 0;
 	struct buf *b = r->out;
 
 	if (n < 0)
 		return fail(r, (int)n, "cannot read the board: %s", strerror((int)-n));
+	strmap_init(&seen);
 	put_ok(r);
 	json_put_raw(b, ",\"now\":");
 	json_put_i64(b, r->now);
@@ -118,6 +121,10 @@ static int cmd_status(struct request *r)
 		objects += x->have_last ? (double)x->last.objects : 0;
 		bytes += x->have_last ? (double)x->last.bytes : 0;
 		open += x->open_alerts;
+		if (!strmap_get(&seen, x->agent) && strmap_put(&seen, x->agent, (void *)x) == 0) {
+			agents++;
+			connected += x->agent_connected;
+		}
 		err = json_put_raw(b, i ? ",{" : "{");
 		json_put_key(b, "agent"); json_put_str(b, x->agent);
 		json_put_raw(b, ","); json_put_key(b, "store"); json_put_str(b, x->store);
@@ -142,13 +149,16 @@ static int cmd_status(struct request *r)
 		err = json_put_raw(b, "}");
 	}
 	json_put_raw(b, "],\"totals\":{");
-	json_put_key(b, "stores"); json_put_i64(b, n);
+	json_put_key(b, "agents"); json_put_u64(b, agents);
+	json_put_raw(b, ","); json_put_key(b, "agents_connected"); json_put_u64(b, connected);
+	json_put_raw(b, ","); json_put_key(b, "stores"); json_put_i64(b, n);
 	json_put_raw(b, ","); json_put_key(b, "objects"); json_put_double(b, objects);
 	json_put_raw(b, ","); json_put_key(b, "bytes"); json_put_double(b, bytes);
 	json_put_raw(b, ","); json_put_key(b, "open_alerts"); json_put_u64(b, open);
 	json_put_raw(b, ","); json_put_key(b, "outbox");
 	json_put_i64(b, r->c->ledger ? ledger_outbox_count(r->c->ledger) : 0);
 	err = json_put_raw(b, "}}");
+	strmap_release(&seen);
 	free(e);
 	return err ? fail(r, err, "response too large") : 0;
 }

@@ -243,8 +243,8 @@ int ctl_status_main(int argc, char **argv)
 	if (read_call(argc, argv, &o, &r, &rc))
 		return rc;
 	now = fint(&r, 0, "now");
-	printf("%-32s %-13s %-9s %-9s %10s %12s %s\n", "AGENT/STORE", "STATE", "SCAN", "AGE",
-	       "OBJECTS", "BYTES", "ALERTS");
+	printf("%-32s %-13s %-5s %-9s %-9s %10s %12s %s\n", "AGENT/STORE", "STATE", "AGENT",
+	       "SCAN", "AGE", "OBJECTS", "BYTES", "ALERTS");
 	for (e = array_first(&r, "stores", &n), i = 0; e >= 0 && (uint32_t)i < n;
 	     i++, e = (int)r.toks[e].next) {
 		int64_t last = fint(&r, e, "last_time");
@@ -256,8 +256,12 @@ int ctl_status_main(int argc, char **argv)
 			snprintf(tbuf, sizeof tbuf, "%llds", (long long)(now - last));
 		else
 			snprintf(tbuf, sizeof tbuf, "never");
-		printf("%-32s %-13s %-9s %-9s %10.0f %12s %.0f%s%s\n", name,
-		       fstr(&r, e, "state", st, sizeof st), fstr(&r, e, "scan", scan, sizeof scan),
+		bool up = false;
+
+		jsonparse_get_bool(r.text, r.toks, e, "connected", &up);
+		printf("%-32s %-13s %-5s %-9s %-9s %10.0f %12s %.0f%s%s\n", name,
+		       fstr(&r, e, "state", st, sizeof st), up ? "up" : "down",
+		       fstr(&r, e, "scan", scan, sizeof scan),
 		       tbuf, fnum(&r, e, "objects"),
 		       human_bytes(fnum(&r, e, "bytes"), b1, sizeof b1),
 		       fnum(&r, e, "open_alerts"),
@@ -267,8 +271,9 @@ int ctl_status_main(int argc, char **argv)
 	}
 	e = jsonparse_get(r.text, r.toks, 0, "totals");
 	if (e >= 0)
-		printf("\n%.0f stores, %.0f objects, %s; %.0f open alerts; %.0f notifications "
-		       "queued\n",
+		printf("\n%.0f agents (%.0f connected), %.0f stores, %.0f objects, %s; %.0f open "
+		       "alerts; %.0f notifications queued\n",
+		       fnum(&r, e, "agents"), fnum(&r, e, "agents_connected"),
 		       fnum(&r, e, "stores"), fnum(&r, e, "objects"),
 		       human_bytes(fnum(&r, e, "bytes"), b2, sizeof b2),
 		       fnum(&r, e, "open_alerts"), fnum(&r, e, "outbox"));
