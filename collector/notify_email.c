@@ -230,13 +230,6 @@ static int email_validate(struct notifier *n, char *err, size_t errlen)
 	return 0;
 }
 
-static int email_start(struct notifier *n, uv_loop_t *loop)
-{
-	(void)n;
-	(void)loop;
-	return 0;
-}
-
 static int email_send(struct notifier *n, const struct notify_message *m, notify_done_fn done,
 		      void *ctx)
 {
@@ -275,7 +268,6 @@ const struct notify_type notify_email_type = {
 	.create = email_create,
 	.parse = email_parse,
 	.validate = email_validate,
-	.start = email_start,
 	.send = email_send,
 	.destroy = email_destroy,
 };

@@ -74,13 +74,6 @@ static int exec_validate(struct notifier *n, char *err, size_t errlen)
 	return 0;
 }
 
-static int exec_start(struct notifier *n, uv_loop_t *loop)
-{
-	(void)n;
-	(void)loop;
-	return 0;
-}
-
 /* The collector's environment minus SHRINKWATCH_*, plus the alert's fields. */
 static char **exec_env(const struct notify_message *m)
 {
@@ -172,7 +165,6 @@ const struct notify_type notify_exec_type = {
 	.create = exec_create,
 	.parse = exec_parse,
 	.validate = exec_validate,
-	.start = exec_start,
 	.send = exec_send,
 	.destroy = exec_destroy,
 };

@@ -12,45 +12,31 @@
 #include <sys/stat.h>
 #include <cmocka.h>
 
-#include "collector/config.h"
-#include "collector/notify.h"
-#include "testutil.h"
+#include "notify_testutil.h"
 
 static char dir[64];
 static uv_loop_t loop;
 
-struct outcome {
-	int calls;
-	enum notify_result result;
-	char why[512];
-};
+static struct notify_message msg;
 
-static void on_done(void *ctx, enum notify_result result, const char *why)
+static void init_msg(void)
 {
-	struct outcome *o = ctx;
-
-	o->calls++;
-	o->result = result;
-	snprintf(o->why, sizeof o->why, "%s", why);
+	msg = nt_message(7);
+	msg.dashboard_url = "http://mon/alert/7";
+	msg.json = "{\"id\":7,\"agent\":\"evsrv01\",\"note\":\"$(rm -rf /) 'quoted'\"}\n";
 }
 
 static int setup(void **state)
 {
 	(void)state;
-	signal(SIGPIPE, SIG_IGN);
-	tu_mkdtemp(dir, sizeof dir);
-	return uv_loop_init(&loop);
+	init_msg();
+	return nt_begin(dir, &loop);
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	notify_stop();
-	uv_run(&loop, UV_RUN_DEFAULT);
-	if (uv_loop_close(&loop))
-		return -1;
-	tu_rmrf(dir);
-	return 0;
+	return nt_end(dir, &loop);
 }
 
 static void script(const char *name, const char *body, char *path, size_t len)
@@ -59,66 +45,16 @@ static void script(const char *name, const char *body, char *path, size_t len)
 	chmod(path, 0755);
 }
 
-static void start(const char *text)
+
+static void run_one(const char *notifier, struct nt_outcome *o)
 {
-	struct collector_config_hook hook = { notify_config_key, NULL };
-	struct collector_config cfg;
-	char path[256], err[1024] = "";
-
-	tu_write(dir, "collector.conf", text, path, sizeof path);
-	notify_config_reset();
-	if (collector_config_load(path, &cfg, &hook, 1, err, sizeof err) ||
-	    notify_start(&loop, err, sizeof err))
-		fail_msg("config: %s", err);
-}
-
-static char *slurp(const char *name)
-{
-	static char text[8192];
-	char path[256];
-	FILE *f;
-	size_t n;
-
-	snprintf(path, sizeof path, "%s/%s", dir, name);
-	f = fopen(path, "r");
-	if (!f)
-		fail_msg("'%s' was not written", path);
-	n = fread(text, 1, sizeof text - 1, f);
-	text[n] = '\0';
-	fclose(f);
-	return text;
-}
-
-static const struct notify_message msg = {
-	.alert_id = 7,
-	.agent = "evsrv01",
-	.store = "bodycam",
-	.kind = "drop",
-	.severity = NOTIFY_CRITICAL,
-	.state = "firing",
-	.since = 1700000000,
-	.time = 1700000300,
-	.lost_bytes = 37200000000.0,
-	.lost_objects = 12,
-	.summary = "evsrv01/bodycam: 37.2 GB lost",
-	.dashboard_url = "http://mon/alert/7",
-	.json = "{\"id\":7,\"agent\":\"evsrv01\",\"note\":\"$(rm -rf /) 'quoted'\"}\n",
-};
-
-static void run_one(const char *notifier, struct outcome *o)
-{
-	memset(o, 0, sizeof *o);
-	assert_int_equal(notify_send(notifier, &msg, on_done, o), 0);
-	assert_int_equal(o->calls, 0); /* never from inside notify_send */
-	while (o->calls == 0)
-		uv_run(&loop, UV_RUN_ONCE);
-	assert_int_equal(o->calls, 1);
+	assert_int_equal(nt_attempt(&loop, notifier, &msg, o), 0);
 }
 
 static void test_delivers_json_and_env(void **state)
 {
 	char path[256], conf[1024];
-	struct outcome o;
+	struct nt_outcome o;
 	const char *env;
 	(void)state;
 
@@ -130,12 +66,12 @@ static void test_delivers_json_and_env(void **state)
 	       path, sizeof path);
 	snprintf(conf, sizeof conf, "[notify oncall]\ntype = exec\ncommand = %s %s\n", path, dir);
 	setenv("SHRINKWATCH_STATE", "stale value from the collector's environment", 1);
-	start(conf);
+	nt_start(dir, &loop, conf);
 	run_one("oncall", &o);
 	unsetenv("SHRINKWATCH_STATE");
 	assert_int_equal(o.result, NOTIFY_OK);
-	assert_string_equal(slurp("stdin"), msg.json);
-	env = slurp("env");
+	assert_string_equal(nt_slurp(dir, "stdin"), msg.json);
+	env = nt_slurp(dir, "env");
 	assert_string_equal(env, "SHRINKWATCH_AGENT=evsrv01\n"
 				 "SHRINKWATCH_ALERT_ID=7\n"
 				 "SHRINKWATCH_DASHBOARD_URL=http://mon/alert/7\n"
@@ -151,12 +87,12 @@ static void test_delivers_json_and_env(void **state)
 static void test_failure_is_retry(void **state)
 {
 	char path[256], conf[512];
-	struct outcome o;
+	struct nt_outcome o;
 	(void)state;
 
 	script("fail.sh", "#!/bin/sh\necho pager gateway down >&2\nexit 3\n", path, sizeof path);
 	snprintf(conf, sizeof conf, "[notify oncall]\ntype = exec\ncommand = %s\n", path);
-	start(conf);
+	nt_start(dir, &loop, conf);
 	run_one("oncall", &o);
 	assert_int_equal(o.result, NOTIFY_RETRY);
 	assert_non_null(strstr(o.why, "exit status 3"));
@@ -166,14 +102,14 @@ static void test_failure_is_retry(void **state)
 static void test_timeout_kills_the_group(void **state)
 {
 	char path[256], conf[512];
-	struct outcome o;
+	struct nt_outcome o;
 	(void)state;
 
 	/* The grandchild (sleep) holds stdout open: it must be killed too. */
 	script("hang.sh", "#!/bin/sh\nsleep 300\n", path, sizeof path);
 	snprintf(conf, sizeof conf, "[notify oncall]\ntype = exec\ncommand = %s\ntimeout = 1s\n",
 		 path);
-	start(conf);
+	nt_start(dir, &loop, conf);
 	run_one("oncall", &o);
 	assert_int_equal(o.result, NOTIFY_RETRY);
 	assert_non_null(strstr(o.why, "timed out"));
@@ -182,11 +118,11 @@ static void test_timeout_kills_the_group(void **state)
 static void test_missing_program_is_retry(void **state)
 {
 	char conf[512];
-	struct outcome o;
+	struct nt_outcome o;
 	(void)state;
 
 	snprintf(conf, sizeof conf, "[notify oncall]\ntype = exec\ncommand = %s/absent\n", dir);
-	start(conf);
+	nt_start(dir, &loop, conf);
 	run_one("oncall", &o);
 	assert_int_equal(o.result, NOTIFY_RETRY);
 	assert_non_null(strstr(o.why, "cannot run"));
@@ -195,13 +131,13 @@ static void test_missing_program_is_retry(void **state)
 static void test_stop_reports_pending(void **state)
 {
 	char path[256], conf[512];
-	struct outcome o = { 0 };
+	struct nt_outcome o = { 0 };
 	(void)state;
 
 	script("slow.sh", "#!/bin/sh\nsleep 300\n", path, sizeof path);
 	snprintf(conf, sizeof conf, "[notify oncall]\ntype = exec\ncommand = %s\n", path);
-	start(conf);
-	assert_int_equal(notify_send("oncall", &msg, on_done, &o), 0);
+	nt_start(dir, &loop, conf);
+	assert_int_equal(notify_send("oncall", &msg, nt_on_done, &o), 0);
 	uv_run(&loop, UV_RUN_NOWAIT);
 	notify_stop();
 	assert_int_equal(o.calls, 1);

@@ -18,9 +18,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "collector/config.h"
-#include "collector/notify.h"
-#include "testutil.h"
+#include "notify_testutil.h"
 
 static char dir[64];
 static uv_loop_t loop;
@@ -139,81 +137,42 @@ static void receiver_stop(void)
 
 /* ---- the notifier side -------------------------------------------------- */
 
-struct outcome {
-	int calls;
-	enum notify_result result;
-	char why[512];
-};
+static struct notify_message msg;
 
-static void on_done(void *ctx, enum notify_result result, const char *why)
+static void init_msg(void)
 {
-	struct outcome *o = ctx;
-
-	o->calls++;
-	o->result = result;
-	snprintf(o->why, sizeof o->why, "%s", why);
+	msg = nt_message(9);
+	msg.json = "{\"id\":9,\"state\":\"firing\",\"summary\":\"evsrv01/bodycam: 37.2 GB "
+		   "lost\",\"text\":\"caf\xc3\xa9 \\\"quoted\\\"\"}";
 }
 
 static int setup(void **state)
 {
 	(void)state;
-	signal(SIGPIPE, SIG_IGN);
-	tu_mkdtemp(dir, sizeof dir);
-	return uv_loop_init(&loop);
+	init_msg();
+	return nt_begin(dir, &loop);
 }
 
 static int teardown(void **state)
 {
+	int e;
 	(void)state;
-	notify_stop();
-	uv_run(&loop, UV_RUN_DEFAULT);
+
+	e = nt_end(dir, &loop);
 	receiver_stop();
-	if (uv_loop_close(&loop))
-		return -1;
-	tu_rmrf(dir);
-	return 0;
+	return e;
 }
 
-static void start(const char *text)
+
+static void attempt(const char *name, struct nt_outcome *o)
 {
-	struct collector_config_hook hook = { notify_config_key, NULL };
-	struct collector_config cfg;
-	char path[256], err[1024] = "";
-
-	tu_write(dir, "collector.conf", text, path, sizeof path);
-	notify_config_reset();
-	if (collector_config_load(path, &cfg, &hook, 1, err, sizeof err) ||
-	    notify_start(&loop, err, sizeof err))
-		fail_msg("config: %s", err);
-}
-
-static const struct notify_message msg = {
-	.alert_id = 9,
-	.agent = "evsrv01",
-	.store = "bodycam",
-	.kind = "drop",
-	.severity = NOTIFY_CRITICAL,
-	.state = "firing",
-	.summary = "evsrv01/bodycam: 37.2 GB lost",
-	.dashboard_url = "",
-	.json = "{\"id\":9,\"state\":\"firing\",\"summary\":\"evsrv01/bodycam: 37.2 GB "
-		"lost\",\"text\":\"caf\xc3\xa9 \\\"quoted\\\"\"}",
-};
-
-static void attempt(const char *name, struct outcome *o)
-{
-	memset(o, 0, sizeof *o);
-	assert_int_equal(notify_send(name, &msg, on_done, o), 0);
-	assert_int_equal(o->calls, 0);
-	while (o->calls == 0)
-		uv_run(&loop, UV_RUN_ONCE);
-	assert_int_equal(o->calls, 1);
+	assert_int_equal(nt_attempt(&loop, name, &msg, o), 0);
 }
 
 static void test_retry_then_ok_exact_body(void **state)
 {
 	char conf[512];
-	struct outcome o;
+	struct nt_outcome o;
 	(void)state;
 
 	receiver_start(2);
@@ -221,7 +180,7 @@ static void test_retry_then_ok_exact_body(void **state)
 		 "[notify hook]\ntype = webhook\nurl = http://127.0.0.1:%u/alerts\n"
 		 "bearer_token = s3cret\n",
 		 rx.port);
-	start(conf);
+	nt_start(dir, &loop, conf);
 	attempt("hook", &o);
 	assert_int_equal(o.result, NOTIFY_RETRY);
 	assert_non_null(strstr(o.why, "HTTP 503"));
@@ -240,13 +199,13 @@ static void test_retry_then_ok_exact_body(void **state)
 static void test_400_is_permanent(void **state)
 {
 	char conf[512];
-	struct outcome o;
+	struct nt_outcome o;
 	(void)state;
 
 	receiver_start(0);
 	snprintf(conf, sizeof conf, "[notify hook]\ntype = webhook\nurl = http://127.0.0.1:%u/bad\n",
 		 rx.port);
-	start(conf);
+	nt_start(dir, &loop, conf);
 	attempt("hook", &o);
 	assert_int_equal(o.result, NOTIFY_PERMANENT);
 	assert_non_null(strstr(o.why, "HTTP 400"));
@@ -270,12 +229,12 @@ static uint16_t dead_port(void)
 static void test_nobody_listening_is_retry(void **state)
 {
 	char conf[512];
-	struct outcome o;
+	struct nt_outcome o;
 	(void)state;
 
 	snprintf(conf, sizeof conf, "[notify hook]\ntype = webhook\nurl = http://127.0.0.1:%u/\n",
 		 dead_port());
-	start(conf);
+	nt_start(dir, &loop, conf);
 	attempt("hook", &o);
 	assert_int_equal(o.result, NOTIFY_RETRY);
 }
@@ -283,7 +242,7 @@ static void test_nobody_listening_is_retry(void **state)
 static void test_https_to_plain_http_fails(void **state)
 {
 	char conf[512];
-	struct outcome o;
+	struct nt_outcome o;
 	(void)state;
 
 	/* https to a plain HTTP server: the TLS handshake fails, and that is
@@ -291,7 +250,7 @@ static void test_https_to_plain_http_fails(void **state)
 	receiver_start(0);
 	snprintf(conf, sizeof conf, "[notify hook]\ntype = webhook\nurl = https://127.0.0.1:%u/\n",
 		 rx.port);
-	start(conf);
+	nt_start(dir, &loop, conf);
 	attempt("hook", &o);
 	assert_int_equal(o.result, NOTIFY_RETRY);
 	assert_int_equal(rx.requests, 0);
@@ -300,15 +259,15 @@ static void test_https_to_plain_http_fails(void **state)
 static void test_stop_mid_transfer_is_retry(void **state)
 {
 	char conf[512];
-	struct outcome o = { 0 };
+	struct nt_outcome o = { 0 };
 	(void)state;
 
 	receiver_start(0);
 	rx.hold = 1;
 	snprintf(conf, sizeof conf, "[notify hook]\ntype = webhook\nurl = http://127.0.0.1:%u/hold\n",
 		 rx.port);
-	start(conf);
-	assert_int_equal(notify_send("hook", &msg, on_done, &o), 0);
+	nt_start(dir, &loop, conf);
+	assert_int_equal(notify_send("hook", &msg, nt_on_done, &o), 0);
 	while (!__atomic_load_n(&rx.requests, __ATOMIC_SEQ_CST))
 		uv_run(&loop, UV_RUN_NOWAIT);
 	notify_stop();
@@ -318,30 +277,26 @@ static void test_stop_mid_transfer_is_retry(void **state)
 	__atomic_store_n(&rx.hold, 0, __ATOMIC_SEQ_CST);
 }
 
+static void expect_error(const char *text, const char *needle)
+{
+	char err[1024] = "";
+
+	assert_int_equal(nt_load(dir, text, NULL, err, sizeof err), -1);
+	if (!strstr(err, needle))
+		fail_msg("error '%s' does not mention '%s'", err, needle);
+}
+
 static void test_config_errors(void **state)
 {
-	struct collector_config_hook hook = { notify_config_key, NULL };
-	struct collector_config cfg;
-	char path[256], err[1024] = "";
 	(void)state;
-
-	tu_write(dir, "collector.conf", "[notify hook]\ntype = webhook\nurl = ftp://x/\n", path,
-		 sizeof path);
-	notify_config_reset();
-	assert_int_equal(collector_config_load(path, &cfg, &hook, 1, err, sizeof err), 0);
-	assert_int_equal(notify_start(NULL, err, sizeof err), -1);
-	assert_non_null(strstr(err, "not an http:// or https:// URL"));
-	tu_write(dir, "collector.conf", "[notify hook]\ntype = webhook\ntimeout = 5s\n", path,
-		 sizeof path);
-	assert_int_equal(collector_config_load(path, &cfg, &hook, 1, err, sizeof err), 0);
-	assert_int_equal(notify_start(NULL, err, sizeof err), -1);
-	assert_non_null(strstr(err, "url: missing"));
-	tu_write(dir, "collector.conf",
-		 "[notify hook]\ntype = webhook\nurl = http://x/\nbearer_token_file = /nonexistent\n",
-		 path, sizeof path);
-	assert_int_equal(collector_config_load(path, &cfg, &hook, 1, err, sizeof err), 0);
-	assert_int_equal(notify_start(NULL, err, sizeof err), -1);
-	assert_non_null(strstr(err, "cannot open '/nonexistent'"));
+	expect_error("[notify hook]\ntype = webhook\nurl = ftp://x/\n",
+		     "not an http:// or https:// URL");
+	expect_error("[notify hook]\ntype = webhook\ntimeout = 5s\n", "url: missing");
+	expect_error("[notify hook]\ntype = webhook\nurl = http://x/\n"
+		     "bearer_token_file = /nonexistent\n",
+		     "cannot open '/nonexistent'");
+	expect_error("[notify hook]\ntype = webhook\nurl = http://x/\nurl = http://y/\n",
+		     "a webhook posts to one URL");
 }
 
 int main(void)
