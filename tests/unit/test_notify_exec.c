@@ -61,14 +61,19 @@ static void test_delivers_json_and_env(void **state)
 	script("page.sh",
 	       "#!/bin/sh\n"
 	       "cat > \"$1/stdin\"\n"
-	       "env | grep '^SHRINKWATCH_' | sort > \"$1/env\"\n"
+	       "env | grep -E '^(SHRINKWATCH_|NOTIFY_SOCKET|WATCHDOG_|LISTEN_)' | sort "
+	       "> \"$1/env\"\n"
 	       "echo paged the on-call person\n",
 	       path, sizeof path);
 	snprintf(conf, sizeof conf, "[notify oncall]\ntype = exec\ncommand = %s %s\n", path, dir);
 	setenv("SHRINKWATCH_STATE", "stale value from the collector's environment", 1);
+	setenv("NOTIFY_SOCKET", "/run/systemd/notify", 1); /* the collector's, not theirs */
+	setenv("WATCHDOG_USEC", "60000000", 1);
 	nt_start(dir, &loop, conf);
 	run_one("oncall", &o);
 	unsetenv("SHRINKWATCH_STATE");
+	unsetenv("NOTIFY_SOCKET");
+	unsetenv("WATCHDOG_USEC");
 	assert_int_equal(o.result, NOTIFY_OK);
 	assert_string_equal(nt_slurp(dir, "stdin"), msg.json);
 	env = nt_slurp(dir, "env");
