@@ -109,22 +109,35 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	*con_cls = NULL;
 }
 
-static void receiver_start(int fail_first)
+/* Starts the receiver; with key and cert (PEM texts) it speaks HTTPS only. */
+static void receiver_start_tls(int fail_first, const char *key, const char *cert)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = 0 };
 	const union MHD_DaemonInfo *info;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION;
 
 	memset(&rx, 0, sizeof rx);
 	pthread_mutex_init(&rx.lock, NULL);
 	rx.fail_first = fail_first;
 	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
-	rx.d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION,
-				0, NULL, NULL, answer, &rx, MHD_OPTION_SOCK_ADDR, &sa,
-				MHD_OPTION_NOTIFY_COMPLETED, completed, NULL, MHD_OPTION_END);
+	if (key)
+		rx.d = MHD_start_daemon(flags | MHD_USE_TLS, 0, NULL, NULL, answer, &rx,
+					MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_NOTIFY_COMPLETED,
+					completed, NULL, MHD_OPTION_HTTPS_MEM_KEY, key,
+					MHD_OPTION_HTTPS_MEM_CERT, cert, MHD_OPTION_END);
+	else
+		rx.d = MHD_start_daemon(flags, 0, NULL, NULL, answer, &rx, MHD_OPTION_SOCK_ADDR,
+					&sa, MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
+					MHD_OPTION_END);
 	assert_non_null(rx.d);
 	info = MHD_get_daemon_info(rx.d, MHD_DAEMON_INFO_BIND_PORT);
 	assert_non_null(info);
 	rx.port = info->port;
+}
+
+static void receiver_start(int fail_first)
+{
+	receiver_start_tls(fail_first, NULL, NULL);
 }
 
 static void receiver_stop(void)
@@ -256,6 +269,73 @@ static void test_https_to_plain_http_fails(void **state)
 	assert_int_equal(rx.requests, 0);
 }
 
+/* The contents of a file this test wrote (static, NUL-terminated). */
+static char *read_pem(const char *name)
+{
+	static char text[2][8192];
+	static int which;
+	char path[256];
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	which ^= 1;
+	n = fread(text[which], 1, sizeof text[which] - 1, f);
+	fclose(f);
+	text[which][n] = '\0';
+	return text[which];
+}
+
+static void test_tls_is_verified(void **state)
+{
+	char cmd[1024], conf[1024];
+	char *key, *cert;
+	struct nt_outcome o;
+	(void)state;
+
+	if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
+		skip();
+	/* A self-signed certificate for 127.0.0.1 only. */
+	snprintf(cmd, sizeof cmd,
+		 "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
+		 "-keyout %s/key.pem -out %s/cert.pem -days 2 -subj /CN=127.0.0.1 "
+		 "-addext subjectAltName=IP:127.0.0.1 2>/dev/null",
+		 dir, dir);
+	assert_int_equal(system(cmd), 0);
+	key = read_pem("key.pem");
+	cert = read_pem("cert.pem");
+	receiver_start_tls(0, key, cert);
+
+	/* Not trusted: refused before a byte of the alert leaves. */
+	snprintf(conf, sizeof conf, "[notify hook]\ntype = webhook\nurl = https://127.0.0.1:%u/\n",
+		 rx.port);
+	nt_start(dir, &loop, conf);
+	attempt("hook", &o);
+	assert_int_equal(o.result, NOTIFY_RETRY);
+	assert_int_equal(rx.requests, 0);
+
+	/* Trusted through ca_file, but named otherwise: the host name is checked. */
+	snprintf(conf, sizeof conf,
+		 "[notify hook]\ntype = webhook\nurl = https://localhost:%u/\nca_file = %s/cert.pem\n",
+		 rx.port, dir);
+	nt_start(dir, &loop, conf);
+	attempt("hook", &o);
+	assert_int_equal(o.result, NOTIFY_RETRY);
+	assert_int_equal(rx.requests, 0);
+
+	/* Trusted and the right name: delivered. */
+	snprintf(conf, sizeof conf,
+		 "[notify hook]\ntype = webhook\nurl = https://127.0.0.1:%u/\nca_file = %s/cert.pem\n",
+		 rx.port, dir);
+	nt_start(dir, &loop, conf);
+	attempt("hook", &o);
+	assert_int_equal(o.result, NOTIFY_OK);
+	assert_int_equal(rx.requests, 1);
+	assert_memory_equal(rx.body, msg.json, strlen(msg.json));
+}
+
 static void test_stop_mid_transfer_is_retry(void **state)
 {
 	char conf[512];
@@ -306,6 +386,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_400_is_permanent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nobody_listening_is_retry, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_https_to_plain_http_fails, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tls_is_verified, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stop_mid_transfer_is_retry, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_config_errors, setup, teardown),
 	};
