@@ -69,8 +69,12 @@ int alerting_start(struct alerting *p, uv_loop_t *loop, const struct collector_c
 	p->control.board = board;
 	p->control.outbox = &p->outbox;
 	rc = control_start(&p->control, loop, &p->control_cfg);
-	if (rc)
+	if (rc && p->control_cfg.path_set)
 		goto fail;
+	if (rc) /* the default place is the systemd unit's RuntimeDirectory= */
+		log_warn("alerting: running without a control socket: shrinkwatchctl's operator "
+			 "commands need 'control' in [collector] or a writable '%s'",
+			 p->control_cfg.path);
 	p->started = true;
 	return 0;
 fail:

@@ -51,9 +51,12 @@ struct alerting {
 size_t alerting_config_hooks(struct alerting *p, struct collector_config_hook *hooks,
 			     size_t max);
 
-/* Opens the ledger, starts the notifiers, the outbox, the lifecycle, the
- * detector (an observer of ing) and the control socket.  0, or a negative
- * errno after logging what failed. */
+/* Opens the ledger, starts the outbox, the lifecycle, the detector (an
+ * observer of ing) and the control socket.  0, or a negative errno after
+ * logging what failed.  A control socket that cannot be created at its
+ * default place (no /run/shrinkwatch outside the systemd unit) is a warning,
+ * not a failure: detection and notification matter more than the operator
+ * socket; an explicitly configured one that fails is an error. */
 int alerting_start(struct alerting *p, uv_loop_t *loop, const struct collector_config *cfg,
 		   struct registry *reg, struct board *board, struct ingest *ing);
 /* Stops everything and saves the detector state; call after ingest_stop(). */

@@ -53,6 +53,7 @@ int control_config_key(void *ctx, const char *section, const char *key, const ch
 			return -1;
 		}
 		snprintf(cfg->path, sizeof cfg->path, "%s", value);
+		cfg->path_set = true;
 		return 1;
 	}
 	if (!strcmp(key, "control_mode")) {

@@ -40,6 +40,7 @@ struct control_config {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	unsigned mode;
 	char admin_group[64];
+	bool path_set; /* `control` was given in the config (not the default) */
 };
 
 /* Who is asking: from SO_PEERCRED. */
