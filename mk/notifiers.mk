@@ -8,3 +8,14 @@
 # needs libsystemd (core DEBS).
 
 DEBS += prometheus-alertmanager python3 openssl
+
+# make bench-notify: delivery rate of the webhook and exec notifiers and the
+# worst stall of the loop meanwhile (bench/notify_bench.c; numbers, no verdict).
+BENCH_N ?= 2000
+BENCH_WINDOW ?= 64
+.PHONY: bench-notify
+$(BUILD)/bench/notify_bench: bench/notify_bench.c $(ALL_A)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(ALL_A) $(LDLIBS)
+bench-notify: $(BUILD)/bench/notify_bench
+	$(BUILD)/bench/notify_bench $(BENCH_N) $(BENCH_WINDOW)
