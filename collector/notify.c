@@ -356,6 +356,7 @@ out:
 void notify_stop(void)
 {
 	stop_all(running, &nrunning);
+	notify__defer_flush();
 }
 
 bool notify__routes(const struct notifier *n, enum notify_severity severity, const char *agent,

@@ -80,6 +80,10 @@ bool notify__routes(const struct notifier *n, enum notify_severity severity, con
 int notify__defer(uv_loop_t *loop, notify_done_fn done, void *ctx, enum notify_result result,
 		  const char *why);
 
+/* Reports every deferred result now (notify_stop(): the loop may never turn
+ * again, and every attempt must hear its result exactly once). */
+void notify__defer_flush(void);
+
 /* Appends printf-style text to b (bounded by its cap).  0 or -ENOBUFS/-ENOMEM. */
 int notify__printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* "37.2 GB": a byte count for people (powers of 1000, as disks are sold). */

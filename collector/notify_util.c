@@ -10,6 +10,7 @@
 #include "shrinkwatch/parse.h"
 
 struct deferred {
+	struct deferred *next, **prevp; /* not yet reported */
 	uv_timer_t timer;
 	notify_done_fn done;
 	void *ctx;
@@ -17,17 +18,27 @@ struct deferred {
 	char why[256];
 };
 
+static struct deferred *pending;
+
 static void deferred_closed(uv_handle_t *h)
 {
 	free(h->data);
 }
 
+/* Reports once and lets the timer go. */
+static void deferred_report(struct deferred *d)
+{
+	*d->prevp = d->next;
+	if (d->next)
+		d->next->prevp = d->prevp;
+	uv_timer_stop(&d->timer);
+	uv_close((uv_handle_t *)&d->timer, deferred_closed);
+	d->done(d->ctx, d->result, d->why);
+}
+
 static void deferred_fire(uv_timer_t *t)
 {
-	struct deferred *d = t->data;
-
-	d->done(d->ctx, d->result, d->why);
-	uv_close((uv_handle_t *)&d->timer, deferred_closed);
+	deferred_report(t->data);
 }
 
 int notify__defer(uv_loop_t *loop, notify_done_fn done, void *ctx, enum notify_result result,
@@ -44,7 +55,18 @@ int notify__defer(uv_loop_t *loop, notify_done_fn done, void *ctx, enum notify_r
 	uv_timer_init(loop, &d->timer);
 	d->timer.data = d;
 	uv_timer_start(&d->timer, deferred_fire, 0, 0);
+	d->next = pending;
+	if (d->next)
+		d->next->prevp = &d->next;
+	d->prevp = &pending;
+	pending = d;
 	return 0;
+}
+
+void notify__defer_flush(void)
+{
+	while (pending)
+		deferred_report(pending);
 }
 
 int notify__printf(struct buf *b, const char *fmt, ...)

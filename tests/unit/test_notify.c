@@ -248,6 +248,19 @@ static int journal_child(void)
 	    !fake_journal_has(msg, (size_t)n, "KIND=vanished") ||
 	    !fake_journal_has(msg, (size_t)n, "STATE=firing"))
 		return 4;
+	/* notify_stop() reports a result still waiting for the loop at once */
+	{
+		struct nt_outcome o = { 0 };
+
+		if (notify_send("log", &m, nt_on_done, &o) || o.calls)
+			return 7;
+		notify_stop();
+		if (o.calls != 1 || o.result != NOTIFY_OK)
+			return 8;
+		recv(fd, msg, sizeof msg, MSG_DONTWAIT);
+		if (load("[notify log]\ntype = journal\n", &loop, err, sizeof err))
+			return 9;
+	}
 	/* journald gone: try again later */
 	close(fd);
 	unlink(FAKE_JOURNAL_SOCKET);
