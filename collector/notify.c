@@ -338,6 +338,12 @@ int notify_start(uv_loop_t *loop, char *err, size_t errlen)
 			goto out;
 		}
 	}
+	for (size_t i = 0; i < nfresh; i++) {
+		struct notifier *old = notify__find(fresh[i]->name);
+
+		if (old && old->type == fresh[i]->type && fresh[i]->type->adopt)
+			fresh[i]->type->adopt(fresh[i], old);
+	}
 	stop_all(running, &nrunning);
 	memcpy(running, fresh, nfresh * sizeof fresh[0]);
 	nrunning = nfresh;

@@ -37,6 +37,9 @@ struct notify_type {
 	/* One attempt, as notify_send() promises. */
 	int (*send)(struct notifier *n, const struct notify_message *m, notify_done_fn done,
 		    void *ctx);
+	/* On a reload: takes over what old (the running notifier of the same
+	 * name and type) must not forget, e.g. Alertmanager's open alerts. */
+	void (*adopt)(struct notifier *fresh, struct notifier *old);
 	/* Reports NOTIFY_RETRY for every pending attempt, stops handles and frees
 	 * n->priv (possibly later, once libuv has closed the handles).  Also
 	 * called for a notifier that was created but never started. */

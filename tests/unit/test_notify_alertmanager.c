@@ -4,8 +4,8 @@
  * 127.0.0.1 with a port the kernel picked, a temporary config and storage and
  * clustering off.  A firing alert shows up in GET /api/v2/alerts with our
  * labels; resolved, it is no longer active; the active set is re-sent (and a
- * primed alert sent) every resend_interval; an HA list with one dead member
- * still delivers.
+ * primed alert sent, also across a reload) every resend_interval; an HA list
+ * with one dead member still delivers.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -288,6 +288,8 @@ static void test_resend_and_prime(void **state)
 	/* After a restart, the lifecycle primes the set with what is open. */
 	assert_int_equal(notify_alertmanager_prime(&primed), 1);
 	assert_null(find_alert(&b, "", 1004));
+	/* A reload keeps what is open (the same notifier name). */
+	nt_start(dir, &loop, conf);
 
 	/* Wait (bounded) for a re-send: 1003 refreshed, 1004 sent. */
 	do {
