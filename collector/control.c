@@ -248,8 +248,6 @@ static void on_connection(uv_stream_t *server, int status)
 
 int control_start(struct control *c, uv_loop_t *loop, const struct control_config *cfg)
 {
-	struct group gr, *grp = NULL;
-	char grbuf[8192];
 	struct stat st;
 	int err;
 
@@ -275,10 +273,6 @@ int control_start(struct control *c, uv_loop_t *loop, const struct control_confi
 	c->listening = true;
 	if (chmod(cfg->path, cfg->mode))
 		log_warn("control: cannot chmod '%s': %s", cfg->path, strerror(errno));
-	if (getgrnam_r(cfg->admin_group, &gr, grbuf, sizeof grbuf, &grp) == 0 && grp &&
-	    chown(cfg->path, (uid_t)-1, gr.gr_gid))
-		log_debug("control: cannot give '%s' to group '%s': %s", cfg->path,
-			  cfg->admin_group, strerror(errno));
 	log_info("control: listening on '%s' (mode %04o; admin group '%s')", cfg->path,
 		 cfg->mode, cfg->admin_group);
 	return 0;

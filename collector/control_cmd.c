@@ -263,23 +263,33 @@ static int cmd_audit(struct request *r)
 
 /* ---- changing commands ------------------------------------------------- */
 
+/* A text every change must come with (comment, reason): present, non-empty. */
+static int get_why(struct request *r, const char *key, char *out, size_t len)
+{
+	if (get_text(r, key, out, len, true))
+		return -EINVAL;
+	return out[0] ? 0 : fail(r, -EINVAL, "a %s is required", key);
+}
+
+/* The answer of a change: {"ok":true,"id":N}. */
+static int put_id(struct request *r, int64_t id)
+{
+	put_ok(r);
+	json_put_raw(r->out, ",\"id\":");
+	json_put_i64(r->out, id);
+	return json_put_raw(r->out, "}");
+}
+
 static int cmd_ack(struct request *r)
 {
 	char comment[LEDGER_TEXT_MAX];
 	int64_t id;
 	int err;
 
-	if (get_int(r, "id", &id, true) || get_text(r, "comment", comment, sizeof comment, true))
+	if (get_int(r, "id", &id, true) || get_why(r, "comment", comment, sizeof comment))
 		return -EINVAL;
-	if (!comment[0])
-		return fail(r, -EINVAL, "a comment is required");
 	err = alert_ack(r->c->alerts, id, r->who->user, comment, r->now, r->err, sizeof r->err);
-	if (err)
-		return err;
-	put_ok(r);
-	json_put_raw(r->out, ",\"id\":");
-	json_put_i64(r->out, id);
-	return json_put_raw(r->out, "}");
+	return err ? err : put_id(r, id);
 }
 
 /* -1 when absent: unlimited. */
@@ -300,11 +310,9 @@ static int cmd_explain(struct request *r)
 	int64_t alert = 0, from = 0, to = 0, bytes, objects, id = 0;
 	int err;
 
-	if (get_text(r, "reason", reason, sizeof reason, true) ||
-	    get_allowance(r, "bytes", &bytes) || get_allowance(r, "objects", &objects))
+	if (get_why(r, "reason", reason, sizeof reason) || get_allowance(r, "bytes", &bytes) ||
+	    get_allowance(r, "objects", &objects))
 		return -EINVAL;
-	if (!reason[0])
-		return fail(r, -EINVAL, "a reason is required");
 	err = get_int(r, "alert", &alert, false);
 	if (err < 0)
 		return err;
@@ -325,12 +333,7 @@ static int cmd_explain(struct request *r)
 		err = explain_ahead(r->c->watch, store, slash + 1, from, to, bytes, objects,
 				    r->who->user, reason, r->now, &id, r->err, sizeof r->err);
 	}
-	if (err)
-		return err;
-	put_ok(r);
-	json_put_raw(r->out, ",\"id\":");
-	json_put_i64(r->out, id);
-	return json_put_raw(r->out, "}");
+	return err ? err : put_id(r, id);
 }
 
 static int cmd_revoke(struct request *r)
@@ -339,18 +342,11 @@ static int cmd_revoke(struct request *r)
 	int64_t id;
 	int err;
 
-	if (get_int(r, "id", &id, true) || get_text(r, "reason", reason, sizeof reason, true))
+	if (get_int(r, "id", &id, true) || get_why(r, "reason", reason, sizeof reason))
 		return -EINVAL;
-	if (!reason[0])
-		return fail(r, -EINVAL, "a reason is required");
 	err = explain_revoke(r->c->watch, id, r->who->user, reason, r->now, r->err,
 			     sizeof r->err);
-	if (err)
-		return err;
-	put_ok(r);
-	json_put_raw(r->out, ",\"id\":");
-	json_put_i64(r->out, id);
-	return json_put_raw(r->out, "}");
+	return err ? err : put_id(r, id);
 }
 
 static const struct {

@@ -189,24 +189,59 @@ static int array_first(const struct ctl_response *r, const char *key, uint32_t *
 
 /* ---- commands ----------------------------------------------------------- */
 
+/*
+ * The commands that only read: no arguments, maybe --all (and --since for
+ * audit), one request {"cmd":NAME,...}.  Returns 0 with the answer in r for
+ * a table; otherwise the command is done and *rc is its exit status.
+ */
+static int read_call(int argc, char **argv, struct opts *o, struct ctl_response *r, int *rc)
+{
+	struct buf req;
+	char why[64];
+	int64_t since = 0;
+	int e;
+
+	if ((e = parse_opts(argc, argv, o))) {
+		*rc = e < 0 ? 2 : 0;
+		return -1;
+	}
+	snprintf(why, sizeof why, "%s takes no arguments", argv[0]);
+	if (optind != argc) {
+		*rc = usage_error(o, why);
+		return -1;
+	}
+	if (o->since && (strcmp(argv[0], "audit") ||
+			 ctl_parse_time(o->since, (int64_t)time(NULL), &since))) {
+		*rc = usage_error(o, strcmp(argv[0], "audit") ? "--since is an option of audit only" : "--since must be unix seconds, ISO-8601 or relative like -1d");
+		return -1;
+	}
+	buf_init(&req, REQ_MAX);
+	json_put_raw(&req, "{\"cmd\":");
+	json_put_str(&req, argv[0]);
+	if (o->all)
+		json_put_raw(&req, ",\"all\":true");
+	if (o->since) {
+		json_put_raw(&req, ",\"since\":");
+		json_put_i64(&req, since);
+	}
+	json_put_raw(&req, "}");
+	e = call(o, &req, r, rc);
+	buf_release(&req);
+	return e;
+}
+
+
 int ctl_status_main(int argc, char **argv)
 {
 	struct opts o = { .usage = "status [--socket PATH] [--json]" };
 	struct ctl_response r;
-	struct buf req;
 	char a[80], s[80], st[32], scan[32], b1[32], b2[32], tbuf[40];
 	uint32_t n;
 	int rc = 0, e, i;
 	int64_t now;
 
-	if ((rc = parse_opts(argc, argv, &o)))
-		return rc < 0 ? 2 : 0;
-	if (optind != argc)
-		return usage_error(&o, "status takes no arguments");
-	buf_init(&req, REQ_MAX);
-	json_put_raw(&req, "{\"cmd\":\"status\"}");
-	if (call(&o, &req, &r, &rc) < 0)
-		goto out;
+	if (read_call(argc, argv, &o, &r, &rc))
+		return rc;
 	now = fint(&r, 0, "now");
 	printf("%-32s %-13s %-9s %-9s %10s %12s %s\n", "AGENT/STORE", "STATE", "SCAN", "AGE",
 	       "OBJECTS", "BYTES", "ALERTS");
@@ -238,28 +273,19 @@ int ctl_status_main(int argc, char **argv)
 		       human_bytes(fnum(&r, e, "bytes"), b2, sizeof b2),
 		       fnum(&r, e, "open_alerts"), fnum(&r, e, "outbox"));
 	ctl_response_release(&r);
-out:
-	buf_release(&req);
-	return rc;
+	return 0;
 }
 
 int ctl_alerts_main(int argc, char **argv)
 {
 	struct opts o = { .usage = "alerts [--all] [--socket PATH] [--json]" };
 	struct ctl_response r;
-	struct buf req;
 	char a[80], s[80], st[24], sev[16], kind[24], sum[256], t1[40], b1[32], name[170];
 	uint32_t n;
 	int rc = 0, e, i;
 
-	if ((rc = parse_opts(argc, argv, &o)))
-		return rc < 0 ? 2 : 0;
-	if (optind != argc)
-		return usage_error(&o, "alerts takes no arguments");
-	buf_init(&req, REQ_MAX);
-	json_put_raw(&req, o.all ? "{\"cmd\":\"alerts\",\"all\":true}" : "{\"cmd\":\"alerts\"}");
-	if (call(&o, &req, &r, &rc) < 0)
-		goto out;
+	if (read_call(argc, argv, &o, &r, &rc))
+		return rc;
 	e = array_first(&r, "alerts", &n);
 	if (!n) {
 		printf(o.all ? "no alerts\n" : "no open alerts\n");
@@ -279,9 +305,7 @@ int ctl_alerts_main(int argc, char **argv)
 		       fnum(&r, e, "lost_objects"), fstr(&r, e, "summary", sum, sizeof sum));
 	}
 	ctl_response_release(&r);
-out:
-	buf_release(&req);
-	return rc;
+	return 0;
 }
 
 static int parse_id(const char *s, int64_t *id)
@@ -307,28 +331,48 @@ static int run_change(const struct opts *o, struct buf *req, const char *what)
 	return 0;
 }
 
-int ctl_ack_main(int argc, char **argv)
+/*
+ * A change of one object by id that needs a text: `ack ID --comment TEXT`,
+ * `revoke ID --reason TEXT`.  key is the request's text member ("comment",
+ * "reason"); done is what to print before the id.
+ */
+static int id_and_text_main(int argc, char **argv, const char *usage, const char *key,
+			    const char *done)
 {
-	struct opts o = { .usage = "ack ID --comment TEXT [--socket PATH] [--json]" };
+	struct opts o = { .usage = usage };
+	const char *text;
 	struct buf req;
+	char why[64];
 	int64_t id;
 	int rc;
 
 	if ((rc = parse_opts(argc, argv, &o)))
 		return rc < 0 ? 2 : 0;
+	text = !strcmp(key, "comment") ? o.comment : o.reason;
+	snprintf(why, sizeof why, "%s needs one ID", argv[0]);
 	if (optind != argc - 1 || parse_id(argv[optind], &id))
-		return usage_error(&o, "ack needs one alert ID");
-	if (!o.comment || !*o.comment)
-		return usage_error(&o, "ack needs --comment TEXT");
+		return usage_error(&o, why);
+	snprintf(why, sizeof why, "%s needs --%s TEXT", argv[0], key);
+	if (!text || !*text)
+		return usage_error(&o, why);
 	buf_init(&req, REQ_MAX);
-	json_put_raw(&req, "{\"cmd\":\"ack\",\"id\":");
+	json_put_raw(&req, "{\"cmd\":");
+	json_put_str(&req, argv[0]);
+	json_put_raw(&req, ",\"id\":");
 	json_put_i64(&req, id);
-	json_put_raw(&req, ",\"comment\":");
-	json_put_str(&req, o.comment);
+	json_put_raw(&req, ",");
+	json_put_key(&req, key);
+	json_put_str(&req, text);
 	json_put_raw(&req, "}");
-	rc = run_change(&o, &req, "acknowledged alert");
+	rc = run_change(&o, &req, done);
 	buf_release(&req);
 	return rc;
+}
+
+int ctl_ack_main(int argc, char **argv)
+{
+	return id_and_text_main(argc, argv, "ack ID --comment TEXT [--socket PATH] [--json]",
+				"comment", "acknowledged alert");
 }
 
 static int put_size(struct buf *req, const char *key, const char *v, const struct opts *o,
@@ -406,20 +450,12 @@ int ctl_explanations_main(int argc, char **argv)
 {
 	struct opts o = { .usage = "explanations [--all] [--socket PATH] [--json]" };
 	struct ctl_response r;
-	struct buf req;
 	char a[80], s[80], who[64], reason[256], t1[40], t2[40], b[32], name[170], st[64];
 	uint32_t n;
 	int rc = 0, e, i;
 
-	if ((rc = parse_opts(argc, argv, &o)))
-		return rc < 0 ? 2 : 0;
-	if (optind != argc)
-		return usage_error(&o, "explanations takes no arguments");
-	buf_init(&req, REQ_MAX);
-	json_put_raw(&req, o.all ? "{\"cmd\":\"explanations\",\"all\":true}"
-				 : "{\"cmd\":\"explanations\"}");
-	if (call(&o, &req, &r, &rc) < 0)
-		goto out;
+	if (read_call(argc, argv, &o, &r, &rc))
+		return rc;
 	e = array_first(&r, "explanations", &n);
 	if (!n)
 		printf(o.all ? "no explanations\n" : "no active explanations\n");
@@ -454,57 +490,25 @@ int ctl_explanations_main(int argc, char **argv)
 		       fstr(&r, e, "reason", reason, sizeof reason));
 	}
 	ctl_response_release(&r);
-out:
-	buf_release(&req);
-	return rc;
+	return 0;
 }
 
 int ctl_revoke_main(int argc, char **argv)
 {
-	struct opts o = { .usage = "revoke ID --reason TEXT [--socket PATH] [--json]" };
-	struct buf req;
-	int64_t id;
-	int rc;
-
-	if ((rc = parse_opts(argc, argv, &o)))
-		return rc < 0 ? 2 : 0;
-	if (optind != argc - 1 || parse_id(argv[optind], &id))
-		return usage_error(&o, "revoke needs one explanation ID");
-	if (!o.reason || !*o.reason)
-		return usage_error(&o, "revoke needs --reason TEXT");
-	buf_init(&req, REQ_MAX);
-	json_put_raw(&req, "{\"cmd\":\"revoke\",\"id\":");
-	json_put_i64(&req, id);
-	json_put_raw(&req, ",\"reason\":");
-	json_put_str(&req, o.reason);
-	json_put_raw(&req, "}");
-	rc = run_change(&o, &req, "revoked explanation");
-	buf_release(&req);
-	return rc;
+	return id_and_text_main(argc, argv, "revoke ID --reason TEXT [--socket PATH] [--json]",
+				"reason", "revoked explanation");
 }
 
 int ctl_audit_main(int argc, char **argv)
 {
 	struct opts o = { .usage = "audit [--since T] [--socket PATH] [--json]" };
 	struct ctl_response r;
-	struct buf req;
 	char who[64], action[32], target[160], detail[1024], t1[40];
-	int64_t since = 0;
 	uint32_t n;
 	int rc = 0, e, i;
 
-	if ((rc = parse_opts(argc, argv, &o)))
-		return rc < 0 ? 2 : 0;
-	if (optind != argc)
-		return usage_error(&o, "audit takes no arguments");
-	if (o.since && ctl_parse_time(o.since, (int64_t)time(NULL), &since))
-		return usage_error(&o, "--since must be unix seconds, ISO-8601 or relative like -1d");
-	buf_init(&req, REQ_MAX);
-	json_put_raw(&req, "{\"cmd\":\"audit\",\"since\":");
-	json_put_i64(&req, since);
-	json_put_raw(&req, "}");
-	if (call(&o, &req, &r, &rc) < 0)
-		goto out;
+	if (read_call(argc, argv, &o, &r, &rc))
+		return rc;
 	e = array_first(&r, "audit", &n);
 	if (!n)
 		printf("no audit entries\n");
@@ -517,7 +521,5 @@ int ctl_audit_main(int argc, char **argv)
 		       fstr(&r, e, "target", target, sizeof target),
 		       fstr(&r, e, "detail", detail, sizeof detail));
 	ctl_response_release(&r);
-out:
-	buf_release(&req);
-	return rc;
+	return 0;
 }

@@ -29,16 +29,6 @@ static void window_text(char *out, size_t len, const struct ledger_explain *e)
 		 (long long)e->id, (long long)e->start, (long long)e->end, b, o, e->reason);
 }
 
-static void to_detect(const struct ledger_explain *e, struct detect_explain *d)
-{
-	memset(d, 0, sizeof *d);
-	d->id = (uint32_t)e->id;
-	d->start = e->start;
-	d->end = e->end;
-	d->allow_bytes = e->bytes < 0 ? -1 : (double)e->bytes;
-	d->allow_objects = e->objects < 0 ? -1 : (double)e->objects;
-}
-
 static int add_to_copy(struct watch_store *ws, const struct ledger_explain *e,
 		       struct detect_state *copy, struct detect_event *ev, char *err,
 		       size_t errlen)
@@ -47,7 +37,7 @@ static int add_to_copy(struct watch_store *ws, const struct ledger_explain *e,
 	int r;
 
 	*copy = ws->st;
-	to_detect(e, &d);
+	watch_explain_to_detect(e, &d);
 	r = detect_explain_add(copy, &d, ev);
 	if (r == -ENOSPC)
 		snprintf(err, errlen,
@@ -175,7 +165,7 @@ int explain_alert(struct watch *w, int64_t alert_id, int64_t bytes, int64_t obje
 	as.episode = a->episode;
 	as.lost_bytes = a->lost_bytes;
 	as.lost_objects = a->lost_objects;
-	to_detect(e, &d);
+	watch_explain_to_detect(e, &d);
 	if (!detect_explain_covers(&as, &d)) {
 		r = -EDOM;
 		snprintf(err, errlen,

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 
 #include "ledger.h"
 #include "shrinkwatch/log.h"
@@ -256,11 +257,40 @@ static int user_version(struct ledger *l, int *v)
 	return rc == SQLITE_ROW ? 0 : fail(l, rc, "read the schema version");
 }
 
+/*
+ * SQLite, when it runs as root, fchown()s the journal and WAL files it creates
+ * to the database's owner.  The collector's unit never runs it as root and
+ * refuses @chown (SystemCallFilter=~@privileged), so under the unit that call
+ * would fail with EPERM, which SQLite ignores.  Fail it the same way
+ * everywhere, so the collector makes the same system calls under the unit,
+ * in the tests and when started by hand (a collector run as root on the
+ * service's data_dir leaves root-owned RRD files anyway: operations.md says
+ * to chown -R after such work).
+ */
+static int no_fchown(int fd, uid_t uid, gid_t gid)
+{
+	(void)fd;
+	(void)uid;
+	(void)gid;
+	errno = EPERM;
+	return -1;
+}
+
+static void vfs_no_fchown(void)
+{
+	sqlite3_vfs *vfs = sqlite3_vfs_find(NULL);
+
+	if (vfs && vfs->iVersion >= 3 && vfs->xSetSystemCall &&
+	    vfs->xGetSystemCall(vfs, "fchown"))
+		vfs->xSetSystemCall(vfs, "fchown", (sqlite3_syscall_ptr)(void (*)(void))no_fchown);
+}
+
 int ledger_open(struct ledger *l, const char *path)
 {
 	int rc, err, v;
 
 	memset(l, 0, sizeof *l);
+	vfs_no_fchown();
 	rc = sqlite3_open_v2(path, &l->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
 	if (rc != SQLITE_OK) {
 		err = map_rc(rc);

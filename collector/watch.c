@@ -25,7 +25,7 @@ static void store_key(char *out, size_t len, const char *agent, const char *stor
 	snprintf(out, len, "%s/%s", agent, store);
 }
 
-static void to_detect_explain(const struct ledger_explain *e, struct detect_explain *d)
+void watch_explain_to_detect(const struct ledger_explain *e, struct detect_explain *d)
 {
 	memset(d, 0, sizeof *d);
 	d->id = (uint32_t)e->id;
@@ -57,7 +57,7 @@ static int sync_one(void *ctx, const struct ledger_explain *e)
 		ws = watch_get(c->w, e->agent, e->store, false);
 	if (!ws)
 		return 0;
-	to_detect_explain(e, &d);
+	watch_explain_to_detect(e, &d);
 	r = detect_explain_add(&ws->st, &d, &ev);
 	if (r == 1)
 		watch_events(c->w, ws, &ev, 1, e->id, c->now);

@@ -86,6 +86,9 @@ int watch_save(struct watch *w, int64_t now);
 /* The store's state; NULL if unknown (and !create, or out of memory). */
 struct watch_store *watch_get(struct watch *w, const char *agent, const char *store,
 			      bool create);
+struct ledger_explain;
+/* A ledger explanation as the detector takes it (NULL allowances: -1). */
+void watch_explain_to_detect(const struct ledger_explain *e, struct detect_explain *d);
 /* Hands events of ws to the alert lifecycle. */
 void watch_events(struct watch *w, struct watch_store *ws, const struct detect_event *ev,
 		  int n, int64_t explanation_id, int64_t now);

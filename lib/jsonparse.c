@@ -143,9 +143,20 @@ static int scan_string(struct parser *p)
 	return -EINVAL;
 }
 
+/* Consumes a run of decimal digits; returns how many. */
+static size_t digits(struct parser *p)
+{
+	size_t n = 0;
+
+	while (p->pos < p->len && p->s[p->pos] >= '0' && p->s[p->pos] <= '9') {
+		p->pos++;
+		n++;
+	}
+	return n;
+}
+
 static int scan_number(struct parser *p)
 {
-	size_t digits;
 
 	if (p->pos < p->len && p->s[p->pos] == '-')
 		p->pos++;
@@ -154,27 +165,20 @@ static int scan_number(struct parser *p)
 	if (p->s[p->pos] == '0') {
 		p->pos++;
 	} else if (p->s[p->pos] >= '1' && p->s[p->pos] <= '9') {
-		while (p->pos < p->len && p->s[p->pos] >= '0' && p->s[p->pos] <= '9')
-			p->pos++;
+		digits(p);
 	} else {
 		return -EINVAL;
 	}
 	if (p->pos < p->len && p->s[p->pos] == '.') {
 		p->pos++;
-		for (digits = 0; p->pos < p->len && p->s[p->pos] >= '0' && p->s[p->pos] <= '9';
-		     digits++)
-			p->pos++;
-		if (!digits)
+		if (!digits(p))
 			return -EINVAL;
 	}
 	if (p->pos < p->len && (p->s[p->pos] == 'e' || p->s[p->pos] == 'E')) {
 		p->pos++;
 		if (p->pos < p->len && (p->s[p->pos] == '+' || p->s[p->pos] == '-'))
 			p->pos++;
-		for (digits = 0; p->pos < p->len && p->s[p->pos] >= '0' && p->s[p->pos] <= '9';
-		     digits++)
-			p->pos++;
-		if (!digits)
+		if (!digits(p))
 			return -EINVAL;
 	}
 	return 0;

@@ -21,6 +21,7 @@
 #include "collector/ledger.h"
 #include "collector/notify.h"
 #include "collector/outbox.h"
+#include "ledger_query.h"
 #include "testutil.h"
 
 static char dir[64];
@@ -121,14 +122,7 @@ static struct detect_event event(unsigned kind, unsigned transition, uint32_t ep
 
 static long count(const char *sql)
 {
-	sqlite3_stmt *s;
-	long n = -1;
-
-	if (sqlite3_prepare_v2(led.db, sql, -1, &s, NULL) == SQLITE_OK &&
-	    sqlite3_step(s) == SQLITE_ROW)
-		n = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	return n;
+	return lq_count(led.db, sql);
 }
 
 /* Runs the outbox at fake_now and the loop until no attempt is in flight. */

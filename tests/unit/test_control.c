@@ -21,6 +21,7 @@
 #include "collector/ledger.h"
 #include "collector/watch.h"
 #include "shrinkwatch/jsonparse.h"
+#include "ledger_query.h"
 #include "testutil.h"
 
 static char dir[64];
@@ -89,14 +90,7 @@ static bool ask(const struct control_caller *who, const char *req, char *err, si
 
 static long count(const char *sql)
 {
-	sqlite3_stmt *s;
-	long n = -1;
-
-	if (sqlite3_prepare_v2(led.db, sql, -1, &s, NULL) == SQLITE_OK &&
-	    sqlite3_step(s) == SQLITE_ROW)
-		n = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	return n;
+	return lq_count(led.db, sql);
 }
 
 /* A store the detector knows, with a firing drop alert (id 1). */
