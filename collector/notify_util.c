@@ -1,6 +1,5 @@
 /* notify_util.c - small helpers the notifier types share (see notify_int.h). */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,27 +66,6 @@ void notify__defer_flush(void)
 {
 	while (pending)
 		deferred_report(pending);
-}
-
-int notify__printf(struct buf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-	int err;
-
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return -EINVAL;
-	err = buf_reserve(b, (size_t)n + 1);
-	if (err)
-		return err;
-	va_start(ap, fmt);
-	vsnprintf((char *)b->data + b->len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	b->len += (size_t)n;
-	return 0;
 }
 
 void notify__human_bytes(double bytes, char *out, size_t outlen)
