@@ -133,6 +133,57 @@ static void test_missing_program_is_retry(void **state)
 	assert_non_null(strstr(o.why, "cannot run"));
 }
 
+static void test_at_most_four_at_once(void **state)
+{
+	char path[256], conf[512];
+	struct nt_outcome o[10] = { 0 };
+	const char *log;
+	int now = 0, most = 0, ok = 0;
+	(void)state;
+
+	/* Each run notes its start and end; overlapping runs show in between. */
+	script("slow-ok.sh", "#!/bin/sh\necho start >> \"$1/runs\"\nsleep 0.2\n"
+			     "echo end >> \"$1/runs\"\n",
+	       path, sizeof path);
+	snprintf(conf, sizeof conf, "[notify oncall]\ntype = exec\ncommand = %s %s\n", path, dir);
+	nt_start(dir, &loop, conf);
+	for (int i = 0; i < 10; i++)
+		assert_int_equal(notify_send("oncall", &msg, nt_on_done, &o[i]), 0);
+	for (int i = 0; i < 10; i++)
+		while (!o[i].calls)
+			uv_run(&loop, UV_RUN_ONCE);
+	for (int i = 0; i < 10; i++)
+		ok += o[i].calls == 1 && o[i].result == NOTIFY_OK;
+	assert_int_equal(ok, 10);
+	log = nt_slurp(dir, "runs");
+	for (const char *p = log; *p; p = strchr(p, '\n') + 1) {
+		now += !strncmp(p, "start", 5) ? 1 : -1;
+		most = now > most ? now : most;
+	}
+	assert_int_equal(now, 0);
+	assert_true(most >= 1 && most <= 4);
+}
+
+static void test_stop_reports_waiting(void **state)
+{
+	char path[256], conf[512];
+	struct nt_outcome o[6] = { 0 };
+	(void)state;
+
+	script("slow.sh", "#!/bin/sh\nsleep 300\n", path, sizeof path);
+	snprintf(conf, sizeof conf, "[notify oncall]\ntype = exec\ncommand = %s\n", path);
+	nt_start(dir, &loop, conf);
+	for (int i = 0; i < 6; i++) /* four run, two wait */
+		assert_int_equal(notify_send("oncall", &msg, nt_on_done, &o[i]), 0);
+	uv_run(&loop, UV_RUN_NOWAIT);
+	notify_stop();
+	for (int i = 0; i < 6; i++) {
+		assert_int_equal(o[i].calls, 1);
+		assert_int_equal(o[i].result, NOTIFY_RETRY);
+		assert_string_equal(o[i].why, "notifier stopped");
+	}
+}
+
 static void test_stop_reports_pending(void **state)
 {
 	char path[256], conf[512];
@@ -160,6 +211,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_timeout_kills_the_group, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_program_is_retry, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stop_reports_pending, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_at_most_four_at_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stop_reports_waiting, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
