@@ -410,6 +410,40 @@ void alert_update_board(struct alerts *al, const char *agent, const char *store)
 		board_set_alerts(al->board, agent, store, c.n, c.worst);
 }
 
+struct seed_ctx {
+	struct alerts *al;
+	char done[64][2 * SW_NAME_MAX + 2];
+	unsigned n;
+};
+
+static int seed_one(void *ctx, const struct ledger_alert *a)
+{
+	struct seed_ctx *c = ctx;
+	char key[2 * SW_NAME_MAX + 2];
+
+	snprintf(key, sizeof key, "%s/%s", a->agent, a->store);
+	for (unsigned i = 0; i < c->n; i++)
+		if (!strcmp(c->done[i], key))
+			return 0;
+	if (c->n < sizeof c->done / sizeof c->done[0])
+		snprintf(c->done[c->n++], sizeof c->done[0], "%s", key);
+	alert_update_board(c->al, a->agent, a->store);
+	return 0;
+}
+
+void alert_seed_board(struct alerts *al)
+{
+	struct seed_ctx *c = calloc(1, sizeof *c);
+
+	if (!c || !al->board) {
+		free(c);
+		return;
+	}
+	c->al = al;
+	ledger_alert_each(al->ledger, false, seed_one, c);
+	free(c);
+}
+
 struct repeat_ctx {
 	struct alerts *al;
 	int64_t now;

@@ -101,6 +101,8 @@ int alert_mark_explained(struct alerts *al, struct ledger_alert *a, int64_t expl
 void alert_tick(struct alerts *al, int64_t now);
 /* Recomputes the board's open-alert count and worst kind for one store. */
 void alert_update_board(struct alerts *al, const char *agent, const char *store);
+/* Puts every store with open alerts in the ledger on the board (start-up). */
+void alert_seed_board(struct alerts *al);
 
 enum notify_severity alert_severity(unsigned kind);
 /* The alert as JSON (docs/control.md), transition being the state notified. */

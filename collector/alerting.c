@@ -58,6 +58,7 @@ int alerting_start(struct alerting *p, uv_loop_t *loop, const struct collector_c
 		log_err("alerting: cannot start the detector: %s", strerror(-rc));
 		goto fail;
 	}
+	alert_seed_board(&p->alerts);
 	rc = ingest_observe(ing, watch_observe, &p->watch);
 	if (rc) {
 		log_err("alerting: cannot observe stored samples: %s", strerror(-rc));

@@ -186,8 +186,10 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
 		log_warn("control: request of '%s' (pid %d) is longer than %d bytes: closing",
 			 cl->who.user, (int)cl->who.pid, CONTROL_REQUEST_MAX);
 		if (r) {
+			static const char too_long[] = "{\"ok\":false,\"error\":\"request too long\"}";
+
 			buf_init(&r->out, 256);
-			buf_append(&r->out, "{\"ok\":false,\"error\":\"request too long\"}", 38);
+			buf_append(&r->out, too_long, sizeof too_long - 1);
 			send_reply(cl, r);
 		}
 		uv_read_stop(s);

@@ -65,7 +65,7 @@ int ctl_request(const char *path, const char *request, struct ctl_response *resp
 		fprintf(stderr, "shrinkwatchctl: cannot send to '%s': %s\n", path, strerror(-err));
 		goto out;
 	}
-	while (!(nl = memchr(in.data, '\n', in.len))) {
+	while (!in.len || !(nl = memchr(in.data, '\n', in.len))) {
 		ssize_t r = read(fd, chunk, sizeof chunk);
 		if (r < 0 && errno == EINTR)
 			continue;

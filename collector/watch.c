@@ -170,18 +170,13 @@ void watch_events(struct watch *w, struct watch_store *ws, const struct detect_e
 	}
 }
 
-void watch_sample(struct watch *w, const char *agent, const char *store,
-		  const struct sw_sample *s, int64_t now)
+/* One sample of ws through the detector; its events to the lifecycle. */
+static void feed(struct watch *w, struct watch_store *ws, const struct sw_sample *s, int64_t now)
 {
 	struct detect_event ev[DETECT_MAX_EVENTS];
-	struct watch_store *ws = watch_get(w, agent, store, true);
 	struct detect_input in;
 	int n;
 
-	if (!ws) {
-		log_err("watch: out of memory for '%s/%s': sample not checked", agent, store);
-		return;
-	}
 	memset(&in, 0, sizeof in);
 	in.time = s->time;
 	in.bytes = (double)s->bytes;
@@ -198,18 +193,30 @@ void watch_sample(struct watch *w, const char *agent, const char *store,
 	tell_board(w, ws);
 }
 
+void watch_sample(struct watch *w, const char *agent, const char *store,
+		  const struct sw_sample *s, int64_t now)
+{
+	struct watch_store *ws = watch_get(w, agent, store, true);
+
+	if (!ws) {
+		log_err("watch: out of memory for '%s/%s': sample not checked", agent, store);
+		return;
+	}
+	feed(w, ws, s, now);
+}
+
 void watch_observe(void *ctx, struct agent_rec *a, struct store_rec *st,
 		   const struct sw_sample *s)
 {
 	struct watch *w = ctx;
-	struct watch_store *ws = st->user;
 
-	if (!ws) {
-		ws = watch_get(w, a->name, st->name, true);
-		st->user = ws;
-	}
-	if (ws)
-		watch_sample(w, a->name, st->name, s, (int64_t)time(NULL));
+	if (!st->user)
+		st->user = watch_get(w, a->name, st->name, true);
+	if (st->user)
+		feed(w, st->user, s, (int64_t)time(NULL));
+	else
+		log_err("watch: out of memory for '%s/%s': sample not checked", a->name,
+			st->name);
 }
 
 void watch_tick(struct watch *w, int64_t now)

@@ -13,6 +13,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sqlite3.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "collector/alert.h"
@@ -251,6 +254,71 @@ static void test_explain_ahead_and_after(void **state)
 			       "('explain','revoke','alert-explained')"), 4);
 }
 
+/* Talks to a real control socket on a real loop: the caller is identified
+ * by the kernel, answers come one per line, an oversized request is refused. */
+static void socket_exchange(const char *sock, const char *req, size_t len, char *ans,
+			    size_t anslen)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	size_t got = 0, sent = 0;
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	snprintf(sa.sun_path, sizeof sa.sun_path, "%s", sock);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+	while (!memchr(ans, '\n', got)) {
+		ssize_t n;
+
+		if (sent < len) {
+			n = send(fd, req + sent, len - sent, MSG_DONTWAIT);
+			if (n > 0)
+				sent += (size_t)n;
+		}
+		uv_run(ctl.loop, UV_RUN_NOWAIT);
+		n = recv(fd, ans + got, anslen - 1 - got, MSG_DONTWAIT);
+		if (n > 0)
+			got += (size_t)n;
+		else if (n == 0)
+			break;
+		assert_true(got < anslen - 1);
+	}
+	ans[got] = '\0';
+	close(fd);
+}
+
+static void test_socket(void **state)
+{
+	struct control_config cfg;
+	uv_loop_t loop;
+	char *big, ans[4096];
+	const char *req;
+	size_t n = CONTROL_REQUEST_MAX + 100;
+	(void)state;
+
+	assert_int_equal(uv_loop_init(&loop), 0);
+	control_config_default(&cfg);
+	snprintf(cfg.path, sizeof cfg.path, "%s/control.sock", dir);
+	assert_int_equal(control_start(&ctl, &loop, &cfg), 0);
+	req = "{\"cmd\":\"alerts\"}\n{\"cmd\":\"nope\"}\n";
+	socket_exchange(cfg.path, req, strlen(req), ans, sizeof ans);
+	assert_non_null(strstr(ans, "{\"ok\":true,\"alerts\":[]}\n"));
+	big = malloc(n);
+	memset(big, 'x', n);
+	socket_exchange(cfg.path, big, n, ans, sizeof ans);
+	assert_string_equal(ans, "{\"ok\":false,\"error\":\"request too long\"}\n");
+	free(big);
+	/* as root (the test's uid), a change goes through: identity from the kernel */
+	req = "{\"cmd\":\"ack\",\"id\":5,\"comment\":\"x\"}\n";
+	socket_exchange(cfg.path, req, strlen(req), ans, sizeof ans);
+	if (getuid() == 0)
+		assert_non_null(strstr(ans, "no alert 5"));
+	else
+		assert_non_null(strstr(ans, "permission denied"));
+	control_stop(&ctl);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	assert_int_equal(access(cfg.path, F_OK), -1); /* removed */
+	assert_int_equal(uv_loop_close(&loop), 0);
+}
+
 static void test_parse_time(void **state)
 {
 	int64_t t;
@@ -300,6 +368,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_permissions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_request_parsing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_explain_ahead_and_after, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_socket, setup, teardown),
 		cmocka_unit_test(test_parse_time),
 		cmocka_unit_test(test_hoist_globals),
 	};
