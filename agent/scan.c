@@ -176,7 +176,6 @@ int scan_store(const char *path, const struct scan_options *opt, struct sw_sampl
 			cache->root_dev = dev;
 		}
 		cache->gen++;
-		walk.use_nodes = 1;
 		walk.gen = cache->gen;
 		walk.hot_s = cache->hot_s;
 		root = cache->root;

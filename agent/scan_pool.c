@@ -7,7 +7,7 @@
 int scan_pool_init(struct scan_pool *p, unsigned nthreads, scan_pool_fn fn, void *arg)
 {
 	p->nthreads = nthreads ? nthreads : 1;
-	p->cap = p->nthreads;
+	p->cap = p->nthreads > 1 ? SCAN_POOL_DEPTH * p->nthreads : 1;
 	p->ring = calloc(p->cap, sizeof(*p->ring));
 	if (!p->ring)
 		return -ENOMEM;
@@ -31,13 +31,15 @@ bool scan_pool_offer(struct scan_pool *p, const struct scan_task *t)
 {
 	bool taken = false;
 
+	if (p->nthreads < 2)
+		return false;
 	pthread_mutex_lock(&p->lock);
-	/* Only when a thread is waiting for work that is not yet queued. */
-	if (p->idle > p->count && p->count < p->cap) {
+	if (p->count < p->cap) {
 		p->ring[(p->head + p->count) % p->cap] = *t;
 		p->count++;
 		taken = true;
-		pthread_cond_signal(&p->cond);
+		if (p->idle > 0)
+			pthread_cond_signal(&p->cond);
 	}
 	pthread_mutex_unlock(&p->lock);
 	return taken;
@@ -55,10 +57,9 @@ static void scan_pool__work(struct scan_pool *p, unsigned worker)
 	pthread_mutex_lock(&p->lock);
 	for (;;) {
 		while (p->count == 0 && p->busy > 0) {
-			/* Atomic because offerers peek at it without the lock. */
-			__atomic_add_fetch(&p->idle, 1, __ATOMIC_RELAXED);
+			p->idle++;
 			pthread_cond_wait(&p->cond, &p->lock);
-			__atomic_sub_fetch(&p->idle, 1, __ATOMIC_RELAXED);
+			p->idle--;
 		}
 		if (p->count == 0)
 			break; /* nothing queued and nobody can queue more */

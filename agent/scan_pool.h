@@ -1,19 +1,22 @@
 /*
  * scan_pool.h - the small pool of threads that walks one store.
  *
- * A walk is depth-first inside each thread: a thread that meets a
- * subdirectory hands it to the pool only when another thread is idle and
- * waiting, and otherwise descends into it itself.  That keeps the queue (and
- * so the memory) bounded by the number of threads whatever the tree, keeps
- * each thread's work local in the dentry cache, and still spreads a wide
- * tree over every thread.  The calling thread is worker 0; the others are
- * started by scan_pool_run() and joined before it returns.
+ * Each thread walks depth-first, and puts the subdirectories it meets in
+ * a shared queue while the queue has room (SCAN_POOL_DEPTH per thread);
+ * when it is full, the thread descends into them itself.  Early on the
+ * queue fills with the top of the tree, so an idle thread takes a large
+ * piece of work rather than a leaf at a time, and whatever the tree the
+ * queue (open fds and paths) stays bounded.  The calling thread is worker 0;
+ * the others are started by scan_pool_run() and joined before it returns.
  */
 #ifndef SHRINKWATCH_AGENT_SCAN_POOL_H
 #define SHRINKWATCH_AGENT_SCAN_POOL_H
 
 #include <pthread.h>
 #include <stdbool.h>
+
+/* Queued directories per thread. */
+#define SCAN_POOL_DEPTH 16
 
 /* One directory to walk: an open fd (the task owns it), its path relative
  * to the store (owned, malloc'ed) for error messages, and the walker's own
@@ -47,8 +50,8 @@ void scan_pool_release(struct scan_pool *p);
  * Returns 0, or a negative errno when no thread could be started (the walk
  * then ran on the calling thread alone, and still completed). */
 int scan_pool_run(struct scan_pool *p, struct scan_task *first);
-/* Hands a task to an idle thread: true if taken (the pool now owns it),
- * false if every thread is busy (the caller walks it itself). */
+/* Queues a task: true if taken (the pool now owns it), false if the queue
+ * is full or there is one thread (the caller walks it itself). */
 bool scan_pool_offer(struct scan_pool *p, const struct scan_task *t);
 
 #endif

@@ -53,25 +53,46 @@ static struct timespec scan__now_minus(unsigned seconds)
 	return t;
 }
 
+/* The longest path quoted in an error: longer ones keep their head and
+ * tail around "...", so that the reason still fits in the sample. */
+#define SCAN_ERR_PATH_MAX 120
+
 void scan_walk_error(struct scan_worker *w, const char *what, const char *name, int err)
 {
 	struct scan_walk *walk = w->walk;
+	char where[SCAN_ERR_PATH_MAX + 1];
+	const char *path = w->len > 0 ? w->path : "";
 	const char *sep = w->len > 0 && name ? "/" : "";
-	const char *path = w->len > 0 ? w->path : (name ? "" : ".");
+	size_t plen = w->len, nlen = name ? strlen(name) : 0, slen = strlen(sep);
 	int first;
 
+	if (!name && plen == 0) {
+		snprintf(where, sizeof(where), ".");
+	} else if (plen + slen + nlen <= SCAN_ERR_PATH_MAX) {
+		snprintf(where, sizeof(where), "%s%s%s", path, sep, name ? name : "");
+	} else {
+		/* head ... tail, the tail taken from path/name as one string */
+		size_t head = 40, tail = SCAN_ERR_PATH_MAX - head - 3, total = plen + slen + nlen;
+		size_t i, o = 0, from = total - tail;
+
+		memcpy(where, path, head < plen ? head : plen);
+		o = head < plen ? head : plen;
+		memcpy(where + o, "...", 3);
+		o += 3;
+		for (i = from; i < total; i++)
+			where[o++] = i < plen ? path[i] : i < plen + slen ? '/' : name[i - plen - slen];
+		where[o] = '\0';
+	}
 	pthread_mutex_lock(&walk->lock);
 	first = walk->error_count++ == 0;
 	if (first)
-		snprintf(walk->first_error, sizeof(walk->first_error), "cannot %s '%s%s%s': %s",
-			 what, path, sep, name ? name : "", strerror(err));
+		snprintf(walk->first_error, sizeof(walk->first_error), "cannot %s '%s': %s", what,
+			 where, strerror(err));
 	pthread_mutex_unlock(&walk->lock);
 	if (first)
-		log_warn("scan: cannot %s '%s%s%s': %s", what, path, sep, name ? name : "",
-			 strerror(err));
+		log_warn("scan: cannot %s '%s': %s", what, where, strerror(err));
 	else
-		log_debug("scan: cannot %s '%s%s%s': %s", what, path, sep, name ? name : "",
-			  strerror(err));
+		log_debug("scan: cannot %s '%s': %s", what, where, strerror(err));
 }
 
 void scan_walk_prepare(struct scan_node *node, const struct statx *sx)
@@ -178,7 +199,7 @@ static void scan__child(struct scan_worker *w, int dfd, struct scan_node *c, con
 		scan_walk_prepare(c, sx);
 	}
 	if (depth + 1 > SCAN_MAX_DEPTH) {
-		scan_walk_error(w, "descend into", name, ELOOP);
+		scan_walk_error(w, "descend into", name, ENAMETOOLONG);
 		if (c)
 			c->flags = SCAN_NODE_VOLATILE;
 		return;
@@ -193,8 +214,7 @@ static void scan__child(struct scan_worker *w, int dfd, struct scan_node *c, con
 		return;
 	}
 	old = scan__path_push(w, name);
-	if (walk->pool.nthreads > 1 &&
-	    __atomic_load_n(&walk->pool.idle, __ATOMIC_RELAXED) > 0) {
+	if (walk->pool.nthreads > 1) {
 		struct scan_task t = { .fd = fd, .node = c, .depth = depth + 1, .mode = mode };
 
 		t.relpath = strdup(w->path ? w->path : "");
@@ -360,9 +380,12 @@ static void scan__read(struct scan_worker *w, int fd, struct scan_node *node, un
 			if (d->d_type != DT_REG && d->d_type != DT_DIR && d->d_type != DT_UNKNOWN)
 				continue; /* symlinks, devices, sockets: not evidence */
 			if (statx(fd, name, SCAN_STATX_FLAGS, SCAN_STATX_MASK, &sx) < 0) {
-				if (errno == ENOENT)
-					continue; /* deleted since getdents: not there */
-				scan_walk_error(w, "stat", name, errno);
+				/* A file deleted since getdents is simply not there;
+				 * a directory that vanished mid-walk takes unknown
+				 * contents with it. */
+				if (errno == ENOENT && d->d_type != DT_DIR)
+					continue;
+				scan_walk_error(w, d->d_type == DT_DIR ? "open" : "stat", name, errno);
 				complete = 0;
 				continue;
 			}

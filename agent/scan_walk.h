@@ -49,7 +49,6 @@ struct scan_walk {
 	int has_prev;
 	uint32_t dev_major, dev_minor;
 	int incremental; /* trust unchanged directories (needs nodes) */
-	int use_nodes;   /* keep the cache's nodes up to date */
 	unsigned hot_s;
 	uint64_t gen;
 	struct hardlinks hl;

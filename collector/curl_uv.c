@@ -153,7 +153,10 @@ static int socket_fn(CURL *easy, curl_socket_t fd, int what, void *userp, void *
 		events |= UV_READABLE;
 	if (what & CURL_POLL_OUT)
 		events |= UV_WRITABLE;
-	uv_poll_start(&s->poll, events, on_poll);
+	if (events)
+		uv_poll_start(&s->poll, events, on_poll);
+	else
+		uv_poll_stop(&s->poll); /* CURL_POLL_NONE: keep the socket, wait for nothing */
 	return 0;
 }
 

@@ -20,6 +20,7 @@
 #include "alerting.h"
 #include "board.h"
 #include "config.h"
+#include "http.h"
 #include "ingest.h"
 #include "listen.h"
 #include "notify.h"
@@ -43,6 +44,9 @@ struct collector {
 	uv_signal_t sigterm, sigint, sighup;
 	uv_timer_t status_timer;
 	uint64_t last_stored;
+	/* dashboard, JSON API, /metrics (http.h) */
+	struct http_config http_cfg;
+	struct http_server http;
 };
 
 static void usage(FILE *out)
@@ -70,6 +74,11 @@ static size_t config_hooks(struct collector *c, struct collector_config_hook *ho
 		hooks[n++] = (struct collector_config_hook){ notify_config_key, NULL };
 	/* the alert pipeline: [detect], [store] and its [collector] keys */
 	n += alerting_config_hooks(&c->alerting, hooks + n, max - n);
+	/* http, dashboards, http_threads in [collector] (http.h) */
+	if (n < max) {
+		http_config_defaults(&c->http_cfg);
+		hooks[n++] = (struct collector_config_hook){ http_config_hook, &c->http_cfg };
+	}
 	return n;
 }
 
@@ -194,6 +203,14 @@ static int run(struct collector *c)
 	if (listener_start(&c->listener, c->loop, c->cfg.listen_host, c->cfg.listen_port,
 			   &c->ingest, c->cfg.max_connections))
 		fatal("collector: cannot listen for agents");
+	/* the dashboard: its own threads, read-only */
+	{
+		char herr[1024];
+
+		if (http_start(&c->http, &c->http_cfg, &c->cfg, c->loop, &c->board, &c->ingest,
+			       herr, sizeof herr))
+			fatal("collector: %s", herr);
+	}
 
 	/* notifiers */
 	if (notify_start(c->loop, err_text, sizeof err_text))
@@ -226,6 +243,7 @@ static int run(struct collector *c)
 	notify_stop(); /* notifiers */
 	ingest_stop(&c->ingest);
 	alerting_stop(&c->alerting);
+	http_stop(&c->http);
 	uv_walk(c->loop, close_walk, NULL);
 	uv_run(c->loop, UV_RUN_DEFAULT);
 	registry_release(&c->reg);
@@ -284,6 +302,10 @@ int main(int argc, char **argv)
 	}
 	if (check && notify_start(NULL, err, sizeof err)) { /* notifiers */
 		fprintf(stderr, "shrinkwatch-collector: %s: %s\n", c.config_path, err);
+		return 1;
+	}
+	if (check && http_check(&c.http_cfg, err, sizeof err)) {
+		fprintf(stderr, "shrinkwatch-collector: %s\n", err);
 		return 1;
 	}
 	if (check) {

@@ -237,7 +237,7 @@ int notify_config_key(void *ctx, const char *section, const char *key, const cha
 
 static void notifier_free(struct notifier *n)
 {
-	if (n->type)
+	if (n->type && n->type->destroy)
 		n->type->destroy(n);
 	for (size_t i = 0; i < n->nstores; i++)
 		free(n->stores[i]);
@@ -268,14 +268,15 @@ static int build(struct staged *s, struct notifier **out, char *err, size_t errl
 			goto oom;
 		n->nstores++;
 	}
-	if (s->type->create(n))
+	if (s->type->create && s->type->create(n))
 		goto oom;
 	n->type = s->type;
 	for (size_t i = 0; i < s->nkv; i++) {
 		int r;
 
 		msg[0] = '\0';
-		r = n->type->parse(n, s->kv[i].key, s->kv[i].value, msg, sizeof msg);
+		r = n->type->parse ? n->type->parse(n, s->kv[i].key, s->kv[i].value, msg, sizeof msg)
+				   : 0;
 		if (r == 0) {
 			snprintf(err, errlen, "[notify %s] %s: unknown key for type %s", s->name,
 				 s->kv[i].key, n->type->name);
@@ -288,7 +289,7 @@ static int build(struct staged *s, struct notifier **out, char *err, size_t errl
 		}
 	}
 	msg[0] = '\0';
-	if (n->type->validate(n, msg, sizeof msg)) {
+	if (n->type->validate && n->type->validate(n, msg, sizeof msg)) {
 		snprintf(err, errlen, "[notify %s] %s", s->name, msg[0] ? msg : "invalid");
 		goto out;
 	}
@@ -330,12 +331,18 @@ int notify_start(uv_loop_t *loop, char *err, size_t errlen)
 		int e;
 
 		fresh[i]->loop = loop;
-		e = fresh[i]->type->start(fresh[i], loop);
+		e = fresh[i]->type->start ? fresh[i]->type->start(fresh[i], loop) : 0;
 		if (e) {
 			snprintf(err, errlen, "[notify %s] cannot start: %s", fresh[i]->name,
 				 strerror(-e));
 			goto out;
 		}
+	}
+	for (size_t i = 0; i < nfresh; i++) {
+		struct notifier *old = notify__find(fresh[i]->name);
+
+		if (old && old->type == fresh[i]->type && fresh[i]->type->adopt)
+			fresh[i]->type->adopt(fresh[i], old);
 	}
 	stop_all(running, &nrunning);
 	memcpy(running, fresh, nfresh * sizeof fresh[0]);
@@ -355,6 +362,7 @@ out:
 void notify_stop(void)
 {
 	stop_all(running, &nrunning);
+	notify__defer_flush();
 }
 
 bool notify__routes(const struct notifier *n, enum notify_severity severity, const char *agent,

@@ -389,6 +389,16 @@ out:
 	return e;
 }
 
+/* A reload keeps the open alerts, so they are still re-sent. */
+static void am_adopt(struct notifier *fresh, struct notifier *old)
+{
+	struct am_priv *f = fresh->priv, *o = old->priv;
+	struct strmap swap = f->active;
+
+	f->active = o->active;
+	o->active = swap;
+}
+
 static void am_closed(uv_handle_t *h)
 {
 	free(h->data);
@@ -426,5 +436,6 @@ const struct notify_type notify_alertmanager_type = {
 	.validate = am_validate,
 	.start = am_start,
 	.send = am_send,
+	.adopt = am_adopt,
 	.destroy = am_destroy,
 };

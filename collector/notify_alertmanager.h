@@ -9,7 +9,8 @@
  * re-sends them every resend_interval.  That set lives in memory: after a
  * restart of the collector it is rebuilt as the alerts' next notifications
  * pass through, or at once if the alert lifecycle calls
- * notify_alertmanager_prime() with each open alert at start-up.
+ * notify_alertmanager_prime() with each open alert at start-up.  A reload
+ * keeps the set of a notifier that keeps its name.
  */
 #ifndef SHRINKWATCH_COLLECTOR_NOTIFY_ALERTMANAGER_H
 #define SHRINKWATCH_COLLECTOR_NOTIFY_ALERTMANAGER_H

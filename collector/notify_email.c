@@ -11,6 +11,7 @@
 #include "notify_email.h"
 #include "notify_int.h"
 #include "notify_spawn.h"
+#include "shrinkwatch/html.h"
 
 #define EMAIL_MAX_TO 32
 #define EMAIL_ADDR_MAX 254
@@ -31,7 +32,7 @@ struct email_priv {
 /* A header value: control characters (CR and LF above all) become spaces. */
 static int put_header(struct buf *b, const char *name, const char *value)
 {
-	int e = notify__printf(b, "%s: ", name);
+	int e = buf_printf(b, "%s: ", name);
 
 	for (const char *p = value; !e && *p; p++) {
 		char c = (unsigned char)*p < 0x20 || *p == 0x7f ? ' ' : *p;
@@ -41,13 +42,13 @@ static int put_header(struct buf *b, const char *name, const char *value)
 }
 
 /* Body text: CR dropped (sendmail adds the CRLFs), everything else kept. */
-static int put_body(struct buf *b, const char *text)
+static int put_body(struct buf *b, const uint8_t *text, size_t len)
 {
 	int e = 0;
 
-	for (const char *p = text; !e && p && *p; p++)
-		if (*p != '\r')
-			e = buf_append(b, p, 1);
+	for (size_t i = 0; !e && i < len; i++)
+		if (text[i] != '\r')
+			e = buf_append(b, text + i, 1);
 	return e;
 }
 
@@ -98,7 +99,7 @@ int notify_email_build(const struct notify_message *m, const char *from, char *c
 	/* The body is built apart, then copied without CRs: names and texts in it
 	 * come from the network. */
 	buf_init(&body, out->cap);
-	e = e ? e : notify__printf(&body,
+	e = e ? e : buf_printf(&body,
 				   "%s\n\n"
 				   "Alert:         %" PRIu64 " (%s)\n"
 				   "State:         %s%s\n"
@@ -112,15 +113,15 @@ int notify_email_build(const struct notify_message *m, const char *from, char *c
 				   m->agent, m->store, lost, m->lost_bytes, m->lost_objects, since,
 				   when);
 	if (!e && m->dashboard_url && m->dashboard_url[0])
-		e = notify__printf(&body, "Dashboard:     %s\n", m->dashboard_url);
+		e = buf_printf(&body, "Dashboard:     %s\n", m->dashboard_url);
 	if (!e && strcmp(m->state, "resolved") && strcmp(m->state, "explained"))
-		e = notify__printf(&body,
+		e = buf_printf(&body,
 				   "\nAcknowledge:   shrinkwatchctl ack %" PRIu64 " --comment TEXT\n"
 				   "Explain:       shrinkwatchctl explain --alert %" PRIu64
 				   " --reason TEXT\n",
 				   m->alert_id, m->alert_id);
-	e = e ? e : notify__printf(&body, "\n-- \nshrinkwatch-collector on %s\n", host);
-	e = e ? e : put_body(out, (const char *)body.data);
+	e = e ? e : buf_printf(&body, "\n-- \nshrinkwatch-collector on %s\n", host);
+	e = e ? e : put_body(out, body.data, body.len);
 	buf_release(&body);
 	return e;
 }
@@ -230,13 +231,6 @@ static int email_validate(struct notifier *n, char *err, size_t errlen)
 	return 0;
 }
 
-static int email_start(struct notifier *n, uv_loop_t *loop)
-{
-	(void)n;
-	(void)loop;
-	return 0;
-}
-
 static int email_send(struct notifier *n, const struct notify_message *m, notify_done_fn done,
 		      void *ctx)
 {
@@ -275,7 +269,6 @@ const struct notify_type notify_email_type = {
 	.create = email_create,
 	.parse = email_parse,
 	.validate = email_validate,
-	.start = email_start,
 	.send = email_send,
 	.destroy = email_destroy,
 };

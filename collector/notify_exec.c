@@ -74,14 +74,27 @@ static int exec_validate(struct notifier *n, char *err, size_t errlen)
 	return 0;
 }
 
-static int exec_start(struct notifier *n, uv_loop_t *loop)
+/*
+ * Whether a variable of the collector's environment is passed on: not our
+ * own SHRINKWATCH_* (the alert's fields replace them), and not systemd's
+ * protocol variables, which speak of the collector and must not let a
+ * notification command talk to systemd on its behalf.
+ */
+static int inherited(const char *var)
 {
-	(void)n;
-	(void)loop;
-	return 0;
+	static const char *const dropped[] = {
+		"SHRINKWATCH_", "NOTIFY_SOCKET=", "LISTEN_FDS=", "LISTEN_PID=",
+		"LISTEN_FDNAMES=", "WATCHDOG_USEC=", "WATCHDOG_PID=",
+	};
+
+	for (size_t i = 0; i < sizeof dropped / sizeof dropped[0]; i++)
+		if (!strncmp(var, dropped[i], strlen(dropped[i])))
+			return 0;
+	return 1;
 }
 
-/* The collector's environment minus SHRINKWATCH_*, plus the alert's fields. */
+/* The collector's environment (as inherited() allows), plus the alert's
+ * fields. */
 static char **exec_env(const struct notify_message *m)
 {
 	char id[32], lb[32], lo[32];
@@ -111,7 +124,7 @@ static char **exec_env(const struct notify_message *m)
 	if (!env)
 		return NULL;
 	for (char **e = environ; e && *e; e++)
-		if (strncmp(*e, "SHRINKWATCH_", 12) && !(env[n++] = strdup(*e)))
+		if (inherited(*e) && !(env[n++] = strdup(*e)))
 			goto fail;
 	for (size_t i = 0; i < nvars; i++) {
 		/* Values are single lines: a summary is, but be sure. */
@@ -172,7 +185,6 @@ const struct notify_type notify_exec_type = {
 	.create = exec_create,
 	.parse = exec_parse,
 	.validate = exec_validate,
-	.start = exec_start,
 	.send = exec_send,
 	.destroy = exec_destroy,
 };

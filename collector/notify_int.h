@@ -37,6 +37,9 @@ struct notify_type {
 	/* One attempt, as notify_send() promises. */
 	int (*send)(struct notifier *n, const struct notify_message *m, notify_done_fn done,
 		    void *ctx);
+	/* On a reload: takes over what old (the running notifier of the same
+	 * name and type) must not forget, e.g. Alertmanager's open alerts. */
+	void (*adopt)(struct notifier *fresh, struct notifier *old);
 	/* Reports NOTIFY_RETRY for every pending attempt, stops handles and frees
 	 * n->priv (possibly later, once libuv has closed the handles).  Also
 	 * called for a notifier that was created but never started. */
@@ -80,8 +83,10 @@ bool notify__routes(const struct notifier *n, enum notify_severity severity, con
 int notify__defer(uv_loop_t *loop, notify_done_fn done, void *ctx, enum notify_result result,
 		  const char *why);
 
-/* Appends printf-style text to b (bounded by its cap).  0 or -ENOBUFS/-ENOMEM. */
-int notify__printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Reports every deferred result now (notify_stop(): the loop may never turn
+ * again, and every attempt must hear its result exactly once). */
+void notify__defer_flush(void);
+
 /* "37.2 GB": a byte count for people (powers of 1000, as disks are sold). */
 void notify__human_bytes(double bytes, char *out, size_t outlen);
 /* RFC 3339 UTC ("2026-11-23T00:46:00Z"). */

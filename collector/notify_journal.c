@@ -111,38 +111,6 @@ int notify_journal_build(const struct notify_message *m, const char *name,
 	return e;
 }
 
-static int journal_create(struct notifier *n)
-{
-	(void)n;
-	return 0;
-}
-
-static int journal_parse(struct notifier *n, const char *key, const char *value, char *err,
-			 size_t errlen)
-{
-	(void)n;
-	(void)key;
-	(void)value;
-	(void)err;
-	(void)errlen;
-	return 0; /* no keys beyond the common ones */
-}
-
-static int journal_validate(struct notifier *n, char *err, size_t errlen)
-{
-	(void)n;
-	(void)err;
-	(void)errlen;
-	return 0;
-}
-
-static int journal_start(struct notifier *n, uv_loop_t *loop)
-{
-	(void)n;
-	(void)loop;
-	return 0;
-}
-
 static int journal_send(struct notifier *n, const struct notify_message *m,
 			notify_done_fn done, void *ctx)
 {
@@ -174,17 +142,7 @@ static int journal_send(struct notifier *n, const struct notify_message *m,
 	return notify__defer(n->loop, done, ctx, NOTIFY_OK, "logged to the journal");
 }
 
-static void journal_destroy(struct notifier *n)
-{
-	(void)n;
-}
-
 const struct notify_type notify_journal_type = {
 	.name = "journal",
-	.create = journal_create,
-	.parse = journal_parse,
-	.validate = journal_validate,
-	.start = journal_start,
-	.send = journal_send,
-	.destroy = journal_destroy,
+	.send = journal_send, /* no keys of its own, no state */
 };

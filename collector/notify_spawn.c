@@ -14,6 +14,7 @@
 
 struct notify_child {
 	struct notify_child *next, **prevp; /* in a notifier's list while reported == false */
+	struct notify_children *list;       /* counted in list->running until reported */
 	uv_process_t proc;
 	uv_pipe_t in, out, err;
 	uv_timer_t timer;
@@ -64,12 +65,102 @@ static void unlink_child(struct notify_child *c)
 	}
 }
 
-static void report(struct notify_child *c, enum notify_result r, const char *why)
+/* An attempt waiting for one of the running children to end. */
+struct notify_waiting {
+	struct notify_waiting *next;
+	char **argv, **env; /* copies; env NULL keeps the collector's */
+	char *input;
+	size_t len;
+	uint64_t timeout_ms;
+	char label[128];
+	notify_done_fn done;
+	void *ctx;
+};
+
+static int spawn_now(uv_loop_t *loop, struct notify_children *list, const char *label,
+		     char *const argv[], char *const env[], const char *input, size_t len,
+		     uint64_t timeout_ms, notify_done_fn done, void *ctx);
+
+static void strv_free(char **v)
 {
+	for (size_t i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* A copy of a NULL-terminated vector of strings; NULL stays NULL. */
+static int strv_dup(char *const v[], char ***out)
+{
+	size_t n = 0;
+
+	*out = NULL;
+	if (!v)
+		return 0;
+	while (v[n])
+		n++;
+	*out = calloc(n + 1, sizeof **out);
+	if (!*out)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		(*out)[i] = strdup(v[i]);
+		if (!(*out)[i]) {
+			strv_free(*out);
+			*out = NULL;
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+static void waiting_free(struct notify_waiting *w)
+{
+	strv_free(w->argv);
+	strv_free(w->env);
+	free(w->input);
+	free(w);
+}
+
+static struct notify_waiting *waiting_pop(struct notify_children *list)
+{
+	struct notify_waiting *w = list->wait_head;
+
+	if (w) {
+		list->wait_head = w->next;
+		if (!list->wait_head)
+			list->wait_tail = NULL;
+	}
+	return w;
+}
+
+/* Starts waiting attempts while there is room. */
+static void start_waiting(struct notify_children *list)
+{
+	struct notify_waiting *w;
+
+	while (list->running < NOTIFY_SPAWN_MAX_RUNNING && (w = waiting_pop(list))) {
+		if (spawn_now(list->loop, list, w->label, w->argv, w->env, w->input, w->len,
+			      w->timeout_ms, w->done, w->ctx))
+			w->done(w->ctx, NOTIFY_RETRY, "out of memory");
+		waiting_free(w);
+	}
+}
+
+/* Reports once; with next, lets a waiting attempt take the freed place
+ * first (the done callback may stop the notifier and free list). */
+static void report(struct notify_child *c, enum notify_result r, const char *why, bool next)
+{
+	struct notify_children *list = c->list;
+
 	if (c->reported)
 		return;
 	c->reported = true;
 	unlink_child(c);
+	if (list) {
+		list->running--;
+		c->list = NULL;
+		if (next)
+			start_waiting(list);
+	}
 	c->done(c->ctx, r, why);
 }
 
@@ -109,7 +200,8 @@ static void finish(struct notify_child *c)
 		log_msg(c->timed_out || c->term_signal || c->status ? LOG_WARNING : LOG_INFO,
 			"notify: %s output: %s%s", c->label, text,
 			c->dropped ? " [truncated]" : "");
-	report(c, (c->timed_out || c->term_signal || c->status) ? NOTIFY_RETRY : NOTIFY_OK, why);
+	report(c, (c->timed_out || c->term_signal || c->status) ? NOTIFY_RETRY : NOTIFY_OK, why,
+	       true);
 	close_once(c, (uv_handle_t *)&c->in);
 	close_once(c, (uv_handle_t *)&c->out);
 	close_once(c, (uv_handle_t *)&c->err);
@@ -199,6 +291,37 @@ int notify__spawn(uv_loop_t *loop, struct notify_children *list, const char *lab
 		  char *const argv[], char *const env[], const char *input, size_t len,
 		  uint64_t timeout_ms, notify_done_fn done, void *ctx)
 {
+	struct notify_waiting *w;
+
+	list->loop = loop;
+	if (list->running < NOTIFY_SPAWN_MAX_RUNNING)
+		return spawn_now(loop, list, label, argv, env, input, len, timeout_ms, done, ctx);
+	w = calloc(1, sizeof *w);
+	if (!w)
+		return -ENOMEM;
+	w->input = malloc(len ? len : 1);
+	if (!w->input || strv_dup(argv, &w->argv) || strv_dup(env, &w->env)) {
+		waiting_free(w);
+		return -ENOMEM;
+	}
+	memcpy(w->input, input, len);
+	w->len = len;
+	w->timeout_ms = timeout_ms;
+	snprintf(w->label, sizeof w->label, "%s", label);
+	w->done = done;
+	w->ctx = ctx;
+	if (list->wait_tail)
+		list->wait_tail->next = w;
+	else
+		list->wait_head = w;
+	list->wait_tail = w;
+	return 0;
+}
+
+static int spawn_now(uv_loop_t *loop, struct notify_children *list, const char *label,
+		     char *const argv[], char *const env[], const char *input, size_t len,
+		     uint64_t timeout_ms, notify_done_fn done, void *ctx)
+{
 	struct notify_child *c = calloc(1, sizeof *c);
 	uv_process_options_t o;
 	uv_stdio_container_t stdio[3];
@@ -270,6 +393,8 @@ int notify__spawn(uv_loop_t *loop, struct notify_children *list, const char *lab
 	}
 	c->spawned = true;
 	c->pid = c->proc.pid;
+	c->list = list;
+	list->running++;
 	uv_read_start((uv_stream_t *)&c->out, on_alloc, on_read);
 	uv_read_start((uv_stream_t *)&c->err, on_alloc, on_read);
 	wb = uv_buf_init(c->input, (unsigned)c->input_len);
@@ -281,11 +406,17 @@ int notify__spawn(uv_loop_t *loop, struct notify_children *list, const char *lab
 
 void notify__children_stop(struct notify_children *list)
 {
+	struct notify_waiting *w;
+
 	while (list->head) {
 		struct notify_child *c = list->head;
 
-		report(c, NOTIFY_RETRY, "notifier stopped");
+		report(c, NOTIFY_RETRY, "notifier stopped", false);
 		kill_group(c);
+	}
+	while ((w = waiting_pop(list))) {
+		w->done(w->ctx, NOTIFY_RETRY, "notifier stopped");
+		waiting_free(w);
 	}
 }
 

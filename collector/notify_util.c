@@ -1,6 +1,5 @@
 /* notify_util.c - small helpers the notifier types share (see notify_int.h). */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +9,7 @@
 #include "shrinkwatch/parse.h"
 
 struct deferred {
+	struct deferred *next, **prevp; /* not yet reported */
 	uv_timer_t timer;
 	notify_done_fn done;
 	void *ctx;
@@ -17,17 +17,27 @@ struct deferred {
 	char why[256];
 };
 
+static struct deferred *pending;
+
 static void deferred_closed(uv_handle_t *h)
 {
 	free(h->data);
 }
 
+/* Reports once and lets the timer go. */
+static void deferred_report(struct deferred *d)
+{
+	*d->prevp = d->next;
+	if (d->next)
+		d->next->prevp = d->prevp;
+	uv_timer_stop(&d->timer);
+	uv_close((uv_handle_t *)&d->timer, deferred_closed);
+	d->done(d->ctx, d->result, d->why);
+}
+
 static void deferred_fire(uv_timer_t *t)
 {
-	struct deferred *d = t->data;
-
-	d->done(d->ctx, d->result, d->why);
-	uv_close((uv_handle_t *)&d->timer, deferred_closed);
+	deferred_report(t->data);
 }
 
 int notify__defer(uv_loop_t *loop, notify_done_fn done, void *ctx, enum notify_result result,
@@ -44,28 +54,18 @@ int notify__defer(uv_loop_t *loop, notify_done_fn done, void *ctx, enum notify_r
 	uv_timer_init(loop, &d->timer);
 	d->timer.data = d;
 	uv_timer_start(&d->timer, deferred_fire, 0, 0);
+	d->next = pending;
+	if (d->next)
+		d->next->prevp = &d->next;
+	d->prevp = &pending;
+	pending = d;
 	return 0;
 }
 
-int notify__printf(struct buf *b, const char *fmt, ...)
+void notify__defer_flush(void)
 {
-	va_list ap;
-	int n;
-	int err;
-
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return -EINVAL;
-	err = buf_reserve(b, (size_t)n + 1);
-	if (err)
-		return err;
-	va_start(ap, fmt);
-	vsnprintf((char *)b->data + b->len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	b->len += (size_t)n;
-	return 0;
+	while (pending)
+		deferred_report(pending);
 }
 
 void notify__human_bytes(double bytes, char *out, size_t outlen)

@@ -38,6 +38,8 @@ last() { # last value of a data source in an RRD
 rm -rf "$D"
 mkdir -p "$D/store" "$D/data" "$D/state"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+# the dashboard (docs/api.md): a free port of its own
+hport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 
 say "A sample evidence store: $D/store"
 for day in 01 02 03; do
@@ -64,6 +66,8 @@ cat >"$D/collector.conf" <<CONF
 listen = 127.0.0.1:$port
 data_dir = $D/data
 control = $D/control.sock
+http = 127.0.0.1:$hport
+dashboards = $root/dashboards
 [detect]
 interval = ${interval}s
 purge_at = $(printf %02d "$purge_hour"):00
@@ -148,6 +152,14 @@ echo "  shrinkwatchctl --socket $D/control.sock audit"
 ctl audit
 echo
 echo "logs: $D/collector.log $D/agent.log"
+
+# ---- dashboard ----
+say "Dashboard: http://127.0.0.1:$hport/"
+dash=http://127.0.0.1:$hport
+curl -sf "$dash/" | grep -q 'evsrv01/bodycam' && echo "the overview lists evsrv01/bodycam"
+echo "store page:  $dash/store/evsrv01/bodycam   (graphs: $dash/graph/evsrv01/bodycam/bytes)"
+echo "JSON API:    $dash/api/v1/stores    metrics: $dash/metrics"
+[ "${DEMO_KEEP:-0}" = 1 ] || echo "(run DEMO_KEEP=1 make demo to keep it up and open it in a browser)"
 
 if [ "${DEMO_KEEP:-0}" = 1 ]; then
 	say "Running until Ctrl-C"

@@ -68,12 +68,17 @@ stop() {
 	fail "process $pid did not stop on SIG$sig"
 }
 
-# collector_conf FILE PORT DATA_DIR [EXTRA]: writes a collector config.
+# collector_conf FILE PORT DATA_DIR [EXTRA]: writes a collector config.  The
+# dashboard is off unless EXTRA sets http (tests run in parallel: no test may
+# take the default port 7406).
 collector_conf() {
+	local http="http = off"
+	case "${4:-}" in *http\ =*|*http=*) http="" ;; esac
 	cat >"$1" <<CONF
 [collector]
 listen = 127.0.0.1:$2
 data_dir = $3
+$http
 ${4:-}
 CONF
 }

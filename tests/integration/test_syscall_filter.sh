@@ -63,7 +63,10 @@ port=$(free_port)
 mkdir -p "$T/data" "$T/store/case-1"
 head -c 20000 /dev/urandom >"$T/store/case-1/clip.mp4"
 head -c 10000 /dev/urandom >"$T/store/case-1/clip2.mp4"
-collector_conf "$T/collector.conf" "$port" "$T/data"
+# the dashboard is on, as in production (its threads, librrd's graph code, SQLite)
+hport=$(free_port)
+collector_conf "$T/collector.conf" "$port" "$T/data" "http = 127.0.0.1:$hport
+dashboards = $here/../../dashboards"
 agent_conf "$T/agent.conf" sctest "$port" "$T/state" 1s evidence="$T/store"
 
 start collector strace -f -qq -o "$T/collector.trace" "$BUILD/shrinkwatch-collector" \
@@ -73,7 +76,15 @@ wait_for 30 "collector listening" grep -q "listening" "$T/collector.log"
 start agent strace -f -qq -o "$T/agent.trace" "$BUILD/shrinkwatch-agent" -c "$T/agent.conf"
 astrace=$LAST_PID
 wait_for 60 "the first RRD file" test -f "$T/data/rrd/sctest/evidence.rrd"
+# the file is written before the stored batch reaches the loop and the board:
+# wait until the dashboard knows the store
+wait_for 30 "the dashboard knows the store" \
+	curl -sf -o /dev/null --max-time 30 "http://127.0.0.1:$hport/store/sctest/evidence"
 rm "$T/store/case-1/clip2.mp4"
+for p in / /store/sctest/evidence /graph/sctest/evidence/bytes "/graph/sctest/evidence/churn?format=svg" \
+	/api/v1/stores /api/v1/alerts /metrics; do
+	curl -sf -o /dev/null --max-time 30 "http://127.0.0.1:$hport$p" || fail "dashboard: $p"
+done
 sleep 2 # two more scan rounds, one with the store smaller
 # The agent defers a reload that arrives during a scan round: ask until it
 # has done one.

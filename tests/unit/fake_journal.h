@@ -5,7 +5,7 @@
  * that wants to see what reaches the journal runs in a child process with a
  * private mount namespace and a tmpfs on /run, binds that socket itself and
  * reads the datagram journald would get.  That needs root (CAP_SYS_ADMIN);
- * callers skip when fake_journal() fails.
+ * callers skip when fake_journal() fails.  Include it after <cmocka.h>.
  */
 #ifndef SHRINKWATCH_FAKE_JOURNAL_H
 #define SHRINKWATCH_FAKE_JOURNAL_H
@@ -18,6 +18,8 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #define FAKE_JOURNAL_SOCKET "/run/systemd/journal/socket"
 
@@ -62,6 +64,32 @@ static inline int fake_journal_has(const char *msg, size_t n, const char *field)
 		p += l + 1;
 	}
 	return 0;
+}
+
+/* Exit status of a child that could not set up its fake journal. */
+#define FAKE_JOURNAL_SKIP 77
+
+/*
+ * Runs child() in a forked process (it sets up its fake journal, checks, and
+ * returns 0 on success, FAKE_JOURNAL_SKIP to skip, else the number of the
+ * check that failed) and turns its exit status into the test's verdict.
+ */
+static inline void fake_journal_run(int (*child)(void))
+{
+	int status;
+	pid_t pid;
+
+	if (geteuid() != 0)
+		skip();
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(child());
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	if (WEXITSTATUS(status) == FAKE_JOURNAL_SKIP)
+		skip();
+	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
 #endif

@@ -9,6 +9,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -159,6 +161,20 @@ static inline struct timespec tree_now(void)
 
 	clock_gettime(CLOCK_REALTIME, &t);
 	return t;
+}
+
+/* In a forked child: becomes nobody for good (tests run as root, which
+ * reads through any permission).  0 or a negative errno. */
+static inline int tree_become_nobody(void)
+{
+	struct passwd *pw = getpwnam("nobody");
+
+	if (!pw)
+		return -ENOENT;
+	if (setgroups(0, NULL) < 0 || setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) < 0 ||
+	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) < 0)
+		return -errno;
+	return 0;
 }
 
 #endif

@@ -32,7 +32,7 @@
 #include "fake_journal.h"
 #include "shrinkwatch/log.h"
 
-enum { CHILD_OK = 0, CHILD_SKIP = 77 };
+enum { CHILD_OK = 0, CHILD_SKIP = FAKE_JOURNAL_SKIP };
 
 /* Makes JOURNAL_STREAM name stderr, as systemd does for StandardError=journal. */
 static void stderr_is_journal_stream(void)
@@ -91,21 +91,8 @@ static int journal_child(void)
 
 static void test_journal_fields_under_systemd(void **state)
 {
-	int status;
-	pid_t pid;
-
 	(void)state;
-	if (geteuid() != 0)
-		skip();
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0)
-		_exit(journal_child());
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
-	if (WEXITSTATUS(status) == CHILD_SKIP)
-		skip();
-	assert_int_equal(WEXITSTATUS(status), CHILD_OK);
+	fake_journal_run(journal_child);
 }
 
 /* Runs fn with stderr sent to a temporary file; returns what it wrote. */

@@ -5,13 +5,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "collector/config.h"
-#include "collector/notify.h"
 #include "collector/notify_journal.h"
 #include "fake_journal.h"
-#include "testutil.h"
+#include "notify_testutil.h"
 
-#include <sys/wait.h>
 
 static char dir[64];
 
@@ -31,19 +28,9 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* Loads text as a collector config with the notify hook; then validates
- * (loop NULL) or starts the notifiers on loop. */
 static int load(const char *text, uv_loop_t *loop, char *err, size_t errlen)
 {
-	struct collector_config_hook hook = { notify_config_key, NULL };
-	struct collector_config cfg;
-	char path[256];
-
-	tu_write(dir, "collector.conf", text, path, sizeof path);
-	notify_config_reset();
-	if (collector_config_load(path, &cfg, &hook, 1, err, errlen))
-		return -1;
-	return notify_start(loop, err, errlen);
+	return nt_load(dir, text, loop, err, errlen);
 }
 
 static void expect_error(const char *text, const char *needle)
@@ -181,23 +168,11 @@ static const char *field(const struct notify_journal_fields *f, const char *name
 static void test_journal_fields(void **state)
 {
 	struct notify_journal_fields f;
-	struct notify_message m = {
-		.alert_id = 42,
-		.agent = "evsrv01",
-		.store = "bodycam",
-		.kind = "drop",
-		.severity = NOTIFY_CRITICAL,
-		.state = "firing",
-		.since = 1700000000,
-		.time = 1700000300,
-		.lost_bytes = 37200000000.0,
-		.lost_objects = 1234,
-		.summary = "evsrv01/bodycam: 37.2 GB lost",
-		.dashboard_url = "http://mon:8080/alert/42",
-		.json = "{}",
-	};
+	struct notify_message m = nt_message(42);
 	(void)state;
 
+	m.lost_objects = 1234;
+	m.dashboard_url = "http://mon:8080/alert/42";
 	assert_int_equal(notify_journal_build(&m, "log", &f), 0);
 	assert_string_equal(field(&f, "MESSAGE_ID"), "04757486c1ac4d639935951c3b15f541");
 	assert_string_equal(field(&f, "PRIORITY"), "2");
@@ -232,30 +207,12 @@ static void test_journal_fields(void **state)
 			    notify_journal_message_id("another"));
 }
 
-struct outcome {
-	int calls;
-	enum notify_result result;
-};
-
-static void on_done(void *ctx, enum notify_result result, const char *why)
-{
-	struct outcome *o = ctx;
-	(void)why;
-
-	o->calls++;
-	o->result = result;
-}
-
 /* One attempt through the journal notifier "log" on loop. */
 static enum notify_result journal_attempt(uv_loop_t *loop, const struct notify_message *m)
 {
-	struct outcome o = { 0 };
+	struct nt_outcome o;
 
-	if (notify_send("log", m, on_done, &o))
-		return (enum notify_result)-1;
-	while (!o.calls)
-		uv_run(loop, UV_RUN_ONCE);
-	return o.result;
+	return nt_attempt(loop, "log", m, &o) ? (enum notify_result)-1 : o.result;
 }
 
 /*
@@ -275,7 +232,7 @@ static int journal_child(void)
 	int fd = fake_journal(1);
 
 	if (fd < 0)
-		return 77;
+		return FAKE_JOURNAL_SKIP;
 	if (uv_loop_init(&loop) || load("[notify log]\ntype = journal\n", &loop, err, sizeof err))
 		return 1;
 	if (journal_attempt(&loop, &m) != NOTIFY_OK)
@@ -291,6 +248,19 @@ static int journal_child(void)
 	    !fake_journal_has(msg, (size_t)n, "KIND=vanished") ||
 	    !fake_journal_has(msg, (size_t)n, "STATE=firing"))
 		return 4;
+	/* notify_stop() reports a result still waiting for the loop at once */
+	{
+		struct nt_outcome o = { 0 };
+
+		if (notify_send("log", &m, nt_on_done, &o) || o.calls)
+			return 7;
+		notify_stop();
+		if (o.calls != 1 || o.result != NOTIFY_OK)
+			return 8;
+		recv(fd, msg, sizeof msg, MSG_DONTWAIT);
+		if (load("[notify log]\ntype = journal\n", &loop, err, sizeof err))
+			return 9;
+	}
 	/* journald gone: try again later */
 	close(fd);
 	unlink(FAKE_JOURNAL_SOCKET);
@@ -303,21 +273,8 @@ static int journal_child(void)
 
 static void test_journal_delivery(void **state)
 {
-	int status;
-	pid_t pid;
-
 	(void)state;
-	if (geteuid() != 0)
-		skip();
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0)
-		_exit(journal_child());
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
-	if (WEXITSTATUS(status) == 77)
-		skip();
-	assert_int_equal(WEXITSTATUS(status), 0);
+	fake_journal_run(journal_child);
 }
 
 int main(void)

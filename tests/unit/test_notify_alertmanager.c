@@ -4,8 +4,8 @@
  * 127.0.0.1 with a port the kernel picked, a temporary config and storage and
  * clustering off.  A firing alert shows up in GET /api/v2/alerts with our
  * labels; resolved, it is no longer active; the active set is re-sent (and a
- * primed alert sent) every resend_interval; an HA list with one dead member
- * still delivers.
+ * primed alert sent, also across a reload) every resend_interval; an HA list
+ * with one dead member still delivers.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -22,10 +22,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "collector/config.h"
-#include "collector/notify.h"
 #include "collector/notify_alertmanager.h"
-#include "testutil.h"
+#include "notify_testutil.h"
 
 #define AM_BIN "/usr/bin/prometheus-alertmanager"
 
@@ -158,41 +156,10 @@ static int teardown(void **state)
 	return uv_loop_close(&loop);
 }
 
-static void start(const char *text)
+
+static void attempt(const struct notify_message *m, struct nt_outcome *o)
 {
-	struct collector_config_hook hook = { notify_config_key, NULL };
-	struct collector_config cfg;
-	char path[256], err[1024] = "";
-
-	tu_write(dir, "collector.conf", text, path, sizeof path);
-	notify_config_reset();
-	if (collector_config_load(path, &cfg, &hook, 1, err, sizeof err) ||
-	    notify_start(&loop, err, sizeof err))
-		fail_msg("config: %s", err);
-}
-
-struct outcome {
-	int calls;
-	enum notify_result result;
-	char why[512];
-};
-
-static void on_done(void *ctx, enum notify_result result, const char *why)
-{
-	struct outcome *o = ctx;
-
-	o->calls++;
-	o->result = result;
-	snprintf(o->why, sizeof o->why, "%s", why);
-}
-
-static void attempt(const struct notify_message *m, struct outcome *o)
-{
-	memset(o, 0, sizeof *o);
-	assert_int_equal(notify_send("am", m, on_done, o), 0);
-	while (o->calls == 0)
-		uv_run(&loop, UV_RUN_ONCE);
-	assert_int_equal(o->calls, 1);
+	assert_int_equal(nt_attempt(&loop, "am", m, o), 0);
 }
 
 /* The alert object Alertmanager reports for our alert id, or NULL. */
@@ -216,28 +183,19 @@ static const char *find_alert(struct buf *b, const char *query, uint64_t id)
 
 static struct notify_message firing(uint64_t id, const char *store)
 {
-	struct notify_message m = {
-		.alert_id = id,
-		.agent = "evsrv01",
-		.store = store,
-		.kind = "drop",
-		.severity = NOTIFY_CRITICAL,
-		.state = "firing",
-		.since = time(NULL) - 60,
-		.time = time(NULL),
-		.lost_bytes = 37200000000.0,
-		.lost_objects = 12,
-		.summary = "evsrv01/bodycam: 37.2 GB lost",
-		.dashboard_url = "http://127.0.0.1:8080/alert/1",
-		.json = "{}",
-	};
+	struct notify_message m = nt_message(id);
+
+	m.store = store;
+	m.since = time(NULL) - 60;
+	m.time = time(NULL);
+	m.dashboard_url = "http://127.0.0.1:8080/alert/1";
 	return m;
 }
 
 static void test_firing_then_resolved(void **state)
 {
 	char conf[512];
-	struct outcome o;
+	struct nt_outcome o;
 	struct buf b;
 	struct notify_message m = firing(1001, "bodycam");
 	const char *a;
@@ -246,7 +204,7 @@ static void test_firing_then_resolved(void **state)
 	buf_init(&b, 4 << 20);
 	snprintf(conf, sizeof conf, "[notify am]\ntype = alertmanager\nurl = http://127.0.0.1:%u/\n",
 		 am_port);
-	start(conf);
+	nt_start(dir, &loop, conf);
 	attempt(&m, &o);
 	assert_int_equal(o.result, NOTIFY_OK);
 
@@ -273,7 +231,7 @@ static void test_firing_then_resolved(void **state)
 static void test_ha_one_member_down(void **state)
 {
 	char conf[512];
-	struct outcome o;
+	struct nt_outcome o;
 	struct buf b;
 	struct notify_message m = firing(1002, "interviews");
 	(void)state;
@@ -283,7 +241,7 @@ static void test_ha_one_member_down(void **state)
 		 "[notify am]\ntype = alertmanager\nurl = http://127.0.0.1:%u\n"
 		 "url = http://127.0.0.1:%u\n",
 		 pick_port(), am_port);
-	start(conf);
+	nt_start(dir, &loop, conf);
 	attempt(&m, &o);
 	assert_int_equal(o.result, NOTIFY_OK);
 	assert_non_null(find_alert(&b, "", 1002));
@@ -291,7 +249,7 @@ static void test_ha_one_member_down(void **state)
 	/* Every member down: try again later. */
 	snprintf(conf, sizeof conf, "[notify am]\ntype = alertmanager\nurl = http://127.0.0.1:%u\n",
 		 pick_port());
-	start(conf);
+	nt_start(dir, &loop, conf);
 	attempt(&m, &o);
 	assert_int_equal(o.result, NOTIFY_RETRY);
 	buf_release(&b);
@@ -310,7 +268,7 @@ static void updated_at(struct buf *b, uint64_t id, char *out, size_t outlen)
 static void test_resend_and_prime(void **state)
 {
 	char conf[512], first[64], now[64];
-	struct outcome o;
+	struct nt_outcome o;
 	struct buf b;
 	struct notify_message m = firing(1003, "cctv");
 	struct notify_message primed = firing(1004, "cctv2");
@@ -322,7 +280,7 @@ static void test_resend_and_prime(void **state)
 		 "[notify am]\ntype = alertmanager\nurl = http://127.0.0.1:%u\n"
 		 "resend_interval = 5s\n",
 		 am_port);
-	start(conf);
+	nt_start(dir, &loop, conf);
 	attempt(&m, &o);
 	assert_int_equal(o.result, NOTIFY_OK);
 	updated_at(&b, 1003, first, sizeof first);
@@ -330,6 +288,8 @@ static void test_resend_and_prime(void **state)
 	/* After a restart, the lifecycle primes the set with what is open. */
 	assert_int_equal(notify_alertmanager_prime(&primed), 1);
 	assert_null(find_alert(&b, "", 1004));
+	/* A reload keeps what is open (the same notifier name). */
+	nt_start(dir, &loop, conf);
 
 	/* Wait (bounded) for a re-send: 1003 refreshed, 1004 sent. */
 	do {

@@ -12,37 +12,20 @@
 #include <sys/stat.h>
 #include <cmocka.h>
 
-#include "collector/config.h"
-#include "collector/notify.h"
 #include "collector/notify_email.h"
-#include "testutil.h"
+#include "notify_testutil.h"
 
 static char dir[64];
 static uv_loop_t loop;
 static char sendmail[256];
 
-struct outcome {
-	int calls;
-	enum notify_result result;
-	char why[512];
-};
-
-static void on_done(void *ctx, enum notify_result result, const char *why)
-{
-	struct outcome *o = ctx;
-
-	o->calls++;
-	o->result = result;
-	snprintf(o->why, sizeof o->why, "%s", why);
-}
-
 static int setup(void **state)
 {
 	char text[512];
+	int e;
 	(void)state;
 
-	signal(SIGPIPE, SIG_IGN);
-	tu_mkdtemp(dir, sizeof dir);
+	e = nt_begin(dir, &loop);
 	snprintf(text, sizeof text,
 		 "#!/bin/sh\n"
 		 "echo \"$@\" > %s/args\n"
@@ -52,76 +35,32 @@ static int setup(void **state)
 		 dir, dir, dir);
 	tu_write(dir, "sendmail", text, sendmail, sizeof sendmail);
 	chmod(sendmail, 0755);
-	return uv_loop_init(&loop);
+	return e;
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	notify_stop();
-	uv_run(&loop, UV_RUN_DEFAULT);
-	if (uv_loop_close(&loop))
-		return -1;
-	tu_rmrf(dir);
-	return 0;
+	return nt_end(dir, &loop);
 }
 
 static int load(const char *text, uv_loop_t *l, char *err, size_t errlen)
 {
-	struct collector_config_hook hook = { notify_config_key, NULL };
-	struct collector_config cfg;
-	char path[256];
-
-	tu_write(dir, "collector.conf", text, path, sizeof path);
-	notify_config_reset();
-	if (collector_config_load(path, &cfg, &hook, 1, err, errlen))
-		return -1;
-	return notify_start(l, err, errlen);
+	return nt_load(dir, text, l, err, errlen);
 }
 
-static char *slurp(const char *name)
+static void attempt(const struct notify_message *m, struct nt_outcome *o)
 {
-	static char text[65536];
-	char path[256];
-	FILE *f;
-	size_t n;
-
-	snprintf(path, sizeof path, "%s/%s", dir, name);
-	f = fopen(path, "r");
-	if (!f)
-		fail_msg("'%s' was not written", path);
-	n = fread(text, 1, sizeof text - 1, f);
-	text[n] = '\0';
-	fclose(f);
-	return text;
-}
-
-static void attempt(const struct notify_message *m, struct outcome *o)
-{
-	memset(o, 0, sizeof *o);
-	assert_int_equal(notify_send("mail", m, on_done, o), 0);
-	while (o->calls == 0)
-		uv_run(&loop, UV_RUN_ONCE);
-	assert_int_equal(o->calls, 1);
+	assert_int_equal(nt_attempt(&loop, "mail", m, o), 0);
 }
 
 static struct notify_message message(void)
 {
-	struct notify_message m = {
-		.alert_id = 31,
-		.agent = "evsrv01",
-		.store = "bodycam",
-		.kind = "drop",
-		.severity = NOTIFY_CRITICAL,
-		.state = "firing",
-		.since = 1700000000,
-		.time = 1700000300,
-		.lost_bytes = 37200000000.0,
-		.lost_objects = 4711,
-		.summary = "evsrv01/bodycam: 37.2 GB and 4711 objects gone without explanation",
-		.dashboard_url = "http://mon.example.org/alert/31",
-		.json = "{}",
-	};
+	struct notify_message m = nt_message(31);
+
+	m.lost_objects = 4711;
+	m.summary = "evsrv01/bodycam: 37.2 GB and 4711 objects gone without explanation";
+	m.dashboard_url = "http://mon.example.org/alert/31";
 	return m;
 }
 
@@ -139,7 +78,7 @@ static void test_mail_sent(void **state)
 {
 	char conf[1024], err[1024] = "", headers[8192];
 	struct notify_message m = message();
-	struct outcome o;
+	struct nt_outcome o;
 	const char *mail;
 	(void)state;
 
@@ -151,8 +90,8 @@ static void test_mail_sent(void **state)
 	assert_int_equal(load(conf, &loop, err, sizeof err), 0);
 	attempt(&m, &o);
 	assert_int_equal(o.result, NOTIFY_OK);
-	assert_string_equal(slurp("args"), "-t -oi\n");
-	mail = slurp("mail");
+	assert_string_equal(nt_slurp(dir, "args"), "-t -oi\n");
+	mail = nt_slurp(dir, "mail");
 	headers_of(mail, headers, sizeof headers);
 	assert_non_null(strstr(headers, "From: shrinkwatch@mon.example.org\n"));
 	assert_non_null(
@@ -172,7 +111,7 @@ static void test_mail_sent(void **state)
 	m.state = "resolved";
 	attempt(&m, &o);
 	assert_int_equal(o.result, NOTIFY_OK);
-	mail = slurp("mail");
+	mail = nt_slurp(dir, "mail");
 	assert_non_null(strstr(mail, "Subject: [shrinkwatch] resolved: CRITICAL drop on "
 				     "evsrv01/bodycam: 37.2 GB lost\n"));
 	assert_null(strstr(mail, "shrinkwatchctl ack"));
@@ -206,7 +145,7 @@ static void test_mta_failure_is_retry(void **state)
 {
 	char conf[1024], err[1024] = "", path[256];
 	struct notify_message m = message();
-	struct outcome o;
+	struct nt_outcome o;
 	(void)state;
 
 	tu_write(dir, "mta-down", "", path, sizeof path);

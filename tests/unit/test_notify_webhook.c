@@ -18,9 +18,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "collector/config.h"
-#include "collector/notify.h"
-#include "testutil.h"
+#include "notify_testutil.h"
 
 static char dir[64];
 static uv_loop_t loop;
@@ -111,22 +109,35 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	*con_cls = NULL;
 }
 
-static void receiver_start(int fail_first)
+/* Starts the receiver; with key and cert (PEM texts) it speaks HTTPS only. */
+static void receiver_start_tls(int fail_first, const char *key, const char *cert)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = 0 };
 	const union MHD_DaemonInfo *info;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION;
 
 	memset(&rx, 0, sizeof rx);
 	pthread_mutex_init(&rx.lock, NULL);
 	rx.fail_first = fail_first;
 	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
-	rx.d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION,
-				0, NULL, NULL, answer, &rx, MHD_OPTION_SOCK_ADDR, &sa,
-				MHD_OPTION_NOTIFY_COMPLETED, completed, NULL, MHD_OPTION_END);
+	if (key)
+		rx.d = MHD_start_daemon(flags | MHD_USE_TLS, 0, NULL, NULL, answer, &rx,
+					MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_NOTIFY_COMPLETED,
+					completed, NULL, MHD_OPTION_HTTPS_MEM_KEY, key,
+					MHD_OPTION_HTTPS_MEM_CERT, cert, MHD_OPTION_END);
+	else
+		rx.d = MHD_start_daemon(flags, 0, NULL, NULL, answer, &rx, MHD_OPTION_SOCK_ADDR,
+					&sa, MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
+					MHD_OPTION_END);
 	assert_non_null(rx.d);
 	info = MHD_get_daemon_info(rx.d, MHD_DAEMON_INFO_BIND_PORT);
 	assert_non_null(info);
 	rx.port = info->port;
+}
+
+static void receiver_start(int fail_first)
+{
+	receiver_start_tls(fail_first, NULL, NULL);
 }
 
 static void receiver_stop(void)
@@ -139,81 +150,42 @@ static void receiver_stop(void)
 
 /* ---- the notifier side -------------------------------------------------- */
 
-struct outcome {
-	int calls;
-	enum notify_result result;
-	char why[512];
-};
+static struct notify_message msg;
 
-static void on_done(void *ctx, enum notify_result result, const char *why)
+static void init_msg(void)
 {
-	struct outcome *o = ctx;
-
-	o->calls++;
-	o->result = result;
-	snprintf(o->why, sizeof o->why, "%s", why);
+	msg = nt_message(9);
+	msg.json = "{\"id\":9,\"state\":\"firing\",\"summary\":\"evsrv01/bodycam: 37.2 GB "
+		   "lost\",\"text\":\"caf\xc3\xa9 \\\"quoted\\\"\"}";
 }
 
 static int setup(void **state)
 {
 	(void)state;
-	signal(SIGPIPE, SIG_IGN);
-	tu_mkdtemp(dir, sizeof dir);
-	return uv_loop_init(&loop);
+	init_msg();
+	return nt_begin(dir, &loop);
 }
 
 static int teardown(void **state)
 {
+	int e;
 	(void)state;
-	notify_stop();
-	uv_run(&loop, UV_RUN_DEFAULT);
+
+	e = nt_end(dir, &loop);
 	receiver_stop();
-	if (uv_loop_close(&loop))
-		return -1;
-	tu_rmrf(dir);
-	return 0;
+	return e;
 }
 
-static void start(const char *text)
+
+static void attempt(const char *name, struct nt_outcome *o)
 {
-	struct collector_config_hook hook = { notify_config_key, NULL };
-	struct collector_config cfg;
-	char path[256], err[1024] = "";
-
-	tu_write(dir, "collector.conf", text, path, sizeof path);
-	notify_config_reset();
-	if (collector_config_load(path, &cfg, &hook, 1, err, sizeof err) ||
-	    notify_start(&loop, err, sizeof err))
-		fail_msg("config: %s", err);
-}
-
-static const struct notify_message msg = {
-	.alert_id = 9,
-	.agent = "evsrv01",
-	.store = "bodycam",
-	.kind = "drop",
-	.severity = NOTIFY_CRITICAL,
-	.state = "firing",
-	.summary = "evsrv01/bodycam: 37.2 GB lost",
-	.dashboard_url = "",
-	.json = "{\"id\":9,\"state\":\"firing\",\"summary\":\"evsrv01/bodycam: 37.2 GB "
-		"lost\",\"text\":\"caf\xc3\xa9 \\\"quoted\\\"\"}",
-};
-
-static void attempt(const char *name, struct outcome *o)
-{
-	memset(o, 0, sizeof *o);
-	assert_int_equal(notify_send(name, &msg, on_done, o), 0);
-	assert_int_equal(o->calls, 0);
-	while (o->calls == 0)
-		uv_run(&loop, UV_RUN_ONCE);
-	assert_int_equal(o->calls, 1);
+	assert_int_equal(nt_attempt(&loop, name, &msg, o), 0);
 }
 
 static void test_retry_then_ok_exact_body(void **state)
 {
 	char conf[512];
-	struct outcome o;
+	struct nt_outcome o;
 	(void)state;
 
 	receiver_start(2);
@@ -221,7 +193,7 @@ static void test_retry_then_ok_exact_body(void **state)
 		 "[notify hook]\ntype = webhook\nurl = http://127.0.0.1:%u/alerts\n"
 		 "bearer_token = s3cret\n",
 		 rx.port);
-	start(conf);
+	nt_start(dir, &loop, conf);
 	attempt("hook", &o);
 	assert_int_equal(o.result, NOTIFY_RETRY);
 	assert_non_null(strstr(o.why, "HTTP 503"));
@@ -240,13 +212,13 @@ static void test_retry_then_ok_exact_body(void **state)
 static void test_400_is_permanent(void **state)
 {
 	char conf[512];
-	struct outcome o;
+	struct nt_outcome o;
 	(void)state;
 
 	receiver_start(0);
 	snprintf(conf, sizeof conf, "[notify hook]\ntype = webhook\nurl = http://127.0.0.1:%u/bad\n",
 		 rx.port);
-	start(conf);
+	nt_start(dir, &loop, conf);
 	attempt("hook", &o);
 	assert_int_equal(o.result, NOTIFY_PERMANENT);
 	assert_non_null(strstr(o.why, "HTTP 400"));
@@ -270,12 +242,12 @@ static uint16_t dead_port(void)
 static void test_nobody_listening_is_retry(void **state)
 {
 	char conf[512];
-	struct outcome o;
+	struct nt_outcome o;
 	(void)state;
 
 	snprintf(conf, sizeof conf, "[notify hook]\ntype = webhook\nurl = http://127.0.0.1:%u/\n",
 		 dead_port());
-	start(conf);
+	nt_start(dir, &loop, conf);
 	attempt("hook", &o);
 	assert_int_equal(o.result, NOTIFY_RETRY);
 }
@@ -283,7 +255,7 @@ static void test_nobody_listening_is_retry(void **state)
 static void test_https_to_plain_http_fails(void **state)
 {
 	char conf[512];
-	struct outcome o;
+	struct nt_outcome o;
 	(void)state;
 
 	/* https to a plain HTTP server: the TLS handshake fails, and that is
@@ -291,24 +263,91 @@ static void test_https_to_plain_http_fails(void **state)
 	receiver_start(0);
 	snprintf(conf, sizeof conf, "[notify hook]\ntype = webhook\nurl = https://127.0.0.1:%u/\n",
 		 rx.port);
-	start(conf);
+	nt_start(dir, &loop, conf);
 	attempt("hook", &o);
 	assert_int_equal(o.result, NOTIFY_RETRY);
 	assert_int_equal(rx.requests, 0);
 }
 
+/* The contents of a file this test wrote (static, NUL-terminated). */
+static char *read_pem(const char *name)
+{
+	static char text[2][8192];
+	static int which;
+	char path[256];
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	which ^= 1;
+	n = fread(text[which], 1, sizeof text[which] - 1, f);
+	fclose(f);
+	text[which][n] = '\0';
+	return text[which];
+}
+
+static void test_tls_is_verified(void **state)
+{
+	char cmd[1024], conf[1024];
+	char *key, *cert;
+	struct nt_outcome o;
+	(void)state;
+
+	if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
+		skip();
+	/* A self-signed certificate for 127.0.0.1 only. */
+	snprintf(cmd, sizeof cmd,
+		 "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
+		 "-keyout %s/key.pem -out %s/cert.pem -days 2 -subj /CN=127.0.0.1 "
+		 "-addext subjectAltName=IP:127.0.0.1 2>/dev/null",
+		 dir, dir);
+	assert_int_equal(system(cmd), 0);
+	key = read_pem("key.pem");
+	cert = read_pem("cert.pem");
+	receiver_start_tls(0, key, cert);
+
+	/* Not trusted: refused before a byte of the alert leaves. */
+	snprintf(conf, sizeof conf, "[notify hook]\ntype = webhook\nurl = https://127.0.0.1:%u/\n",
+		 rx.port);
+	nt_start(dir, &loop, conf);
+	attempt("hook", &o);
+	assert_int_equal(o.result, NOTIFY_RETRY);
+	assert_int_equal(rx.requests, 0);
+
+	/* Trusted through ca_file, but named otherwise: the host name is checked. */
+	snprintf(conf, sizeof conf,
+		 "[notify hook]\ntype = webhook\nurl = https://localhost:%u/\nca_file = %s/cert.pem\n",
+		 rx.port, dir);
+	nt_start(dir, &loop, conf);
+	attempt("hook", &o);
+	assert_int_equal(o.result, NOTIFY_RETRY);
+	assert_int_equal(rx.requests, 0);
+
+	/* Trusted and the right name: delivered. */
+	snprintf(conf, sizeof conf,
+		 "[notify hook]\ntype = webhook\nurl = https://127.0.0.1:%u/\nca_file = %s/cert.pem\n",
+		 rx.port, dir);
+	nt_start(dir, &loop, conf);
+	attempt("hook", &o);
+	assert_int_equal(o.result, NOTIFY_OK);
+	assert_int_equal(rx.requests, 1);
+	assert_memory_equal(rx.body, msg.json, strlen(msg.json));
+}
+
 static void test_stop_mid_transfer_is_retry(void **state)
 {
 	char conf[512];
-	struct outcome o = { 0 };
+	struct nt_outcome o = { 0 };
 	(void)state;
 
 	receiver_start(0);
 	rx.hold = 1;
 	snprintf(conf, sizeof conf, "[notify hook]\ntype = webhook\nurl = http://127.0.0.1:%u/hold\n",
 		 rx.port);
-	start(conf);
-	assert_int_equal(notify_send("hook", &msg, on_done, &o), 0);
+	nt_start(dir, &loop, conf);
+	assert_int_equal(notify_send("hook", &msg, nt_on_done, &o), 0);
 	while (!__atomic_load_n(&rx.requests, __ATOMIC_SEQ_CST))
 		uv_run(&loop, UV_RUN_NOWAIT);
 	notify_stop();
@@ -318,30 +357,26 @@ static void test_stop_mid_transfer_is_retry(void **state)
 	__atomic_store_n(&rx.hold, 0, __ATOMIC_SEQ_CST);
 }
 
+static void expect_error(const char *text, const char *needle)
+{
+	char err[1024] = "";
+
+	assert_int_equal(nt_load(dir, text, NULL, err, sizeof err), -1);
+	if (!strstr(err, needle))
+		fail_msg("error '%s' does not mention '%s'", err, needle);
+}
+
 static void test_config_errors(void **state)
 {
-	struct collector_config_hook hook = { notify_config_key, NULL };
-	struct collector_config cfg;
-	char path[256], err[1024] = "";
 	(void)state;
-
-	tu_write(dir, "collector.conf", "[notify hook]\ntype = webhook\nurl = ftp://x/\n", path,
-		 sizeof path);
-	notify_config_reset();
-	assert_int_equal(collector_config_load(path, &cfg, &hook, 1, err, sizeof err), 0);
-	assert_int_equal(notify_start(NULL, err, sizeof err), -1);
-	assert_non_null(strstr(err, "not an http:// or https:// URL"));
-	tu_write(dir, "collector.conf", "[notify hook]\ntype = webhook\ntimeout = 5s\n", path,
-		 sizeof path);
-	assert_int_equal(collector_config_load(path, &cfg, &hook, 1, err, sizeof err), 0);
-	assert_int_equal(notify_start(NULL, err, sizeof err), -1);
-	assert_non_null(strstr(err, "url: missing"));
-	tu_write(dir, "collector.conf",
-		 "[notify hook]\ntype = webhook\nurl = http://x/\nbearer_token_file = /nonexistent\n",
-		 path, sizeof path);
-	assert_int_equal(collector_config_load(path, &cfg, &hook, 1, err, sizeof err), 0);
-	assert_int_equal(notify_start(NULL, err, sizeof err), -1);
-	assert_non_null(strstr(err, "cannot open '/nonexistent'"));
+	expect_error("[notify hook]\ntype = webhook\nurl = ftp://x/\n",
+		     "not an http:// or https:// URL");
+	expect_error("[notify hook]\ntype = webhook\ntimeout = 5s\n", "url: missing");
+	expect_error("[notify hook]\ntype = webhook\nurl = http://x/\n"
+		     "bearer_token_file = /nonexistent\n",
+		     "cannot open '/nonexistent'");
+	expect_error("[notify hook]\ntype = webhook\nurl = http://x/\nurl = http://y/\n",
+		     "a webhook posts to one URL");
 }
 
 int main(void)
@@ -351,6 +386,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_400_is_permanent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nobody_listening_is_retry, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_https_to_plain_http_fails, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tls_is_verified, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stop_mid_transfer_is_retry, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_config_errors, setup, teardown),
 	};

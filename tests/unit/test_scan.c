@@ -2,8 +2,6 @@
  * test_scan.c - the store walker (agent/scan.c) on real temporary trees,
  * against totals that find(1) computes independently.
  */
-#include <grp.h>
-#include <pwd.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -12,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "scan.h"
+#include "agent/scan.h"
 #include "scan_tree.h"
 #include "shrinkwatch/log.h"
 
@@ -180,11 +178,9 @@ static void test_missing_store(void **state)
  * sends the sample back through a pipe. */
 static void scan_as_nobody(const char *path, struct sw_sample *s)
 {
-	struct passwd *pw = getpwnam("nobody");
 	int pfd[2], status;
 	pid_t pid;
 
-	assert_non_null(pw);
 	check(pipe(pfd));
 	pid = fork();
 	assert_true(pid >= 0);
@@ -193,8 +189,7 @@ static void scan_as_nobody(const char *path, struct sw_sample *s)
 		struct scan_options opt = { .start = tree_now(), .threads = 2 };
 
 		close(pfd[0]);
-		if (setgroups(0, NULL) < 0 || setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) < 0 ||
-		    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) < 0)
+		if (tree_become_nobody() < 0)
 			_exit(2);
 		memset(&c, 0, sizeof(c));
 		if (scan_store(path, &opt, &c) != 0)
@@ -231,6 +226,30 @@ static void test_unreadable_directory_is_partial(void **state)
 	unlink(p);
 	snprintf(p, sizeof(p), "%s/2023/02/locked", f->root);
 	rmdir(p);
+}
+
+/* Nesting past SCAN_MAX_DEPTH (256) is reported, not walked with ever more
+ * buffers. */
+static void test_too_deep_is_partial(void **state)
+{
+	char dir[1024], rel[1024];
+	struct sw_sample s;
+	size_t i;
+
+	(void)state;
+	check(tree_make_root(dir, sizeof(dir)));
+	for (i = 0; i < 300; i++)
+		memcpy(rel + 2 * i, "d/", 2);
+	rel[2 * 300 - 1] = '\0';
+	check(tree_mkdir(dir, rel));
+	check(tree_file(dir, "d/top.mp4", 1));
+	scan_now(dir, 2, &s);
+	assert_int_equal(s.status, SW_SCAN_PARTIAL);
+	assert_int_equal(s.error_count, 1);
+	assert_non_null(strstr(s.first_error, "cannot descend into 'd/d/"));
+	assert_non_null(strstr(s.first_error, "File name too long"));
+	assert_int_equal(s.objects, 1);
+	tree_remove(dir);
 }
 
 static void test_added_window(void **state)
@@ -303,6 +322,7 @@ int main(void)
 		cmocka_unit_test(test_filesystem_fields),
 		cmocka_unit_test(test_missing_store),
 		cmocka_unit_test(test_unreadable_directory_is_partial),
+		cmocka_unit_test(test_too_deep_is_partial),
 		cmocka_unit_test(test_added_window),
 	};
 
