@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ctl_client.h"
+#include "ctl_ops.h"
 #include "ctl_replay.h"
 #include "shrinkwatch/version.h"
 
@@ -19,6 +21,14 @@ struct ctl_command {
 
 static const struct ctl_command commands[] = {
 	{ "replay", ctl_replay_main, "feed a trace through the detector, print alerts as JSON" },
+	/* operator commands, through the collector's control socket */
+	{ "status", ctl_status_main, "agents, stores, last sample age, totals, state" },
+	{ "alerts", ctl_alerts_main, "open alerts (--all: every alert)" },
+	{ "ack", ctl_ack_main, "acknowledge an alert: ack ID --comment TEXT" },
+	{ "explain", ctl_explain_main, "declare a deletion, ahead or for an alert" },
+	{ "explanations", ctl_explanations_main, "active declared deletions (--all: every one)" },
+	{ "revoke", ctl_revoke_main, "revoke an explanation: revoke ID --reason TEXT" },
+	{ "audit", ctl_audit_main, "the audit log (--since T)" },
 };
 
 static void usage(FILE *f)
@@ -27,7 +37,7 @@ static void usage(FILE *f)
 
 	fprintf(f, "usage: shrinkwatchctl [--help] [--version] COMMAND [ARGS...]\n\ncommands:\n");
 	for (i = 0; i < sizeof commands / sizeof commands[0]; i++)
-		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
+		fprintf(f, "  %-13s %s\n", commands[i].name, commands[i].help);
 	fprintf(f, "\nRun 'shrinkwatchctl COMMAND --help' for a command's options.\n");
 }
 
@@ -35,6 +45,8 @@ int main(int argc, char **argv)
 {
 	size_t i;
 
+	/* operator commands: --socket/--json may precede the command (ctl_ops.c) */
+	ctl_hoist_globals(argc, argv);
 	if (argc < 2) {
 		usage(stderr);
 		return 2;

@@ -17,11 +17,13 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "alerting.h"
 #include "board.h"
 #include "config.h"
 #include "http.h"
 #include "ingest.h"
 #include "listen.h"
+#include "notify.h"
 #include "registry.h"
 #include "session.h"
 #include "shrinkwatch/log.h"
@@ -38,6 +40,7 @@ struct collector {
 	struct board board;
 	struct ingest ingest;
 	struct listener listener;
+	struct alerting alerting; /* detector, alerts, ledger, outbox, control */
 	uv_signal_t sigterm, sigint, sighup;
 	uv_timer_t status_timer;
 	uint64_t last_stored;
@@ -66,6 +69,11 @@ static size_t config_hooks(struct collector *c, struct collector_config_hook *ho
 {
 	size_t n = 0;
 
+	/* notifiers: [notify NAME] sections */
+	if (n < max)
+		hooks[n++] = (struct collector_config_hook){ notify_config_key, NULL };
+	/* the alert pipeline: [detect], [store] and its [collector] keys */
+	n += alerting_config_hooks(&c->alerting, hooks + n, max - n);
 	/* http, dashboards, http_threads in [collector] (http.h) */
 	if (n < max) {
 		http_config_defaults(&c->http_cfg);
@@ -80,6 +88,7 @@ static int load_config(struct collector *c, struct collector_config *cfg, char *
 	struct collector_config_hook hooks[8];
 	size_t n = config_hooks(c, hooks, 8);
 
+	notify_config_reset(); /* notifiers: forget sections of an earlier load */
 	return collector_config_load(c->config_path, cfg, hooks, n, err, errlen);
 }
 
@@ -130,6 +139,9 @@ static void on_hup(uv_signal_t *s, int signum)
 				 "restart");
 		c->cfg.max_connections = fresh.max_connections;
 		c->listener.max_sessions = fresh.max_connections;
+		/* notifiers: the new set replaces the old one only if it starts */
+		if (notify_start(c->loop, err, sizeof err))
+			log_err("collector: reload: keeping the running notifiers: %s", err);
 		log_info("collector: configuration reloaded");
 	}
 	sdnotify_ready("running");
@@ -167,6 +179,7 @@ static void seed_board(struct collector *c)
 static int run(struct collector *c)
 {
 	int err, stores;
+	char err_text[1024];
 
 	err = ensure_data_dir(c->cfg.data_dir);
 	if (err)
@@ -185,6 +198,8 @@ static int run(struct collector *c)
 		      strerror(-err));
 	c->ingest.board = &c->board;
 	ingest_observe(&c->ingest, board_observe_sample, &c->board);
+	if (alerting_start(&c->alerting, c->loop, &c->cfg, &c->reg, &c->board, &c->ingest))
+		fatal("collector: cannot start the alert pipeline (see above)");
 	if (listener_start(&c->listener, c->loop, c->cfg.listen_host, c->cfg.listen_port,
 			   &c->ingest, c->cfg.max_connections))
 		fatal("collector: cannot listen for agents");
@@ -196,6 +211,10 @@ static int run(struct collector *c)
 			       herr, sizeof herr))
 			fatal("collector: %s", herr);
 	}
+
+	/* notifiers */
+	if (notify_start(c->loop, err_text, sizeof err_text))
+		fatal("collector: %s", err_text);
 
 	uv_signal_init(c->loop, &c->sigterm);
 	uv_signal_init(c->loop, &c->sigint);
@@ -221,7 +240,9 @@ static int run(struct collector *c)
 	sdnotify_watchdog_stop();
 	listener_stop(&c->listener);
 	session_close_all();
+	notify_stop(); /* notifiers */
 	ingest_stop(&c->ingest);
+	alerting_stop(&c->alerting);
 	http_stop(&c->http);
 	uv_walk(c->loop, close_walk, NULL);
 	uv_run(c->loop, UV_RUN_DEFAULT);
@@ -277,6 +298,10 @@ int main(int argc, char **argv)
 	log_init("shrinkwatch-collector", level);
 	if (load_config(&c, &c.cfg, err, sizeof err)) {
 		fprintf(stderr, "shrinkwatch-collector: %s\n", err);
+		return 1;
+	}
+	if (check && notify_start(NULL, err, sizeof err)) { /* notifiers */
+		fprintf(stderr, "shrinkwatch-collector: %s: %s\n", c.config_path, err);
 		return 1;
 	}
 	if (check && http_check(&c.http_cfg, err, sizeof err)) {

@@ -72,9 +72,18 @@ int notify_config_key(void *ctx, const char *section, const char *key, const cha
 		      char *err, size_t errlen);
 
 /*
+ * Forgets the [notify NAME] sections read so far.  Call it before (re)loading
+ * the config file, so a reload that failed halfway leaves nothing behind.
+ * notify_start() also ends with it.
+ */
+void notify_config_reset(void);
+
+/*
  * Validates and starts every configured notifier on loop.  0, or -1 with a
  * message "[notify NAME] ..." in err.  Also usable by --check-config without
- * a loop (loop NULL: validate only).
+ * a loop (loop NULL: validate only).  On a reload, the new set replaces the
+ * running one only once every new notifier has been validated and started;
+ * the old ones are then stopped as by notify_stop().
  */
 int notify_start(uv_loop_t *loop, char *err, size_t errlen);
 /* Stops them (pending attempts report NOTIFY_RETRY). */

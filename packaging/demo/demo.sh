@@ -4,7 +4,9 @@
 # Starts a collector and an agent watching a small sample evidence store
 # (body-worn-video style: year/month/day/case/clip files), lets samples flow
 # into RRD files, deletes part of the store behind the agent's back, and shows
-# what the collector recorded.  Everything lives under build/demo/; it is
+# what the collector recorded: the RRD history, and the alert the live
+# detector raised -- in `shrinkwatchctl alerts`, delivered to an exec notifier
+# and to the journal.  Everything lives under build/demo/; it is
 # removed at the start of the next demo.  DEMO_KEEP=1 leaves both daemons
 # running at the end until you press Ctrl-C.
 set -euo pipefail
@@ -49,12 +51,34 @@ for day in 01 02 03; do
 done
 echo "$(find "$D/store" -type f | wc -l) clips, $(find "$D/store" -type f -printf '%s\n' | awk '{s+=$1} END {print s}') bytes"
 
+# the demo's detector reacts within seconds: a known sample interval, small
+# loss floors, and a purge hour far from now (so no retention purge explains
+# the deletion below)
+purge_hour=$(( (10#$(date -u +%H) + 12) % 24 ))
+cat >"$D/page-oncall" <<'SH'
+#!/bin/sh
+# stand-in for a paging command: the alert arrives as JSON on stdin
+{ echo "== $SHRINKWATCH_STATE: alert $SHRINKWATCH_ALERT_ID"; cat; echo; } >>"$(dirname "$0")/paged.txt"
+SH
+chmod 0755 "$D/page-oncall"
 cat >"$D/collector.conf" <<CONF
 [collector]
 listen = 127.0.0.1:$port
 data_dir = $D/data
+control = $D/control.sock
 http = 127.0.0.1:$hport
 dashboards = $root/dashboards
+[detect]
+interval = ${interval}s
+purge_at = $(printf %02d "$purge_hour"):00
+drop_min_bytes = 16k
+drop_min_objects = 3
+resolve_after = 1000
+[notify oncall]
+type = exec
+command = $D/page-oncall
+[notify journal]
+type = journal
 CONF
 cat >"$D/agent.conf" <<CONF
 [agent]
@@ -90,6 +114,28 @@ wait_for 20 stored_objects_are "$want_o"
 sleep "$interval"
 echo "objects: $before_o -> $(last "$rrd" objects)    bytes: $before_b -> $(last "$rrd" bytes)"
 
+say "The live detector raised an alert: shrinkwatchctl alerts"
+ctl() { "$BUILD/shrinkwatchctl" --socket "$D/control.sock" "$@"; }
+has_alert() { ctl alerts --json | grep -q '"kind":"drop"'; }
+wait_for 20 has_alert
+ctl alerts
+paged() { grep -q "firing" "$D/paged.txt"; }
+wait_for 20 paged
+echo
+echo "the exec notifier ($D/page-oncall) received:"
+head -c 600 "$D/paged.txt"; echo ...
+if [ -S /run/systemd/journal/socket ]; then
+	journal_done() { grep -q "delivered notification .* to 'journal'" "$D/collector.log"; }
+	wait_for 20 journal_done
+	echo "the journal notifier (journalctl MESSAGE_ID=04757486c1ac4d639935951c3b15f541 -o verbose):"
+	journalctl -q --no-pager MESSAGE_ID=04757486c1ac4d639935951c3b15f541 -n 1 -o verbose |
+		grep -E '^ +(MESSAGE|PRIORITY|AGENT|STORE|KIND|LOST_BYTES)=' || true
+else
+	echo "no journald on this machine: the journal notification waits in the durable"
+	echo "outbox and is retried with backoff until journald is there ('queued' below)"
+fi
+ctl status
+
 say "What the collector keeps"
 echo "RRD file: $rrd"
 echo "  rrdtool info $rrd | grep -E '^(step|ds|rra\\[[0-9]+\\]\\.cf)'"
@@ -100,6 +146,10 @@ echo "  rrdtool graph $D/bytes.png -s -10min DEF:b=$rrd:bytes:MIN LINE2:b#c00:by
 rrdtool graph "$D/bytes.png" -s -10min -w 600 -h 160 -t "bodycam bytes (MIN)" \
 	"DEF:b=$rrd:bytes:MIN" "LINE2:b#cc0000:bytes" >/dev/null
 echo "  -> $D/bytes.png"
+echo
+echo "ledger (alerts, audit trail, outbox): $D/data/ledger.db"
+echo "  shrinkwatchctl --socket $D/control.sock audit"
+ctl audit
 echo
 echo "logs: $D/collector.log $D/agent.log"
 

@@ -29,31 +29,10 @@
 
 #include <cmocka.h>
 
+#include "fake_journal.h"
 #include "shrinkwatch/log.h"
 
-#define JOURNAL_SOCKET "/run/systemd/journal/socket"
-
-enum { CHILD_OK = 0, CHILD_SKIP = 77 };
-
-/* The child's side: a private /run with our own journal socket. */
-static int fake_journal(void)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd;
-
-	if (unshare(CLONE_NEWNS) < 0)
-		return -errno;
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
-	    mount("tmpfs", "/run", "tmpfs", 0, "mode=0755") < 0)
-		return -errno;
-	if (mkdir("/run/systemd", 0755) < 0 || mkdir("/run/systemd/journal", 0755) < 0)
-		return -errno;
-	snprintf(sa.sun_path, sizeof sa.sun_path, "%s", JOURNAL_SOCKET);
-	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0)
-		return -errno;
-	return fd;
-}
+enum { CHILD_OK = 0, CHILD_SKIP = FAKE_JOURNAL_SKIP };
 
 /* Makes JOURNAL_STREAM name stderr, as systemd does for StandardError=journal. */
 static void stderr_is_journal_stream(void)
@@ -67,23 +46,6 @@ static void stderr_is_journal_stream(void)
 	setenv("JOURNAL_STREAM", v, 1);
 }
 
-/* Whether the journal datagram msg (n bytes, one FIELD=value per line)
- * holds exactly the line FIELD=value. */
-static int has_field(const char *msg, size_t n, const char *field)
-{
-	size_t len = strlen(field);
-	const char *p = msg, *end = msg + n;
-
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t l = nl ? (size_t)(nl - p) : (size_t)(end - p);
-		if (l == len && memcmp(p, field, len) == 0)
-			return 1;
-		p += l + 1;
-	}
-	return 0;
-}
-
 /*
  * Runs in the child: logs through log.c with stderr marked as the journal
  * stream and checks the datagram.  Exit status: 0 pass, 77 skip, else the
@@ -93,7 +55,7 @@ static int journal_child(void)
 {
 	char msg[4096];
 	ssize_t n;
-	int fd = fake_journal();
+	int fd = fake_journal(1);
 
 	if (fd < 0)
 		return CHILD_SKIP;
@@ -103,24 +65,24 @@ static int journal_child(void)
 	n = recv(fd, msg, sizeof msg, MSG_DONTWAIT);
 	if (n <= 0)
 		return 1;
-	if (!has_field(msg, (size_t)n,
+	if (!fake_journal_has(msg, (size_t)n,
 		       "MESSAGE=scan: cannot open '/srv/evidence/bwv': Permission denied"))
 		return 2;
-	if (!has_field(msg, (size_t)n, "PRIORITY=4"))
+	if (!fake_journal_has(msg, (size_t)n, "PRIORITY=4"))
 		return 3;
-	if (!has_field(msg, (size_t)n, "SYSLOG_IDENTIFIER=test-daemon"))
+	if (!fake_journal_has(msg, (size_t)n, "SYSLOG_IDENTIFIER=test-daemon"))
 		return 4;
-	if (!has_field(msg, (size_t)n, "SHRINKWATCH_MODULE=scan"))
+	if (!fake_journal_has(msg, (size_t)n, "SHRINKWATCH_MODULE=scan"))
 		return 5;
 
 	/* a line without "module:" is filed under main; debug is filtered */
 	log_debug("debug: not logged at LOG_INFO");
 	log_info("starting up");
 	n = recv(fd, msg, sizeof msg, MSG_DONTWAIT);
-	if (n <= 0 || !has_field(msg, (size_t)n, "MESSAGE=starting up"))
+	if (n <= 0 || !fake_journal_has(msg, (size_t)n, "MESSAGE=starting up"))
 		return 6;
-	if (!has_field(msg, (size_t)n, "SHRINKWATCH_MODULE=main") ||
-	    !has_field(msg, (size_t)n, "PRIORITY=6"))
+	if (!fake_journal_has(msg, (size_t)n, "SHRINKWATCH_MODULE=main") ||
+	    !fake_journal_has(msg, (size_t)n, "PRIORITY=6"))
 		return 7;
 	if (recv(fd, msg, sizeof msg, MSG_DONTWAIT) >= 0)
 		return 8;
@@ -129,21 +91,8 @@ static int journal_child(void)
 
 static void test_journal_fields_under_systemd(void **state)
 {
-	int status;
-	pid_t pid;
-
 	(void)state;
-	if (geteuid() != 0)
-		skip();
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0)
-		_exit(journal_child());
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
-	if (WEXITSTATUS(status) == CHILD_SKIP)
-		skip();
-	assert_int_equal(WEXITSTATUS(status), CHILD_OK);
+	fake_journal_run(journal_child);
 }
 
 /* Runs fn with stderr sent to a temporary file; returns what it wrote. */

@@ -1,0 +1,99 @@
+/*
+ * alerting.c - wiring of the alert pipeline (see alerting.h).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "alerting.h"
+#include "ingest.h"
+#include "shrinkwatch/log.h"
+
+size_t alerting_config_hooks(struct alerting *p, struct collector_config_hook *hooks,
+			     size_t max)
+{
+	size_t n = 0;
+
+	/* a reload (SIGHUP) offers the keys again: they must be accepted, but the
+	 * running pipeline keeps the values it started with */
+	if (!p->started) {
+		if (p->configured)
+			detect_config_release(&p->detect_cfg);
+		detect_config_init(&p->detect_cfg);
+		alert_config_default(&p->alert_cfg);
+		control_config_default(&p->control_cfg);
+		p->configured = true;
+	}
+#define ADD(f, c)                                    \
+	do {                                         \
+		if (n < max) {                       \
+			hooks[n].fn = (f);           \
+			hooks[n].ctx = (c);          \
+			n++;                         \
+		}                                    \
+	} while (0)
+	ADD(watch_config_key, &p->detect_cfg);
+	ADD(alert_config_key, &p->alert_cfg);
+	ADD(control_config_key, &p->control_cfg);
+#undef ADD
+	return n;
+}
+
+int alerting_start(struct alerting *p, uv_loop_t *loop, const struct collector_config *cfg,
+		   struct registry *reg, struct board *board, struct ingest *ing)
+{
+	char path[PATH_MAX + 16];
+	int rc;
+
+	snprintf(path, sizeof path, "%s/ledger.db", cfg->data_dir);
+	rc = ledger_open(&p->ledger, path);
+	if (rc) {
+		log_err("alerting: cannot open the ledger '%s': %s", path, strerror(-rc));
+		return rc;
+	}
+	outbox_init(&p->outbox, loop, &p->ledger, p->alert_cfg.notify_expiry);
+	alert_init(&p->alerts, loop, &p->ledger, board, &p->outbox, &p->alert_cfg);
+	rc = watch_init(&p->watch, loop, reg, board, &p->alerts, &p->ledger, &p->detect_cfg);
+	if (rc) {
+		log_err("alerting: cannot start the detector: %s", strerror(-rc));
+		goto fail;
+	}
+	alert_seed_board(&p->alerts);
+	rc = ingest_observe(ing, watch_observe, &p->watch);
+	if (rc) {
+		log_err("alerting: cannot observe stored samples: %s", strerror(-rc));
+		goto fail;
+	}
+	p->control.watch = &p->watch;
+	p->control.alerts = &p->alerts;
+	p->control.ledger = &p->ledger;
+	p->control.board = board;
+	p->control.outbox = &p->outbox;
+	rc = control_start(&p->control, loop, &p->control_cfg);
+	if (rc && p->control_cfg.path_set)
+		goto fail;
+	if (rc) /* the default place is the systemd unit's RuntimeDirectory= */
+		log_warn("alerting: running without a control socket: shrinkwatchctl's operator "
+			 "commands need 'control' in [collector] or a writable '%s'",
+			 p->control_cfg.path);
+	p->started = true;
+	return 0;
+fail:
+	p->started = true;
+	alerting_stop(p);
+	return rc;
+}
+
+void alerting_stop(struct alerting *p)
+{
+	if (!p->started)
+		return;
+	p->started = false;
+	control_stop(&p->control);
+	outbox_stop(&p->outbox);
+	watch_stop(&p->watch);
+	alert_stop(&p->alerts);
+	ledger_close(&p->ledger);
+	detect_config_release(&p->detect_cfg);
+	p->configured = false;
+}

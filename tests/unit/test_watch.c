@@ -1,0 +1,206 @@
+/*
+ * test_watch.c - the live detector's bookkeeping with the real ledger and
+ * lifecycle: detector state saved and restored across a restart, declared
+ * deletions re-applied from the ledger (missing ones added, revoked ones
+ * removed, as after a kill -9 between two saves), an old state version
+ * learned afresh, the silence check over stores known only from the ledger,
+ * and alerts from samples.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "collector/alert.h"
+#include "collector/ledger.h"
+#include "collector/watch.h"
+#include "ledger_query.h"
+#include "testutil.h"
+
+static char dir[64], path[128];
+static struct ledger led;
+static struct alerts al;
+static struct watch w;
+static struct detect_config_set cfg;
+static const int64_t t0 = 1800000000;
+
+static void start(void)
+{
+	assert_int_equal(ledger_open(&led, path), 0);
+	alert_init(&al, NULL, &led, NULL, NULL, NULL);
+	assert_int_equal(watch_init(&w, NULL, NULL, NULL, &al, &led, &cfg), 0);
+}
+
+static void stop(void)
+{
+	watch_stop(&w); /* saves */
+	alert_stop(&al);
+	ledger_close(&led);
+}
+
+static int setup(void **state)
+{
+	char err[256];
+
+	(void)state;
+	tu_mkdtemp(dir, sizeof dir);
+	snprintf(path, sizeof path, "%s/ledger.db", dir);
+	detect_config_init(&cfg);
+	/* a known interval and purge hour: no warm-up, silence after 3 x 60 s */
+	if (detect_config_key(&cfg, "detect", "interval", "60s", err, sizeof err) != 1 ||
+	    detect_config_key(&cfg, "detect", "purge_at", "03:00", err, sizeof err) != 1 ||
+	    detect_config_key(&cfg, "detect", "purge_window", "1m", err, sizeof err) != 1)
+		return -1;
+	start();
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	stop();
+	detect_config_release(&cfg);
+	tu_rmrf(dir);
+	return 0;
+}
+
+static void sample(const char *store, int64_t t, uint64_t objects, uint64_t bytes)
+{
+	struct sw_sample s;
+
+	memset(&s, 0, sizeof s);
+	s.time = t;
+	s.objects = objects;
+	s.bytes = bytes;
+	s.flags = SW_SAMPLE_HAS_ADDED;
+	watch_sample(&w, "evsrv01", store, &s, t);
+}
+
+static struct ledger_explain explanation(int64_t start, int64_t end)
+{
+	struct ledger_explain e;
+
+	memset(&e, 0, sizeof e);
+	snprintf(e.agent, sizeof e.agent, "evsrv01");
+	snprintf(e.store, sizeof e.store, "bodycam");
+	e.start = start;
+	e.end = end;
+	e.bytes = e.objects = -1;
+	snprintf(e.reason, sizeof e.reason, "test");
+	snprintf(e.who, sizeof e.who, "root");
+	e.created_at = start;
+	return e;
+}
+
+static bool has_explain(uint32_t id)
+{
+	struct watch_store *ws = watch_get(&w, "evsrv01", "bodycam", false);
+
+	for (unsigned i = 0; ws && i < ws->st.nexplain; i++)
+		if (ws->st.explain[i].id == id)
+			return true;
+	return false;
+}
+
+static void test_state_survives_restart(void **state)
+{
+	struct watch_store *ws;
+	uint64_t n;
+	(void)state;
+
+	for (int i = 0; i < 10; i++)
+		sample("bodycam", t0 + i * 60, 1000, 1000000);
+	ws = watch_get(&w, "evsrv01", "bodycam", false);
+	assert_non_null(ws);
+	n = ws->st.nsamples;
+	assert_int_equal(n, 10);
+	stop();
+	start();
+	ws = watch_get(&w, "evsrv01", "bodycam", false);
+	assert_non_null(ws); /* known from the ledger alone */
+	assert_int_equal(ws->st.nsamples, n);
+	assert_int_equal(ws->st.last_time, t0 + 9 * 60);
+	assert_int_equal(lq_count(led.db, "SELECT count(*) FROM detector_state"), 1);
+}
+
+static void test_explanations_resynced(void **state)
+{
+	struct ledger_explain a = explanation(t0, t0 + 86400), b = explanation(t0, t0 + 86400);
+	struct watch_store *ws;
+	(void)state;
+
+	sample("bodycam", t0, 1000, 1000000);
+	/* filed and applied, then revoked in the ledger only (a crash before the
+	 * state was saved again) */
+	assert_int_equal(ledger_explain_insert(&led, &a), 0);
+	ws = watch_get(&w, "evsrv01", "bodycam", false);
+	struct detect_explain d;
+	struct detect_event ev;
+	watch_explain_to_detect(&a, &d);
+	assert_true(detect_explain_add(&ws->st, &d, &ev) >= 0);
+	ws->dirty = true;
+	assert_int_equal(watch_save(&w, t0), 0);
+	assert_int_equal(ledger_explain_revoke(&led, a.id, t0 + 1, "root", "wrong"), 0);
+	/* and one filed in the ledger that the saved state never saw */
+	assert_int_equal(ledger_explain_insert(&led, &b), 0);
+	stop();
+	start();
+	assert_false(has_explain((uint32_t)a.id));
+	assert_true(has_explain((uint32_t)b.id));
+}
+
+static void test_old_state_version_learned_again(void **state)
+{
+	struct detect_state st;
+	struct watch_store *ws;
+	(void)state;
+
+	detect_state_init(&st);
+	st.nsamples = 77;
+	assert_int_equal(ledger_state_save(&led, "evsrv02", "cctv", DETECT_STATE_VERSION + 1, &st,
+					   sizeof st, t0), 0);
+	stop();
+	start();
+	ws = watch_get(&w, "evsrv02", "cctv", false);
+	assert_non_null(ws);
+	assert_int_equal(ws->st.nsamples, 0);
+}
+
+static void test_alerts_from_samples_and_silence(void **state)
+{
+	(void)state;
+
+	for (int i = 0; i < 5; i++)
+		sample("bodycam", t0 + i * 60, 1000, 1000000000);
+	/* a fifth of the store gone, confirmed by the next sample */
+	sample("bodycam", t0 + 5 * 60, 800, 800000000);
+	sample("bodycam", t0 + 6 * 60, 800, 800000000);
+	assert_int_equal(lq_count(led.db, "SELECT count(*) FROM alerts WHERE kind='drop' AND "
+					  "state='firing' AND lost_objects=200"), 1);
+	/* the agent goes quiet; after a restart the store is still watched */
+	stop();
+	start();
+	watch_tick(&w, t0 + 6 * 60 + 2 * 60);
+	assert_int_equal(lq_count(led.db, "SELECT count(*) FROM alerts WHERE kind='silence'"), 0);
+	watch_tick(&w, t0 + 6 * 60 + 4 * 60);
+	assert_int_equal(lq_count(led.db, "SELECT count(*) FROM alerts WHERE kind='silence' AND "
+					  "state='firing'"), 1);
+	watch_tick(&w, t0 + 6 * 60 + 5 * 60); /* one alert per episode */
+	assert_int_equal(lq_count(led.db, "SELECT count(*) FROM alerts WHERE kind='silence'"), 1);
+	sample("bodycam", t0 + 12 * 60, 800, 800000000);
+	assert_int_equal(lq_count(led.db, "SELECT count(*) FROM alerts WHERE kind='silence' AND "
+					  "state='resolved'"), 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_state_survives_restart, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_explanations_resynced, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_old_state_version_learned_again, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_alerts_from_samples_and_silence, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
