@@ -14,6 +14,7 @@ DEBS += prometheus-alertmanager python3 openssl
 BENCH_N ?= 2000
 BENCH_WINDOW ?= 64
 .PHONY: bench-notify
+bench: bench-notify
 $(BUILD)/bench/notify_bench: bench/notify_bench.c $(ALL_A)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(ALL_A) $(LDLIBS)

@@ -288,11 +288,26 @@ static char *read_pem(const char *name)
 	return text[which];
 }
 
+/* One attempt to https://host:port/ of the receiver, trusting ca (a file in
+ * dir) if given. */
+static enum notify_result tls_attempt(const char *host, const char *ca)
+{
+	char conf[1024], ca_line[300] = "";
+	struct nt_outcome o;
+
+	if (ca)
+		snprintf(ca_line, sizeof ca_line, "ca_file = %s/%s\n", dir, ca);
+	snprintf(conf, sizeof conf, "[notify hook]\ntype = webhook\nurl = https://%s:%u/\n%s",
+		 host, rx.port, ca_line);
+	nt_start(dir, &loop, conf);
+	attempt("hook", &o);
+	return o.result;
+}
+
 static void test_tls_is_verified(void **state)
 {
-	char cmd[1024], conf[1024];
+	char cmd[1024];
 	char *key, *cert;
-	struct nt_outcome o;
 	(void)state;
 
 	if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
@@ -309,29 +324,13 @@ static void test_tls_is_verified(void **state)
 	receiver_start_tls(0, key, cert);
 
 	/* Not trusted: refused before a byte of the alert leaves. */
-	snprintf(conf, sizeof conf, "[notify hook]\ntype = webhook\nurl = https://127.0.0.1:%u/\n",
-		 rx.port);
-	nt_start(dir, &loop, conf);
-	attempt("hook", &o);
-	assert_int_equal(o.result, NOTIFY_RETRY);
+	assert_int_equal(tls_attempt("127.0.0.1", NULL), NOTIFY_RETRY);
 	assert_int_equal(rx.requests, 0);
-
 	/* Trusted through ca_file, but named otherwise: the host name is checked. */
-	snprintf(conf, sizeof conf,
-		 "[notify hook]\ntype = webhook\nurl = https://localhost:%u/\nca_file = %s/cert.pem\n",
-		 rx.port, dir);
-	nt_start(dir, &loop, conf);
-	attempt("hook", &o);
-	assert_int_equal(o.result, NOTIFY_RETRY);
+	assert_int_equal(tls_attempt("localhost", "cert.pem"), NOTIFY_RETRY);
 	assert_int_equal(rx.requests, 0);
-
 	/* Trusted and the right name: delivered. */
-	snprintf(conf, sizeof conf,
-		 "[notify hook]\ntype = webhook\nurl = https://127.0.0.1:%u/\nca_file = %s/cert.pem\n",
-		 rx.port, dir);
-	nt_start(dir, &loop, conf);
-	attempt("hook", &o);
-	assert_int_equal(o.result, NOTIFY_OK);
+	assert_int_equal(tls_attempt("127.0.0.1", "cert.pem"), NOTIFY_OK);
 	assert_int_equal(rx.requests, 1);
 	assert_memory_equal(rx.body, msg.json, strlen(msg.json));
 }
