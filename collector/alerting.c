@@ -32,7 +32,7 @@ size_t alerting_config_hooks(struct alerting *p, struct collector_config_hook *h
 			n++;                         \
 		}                                    \
 	} while (0)
-	ADD(watch_config_key, &p->detect_cfg);
+	ADD(detect_config_hook, &p->detect_cfg);
 	ADD(alert_config_key, &p->alert_cfg);
 	ADD(control_config_key, &p->control_cfg);
 #undef ADD

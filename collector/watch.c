@@ -14,12 +14,6 @@
 #include "watch.h"
 #include "shrinkwatch/log.h"
 
-int watch_config_key(void *ctx, const char *section, const char *key, const char *value,
-		     char *err, size_t errlen)
-{
-	return detect_config_key(ctx, section, key, value, err, errlen);
-}
-
 static void store_key(char *out, size_t len, const char *agent, const char *store)
 {
 	snprintf(out, len, "%s/%s", agent, store);
@@ -145,18 +139,12 @@ struct watch_store *watch_get(struct watch *w, const char *agent, const char *st
 	return ws;
 }
 
-static bool calibrated(const struct watch_store *ws)
-{
-	if (!ws->st.has_prev)
-		return false;
-	return ws->p.purge_at >= 0 || ws->st.last_time - ws->st.first_time >= (int64_t)ws->p.warmup;
-}
-
 static void tell_board(struct watch *w, struct watch_store *ws)
 {
-	ws->silent = ws->st.ep_episode[DETECT_SILENCE] != 0;
+	ws->silent = detect_silent(&ws->st);
 	if (w->board)
-		board_set_detector(w->board, ws->agent, ws->store, calibrated(ws), ws->silent);
+		board_set_detector(w->board, ws->agent, ws->store,
+				   detect_calibrated(&ws->st, &ws->p), ws->silent);
 }
 
 void watch_events(struct watch *w, struct watch_store *ws, const struct detect_event *ev,

@@ -57,11 +57,6 @@ struct watch {
 	uint64_t samples, events;
 };
 
-/* collector_config_hook for [detect] and [store KEY]; ctx is a struct
- * detect_config_set. */
-int watch_config_key(void *ctx, const char *section, const char *key, const char *value,
-		     char *err, size_t errlen);
-
 /*
  * Restores saved detector states from the ledger, creates states for every
  * store of reg (may be NULL), applies the active explanations, and with a
