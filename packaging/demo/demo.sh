@@ -10,6 +10,23 @@
 # removed at the start of the next demo.  DEMO_KEEP=1 leaves both daemons
 # running at the end until you press Ctrl-C.
 set -euo pipefail
+
+# No journald here (a container, a build machine)?  Then run the demo in a
+# private mount namespace with a journald of its own, so the journal notifier
+# delivers for real; the machine's /run and journal are left untouched.
+if [ ! -S /run/systemd/journal/socket ] && [ -z "${SW_DEMO_NS:-}" ] && [ "$(id -u)" = 0 ] &&
+	[ -x /lib/systemd/systemd-journald ] && command -v unshare >/dev/null; then
+	exec env SW_DEMO_NS=1 unshare --mount --propagation private "$0" "$@"
+fi
+journald_pid=
+if [ -n "${SW_DEMO_NS:-}" ]; then
+	mount -t tmpfs -o mode=0755 tmpfs /run
+	mkdir -p /run/systemd/journal /run/log/journal
+	[ ! -d /var/log/journal ] || mount -t tmpfs tmpfs /var/log/journal
+	/lib/systemd/systemd-journald >/dev/null 2>&1 &
+	journald_pid=$!
+	for _ in $(seq 50); do [ -S /run/systemd/journal/socket ] && break; sleep 0.1; done
+fi
 : "${BUILD:=$(cd "$(dirname "$0")/../.." && pwd)/build}"
 root=$(cd "$(dirname "$0")/../.." && pwd)
 D=$root/build/demo
@@ -18,6 +35,7 @@ pids=()
 
 stop_all() {
 	for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+	[ -z "$journald_pid" ] || kill -TERM "$journald_pid" 2>/dev/null || true
 	wait 2>/dev/null || true
 }
 trap stop_all EXIT INT TERM
