@@ -16,6 +16,11 @@ cleanup() {
 		for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
 		kill -KILL "$p" 2>/dev/null || true
 	done
+	# A daemon started under a wrapper (strace detaches from its tracee when
+	# killed) outlives the PID we know; every daemon a test starts has $T in
+	# its arguments, so nothing of this test survives it.
+	pkill -TERM -f -- "$T/" 2>/dev/null && sleep 0.5
+	pkill -KILL -f -- "$T/" 2>/dev/null || true
 	if [ "$rc" -ne 0 ]; then
 		echo "--- test failed (exit $rc); logs:"
 		for f in "$T"/*.log; do [ -f "$f" ] && { echo "--- $f"; tail -n 40 "$f"; }; done
