@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "alerting.h"
+#include "notify_alertmanager.h"
 #include "ingest.h"
 #include "shrinkwatch/log.h"
 
@@ -96,4 +97,39 @@ void alerting_stop(struct alerting *p)
 	ledger_close(&p->ledger);
 	detect_config_release(&p->detect_cfg);
 	p->configured = false;
+}
+
+struct prime_ctx {
+	struct alerting *p;
+	unsigned primed;
+};
+
+static int prime_one(void *ctx, const struct ledger_alert *a)
+{
+	struct prime_ctx *pc = ctx;
+	struct notify_message m;
+	struct buf json;
+	char url[512];
+
+	buf_init(&json, 64 * 1024);
+	if (alert_to_json(&json, a, a->state, 0) == 0 && buf_put_u8(&json, 0) == 0) {
+		outbox_message(&pc->p->outbox, a, a->state, a->updated_at, (char *)json.data, url,
+			       sizeof url, &m);
+		if (notify_alertmanager_prime(&m) > 0)
+			pc->primed++;
+	}
+	buf_release(&json);
+	return 0;
+}
+
+void alerting_prime_notifiers(struct alerting *p)
+{
+	struct prime_ctx pc = { .p = p };
+
+	if (!p->started)
+		return;
+	ledger_alert_each(&p->ledger, false, prime_one, &pc);
+	if (pc.primed)
+		log_info("alerting: %u open alerts handed to the alertmanager notifiers to re-send",
+			 pc.primed);
 }

@@ -59,6 +59,10 @@ size_t alerting_config_hooks(struct alerting *p, struct collector_config_hook *h
  * socket; an explicitly configured one that fails is an error. */
 int alerting_start(struct alerting *p, uv_loop_t *loop, const struct collector_config *cfg,
 		   struct registry *reg, struct board *board, struct ingest *ing);
+/* After a restart: tells the alertmanager notifiers which alerts are still
+ * open, so they are re-sent at once instead of resolving at Alertmanager
+ * for lack of refresh.  Call after notify_start(). */
+void alerting_prime_notifiers(struct alerting *p);
 /* Stops everything and saves the detector state; call after ingest_stop(). */
 void alerting_stop(struct alerting *p);
 

@@ -215,6 +215,7 @@ static int run(struct collector *c)
 	/* notifiers */
 	if (notify_start(c->loop, err_text, sizeof err_text))
 		fatal("collector: %s", err_text);
+	alerting_prime_notifiers(&c->alerting);
 
 	uv_signal_init(c->loop, &c->sigterm);
 	uv_signal_init(c->loop, &c->sigint);

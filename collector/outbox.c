@@ -115,6 +115,34 @@ struct run_ctx {
 	int started;
 };
 
+void outbox_message(const struct outbox *o, const struct ledger_alert *al, const char *state,
+		    int64_t time, const char *payload, char *url, size_t urllen,
+		    struct notify_message *m)
+{
+	memset(m, 0, sizeof *m);
+	m->alert_id = (uint64_t)al->id;
+	m->agent = al->agent;
+	m->store = al->store;
+	m->kind = al->kind;
+	notify_severity_parse(al->severity, &m->severity);
+	m->repeat = strcmp(state, "repeated") == 0;
+	m->state = m->repeat ? "firing" : state;
+	m->since = al->since;
+	m->time = time;
+	m->ends_at = (!strcmp(m->state, "resolved") || !strcmp(m->state, "explained"))
+			     ? (al->closed_at ? al->closed_at : time) : 0;
+	m->lost_bytes = al->lost_bytes;
+	m->lost_objects = al->lost_objects;
+	m->summary = al->summary;
+	if (o->dashboard_base && *o->dashboard_base) {
+		snprintf(url, urllen, "%s/alert/%lld", o->dashboard_base, (long long)al->id);
+		m->dashboard_url = url;
+	} else {
+		m->dashboard_url = "";
+	}
+	m->json = payload;
+}
+
 static int start_one(void *ctx, const struct ledger_outbox *row)
 {
 	struct run_ctx *rc = ctx;
@@ -153,25 +181,7 @@ static int start_one(void *ctx, const struct ledger_outbox *row)
 		err = 0;
 		goto out;
 	}
-	memset(&m, 0, sizeof m);
-	m.alert_id = (uint64_t)al->id;
-	m.agent = al->agent;
-	m.store = al->store;
-	m.kind = al->kind;
-	notify_severity_parse(al->severity, &m.severity);
-	m.repeat = strcmp(row->state, "repeated") == 0;
-	m.state = m.repeat ? "firing" : row->state;
-	m.since = al->since;
-	m.time = row->created_at;
-	m.ends_at = (!strcmp(m.state, "resolved") || !strcmp(m.state, "explained"))
-			    ? (al->closed_at ? al->closed_at : row->created_at) : 0;
-	m.lost_bytes = al->lost_bytes;
-	m.lost_objects = al->lost_objects;
-	m.summary = al->summary;
-	snprintf(url, sizeof url, "%s%s%lld", o->dashboard_base ? o->dashboard_base : "",
-		 o->dashboard_base && *o->dashboard_base ? "/alert/" : "", (long long)al->id);
-	m.dashboard_url = o->dashboard_base && *o->dashboard_base ? url : "";
-	m.json = row->payload;
+	outbox_message(o, al, row->state, row->created_at, row->payload, url, sizeof url, &m);
 	o->stats.attempts++;
 	o->inflight_ids[o->inflight++] = a->id;
 	err = notify_send(row->notifier, &m, on_done, a);

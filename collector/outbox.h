@@ -21,6 +21,7 @@
 #include <uv.h>
 
 #include "ledger.h"
+#include "notify.h"
 
 #define OUTBOX_MAX_INFLIGHT 64
 #define OUTBOX_BATCH 32
@@ -70,5 +71,15 @@ int outbox_run(struct outbox *o, int64_t now);
 /* Seconds to wait after the attempts-th failed attempt (1-based): 5 s doubling
  * to 10 min, plus up to 25% jitter drawn from *rng. */
 int64_t outbox_backoff(int attempts, uint32_t *rng);
+
+/*
+ * The notification of alert al's transition state (at time, with the alert
+ * JSON payload), as notify_send() takes it; url (urllen bytes) holds the
+ * dashboard link m points to.  Strings in m point into al, state, payload and
+ * url.
+ */
+void outbox_message(const struct outbox *o, const struct ledger_alert *al, const char *state,
+		    int64_t time, const char *payload, char *url, size_t urllen,
+		    struct notify_message *m);
 
 #endif

@@ -126,6 +126,10 @@ n=$(failed_attempts)
 start collector2 "$BUILD/shrinkwatch-collector" -c "$T/collector.conf"
 COLL=$LAST_PID
 wait_for 10 "control socket after kill -9" test -S "$sock"
+# the open alert goes back to the Alertmanager notifier's re-send set at once,
+# so Alertmanager does not resolve it for lack of refresh
+wait_for 10 "open alerts primed after the restart" \
+	grep -q "1 open alerts handed to the alertmanager notifiers" "$T/collector2.log"
 wait_for 40 "a retry after the restart" failed_at_least $((n + 1))
 ok "the restarted collector retried the webhook"
 rm -f "$T/hook/fail"
