@@ -16,8 +16,8 @@
 # Needs: $BUILD with shrinkwatch-collector and bench/loadgen, rrdcached,
 # collectd (collectd-core), python3.  Scratch space under BENCH_DIR.
 set -euo pipefail
-: "${BUILD:?}" "${AGENTS:=400}" "${STORES:=5}" "${ROUNDS:=600}" "${INTERVAL:=300}"
-: "${BENCH_DIR:=/var/tmp}" "${PER_FRAME:=12}"
+: "${BUILD:?}" "${AGENTS:=200}" "${STORES:=5}" "${ROUNDS:=1000}" "${INTERVAL:=300}"
+: "${BENCH_DIR:=/var/tmp}" "${PER_FRAME:=100}"
 LG="$BUILD/bench/loadgen"
 HERE=$(cd "$(dirname "$0")" && pwd)
 for c in rrdcached collectd python3; do
@@ -57,9 +57,9 @@ start_rrdcached() { # DIR: rrdcached with a journal, files written only on FLUSH
 declare -A RATE P50 P99 LOST RSS NOTE
 ROWS=()
 
-# run_sw NAME SYNC DAEMON(yes|no) WINDOW
+# run_sw NAME SYNC DAEMON(yes|no) WINDOW [PER_FRAME]
 run_sw() {
-	local name=$1 sync=$2 daemon=$3 window=$4 d port pid rss rc_rss=0 extra=""
+	local name=$1 sync=$2 daemon=$3 window=$4 per_frame=${5:-$PER_FRAME} d port pid rss rc_rss=0 extra=""
 	d="$W/$name"
 	mkdir -p "$d/data"
 	port=$(free_port tcp)
@@ -75,7 +75,7 @@ run_sw() {
 	for _ in $(seq 50); do grep -q "listening on" "$d/collector.log" && break; sleep 0.1; done
 	echo "bench-ingest: $name ..." >&2
 	if ! "$LG" sw --port "$port" --agents "$AGENTS" --stores "$STORES" --rounds "$ROUNDS" \
-		--interval "$INTERVAL" --per-frame "$PER_FRAME" --window "$window" >"$d/lg.out" 2>"$d/lg.err"; then
+		--interval "$INTERVAL" --per-frame "$per_frame" --window "$window" >"$d/lg.out" 2>"$d/lg.err"; then
 		cat "$d/lg.err" "$d/collector.log" | tail -n 20 >&2
 		exit 1
 	fi
@@ -91,7 +91,8 @@ run_sw() {
 	LOST[$name]=$(kv "$d/verify.out" lost)
 	[ "$(kv "$d/verify.out" agent_seq_wrong)" = 0 ] || LOST[$name]="${LOST[$name]} (agent.seq wrong!)"
 	RSS[$name]=$((rss / 1024))
-	[ "$daemon" = yes ] && NOTE[$name]="+ rrdcached $((rc_rss / 1024)) MB"
+	NOTE[$name]="$((per_frame * STORES)) samples/frame, $window in flight"
+	[ "$daemon" = yes ] && NOTE[$name]="${NOTE[$name]}; + rrdcached $((rc_rss / 1024)) MB"
 	ROWS+=("$name")
 	rm -rf "$d"
 }
@@ -113,8 +114,9 @@ run_cd() {
 		printf '<Plugin %s>\n  DataDir "%s/data"\n  StepSize %s\n  HeartBeat %s\n  RRARows %s\n' \
 			"$plugin" "$d" "$INTERVAL" $((2 * INTERVAL)) "$rows"
 		if [ "$plugin" = rrdtool ]; then
-			# generous: 12 values per file and rrd_update call, as librrd likes best
-			printf '  CacheTimeout %s\n  CacheFlush %s\n' $((12 * INTERVAL)) $((24 * INTERVAL))
+			# as many values per file and rrd_update call as shrinkwatch gets
+			printf '  CacheTimeout %s\n  CacheFlush %s\n' $((PER_FRAME * INTERVAL)) \
+				$((2 * PER_FRAME * INTERVAL))
 		else
 			printf '  DaemonAddress "unix:%s/rrdcached.sock"\n  CreateFiles true\n' "$d"
 		fi
@@ -158,6 +160,7 @@ run_cd() {
 
 total=$((AGENTS * STORES * ROUNDS))
 run_sw "sw-librrd-sync" yes no 4
+run_sw "sw-librrd-sync-small" yes no 4 12
 run_sw "sw-librrd-nosync" no no 4
 run_sw "sw-rrdcached-sync" yes yes 4
 run_sw "sw-rrdcached-nosync" no yes 4
@@ -169,12 +172,14 @@ run_cd "collectd-rrdcached" rrdcached "$offer"
 ratio() { python3 -c "a, b = float('$1'), float('$2'); print('%.1fx' % (a / b) if b > 0 else '-')"; }
 declare -A VS=(
 	[sw-librrd-sync]=collectd-rrdtool [sw-librrd-nosync]=collectd-rrdtool
+	[sw-librrd-sync-small]=collectd-rrdtool
 	[sw-overload-w64]=collectd-rrdtool
 	[sw-rrdcached-sync]=collectd-rrdcached [sw-rrdcached-nosync]=collectd-rrdcached
 )
 echo
 echo "Collector throughput: $AGENTS agents x $STORES stores x $ROUNDS samples = $total samples"
-echo "(step $INTERVAL s, $PER_FRAME samples per store per frame), 127.0.0.1, $(nproc) cores, $(uname -r)"
+echo "(step $INTERVAL s; agents catching up send $PER_FRAME samples per store per frame, as the"
+echo "agent's 512-sample frames do), 127.0.0.1, $(nproc) cores, $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "samples/s = stored and acknowledged (shrinkwatch; after each agent's first frame)"
 echo "            or stored by the time collectd was idle (collectd); lost = RRD rows missing"
 printf '%-22s %11s %9s %9s %9s %10s %8s  %s\n' setup samples/s "vs cd" "p50 ms" "p99 ms" lost "RSS MB" note

@@ -10,13 +10,13 @@
 #
 # Sizes: BENCH_AGENTS x BENCH_STORES files, BENCH_ROUNDS samples per file.
 # Each RRD file takes about 3.9 MB at the default 300 s step, so the defaults
-# need about 8 GB of free space in BENCH_DIR for a moment.
+# need about 4 GB of free space in BENCH_DIR for a moment (one run at a time).
 
 DEBS += rrdcached collectd-core
 
-BENCH_AGENTS ?= 400
+BENCH_AGENTS ?= 200
 BENCH_STORES ?= 5
-BENCH_ROUNDS ?= 1200
+BENCH_ROUNDS ?= 1000
 BENCH_INTERVAL ?= 300
 BENCH_DIR ?= /var/tmp
 
