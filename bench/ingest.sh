@@ -76,7 +76,7 @@ run_sw() {
 	echo "bench-ingest: $name ..." >&2
 	if ! "$LG" sw --port "$port" --agents "$AGENTS" --stores "$STORES" --rounds "$ROUNDS" \
 		--interval "$INTERVAL" --per-frame "$per_frame" --window "$window" >"$d/lg.out" 2>"$d/lg.err"; then
-		cat "$d/lg.err" "$d/collector.log" | tail -n 20 >&2
+		{ cat "$d/lg.err"; grep -v "connected from" "$d/collector.log" | tail -n 20; } >&2
 		exit 1
 	fi
 	rss=$(hwm_kb "$pid")

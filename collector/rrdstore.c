@@ -21,6 +21,9 @@ const char *const rrdstore_ds_names[RRDSTORE_NDS] = {
 	"bytes", "objects", "added_bytes", "added_objects", "fs_used", "fs_size", "fs_inodes",
 };
 
+/* Longest command line we send rrdcached, with room to spare (its limit is
+ * RRD_CMD_MAX bytes, the command and the path included). */
+#define RRDSTORE_DAEMON_CMD (RRD_CMD_MAX - 128)
 /* Most batches a writer takes off its queue at once. */
 #define RRDSTORE_GROUP_MAX 256
 
@@ -294,9 +297,22 @@ static int update_file(struct worker *w, const char *path, int argc, const char 
 		return rrd_updatex_r(path, NULL, RRD_SKIP_PAST_UPDATES, argc, argv) ? -1 : 0;
 	if (daemon_connect(w, b))
 		return -1;
-	if (rrdc_update(path, argc, argv)) {
-		rrdc_disconnect(); /* reconnect on the next batch */
-		return -1;
+	/* rrdcached refuses a command line longer than RRD_CMD_MAX: send the updates
+	 * in pieces that fit, in order */
+	for (int i = 0; i < argc;) {
+		size_t len = strlen(path) + 16;
+		int n = 0, rc;
+
+		while (i + n < argc && (n == 0 || len + strlen(argv[i + n]) + 1 < RRDSTORE_DAEMON_CMD))
+			len += strlen(argv[i + n++]) + 1;
+		rc = rrdc_update(path, n, argv + i);
+		if (rc) {
+			if (!*rrd_get_error())
+				rrd_set_error("rrdcached refused the update (status %d)", rc);
+			rrdc_disconnect(); /* reconnect on the next batch */
+			return -1;
+		}
+		i += n;
 	}
 	return 0;
 }
