@@ -95,6 +95,16 @@ static long info_cnt(rrd_info_t *info, const char *key)
 	return -2;
 }
 
+static void free_lastupdate(unsigned long nds, char **names, char **values)
+{
+	for (unsigned long i = 0; i < nds; i++) {
+		rrd_freemem(names[i]);
+		rrd_freemem(values[i]);
+	}
+	rrd_freemem(names);
+	rrd_freemem(values);
+}
+
 static void test_layout_and_values(void **state)
 {
 	struct rrd_batch *b = rrd_batch_new("evsrv01", 60, 3);
@@ -142,12 +152,7 @@ static void test_layout_and_values(void **state)
 	assert_string_equal(values[0], "90000");
 	assert_string_equal(values[1], "900");
 	assert_string_equal(values[6], "77");
-	for (unsigned long i = 0; i < nds; i++) {
-		rrd_freemem(names[i]);
-		rrd_freemem(values[i]);
-	}
-	rrd_freemem(names);
-	rrd_freemem(values);
+	free_lastupdate(nds, names, values);
 	assert_int_equal(rrdstore_read_agent_seq(dir, "evsrv01"), 3);
 }
 
@@ -176,12 +181,7 @@ static void test_partial_is_unknown_and_old_dropped(void **state)
 	assert_int_equal(last, 1700000060);
 	assert_string_equal(values[0], "U"); /* a partial total is never a number */
 	assert_string_equal(values[4], "5000"); /* the filesystem figures still are */
-	for (unsigned long i = 0; i < nds; i++) {
-		rrd_freemem(names[i]);
-		rrd_freemem(values[i]);
-	}
-	rrd_freemem(names);
-	rrd_freemem(values);
+	free_lastupdate(nds, names, values);
 
 	rrdstore_format_update(&b[1]->samples[1], line, sizeof line);
 	assert_string_equal(line, "1700000060:U:U:U:U:5000:90000:77");
@@ -228,12 +228,7 @@ static void test_queued_batches_merge(void **state)
 	assert_int_equal(rrd_lastupdate_r(path, &last, &nds, &names, &values), 0);
 	assert_int_equal(last, 1700000180);
 	assert_string_equal(values[0], "2007");
-	for (unsigned long i = 0; i < nds; i++) {
-		rrd_freemem(names[i]);
-		rrd_freemem(values[i]);
-	}
-	rrd_freemem(names);
-	rrd_freemem(values);
+	free_lastupdate(nds, names, values);
 }
 
 static void test_failure_poisons_epoch(void **state)
