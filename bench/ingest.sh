@@ -7,6 +7,7 @@
 #     direct librrd writes and through rrdcached, rrd_sync yes and no: samples
 #     per second stored and acknowledged, ack latency, peak RSS, and after the
 #     run every RRD row and every agent.seq checked (zero loss);
+#   - librrd alone writing the same samples into the same files (the ceiling);
 #   - an overload run: agents that ignore the protocol's window of 4 frames
 #     and push 64, to show that the collector's memory stays bounded;
 #   - collectd (network plugin receiving, rrdtool or rrdcached plugin writing)
@@ -97,6 +98,24 @@ run_sw() {
 	rm -rf "$d"
 }
 
+# run_librrd NAME: the ceiling, librrd alone on two threads (no network, no sync)
+run_librrd() {
+	local name=$1 d
+	d="$W/$name"
+	mkdir -p "$d"
+	echo "bench-ingest: $name ..." >&2
+	"$LG" librrd --data-dir "$d" --agents "$AGENTS" --stores "$STORES" --rounds "$ROUNDS" \
+		--interval "$INTERVAL" --per-frame "$PER_FRAME" --threads 2 >"$d/lg.out"
+	RATE[$name]=$(kv "$d/lg.out" rate)
+	P50[$name]="-"
+	P99[$name]="-"
+	LOST[$name]="-"
+	RSS[$name]="-"
+	NOTE[$name]="rrd_updatex_r, $PER_FRAME updates per call, 2 threads, no collector"
+	ROWS+=("$name")
+	rm -rf "$d"
+}
+
 # run_cd NAME PLUGIN(rrdtool|rrdcached) RATE
 run_cd() {
 	local name=$1 plugin=$2 rate=$3 d port pid rows t0 t1 prev cur drops0 drops1 rss
@@ -159,6 +178,7 @@ run_cd() {
 }
 
 total=$((AGENTS * STORES * ROUNDS))
+run_librrd "librrd-alone-nosync"
 run_sw "sw-librrd-sync" yes no 4
 run_sw "sw-librrd-sync-small" yes no 4 12
 run_sw "sw-librrd-nosync" no no 4

@@ -13,6 +13,9 @@
  *       per second acknowledged and the ack latency percentiles.
  *   loadgen collectd --port P [load options] [--rate R]
  *       the same samples as collectd value lists over UDP (lg_collectd_send).
+ *   loadgen librrd --data-dir D [load options] [--threads T]
+ *       the ceiling: the same samples written straight into RRD files with
+ *       librrd (lg_librrd_run), no network and no sync.
  *   loadgen verify-sw --data-dir D [load options]
  *   loadgen verify-collectd --data-dir D [load options]
  *       counts rows stored in the RRD files (and, for sw, compares every
@@ -431,7 +434,7 @@ static int verify_collectd(const struct lg_load *l, const char *data_dir)
 static void usage(void)
 {
 	fprintf(stderr,
-		"Usage: loadgen sw|collectd|verify-sw|verify-collectd [options]\n"
+		"Usage: loadgen sw|collectd|librrd|verify-sw|verify-collectd [options]\n"
 		"  --port P        collector (sw) or collectd (UDP) port on 127.0.0.1\n"
 		"  --data-dir D    where to count stored rows (verify-*)\n"
 		"  --agents N      agents (default 2000)\n"
@@ -441,6 +444,7 @@ static void usage(void)
 		"  --per-frame K   scans per SAMPLES frame (default 12)\n"
 		"  --window W      frames in flight per agent (default 4, the protocol's)\n"
 		"  --rate X        collectd: samples per second to offer (default 0 = max)\n"
+		"  --threads T     librrd: writer threads (default 2)\n"
 		"  --prefix P      agent name prefix (default lg)\n");
 }
 
@@ -457,11 +461,13 @@ int main(int argc, char **argv)
 		{ "window", required_argument, NULL, 'w' },
 		{ "rate", required_argument, NULL, 'R' },
 		{ "prefix", required_argument, NULL, 'P' },
+		{ "threads", required_argument, NULL, 'T' },
 		{ 0 },
 	};
 	struct lg lg = { .per_frame = 12, .window = 4 };
 	const char *mode, *data_dir = NULL;
 	double rate = 0;
+	unsigned threads = 2;
 	int opt;
 
 	lg.load = (struct lg_load){ .agents = 2000, .stores = 5, .rounds = 600,
@@ -485,6 +491,7 @@ int main(int argc, char **argv)
 		case 'w': lg.window = (unsigned)strtoul(optarg, NULL, 10); break;
 		case 'R': rate = strtod(optarg, NULL); break;
 		case 'P': snprintf(lg.load.prefix, sizeof lg.load.prefix, "%s", optarg); break;
+		case 'T': threads = (unsigned)strtoul(optarg, NULL, 10); break;
 		default: usage(); return 2;
 		}
 	}
@@ -500,6 +507,8 @@ int main(int argc, char **argv)
 		return run_sw(&lg);
 	if (!strcmp(mode, "collectd") && lg.port)
 		return lg_collectd_send(&lg.load, "127.0.0.1", lg.port, rate) ? 1 : 0;
+	if (!strcmp(mode, "librrd") && data_dir)
+		return lg_librrd_run(&lg.load, data_dir, lg.per_frame, threads) ? 1 : 0;
 	if (!strcmp(mode, "verify-sw") && data_dir)
 		return verify_sw(&lg.load, data_dir);
 	if (!strcmp(mode, "verify-collectd") && data_dir)

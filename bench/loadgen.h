@@ -50,4 +50,12 @@ int lg_verify_rrd(const struct lg_load *l, const char *data_dir, const char *pat
 int lg_collectd_send(const struct lg_load *l, const char *host, unsigned port,
 		     double rate);
 
+/*
+ * The ceiling: writes the load straight into RRD files under data_dir with
+ * librrd on `threads` threads, per_frame updates per call, no sync; prints
+ * the update rate (file creation not timed).  0 or a negative errno.
+ */
+int lg_librrd_run(const struct lg_load *l, const char *data_dir, unsigned per_frame,
+		  unsigned threads);
+
 #endif

@@ -23,7 +23,7 @@ BENCH_DIR ?= /var/tmp
 LOADGEN_BIN := $(BUILD)/bench/loadgen
 DETECTBENCH_BIN := $(BUILD)/bench/detectbench
 
-$(LOADGEN_BIN): $(call obj,$(sort $(wildcard bench/loadgen*.c))) $(LIB_A)
+$(LOADGEN_BIN): $(call obj,$(sort $(wildcard bench/loadgen*.c))) $(COLL_A) $(LIB_A)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(DETECTBENCH_BIN): $(call obj,bench/detectbench.c) $(DETECT_A) $(LIB_A)
