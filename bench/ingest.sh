@@ -26,7 +26,7 @@ for c in rrdcached collectd python3; do
 done
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 
-W=$(mktemp -d "$BENCH_DIR/swbench.XXXXXX")
+W=$(mktemp -d "$(cd "$BENCH_DIR" && pwd)/swbench.XXXXXX") # absolute: it goes into configs
 PIDS=()
 cleanup() {
 	for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done

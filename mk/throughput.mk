@@ -10,7 +10,8 @@
 #
 # Sizes: BENCH_AGENTS x BENCH_STORES files, BENCH_ROUNDS samples per file.
 # Each RRD file takes about 3.9 MB at the default 300 s step, so the defaults
-# need about 4 GB of free space in BENCH_DIR for a moment (one run at a time).
+# need about 4 GB of free space in INGEST_BENCH_DIR for a moment (one run at
+# a time).
 
 DEBS += rrdcached collectd-core
 
@@ -18,7 +19,8 @@ BENCH_AGENTS ?= 200
 BENCH_STORES ?= 5
 BENCH_ROUNDS ?= 1000
 BENCH_INTERVAL ?= 300
-BENCH_DIR ?= /var/tmp
+# scratch space for the RRD files (mk/bench.mk's BENCH_DIR keeps its tree)
+INGEST_BENCH_DIR ?= /var/tmp
 
 LOADGEN_BIN := $(BUILD)/bench/loadgen
 DETECTBENCH_BIN := $(BUILD)/bench/detectbench
@@ -36,7 +38,7 @@ bench-build-throughput: $(LOADGEN_BIN) $(DETECTBENCH_BIN) $(COLL_BIN)
 
 bench-ingest: bench-build-throughput
 	@BUILD=$(abspath $(BUILD)) AGENTS=$(BENCH_AGENTS) STORES=$(BENCH_STORES) \
-		ROUNDS=$(BENCH_ROUNDS) INTERVAL=$(BENCH_INTERVAL) BENCH_DIR=$(BENCH_DIR) \
+		ROUNDS=$(BENCH_ROUNDS) INTERVAL=$(BENCH_INTERVAL) BENCH_DIR=$(abspath $(INGEST_BENCH_DIR)) \
 		bench/ingest.sh
 
 bench-detect: $(DETECTBENCH_BIN)
