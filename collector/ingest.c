@@ -15,6 +15,11 @@ static void batch_done(struct rrd_batch *b, void *ctx)
 	struct session *owner = NULL;
 
 	ing->stats.batches++;
+	ing->pending_samples -= b->n;
+	if (ing->paused && ing->pending_samples <= INGEST_MAX_PENDING_SAMPLES / 2) {
+		ing->paused = false;
+		session_resume_held();
+	}
 	ing->stats.write_usec_total += b->write_usec;
 	if (b->write_usec > ing->stats.write_usec_max)
 		ing->stats.write_usec_max = b->write_usec;
@@ -155,6 +160,7 @@ int ingest_samples(struct ingest *ing, struct session *s, struct agent_rec *a,
 	b->owner = (void *)(uintptr_t)session_id(s);
 	b->epoch = a->write_epoch;
 	a->seq_accepted = x[n - 1].seq;
+	ing->pending_samples += fresh;
 	rrdstore_submit(ing->rrd, b);
 	return 1;
 }
@@ -177,6 +183,23 @@ void ingest_stop(struct ingest *ing)
 	if (ing->rrd)
 		rrdstore_stop(ing->rrd);
 	ing->rrd = NULL;
+}
+
+bool ingest_overloaded(const struct ingest *ing)
+{
+	return ing->pending_samples > INGEST_MAX_PENDING_SAMPLES;
+}
+
+void ingest_hold(struct ingest *ing)
+{
+	static struct log_ratelimit hold_rl = LOG_RATELIMIT_INIT(60, 1);
+
+	if (!ing->paused)
+		log_ratelimited(&hold_rl, LOG_INFO,
+				"ingest: %zu samples wait for the RRD writers; holding every "
+				"agent's connection until half are stored",
+				ing->pending_samples);
+	ing->paused = true;
 }
 
 size_t ingest_pending(const struct ingest *ing)

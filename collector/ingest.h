@@ -13,6 +13,7 @@
 #ifndef SHRINKWATCH_COLLECTOR_INGEST_H
 #define SHRINKWATCH_COLLECTOR_INGEST_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <uv.h>
 
@@ -26,6 +27,15 @@ struct session;
 struct rrdstore;
 
 #define INGEST_MAX_OBSERVERS 8
+/*
+ * Collector-wide backpressure: past this many samples waiting for the RRD
+ * writers (about 100 MB of batches), every session stops reading until half
+ * of them are stored.  The per-session cap (SESSION_MAX_INFLIGHT) bounds one
+ * agent; this bounds thousands of agents together, so an overloaded
+ * collector's memory stays flat instead of growing with the number of
+ * connections.
+ */
+#define INGEST_MAX_PENDING_SAMPLES 262144
 
 /* Called on the loop thread for every sample once it is stored. */
 typedef void (*ingest_stored_fn)(void *ctx, struct agent_rec *a, struct store_rec *st,
@@ -55,6 +65,8 @@ struct ingest {
 	struct ingest_stats stats;
 	struct log_ratelimit old_rl, fail_rl;
 	struct board *board; /* told when agents connect and go, if set */
+	size_t pending_samples; /* in batches handed to the writers */
+	bool paused;            /* sessions were held for pending_samples */
 };
 
 /* Starts the RRD writers.  0 or a negative errno. */
@@ -79,5 +91,10 @@ void ingest_session_gone(struct ingest *ing, struct session *s);
 /* Writes what is queued and stops the writers. */
 void ingest_stop(struct ingest *ing);
 size_t ingest_pending(const struct ingest *ing);
+/* Whether sessions should stop reading (INGEST_MAX_PENDING_SAMPLES); a
+ * session that does so calls ingest_hold() and is resumed by
+ * session_resume_held() once the writers caught up. */
+bool ingest_overloaded(const struct ingest *ing);
+void ingest_hold(struct ingest *ing);
 
 #endif

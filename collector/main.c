@@ -25,6 +25,8 @@
 #include "listen.h"
 #include "notify.h"
 #include "registry.h"
+#include "rrdcached.h"
+#include "rrdstore.h"
 #include "session.h"
 #include "shrinkwatch/log.h"
 #include "shrinkwatch/sdnotify.h"
@@ -47,6 +49,7 @@ struct collector {
 	/* dashboard, JSON API, /metrics (http.h) */
 	struct http_config http_cfg;
 	struct http_server http;
+	struct rrdcached_config rrdcached; /* [collector] rrdcached */
 };
 
 static void usage(FILE *out)
@@ -79,6 +82,10 @@ static size_t config_hooks(struct collector *c, struct collector_config_hook *ho
 		http_config_defaults(&c->http_cfg);
 		hooks[n++] = (struct collector_config_hook){ http_config_hook, &c->http_cfg };
 	}
+	/* rrdcached: the address is copied into the writers at start-up */
+	memset(&c->rrdcached, 0, sizeof c->rrdcached);
+	if (n < max)
+		hooks[n++] = (struct collector_config_hook){ rrdcached_config_hook, &c->rrdcached };
 	return n;
 }
 
@@ -196,6 +203,11 @@ static int run(struct collector *c)
 	if (err)
 		fatal("collector: cannot start the RRD writers in '%s': %s", c->cfg.data_dir,
 		      strerror(-err));
+	if (c->rrdcached.address[0]) {
+		rrdstore_use_daemon(c->ingest.rrd, c->rrdcached.address);
+		log_info("collector: RRD updates go through rrdcached at '%s'",
+			 c->rrdcached.address);
+	}
 	c->ingest.board = &c->board;
 	ingest_observe(&c->ingest, board_observe_sample, &c->board);
 	if (alerting_start(&c->alerting, c->loop, &c->cfg, &c->reg, &c->board, &c->ingest))

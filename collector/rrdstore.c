@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <rrd.h>
+#include <rrd_client.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,12 @@
 const char *const rrdstore_ds_names[RRDSTORE_NDS] = {
 	"bytes", "objects", "added_bytes", "added_objects", "fs_used", "fs_size", "fs_inodes",
 };
+
+/* Longest command line we send rrdcached, with room to spare (its limit is
+ * RRD_CMD_MAX bytes, the command and the path included). */
+#define RRDSTORE_DAEMON_CMD (RRD_CMD_MAX - 128)
+/* Most batches a writer takes off its queue at once. */
+#define RRDSTORE_GROUP_MAX 256
 
 struct worker {
 	struct rrdstore *rs;
@@ -40,6 +47,7 @@ struct rrdstore {
 	uv_async_t async;
 	char data_dir[4096];
 	bool sync;
+	char daemon[256]; /* rrdcached address, "" = write files directly */
 	unsigned nworkers;
 	struct worker *workers;
 	pthread_mutex_t done_mu;
@@ -247,55 +255,124 @@ static int create_file(const char *path, unsigned long step, time_t start,
 	return 0;
 }
 
-static int sync_file(const char *path, struct rrd_batch *b)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+/* One sample of a run: its batch and its index there. */
+struct sample_ref {
+	struct rrd_batch *b;
+	size_t i;
+	size_t order; /* position in the run, to keep time order per store */
+};
 
-	if (fd < 0 || fdatasync(fd)) {
-		batch_fail(b, -errno, "cannot sync '%s': %s", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
+static int cmp_ref(const void *x, const void *y)
+{
+	const struct sample_ref *a = x, *b = y;
+	int c = strcmp(a->b->samples[a->i].store, b->b->samples[b->i].store);
+
+	if (c)
+		return c;
+	return a->order < b->order ? -1 : a->order > b->order;
+}
+
+/*
+ * rrdcached: librrd exports only its simple client, one connection per
+ * process behind a lock, so the writer threads share it.  0, or -1 with b
+ * failed if the daemon cannot be reached.
+ */
+static int daemon_connect(struct worker *w, struct rrd_batch *b)
+{
+	rrd_clear_error();
+	if (rrdc_connect(w->rs->daemon)) {
+		batch_fail(b, -ECONNREFUSED, "cannot reach rrdcached at '%s': %s", w->rs->daemon,
+			   rrd_get_error());
 		return -1;
 	}
-	close(fd);
 	return 0;
 }
 
-/* Writes every sample of one store in the batch (those at idx[0..n)). */
-static int write_store(struct worker *w, struct rrd_batch *b, const size_t *idx, size_t n)
+/* Hands the updates to rrdcached, or writes them into the file. */
+static int update_file(struct worker *w, const char *path, int argc, const char **argv,
+		       struct rrd_batch *b)
 {
-	const char *store = b->samples[idx[0]].store;
+	rrd_clear_error();
+	if (!w->rs->daemon[0])
+		return rrd_updatex_r(path, NULL, RRD_SKIP_PAST_UPDATES, argc, argv) ? -1 : 0;
+	if (daemon_connect(w, b))
+		return -1;
+	/* rrdcached refuses a command line longer than RRD_CMD_MAX: send the updates
+	 * in pieces that fit, in order */
+	for (int i = 0; i < argc;) {
+		size_t len = strlen(path) + 16;
+		int n = 0, rc;
+
+		while (i + n < argc && (n == 0 || len + strlen(argv[i + n]) + 1 < RRDSTORE_DAEMON_CMD))
+			len += strlen(argv[i + n++]) + 1;
+		rc = rrdc_update(path, n, argv + i);
+		if (rc) {
+			if (!*rrd_get_error())
+				rrd_set_error("rrdcached refused the update (status %d)", rc);
+			rrdc_disconnect(); /* reconnect on the next batch */
+			return -1;
+		}
+		i += n;
+	}
+	return 0;
+}
+
+/* Through rrdcached, gets the file written before the group is synced:
+ * FLUSH returns once the daemon wrote it. */
+static int flush_daemon(struct worker *w, const char *path, struct rrd_batch *b)
+{
+	{
+		if (daemon_connect(w, b))
+			return -1;
+		rrd_clear_error();
+		if (rrdc_flush(path)) {
+			batch_fail(b, -EIO, "rrdcached cannot flush '%s': %s", path,
+				   rrd_get_error());
+			rrdc_disconnect();
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Writes every sample of one store of the run (refs[0..n), in time order)
+ * with one update call.  Errors land in the first batch of the run. */
+static int write_store(struct worker *w, struct rrd_batch *first, const struct sample_ref *refs,
+		       size_t n)
+{
+	const char *store = refs[0].b->samples[refs[0].i].store;
 	char path[4200];
 	const char **argv = NULL;
 	char *lines = NULL;
 	int argc = 0, rc = -1;
 	int64_t last;
 
-	if (rrdstore_path(w->rs->data_dir, b->agent, store, path, sizeof path)) {
-		batch_fail(b, -ENAMETOOLONG, "path too long for store '%s'", store);
+	if (rrdstore_path(w->rs->data_dir, first->agent, store, path, sizeof path)) {
+		batch_fail(first, -ENAMETOOLONG, "path too long for store '%s'", store);
 		return -1;
 	}
 	last = last_update(w, path);
 	if (last < 0) {
-		batch_fail(b, -EIO, "cannot read '%s': %s", path, rrd_get_error());
+		batch_fail(first, -EIO, "cannot read '%s': %s", path, rrd_get_error());
 		return -1;
 	}
 	argv = calloc(n, sizeof *argv);
 	lines = malloc(n * 256);
 	if (!argv || !lines) {
-		batch_fail(b, -ENOMEM, "out of memory");
+		batch_fail(first, -ENOMEM, "out of memory");
 		goto out;
 	}
-	for (size_t i = 0; i < n; i++) {
-		const struct sw_sample *s = &b->samples[idx[i]];
+	for (size_t k = 0; k < n; k++) {
+		struct rrd_batch *b = refs[k].b;
+		const struct sw_sample *s = &b->samples[refs[k].i];
 
 		if (s->time <= last) {
 			b->dropped_old++;
-			b->dropped[idx[i]] = 1;
+			b->dropped[refs[k].i] = 1;
 			continue;
 		}
 		if (last == 0 && argc == 0 &&
-		    create_file(path, b->interval, (time_t)(s->time - 1), b))
+		    create_file(path, first->interval, (time_t)(s->time - 1), first))
 			goto out;
 		argv[argc] = lines + (size_t)argc * 256;
 		rrdstore_format_update(s, lines + (size_t)argc * 256, 256);
@@ -306,17 +383,18 @@ static int write_store(struct worker *w, struct rrd_batch *b, const size_t *idx,
 		rc = 0;
 		goto out;
 	}
-	rrd_clear_error();
-	if (rrd_updatex_r(path, NULL, RRD_SKIP_PAST_UPDATES, argc, argv)) {
+	if (update_file(w, path, argc, argv, first)) {
 		/* the file may have been partly written: re-read its time next time */
 		free(strmap_del(&w->last_update, path));
-		batch_fail(b, -EIO, "cannot update '%s': %s", path, rrd_get_error());
+		batch_fail(first, -EIO, "cannot update '%s': %s", path, rrd_get_error());
 		goto out;
 	}
 	remember_update(w, path, last);
-	if (w->rs->sync && sync_file(path, b))
+	if (w->rs->sync && w->rs->daemon[0] && flush_daemon(w, path, first))
 		goto out;
-	b->stored += (size_t)argc;
+	for (size_t k = 0; k < n; k++)
+		if (!refs[k].b->dropped[refs[k].i])
+			refs[k].b->stored++;
 	rc = 0;
 out:
 	free(argv);
@@ -337,7 +415,7 @@ static int write_agent_seq(struct worker *w, struct rrd_batch *b)
 	if (!f)
 		goto fail;
 	fprintf(f, "%" PRIu64 "\n", seq);
-	if (fflush(f) || (w->rs->sync && fdatasync(fileno(f))))
+	if (fflush(f))
 		err = errno;
 	if (fclose(f) && !err)
 		err = errno;
@@ -354,82 +432,220 @@ fail:
 	return -1;
 }
 
-static void write_batch(struct worker *w, struct rrd_batch *b)
+/* The first batch of a failed run carries the error; the rest of the run is
+ * cancelled with it, as later batches of a failed epoch are. */
+static void run_fail(struct rrd_batch **run, size_t n)
 {
-	struct timespec t0, t1;
-	size_t *idx = malloc(b->n * sizeof *idx);
-	unsigned char *done = calloc(b->n, 1);
-
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (!idx || !done) {
-		batch_fail(b, -ENOMEM, "out of memory");
-		goto out;
-	}
-	if ((uintptr_t)strmap_get(&w->failed_epoch, b->agent) == (uintptr_t)b->epoch + 1) {
-		batch_fail(b, -ECANCELED, "an earlier batch of this agent failed");
-		goto out;
-	}
-	if (ensure_agent_dir(w, b->agent, b))
-		goto out;
-	/* One rrd update call per store, with that store's samples in order. */
-	for (size_t i = 0; i < b->n && !b->err; i++) {
-		size_t n = 0;
-
-		if (done[i])
-			continue;
-		for (size_t j = i; j < b->n; j++)
-			if (!done[j] && !strcmp(b->samples[j].store, b->samples[i].store)) {
-				idx[n++] = j;
-				done[j] = 1;
-			}
-		write_store(w, b, idx, n);
-	}
-	if (!b->err)
-		write_agent_seq(w, b);
-out:
-	if (b->err && b->err != -ECANCELED)
-		strmap_put(&w->failed_epoch, b->agent, (void *)((uintptr_t)b->epoch + 1));
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	b->write_usec = (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000 +
-				   (t1.tv_nsec - t0.tv_nsec) / 1000);
-	free(idx);
-	free(done);
+	for (size_t k = 1; k < n; k++)
+		batch_fail(run[k], -ECANCELED, "an earlier batch of this agent failed");
 }
 
-static void hand_back(struct rrdstore *rs, struct rrd_batch *b)
+/*
+ * Writes a run of batches of one agent and one failure epoch, in submission
+ * order, as if they were one: one update call per file carries the samples of
+ * every batch (batching across frames), each file is synced once, and
+ * agent.seq is written once, with the last batch's seq.  If anything fails,
+ * every batch of the run fails and nothing of it is acknowledged; the agent
+ * sends it all again.
+ */
+static void write_run(struct worker *w, struct rrd_batch **run, size_t nrun)
 {
-	b->next = NULL;
+	struct rrd_batch *first = run[0], *last = run[nrun - 1];
+	struct sample_ref *refs = NULL;
+	size_t total = 0, pos = 0;
+
+	if ((uintptr_t)strmap_get(&w->failed_epoch, first->agent) == (uintptr_t)first->epoch + 1) {
+		for (size_t k = 0; k < nrun; k++)
+			batch_fail(run[k], -ECANCELED, "an earlier batch of this agent failed");
+		return;
+	}
+	for (size_t k = 0; k < nrun; k++)
+		total += run[k]->n;
+	refs = malloc(total * sizeof *refs);
+	if (!refs) {
+		batch_fail(first, -ENOMEM, "out of memory");
+		goto out;
+	}
+	if (ensure_agent_dir(w, first->agent, first))
+		goto out;
+	for (size_t k = 0; k < nrun; k++)
+		for (size_t i = 0; i < run[k]->n; i++, pos++)
+			refs[pos] = (struct sample_ref){ .b = run[k], .i = i, .order = pos };
+	/* by store, and in arrival (= time) order within a store */
+	qsort(refs, total, sizeof *refs, cmp_ref);
+	for (size_t i = 0; i < total && !first->err;) {
+		size_t j = i + 1;
+
+		while (j < total && !strcmp(refs[j].b->samples[refs[j].i].store,
+					    refs[i].b->samples[refs[i].i].store))
+			j++;
+		write_store(w, first, refs + i, j - i);
+		i = j;
+	}
+	/* with sync, agent.seq follows once the group's files are on disk */
+	if (!first->err && !w->rs->sync && write_agent_seq(w, last)) {
+		first->err = last->err;
+		snprintf(first->errtext, sizeof first->errtext, "%s", last->errtext);
+	}
+out:
+	free(refs);
+	if (first->err) {
+		run_fail(run, nrun);
+		if (first->err != -ECANCELED)
+			strmap_put(&w->failed_epoch, first->agent,
+				   (void *)((uintptr_t)first->epoch + 1));
+	}
+}
+
+/* Fails every batch of the group that had not failed, and poisons the epochs. */
+static void group_fail(struct worker *w, struct rrd_batch **v, size_t n, int err,
+		       const char *what)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (v[i]->err)
+			continue;
+		batch_fail(v[i], err, "cannot sync %s in '%s/rrd': %s", what, w->rs->data_dir,
+			   strerror(-err));
+		strmap_put(&w->failed_epoch, v[i]->agent, (void *)((uintptr_t)v[i]->epoch + 1));
+	}
+}
+
+static int sync_fs(struct worker *w)
+{
+	char path[4200];
+	int fd, err = 0;
+
+	snprintf(path, sizeof path, "%s/rrd", w->rs->data_dir);
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || syncfs(fd))
+		err = -errno;
+	if (fd >= 0)
+		close(fd);
+	return err;
+}
+
+/*
+ * rrd_sync: a group commit.  One syncfs() makes every file the group wrote
+ * durable (one device flush for hundreds of files instead of an fdatasync
+ * each); only then does each agent's agent.seq move on, and a second syncfs()
+ * makes that durable before anything is acknowledged.  The order matters: a
+ * crash must never leave agent.seq ahead of the RRD files, or a restarted
+ * collector would tell an agent to drop samples it never stored.
+ */
+static void sync_group(struct worker *w, struct rrd_batch **v, size_t n)
+{
+	int err = sync_fs(w);
+
+	if (err) {
+		group_fail(w, v, n, err, "the RRD files");
+		return;
+	}
+	/* the last batch of each agent in the group carries its highest seq */
+	for (size_t i = 0; i < n; i++) {
+		int later = 0;
+
+		if (v[i]->err)
+			continue;
+		for (size_t j = i + 1; j < n && !later; j++)
+			later = !v[j]->err && !strcmp(v[j]->agent, v[i]->agent);
+		if (!later && write_agent_seq(w, v[i])) {
+			/* its agent's other batches of the group fail with it */
+			strmap_put(&w->failed_epoch, v[i]->agent,
+				   (void *)((uintptr_t)v[i]->epoch + 1));
+			for (size_t j = 0; j < i; j++)
+				if (!strcmp(v[j]->agent, v[i]->agent))
+					batch_fail(v[j], v[i]->err, "%s", v[i]->errtext);
+		}
+	}
+	err = sync_fs(w);
+	if (err)
+		group_fail(w, v, n, err, "agent.seq");
+}
+
+/* Writes a list of batches taken off the queue: per agent, runs of one epoch. */
+static void write_batches(struct worker *w, struct rrd_batch **v, size_t n)
+{
+	struct timespec t0, t1;
+	struct rrd_batch **run = malloc(n * sizeof *run);
+	unsigned char *taken = calloc(n, 1);
+	uint64_t usec;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (size_t i = 0; i < n; i++) {
+		size_t nrun = 0;
+
+		if (taken && taken[i])
+			continue;
+		if (!run || !taken) { /* no memory to group: one batch at a time */
+			write_run(w, &v[i], 1);
+			continue;
+		}
+		for (size_t j = i; j < n; j++) {
+			if (taken[j] || strcmp(v[j]->agent, v[i]->agent))
+				continue;
+			if (v[j]->epoch != v[i]->epoch)
+				break; /* a later epoch waits for the next round */
+			run[nrun++] = v[j];
+			taken[j] = 1;
+		}
+		write_run(w, run, nrun);
+	}
+	/* a later epoch's batches left over (rare: after a failure) */
+	for (size_t i = 0; taken && run && i < n; i++)
+		if (!taken[i])
+			write_run(w, &v[i], 1);
+	if (w->rs->sync)
+		sync_group(w, v, n);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	usec = (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000);
+	for (size_t i = 0; i < n; i++)
+		v[i]->write_usec = usec;
+	free(run);
+	free(taken);
+}
+
+/* Hands back a list of batches in order with one wake-up of the loop. */
+static void hand_back(struct rrdstore *rs, struct rrd_batch **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		v[i]->next = i + 1 < n ? v[i + 1] : NULL;
 	pthread_mutex_lock(&rs->done_mu);
 	if (rs->done_tail)
-		rs->done_tail->next = b;
+		rs->done_tail->next = v[0];
 	else
-		rs->done_head = b;
-	rs->done_tail = b;
+		rs->done_head = v[0];
+	rs->done_tail = v[n - 1];
 	pthread_mutex_unlock(&rs->done_mu);
 	uv_async_send(&rs->async);
 }
 
+/*
+ * Takes everything queued (up to RRDSTORE_GROUP_MAX batches) at once, so
+ * that under load the batches of one agent that piled up while the thread
+ * was writing are merged into one write per file.
+ */
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
+	struct rrd_batch *v[RRDSTORE_GROUP_MAX];
 
 	for (;;) {
-		struct rrd_batch *b;
+		size_t n = 0;
 
 		pthread_mutex_lock(&w->mu);
 		while (!w->head && !w->stop)
 			pthread_cond_wait(&w->cv, &w->mu);
-		b = w->head;
-		if (b) {
-			w->head = b->next;
-			if (!w->head)
-				w->tail = NULL;
+		while (w->head && n < RRDSTORE_GROUP_MAX) {
+			v[n++] = w->head;
+			w->head = w->head->next;
 		}
+		if (!w->head)
+			w->tail = NULL;
 		pthread_mutex_unlock(&w->mu);
-		if (!b)
+		if (!n)
 			break; /* stopping and drained */
-		write_batch(w, b);
-		hand_back(w->rs, b);
+		write_batches(w, v, n);
+		hand_back(w->rs, v, n);
 	}
 	return NULL;
 }
@@ -474,6 +690,17 @@ void rrdstore_submit(struct rrdstore *rs, struct rrd_batch *b)
 	w->tail = b;
 	pthread_cond_signal(&w->cv);
 	pthread_mutex_unlock(&w->mu);
+}
+
+int rrdstore_use_daemon(struct rrdstore *rs, const char *address)
+{
+	int n = snprintf(rs->daemon, sizeof rs->daemon, "%s", address);
+
+	if (n < 0 || (size_t)n >= sizeof rs->daemon) {
+		rs->daemon[0] = '\0';
+		return -ENAMETOOLONG;
+	}
+	return 0;
 }
 
 size_t rrdstore_pending(const struct rrdstore *rs)

@@ -13,9 +13,12 @@
  * Writes run on writer threads, each owning the agents hashed to it (so one
  * file is only ever written by one thread and a per-thread cache of last
  * update times is enough to drop samples that are not newer than the file).
- * Each batch of one agent's samples is written with one rrd_updatex_r call
- * per file, optionally made durable with fdatasync, and handed back to the
- * loop thread through a uv_async with its outcome; the loop then
+ * A writer takes every batch queued for it at once and writes the batches of
+ * one agent together, with one rrd_updatex_r call per file carrying the
+ * samples of all of them (under load, frames that piled up while the thread
+ * was busy cost one file update, not one each), optionally made durable
+ * with fdatasync, and hands them back to the loop thread through a uv_async
+ * with their outcome; the loop then
  * acknowledges and runs the detector.  The highest stored seq per agent is
  * kept in data_dir/rrd/<agent>/agent.seq so a restarted collector knows
  * where each agent stands.
@@ -66,6 +69,20 @@ typedef void (*rrdstore_done_fn)(struct rrd_batch *b, void *ctx);
  */
 int rrdstore_start(struct rrdstore **out, uv_loop_t *loop, const char *data_dir,
 		   unsigned threads, bool sync, rrdstore_done_fn done, void *ctx);
+/*
+ * Sends every later update through rrdcached at address ("unix:/path" or
+ * "host:port") instead of writing the files directly; call it right after
+ * rrdstore_start(), before the first batch.  The files are still created by
+ * the writers (rrdcached only updates existing files), so the daemon must be
+ * able to write data_dir/rrd.  What "stored" means then depends on sync: with
+ * sync, each file a batch touched is flushed by the daemon (FLUSH returns
+ * once it is written) and fdatasync'ed before the batch is acknowledged; without
+ * it, a batch is acknowledged once rrdcached accepted it, which survives a
+ * collector crash and, with rrdcached's journal (-j), a restart of the daemon,
+ * but not a machine crash (rrdcached does not fsync its journal).
+ * 0, or -ENAMETOOLONG.
+ */
+int rrdstore_use_daemon(struct rrdstore *rs, const char *address);
 /* Queues a batch; never blocks. */
 void rrdstore_submit(struct rrdstore *rs, struct rrd_batch *b);
 /* Batches submitted and not yet handed back. */

@@ -248,11 +248,16 @@ static void handle_samples(struct session *s, const struct sw_frame *f)
 		return;
 	}
 	if (ingest_samples(s->ing, s, s->agent, scratch, n) == 1) {
-		/* handed to the writers: hold reading when too much is queued */
-		if (++s->inflight >= SESSION_MAX_INFLIGHT && s->reading) {
+		/* handed to the writers: hold reading when too much is queued,
+		 * by this agent or by all of them */
+		int held = ingest_overloaded(s->ing);
+
+		if ((++s->inflight >= SESSION_MAX_INFLIGHT || held) && s->reading) {
 			uv_read_stop((uv_stream_t *)&s->tcp);
 			s->reading = 0;
 		}
+		if (held)
+			ingest_hold(s->ing);
 	}
 	arm_idle(s);
 }
@@ -333,10 +338,18 @@ void session_batch_done(struct session *s)
 		return;
 	if (s->inflight)
 		s->inflight--;
-	if (!s->reading && s->inflight < SESSION_MAX_INFLIGHT) {
+	if (!s->reading && s->inflight < SESSION_MAX_INFLIGHT && !ingest_overloaded(s->ing)) {
 		if (uv_read_start((uv_stream_t *)&s->tcp, on_alloc, on_read) == 0)
 			s->reading = 1;
 	}
+}
+
+void session_resume_held(void)
+{
+	for (struct session *s = all_sessions; s; s = s->next)
+		if (s->state == S_READY && !s->reading && s->inflight < SESSION_MAX_INFLIGHT &&
+		    uv_read_start((uv_stream_t *)&s->tcp, on_alloc, on_read) == 0)
+			s->reading = 1;
 }
 
 static void describe_peer(struct session *s)

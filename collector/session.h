@@ -39,6 +39,9 @@ struct agent_rec *session_agent(const struct session *s);
 void session_send_ack(struct session *s, uint64_t seq);
 /* One of the session's batches was handed back: may resume reading. */
 void session_batch_done(struct session *s);
+/* The writers caught up (ingest_overloaded() no more): every session held
+ * for it resumes reading. */
+void session_resume_held(void);
 /* Closes the session, first sending ERROR(code, why) if code is not 0. */
 void session_close(struct session *s, uint16_t code, const char *why);
 

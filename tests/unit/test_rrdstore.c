@@ -13,7 +13,8 @@
 #include "testutil.h"
 
 static char dir[64];
-static struct rrd_batch *done_batches[16];
+#define MAXDONE 16
+static struct rrd_batch *done_batches[MAXDONE];
 static int ndone;
 
 static int setup(void **state)
@@ -36,7 +37,7 @@ static int teardown(void **state)
 static void on_done(struct rrd_batch *b, void *ctx)
 {
 	(void)ctx;
-	assert_true(ndone < 16);
+	assert_true(ndone < MAXDONE);
 	done_batches[ndone++] = b;
 }
 
@@ -94,6 +95,16 @@ static long info_cnt(rrd_info_t *info, const char *key)
 	return -2;
 }
 
+static void free_lastupdate(unsigned long nds, char **names, char **values)
+{
+	for (unsigned long i = 0; i < nds; i++) {
+		rrd_freemem(names[i]);
+		rrd_freemem(values[i]);
+	}
+	rrd_freemem(names);
+	rrd_freemem(values);
+}
+
 static void test_layout_and_values(void **state)
 {
 	struct rrd_batch *b = rrd_batch_new("evsrv01", 60, 3);
@@ -141,12 +152,7 @@ static void test_layout_and_values(void **state)
 	assert_string_equal(values[0], "90000");
 	assert_string_equal(values[1], "900");
 	assert_string_equal(values[6], "77");
-	for (unsigned long i = 0; i < nds; i++) {
-		rrd_freemem(names[i]);
-		rrd_freemem(values[i]);
-	}
-	rrd_freemem(names);
-	rrd_freemem(values);
+	free_lastupdate(nds, names, values);
 	assert_int_equal(rrdstore_read_agent_seq(dir, "evsrv01"), 3);
 }
 
@@ -175,15 +181,54 @@ static void test_partial_is_unknown_and_old_dropped(void **state)
 	assert_int_equal(last, 1700000060);
 	assert_string_equal(values[0], "U"); /* a partial total is never a number */
 	assert_string_equal(values[4], "5000"); /* the filesystem figures still are */
-	for (unsigned long i = 0; i < nds; i++) {
-		rrd_freemem(names[i]);
-		rrd_freemem(values[i]);
-	}
-	rrd_freemem(names);
-	rrd_freemem(values);
+	free_lastupdate(nds, names, values);
 
 	rrdstore_format_update(&b[1]->samples[1], line, sizeof line);
 	assert_string_equal(line, "1700000060:U:U:U:U:5000:90000:77");
+}
+
+/* Batches of two agents submitted together (a writer merges what is queued
+ * for one agent into one update per file): each batch's outcome is its own,
+ * a sample not newer than one of an earlier batch is dropped in the batch
+ * that carried it, and each agent.seq ends at its last batch. */
+static void test_queued_batches_merge(void **state)
+{
+	struct rrd_batch *b[8];
+	char path[256];
+	time_t last;
+	unsigned long nds;
+	char **names, **values;
+	size_t stored = 0;
+	(void)state;
+
+	for (int k = 0; k < 8; k++) {
+		const char *agent = k % 2 ? "m2" : "m1";
+		uint64_t seq = (uint64_t)(k / 2) * 2;
+		int64_t t = 1700000000 + (k / 2) * 60;
+
+		b[k] = rrd_batch_new(agent, 60, 2);
+		b[k]->samples[0] = sample(seq + 1, t, "x", 1000 + (uint64_t)k);
+		b[k]->samples[1] = sample(seq + 2, t, "y", 2000 + (uint64_t)k);
+	}
+	/* m1's third batch repeats the time of its second for store y */
+	b[4]->samples[1].time = 1700000060;
+	run_batches(b, 8, true);
+	for (int k = 0; k < 8; k++) {
+		assert_int_equal(b[k]->err, 0);
+		stored += b[k]->stored;
+	}
+	assert_int_equal(stored, 15);
+	assert_int_equal(b[4]->dropped_old, 1);
+	assert_int_equal(b[4]->dropped[1], 1);
+	assert_int_equal(b[4]->dropped[0], 0);
+	assert_int_equal(rrdstore_read_agent_seq(dir, "m1"), 8);
+	assert_int_equal(rrdstore_read_agent_seq(dir, "m2"), 8);
+
+	rrdstore_path(dir, "m2", "y", path, sizeof path);
+	assert_int_equal(rrd_lastupdate_r(path, &last, &nds, &names, &values), 0);
+	assert_int_equal(last, 1700000180);
+	assert_string_equal(values[0], "2007");
+	free_lastupdate(nds, names, values);
 }
 
 static void test_failure_poisons_epoch(void **state)
@@ -233,6 +278,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_layout_and_values, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_partial_is_unknown_and_old_dropped, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_queued_batches_merge, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failure_poisons_epoch, setup, teardown),
 		cmocka_unit_test(test_layout_coarse_step),
 	};

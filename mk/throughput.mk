@@ -1,0 +1,47 @@
+# throughput.mk - collector throughput and detector speed (issue 8).
+#
+#   make bench-ingest   the load generator against the collector (direct librrd
+#                       writes, rrd_sync yes and no, and through rrdcached), an
+#                       overload run, and the same load through collectd's
+#                       network + rrdtool / rrdcached plugins; prints a table
+#                       with the ratios (bench/ingest.sh)
+#   make bench-detect   detect_update() throughput over 100,000 series
+#   make bench          both of these (other fragments add their own)
+#
+# Sizes: BENCH_AGENTS x BENCH_STORES files, BENCH_ROUNDS samples per file.
+# Each RRD file takes about 3.9 MB at the default 300 s step, so the defaults
+# need about 4 GB of free space in INGEST_BENCH_DIR for a moment (one run at
+# a time).
+
+DEBS += rrdcached collectd-core
+
+BENCH_AGENTS ?= 200
+BENCH_STORES ?= 5
+BENCH_ROUNDS ?= 1000
+BENCH_INTERVAL ?= 300
+# scratch space for the RRD files (mk/bench.mk's BENCH_DIR keeps its tree)
+INGEST_BENCH_DIR ?= /var/tmp
+
+LOADGEN_BIN := $(BUILD)/bench/loadgen
+DETECTBENCH_BIN := $(BUILD)/bench/detectbench
+
+$(LOADGEN_BIN): $(call obj,$(sort $(wildcard bench/loadgen*.c))) $(COLL_A) $(LIB_A)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(DETECTBENCH_BIN): $(call obj,bench/detectbench.c) $(DETECT_A) $(LIB_A)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+.PHONY: bench bench-ingest bench-detect bench-build-throughput
+
+bench-build-throughput: $(LOADGEN_BIN) $(DETECTBENCH_BIN) $(COLL_BIN)
+
+bench-ingest: bench-build-throughput
+	@BUILD=$(abspath $(BUILD)) AGENTS=$(BENCH_AGENTS) STORES=$(BENCH_STORES) \
+		ROUNDS=$(BENCH_ROUNDS) INTERVAL=$(BENCH_INTERVAL) BENCH_DIR=$(abspath $(INGEST_BENCH_DIR)) \
+		bench/ingest.sh
+
+bench-detect: $(DETECTBENCH_BIN)
+	@$(DETECTBENCH_BIN)
+
+bench: bench-ingest bench-detect
