@@ -12,7 +12,8 @@
 /* Which keys were seen, so a repeated key is an error rather than a silent
  * override. */
 struct seen {
-	unsigned name : 1, interval : 1, state_dir : 1, address : 1, full_scan : 1;
+	unsigned name : 1, interval : 1, state_dir : 1, address : 1, full_scan : 1,
+		spool_fsync : 1, spool_max : 1;
 };
 
 struct parse_ctx {
@@ -130,27 +131,90 @@ static int handle_agent(struct parse_ctx *ctx, struct confload *cl, const char *
 		cfg->full_scan_interval = (uint32_t)secs;
 		return 0;
 	}
-	confload_error(cl, "unknown key (expected name, interval, state_dir, full_scan_interval)");
+	if (!strcmp(key, "spool_fsync")) {
+		if (once(cl, ctx->seen.spool_fsync))
+			return -1;
+		ctx->seen.spool_fsync = 1;
+		if (spool_fsync_parse(v, &cfg->spool_fsync)) {
+			confload_error(cl, "'%s' is not always, interval or never", v);
+			return -1;
+		}
+		return 0;
+	}
+	if (!strcmp(key, "spool_max")) {
+		if (once(cl, ctx->seen.spool_max))
+			return -1;
+		ctx->seen.spool_max = 1;
+		if (parse_size(v, &cfg->spool_max) || cfg->spool_max < (1u << 20)) {
+			confload_error(cl, "'%s' is not a size of at least 1M (e.g. 256M)", v);
+			return -1;
+		}
+		return 0;
+	}
+	confload_error(cl, "unknown key (expected name, interval, state_dir, full_scan_interval, "
+			   "spool_fsync, spool_max)");
 	return -1;
+}
+
+/* "HOST:PORT [HOST:PORT...]": every collector gets every sample. */
+static int parse_addresses(struct confload *cl, struct agent_config *cfg, const char *v)
+{
+	char copy[2048], *save = NULL, *tok;
+
+	if (strlen(v) >= sizeof copy) {
+		confload_error(cl, "value is too long");
+		return -1;
+	}
+	snprintf(copy, sizeof copy, "%s", v);
+	for (tok = strtok_r(copy, " \t,", &save); tok; tok = strtok_r(NULL, " \t,", &save)) {
+		size_t i = cfg->ncollectors;
+
+		if (i >= AGENT_MAX_COLLECTORS) {
+			confload_error(cl, "too many collectors (at most %d)", AGENT_MAX_COLLECTORS);
+			return -1;
+		}
+		if (parse_hostport(tok, cfg->collectors[i].host, sizeof cfg->collectors[i].host,
+				   &cfg->collectors[i].port)) {
+			confload_error(cl, "'%s' is not HOST:PORT (e.g. 127.0.0.1:7405)", tok);
+			return -1;
+		}
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(cfg->collectors[j].host, cfg->collectors[i].host) &&
+			    cfg->collectors[j].port == cfg->collectors[i].port) {
+				confload_error(cl, "'%s' is listed twice", tok);
+				return -1;
+			}
+		cfg->ncollectors++;
+	}
+	if (!cfg->ncollectors) {
+		confload_error(cl, "no HOST:PORT given");
+		return -1;
+	}
+	snprintf(cfg->collector_host, sizeof cfg->collector_host, "%s", cfg->collectors[0].host);
+	cfg->collector_port = cfg->collectors[0].port;
+	return 0;
 }
 
 static int handle_collector(struct parse_ctx *ctx, struct confload *cl, const char *key,
 			    const char *v)
 {
 	struct agent_config *cfg = ctx->cfg;
+	char err[400];
+	int r;
 
 	if (!strcmp(key, "address")) {
 		if (once(cl, ctx->seen.address))
 			return -1;
 		ctx->seen.address = 1;
-		if (parse_hostport(v, cfg->collector_host, sizeof cfg->collector_host,
-				   &cfg->collector_port)) {
-			confload_error(cl, "'%s' is not HOST:PORT (e.g. 127.0.0.1:7405)", v);
-			return -1;
-		}
-		return 0;
+		return parse_addresses(cl, cfg, v);
 	}
-	confload_error(cl, "unknown key (expected address)");
+	r = tls_config_key(&cfg->tls, key, v, err, sizeof err);
+	if (r < 0)
+		confload_error(cl, "%s", err);
+	if (r)
+		return r > 0 ? 0 : -1;
+	confload_error(cl, "unknown key (expected address, tls_ca, tls_cert, tls_key, "
+			   "tls_min_version, insecure)");
 	return -1;
 }
 
@@ -235,6 +299,9 @@ int agent_config_load(const char *path, struct agent_config *cfg, char *err, siz
 	cfg->interval = AGENT_DEFAULT_INTERVAL;
 	cfg->full_scan_interval = AGENT_DEFAULT_FULL_SCAN;
 	snprintf(cfg->state_dir, sizeof cfg->state_dir, "%s", AGENT_DEFAULT_STATE_DIR);
+	tls_config_init(&cfg->tls);
+	cfg->spool_fsync = SPOOL_FSYNC_ALWAYS;
+	cfg->spool_max = SPOOL_DEFAULT_MAX;
 	rc = confload_file(&cl, err, errlen);
 	if (rc == 0)
 		rc = validate(cfg, path, err, errlen);
@@ -249,4 +316,17 @@ void agent_config_release(struct agent_config *cfg)
 	free(cfg->stores);
 	cfg->stores = NULL;
 	cfg->nstores = 0;
+}
+
+int agent_config_check_transport(const struct agent_config *cfg, const char *path, char *err,
+				 size_t errlen)
+{
+	char why[512];
+
+	for (size_t i = 0; i < cfg->ncollectors; i++)
+		if (tls_config_check(&cfg->tls, cfg->collectors[i].host, why, sizeof why)) {
+			snprintf(err, errlen, "%s: [collector]: %s", path, why);
+			return -1;
+		}
+	return 0;
 }

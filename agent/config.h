@@ -1,8 +1,11 @@
 /*
  * config.h - the agent's configuration file (shrinkwatch-agent.conf(5)).
  *
- *   [agent]      name, interval, state_dir, full_scan_interval
- *   [collector]  address
+ *   [agent]      name, interval, state_dir, full_scan_interval, spool_fsync,
+ *                spool_max
+ *   [collector]  address (one or more HOST:PORT, space-separated: each
+ *                collector gets every sample), tls_ca, tls_cert, tls_key,
+ *                tls_min_version, insecure
  *   [store NAME] path
  *
  * Unknown sections and keys are errors, and so is a key given twice: a typo
@@ -16,11 +19,14 @@
 #include <stdint.h>
 
 #include "shrinkwatch/sample.h"
+#include "shrinkwatch/tls.h"
+#include "spool.h"
 
 #define AGENT_DEFAULT_CONFIG "/etc/shrinkwatch/agent.conf"
 #define AGENT_DEFAULT_STATE_DIR "/var/lib/shrinkwatch-agent"
 #define AGENT_DEFAULT_INTERVAL 60
 #define AGENT_MAX_STORES 256
+#define AGENT_MAX_COLLECTORS SPOOL_MAX_READERS
 
 struct agent_store_config {
 	char name[SW_NAME_MAX + 1];
@@ -37,8 +43,16 @@ struct agent_config {
 	 * show (a file truncated in place).  0 = every scan is full. */
 	uint32_t full_scan_interval;
 	char state_dir[PATH_MAX];
-	char collector_host[256];
+	char collector_host[256]; /* the first collector */
 	uint16_t collector_port;
+	struct {
+		char host[256];
+		uint16_t port;
+	} collectors[AGENT_MAX_COLLECTORS]; /* every collector, the first included */
+	size_t ncollectors;
+	struct tls_config tls;
+	enum spool_fsync spool_fsync;
+	uint64_t spool_max; /* bytes */
 	struct agent_store_config *stores; /* owned */
 	size_t nstores;
 };
@@ -49,5 +63,13 @@ struct agent_config {
  */
 int agent_config_load(const char *path, struct agent_config *cfg, char *err, size_t errlen);
 void agent_config_release(struct agent_config *cfg);
+/*
+ * Checks how the agent may talk to its collectors: TLS with all three files,
+ * or insecure = yes with every collector on a loopback address.  Separate
+ * from loading so a parser test need not carry certificates; both the daemon
+ * and --check-config call it.  0, or -1 with a message in err.
+ */
+int agent_config_check_transport(const struct agent_config *cfg, const char *path, char *err,
+				 size_t errlen);
 
 #endif

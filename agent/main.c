@@ -2,11 +2,13 @@
  * main.c - shrinkwatch-agent: sample every configured store on an interval
  * and ship the samples to the collector.
  *
- * The loop thread owns the queue, the shipper and the timers.  A scan round
- * (every store, one after the other) runs on the libuv work queue because a
- * tree walk blocks for as long as the tree takes; while a round runs, only
- * that thread touches the agent state (sequence numbers, scan times), and the
- * loop thread picks the results up in round_done().
+ * The loop thread owns the shippers (one per collector) and the timers.  A
+ * scan round (every store, one after the other) runs on the libuv work queue
+ * because a tree walk blocks for as long as the tree takes; while a round
+ * runs, only that thread touches the agent state (sequence numbers, scan
+ * times).  It appends the round's samples to the on-disk spool before it
+ * saves the state, so a crash at any point loses no seq that was handed out;
+ * the loop thread then kicks the shippers in round_done().
  */
 #include <errno.h>
 #include <getopt.h>
@@ -20,25 +22,25 @@
 #include <uv.h>
 
 #include "config.h"
-#include "queue.h"
 #include "scan.h"
 #include "scan_cache.h"
 #include "ship.h"
+#include "spool.h"
 #include "shrinkwatch/json.h"
 #include "shrinkwatch/log.h"
 #include "shrinkwatch/sdnotify.h"
 #include "shrinkwatch/version.h"
 #include "state.h"
 
-#define QUEUE_CAPACITY 4096
-
 struct agent {
 	uv_loop_t *loop;
 	const char *config_path;
 	struct agent_config cfg;
 	struct agent_state state;
-	struct sample_queue queue;
-	struct shipper shipper;
+	struct spool spool;
+	struct tls_ctx *tls; /* NULL with insecure = yes */
+	struct shipper shippers[AGENT_MAX_COLLECTORS];
+	size_t nshippers;
 	uv_timer_t tick;
 	uv_signal_t sigterm, sigint, sighup;
 	uv_work_t round;
@@ -54,6 +56,7 @@ struct agent {
 	struct sw_sample *results;
 	size_t nresults;
 	int state_save_err;
+	int spool_err;
 	uint64_t round_ms;
 };
 
@@ -155,8 +158,14 @@ static void round_work(uv_work_t *req)
 			prev->last_start = opt.start;
 		a->nresults++;
 	}
-	/* The state (seq, scan times) is durable before any sample leaves: a
-	 * restart can then never reuse a seq the collector has seen. */
+	/* The samples are in the spool before the state (seq, scan times) is
+	 * saved, and both before any sample leaves: a restart takes the higher
+	 * of the two seqs, so it never reuses a seq and never skips one. */
+	a->spool_err = spool_append(&a->spool, a->results, a->nresults);
+	if (a->spool_err) {
+		a->state.seq -= a->nresults;
+		a->nresults = 0;
+	}
 	a->state_save_err = agent_state_save(a->cfg.state_dir, &a->state);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	a->round_ms = (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000);
@@ -165,19 +174,19 @@ static void round_work(uv_work_t *req)
 static void round_done(uv_work_t *req, int status)
 {
 	struct agent *a = req->data;
-	uint64_t dropped = 0;
 
 	a->round_running = 0;
 	if (status == UV_ECANCELED)
 		return;
-	if (a->state_save_err) {
-		/* Sending samples whose seq is not durable could reuse a seq after a
-		 * crash; hold them back until the state can be written. */
-		log_err("agent: cannot save state in '%s': %s; holding %zu samples back",
-			a->cfg.state_dir, strerror(-a->state_save_err), a->nresults);
-		a->state.seq -= a->nresults;
-		return;
-	}
+	if (a->spool_err)
+		log_err("agent: cannot write this round's samples to the spool in '%s/spool': "
+			"%s; they are LOST (the collector will see silence)",
+			a->cfg.state_dir, strerror(-a->spool_err));
+	if (a->state_save_err)
+		/* the spool holds the seqs, so nothing is reused after a crash;
+		 * only the scan times may be older than they should */
+		log_err("agent: cannot save state in '%s': %s", a->cfg.state_dir,
+			strerror(-a->state_save_err));
 	for (size_t i = 0; i < a->nresults; i++) {
 		const struct sw_sample *s = &a->results[i];
 		if (s->status != SW_SCAN_COMPLETE)
@@ -188,18 +197,16 @@ static void round_done(uv_work_t *req, int status)
 				  "%u ms", s->store, (unsigned long long)s->objects,
 				  (unsigned long long)s->bytes, (unsigned long long)s->added_objects,
 				  s->scan_ms);
-		dropped += (uint64_t)queue_push(&a->queue, s);
 	}
-	if (dropped)
-		log_err("agent: send queue full (%d samples): dropped the %llu oldest; the "
-			"collector will see a gap", QUEUE_CAPACITY, (unsigned long long)dropped);
-	sdnotify_status("scanned %zu stores in %llu ms; %zu samples waiting; collector %s",
-			a->nresults, (unsigned long long)a->round_ms, queue_count(&a->queue),
-			a->shipper.connected ? "connected" : "not connected");
+	sdnotify_status("scanned %zu stores in %llu ms; %llu samples waiting; collector %s",
+			a->nresults, (unsigned long long)a->round_ms,
+			(unsigned long long)spool_pending(&a->spool, 0),
+			a->shippers[0].connected ? "connected" : "not connected");
 	if (a->round_ms > (uint64_t)a->cfg.interval * 1000)
 		log_warn("agent: a scan round took %llu ms, longer than the %u s interval",
 			 (unsigned long long)a->round_ms, a->cfg.interval);
-	shipper_kick(&a->shipper);
+	for (size_t i = 0; i < a->nshippers; i++)
+		shipper_kick(&a->shippers[i]);
 	if (a->stopping)
 		uv_stop(a->loop);
 }
@@ -321,10 +328,13 @@ static void on_hup(uv_signal_t *s, int signum)
 		log_err("agent: reload failed, keeping the running config: %s", err);
 		goto out;
 	}
-	if (strcmp(fresh.name, a->cfg.name) || strcmp(fresh.collector_host, a->cfg.collector_host) ||
-	    fresh.collector_port != a->cfg.collector_port || strcmp(fresh.state_dir, a->cfg.state_dir)) {
-		log_warn("agent: reload: name, collector and state_dir changes need a restart; "
-			 "keeping the running config");
+	if (strcmp(fresh.name, a->cfg.name) || fresh.ncollectors != a->cfg.ncollectors ||
+	    memcmp(fresh.collectors, a->cfg.collectors, sizeof fresh.collectors) ||
+	    memcmp(&fresh.tls, &a->cfg.tls, sizeof fresh.tls) ||
+	    strcmp(fresh.state_dir, a->cfg.state_dir) || fresh.spool_max != a->cfg.spool_max ||
+	    fresh.spool_fsync != a->cfg.spool_fsync) {
+		log_warn("agent: reload: name, collector, TLS, spool and state_dir changes need a "
+			 "restart; keeping the running config");
 		agent_config_release(&fresh);
 		goto out;
 	}
@@ -380,8 +390,27 @@ static int run_daemon(struct agent *a)
 		fatal("agent: cannot read state in '%s': %s (refusing to start: sequence numbers "
 		      "must never be reused; move the file away to start afresh)",
 		      a->cfg.state_dir, strerror(-err));
-	if (queue_init(&a->queue, QUEUE_CAPACITY))
-		fatal("agent: out of memory");
+	{
+		char sdir[PATH_MAX + 8];
+
+		snprintf(sdir, sizeof sdir, "%s/spool", a->cfg.state_dir);
+		err = spool_open(&a->spool, sdir, a->cfg.spool_fsync, a->cfg.spool_max,
+				 (unsigned)a->cfg.ncollectors);
+		if (err)
+			fatal("agent: cannot open the spool in '%s': %s", sdir, strerror(-err));
+	}
+	if (spool_last_seq(&a->spool) > a->state.seq) {
+		log_info("agent: the spool holds seq %llu, above the saved %llu; continuing above "
+			 "it", (unsigned long long)spool_last_seq(&a->spool),
+			 (unsigned long long)a->state.seq);
+		a->state.seq = spool_last_seq(&a->spool);
+	}
+	if (!a->cfg.tls.insecure) {
+		char why[1024];
+
+		if (tls_ctx_new(&a->tls, &a->cfg.tls, false, why, sizeof why))
+			fatal("agent: TLS: %s", why);
+	}
 	a->results = calloc(a->cfg.nstores, sizeof *a->results);
 	a->caches = caches_for(&a->cfg, NULL, NULL);
 	if (!a->results || !a->caches)
@@ -394,10 +423,15 @@ static int run_daemon(struct agent *a)
 	uv_random(NULL, NULL, &hello.instance_id, sizeof hello.instance_id, 0, NULL);
 	hello.interval = a->cfg.interval;
 
-	shipper_init(&a->shipper, a->loop, a->cfg.collector_host, a->cfg.collector_port, &hello,
-		     &a->queue);
-	a->shipper.on_collector_seq = collector_seq;
-	a->shipper.ctx = a;
+	a->nshippers = a->cfg.ncollectors;
+	for (size_t i = 0; i < a->nshippers; i++) {
+		struct shipper *sh = &a->shippers[i];
+
+		shipper_init(sh, a->loop, a->cfg.collectors[i].host, a->cfg.collectors[i].port,
+			     &hello, &a->spool, (unsigned)i, a->tls);
+		sh->on_collector_seq = collector_seq;
+		sh->ctx = a;
+	}
 
 	uv_timer_init(a->loop, &a->tick);
 	a->tick.data = a;
@@ -409,10 +443,14 @@ static int run_daemon(struct agent *a)
 	uv_signal_start(&a->sigint, on_stop_signal, SIGINT);
 	uv_signal_start(&a->sighup, on_hup, SIGHUP);
 
-	log_info("agent: '%s' starting: %zu stores, every %u s, collector %s:%u, seq %llu",
-		 a->cfg.name, a->cfg.nstores, a->cfg.interval, a->cfg.collector_host,
-		 a->cfg.collector_port, (unsigned long long)a->state.seq);
-	shipper_start(&a->shipper);
+	log_info("agent: '%s' starting: %zu stores, every %u s, %zu collectors (first %s:%u), "
+		 "%s, seq %llu, %llu samples spooled",
+		 a->cfg.name, a->cfg.nstores, a->cfg.interval, a->cfg.ncollectors,
+		 a->cfg.collector_host, a->cfg.collector_port,
+		 a->tls ? "TLS" : "PLAINTEXT (insecure = yes)", (unsigned long long)a->state.seq,
+		 (unsigned long long)spool_pending(&a->spool, 0));
+	for (size_t i = 0; i < a->nshippers; i++)
+		shipper_start(&a->shippers[i]);
 	/* the first scan now (the operator wants to see it work), then on
 	 * interval boundaries */
 	uv_timer_start(&a->tick, tick, 0, 0);
@@ -423,10 +461,12 @@ static int run_daemon(struct agent *a)
 
 	/* Orderly shutdown: close every handle and let their callbacks run. */
 	sdnotify_watchdog_stop();
-	shipper_stop(&a->shipper);
+	for (size_t i = 0; i < a->nshippers; i++)
+		shipper_stop(&a->shippers[i]);
 	uv_walk(a->loop, close_walk, NULL);
 	uv_run(a->loop, UV_RUN_DEFAULT);
-	queue_release(&a->queue);
+	spool_close(&a->spool);
+	tls_ctx_free(a->tls);
 	free(a->results);
 	for (size_t i = 0; i < a->cfg.nstores; i++)
 		scan_cache_free(a->caches[i]);
@@ -487,10 +527,16 @@ int main(int argc, char **argv)
 		fprintf(stderr, "shrinkwatch-agent: %s\n", err);
 		return 1;
 	}
+	if (!once && agent_config_check_transport(&a.cfg, a.config_path, err, sizeof err)) {
+		fprintf(stderr, "shrinkwatch-agent: %s\n", err);
+		agent_config_release(&a.cfg);
+		return 1;
+	}
 	if (check) {
-		printf("%s: configuration OK: agent '%s', %zu stores, collector %s:%u\n",
+		printf("%s: configuration OK: agent '%s', %zu stores, collector %s:%u%s, %s\n",
 		       a.config_path, a.cfg.name, a.cfg.nstores, a.cfg.collector_host,
-		       a.cfg.collector_port);
+		       a.cfg.collector_port, a.cfg.ncollectors > 1 ? " (and more)" : "",
+		       a.cfg.tls.insecure ? "plaintext (insecure = yes)" : "TLS");
 		agent_config_release(&a.cfg);
 		return 0;
 	}

@@ -1,12 +1,13 @@
 /* ship.c - the agent's connection to its collector (see ship.h). */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "shrinkwatch/log.h"
 #include "ship.h"
 
-enum conn_state { CONN_RESOLVING, CONN_CONNECTING, CONN_HELLO, CONN_READY, CONN_CLOSING };
+enum conn_state { CONN_RESOLVING, CONN_CONNECTING, CONN_TLS, CONN_HELLO, CONN_READY, CONN_CLOSING };
 
 struct ship_conn {
 	struct shipper *sh; /* NULL once detached (the shipper moved on) */
@@ -18,6 +19,9 @@ struct ship_conn {
 	uv_timer_t hello_timer;
 	int pending_handles;
 	struct buf rbuf;
+	int tls_on;
+	struct tls_conn tls;
+	uint8_t cipher[64 * 1024]; /* ciphertext as read from the socket */
 	uint64_t sent; /* highest seq written on this connection */
 	/* last seq of each SAMPLES frame not yet covered by an ACK, oldest
 	 * first; the window is driven by acknowledged seqs, not by counting
@@ -41,6 +45,8 @@ static void handle_closed(uv_handle_t *h)
 
 	if (--c->pending_handles == 0) {
 		buf_release(&c->rbuf);
+		if (c->tls_on)
+			tls_conn_release(&c->tls);
 		free(c);
 	}
 }
@@ -86,8 +92,9 @@ static void write_done(uv_write_t *req, int status)
 		conn_close(c, uv_strerror(status));
 }
 
-/* Takes ownership of frame's storage. */
-static int conn_send(struct ship_conn *c, struct buf *frame)
+/* Writes bytes as they are to the socket; takes ownership of frame's
+ * storage. */
+static int raw_send(struct ship_conn *c, struct buf *frame)
 {
 	struct write_req *w = malloc(sizeof *w);
 	uv_buf_t b;
@@ -107,6 +114,32 @@ static int conn_send(struct ship_conn *c, struct buf *frame)
 	return err;
 }
 
+/* Sends the ciphertext TLS has produced.  0 or a negative errno. */
+static int tls_flush(struct ship_conn *c)
+{
+	struct buf out;
+	int err;
+
+	buf_init(&out, SIZE_MAX);
+	err = tls_conn_output(&c->tls, &out);
+	if (!err && out.len)
+		return raw_send(c, &out);
+	buf_release(&out);
+	return err;
+}
+
+/* Sends one frame (encrypted with TLS); takes ownership of frame. */
+static int conn_send(struct ship_conn *c, struct buf *frame)
+{
+	int err;
+
+	if (!c->tls_on)
+		return raw_send(c, frame);
+	err = tls_conn_write(&c->tls, frame->data, frame->len);
+	buf_release(frame);
+	return err ? err : tls_flush(c);
+}
+
 static void on_ack(struct ship_conn *c, uint64_t seq)
 {
 	struct shipper *sh = c->sh;
@@ -114,16 +147,18 @@ static void on_ack(struct ship_conn *c, uint64_t seq)
 	sh->acks++;
 	if (seq > sh->acked)
 		sh->acked = seq;
-	queue_trim(sh->queue, sh->acked);
+	spool_ack(sh->spool, sh->reader, sh->acked);
 	if (c->state == CONN_HELLO) {
 		uv_timer_stop(&c->hello_timer);
 		c->state = CONN_READY;
 		sh->connected = 1;
 		sh->backoff_ms = 0;
 		c->sent = sh->acked;
-		log_info("ship: connected to collector %s:%u, it has stored up to seq %llu; "
-			 "%zu samples to send",
-			 sh->host, sh->port, (unsigned long long)seq, queue_count(sh->queue));
+		log_info("ship: connected to collector %s:%u%s, it has stored up to seq %llu; "
+			 "%llu samples to send",
+			 sh->host, sh->port, c->tls_on ? " (TLS)" : " (plaintext)",
+			 (unsigned long long)seq,
+			 (unsigned long long)spool_pending(sh->spool, sh->reader));
 		if (sh->on_collector_seq)
 			sh->on_collector_seq(sh->ctx, seq);
 	}
@@ -168,6 +203,10 @@ static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *b)
 	struct ship_conn *c = h->data;
 	(void)hint;
 
+	if (c->tls_on) {
+		*b = uv_buf_init((char *)c->cipher, sizeof c->cipher);
+		return;
+	}
 	if (buf_reserve(&c->rbuf, 4096)) {
 		*b = uv_buf_init(NULL, 0);
 		return;
@@ -176,10 +215,74 @@ static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *b)
 			 (unsigned)(c->rbuf.alloc - c->rbuf.len));
 }
 
+/* Handles every whole frame in rbuf.  0, or -1 once the connection closed. */
+static int process_frames(struct ship_conn *c)
+{
+	for (;;) {
+		struct sw_frame f;
+		long used = proto_frame_parse(c->rbuf.data, c->rbuf.len, &f);
+
+		if (used == 0)
+			return 0;
+		if (used < 0) {
+			conn_close(c, "malformed frame from the collector");
+			return -1;
+		}
+		handle_frame(c, &f);
+		if (c->state == CONN_CLOSING)
+			return -1;
+		buf_consume(&c->rbuf, (size_t)used);
+	}
+}
+
+static void send_hello(struct ship_conn *c);
+
+/* Ciphertext arrived: advance the handshake, then decrypt and handle. */
+static void tls_input(struct ship_conn *c, const uint8_t *p, size_t n)
+{
+	int r;
+
+	if (tls_conn_feed(&c->tls, p, n)) {
+		conn_close(c, "out of memory");
+		return;
+	}
+	if (c->state == CONN_TLS) {
+		r = tls_conn_handshake(&c->tls);
+		if (tls_flush(c) || r < 0) {
+			conn_close(c, r < 0 ? c->tls.error : "cannot send");
+			return;
+		}
+		if (r == 0)
+			return;
+		send_hello(c);
+		if (c->state == CONN_CLOSING)
+			return;
+	}
+	for (;;) {
+		long got;
+
+		if (buf_reserve(&c->rbuf, 4096)) {
+			conn_close(c, "collector sent more than the receive buffer holds");
+			return;
+		}
+		got = tls_conn_read(&c->tls, c->rbuf.data + c->rbuf.len, c->rbuf.alloc - c->rbuf.len);
+		if (got == 0)
+			break;
+		if (got < 0) {
+			conn_close(c, c->tls.error);
+			return;
+		}
+		c->rbuf.len += (size_t)got;
+		if (process_frames(c))
+			return;
+	}
+	if (tls_flush(c))
+		conn_close(c, "cannot send");
+}
+
 static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
 {
 	struct ship_conn *c = s->data;
-	(void)b;
 
 	if (n == UV_ENOBUFS) {
 		conn_close(c, "collector sent more than the receive buffer holds");
@@ -189,22 +292,12 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
 		conn_close(c, n == UV_EOF ? "connection closed by the collector" : uv_strerror((int)n));
 		return;
 	}
-	c->rbuf.len += (size_t)n;
-	for (;;) {
-		struct sw_frame f;
-		long used = proto_frame_parse(c->rbuf.data, c->rbuf.len, &f);
-
-		if (used == 0)
-			break;
-		if (used < 0) {
-			conn_close(c, "malformed frame from the collector");
-			return;
-		}
-		handle_frame(c, &f);
-		if (c->state == CONN_CLOSING)
-			return;
-		buf_consume(&c->rbuf, (size_t)used);
+	if (c->tls_on) {
+		tls_input(c, (const uint8_t *)b->base, (size_t)n);
+		return;
 	}
+	c->rbuf.len += (size_t)n;
+	process_frames(c);
 }
 
 static void pump(struct ship_conn *c)
@@ -213,7 +306,7 @@ static void pump(struct ship_conn *c)
 	struct shipper *sh = c->sh;
 
 	while (c->state == CONN_READY && c->inflight < SHIP_WINDOW) {
-		size_t n = queue_read(sh->queue, c->sent, batch, SHIP_BATCH);
+		size_t n = spool_read(sh->spool, sh->reader, c->sent, batch, SHIP_BATCH);
 		struct buf frame;
 		int err;
 
@@ -241,10 +334,25 @@ static void hello_timeout(uv_timer_t *t)
 	conn_close(t->data, "no answer to HELLO in time");
 }
 
+static void send_hello(struct ship_conn *c)
+{
+	struct buf frame;
+	int err;
+
+	c->state = CONN_HELLO;
+	buf_init(&frame, 4096);
+	err = proto_encode_hello(&frame, &c->sh->hello);
+	if (!err)
+		err = conn_send(c, &frame);
+	else
+		buf_release(&frame);
+	if (err)
+		conn_close(c, "cannot send HELLO");
+}
+
 static void on_connect(uv_connect_t *req, int status)
 {
 	struct ship_conn *c = req->data;
-	struct buf frame;
 	int err;
 
 	if (c->state == CONN_CLOSING)
@@ -253,22 +361,28 @@ static void on_connect(uv_connect_t *req, int status)
 		conn_close(c, uv_strerror(status));
 		return;
 	}
-	c->state = CONN_HELLO;
 	uv_tcp_nodelay(&c->tcp, 1);
 	uv_tcp_keepalive(&c->tcp, 1, 60);
-	buf_init(&frame, 4096);
-	err = proto_encode_hello(&frame, &c->sh->hello);
-	if (!err)
-		err = conn_send(c, &frame);
-	else
-		buf_release(&frame);
-	if (!err)
-		err = uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
+	/* the handshake and the answer to HELLO share one deadline */
+	uv_timer_start(&c->hello_timer, hello_timeout, SHIP_HELLO_TIMEOUT_MS, 0);
+	err = uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
 	if (err) {
-		conn_close(c, "cannot send HELLO");
+		conn_close(c, uv_strerror(err));
 		return;
 	}
-	uv_timer_start(&c->hello_timer, hello_timeout, SHIP_HELLO_TIMEOUT_MS, 0);
+	if (!c->sh->tls) {
+		send_hello(c);
+		return;
+	}
+	err = tls_conn_init(&c->tls, c->sh->tls, c->sh->host);
+	if (err) {
+		conn_close(c, "cannot start TLS (is the collector's address a valid name?)");
+		return;
+	}
+	c->tls_on = 1;
+	c->state = CONN_TLS;
+	if (tls_conn_handshake(&c->tls) < 0 || tls_flush(c))
+		conn_close(c, c->tls.error[0] ? c->tls.error : "cannot start TLS");
 }
 
 static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *ai)
@@ -348,14 +462,17 @@ static void schedule_retry(struct shipper *sh)
 }
 
 int shipper_init(struct shipper *sh, uv_loop_t *loop, const char *host, uint16_t port,
-		 const struct sw_hello *hello, struct sample_queue *queue)
+		 const struct sw_hello *hello, struct spool *spool, unsigned reader,
+		 struct tls_ctx *tls)
 {
 	memset(sh, 0, sizeof *sh);
 	sh->loop = loop;
 	snprintf(sh->host, sizeof sh->host, "%s", host);
 	sh->port = port;
 	sh->hello = *hello;
-	sh->queue = queue;
+	sh->spool = spool;
+	sh->reader = reader;
+	sh->tls = tls;
 	uv_timer_init(loop, &sh->retry);
 	sh->retry.data = sh;
 	return 0;

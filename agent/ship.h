@@ -1,13 +1,18 @@
 /*
- * ship.h - sending queued samples to one collector.
+ * ship.h - sending spooled samples to one collector.
  *
- * The shipper owns one TCP connection at a time.  On connect it sends HELLO
+ * The shipper owns one TCP connection at a time.  With TLS (the default) it
+ * first completes a mutual-TLS handshake (tls.h), checking that the
+ * collector's certificate names the address dialled; then it sends HELLO
  * and waits for the collector's ACK, which says the highest seq already
- * stored for this agent; it trims the queue to that and sends the rest in
- * SAMPLES frames, at most SHIP_WINDOW frames unacknowledged at once (so a long
- * backlog after an outage flows at the collector's pace, not all at once).
- * Every ACK trims the queue.  Any error closes the connection and a timer
- * reconnects with exponential backoff (1 s doubling to 60 s, with jitter).
+ * stored for this agent; it acknowledges that much as its spool reader and
+ * sends the rest in SAMPLES frames, at most SHIP_WINDOW frames
+ * unacknowledged at once (so a long backlog after an outage flows at the
+ * collector's pace, not all at once).  Every ACK advances its reader, and the
+ * spool deletes what every collector has acknowledged.  Any error closes the
+ * connection and a timer reconnects with exponential backoff (1 s doubling to
+ * 60 s, with jitter).  Several collectors are several shippers, one spool
+ * reader each.
  *
  * Nothing here blocks: name resolution, connect, reads and writes are libuv
  * requests on the agent's loop.
@@ -18,8 +23,9 @@
 #include <stdint.h>
 #include <uv.h>
 
-#include "queue.h"
 #include "shrinkwatch/proto.h"
+#include "shrinkwatch/tls.h"
+#include "spool.h"
 
 #define SHIP_WINDOW 4        /* SAMPLES frames in flight */
 #define SHIP_BATCH 512       /* samples per frame */
@@ -33,7 +39,9 @@ struct shipper {
 	char host[256];
 	uint16_t port;
 	struct sw_hello hello;
-	struct sample_queue *queue;
+	struct spool *spool;
+	unsigned reader;     /* this collector's reader in the spool */
+	struct tls_ctx *tls; /* NULL: plaintext (insecure = yes) */
 	/* Called when the collector reports a stored seq above what the queue
 	 * knows (the agent's state was reset): the agent continues above it. */
 	void (*on_collector_seq)(void *ctx, uint64_t seq);
@@ -50,9 +58,11 @@ struct shipper {
 	int connected;
 };
 
-/* Prepares the shipper; the caller owns queue and must keep it alive. */
+/* Prepares the shipper; the caller owns spool and tls (NULL for plaintext)
+ * and keeps them alive until shipper_stop(). */
 int shipper_init(struct shipper *sh, uv_loop_t *loop, const char *host, uint16_t port,
-		 const struct sw_hello *hello, struct sample_queue *queue);
+		 const struct sw_hello *hello, struct spool *spool, unsigned reader,
+		 struct tls_ctx *tls);
 /* Starts connecting (now). */
 void shipper_start(struct shipper *sh);
 /* New samples were queued: send them if connected. */

@@ -10,6 +10,7 @@
 
 #include "ctl_client.h"
 #include "ctl_ops.h"
+#include "ctl_pki.h"
 #include "ctl_replay.h"
 #include "shrinkwatch/version.h"
 
@@ -29,6 +30,7 @@ static const struct ctl_command commands[] = {
 	{ "explanations", ctl_explanations_main, "active declared deletions (--all: every one)" },
 	{ "revoke", ctl_revoke_main, "revoke an explanation: revoke ID --reason TEXT" },
 	{ "audit", ctl_audit_main, "the audit log (--since T)" },
+	{ "pki", ctl_pki_main, "make a CA and agent/collector certificates for mutual TLS" },
 };
 
 static void usage(FILE *f)

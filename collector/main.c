@@ -20,6 +20,7 @@
 #include "alerting.h"
 #include "board.h"
 #include "config.h"
+#include "delivery.h"
 #include "http.h"
 #include "ingest.h"
 #include "listen.h"
@@ -43,6 +44,7 @@ struct collector {
 	struct ingest ingest;
 	struct listener listener;
 	struct alerting alerting; /* detector, alerts, ledger, outbox, control */
+	struct delivery delivery; /* TLS, allow-list, connection limits */
 	uv_signal_t sigterm, sigint, sighup;
 	uv_timer_t status_timer;
 	uint64_t last_stored;
@@ -86,6 +88,9 @@ static size_t config_hooks(struct collector *c, struct collector_config_hook *ho
 	memset(&c->rrdcached, 0, sizeof c->rrdcached);
 	if (n < max)
 		hooks[n++] = (struct collector_config_hook){ rrdcached_config_hook, &c->rrdcached };
+	/* delivery: tls_*, insecure, allow_agents, connection limits */
+	if (n < max)
+		delivery_config_hook(&c->delivery, &hooks[n++]);
 	return n;
 }
 
@@ -212,6 +217,13 @@ static int run(struct collector *c)
 	ingest_observe(&c->ingest, board_observe_sample, &c->board);
 	if (alerting_start(&c->alerting, c->loop, &c->cfg, &c->reg, &c->board, &c->ingest))
 		fatal("collector: cannot start the alert pipeline (see above)");
+	/* delivery: TLS and the limits, before the first connection */
+	{
+		char why[1024];
+
+		if (delivery_start(&c->delivery, why, sizeof why))
+			fatal("collector: TLS: %s", why);
+	}
 	if (listener_start(&c->listener, c->loop, c->cfg.listen_host, c->cfg.listen_port,
 			   &c->ingest, c->cfg.max_connections))
 		fatal("collector: cannot listen for agents");
@@ -261,6 +273,7 @@ static int run(struct collector *c)
 	uv_run(c->loop, UV_RUN_DEFAULT);
 	registry_release(&c->reg);
 	board_release(&c->board);
+	delivery_release(&c->delivery);
 	log_info("collector: stopped");
 	return 0;
 }
@@ -319,6 +332,11 @@ int main(int argc, char **argv)
 	}
 	if (check && http_check(&c.http_cfg, err, sizeof err)) {
 		fprintf(stderr, "shrinkwatch-collector: %s\n", err);
+		return 1;
+	}
+	/* delivery: TLS files, or insecure = yes on loopback only */
+	if (delivery_check(&c.delivery, c.cfg.listen_host, err, sizeof err)) {
+		fprintf(stderr, "shrinkwatch-collector: %s: [collector]: %s\n", c.config_path, err);
 		return 1;
 	}
 	if (check) {

@@ -4,12 +4,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "delivery.h"
 #include "ingest.h"
 #include "session.h"
 #include "shrinkwatch/log.h"
 #include "shrinkwatch/names.h"
 #include "shrinkwatch/proto.h"
+#include "shrinkwatch/tls.h"
+
+#define SESSION_CIPHER_BUF (64 * 1024)
 
 enum session_state { S_HELLO, S_READY, S_CLOSING };
 
@@ -24,6 +29,10 @@ struct session {
 	struct buf rbuf;
 	unsigned inflight;
 	int reading;
+	int tls_on;
+	struct tls_conn tls;
+	uint8_t *cipher; /* ciphertext as read from the socket */
+	char ip[INET6_ADDRSTRLEN];
 	char peer[64];
 	struct session *prev, *next; /* every open session, for shutdown */
 };
@@ -34,6 +43,18 @@ struct write_req {
 };
 
 static struct log_ratelimit refused_rl = LOG_RATELIMIT_INIT(60, 20);
+static struct log_ratelimit skew_rl = LOG_RATELIMIT_INIT(300, 5);
+static struct session_limits limits = {
+	.handshake_ms = SESSION_HELLO_TIMEOUT_MS,
+	.idle_min_s = SESSION_IDLE_MIN_S,
+	.max_clock_skew_s = 300,
+	.max_write_queue = 1 << 20,
+};
+
+void session_set_limits(const struct session_limits *lim)
+{
+	limits = *lim;
+}
 static struct session *all_sessions;
 static unsigned open_sessions;
 
@@ -90,6 +111,9 @@ static void handle_closed(uv_handle_t *h)
 
 	if (--s->open_handles == 0) {
 		buf_release(&s->rbuf);
+		if (s->tls_on)
+			tls_conn_release(&s->tls);
+		free(s->cipher);
 		free(s);
 	}
 }
@@ -103,7 +127,8 @@ static void write_done(uv_write_t *req, int status)
 	free(w);
 }
 
-static void send_frame(struct session *s, struct buf *frame)
+/* Writes bytes as they are; takes ownership of frame. */
+static void send_raw(struct session *s, struct buf *frame)
 {
 	struct write_req *w;
 	uv_buf_t b;
@@ -118,6 +143,39 @@ static void send_frame(struct session *s, struct buf *frame)
 		buf_release(&w->data);
 		free(w);
 	}
+}
+
+static void tls_flush(struct session *s)
+{
+	struct buf out;
+
+	buf_init(&out, SIZE_MAX);
+	if (tls_conn_output(&s->tls, &out) == 0 && out.len)
+		send_raw(s, &out);
+	else
+		buf_release(&out);
+}
+
+static void send_frame(struct session *s, struct buf *frame)
+{
+	if (s->state != S_CLOSING &&
+	    uv_stream_get_write_queue_size((uv_stream_t *)&s->tcp) > limits.max_write_queue) {
+		log_ratelimited(&refused_rl, LOG_WARNING,
+				"session: dropping %s: it does not read what we send (%zu bytes "
+				"queued)", s->peer,
+				uv_stream_get_write_queue_size((uv_stream_t *)&s->tcp));
+		buf_release(frame);
+		session_close(s, 0, NULL);
+		return;
+	}
+	if (!s->tls_on) {
+		send_raw(s, frame);
+		return;
+	}
+	/* nothing goes out in the clear, and nothing before the handshake */
+	if (s->tls.established && tls_conn_write(&s->tls, frame->data, frame->len) == 0)
+		tls_flush(s);
+	buf_release(frame);
 }
 
 void session_send_ack(struct session *s, uint64_t seq)
@@ -166,14 +224,16 @@ static void idle_timeout(uv_timer_t *t)
 	struct session *s = t->data;
 
 	if (s->state == S_HELLO)
-		refuse(s, SW_ERR_PROTOCOL, "no HELLO in time");
+		refuse(s, SW_ERR_PROTOCOL, s->tls_on && !s->tls.established
+						   ? "no TLS handshake in time"
+						   : "no HELLO in time");
 	else
 		session_close(s, 0, NULL);
 }
 
 static void arm_idle(struct session *s)
 {
-	uint64_t secs = SESSION_IDLE_MIN_S;
+	uint64_t secs = limits.idle_min_s;
 
 	if (s->agent && (uint64_t)s->agent->interval * SESSION_IDLE_INTERVALS > secs)
 		secs = (uint64_t)s->agent->interval * SESSION_IDLE_INTERVALS;
@@ -207,6 +267,22 @@ static void handle_hello(struct session *s, const struct sw_frame *f)
 		refuse(s, SW_ERR_PROTOCOL, "malformed HELLO");
 		return;
 	}
+	if (s->tls_on && !tls_conn_peer_is(&s->tls, h.agent)) {
+		char cn[128], why[400];
+
+		tls_conn_peer_cn(&s->tls, cn, sizeof cn);
+		snprintf(why, sizeof why, "HELLO for agent '%s' but the certificate names '%s'",
+			 h.agent, cn);
+		refuse(s, SW_ERR_DENIED, why);
+		return;
+	}
+	if (limits.delivery && !delivery_allowed(limits.delivery, h.agent)) {
+		char why[200];
+
+		snprintf(why, sizeof why, "agent '%s' is not on the allow-list", h.agent);
+		refuse(s, SW_ERR_DENIED, why);
+		return;
+	}
 	err = ingest_hello(s->ing, s, &h, &s->agent, &ack);
 	if (err) {
 		refuse(s, err == -ENOMEM ? SW_ERR_INTERNAL : SW_ERR_DENIED,
@@ -218,6 +294,27 @@ static void handle_hello(struct session *s, const struct sw_frame *f)
 		 "seq %llu", h.agent, s->peer, h.software, h.interval, (unsigned long long)ack);
 	session_send_ack(s, ack);
 	arm_idle(s);
+}
+
+/* A sample from the future would become its RRD file's last update and make
+ * every honest sample after it "not newer": clamp it to our clock instead,
+ * and say so.  (The seq still counts, so the agent's window moves on.) */
+static void clamp_future(struct session *s, struct sw_sample *x, size_t n)
+{
+	int64_t now = (int64_t)time(NULL), limit = now + (int64_t)limits.max_clock_skew_s;
+
+	for (size_t i = 0; i < n; i++) {
+		if (x[i].time <= limit)
+			continue;
+		log_ratelimited(&skew_rl, LOG_WARNING,
+				"session: agent '%s' (%s): sample seq %llu of store '%s' is %lld s "
+				"ahead of the collector's clock (limit %llu s): clock skew; stored "
+				"at the collector's time",
+				s->agent->name, s->peer, (unsigned long long)x[i].seq, x[i].store,
+				(long long)(x[i].time - now),
+				(unsigned long long)limits.max_clock_skew_s);
+		x[i].time = now;
+	}
 }
 
 static void handle_samples(struct session *s, const struct sw_frame *f)
@@ -247,6 +344,7 @@ static void handle_samples(struct session *s, const struct sw_frame *f)
 		refuse(s, SW_ERR_PROTOCOL, "malformed SAMPLES frame");
 		return;
 	}
+	clamp_future(s, scratch, n);
 	if (ingest_samples(s->ing, s, s->agent, scratch, n) == 1) {
 		/* handed to the writers: hold reading when too much is queued,
 		 * by this agent or by all of them */
@@ -290,6 +388,10 @@ static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *b)
 	size_t want = 64 * 1024;
 	(void)hint;
 
+	if (s->tls_on) {
+		*b = uv_buf_init((char *)s->cipher, SESSION_CIPHER_BUF);
+		return;
+	}
 	if (s->rbuf.cap - s->rbuf.len < want)
 		want = s->rbuf.cap - s->rbuf.len;
 	if (want == 0 || buf_reserve(&s->rbuf, want)) {
@@ -299,19 +401,11 @@ static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *b)
 	*b = uv_buf_init((char *)s->rbuf.data + s->rbuf.len, (unsigned)want);
 }
 
-static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *b)
+/* Handles every whole frame in rbuf. */
+static void process_frames(struct session *s)
 {
-	struct session *s = st->data;
 	size_t off = 0;
-	(void)b;
 
-	if (n < 0) {
-		if (n != UV_EOF && n != UV_ECONNRESET)
-			log_info("session: %s: %s", s->peer, uv_strerror((int)n));
-		session_close(s, 0, NULL);
-		return;
-	}
-	s->rbuf.len += (size_t)n;
 	while (s->state != S_CLOSING) {
 		struct sw_frame f;
 		long used = proto_frame_parse(s->rbuf.data + off, s->rbuf.len - off, &f);
@@ -330,6 +424,74 @@ static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *b)
 	}
 	if (s->state != S_CLOSING)
 		buf_consume(&s->rbuf, off);
+}
+
+/* Ciphertext arrived: advance the handshake, then decrypt and handle. */
+static void tls_input(struct session *s, const uint8_t *p, size_t n)
+{
+	if (tls_conn_feed(&s->tls, p, n)) {
+		session_close(s, 0, NULL);
+		return;
+	}
+	if (!s->tls.established) {
+		int r = tls_conn_handshake(&s->tls);
+
+		tls_flush(s); /* our flight, or the alert that says why not */
+		if (r < 0) {
+			log_ratelimited(&refused_rl, LOG_WARNING, "session: refusing %s: %s",
+					s->peer, s->tls.error);
+			session_close(s, 0, NULL);
+			return;
+		}
+		if (r == 0)
+			return;
+	}
+	while (s->state != S_CLOSING) {
+		size_t room = s->rbuf.cap - s->rbuf.len;
+		long got;
+
+		if (room > SESSION_CIPHER_BUF)
+			room = SESSION_CIPHER_BUF;
+		if (room == 0 || buf_reserve(&s->rbuf, room)) {
+			refuse(s, SW_ERR_PROTOCOL, "frame larger than the maximum");
+			return;
+		}
+		got = tls_conn_read(&s->tls, s->rbuf.data + s->rbuf.len, room);
+		if (got == 0)
+			break;
+		if (got < 0) {
+			if (got != -EPIPE)
+				log_info("session: %s: %s", s->peer, s->tls.error);
+			session_close(s, 0, NULL);
+			return;
+		}
+		s->rbuf.len += (size_t)got;
+		process_frames(s);
+	}
+	if (s->state != S_CLOSING)
+		tls_flush(s);
+}
+
+static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *b)
+{
+	struct session *s = st->data;
+
+	if (n < 0) {
+		if (n != UV_EOF && n != UV_ECONNRESET)
+			log_info("session: %s: %s", s->peer, uv_strerror((int)n));
+		else if (s->state == S_HELLO && s->tls_on && !s->tls.established)
+			log_ratelimited(&refused_rl, LOG_WARNING,
+					"session: %s hung up during the TLS handshake (it did not "
+					"accept our certificate?)", s->peer);
+		session_close(s, 0, NULL);
+		return;
+	}
+	if (s->tls_on) {
+		tls_input(s, (const uint8_t *)b->base, (size_t)n);
+		return;
+	}
+	s->rbuf.len += (size_t)n;
+	process_frames(s);
 }
 
 void session_batch_done(struct session *s)
@@ -370,7 +532,18 @@ static void describe_peer(struct session *s)
 			port = ntohs(in6->sin6_port);
 		}
 	}
+	snprintf(s->ip, sizeof s->ip, "%s", host);
 	snprintf(s->peer, sizeof s->peer, "%s:%u", host, port);
+}
+
+/* Open sessions from s's address, s included. */
+static unsigned from_same_address(const struct session *s)
+{
+	unsigned n = 0;
+
+	for (const struct session *o = all_sessions; o; o = o->next)
+		n += !strcmp(o->ip, s->ip);
+	return n;
 }
 
 int session_accept(uv_stream_t *server, struct ingest *ing, unsigned max_sessions)
@@ -402,9 +575,21 @@ int session_accept(uv_stream_t *server, struct ingest *ing, unsigned max_session
 		refuse(s, SW_ERR_OVERLOAD, "too many connections");
 		return 0;
 	}
+	if (limits.max_per_address && from_same_address(s) > limits.max_per_address) {
+		refuse(s, SW_ERR_OVERLOAD, "too many connections from this address");
+		return 0;
+	}
+	if (limits.tls) {
+		s->cipher = malloc(SESSION_CIPHER_BUF);
+		if (!s->cipher || tls_conn_init(&s->tls, limits.tls, NULL)) {
+			session_close(s, 0, NULL);
+			return -ENOMEM;
+		}
+		s->tls_on = 1;
+	}
 	uv_tcp_nodelay(&s->tcp, 1);
 	uv_tcp_keepalive(&s->tcp, 1, 60);
-	uv_timer_start(&s->timer, idle_timeout, SESSION_HELLO_TIMEOUT_MS, 0);
+	uv_timer_start(&s->timer, idle_timeout, limits.handshake_ms, 0);
 	err = uv_read_start((uv_stream_t *)&s->tcp, on_alloc, on_read);
 	if (err) {
 		session_close(s, 0, NULL);

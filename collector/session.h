@@ -8,6 +8,16 @@
  * SESSION_MAX_INFLIGHT batches of one session wait for the RRD writers: past
  * that the session stops reading, so a fast agent cannot make the collector
  * queue without bound (TCP pushes back to the agent).
+ *
+ * With TLS (session_set_limits(), from delivery.h) a session first completes
+ * a mutual-TLS handshake, and HELLO is refused unless the agent's
+ * certificate names the agent (and the allow-list, if any, lists it).  The
+ * handshake and HELLO share one deadline; a peer that stops reading what the
+ * collector writes is dropped past max_write_queue bytes; a peer may hold at
+ * most max_per_address connections at once.  A sample stamped further in the
+ * future than max_clock_skew is logged (rate-limited) and clamped to the
+ * collector's clock, so a wrong or hostile clock cannot push an RRD file's
+ * last update into the future and blind it (docs/security.md).
  */
 #ifndef SHRINKWATCH_COLLECTOR_SESSION_H
 #define SHRINKWATCH_COLLECTOR_SESSION_H
@@ -24,6 +34,22 @@
 
 struct ingest;
 struct session;
+struct tls_ctx;
+struct delivery_config;
+
+struct session_limits {
+	struct tls_ctx *tls;                     /* NULL: plaintext */
+	const struct delivery_config *delivery; /* allow-list; may be NULL */
+	unsigned max_per_address;                /* 0: no limit */
+	uint64_t handshake_ms;
+	uint64_t idle_min_s;
+	uint64_t max_clock_skew_s;
+	uint64_t max_write_queue; /* bytes */
+};
+
+/* Sets TLS and the limits for sessions accepted from now on.  Before any
+ * call: plaintext, the defaults above, no per-address limit. */
+void session_set_limits(const struct session_limits *lim);
 
 /* Accepts one pending connection on server; past max_sessions open at once
  * it is refused with ERROR(overload).  0 or a negative errno. */

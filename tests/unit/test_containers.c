@@ -1,5 +1,5 @@
-/* test_containers.c - capped buffers, the JSON writer, the string map and the
- * agent's sample queue. */
+/* test_containers.c - capped buffers, the JSON writer and the string map (the
+ * agent's spool, which replaced its queue, has test_spool.c). */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,7 +9,6 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "agent/queue.h"
 #include "shrinkwatch/json.h"
 #include "shrinkwatch/names.h"
 #include "shrinkwatch/strmap.h"
@@ -123,53 +122,12 @@ static void test_strmap(void **state)
 	strmap_release(&m);
 }
 
-static struct sw_sample seq_sample(uint64_t seq)
-{
-	struct sw_sample s;
-
-	memset(&s, 0, sizeof s);
-	s.seq = seq;
-	return s;
-}
-
-static void test_queue(void **state)
-{
-	struct sample_queue q;
-	struct sw_sample out[8];
-	(void)state;
-
-	assert_int_equal(queue_init(&q, 4), 0);
-	for (uint64_t i = 1; i <= 4; i++) {
-		struct sw_sample s = seq_sample(i);
-		assert_int_equal(queue_push(&q, &s), 0);
-	}
-	assert_int_equal(queue_read(&q, 2, out, 8), 2);
-	assert_int_equal(out[0].seq, 3);
-	assert_int_equal(out[1].seq, 4);
-	/* full: pushing drops the oldest and marks the new oldest with a gap */
-	struct sw_sample s5 = seq_sample(5);
-	assert_int_equal(queue_push(&q, &s5), 1);
-	assert_int_equal(q.dropped, 1);
-	assert_int_equal(queue_read(&q, 0, out, 8), 4);
-	assert_int_equal(out[0].seq, 2);
-	assert_true(out[0].flags & SW_SAMPLE_GAP);
-	assert_false(out[1].flags & SW_SAMPLE_GAP);
-	queue_trim(&q, 4);
-	assert_int_equal(queue_count(&q), 1);
-	assert_int_equal(queue_read(&q, 0, out, 8), 1);
-	assert_int_equal(out[0].seq, 5);
-	queue_trim(&q, 100);
-	assert_int_equal(queue_count(&q), 0);
-	queue_release(&q);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_buf_cap),   cmocka_unit_test(test_json_escaping),
 		cmocka_unit_test(test_names),     cmocka_unit_test(test_name_printable),
 		cmocka_unit_test(test_strmap),
-		cmocka_unit_test(test_queue),
 	};
 	return cmocka_run_group_tests_name("containers", tests, NULL, NULL);
 }

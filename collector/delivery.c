@@ -1,0 +1,206 @@
+/* delivery.c - TLS, the allow-list and connection limits (see delivery.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "delivery.h"
+#include "session.h"
+#include "shrinkwatch/log.h"
+#include "shrinkwatch/names.h"
+#include "shrinkwatch/parse.h"
+
+enum {
+	SEEN_ALLOW = 1, SEEN_ALLOW_FILE = 2, SEEN_PERADDR = 4, SEEN_HANDSHAKE = 8,
+	SEEN_IDLE = 16, SEEN_SKEW = 32, SEEN_WQ = 64,
+};
+
+static int allow_add(struct delivery_config *cfg, const char *name, char *err, size_t errlen)
+{
+	if (!name_valid(name)) {
+		snprintf(err, errlen, "'%s' is not a valid agent name", name);
+		return -1;
+	}
+	cfg->have_allow = 1;
+	if (strmap_put(&cfg->allow, name, (void *)1)) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+static int allow_list(struct delivery_config *cfg, const char *v, char *err, size_t errlen)
+{
+	char copy[4096], *save = NULL, *tok;
+
+	if (strlen(v) >= sizeof copy) {
+		snprintf(err, errlen, "list too long: use allow_agents_file");
+		return -1;
+	}
+	snprintf(copy, sizeof copy, "%s", v);
+	for (tok = strtok_r(copy, " \t,", &save); tok; tok = strtok_r(NULL, " \t,", &save))
+		if (allow_add(cfg, tok, err, errlen))
+			return -1;
+	return 0;
+}
+
+/* One agent name per line; blank lines and # comments are ignored. */
+static int allow_file(struct delivery_config *cfg, const char *path, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	char line[512];
+	int rc = 0;
+
+	if (!f) {
+		snprintf(err, errlen, "cannot open '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	while (rc == 0 && fgets(line, sizeof line, f)) {
+		char *p = line, *e;
+
+		while (*p == ' ' || *p == '\t')
+			p++;
+		e = p + strcspn(p, " \t\r\n#");
+		if (*p == '#' || e == p)
+			continue;
+		*e = '\0';
+		rc = allow_add(cfg, p, err, errlen);
+	}
+	fclose(f);
+	cfg->have_allow = 1; /* an empty file allows nobody */
+	return rc;
+}
+
+static int once(struct delivery_config *cfg, unsigned bit, char *err, size_t errlen)
+{
+	if (cfg->seen & bit) {
+		snprintf(err, errlen, "key given twice");
+		return -1;
+	}
+	cfg->seen |= bit;
+	return 0;
+}
+
+static int duration_key(struct delivery_config *cfg, unsigned bit, const char *v, uint64_t *out,
+			uint64_t max, char *err, size_t errlen)
+{
+	if (once(cfg, bit, err, errlen))
+		return -1;
+	if (parse_duration(v, out) || *out == 0 || *out > max) {
+		snprintf(err, errlen, "'%s' is not a duration between 1s and %llus", v,
+			 (unsigned long long)max);
+		return -1;
+	}
+	return 1;
+}
+
+static int hook(void *ctx, const char *section, const char *key, const char *v, char *err,
+		size_t errlen)
+{
+	struct delivery_config *cfg = &((struct delivery *)ctx)->cfg;
+	uint64_t n;
+	int r;
+
+	if (strcmp(section, "collector"))
+		return 0;
+	r = tls_config_key(&cfg->tls, key, v, err, errlen);
+	if (r)
+		return r;
+	if (!strcmp(key, "allow_agents")) {
+		if (once(cfg, SEEN_ALLOW, err, errlen) || allow_list(cfg, v, err, errlen))
+			return -1;
+		return 1;
+	}
+	if (!strcmp(key, "allow_agents_file")) {
+		if (once(cfg, SEEN_ALLOW_FILE, err, errlen) || allow_file(cfg, v, err, errlen))
+			return -1;
+		return 1;
+	}
+	if (!strcmp(key, "max_connections_per_address")) {
+		if (once(cfg, SEEN_PERADDR, err, errlen))
+			return -1;
+		if (parse_u64(v, &n) || n < 1 || n > 1000000) {
+			snprintf(err, errlen, "'%s' is not a count between 1 and 1000000", v);
+			return -1;
+		}
+		cfg->max_per_address = (unsigned)n;
+		return 1;
+	}
+	if (!strcmp(key, "handshake_timeout"))
+		return duration_key(cfg, SEEN_HANDSHAKE, v, &cfg->handshake_s, 300, err, errlen);
+	if (!strcmp(key, "idle_timeout"))
+		return duration_key(cfg, SEEN_IDLE, v, &cfg->idle_s, 86400, err, errlen);
+	if (!strcmp(key, "max_clock_skew"))
+		return duration_key(cfg, SEEN_SKEW, v, &cfg->max_clock_skew_s, 86400, err, errlen);
+	if (!strcmp(key, "max_write_queue")) {
+		if (once(cfg, SEEN_WQ, err, errlen))
+			return -1;
+		if (parse_size(v, &n) || n < 64 * 1024) {
+			snprintf(err, errlen, "'%s' is not a size of at least 64k", v);
+			return -1;
+		}
+		cfg->max_write_queue = n;
+		return 1;
+	}
+	return 0;
+}
+
+void delivery_config_hook(struct delivery *d, struct collector_config_hook *h)
+{
+	struct delivery_config *cfg = &d->cfg;
+
+	if (cfg->allow.slots)
+		strmap_release(&cfg->allow);
+	memset(cfg, 0, sizeof *cfg);
+	tls_config_init(&cfg->tls);
+	strmap_init(&cfg->allow);
+	cfg->max_per_address = 64;
+	cfg->handshake_s = SESSION_HELLO_TIMEOUT_MS / 1000;
+	cfg->idle_s = SESSION_IDLE_MIN_S;
+	cfg->max_clock_skew_s = 300;
+	cfg->max_write_queue = 1 << 20;
+	h->fn = hook;
+	h->ctx = d;
+}
+
+int delivery_check(const struct delivery *d, const char *listen_host, char *err,
+		   size_t errlen)
+{
+	return tls_config_check(&d->cfg.tls, listen_host, err, errlen);
+}
+
+int delivery_allowed(const struct delivery_config *cfg, const char *agent)
+{
+	return !cfg->have_allow || strmap_get(&cfg->allow, agent) != NULL;
+}
+
+int delivery_start(struct delivery *d, char *err, size_t errlen)
+{
+	struct session_limits lim;
+
+	if (!d->cfg.tls.insecure && tls_ctx_new(&d->tls, &d->cfg.tls, true, err, errlen))
+		return -1;
+	memset(&lim, 0, sizeof lim);
+	lim.tls = d->tls;
+	lim.delivery = &d->cfg;
+	lim.max_per_address = d->cfg.max_per_address;
+	lim.handshake_ms = d->cfg.handshake_s * 1000;
+	lim.idle_min_s = d->cfg.idle_s;
+	lim.max_clock_skew_s = d->cfg.max_clock_skew_s;
+	lim.max_write_queue = d->cfg.max_write_queue;
+	session_set_limits(&lim);
+	log_info("delivery: %s; %s; at most %u connections per address, handshake within "
+		 "%llu s, clock skew up to %llu s",
+		 d->tls ? "mutual TLS" : "PLAINTEXT (insecure = yes, loopback only)",
+		 d->cfg.have_allow ? "agents on the allow-list only" : "any agent the CA vouches for",
+		 d->cfg.max_per_address, (unsigned long long)d->cfg.handshake_s,
+		 (unsigned long long)d->cfg.max_clock_skew_s);
+	return 0;
+}
+
+void delivery_release(struct delivery *d)
+{
+	strmap_release(&d->cfg.allow);
+	tls_ctx_free(d->tls);
+	d->tls = NULL;
+}
