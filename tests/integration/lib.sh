@@ -73,17 +73,47 @@ stop() {
 	fail "process $pid did not stop on SIG$sig"
 }
 
+# Mutual TLS is the default, as in production: the first config written makes
+# a CA in $T/pki with `shrinkwatchctl pki`, a collector certificate for
+# 127.0.0.1 and one agent certificate per agent name.  SW_TLS=0 writes
+# `insecure = yes` (plaintext on 127.0.0.1) instead.
+PKI=$T/pki
+
+# pki_ensure: the CA and the collector's certificate, made once per test.
+pki_ensure() {
+	[ -f "$PKI/ca.crt" ] && return 0
+	"$BUILD/shrinkwatchctl" pki init "$PKI" >/dev/null
+	"$BUILD/shrinkwatchctl" pki issue 127.0.0.1 --server --dir "$PKI" >/dev/null
+}
+
+# pki_agent NAME: an agent certificate for NAME (once).
+pki_agent() {
+	pki_ensure
+	[ -f "$PKI/$1.crt" ] || "$BUILD/shrinkwatchctl" pki issue "$1" --dir "$PKI" >/dev/null
+}
+
+# tls_keys NAME: the [collector] TLS lines for NAME's certificate.
+tls_keys() {
+	if [ "${SW_TLS:-1}" = 0 ]; then
+		echo "insecure = yes"
+		return
+	fi
+	printf 'tls_ca = %s\ntls_cert = %s\ntls_key = %s\n' "$PKI/ca.crt" "$PKI/$1.crt" "$PKI/$1.key"
+}
+
 # collector_conf FILE PORT DATA_DIR [EXTRA]: writes a collector config.  The
 # dashboard is off unless EXTRA sets http (tests run in parallel: no test may
 # take the default port 7406).
 collector_conf() {
 	local http="http = off"
 	case "${4:-}" in *http\ =*|*http=*) http="" ;; esac
+	[ "${SW_TLS:-1}" = 0 ] || pki_ensure
 	cat >"$1" <<CONF
 [collector]
 listen = 127.0.0.1:$2
 data_dir = $3
 $http
+$(tls_keys 127.0.0.1)
 ${4:-}
 CONF
 }
@@ -91,9 +121,11 @@ CONF
 # agent_conf FILE NAME PORT STATE_DIR INTERVAL STORE=PATH...
 agent_conf() {
 	local f=$1 name=$2 port=$3 state=$4 interval=$5; shift 5
+	[ "${SW_TLS:-1}" = 0 ] || pki_agent "$name"
 	{
 		printf '[agent]\nname = %s\ninterval = %s\nstate_dir = %s\n' "$name" "$interval" "$state"
 		printf '[collector]\naddress = 127.0.0.1:%s\n' "$port"
+		tls_keys "$name"
 		for s in "$@"; do printf '[store %s]\npath = %s\n' "${s%%=*}" "${s#*=}"; done
 	} >"$f"
 }

@@ -127,7 +127,7 @@ os.mkdir(os.path.join(tmp, "data"))
 conf = os.path.join(tmp, "collector.conf")
 with open(conf, "w") as f:
     f.write(f"[collector]\nlisten = 127.0.0.1:{conf_port}\n"
-            f"data_dir = {tmp}/data\n")
+            f"data_dir = {tmp}/data\ninsecure = yes\n")
 notify = Notify(os.path.join(tmp, "notify-collector"))
 proc, err = start([os.path.join(build, "shrinkwatch-collector"), "-c", conf], notify, activated)
 activated.close()
@@ -165,7 +165,7 @@ with open(os.path.join(store, "case-1", "clip.mp4"), "wb") as f:
 conf = os.path.join(tmp, "agent.conf")
 with open(conf, "w") as f:
     f.write(f"[agent]\nname = sdtest\ninterval = 1s\nstate_dir = {tmp}/agent-state\n"
-            f"[collector]\naddress = 127.0.0.1:{free_port()}\n"
+            f"[collector]\naddress = 127.0.0.1:{free_port()}\ninsecure = yes\n"
             f"[store evidence]\npath = {store}\n")
 notify = Notify(os.path.join(tmp, "notify-agent"))
 proc, err = start([os.path.join(build, "shrinkwatch-agent"), "-c", conf], notify)
