@@ -54,6 +54,11 @@ static void batch_done(struct rrd_batch *b, void *ctx)
 				"RRD's last update (%llu so far)",
 				a->name, b->dropped_old,
 				(unsigned long long)a->samples_dropped_old);
+	/* which seqs went where: the fault tests check from these that every
+	 * seq an agent produced reached its RRD file exactly once */
+	log_debug("ingest: agent '%s': seq %llu-%llu (%zu samples): %zu stored, %zu not newer "
+		  "than their RRD", a->name, (unsigned long long)b->samples[0].seq,
+		  (unsigned long long)b->samples[b->n - 1].seq, b->n, b->stored, b->dropped_old);
 	if (b->samples[b->n - 1].seq > a->seq_stored)
 		a->seq_stored = b->samples[b->n - 1].seq;
 	for (size_t i = 0; i < b->n; i++) {
