@@ -176,7 +176,11 @@ ok "$(cat "$T/hostile.out"); collector still serving"
 # ---- clock skew: an agent an hour in the future ------------------------------
 agent_conf "$T/a6.conf" a6 "$port" "$T/st6" 1s "s=$T/s2"
 mkdir -p "$T/st6"
-start a6 env FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -f "+1h" "$BUILD/shrinkwatch-agent" -c "$T/a6.conf"
+# libfaketime preloaded directly (the faketime wrapper forks, and this test
+# must be able to stop the agent by its pid)
+libft=$(dpkg -L libfaketime | grep -m1 'libfaketimeMT\.so')
+start a6 env LD_PRELOAD="$libft" FAKETIME="+1h" FAKETIME_DONT_FAKE_MONOTONIC=1 \
+	"$BUILD/shrinkwatch-agent" -c "$T/a6.conf"
 a6=$LAST_PID
 wait_for 15 "a clock skew warning" grep -q "agent 'a6' .*ahead of the collector's clock (limit 300 s): clock skew" \
 	"$T/collector$n.log"

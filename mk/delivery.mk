@@ -1,0 +1,13 @@
+# delivery.mk - trustworthy delivery (issue 6): mutual TLS, the agent's
+# on-disk spool, hostile-input limits and their fault tests.
+#
+#   tests/integration/test_faults.sh   run by `make integration` (so by
+#                                      `make check`): kill -9 either side,
+#                                      outages, refused certificates,
+#                                      hostile bytes, clock skew, a full disk
+#   tests/fuzz/fuzz_spool.c            the spool record reader, in
+#                                      `make fuzz` and `make fuzz-smoke`
+#
+# The fault tests talk TLS with openssl s_client and Python's ssl module,
+# move an agent's clock with libfaketime, and mount a tmpfs (as root).
+DEBS += openssl faketime python3 util-linux
