@@ -26,8 +26,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	close(fd);
 	if (agent_config_load(path, &cfg, err, sizeof err) == 0) {
-		if (!cfg.name[0] || !cfg.nstores)
+		if (!cfg.name[0] || !cfg.nstores || !cfg.ncollectors)
 			abort(); /* validation must not let these through */
+		/* TLS or loopback plaintext: decided without crashing */
+		agent_config_check_transport(&cfg, path, err, sizeof err);
 		agent_config_release(&cfg);
 	} else if (!strstr(err, path)) {
 		abort(); /* every error names the file */
