@@ -97,7 +97,7 @@ static int duration_key(struct delivery_config *cfg, unsigned bit, const char *v
 static int hook(void *ctx, const char *section, const char *key, const char *v, char *err,
 		size_t errlen)
 {
-	struct delivery_config *cfg = &((struct delivery *)ctx)->cfg;
+	struct delivery_config *cfg = &((struct delivery *)ctx)->next;
 	uint64_t n;
 	int r;
 
@@ -147,7 +147,7 @@ static int hook(void *ctx, const char *section, const char *key, const char *v, 
 
 void delivery_config_hook(struct delivery *d, struct collector_config_hook *h)
 {
-	struct delivery_config *cfg = &d->cfg;
+	struct delivery_config *cfg = &d->next;
 
 	if (cfg->allow.slots)
 		strmap_release(&cfg->allow);
@@ -166,7 +166,7 @@ void delivery_config_hook(struct delivery *d, struct collector_config_hook *h)
 int delivery_check(const struct delivery *d, const char *listen_host, char *err,
 		   size_t errlen)
 {
-	return tls_config_check(&d->cfg.tls, listen_host, err, errlen);
+	return tls_config_check(&d->next.tls, listen_host, err, errlen);
 }
 
 int delivery_allowed(const struct delivery_config *cfg, const char *agent)
@@ -178,6 +178,9 @@ int delivery_start(struct delivery *d, char *err, size_t errlen)
 {
 	struct session_limits lim;
 
+	/* the parsed config becomes the running one; next starts empty */
+	d->cfg = d->next;
+	memset(&d->next, 0, sizeof d->next);
 	if (!d->cfg.tls.insecure && tls_ctx_new(&d->tls, &d->cfg.tls, true, err, errlen))
 		return -1;
 	memset(&lim, 0, sizeof lim);
@@ -201,6 +204,7 @@ int delivery_start(struct delivery *d, char *err, size_t errlen)
 void delivery_release(struct delivery *d)
 {
 	strmap_release(&d->cfg.allow);
+	strmap_release(&d->next.allow);
 	tls_ctx_free(d->tls);
 	d->tls = NULL;
 }

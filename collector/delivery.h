@@ -14,8 +14,10 @@
  *   max_write_queue               bytes queued to a peer that does not read
  *                                 before it is dropped (default 1M)
  *
- * TLS and these limits take effect at start; a reload warns that they need
- * a restart.
+ * The hook parses into `next`; delivery_start() makes it the running `cfg`.
+ * A reload parses `next` again (so it is checked) but never applies it: TLS,
+ * the allow-list and the limits change only with a restart, and a reload
+ * that fails half-way can never leave a half-read allow-list in force.
  */
 #ifndef SHRINKWATCH_COLLECTOR_DELIVERY_H
 #define SHRINKWATCH_COLLECTOR_DELIVERY_H
@@ -38,11 +40,12 @@ struct delivery_config {
 };
 
 struct delivery {
-	struct delivery_config cfg;
+	struct delivery_config next; /* what the last load parsed */
+	struct delivery_config cfg;  /* what the sessions use */
 	struct tls_ctx *tls;
 };
 
-/* Resets d->cfg to the defaults and fills *hook with the parser of its keys
+/* Resets d->next to the defaults and fills *hook with the parser of its keys
  * (call it for every load, before collector_config_load()). */
 void delivery_config_hook(struct delivery *d, struct collector_config_hook *hook);
 /* Checks the keys against the listen address: TLS files present, or

@@ -79,6 +79,12 @@ cat >"$D/page-oncall" <<'SH'
 { echo "== $SHRINKWATCH_STATE: alert $SHRINKWATCH_ALERT_ID"; cat; echo; } >>"$(dirname "$0")/paged.txt"
 SH
 chmod 0755 "$D/page-oncall"
+
+say "A CA and certificates for mutual TLS (shrinkwatchctl pki)"
+"$BUILD/shrinkwatchctl" pki init "$D/pki"
+"$BUILD/shrinkwatchctl" pki issue 127.0.0.1 --server --dir "$D/pki"
+"$BUILD/shrinkwatchctl" pki issue evsrv01 --dir "$D/pki"
+
 cat >"$D/collector.conf" <<CONF
 [collector]
 listen = 127.0.0.1:$port
@@ -86,6 +92,9 @@ data_dir = $D/data
 control = $D/control.sock
 http = 127.0.0.1:$hport
 dashboards = $root/dashboards
+tls_ca = $D/pki/ca.crt
+tls_cert = $D/pki/127.0.0.1.crt
+tls_key = $D/pki/127.0.0.1.key
 [detect]
 interval = ${interval}s
 purge_at = $(printf %02d "$purge_hour"):00
@@ -105,11 +114,14 @@ interval = ${interval}s
 state_dir = $D/state
 [collector]
 address = 127.0.0.1:$port
+tls_ca = $D/pki/ca.crt
+tls_cert = $D/pki/evsrv01.crt
+tls_key = $D/pki/evsrv01.key
 [store bodycam]
 path = $D/store
 CONF
 
-say "Starting the collector (127.0.0.1:$port) and the agent (every ${interval}s)"
+say "Starting the collector (127.0.0.1:$port, mutual TLS) and the agent (every ${interval}s)"
 "$BUILD/shrinkwatch-collector" -c "$D/collector.conf" >"$D/collector.log" 2>&1 &
 pids+=($!)
 wait_for 10 grep -q "listening on" "$D/collector.log"
@@ -117,6 +129,7 @@ wait_for 10 grep -q "listening on" "$D/collector.log"
 pids+=($!)
 rrd=$D/data/rrd/evsrv01/bodycam.rrd
 wait_for 20 test -f "$rrd"
+grep -m1 "connected to collector" "$D/agent.log"
 sleep $((interval * 2))
 echo "the agent's own view (shrinkwatch-agent --once):"
 "$BUILD/shrinkwatch-agent" -c "$D/agent.conf" --once
