@@ -3,6 +3,9 @@
 # sample with a name outside [A-Za-z0-9._-] is refused with a clear, safe log
 # line and an ERROR frame, never becomes a path, and the collector keeps
 # serving well-behaved peers.
+# This test speaks the wire protocol in the clear (sw_wire.py), so its
+# collector takes plaintext on 127.0.0.1; TLS is test_faults.sh's.
+SW_TLS=0
 . "$(dirname "$0")/lib.sh"
 wire="$(dirname "$0")/sw_wire.py"
 
