@@ -223,7 +223,8 @@ static int load_segments(struct spool *sp)
 		}
 		firsts[n++] = first;
 	}
-	qsort(firsts, n, sizeof *firsts, cmp_u64);
+	if (n)
+		qsort(firsts, n, sizeof *firsts, cmp_u64);
 	for (size_t i = 0; i < n; i++) {
 		char path[PATH_MAX + 32];
 		struct spool_segment seg;
