@@ -17,7 +17,8 @@
 
 MNT=$T/full
 umount_full() { mountpoint -q "$MNT" 2>/dev/null && umount "$MNT" || true; }
-trap 'umount_full; cleanup' EXIT INT TERM
+# cleanup reads the exit status from $?: keep it across the unmount
+trap 'rc=$?; umount_full; (exit $rc); cleanup' EXIT INT TERM
 
 port=$(free_port)
 mkdir -p "$T/data" "$T/s1" "$T/s2" "$T/st1" "$T/st2"
@@ -179,7 +180,9 @@ mkdir -p "$T/st6"
 # libfaketime preloaded directly (the faketime wrapper forks, and this test
 # must be able to stop the agent by its pid)
 libft=$(dpkg -L libfaketime | grep -m1 'libfaketimeMT\.so')
+# (an ASan build would refuse a preload that comes before its runtime)
 start a6 env LD_PRELOAD="$libft" FAKETIME="+1h" FAKETIME_DONT_FAKE_MONOTONIC=1 \
+	ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" \
 	"$BUILD/shrinkwatch-agent" -c "$T/a6.conf"
 a6=$LAST_PID
 wait_for 15 "a clock skew warning" grep -q "agent 'a6' .*ahead of the collector's clock (limit 300 s): clock skew" \
