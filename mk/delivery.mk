@@ -11,3 +11,12 @@
 # The fault tests talk TLS with openssl s_client and Python's ssl module,
 # move an agent's clock with libfaketime, and mount a tmpfs (as root).
 DEBS += openssl faketime python3 util-linux
+
+#   make bench-spool                   spool append (per fsync policy) and
+#                                      backlog read rates
+.PHONY: bench-spool
+$(BUILD)/bench/bench_spool: bench/bench_spool.c $(ALL_A)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(ALL_A) $(LDLIBS)
+bench-spool: $(BUILD)/bench/bench_spool
+	$(BUILD)/bench/bench_spool
