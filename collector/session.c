@@ -44,6 +44,7 @@ struct write_req {
 
 static struct log_ratelimit refused_rl = LOG_RATELIMIT_INIT(60, 20);
 static struct log_ratelimit skew_rl = LOG_RATELIMIT_INIT(300, 5);
+static struct log_ratelimit gap_rl = LOG_RATELIMIT_INIT(60, 10);
 static struct session_limits limits = {
 	.handshake_ms = SESSION_HELLO_TIMEOUT_MS,
 	.idle_min_s = SESSION_IDLE_MIN_S,
@@ -317,6 +318,31 @@ static void clamp_future(struct session *s, struct sw_sample *x, size_t n)
 	}
 }
 
+/* Seqs that will never arrive are history the collector does not have: the
+ * agent's spool overflowed (it says so with SW_SAMPLE_GAP), or records were
+ * lost or removed on the agent's side.  Either way an operator should know. */
+static void note_gaps(struct session *s, const struct sw_sample *x, size_t n)
+{
+	uint64_t expect = s->agent->seq_accepted + 1;
+
+	for (size_t i = 0; i < n; i++) {
+		if (x[i].seq <= s->agent->seq_accepted)
+			continue; /* a resend */
+		if (x[i].flags & SW_SAMPLE_GAP)
+			log_ratelimited(&gap_rl, LOG_WARNING,
+					"session: agent '%s': its spool overflowed: samples before "
+					"seq %llu were dropped on the agent",
+					s->agent->name, (unsigned long long)x[i].seq);
+		else if (s->agent->seq_accepted && x[i].seq > expect)
+			log_ratelimited(&gap_rl, LOG_WARNING,
+					"session: agent '%s': seqs %llu-%llu never arrived (lost or "
+					"removed on the agent)",
+					s->agent->name, (unsigned long long)expect,
+					(unsigned long long)(x[i].seq - 1));
+		expect = x[i].seq + 1;
+	}
+}
+
 static void handle_samples(struct session *s, const struct sw_frame *f)
 {
 	static struct sw_sample scratch[SW_SAMPLES_MAX];
@@ -345,6 +371,7 @@ static void handle_samples(struct session *s, const struct sw_frame *f)
 		return;
 	}
 	clamp_future(s, scratch, n);
+	note_gaps(s, scratch, n);
 	if (ingest_samples(s->ing, s, s->agent, scratch, n) == 1) {
 		/* handed to the writers: hold reading when too much is queued,
 		 * by this agent or by all of them */

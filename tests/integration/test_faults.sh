@@ -61,14 +61,42 @@ wait_for 30 "a2 catches up" stored_at_least a2 "$(made 2)"
 ok "collector killed with -9 mid-stream: both agents caught up (a1 at seq $(stored a1))"
 
 # ---- collector stopped for several intervals -------------------------------
+# ... and meanwhile one record of a2's backlog rots on disk: a2 skips it with
+# a log line, the rest survives, and the collector says which seq never came
 stop "$cpid"
 down_from=$(made 1)
 sleep 5
 behind=$(( $(made 1) - down_from ))
 [ "$behind" -ge 3 ] || fail "a1 made only $behind samples while the collector was down"
+stop "$a2"
+rotten=$(( $(stored a2) + 2 ))
+[ "$(made 2)" -gt "$rotten" ] || fail "a2's backlog is too short to corrupt a record in it"
+python3 - "$T/st2/spool" "$rotten" <<'PY' || fail "could not corrupt a2's spool record"
+import glob, struct, sys
+seq = int(sys.argv[2])
+for path in sorted(glob.glob(sys.argv[1] + "/*.seg")):
+    data = bytearray(open(path, "rb").read())
+    off = 0
+    while off + 12 <= len(data):
+        assert data[off:off + 4] == b"SWR1"
+        n = struct.unpack(">I", data[off + 4:off + 8])[0]
+        # the frame: 8-byte header, u16 count, then the sample's u64 seq
+        if struct.unpack(">Q", data[off + 22:off + 30])[0] == seq:
+            data[off + 40] ^= 0xFF
+            open(path, "wb").write(data)
+            sys.exit(0)
+        off += 12 + n
+sys.exit(1)
+PY
+start a2b "$BUILD/shrinkwatch-agent" -c "$T/a2.conf"
+a2=$LAST_PID
+wait_for 10 "a2 reports the corrupt record" grep -q "spool: .*corrupt record at offset [0-9]* skipped" "$T/a2b.log"
 start_collector
 wait_for 30 "the backlog drains" stored_at_least a1 "$(made 1)"
-ok "collector down for 5 intervals: a backlog of $behind samples drained"
+wait_for 30 "a2's backlog drains" stored_at_least a2 "$(made 2)"
+wait_for 10 "the collector names the lost seq" \
+	grep -q "agent 'a2': seqs $rotten-$rotten never arrived" "$T/collector$n.log"
+ok "collector down for 5 intervals: a backlog of $behind samples drained; a2's corrupt record (seq $rotten) skipped, logged on both sides"
 
 # ---- kill -9 the agent mid-send --------------------------------------------
 stop "$a1" KILL
@@ -200,17 +228,25 @@ stop "$a2"
 wait_for 20 "a1 drained" stored_at_least a1 "$(made 1)"
 wait_for 20 "a2 drained" stored_at_least a2 "$(made 2)"
 for ag in 1 2; do
-	python3 - "$ag" "$(made $ag)" "$T"/collector*.log <<'PY' || fail "seq check for a$1"
+	lost=0
+	[ "$ag" = 2 ] && lost=$rotten
+	python3 - "$ag" "$(made $ag)" "$lost" "$T"/collector*.log <<'PY' || fail "seq check for a$ag"
 import re, sys
-agent, last, logs = "a" + sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+agent, last, lost, logs = "a" + sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4:]
 pat = re.compile(r"ingest: agent '%s': seq (\d+)-(\d+) \((\d+) samples\): (\d+) stored, (\d+) not newer" % agent)
 stored, seen = {}, set()
 for path in logs:
     for m in pat.finditer(open(path, errors="replace").read()):
         lo, hi, n, st, old = map(int, m.groups())
-        assert hi - lo + 1 == n, f"batch {lo}-{hi} is not contiguous"
+        if lo <= lost <= hi and hi - lo == n:
+            seen.update(set(range(lo, hi + 1)) - {lost})  # the hole is the lost one
+            continue
+        assert hi - lo + 1 == n, f"batch {lo}-{hi} of {n} samples is not contiguous"
         seen.update(range(lo, hi + 1))
-missing = sorted(set(range(1, last + 1)) - seen)
+missing = sorted(set(range(1, last + 1)) - seen - {lost})
+if lost in seen:
+    print(f"{agent}: seq {lost} was corrupted in the spool, yet it was stored")
+    sys.exit(1)
 extra = sorted(seen - set(range(1, last + 1)))
 if missing or extra:
     print(f"{agent}: missing seqs {missing[:20]}, unexpected {extra[:20]}")
@@ -222,7 +258,7 @@ done
 # a resend after a kill is dropped as "not newer", never stored again
 rows=$(rrdtool fetch "$T/data/rrd/a1/s.rrd" MAX -r 1 -s -600 | awk 'NF > 1 && $2 != "-nan" && $2 != "nan"' | wc -l)
 [ "$rows" -ge "$(( $(made 1) - 2 ))" ] || fail "a1's RRD holds only $rows rows for $(made 1) samples"
-ok "every seq 1..$(made 1) of a1 and 1..$(made 2) of a2 reached the RRD, exactly once; $rows rows"
+ok "every seq 1..$(made 1) of a1 and 1..$(made 2) of a2 (but the corrupted $rotten) reached the RRD, exactly once; $rows rows"
 
 # ---- data directory full ----------------------------------------------------------
 stop "$cpid"
