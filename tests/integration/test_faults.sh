@@ -6,8 +6,9 @@
 #   - the collector stopped for several intervals: the backlog drains;
 #   - kill -9 an agent mid-send; restart: no seq gap, no duplicate;
 #   - no certificate, a certificate from another CA, a valid certificate
-#     claiming another agent's name: each refused with a clear log line while
-#     the collector keeps serving the others;
+#     claiming another agent's name, an agent not on allow_agents: each
+#     refused with a clear log line while the collector keeps serving the
+#     others;
 #   - garbage bytes, a truncated frame, an oversized length prefix (inside a
 #     valid TLS session, and raw): closed, the collector keeps running;
 #   - an agent whose clock is an hour ahead (faketime): warned about, clamped;
@@ -25,7 +26,7 @@ mkdir -p "$T/data" "$T/s1" "$T/s2" "$T/st1" "$T/st2"
 echo one >"$T/s1/f"
 echo two >"$T/s2/f"
 collector_conf "$T/collector.conf" "$port" "$T/data" \
-	"$(printf 'max_connections_per_address = 12\nhandshake_timeout = 3s')"
+	"$(printf 'max_connections_per_address = 12\nhandshake_timeout = 3s\nallow_agents = a1 a2 a6')"
 agent_conf "$T/a1.conf" a1 "$port" "$T/st1" 1s "s=$T/s1"
 agent_conf "$T/a2.conf" a2 "$port" "$T/st2" 1s "s=$T/s2"
 
@@ -142,10 +143,19 @@ wait_for 10 "refusal of an impostor" \
 	"$T/collector$n.log"
 wait_for 10 "the impostor is told why" grep -q "refused us (code 4)" "$T/a4.log"
 stop "$a4"
+# (4) a valid certificate for a name not on the allow-list
+agent_conf "$T/a7.conf" a7 "$port" "$T/st7" 1s "s=$T/s1"
+mkdir -p "$T/st7"
+start a7 "$BUILD/shrinkwatch-agent" -c "$T/a7.conf"
+a7=$LAST_PID
+wait_for 10 "refusal of an agent not on the allow-list" \
+	grep -q "refusing 127.0.0.1:[0-9]*: agent 'a7' is not on the allow-list" "$T/collector$n.log"
+stop "$a7"
 [ -d "$T/data/rrd/a3" ] && fail "the other CA's agent got samples stored"
+[ -d "$T/data/rrd/a7" ] && fail "an agent not on the allow-list got samples stored"
 alive
 wait_for 10 "a2 still served" stored_at_least a2 $((before_a2 + 2))
-ok "no certificate, another CA's certificate, another agent's name: each refused and logged; a2 still served"
+ok "no certificate, another CA's certificate, another agent's name, not on the allow-list: each refused and logged; a2 still served"
 
 # ---- hostile bytes ------------------------------------------------------------
 cat >"$T/hostile.py" <<'PY'
