@@ -16,7 +16,7 @@ struct ship_conn {
 	uv_connect_t connect_req;
 	uv_tcp_t tcp;
 	int tcp_open;
-	uv_timer_t hello_timer;
+	uv_timer_t hello_timer; /* handshake + HELLO deadline, then ACK deadline */
 	int pending_handles;
 	struct buf rbuf;
 	int tls_on;
@@ -140,6 +140,13 @@ static int conn_send(struct ship_conn *c, struct buf *frame)
 	return err ? err : tls_flush(c);
 }
 
+/* A collector that takes frames but never acknowledges them (stalled, or a
+ * half-open connection) would hold the window shut forever. */
+static void ack_timeout(uv_timer_t *t)
+{
+	conn_close(t->data, "no acknowledgement in time; reconnecting");
+}
+
 static void on_ack(struct ship_conn *c, uint64_t seq)
 {
 	struct shipper *sh = c->sh;
@@ -167,6 +174,11 @@ static void on_ack(struct ship_conn *c, uint64_t seq)
 			(c->inflight - 1) * sizeof c->inflight_last[0]);
 		c->inflight--;
 	}
+	/* progress: the deadline restarts, or ends with nothing in flight */
+	if (c->inflight)
+		uv_timer_start(&c->hello_timer, ack_timeout, SHIP_ACK_TIMEOUT_MS, 0);
+	else
+		uv_timer_stop(&c->hello_timer);
 	pump(c);
 }
 
@@ -323,6 +335,8 @@ static void pump(struct ship_conn *c)
 			return;
 		}
 		c->sent = batch[n - 1].seq;
+		if (c->inflight == 0)
+			uv_timer_start(&c->hello_timer, ack_timeout, SHIP_ACK_TIMEOUT_MS, 0);
 		c->inflight_last[c->inflight++] = c->sent;
 		sh->frames_sent++;
 		sh->samples_sent += n;

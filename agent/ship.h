@@ -30,6 +30,10 @@
 #define SHIP_WINDOW 4        /* SAMPLES frames in flight */
 #define SHIP_BATCH 512       /* samples per frame */
 #define SHIP_HELLO_TIMEOUT_MS 10000
+/* Frames in flight with no ACK for this long: the collector is stalled or the
+ * connection half-open; reconnect.  Generous, since an ACK waits for the
+ * collector's RRD writes (and fdatasync). */
+#define SHIP_ACK_TIMEOUT_MS 120000
 #define SHIP_BACKOFF_MAX_MS 60000
 
 struct ship_conn;

@@ -201,6 +201,31 @@ int delivery_start(struct delivery *d, char *err, size_t errlen)
 	return 0;
 }
 
+static int allow_differs(const struct delivery_config *a, const struct delivery_config *b)
+{
+	const char *k;
+	void *v;
+
+	if (a->have_allow != b->have_allow || a->allow.count != b->allow.count)
+		return 1;
+	for (size_t i = 0; strmap_next(&a->allow, &i, &k, &v);)
+		if (!strmap_get(&b->allow, k))
+			return 1;
+	return 0;
+}
+
+int delivery_reload_differs(const struct delivery *d)
+{
+	const struct delivery_config *a = &d->next, *b = &d->cfg;
+
+	return strcmp(a->tls.ca, b->tls.ca) || strcmp(a->tls.cert, b->tls.cert) ||
+	       strcmp(a->tls.key, b->tls.key) || a->tls.insecure != b->tls.insecure ||
+	       a->tls.min_version != b->tls.min_version || a->max_per_address != b->max_per_address ||
+	       a->handshake_s != b->handshake_s || a->idle_s != b->idle_s ||
+	       a->max_clock_skew_s != b->max_clock_skew_s ||
+	       a->max_write_queue != b->max_write_queue || allow_differs(a, b);
+}
+
 void delivery_release(struct delivery *d)
 {
 	strmap_release(&d->cfg.allow);

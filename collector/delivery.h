@@ -57,6 +57,10 @@ int delivery_check(const struct delivery *d, const char *listen_host, char *err,
 int delivery_start(struct delivery *d, char *err, size_t errlen);
 /* Whether the allow-list (if any) lets agent in. */
 int delivery_allowed(const struct delivery_config *cfg, const char *agent);
+/* After a reload parsed d->next: whether it differs from what runs (TLS
+ * files or settings, the allow-list, the limits), so the reload can say that
+ * a restart is needed. */
+int delivery_reload_differs(const struct delivery *d);
 void delivery_release(struct delivery *d);
 
 #endif
