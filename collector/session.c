@@ -16,6 +16,12 @@
 
 #define SESSION_CIPHER_BUF (64 * 1024)
 
+/* Ciphertext as read from a socket.  One buffer serves every session: libuv
+ * calls on_read() right after on_alloc() on the loop thread, and on_read()
+ * hands every byte to OpenSSL before it returns, so thousands of idle TLS
+ * sessions do not each hold 64 KiB. */
+static uint8_t cipher_buf[SESSION_CIPHER_BUF];
+
 enum session_state { S_HELLO, S_READY, S_CLOSING };
 
 struct session {
@@ -31,7 +37,6 @@ struct session {
 	int reading;
 	int tls_on;
 	struct tls_conn tls;
-	uint8_t *cipher; /* ciphertext as read from the socket */
 	char ip[INET6_ADDRSTRLEN];
 	char peer[64];
 	struct session *prev, *next; /* every open session, for shutdown */
@@ -114,7 +119,6 @@ static void handle_closed(uv_handle_t *h)
 		buf_release(&s->rbuf);
 		if (s->tls_on)
 			tls_conn_release(&s->tls);
-		free(s->cipher);
 		free(s);
 	}
 }
@@ -416,7 +420,7 @@ static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *b)
 	(void)hint;
 
 	if (s->tls_on) {
-		*b = uv_buf_init((char *)s->cipher, SESSION_CIPHER_BUF);
+		*b = uv_buf_init((char *)cipher_buf, sizeof cipher_buf);
 		return;
 	}
 	if (s->rbuf.cap - s->rbuf.len < want)
@@ -607,8 +611,7 @@ int session_accept(uv_stream_t *server, struct ingest *ing, unsigned max_session
 		return 0;
 	}
 	if (limits.tls) {
-		s->cipher = malloc(SESSION_CIPHER_BUF);
-		if (!s->cipher || tls_conn_init(&s->tls, limits.tls, NULL)) {
+		if (tls_conn_init(&s->tls, limits.tls, NULL)) {
 			session_close(s, 0, NULL);
 			return -ENOMEM;
 		}
