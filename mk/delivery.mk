@@ -12,11 +12,13 @@
 # move an agent's clock with libfaketime, and mount a tmpfs (as root).
 DEBS += openssl faketime python3 util-linux
 
-#   make bench-spool                   spool append (per fsync policy) and
-#                                      backlog read rates
-.PHONY: bench-spool
-$(BUILD)/bench/bench_spool: bench/bench_spool.c $(ALL_A)
+#   make bench-delivery                spool append (per fsync policy) and
+#                                      backlog read rates; TLS handshakes per
+#                                      second and bulk throughput
+.PHONY: bench-delivery
+$(BUILD)/bench/bench_spool $(BUILD)/bench/bench_tls: $(BUILD)/bench/%: bench/%.c $(ALL_A)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(ALL_A) $(LDLIBS)
-bench-spool: $(BUILD)/bench/bench_spool
+bench-delivery: $(BUILD)/bench/bench_spool $(BUILD)/bench/bench_tls
 	$(BUILD)/bench/bench_spool
+	$(BUILD)/bench/bench_tls
