@@ -567,6 +567,24 @@ static void describe_peer(struct session *s)
 	snprintf(s->peer, sizeof s->peer, "%s:%u", host, port);
 }
 
+/* Whether s arrived at a loopback address of ours.  Plaintext is served
+ * only there: under socket activation the socket systemd passes may listen
+ * on every address whatever the config's listen line says. */
+static int arrived_on_loopback(struct session *s)
+{
+	struct sockaddr_storage ss;
+	int len = sizeof ss;
+	char host[INET6_ADDRSTRLEN] = "";
+
+	if (uv_tcp_getsockname(&s->tcp, (struct sockaddr *)&ss, &len))
+		return 0;
+	if (ss.ss_family == AF_INET)
+		uv_ip4_name((struct sockaddr_in *)&ss, host, sizeof host);
+	else if (ss.ss_family == AF_INET6)
+		uv_ip6_name((struct sockaddr_in6 *)&ss, host, sizeof host);
+	return host[0] && tls_host_is_loopback(host);
+}
+
 /* Open sessions from s's address, s included. */
 static unsigned from_same_address(const struct session *s)
 {
@@ -608,6 +626,10 @@ int session_accept(uv_stream_t *server, struct ingest *ing, unsigned max_session
 	}
 	if (limits.max_per_address && from_same_address(s) > limits.max_per_address) {
 		refuse(s, SW_ERR_OVERLOAD, "too many connections from this address");
+		return 0;
+	}
+	if (!limits.tls && limits.delivery && !arrived_on_loopback(s)) {
+		refuse(s, SW_ERR_DENIED, "plaintext (insecure = yes) is served on loopback only");
 		return 0;
 	}
 	if (limits.tls) {

@@ -53,7 +53,7 @@ int tls_config_key(struct tls_config *c, const char *key, const char *value, cha
  * loopback address.  0, or -1 with a message in err.
  */
 int tls_config_check(const struct tls_config *c, const char *host, char *err, size_t errlen);
-/* 127.0.0.0/8, ::1 or "localhost". */
+/* 127.0.0.0/8 (also IPv4-mapped), ::1 or "localhost". */
 bool tls_host_is_loopback(const char *host);
 
 struct tls_ctx;

@@ -188,6 +188,9 @@ static void test_config_rules(void **state)
 	assert_int_equal(tls_config_key(&c, "insecure", "yes", err, sizeof err), 1);
 	assert_int_equal(tls_config_check(&c, "127.0.0.1", err, sizeof err), 0);
 	assert_int_equal(tls_config_check(&c, "::1", err, sizeof err), 0);
+	assert_true(tls_host_is_loopback("::ffff:127.0.0.1"));
+	assert_false(tls_host_is_loopback("::ffff:10.0.0.1"));
+	assert_false(tls_host_is_loopback("128.0.0.1"));
 	assert_int_equal(tls_config_check(&c, "10.1.2.3", err, sizeof err), -1);
 	assert_non_null(strstr(err, "loopback"));
 	assert_int_equal(tls_config_check(&c, "0.0.0.0", err, sizeof err), -1);
