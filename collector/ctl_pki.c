@@ -282,15 +282,94 @@ out:
 	return rc;
 }
 
+/* Adds the certificate DIR/NAME.crt to DIR/crl.pem (made if absent) and
+ * signs the list again.  The list is valid ten years, as long as the CA: an
+ * expired list would make every peer fail verification. */
+static int cmd_revoke(const char *dir, const char *name)
+{
+	char kpath[PATH_MAX], cpath[PATH_MAX], crlpath[PATH_MAX], tmp[PATH_MAX + 8];
+	EVP_PKEY *ca_key = NULL;
+	X509 *ca = NULL, *victim = NULL;
+	X509_CRL *crl = NULL;
+	X509_REVOKED *rev = NULL;
+	ASN1_TIME *t = NULL;
+	FILE *f;
+	int rc = 1;
+
+	if (!name_ok(name)) {
+		fprintf(stderr, "shrinkwatchctl: pki: '%s' is not a valid name\n", name);
+		return 2;
+	}
+	snprintf(kpath, sizeof kpath, "%s/ca.key", dir);
+	snprintf(cpath, sizeof cpath, "%s/ca.crt", dir);
+	snprintf(crlpath, sizeof crlpath, "%s/crl.pem", dir);
+	ca_key = load_key(kpath);
+	ca = ca_key ? load_cert(cpath) : NULL;
+	snprintf(cpath, sizeof cpath, "%s/%s.crt", dir, name);
+	victim = ca ? load_cert(cpath) : NULL;
+	if (!victim)
+		goto out;
+	f = fopen(crlpath, "r");
+	if (f) {
+		crl = PEM_read_X509_CRL(f, NULL, NULL, NULL);
+		fclose(f);
+		if (!crl) {
+			ossl_fail("cannot read the existing crl.pem");
+			goto out;
+		}
+	} else {
+		crl = X509_CRL_new();
+		if (!crl || !X509_CRL_set_version(crl, 1) ||
+		    !X509_CRL_set_issuer_name(crl, X509_get_subject_name(ca)))
+			goto fail;
+	}
+	t = X509_gmtime_adj(NULL, 0);
+	rev = X509_REVOKED_new();
+	if (!t || !rev || !X509_REVOKED_set_serialNumber(rev, X509_get_serialNumber(victim)) ||
+	    !X509_REVOKED_set_revocationDate(rev, t) || !X509_CRL_add0_revoked(crl, rev))
+		goto fail;
+	rev = NULL; /* the list owns it */
+	if (!X509_CRL_set1_lastUpdate(crl, t) || !X509_gmtime_adj(t, 3650L * 86400) ||
+	    !X509_CRL_set1_nextUpdate(crl, t) || !X509_CRL_sort(crl) ||
+	    !X509_CRL_sign(crl, ca_key, EVP_sha256()))
+		goto fail;
+	snprintf(tmp, sizeof tmp, "%s.tmp", crlpath);
+	unlink(tmp);
+	f = create_new(tmp, 0644);
+	if (!f)
+		goto out;
+	if (!PEM_write_X509_CRL(f, crl) || fclose(f) || rename(tmp, crlpath)) {
+		ossl_fail("cannot write crl.pem");
+		unlink(tmp);
+		goto out;
+	}
+	printf("revoked '%s' (%s) in %s; copy it to every collector (tls_crl) and restart "
+	       "them\n", name, cpath, crlpath);
+	rc = 0;
+	goto out;
+fail:
+	ossl_fail("cannot make the revocation list");
+out:
+	X509_REVOKED_free(rev);
+	ASN1_TIME_free(t);
+	X509_CRL_free(crl);
+	EVP_PKEY_free(ca_key);
+	X509_free(ca);
+	X509_free(victim);
+	return rc;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: shrinkwatchctl pki init DIR\n"
 		   "       shrinkwatchctl pki issue NAME [--server] [--dir DIR] [--days N]\n"
-		   "                              [--ip ADDR]... [--dns NAME]...\n\n"
+		   "                              [--ip ADDR]... [--dns NAME]...\n"
+		   "       shrinkwatchctl pki revoke NAME [--dir DIR]\n\n"
 		   "init makes a CA in DIR (ca.key, ca.crt).  issue makes NAME.key and NAME.crt\n"
 		   "in DIR (default %s), signed by its CA: for an agent, NAME is\n"
 		   "the agent's name; with --server, NAME is the collector's address as agents\n"
-		   "dial it (--ip/--dns add more).  Keys are EC P-256; nothing is overwritten.\n",
+		   "dial it (--ip/--dns add more).  Keys are EC P-256; nothing is overwritten.\n"
+		   "revoke adds NAME.crt to DIR/crl.pem, for the daemons' tls_crl.\n",
 		PKI_DEFAULT_DIR);
 }
 
@@ -345,6 +424,8 @@ int ctl_pki_main(int argc, char **argv)
 	}
 	if (argc - optind == 2 && !strcmp(argv[optind], "init"))
 		rc = cmd_init(argv[optind + 1]);
+	else if (argc - optind == 2 && !strcmp(argv[optind], "revoke"))
+		rc = cmd_revoke(dir, argv[optind + 1]);
 	else if (argc - optind == 2 && !strcmp(argv[optind], "issue"))
 		rc = cmd_issue(dir, argv[optind + 1], server, days, sans, nsans);
 	else {

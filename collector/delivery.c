@@ -219,7 +219,7 @@ int delivery_reload_differs(const struct delivery *d)
 	const struct delivery_config *a = &d->next, *b = &d->cfg;
 
 	return strcmp(a->tls.ca, b->tls.ca) || strcmp(a->tls.cert, b->tls.cert) ||
-	       strcmp(a->tls.key, b->tls.key) || a->tls.insecure != b->tls.insecure ||
+	       strcmp(a->tls.key, b->tls.key) || strcmp(a->tls.crl, b->tls.crl) || a->tls.insecure != b->tls.insecure ||
 	       a->tls.min_version != b->tls.min_version || a->max_per_address != b->max_per_address ||
 	       a->handshake_s != b->handshake_s || a->idle_s != b->idle_s ||
 	       a->max_clock_skew_s != b->max_clock_skew_s ||

@@ -1,6 +1,7 @@
 /* tls.c - OpenSSL 3 over memory BIOs (see tls.h). */
 #include <errno.h>
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 #include <stdio.h>
@@ -28,6 +29,40 @@ static void ssl_reason(char *out, size_t len, const char *what)
 		snprintf(out, len, "%s", what);
 	}
 	ERR_clear_error();
+}
+
+/* Revoked certificates: a peer whose certificate is on the list fails the
+ * handshake ("certificate revoked").  Only the peer's own certificate is
+ * checked against it (there are no intermediate CAs). */
+static int load_crl(SSL_CTX *ctx, const char *path, char *err, size_t errlen)
+{
+	X509_STORE *st = SSL_CTX_get_cert_store(ctx);
+	FILE *f = fopen(path, "r");
+	X509_CRL *crl;
+	int n = 0;
+
+	if (!f) {
+		snprintf(err, errlen, "cannot open tls_crl '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	while ((crl = PEM_read_X509_CRL(f, NULL, NULL, NULL))) {
+		int ok = X509_STORE_add_crl(st, crl);
+		X509_CRL_free(crl);
+		if (!ok) {
+			fclose(f);
+			ssl_reason(err, errlen, "cannot use tls_crl");
+			return -1;
+		}
+		n++;
+	}
+	fclose(f);
+	ERR_clear_error(); /* the end of the file reads as an error */
+	if (!n) {
+		snprintf(err, errlen, "tls_crl '%s' holds no revocation list", path);
+		return -1;
+	}
+	X509_STORE_set_flags(st, X509_V_FLAG_CRL_CHECK);
+	return 0;
 }
 
 int tls_ctx_new(struct tls_ctx **out, const struct tls_config *cfg, bool server, char *err,
@@ -71,6 +106,8 @@ int tls_ctx_new(struct tls_ctx **out, const struct tls_config *cfg, bool server,
 		ssl_reason(err, errlen, "tls_key does not match tls_cert");
 		goto fail;
 	}
+	if (cfg->crl[0] && load_crl(ctx, cfg->crl, err, errlen))
+		goto fail;
 	/* both sides must show a certificate from the CA */
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
 	SSL_CTX_set_verify_depth(ctx, 4);

@@ -7,7 +7,7 @@
 #include "shrinkwatch/parse.h"
 #include "shrinkwatch/tls.h"
 
-enum { SEEN_CA = 1, SEEN_CERT = 2, SEEN_KEY = 4, SEEN_INSECURE = 8, SEEN_MINVER = 16 };
+enum { SEEN_CA = 1, SEEN_CERT = 2, SEEN_KEY = 4, SEEN_INSECURE = 8, SEEN_MINVER = 16, SEEN_CRL = 32 };
 
 void tls_config_init(struct tls_config *c)
 {
@@ -42,6 +42,8 @@ int tls_config_key(struct tls_config *c, const char *key, const char *v, char *e
 		return path_key(c, SEEN_CERT, c->cert, v, err, errlen);
 	if (!strcmp(key, "tls_key"))
 		return path_key(c, SEEN_KEY, c->key, v, err, errlen);
+	if (!strcmp(key, "tls_crl"))
+		return path_key(c, SEEN_CRL, c->crl, v, err, errlen);
 	if (!strcmp(key, "insecure")) {
 		if (c->seen & SEEN_INSECURE) {
 			snprintf(err, errlen, "key given twice");

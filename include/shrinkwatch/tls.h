@@ -16,6 +16,8 @@
  *
  * The config keys, the same in both daemons' [collector] sections:
  *   tls_ca, tls_cert, tls_key   PEM files
+ *   tls_crl                     revoked certificates (PEM CRL from the CA,
+ *                               `shrinkwatchctl pki revoke`); optional
  *   tls_min_version             1.3 (default) or 1.2
  *   insecure = yes              plaintext; only allowed on a loopback address
  */
@@ -33,6 +35,7 @@ struct tls_config {
 	char ca[PATH_MAX];
 	char cert[PATH_MAX];
 	char key[PATH_MAX];
+	char crl[PATH_MAX]; /* "" for none */
 	int min_version; /* 12 or 13 */
 	bool insecure;
 	unsigned seen; /* keys given, so a repeated key is an error */

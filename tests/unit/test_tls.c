@@ -1,7 +1,8 @@
 /* test_tls.c - mutual TLS over memory BIOs, with certificates made by
  * `shrinkwatchctl pki`: two ends paired in memory complete a handshake and
  * carry data; the agent's name is checked against its certificate; another
- * CA's certificate and a collector certificate for another address fail;
+ * CA's certificate, a revoked one and a collector certificate for another
+ * address fail;
  * insecure = yes is only accepted on loopback. */
 #include <errno.h>
 #include <setjmp.h>
@@ -176,6 +177,47 @@ static void test_collector_name_checked(void **state)
 	tls_ctx_free(c);
 }
 
+static void test_revoked_refused(void **state)
+{
+	struct tls_config cfg;
+	struct tls_ctx *s, *c_rev, *c_ok;
+	struct tls_conn cl, sv;
+	char why[300], sub[200], err[512];
+	(void)state;
+
+	snprintf(sub, sizeof sub, "%s/pki", dir);
+	assert_int_equal(pki("issue", "it02", "--dir", sub, NULL), 0);
+	assert_int_equal(pki("issue", "it03", "--dir", sub, NULL), 0);
+	assert_int_equal(pki("revoke", "it02", "--dir", sub, NULL), 0);
+	tls_config_init(&cfg);
+	snprintf(cfg.ca, sizeof cfg.ca, "%s/ca.crt", sub);
+	snprintf(cfg.cert, sizeof cfg.cert, "%s/127.0.0.1.crt", sub);
+	snprintf(cfg.key, sizeof cfg.key, "%s/127.0.0.1.key", sub);
+	snprintf(cfg.crl, sizeof cfg.crl, "%s/crl.pem", sub);
+	if (tls_ctx_new(&s, &cfg, true, err, sizeof err))
+		fail_msg("server with a CRL: %s", err);
+	c_rev = ctx_for("pki", "it02", false);
+	c_ok = ctx_for("pki", "it03", false);
+
+	assert_int_equal(tls_conn_init(&cl, c_rev, "127.0.0.1"), 0);
+	assert_int_equal(tls_conn_init(&sv, s, NULL), 0);
+	assert_int_equal(pair(&cl, &sv, why, sizeof why), -1);
+	assert_non_null(strstr(sv.error, "certificate revoked"));
+	tls_conn_release(&cl);
+	tls_conn_release(&sv);
+
+	assert_int_equal(tls_conn_init(&cl, c_ok, "127.0.0.1"), 0);
+	assert_int_equal(tls_conn_init(&sv, s, NULL), 0);
+	if (pair(&cl, &sv, why, sizeof why))
+		fail_msg("a certificate not on the list: %s", why);
+	assert_true(tls_conn_peer_is(&sv, "it03"));
+	tls_conn_release(&cl);
+	tls_conn_release(&sv);
+	tls_ctx_free(s);
+	tls_ctx_free(c_rev);
+	tls_ctx_free(c_ok);
+}
+
 static void test_config_rules(void **state)
 {
 	struct tls_config c;
@@ -206,6 +248,7 @@ int main(void)
 		cmocka_unit_test(test_handshake_and_names),
 		cmocka_unit_test(test_other_ca_refused),
 		cmocka_unit_test(test_collector_name_checked),
+		cmocka_unit_test(test_revoked_refused),
 		cmocka_unit_test(test_config_rules),
 	};
 
