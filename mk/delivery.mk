@@ -12,6 +12,16 @@
 # move an agent's clock with libfaketime, and mount a tmpfs (as root).
 DEBS += openssl faketime python3 util-linux
 
+#   make faults-asan                   the fault tests again with both daemons
+#                                      built with ASan/UBSan (TLS, spool and
+#                                      session code under kill -9, hostile
+#                                      bytes and a full disk); part of check
+CHECK_EXTRA += faults-asan
+.PHONY: faults-asan
+faults-asan:
+	@$(MAKE) --no-print-directory BUILD=build/asan SANITIZE=1 all
+	@BUILD=$(abspath build/asan) tests/run-suite faults-asan tests/integration/test_faults.sh
+
 #   make bench-delivery                spool append (per fsync policy) and
 #                                      backlog read rates; TLS handshakes per
 #                                      second and bulk throughput
