@@ -94,9 +94,9 @@ static int add_ext(X509 *x, X509 *issuer, int nid, const char *value)
 	return ok ? 0 : -1;
 }
 
-/* A certificate for key named cn, valid for days, signed by ca_key (itself
- * if ca is NULL). */
-static X509 *make_cert(EVP_PKEY *key, const char *cn, long days, X509 *ca, EVP_PKEY *ca_key)
+/* An unsigned certificate for key named cn, valid for days, issued by ca
+ * (by itself if ca is NULL); the caller adds extensions and signs it. */
+static X509 *make_cert(EVP_PKEY *key, const char *cn, long days, X509 *ca)
 {
 	X509 *x = X509_new();
 	X509_NAME *name;
@@ -127,7 +127,6 @@ static X509 *make_cert(EVP_PKEY *key, const char *cn, long days, X509 *ca, EVP_P
 	if (ca && add_ext(x, ca, NID_authority_key_identifier, "keyid:always"))
 		goto fail;
 	BN_free(bn);
-	(void)ca_key;
 	return x;
 fail:
 	BN_free(bn);
@@ -158,7 +157,7 @@ static int cmd_init(const char *dir)
 		ossl_fail("cannot generate a key");
 		goto out;
 	}
-	x = make_cert(key, "shrinkwatch CA", 3650, NULL, NULL);
+	x = make_cert(key, "shrinkwatch CA", 3650, NULL);
 	if (!x || add_ext(x, NULL, NID_basic_constraints, "critical,CA:TRUE,pathlen:0") ||
 	    add_ext(x, NULL, NID_key_usage, "critical,keyCertSign,cRLSign") ||
 	    !X509_sign(x, key, EVP_sha256())) {
@@ -255,7 +254,7 @@ static int cmd_issue(const char *dir, const char *name, int server, long days, c
 		ossl_fail("cannot generate a key");
 		goto out;
 	}
-	x = make_cert(key, name, days, ca, ca_key);
+	x = make_cert(key, name, days, ca);
 	if (!x || add_ext(x, ca, NID_basic_constraints, "critical,CA:FALSE") ||
 	    add_ext(x, ca, NID_key_usage, "critical,digitalSignature") ||
 	    add_ext(x, ca, NID_ext_key_usage, server ? "serverAuth" : "clientAuth") ||

@@ -38,10 +38,13 @@ class Notify:
         """Waits for a message pred accepts; returns it or None."""
         end = time.monotonic() + LIMIT
         while time.monotonic() < end:
-            if proc.poll() is not None:
+            # a daemon may send its last message and exit before we read it:
+            # give up only once nothing is left on the socket
+            exited = proc.poll() is not None
+            r, _, _ = select.select([self.sock], [], [], 0 if exited else 0.2)
+            if not r and exited:
                 print(f"     the daemon exited ({proc.returncode}) waiting for {what}")
                 return None
-            r, _, _ = select.select([self.sock], [], [], 0.2)
             if not r:
                 continue
             msg = self.sock.recv(4096).decode(errors="replace")
