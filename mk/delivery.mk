@@ -29,6 +29,7 @@ faults-asan:
 $(BUILD)/bench/bench_spool $(BUILD)/bench/bench_tls: $(BUILD)/bench/%: bench/%.c $(ALL_A)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(ALL_A) $(LDLIBS)
+bench: bench-delivery
 bench-delivery: $(BUILD)/bench/bench_spool $(BUILD)/bench/bench_tls
 	$(BUILD)/bench/bench_spool
 	$(BUILD)/bench/bench_tls
