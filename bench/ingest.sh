@@ -68,7 +68,8 @@ run_sw() {
 		start_rrdcached "$d"
 		extra="rrdcached = unix:$d/rrdcached.sock"
 	fi
-	printf '[collector]\nlisten = 127.0.0.1:%s\ndata_dir = %s/data\nrrd_sync = %s\n%s\n' \
+	# loadgen speaks the protocol in the clear: plaintext on loopback only
+	printf '[collector]\nlisten = 127.0.0.1:%s\ndata_dir = %s/data\nrrd_sync = %s\ninsecure = yes\n%s\n' \
 		"$port" "$d" "$sync" "$extra" >"$d/collector.conf"
 	"$BUILD/shrinkwatch-collector" -c "$d/collector.conf" >"$d/collector.log" 2>&1 &
 	pid=$!
