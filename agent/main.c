@@ -11,7 +11,6 @@
  * the loop thread then kicks the shippers in round_done().
  */
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +25,7 @@
 #include "scan_cache.h"
 #include "ship.h"
 #include "spool.h"
+#include "shrinkwatch/daemon.h"
 #include "shrinkwatch/json.h"
 #include "shrinkwatch/log.h"
 #include "shrinkwatch/sdnotify.h"
@@ -266,13 +266,6 @@ static void collector_seq(void *ctx, uint64_t seq)
 		a->seq_floor = seq;
 }
 
-static void close_walk(uv_handle_t *h, void *arg)
-{
-	(void)arg;
-	if (!uv_is_closing(h))
-		uv_close(h, NULL);
-}
-
 static void on_stop_signal(uv_signal_t *s, int signum)
 {
 	struct agent *a = s->data;
@@ -463,8 +456,7 @@ static int run_daemon(struct agent *a)
 	sdnotify_watchdog_stop();
 	for (size_t i = 0; i < a->nshippers; i++)
 		shipper_stop(&a->shippers[i]);
-	uv_walk(a->loop, close_walk, NULL);
-	uv_run(a->loop, UV_RUN_DEFAULT);
+	daemon_close_loop(a->loop);
 	spool_close(&a->spool);
 	tls_ctx_free(a->tls);
 	free(a->results);
@@ -477,62 +469,32 @@ static int run_daemon(struct agent *a)
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "check-config", no_argument, NULL, 'n' },
-		{ "once", no_argument, NULL, 'o' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ 0 },
+	static const struct daemon_program prog = {
+		.name = "shrinkwatch-agent",
+		.default_config = AGENT_DEFAULT_CONFIG,
+		.has_once = true,
+		.usage = usage,
 	};
+	struct daemon_args args;
 	struct agent a;
 	char err[1024];
-	int c, check = 0, once = 0, level = LOG_INFO, rc;
+	int rc = daemon_parse_args(&prog, argc, argv, &args);
 
+	if (rc >= 0)
+		return rc;
 	memset(&a, 0, sizeof a);
-	a.config_path = AGENT_DEFAULT_CONFIG;
-	while ((c = getopt_long(argc, argv, "c:nvhV", opts, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			a.config_path = optarg;
-			break;
-		case 'n':
-			check = 1;
-			break;
-		case 'o':
-			once = 1;
-			break;
-		case 'v':
-			level = LOG_DEBUG;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		case 'V':
-			printf("shrinkwatch-agent %s\n", SHRINKWATCH_VERSION);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
-		}
-	}
-	if (optind != argc) {
-		fprintf(stderr, "shrinkwatch-agent: unexpected argument '%s'\n", argv[optind]);
-		usage(stderr);
-		return 2;
-	}
-	log_init("shrinkwatch-agent", level);
+	a.config_path = args.config_path;
+	log_init("shrinkwatch-agent", args.log_level);
 	if (agent_config_load(a.config_path, &a.cfg, err, sizeof err)) {
 		fprintf(stderr, "shrinkwatch-agent: %s\n", err);
 		return 1;
 	}
-	if (!once && agent_config_check_transport(&a.cfg, a.config_path, err, sizeof err)) {
+	if (!args.once && agent_config_check_transport(&a.cfg, a.config_path, err, sizeof err)) {
 		fprintf(stderr, "shrinkwatch-agent: %s\n", err);
 		agent_config_release(&a.cfg);
 		return 1;
 	}
-	if (check) {
+	if (args.check_config) {
 		printf("%s: configuration OK: agent '%s', %zu stores, collector %s:%u%s, %s\n",
 		       a.config_path, a.cfg.name, a.cfg.nstores, a.cfg.collector_host,
 		       a.cfg.collector_port, a.cfg.ncollectors > 1 ? " (and more)" : "",
@@ -540,7 +502,7 @@ int main(int argc, char **argv)
 		agent_config_release(&a.cfg);
 		return 0;
 	}
-	if (once) {
+	if (args.once) {
 		rc = run_once(&a.cfg);
 		agent_config_release(&a.cfg);
 		return rc;

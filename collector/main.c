@@ -8,7 +8,6 @@
  * they hold, close every handle).
  */
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +28,7 @@
 #include "rrdcached.h"
 #include "rrdstore.h"
 #include "session.h"
+#include "shrinkwatch/daemon.h"
 #include "shrinkwatch/log.h"
 #include "shrinkwatch/sdnotify.h"
 #include "shrinkwatch/version.h"
@@ -114,13 +114,6 @@ static void report_status(uv_timer_t *t)
 	sdnotify_status("%u agents connected, %zu known; %.1f samples/s stored; %zu batches "
 			"queued",
 			session_count(), c->reg.agents.count, rate, ingest_pending(&c->ingest));
-}
-
-static void close_walk(uv_handle_t *h, void *arg)
-{
-	(void)arg;
-	if (!uv_is_closing(h))
-		uv_close(h, NULL);
 }
 
 static void on_stop_signal(uv_signal_t *s, int signum)
@@ -273,8 +266,7 @@ static int run(struct collector *c)
 	ingest_stop(&c->ingest);
 	alerting_stop(&c->alerting);
 	http_stop(&c->http);
-	uv_walk(c->loop, close_walk, NULL);
-	uv_run(c->loop, UV_RUN_DEFAULT);
+	daemon_close_loop(c->loop);
 	registry_release(&c->reg);
 	board_release(&c->board);
 	delivery_release(&c->delivery);
@@ -284,48 +276,22 @@ static int run(struct collector *c)
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "check-config", no_argument, NULL, 'n' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ 0 },
+	static const struct daemon_program prog = {
+		.name = "shrinkwatch-collector",
+		.default_config = COLLECTOR_DEFAULT_CONFIG,
+		.usage = usage,
 	};
+	struct daemon_args args;
 	struct collector c;
 	char err[1024];
-	int opt, check = 0, level = LOG_INFO, rc;
+	int rc = daemon_parse_args(&prog, argc, argv, &args);
+	bool check = args.check_config;
 
+	if (rc >= 0)
+		return rc;
 	memset(&c, 0, sizeof c);
-	c.config_path = COLLECTOR_DEFAULT_CONFIG;
-	while ((opt = getopt_long(argc, argv, "c:nvhV", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'c':
-			c.config_path = optarg;
-			break;
-		case 'n':
-			check = 1;
-			break;
-		case 'v':
-			level = LOG_DEBUG;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		case 'V':
-			printf("shrinkwatch-collector %s\n", SHRINKWATCH_VERSION);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
-		}
-	}
-	if (optind != argc) {
-		fprintf(stderr, "shrinkwatch-collector: unexpected argument '%s'\n", argv[optind]);
-		usage(stderr);
-		return 2;
-	}
-	log_init("shrinkwatch-collector", level);
+	c.config_path = args.config_path;
+	log_init("shrinkwatch-collector", args.log_level);
 	if (load_config(&c, &c.cfg, err, sizeof err)) {
 		fprintf(stderr, "shrinkwatch-collector: %s\n", err);
 		return 1;

@@ -8,28 +8,12 @@
 #include "agent/config.h"
 #include "testutil.h"
 
-static char dir[64];
-
-static int setup(void **state)
-{
-	(void)state;
-	tu_mkdtemp(dir, sizeof dir);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	tu_rmrf(dir);
-	return 0;
-}
-
 /* Loads text; returns the loader's result and leaves the message in err. */
 static int load(const char *text, struct agent_config *cfg, char *err, size_t errlen)
 {
 	char path[256];
 
-	tu_write(dir, "agent.conf", text, path, sizeof path);
+	tu_write(tu_dir, "agent.conf", text, path, sizeof path);
 	err[0] = '\0';
 	return agent_config_load(path, cfg, err, errlen);
 }
@@ -137,5 +121,5 @@ int main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_missing_file),
 	};
-	return cmocka_run_group_tests_name("agent_config", tests, setup, teardown);
+	return cmocka_run_group_tests_name("agent_config", tests, tu_setup_dir, tu_teardown_dir);
 }

@@ -8,22 +8,6 @@
 #include "collector/config.h"
 #include "testutil.h"
 
-static char dir[64];
-
-static int setup(void **state)
-{
-	(void)state;
-	tu_mkdtemp(dir, sizeof dir);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	tu_rmrf(dir);
-	return 0;
-}
-
 /* A hook owning [detect]: accepts "knob", refuses anything else. */
 static int detect_hook(void *ctx, const char *section, const char *key, const char *value,
 		       char *err, size_t errlen)
@@ -47,7 +31,7 @@ static int load(const char *text, struct collector_config *cfg, int *calls, char
 	struct collector_config_hook hook = { detect_hook, calls };
 	char path[256];
 
-	tu_write(dir, "collector.conf", text, path, sizeof path);
+	tu_write(tu_dir, "collector.conf", text, path, sizeof path);
 	return collector_config_load(path, cfg, &hook, 1, err, errlen);
 }
 
@@ -105,5 +89,5 @@ int main(void)
 		cmocka_unit_test(test_good_and_defaults),
 		cmocka_unit_test(test_errors),
 	};
-	return cmocka_run_group_tests_name("collector_config", tests, setup, teardown);
+	return cmocka_run_group_tests_name("collector_config", tests, tu_setup_dir, tu_teardown_dir);
 }

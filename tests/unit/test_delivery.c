@@ -13,15 +13,13 @@
 #include "collector/delivery.h"
 #include "testutil.h"
 
-static char dir[128];
-
 static int load(struct delivery *d, const char *text, char *err, size_t errlen)
 {
 	struct collector_config cfg;
 	struct collector_config_hook hook;
 	char path[256];
 
-	tu_write(dir, "c.conf", text, path, sizeof path);
+	tu_write(tu_dir, "c.conf", text, path, sizeof path);
 	delivery_config_hook(d, &hook);
 	return collector_config_load(path, &cfg, &hook, 1, err, errlen);
 }
@@ -33,7 +31,7 @@ static void test_keys(void **state)
 	(void)state;
 
 	memset(&d, 0, sizeof d);
-	tu_write(dir, "allow", "# agents\nevsrv03\n\n  evsrv04  # second\n", path, sizeof path);
+	tu_write(tu_dir, "allow", "# agents\nevsrv03\n\n  evsrv04  # second\n", path, sizeof path);
 	snprintf(text, sizeof text,
 		 "[collector]\nlisten = 10.0.0.5:7405\ntls_ca = /p/ca.crt\ntls_cert = /p/c.crt\n"
 		 "tls_key = /p/c.key\nallow_agents = evsrv01 evsrv02\nallow_agents_file = %s\n"
@@ -84,20 +82,6 @@ static void test_errors(void **state)
 	delivery_release(&d);
 }
 
-static int setup(void **state)
-{
-	(void)state;
-	tu_mkdtemp(dir, sizeof dir);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	tu_rmrf(dir);
-	return 0;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -105,5 +89,5 @@ int main(void)
 		cmocka_unit_test(test_errors),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, tu_setup_dir, tu_teardown_dir);
 }

@@ -10,22 +10,6 @@
 #include "collector/rrdcached.h"
 #include "testutil.h"
 
-static char dir[64];
-
-static int setup(void **state)
-{
-	(void)state;
-	tu_mkdtemp(dir, sizeof dir);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	tu_rmrf(dir);
-	return 0;
-}
-
 static int load(const char *text, struct rrdcached_config *rc, char *err, size_t errlen)
 {
 	struct collector_config cfg;
@@ -33,7 +17,7 @@ static int load(const char *text, struct rrdcached_config *rc, char *err, size_t
 	char path[256];
 
 	memset(rc, 0, sizeof *rc);
-	tu_write(dir, "collector.conf", text, path, sizeof path);
+	tu_write(tu_dir, "collector.conf", text, path, sizeof path);
 	return collector_config_load(path, &cfg, &hook, 1, err, errlen);
 }
 
@@ -79,8 +63,8 @@ static void test_refused(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_addresses, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_addresses, tu_setup_dir, tu_teardown_dir),
+		cmocka_unit_test_setup_teardown(test_refused, tu_setup_dir, tu_teardown_dir),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

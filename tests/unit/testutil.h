@@ -41,4 +41,22 @@ static inline void tu_rmrf(const char *dir)
 		abort();
 }
 
+/* The common fixture: a fresh temporary directory, tu_dir, removed after.
+ * Usable as a group or a per-test setup/teardown pair. */
+static char tu_dir[128] __attribute__((unused));
+
+static inline int tu_setup_dir(void **state)
+{
+	(void)state;
+	tu_mkdtemp(tu_dir, sizeof tu_dir);
+	return 0;
+}
+
+static inline int tu_teardown_dir(void **state)
+{
+	(void)state;
+	tu_rmrf(tu_dir);
+	return 0;
+}
+
 #endif
