@@ -225,42 +225,81 @@ void watch_tick(struct watch *w, int64_t now)
 	}
 }
 
-int watch_save(struct watch *w, int64_t now)
+/*
+ * Writes up to max dirty stores, starting where the previous chunk of this
+ * round stopped, in one transaction.  Returns 1 when the round reached the
+ * last store, 0 when stores remain, or a negative errno (the stores stay dirty
+ * and the round starts again next time).
+ */
+static int save_chunk(struct watch *w, int64_t now, size_t max)
 {
+	struct watch_store **done = calloc(max < 4096 ? max : 4096, sizeof *done);
+	size_t cap = max < 4096 ? max : 4096, n = 0, pos = w->save_pos;
 	const char *k;
 	void *v;
-	size_t saved = 0;
-	int err;
+	int err, finished = 1;
 
+	if (!done)
+		return -ENOMEM;
 	err = ledger_begin(w->ledger);
 	if (err)
-		return err;
-	for (size_t i = 0; strmap_next(&w->stores, &i, &k, &v);) {
+		goto out;
+	for (size_t next = pos; strmap_next(&w->stores, &next, &k, &v); pos = next) {
 		struct watch_store *ws = v;
 
 		if (!ws->dirty)
 			continue;
+		if (n == max) {
+			finished = 0; /* this one starts the next chunk */
+			break;
+		}
+		if (n == cap) {
+			struct watch_store **more = realloc(done, 2 * cap * sizeof *done);
+			if (!more) {
+				err = -ENOMEM;
+				break;
+			}
+			done = more;
+			cap *= 2;
+		}
 		err = ledger_state_save(w->ledger, ws->agent, ws->store, DETECT_STATE_VERSION,
 					&ws->st, sizeof ws->st, now);
 		if (err)
 			break;
-		saved++;
+		done[n++] = ws;
 	}
 	if (err) {
 		ledger_rollback(w->ledger);
-		log_err("watch: cannot save detector state: %s (will retry)", strerror(-err));
-		return err;
+		goto out;
 	}
 	err = ledger_commit(w->ledger);
+	if (err)
+		goto out;
+	for (size_t i = 0; i < n; i++)
+		done[i]->dirty = false;
+	w->saved_in_round += n;
+out:
 	if (err) {
 		log_err("watch: cannot save detector state: %s (will retry)", strerror(-err));
-		return err;
+		finished = 1;
 	}
-	for (size_t i = 0; strmap_next(&w->stores, &i, &k, &v);)
-		((struct watch_store *)v)->dirty = false;
-	if (saved)
-		log_debug("watch: saved the detector state of %zu stores", saved);
-	return 0;
+	w->save_pos = finished ? 0 : pos;
+	if (finished && w->saved_in_round) {
+		log_debug("watch: saved the detector state of %zu stores", w->saved_in_round);
+		w->saved_in_round = 0;
+	}
+	free(done);
+	return err ? err : finished;
+}
+
+int watch_save(struct watch *w, int64_t now)
+{
+	int r;
+
+	w->save_pos = 0;
+	while ((r = save_chunk(w, now, WATCH_SAVE_CHUNK)) == 0)
+		;
+	return r < 0 ? r : 0;
 }
 
 static int restore_one(void *ctx, const char *agent, const char *store, uint32_t version,
@@ -291,9 +330,14 @@ static void on_tick(uv_timer_t *t)
 	watch_tick(t->data, (int64_t)time(NULL));
 }
 
+/* One chunk per loop turn, so saving thousands of stores never holds the
+ * loop for long; the next round starts a save interval after this one ends. */
 static void on_save(uv_timer_t *t)
 {
-	watch_save(t->data, (int64_t)time(NULL));
+	struct watch *w = t->data;
+	int r = save_chunk(w, (int64_t)time(NULL), WATCH_SAVE_CHUNK);
+
+	uv_timer_start(&w->save, on_save, r == 0 ? 1 : WATCH_SAVE_INTERVAL_MS, 0);
 }
 
 int watch_init(struct watch *w, uv_loop_t *loop, struct registry *reg, struct board *b,
@@ -336,7 +380,7 @@ int watch_init(struct watch *w, uv_loop_t *loop, struct registry *reg, struct bo
 		uv_timer_init(loop, &w->save);
 		w->tick.data = w->save.data = w;
 		uv_timer_start(&w->tick, on_tick, 1000, 1000);
-		uv_timer_start(&w->save, on_save, WATCH_SAVE_INTERVAL_MS, WATCH_SAVE_INTERVAL_MS);
+		uv_timer_start(&w->save, on_save, WATCH_SAVE_INTERVAL_MS, 0);
 		w->timers_on = true;
 	}
 	log_info("watch: watching %zu stores", w->stores.count);

@@ -8,9 +8,10 @@
  * known only from disk or from the ledger, whose agent never came back, which
  * is exactly when the dead man's switch must fire.
  *
- * Detector state is saved in the ledger's detector_state table in one
- * transaction every save interval (a minute) and at shutdown -- never per
- * sample -- and restored at start.  Declared deletions are then re-applied
+ * Detector state is saved in the ledger's detector_state table every save
+ * interval (a minute), in transactions of WATCH_SAVE_CHUNK stores, one per
+ * loop turn so thousands of stores never hold the loop for long, and in full
+ * at shutdown -- never per sample -- and restored at start.  Declared deletions are then re-applied
  * from the ledger (added if the saved state missed them, removed if they
  * were revoked since), so a restart, even after kill -9, forgets nothing an
  * operator declared.
@@ -35,6 +36,8 @@ struct alerts;
 struct ledger;
 
 #define WATCH_SAVE_INTERVAL_MS 60000
+/* Stores saved per loop turn: a transaction of this many takes ~10 ms. */
+#define WATCH_SAVE_CHUNK 500
 
 struct watch_store {
 	char agent[SW_NAME_MAX + 1];
@@ -53,6 +56,8 @@ struct watch {
 	const struct detect_config_set *cfg;
 	struct strmap stores; /* "agent/store" -> struct watch_store * */
 	uv_timer_t tick, save;
+	size_t save_pos;       /* where the save round in progress continues */
+	size_t saved_in_round; /* stores written so far in that round */
 	bool timers_on;
 	uint64_t samples, events;
 };
@@ -75,7 +80,8 @@ void watch_sample(struct watch *w, const char *agent, const char *store,
 		  const struct sw_sample *s, int64_t now);
 /* The silence check over every store at now. */
 void watch_tick(struct watch *w, int64_t now);
-/* Saves the states changed since the last save, in one transaction. */
+/* Saves every state changed since the last save, in transactions of
+ * WATCH_SAVE_CHUNK stores (the timer writes one chunk per loop turn). */
 int watch_save(struct watch *w, int64_t now);
 
 /* The store's state; NULL if unknown (and !create, or out of memory). */

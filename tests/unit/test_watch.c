@@ -194,6 +194,43 @@ static void test_alerts_from_samples_and_silence(void **state)
 					  "state='resolved'"), 1);
 }
 
+static int count_state(void *ctx, const char *agent, const char *store, uint32_t version,
+		       const void *blob, size_t len)
+{
+	(void)agent;
+	(void)store;
+	(void)blob;
+	if (version == DETECT_STATE_VERSION && len == sizeof(struct detect_state))
+		(*(size_t *)ctx)++;
+	return 0;
+}
+
+/* More dirty stores than one chunk: watch_save() writes them all, chunk by
+ * chunk, and leaves none dirty. */
+static void test_save_in_chunks(void **state)
+{
+	const size_t nstores = 2 * WATCH_SAVE_CHUNK + 37;
+	char name[32];
+	size_t saved = 0;
+	(void)state;
+
+	for (size_t i = 0; i < nstores; i++) {
+		struct watch_store *ws;
+		snprintf(name, sizeof name, "s%zu", i);
+		ws = watch_get(&w, "evsrv09", name, true);
+		assert_non_null(ws);
+		ws->dirty = true;
+	}
+	assert_int_equal(watch_save(&w, t0), 0);
+	assert_int_equal(ledger_state_each(&led, count_state, &saved), 0);
+	assert_true(saved >= nstores);
+	for (size_t i = 0; i < nstores; i++) {
+		snprintf(name, sizeof name, "s%zu", i);
+		assert_false(watch_get(&w, "evsrv09", name, false)->dirty);
+	}
+	assert_int_equal(w.save_pos, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -201,6 +238,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_explanations_resynced, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_old_state_version_learned_again, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_alerts_from_samples_and_silence, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_save_in_chunks, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
