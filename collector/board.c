@@ -6,11 +6,13 @@
 
 #include "board.h"
 #include "registry.h"
+#include "shrinkwatch/log.h"
 
 int board_init(struct board *b)
 {
 	memset(b, 0, sizeof *b);
 	strmap_init(&b->entries);
+	strmap_init(&b->connected);
 	return pthread_mutex_init(&b->mu, NULL) ? -ENOMEM : 0;
 }
 
@@ -22,6 +24,7 @@ void board_release(struct board *b)
 	for (size_t i = 0; strmap_next(&b->entries, &i, &k, &v);)
 		free(v);
 	strmap_release(&b->entries);
+	strmap_release(&b->connected);
 	pthread_mutex_destroy(&b->mu);
 }
 
@@ -59,7 +62,6 @@ void board_observe_sample(void *board, struct agent_rec *a, struct store_rec *st
 		e->last = *s;
 		e->have_last = true;
 		e->interval = a->interval;
-		e->agent_connected = a->session != NULL;
 		e->samples++;
 		e->silent = false;
 		b->version++;
@@ -86,17 +88,22 @@ void board_seed(struct board *b, const char *agent, const char *store,
 
 void board_set_connected(struct board *b, const char *agent, bool connected)
 {
-	const char *k;
-	void *v;
-
 	pthread_mutex_lock(&b->mu);
-	for (size_t i = 0; strmap_next(&b->entries, &i, &k, &v);) {
-		struct board_entry *e = v;
-		if (!strcmp(e->agent, agent))
-			e->agent_connected = connected;
-	}
+	if (!connected)
+		strmap_del(&b->connected, agent);
+	else if (strmap_put(&b->connected, agent, (void *)1))
+		log_warn("board: out of memory; agent '%s' shows as disconnected", agent);
 	b->version++;
 	pthread_mutex_unlock(&b->mu);
+}
+
+/* A copy of e for a reader, with the agent's connection state; mu held. */
+static struct board_entry copy_entry(const struct board *b, const struct board_entry *e)
+{
+	struct board_entry c = *e;
+
+	c.agent_connected = strmap_get(&b->connected, e->agent) != NULL;
+	return c;
 }
 
 void board_set_detector(struct board *b, const char *agent, const char *store,
@@ -154,7 +161,7 @@ long board_snapshot(struct board *b, struct board_entry **out)
 		return -ENOMEM;
 	}
 	for (size_t i = 0; strmap_next(&b->entries, &i, &k, &v);)
-		copy[n++] = *(struct board_entry *)v;
+		copy[n++] = copy_entry(b, v);
 	pthread_mutex_unlock(&b->mu);
 	qsort(copy, n, sizeof *copy, by_alert_then_name);
 	*out = copy;
@@ -170,7 +177,7 @@ int board_get(struct board *b, const char *agent, const char *store, struct boar
 	pthread_mutex_lock(&b->mu);
 	e = strmap_get(&b->entries, key);
 	if (e)
-		*out = *e;
+		*out = copy_entry(b, e);
 	pthread_mutex_unlock(&b->mu);
 	return e ? 0 : -ENOENT;
 }

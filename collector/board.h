@@ -37,7 +37,7 @@ struct board_entry {
 	char store[SW_NAME_MAX + 1];
 	struct sw_sample last; /* last stored sample */
 	bool have_last;
-	bool agent_connected;
+	bool agent_connected;  /* filled in by board_snapshot()/board_get() */
 	uint32_t interval;     /* seconds */
 	/* from the detector */
 	bool calibrated;
@@ -51,6 +51,11 @@ struct board_entry {
 struct board {
 	pthread_mutex_t mu;
 	struct strmap entries; /* "agent/store" -> struct board_entry * */
+	/* Agents with a live session, kept apart from the entries so that a
+	 * connect or disconnect is one lookup, not a walk over every store
+	 * (a reconnect storm of thousands of agents would otherwise cost
+	 * agents x stores comparisons under the mutex the HTTP threads take). */
+	struct strmap connected; /* agent -> (void *)1 */
 	uint64_t version;      /* bumped on every change (cache keys) */
 };
 

@@ -59,7 +59,24 @@ static void test_observe_snapshot_and_states(void **state)
 	assert_int_equal(board_entry_state(&all[0]), BOARD_ALERT);
 	assert_string_equal(all[0].worst_kind, "drop");
 	assert_int_equal(board_entry_state(&all[1]), BOARD_SILENT);
+	assert_false(all[0].agent_connected);
 	free(all);
+
+	/* a connection shows on every store of that agent, and only there */
+	board_set_connected(&b, "zeta", true);
+	board_set_connected(&b, "zeta", true);
+	assert_int_equal(board_get(&b, "zeta", "cases", &one), 0);
+	assert_true(one.agent_connected);
+	assert_int_equal(board_get(&b, "alpha", "bodycam", &one), 0);
+	assert_false(one.agent_connected);
+	n = board_snapshot(&b, &all);
+	assert_true(all[0].agent_connected);
+	assert_false(all[1].agent_connected);
+	free(all);
+	board_set_connected(&b, "zeta", false);
+	board_set_connected(&b, "never-seen", false);
+	assert_int_equal(board_get(&b, "zeta", "cases", &one), 0);
+	assert_false(one.agent_connected);
 
 	registry_release(&reg);
 	board_release(&b);
