@@ -174,35 +174,50 @@ out:
 	return rc;
 }
 
-static EVP_PKEY *load_key(const char *path)
+/* Opens the PEM file path for reading, or says why it cannot. */
+static FILE *open_pem(const char *path)
 {
 	FILE *f = fopen(path, "r");
+
+	if (!f)
+		fprintf(stderr, "shrinkwatchctl: pki: cannot open '%s': %s\n", path, strerror(errno));
+	return f;
+}
+
+/* Says which file held no readable PEM object, with OpenSSL's reason. */
+static void pem_fail(const char *path)
+{
+	char what[PATH_MAX + 32];
+
+	snprintf(what, sizeof what, "cannot read '%s'", path);
+	ossl_fail(what);
+}
+
+static EVP_PKEY *load_key(const char *path)
+{
+	FILE *f = open_pem(path);
 	EVP_PKEY *k;
 
-	if (!f) {
-		fprintf(stderr, "shrinkwatchctl: pki: cannot open '%s': %s\n", path, strerror(errno));
+	if (!f)
 		return NULL;
-	}
 	k = PEM_read_PrivateKey(f, NULL, NULL, NULL);
 	fclose(f);
 	if (!k)
-		ossl_fail("cannot read the CA key");
+		pem_fail(path);
 	return k;
 }
 
 static X509 *load_cert(const char *path)
 {
-	FILE *f = fopen(path, "r");
+	FILE *f = open_pem(path);
 	X509 *x;
 
-	if (!f) {
-		fprintf(stderr, "shrinkwatchctl: pki: cannot open '%s': %s\n", path, strerror(errno));
+	if (!f)
 		return NULL;
-	}
 	x = PEM_read_X509(f, NULL, NULL, NULL);
 	fclose(f);
 	if (!x)
-		ossl_fail("cannot read the CA certificate");
+		pem_fail(path);
 	return x;
 }
 
@@ -313,7 +328,7 @@ static int cmd_revoke(const char *dir, const char *name)
 		crl = PEM_read_X509_CRL(f, NULL, NULL, NULL);
 		fclose(f);
 		if (!crl) {
-			ossl_fail("cannot read the existing crl.pem");
+			pem_fail(crlpath);
 			goto out;
 		}
 	} else {
