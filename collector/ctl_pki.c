@@ -357,7 +357,7 @@ static int cmd_revoke(const char *dir, const char *name)
 		unlink(tmp);
 		goto out;
 	}
-	printf("revoked '%s' (%s) in %s; copy it to every collector (tls_crl) and restart "
+	printf("revoked '%s' (%s) in %s; copy it to every collector (tls_crl) and reload "
 	       "them\n", name, cpath, crlpath);
 	rc = 0;
 	goto out;

@@ -174,15 +174,11 @@ int delivery_allowed(const struct delivery_config *cfg, const char *agent)
 	return !cfg->have_allow || strmap_get(&cfg->allow, agent) != NULL;
 }
 
-int delivery_start(struct delivery *d, char *err, size_t errlen)
+/* Hands the running TLS context, allow-list and limits to the sessions. */
+static void apply_limits(struct delivery *d)
 {
 	struct session_limits lim;
 
-	/* the parsed config becomes the running one; next starts empty */
-	d->cfg = d->next;
-	memset(&d->next, 0, sizeof d->next);
-	if (!d->cfg.tls.insecure && tls_ctx_new(&d->tls, &d->cfg.tls, true, err, errlen))
-		return -1;
 	memset(&lim, 0, sizeof lim);
 	lim.tls = d->tls;
 	lim.delivery = &d->cfg;
@@ -198,32 +194,43 @@ int delivery_start(struct delivery *d, char *err, size_t errlen)
 		 d->cfg.have_allow ? "agents on the allow-list only" : "any agent the CA vouches for",
 		 d->cfg.max_per_address, (unsigned long long)d->cfg.handshake_s,
 		 (unsigned long long)d->cfg.max_clock_skew_s);
+}
+
+/* Makes the parsed config (d->next) the running one, with tls its context;
+ * next starts empty. */
+static void take_next(struct delivery *d, struct tls_ctx *tls)
+{
+	strmap_release(&d->cfg.allow);
+	d->cfg = d->next;
+	memset(&d->next, 0, sizeof d->next);
+	tls_ctx_free(d->tls);
+	d->tls = tls;
+	apply_limits(d);
+}
+
+int delivery_start(struct delivery *d, char *err, size_t errlen)
+{
+	struct tls_ctx *tls = NULL;
+
+	if (!d->next.tls.insecure && tls_ctx_new(&tls, &d->next.tls, true, err, errlen))
+		return -1;
+	take_next(d, tls);
 	return 0;
 }
 
-static int allow_differs(const struct delivery_config *a, const struct delivery_config *b)
+int delivery_reload(struct delivery *d, char *err, size_t errlen)
 {
-	const char *k;
-	void *v;
+	struct tls_ctx *tls = NULL;
 
-	if (a->have_allow != b->have_allow || a->allow.count != b->allow.count)
-		return 1;
-	for (size_t i = 0; strmap_next(&a->allow, &i, &k, &v);)
-		if (!strmap_get(&b->allow, k))
-			return 1;
+	/* certificate, key, CA and CRL are read again even where their paths
+	 * did not change: a renewed certificate or a new revocation is what a
+	 * reload is for.  Sessions hold their own reference to the old
+	 * context, so freeing it here is safe. */
+	if (!d->next.tls.insecure && tls_ctx_new(&tls, &d->next.tls, true, err, errlen))
+		return -1;
+	take_next(d, tls);
+	session_reauthorize();
 	return 0;
-}
-
-int delivery_reload_differs(const struct delivery *d)
-{
-	const struct delivery_config *a = &d->next, *b = &d->cfg;
-
-	return strcmp(a->tls.ca, b->tls.ca) || strcmp(a->tls.cert, b->tls.cert) ||
-	       strcmp(a->tls.key, b->tls.key) || strcmp(a->tls.crl, b->tls.crl) || a->tls.insecure != b->tls.insecure ||
-	       a->tls.min_version != b->tls.min_version || a->max_per_address != b->max_per_address ||
-	       a->handshake_s != b->handshake_s || a->idle_s != b->idle_s ||
-	       a->max_clock_skew_s != b->max_clock_skew_s ||
-	       a->max_write_queue != b->max_write_queue || allow_differs(a, b);
 }
 
 void delivery_release(struct delivery *d)

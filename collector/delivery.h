@@ -15,9 +15,11 @@
  *                                 before it is dropped (default 1M)
  *
  * The hook parses into `next`; delivery_start() makes it the running `cfg`.
- * A reload parses `next` again (so it is checked) but never applies it: TLS,
- * the allow-list and the limits change only with a restart, and a reload
- * that fails half-way can never leave a half-read allow-list in force.
+ * A reload (SIGHUP) parses `next` again and, only if the whole configuration
+ * loaded and the new certificates load, delivery_reload() puts it in force:
+ * a renewed certificate, a new CRL or allow-list apply without a restart,
+ * and a reload that fails half-way never leaves a half-read allow-list in
+ * force.
  */
 #ifndef SHRINKWATCH_COLLECTOR_DELIVERY_H
 #define SHRINKWATCH_COLLECTOR_DELIVERY_H
@@ -57,10 +59,11 @@ int delivery_check(const struct delivery *d, const char *listen_host, char *err,
 int delivery_start(struct delivery *d, char *err, size_t errlen);
 /* Whether the allow-list (if any) lets agent in. */
 int delivery_allowed(const struct delivery_config *cfg, const char *agent);
-/* After a reload parsed d->next: whether it differs from what runs (TLS
- * files or settings, the allow-list, the limits), so the reload can say that
- * a restart is needed. */
-int delivery_reload_differs(const struct delivery *d);
+/* After a reload parsed d->next: loads its TLS files and makes it the
+ * running config, then closes the sessions it would not have admitted
+ * (session_reauthorize()).  0, or -1 with a message in err and the running
+ * config untouched. */
+int delivery_reload(struct delivery *d, char *err, size_t errlen);
 void delivery_release(struct delivery *d);
 
 #endif

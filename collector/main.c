@@ -142,10 +142,10 @@ static void on_hup(uv_signal_t *s, int signum)
 		    fresh.rrd_threads != c->cfg.rrd_threads || fresh.rrd_sync != c->cfg.rrd_sync)
 			log_warn("collector: reload: listen, data_dir and rrd_* changes need a "
 				 "restart");
-		/* delivery: TLS, allow-list and limits apply at the next start */
-		if (delivery_reload_differs(&c->delivery))
-			log_warn("collector: reload: TLS, allow_agents and connection limit "
-				 "changes need a restart");
+		/* delivery: new certificates, CRL, allow-list and limits */
+		if (delivery_reload(&c->delivery, err, sizeof err))
+			log_err("collector: reload: keeping the running TLS settings and "
+				"allow-list: %s", err);
 		c->cfg.max_connections = fresh.max_connections;
 		c->listener.max_sessions = fresh.max_connections;
 		/* notifiers: the new set replaces the old one only if it starts */

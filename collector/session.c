@@ -96,6 +96,36 @@ void session_close_all(void)
 		session_close(all_sessions, 0, NULL);
 }
 
+void session_reauthorize(void)
+{
+	struct session *s, *next;
+	char why[SW_TEXT_MAX];
+
+	for (s = all_sessions; s; s = next) {
+		next = s->next; /* closing unlinks s */
+		if (s->state == S_CLOSING)
+			continue;
+		if (s->tls_on != (limits.tls != NULL) || (s->tls_on && !s->tls.established)) {
+			/* made under other TLS settings, or mid-handshake under the
+			 * old ones: the agent reconnects and meets the new ones */
+			log_info("session: closing %s: TLS settings changed", s->peer);
+			session_close(s, 0, NULL);
+		} else if (s->tls_on && tls_conn_recheck(&s->tls, limits.tls)) {
+			snprintf(why, sizeof why, "certificate no longer accepted: %.200s", s->tls.error);
+			log_notice("session: closing %s%s%s%s: %s", s->peer,
+				   s->agent ? " (agent '" : "", s->agent ? s->agent->name : "",
+				   s->agent ? "')" : "", why);
+			session_close(s, SW_ERR_DENIED, why);
+		} else if (s->agent && limits.delivery &&
+			   !delivery_allowed(limits.delivery, s->agent->name)) {
+			snprintf(why, sizeof why, "agent '%s' is no longer on the allow-list",
+				 s->agent->name);
+			log_notice("session: closing %s: %s", s->peer, why);
+			session_close(s, SW_ERR_DENIED, why);
+		}
+	}
+}
+
 uint64_t session_id(const struct session *s)
 {
 	return s->id;

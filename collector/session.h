@@ -57,6 +57,12 @@ int session_accept(uv_stream_t *server, struct ingest *ing, unsigned max_session
 unsigned session_count(void);
 /* Closes every open session (shutdown). */
 void session_close_all(void);
+/* After session_set_limits() with new TLS settings or allow-list: closes
+ * every session the new ones would not have let in (a revoked or no longer
+ * trusted certificate, an agent taken off the allow-list) and those made
+ * under other TLS settings or still in their handshake, which reconnect.
+ * Agents keep their samples in their spool, so nothing is lost. */
+void session_reauthorize(void);
 uint64_t session_id(const struct session *s);
 const char *session_peer(const struct session *s);
 /* The agent that said HELLO on s, or NULL before that. */

@@ -315,6 +315,35 @@ bool tls_conn_peer_is(const struct tls_conn *c, const char *name)
 	return cn[0] && !strcmp(cn, name);
 }
 
+int tls_conn_recheck(struct tls_conn *c, struct tls_ctx *t)
+{
+	X509 *cert = c->established ? SSL_get0_peer_certificate(c->ssl) : NULL;
+	X509_STORE_CTX *vc;
+	int ok;
+
+	if (!cert) {
+		snprintf(c->error, sizeof c->error, "no verified peer certificate");
+		return -EACCES;
+	}
+	vc = X509_STORE_CTX_new();
+	if (!vc || !X509_STORE_CTX_init(vc, SSL_CTX_get_cert_store(t->ssl), cert,
+					 SSL_get_peer_cert_chain(c->ssl))) {
+		X509_STORE_CTX_free(vc);
+		ERR_clear_error();
+		return -ENOMEM;
+	}
+	/* the same purpose the handshake checked: the peer's role */
+	X509_STORE_CTX_set_purpose(vc, t->server ? X509_PURPOSE_SSL_CLIENT : X509_PURPOSE_SSL_SERVER);
+	X509_STORE_CTX_set_depth(vc, SSL_CTX_get_verify_depth(t->ssl));
+	ok = X509_verify_cert(vc);
+	if (ok != 1)
+		snprintf(c->error, sizeof c->error, "%s",
+			 X509_verify_cert_error_string(X509_STORE_CTX_get_error(vc)));
+	X509_STORE_CTX_free(vc);
+	ERR_clear_error();
+	return ok == 1 ? 0 : -EACCES;
+}
+
 void tls_conn_peer_cn(const struct tls_conn *c, char *out, size_t len)
 {
 	X509 *cert = SSL_get0_peer_certificate(c->ssl);

@@ -94,6 +94,10 @@ int tls_conn_output(struct tls_conn *c, struct buf *out);
 /* Whether the peer's (verified) certificate names name: its subject CN or
  * one of its DNS subject alternative names, exactly. */
 bool tls_conn_peer_is(const struct tls_conn *c, const char *name);
+/* Verifies the established peer's certificate again, against t's CA and
+ * revocation list: after a reload, a connection made under the old ones must
+ * still pass the new ones.  0, or -EACCES (reason in c->error) or -ENOMEM. */
+int tls_conn_recheck(struct tls_conn *c, struct tls_ctx *t);
 /* The peer certificate's subject CN (or "" if none) into out. */
 void tls_conn_peer_cn(const struct tls_conn *c, char *out, size_t len);
 
