@@ -459,6 +459,31 @@ static void leak_check(struct detect_state *st, const struct detect_params *p, i
 int detect_update(struct detect_state *st, const struct detect_params *p,
 		  const struct detect_input *in, struct detect_event *ev)
 {
+	return detect_update_figures(st, p, in, ev, NULL);
+}
+
+/* Fills fig for a judged sample: r removal, u what reached the alarms before
+ * declared deletions took got. */
+static void figures(struct detect_figures *fig, const struct detect_state *st, bool inw,
+		    const double r[2], const double u[2], const double got[2])
+{
+	if (!fig)
+		return;
+	fig->judged = true;
+	fig->in_purge = inw;
+	for (int i = 0; i < 2; i++) {
+		fig->removed[i] = r[i];
+		fig->purge_allow[i] = inw ? st->m[i].purge_allow : 0;
+		fig->purge_done[i] = inw ? st->m[i].purge_cur : 0;
+		fig->declared[i] = got[i];
+		fig->unexplained[i] = u[i] - got[i];
+	}
+}
+
+int detect_update_figures(struct detect_state *st, const struct detect_params *p,
+			  const struct detect_input *in, struct detect_event *ev,
+			  struct detect_figures *fig)
+{
 	double cur[2] = { in->bytes, in->objects }, r[2], xl[2], ingest[2];
 	double u[2], want[2], got[2], kf[2], thr[2], hs[2], dt;
 	double floors[2] = { p->drop_bytes, p->drop_objects };
@@ -466,6 +491,8 @@ int detect_update(struct detect_state *st, const struct detect_params *p,
 	struct detect_event *e;
 	int n = 0, i;
 
+	if (fig)
+		memset(fig, 0, sizeof *fig);
 	if (st->nsamples && in->time <= st->last_time)
 		return 0;
 	if (st->ep_episode[DETECT_SILENCE]) {
@@ -567,6 +594,7 @@ int detect_update(struct detect_state *st, const struct detect_params *p,
 		}
 	}
 	detect__explain_consume(st, in->time, want, got);
+	figures(fig, st, inw, r, u, got);
 
 	was_zero = st->m[0].fast <= 0 && st->m[1].fast <= 0;
 	/* the slow CUSUM rests while a loss episode owns the losses */

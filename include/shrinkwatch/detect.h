@@ -211,6 +211,32 @@ int detect_update(struct detect_state *st, const struct detect_params *p,
 		  const struct detect_input *in, struct detect_event *ev);
 
 /*
+ * What the detector made of one sample, per metric (0 = bytes, 1 = objects),
+ * so the collector can keep the detector's expectation beside the samples
+ * (the per-store detector RRD, docs/design.md) and graphs can show removal
+ * against what retention and declared deletions explain.  judged is false
+ * when the sample was not judged at all (the first one, a partial or missing
+ * scan, a vanished store, a sample not newer than the last): then the other
+ * fields are zero and mean nothing.  For a judged sample,
+ *   removed = declared + unexplained + the part the retention purge explains,
+ * exactly (the purge part is removed - declared - unexplained).
+ */
+struct detect_figures {
+	bool judged;
+	bool in_purge;         /* the sample lies in a purge window */
+	double removed[2];     /* previous total + added - total (net-only: previous - total) */
+	double purge_allow[2]; /* the open purge window's retention allowance; 0 outside */
+	double purge_done[2];  /* removal so far in the open purge window; 0 outside */
+	double declared[2];    /* what declared deletions consumed of this sample's loss */
+	double unexplained[2]; /* what the alarms were fed (before their churn tolerance) */
+};
+
+/* detect_update() that also fills fig (may be NULL). */
+int detect_update_figures(struct detect_state *st, const struct detect_params *p,
+			  const struct detect_input *in, struct detect_event *ev,
+			  struct detect_figures *fig);
+
+/*
  * The silence check, called on a timer.  Fires DETECT_SILENCE when no sample
  * arrived for silence_intervals intervals; the next sample resolves it.
  * Returns the number of events (0 or 1).
