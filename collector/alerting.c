@@ -7,6 +7,7 @@
 
 #include "alerting.h"
 #include "notify_alertmanager.h"
+#include "rrddetect.h"
 #include "ingest.h"
 #include "shrinkwatch/log.h"
 
@@ -59,6 +60,12 @@ int alerting_start(struct alerting *p, uv_loop_t *loop, const struct collector_c
 		log_err("alerting: cannot start the detector: %s", strerror(-rc));
 		goto fail;
 	}
+	/* the detector's figures per sample, for the expected-purge graphs */
+	rc = rrddetect_start(&p->watch.rrd, cfg->data_dir);
+	if (rc) {
+		log_err("alerting: cannot start the detector RRD writer: %s", strerror(-rc));
+		goto fail;
+	}
 	alert_seed_board(&p->alerts);
 	rc = ingest_observe(ing, watch_observe, &p->watch);
 	if (rc) {
@@ -92,6 +99,8 @@ void alerting_stop(struct alerting *p)
 	p->started = false;
 	control_stop(&p->control);
 	outbox_stop(&p->outbox);
+	rrddetect_stop(p->watch.rrd); /* ingest has stopped: no more rows come */
+	p->watch.rrd = NULL;
 	watch_stop(&p->watch);
 	alert_stop(&p->alerts);
 	ledger_close(&p->ledger);

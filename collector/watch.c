@@ -11,6 +11,7 @@
 #include "board.h"
 #include "ledger.h"
 #include "registry.h"
+#include "rrddetect.h"
 #include "watch.h"
 #include "shrinkwatch/log.h"
 
@@ -158,10 +159,22 @@ void watch_events(struct watch *w, struct watch_store *ws, const struct detect_e
 	}
 }
 
+/* The detector's figures of a sample to the detector RRD, with the agent's
+ * interval as the file's step (the learned one until the agent is known). */
+static void keep_figures(struct watch *w, struct watch_store *ws, int64_t t,
+			 const struct detect_figures *fig)
+{
+	uint32_t step = ws->interval ? ws->interval : detect_interval(&ws->st, &ws->p);
+
+	if (w->rrd)
+		rrddetect_submit(w->rrd, ws->agent, ws->store, step ? step : 60, t, fig);
+}
+
 /* One sample of ws through the detector; its events to the lifecycle. */
 static void feed(struct watch *w, struct watch_store *ws, const struct sw_sample *s, int64_t now)
 {
 	struct detect_event ev[DETECT_MAX_EVENTS];
+	struct detect_figures fig;
 	struct detect_input in;
 	int n;
 
@@ -174,7 +187,8 @@ static void feed(struct watch *w, struct watch_store *ws, const struct sw_sample
 	in.has_added = (s->flags & SW_SAMPLE_HAS_ADDED) != 0;
 	in.status = s->status;
 	in.mount_id = s->mount_id;
-	n = detect_update(&ws->st, &ws->p, &in, ev);
+	n = detect_update_figures(&ws->st, &ws->p, &in, ev, &fig);
+	keep_figures(w, ws, s->time, &fig);
 	ws->dirty = true;
 	w->samples++;
 	watch_events(w, ws, ev, n, 0, now);
@@ -200,8 +214,10 @@ void watch_observe(void *ctx, struct agent_rec *a, struct store_rec *st,
 
 	if (!st->user)
 		st->user = watch_get(w, a->name, st->name, true);
-	if (st->user)
+	if (st->user) {
+		((struct watch_store *)st->user)->interval = a->interval;
 		feed(w, st->user, s, (int64_t)time(NULL));
+	}
 	else
 		log_err("watch: out of memory for '%s/%s': sample not checked", a->name,
 			st->name);

@@ -46,6 +46,7 @@ struct watch_store {
 	struct detect_state st;
 	bool dirty;    /* changed since the last save */
 	bool silent;   /* last value told to the board */
+	uint32_t interval; /* the agent's interval, 0 = not known (detector RRD step) */
 };
 
 struct watch {
@@ -60,6 +61,9 @@ struct watch {
 	size_t saved_in_round; /* stores written so far in that round */
 	bool timers_on;
 	uint64_t samples, events;
+	/* Where each judged sample's detector figures go (rrddetect.h); NULL =
+	 * not kept.  Set by the caller after watch_init(). */
+	struct rrddetect *rrd;
 };
 
 /*
@@ -75,7 +79,8 @@ void watch_stop(struct watch *w);
 /* Ingest observer (ingest_stored_fn); ctx is the struct watch. */
 void watch_observe(void *ctx, struct agent_rec *a, struct store_rec *st,
 		   const struct sw_sample *s);
-/* Feeds one sample of agent/store (what watch_observe does). */
+/* Feeds one sample of agent/store (what watch_observe does, without the
+ * agent's interval: the detector RRD then takes the learned one). */
 void watch_sample(struct watch *w, const char *agent, const char *store,
 		  const struct sw_sample *s, int64_t now);
 /* The silence check over every store at now. */
