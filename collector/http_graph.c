@@ -88,10 +88,12 @@ int graph_args(const struct graph_request *rq, char **argv, int max)
 {
 	const struct graphdef *g = rq->g;
 	const char *any = NULL;
-	char path[4200], text[256], rpn[300];
+	char path[4200], dpath[4200], text[256], rpn[300];
+	bool no_detect = g->uses_detect && !rq->detect_path;
 	int n = 0, err;
 
 	rrd_escape(rq->rrd_path, path, sizeof path);
+	rrd_escape(rq->detect_path ? rq->detect_path : "", dpath, sizeof dpath);
 	err = add(argv, &n, max, "graph");
 	err = err ? err : add(argv, &n, max, "-");
 	err = err ? err : add(argv, &n, max, "--imgformat=%s", rq->svg ? "SVG" : "PNG");
@@ -113,11 +115,19 @@ int graph_args(const struct graph_request *rq, char **argv, int max)
 	err = err ? err : add(argv, &n, max, "--color=CANVAS#ffffff");
 	err = err ? err : add(argv, &n, max, "--color=GRID#e0e0e0");
 	err = err ? err : add(argv, &n, max, "--color=MGRID#c8c8c8");
+	/* without a detector RRD yet, its series are unknown values over the
+	 * store RRD's time axis */
+	if (no_detect)
+		err = err ? err : add(argv, &n, max, "DEF:sw_axis=%s:bytes:AVERAGE", path);
 	for (size_t i = 0; !err && i < g->nelems; i++) {
 		const struct graphdef_elem *e = &g->elems[i];
 
-		if (e->kind == GRAPHDEF_DEF) {
-			err = add(argv, &n, max, "DEF:%s=%s:%s:%s", e->vname, path, e->ds, e->cf);
+		if (e->kind == GRAPHDEF_DEF && e->file == GRAPHDEF_FILE_DETECT && no_detect) {
+			err = add(argv, &n, max, "CDEF:%s=sw_axis,POP,UNKN", e->vname);
+			any = any ? any : e->vname;
+		} else if (e->kind == GRAPHDEF_DEF) {
+			err = add(argv, &n, max, "DEF:%s=%s:%s:%s", e->vname,
+				  e->file == GRAPHDEF_FILE_DETECT ? dpath : path, e->ds, e->cf);
 			any = any ? any : e->vname;
 		} else if (e->kind == GRAPHDEF_CDEF) {
 			expand_rpn(e->rpn, rq->raw_step, rpn, sizeof rpn);
@@ -137,6 +147,12 @@ int graph_args(const struct graph_request *rq, char **argv, int max)
 			err = add(argv, &n, max, "AREA:%s#%s%s%s%s", e->vname, e->color,
 				  text[0] || e->stack ? ":" : "", text, e->stack ? ":STACK" : "");
 	}
+	if (no_detect)
+		err = err ? err : add(argv, &n, max,
+				      "COMMENT:\\n");
+	if (no_detect)
+		err = err ? err : add(argv, &n, max,
+				      "COMMENT:(no detector data for this store yet)\\n");
 	if (err) {
 		graph_args_free(argv, n);
 		return err;

@@ -40,6 +40,10 @@ struct graph_marks {
 struct graph_request {
 	const struct graphdef *g;
 	const char *rrd_path;
+	/* The store's detector RRD (rrddetect.h), for defs with file = detect;
+	 * NULL while it does not exist: those series are then drawn as unknown
+	 * (the graph still renders, with a note) instead of failing. */
+	const char *detect_path;
 	enum http_range range;
 	unsigned width, height;
 	bool svg;

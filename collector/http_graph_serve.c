@@ -9,6 +9,7 @@
 
 #include "http_ledger.h"
 #include "http_pages.h"
+#include "rrddetect.h"
 #include "rrdstore.h"
 #include "shrinkwatch/log.h"
 
@@ -50,7 +51,7 @@ int http_graph(struct http_server *h, const struct http_route *r, struct buf *b)
 	struct graph_request rq;
 	struct graph_marks marks;
 	struct board_entry e;
-	char path[4200], key[256], err[512];
+	char path[4200], dpath[4200], key[256], err[512];
 	time_t now = time(NULL);
 	struct stat st;
 	int rc;
@@ -68,6 +69,9 @@ int http_graph(struct http_server *h, const struct http_route *r, struct buf *b)
 	memset(&rq, 0, sizeof rq);
 	rq.g = g;
 	rq.rrd_path = path;
+	if (g->uses_detect && !rrddetect_path(h->data_dir, r->agent, r->store, dpath, sizeof dpath) &&
+	    !stat(dpath, &st))
+		rq.detect_path = dpath;
 	rq.range = r->range;
 	rq.width = r->width;
 	rq.height = r->height;

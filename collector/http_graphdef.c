@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "http_graphdef.h"
+#include "rrddetect.h"
 #include "rrdstore.h"
 #include "shrinkwatch/confload.h"
 #include "shrinkwatch/names.h"
@@ -167,11 +168,28 @@ static bool given_twice(struct confload *cl, const struct graphdef_elem *e, cons
 	return true;
 }
 
+static const char *file_name(enum graphdef_file f)
+{
+	return f == GRAPHDEF_FILE_DETECT ? "detector" : "store";
+}
+
+/* Whether ds is a data source of the file f. */
+static bool ds_of(enum graphdef_file f, const char *ds)
+{
+	const char *const *names = f == GRAPHDEF_FILE_DETECT ? rrddetect_ds_names : rrdstore_ds_names;
+	unsigned n = f == GRAPHDEF_FILE_DETECT ? RRDDETECT_NDS : RRDSTORE_NDS;
+
+	for (unsigned i = 0; i < n; i++)
+		if (!strcmp(ds, names[i]))
+			return true;
+	return false;
+}
+
 static int elem_key(struct confload *cl, struct graphdef_elem *e, const char *key,
 		    const char *v)
 {
 	uint64_t n;
-	bool b, ok = false;
+	bool b;
 
 	if (given_twice(cl, e, key))
 		return -1;
@@ -179,13 +197,39 @@ static int elem_key(struct confload *cl, struct graphdef_elem *e, const char *ke
 	switch (e->kind) {
 	case GRAPHDEF_DEF:
 		if (!strcmp(key, "ds")) {
-			for (unsigned i = 0; i < RRDSTORE_NDS; i++)
-				ok = ok || !strcmp(v, rrdstore_ds_names[i]);
-			if (!ok) {
-				confload_error(cl, "'%s' is not a data source of the store RRDs", v);
+			/* "file" may come later: then it is checked there, or at
+			 * the end of the file for the default */
+			if (e->file_set ? !ds_of(e->file, v) :
+					  !ds_of(GRAPHDEF_FILE_STORE, v) &&
+						  !ds_of(GRAPHDEF_FILE_DETECT, v)) {
+				confload_error(cl, "'%s' is not a data source of the %s RRDs", v,
+					       e->file_set ? file_name(e->file) :
+							     "store or detector");
 				return -1;
 			}
 			snprintf(e->ds, sizeof e->ds, "%s", v);
+			return 0;
+		}
+		if (!strcmp(key, "file")) {
+			enum graphdef_file f = GRAPHDEF_FILE_STORE;
+
+			if (e->file_set) {
+				confload_error(cl, "key given twice in [%s]", e->vname);
+				return -1;
+			}
+			if (!strcmp(v, "detect"))
+				f = GRAPHDEF_FILE_DETECT;
+			else if (strcmp(v, "store")) {
+				confload_error(cl, "'%s' is not store or detect", v);
+				return -1;
+			}
+			if (e->ds[0] && !ds_of(f, e->ds)) {
+				confload_error(cl, "'%s' is not a data source of the %s RRDs", e->ds,
+					       file_name(f));
+				return -1;
+			}
+			e->file = f;
+			e->file_set = true;
 			return 0;
 		}
 		if (!strcmp(key, "cf")) {
@@ -258,7 +302,7 @@ static int handler(struct confload *cl, const char *section, const char *key, co
 }
 
 /* What only the whole file shows: incomplete elements, nothing drawn. */
-static int check_complete(const char *path, const struct graphdef *g, char *err, size_t errlen)
+static int check_complete(const char *path, struct graphdef *g, char *err, size_t errlen)
 {
 	static const char *const kinds[] = { "def", "cdef", "line", "area" };
 	size_t drawn = 0;
@@ -280,7 +324,16 @@ static int check_complete(const char *path, const struct graphdef *g, char *err,
 				 e->vname, missing);
 			return -1;
 		}
+		if (e->kind == GRAPHDEF_DEF && !ds_of(e->file, e->ds)) {
+			snprintf(err, errlen,
+				 "%s: [def %s]: '%s' is not a data source of the store RRDs (add "
+				 "file = detect to read the detector RRD)",
+				 path, e->vname, e->ds);
+			return -1;
+		}
 		drawn += e->kind >= GRAPHDEF_LINE;
+		if (e->kind == GRAPHDEF_DEF && e->file == GRAPHDEF_FILE_DETECT)
+			g->uses_detect = true;
 	}
 	if (!drawn) {
 		snprintf(err, errlen, "%s: the graph draws nothing (no [line] or [area])", path);

@@ -12,7 +12,9 @@
  *                    order (sort key on the page), marks (yes: alert VRULEs and
  *                    shaded declared-deletion windows)
  *   [def VNAME]      ds (an RRD data source: bytes, objects, added_bytes, ...),
- *                    cf (AVERAGE|MIN|MAX)
+ *                    cf (AVERAGE|MIN|MAX), file (store|detect: the store RRD,
+ *                    the default, or the detector RRD of rrddetect.h, whose
+ *                    data sources are removed, purge_allow, declared, ...)
  *   [cdef VNAME]     rpn (an rrdtool RPN expression over earlier names)
  *   [line VNAME]     color (RRGGBB[AA]), label, width (1..5)
  *   [area VNAME]     color, label, stack (yes|no)
@@ -33,6 +35,8 @@
 #define GRAPHDEF_VNAME_MAX 30
 
 enum graphdef_kind { GRAPHDEF_DEF, GRAPHDEF_CDEF, GRAPHDEF_LINE, GRAPHDEF_AREA };
+/* Which of a store's RRD files a def reads. */
+enum graphdef_file { GRAPHDEF_FILE_STORE = 0, GRAPHDEF_FILE_DETECT };
 
 struct graphdef_elem {
 	enum graphdef_kind kind;
@@ -44,6 +48,8 @@ struct graphdef_elem {
 	char label[96];  /* line, area */
 	unsigned width;  /* line */
 	bool stack;      /* area */
+	enum graphdef_file file; /* def */
+	bool file_set;   /* def: file given */
 };
 
 struct graphdef {
@@ -53,6 +59,7 @@ struct graphdef {
 	unsigned base;
 	bool lower_zero;
 	bool marks;
+	bool uses_detect; /* a def reads the detector RRD */
 	int order;
 	struct graphdef_elem elems[GRAPHDEF_MAX_ELEMS];
 	size_t nelems;

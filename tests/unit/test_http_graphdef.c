@@ -98,6 +98,17 @@ static void test_bad_files_name_file_and_line(void **state)
 		  ": [line b]: color is missing" },
 		{ "[def b]\nds = bytes\ncf = MIN\n", ": the graph draws nothing" },
 		{ "not ini at all\n", ":1: syntax error" },
+		/* which file a def reads */
+		{ "[def b]\nfile = nas\n", ":2: [def b] file: 'nas' is not store or detect" },
+		{ "[def b]\nfile = detect\nds = bytes\n",
+		  ":3: [def b] ds: 'bytes' is not a data source of the detector RRDs" },
+		{ "[def b]\nds = removed\nfile = store\n",
+		  ":3: [def b] file: 'removed' is not a data source of the store RRDs" },
+		{ "[def b]\nfile = detect\nfile = store\n", ":3: [def b] file: key given twice" },
+		{ "[def b]\nds = purge_allow\ncf = MAX\n[line b]\ncolor = 000000\n",
+		  ": [def b]: 'purge_allow' is not a data source of the store RRDs (add file = "
+		  "detect" },
+		{ "[cdef b]\nrpn = 1\nfile = detect\n", ":3: [cdef b] file: unknown key" },
 	};
 	char dir[64], path[256], err[512], want[512];
 	struct graphdef g;
@@ -161,6 +172,11 @@ static void test_shipped_dashboards(void **state)
 	assert_non_null(graphdefs_find(&gs, "bytes"));
 	assert_non_null(graphdefs_find(&gs, "objects"));
 	assert_non_null(graphdefs_find(&gs, "churn"));
+	/* the expected purge beside the removal, from the detector RRD */
+	assert_true(graphdefs_find(&gs, "churn")->uses_detect);
+	assert_non_null(graphdefs_find(&gs, "purge"));
+	assert_true(graphdefs_find(&gs, "purge")->uses_detect);
+	assert_false(graphdefs_find(&gs, "bytes")->uses_detect);
 	graphdefs_release(&gs);
 }
 
@@ -228,6 +244,65 @@ static void test_graph_args(void **state)
 	tu_rmrf(dir);
 }
 
+static const char detect_graph[] =
+	"[graph]\n"
+	"title = Purge\n"
+	"[def total]\n"
+	"ds = bytes\n"
+	"cf = AVERAGE\n"
+	"[def allow]\n"
+	"ds = purge_allow\n"
+	"cf = MAX\n"
+	"file = detect\n"
+	"[def s]\n"
+	"file = store\n"
+	"ds = objects\n"
+	"cf = MIN\n"
+	"[line allow]\n"
+	"color = 7f2704\n";
+
+/* A def with file = detect reads the detector RRD; without one yet, its
+ * series is unknown over the store RRD's axis and the graph says why. */
+static void test_detector_file(void **state)
+{
+	char path[256], err[512];
+	char *argv[HTTP_GRAPH_MAX_ARGS];
+	struct graph_request rq;
+	struct graphdef g;
+	int n;
+	(void)state;
+
+	tu_write(tu_dir, "purge.conf", detect_graph, path, sizeof path);
+	assert_int_equal(graphdef_load_file(path, &g, err, sizeof err), 0);
+	assert_true(g.uses_detect);
+	assert_int_equal(g.elems[0].file, GRAPHDEF_FILE_STORE);
+	assert_int_equal(g.elems[1].file, GRAPHDEF_FILE_DETECT);
+	assert_int_equal(g.elems[2].file, GRAPHDEF_FILE_STORE);
+	memset(&rq, 0, sizeof rq);
+	rq.g = &g;
+	rq.rrd_path = "/d/rrd/a/b.c.rrd";
+	rq.detect_path = "/d/detect/a/b.c.rrd";
+	rq.width = 640;
+	rq.height = 200;
+	n = graph_args(&rq, argv, HTTP_GRAPH_MAX_ARGS);
+	assert_true(n > 0);
+	assert_true(has_arg(argv, n, "DEF:total=/d/rrd/a/b.c.rrd:bytes:AVERAGE"));
+	assert_true(has_arg(argv, n, "DEF:allow=/d/detect/a/b.c.rrd:purge_allow:MAX"));
+	assert_true(has_arg(argv, n, "DEF:s=/d/rrd/a/b.c.rrd:objects:MIN"));
+	assert_false(has_arg(argv, n, "COMMENT:(no detector data for this store yet)\\n"));
+	graph_args_free(argv, n);
+
+	rq.detect_path = NULL;
+	n = graph_args(&rq, argv, HTTP_GRAPH_MAX_ARGS);
+	assert_true(n > 0);
+	assert_true(has_arg(argv, n, "DEF:sw_axis=/d/rrd/a/b.c.rrd:bytes:AVERAGE"));
+	assert_true(has_arg(argv, n, "CDEF:allow=sw_axis,POP,UNKN"));
+	assert_true(has_arg(argv, n, "DEF:total=/d/rrd/a/b.c.rrd:bytes:AVERAGE"));
+	assert_true(has_arg(argv, n, "LINE1:allow#7f2704"));
+	assert_true(has_arg(argv, n, "COMMENT:(no detector data for this store yet)\\n"));
+	graph_args_free(argv, n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -236,6 +311,7 @@ int main(void)
 		cmocka_unit_test(test_directory),
 		cmocka_unit_test(test_shipped_dashboards),
 		cmocka_unit_test(test_graph_args),
+		cmocka_unit_test_setup_teardown(test_detector_file, tu_setup_dir, tu_teardown_dir),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
