@@ -4,12 +4,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "http_ledger.h"
 #include "http_page.h"
 #include "http_pages.h"
 #include "http_view.h"
+#include "rrddetect.h"
 #include "shrinkwatch/html.h"
 #include "shrinkwatch/names.h"
 
@@ -235,6 +237,21 @@ static int put_explanations(struct buf *b, const struct lv_explanation *e, size_
 	return err ? err : buf_printf(b, "</table>\n");
 }
 
+/* The detector's series come from the detector RRD, written from the first
+ * sample the live detector sees: say so while a store has none. */
+static int note_detector_rrd(struct http_server *h, struct buf *b, const struct http_route *r)
+{
+	char path[4200];
+	struct stat st;
+
+	if (rrddetect_path(h->data_dir, r->agent, r->store, path, sizeof path) == 0 &&
+	    stat(path, &st) == 0)
+		return 0;
+	return http_put_note(b, "note", "This store has no detector RRD yet (it is written "
+					"from the next sample on), so the expected purge, "
+					"declared and unexplained series are empty.");
+}
+
 static int put_graphs(struct http_server *h, struct buf *b, const struct http_route *r)
 {
 	int err = buf_printf(b, "<h2>Graphs</h2><p class=\"tabs\">");
@@ -262,11 +279,14 @@ static int put_graphs(struct http_server *h, struct buf *b, const struct http_ro
 		err = err ? err : html_put_text(b, g->title);
 		err = err ? err : buf_printf(b, "\">\n");
 	}
-	return err ? err : http_put_note(b, "note",
-					 "Removed per interval = previous bytes + bytes added - "
-					 "bytes now. Red lines mark alerts, shaded bands declared "
-					 "deletions. The detector's expected purge is not stored in "
-					 "RRD yet, so it is not drawn.");
+	err = err ? err : http_put_note(b, "note",
+					"Removed per interval = previous bytes + bytes added - "
+					"bytes now; the detector splits it into the expected "
+					"purge, declared deletions and the unexplained rest. The "
+					"purge graph sets what a purge window removed against "
+					"the purge the detector expected. Red lines mark alerts, "
+					"shaded bands declared deletions.");
+	return err ? err : note_detector_rrd(h, b, r);
 }
 
 int http_page_store(struct http_server *h, const struct http_route *r, struct buf *b)

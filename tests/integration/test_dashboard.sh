@@ -45,6 +45,35 @@ removed_seen() { curl -sS --max-time 5 "$U/api/v1/stores/it01/alpha" | grep -q '
 wait_for 20 "removal of the deleted clips in the API" removed_seen
 ok "live store on the board; removed bytes of the last interval = 39000"
 
+# the live detector keeps what it expected beside the samples: the detector
+# RRD of alpha has the interval with the removal, with a non-zero expected
+# purge (the store is warming up, so the whole day is a purge window)
+drrd=$T/data/detect/it01/alpha.rrd
+detector_row() {
+	[ -f "$drrd" ] || return 1
+	rrdtool fetch "$drrd" AVERAGE -s end-10min >"$T/detect.fetch" 2>/dev/null || return 1
+	python3 - "$T/detect.fetch" <<'PY'
+import math, sys
+lines = open(sys.argv[1]).read().split("\n")
+names = lines[0].split()
+for l in lines[1:]:
+    if ":" not in l:
+        continue
+    v = dict(zip(names, (float(x) for x in l.split(":")[1].split())))
+    if v["removed"] == 39000 and v["purge_allow"] > 0 and v["purge_done"] == 39000:
+        assert abs(v["removed"] - v["declared"] - v["unexplained"] - min(v["purge_allow"], 39000)) < 1e-6, v
+        print(int(v["purge_allow"]), int(v["unexplained"]))
+        sys.exit(0)
+sys.exit(1)
+PY
+}
+wait_for 20 "the removal in the detector RRD" detector_row
+read -r allow unexpl < <(detector_row)
+[ "$(rrdtool info "$drrd" | grep -c '^ds\[.*\]\.type')" = 10 ] || fail "detector RRD lacks its 10 data sources"
+[ "$(rrdtool info "$drrd" | grep -c '^rra\[.*\]\.cf')" = "$(rrdtool info "$T/data/rrd/it01/alpha.rrd" | grep -c '^rra\[.*\]\.cf')" ] ||
+	fail "detector RRD archives differ from the store RRD's"
+ok "detector RRD of it01/alpha: removed 39000, expected purge $allow, unexplained $unexpl"
+
 # ---- pages
 r=$(get / "$T/overview.html"); [[ $r == "200 text/html"* ]] || fail "overview: $r"
 grep -q 'href="/store/vault01/archive"' "$T/overview.html" || fail "overview lacks vault01/archive"
@@ -64,7 +93,11 @@ for g in bytes objects churn; do
 done
 grep -q 'court-ordered deletion, case 4711' "$T/store.html" || fail "store page lacks the explanation"
 grep -q 'slow leak, resolved' "$T/store.html" || fail "store page lacks the past alert"
-grep -q 'expected purge is not stored' "$T/store.html" || fail "store page does not say the purge is not drawn"
+grep -q 'src="/graph/vault01/archive/purge?range=day' "$T/store.html" || fail "store page lacks the purge graph"
+grep -q 'the expected purge' "$T/store.html" || fail "store page does not explain the expected purge"
+grep -q 'no detector RRD yet' "$T/store.html" || fail "store page does not say the seeded store has no detector RRD"
+r=$(get /store/it01/alpha "$T/store-alpha.html"); [[ $r == 200* ]] || fail "store alpha: $r"
+! grep -q 'no detector RRD yet' "$T/store-alpha.html" || fail "store page of alpha says it has no detector RRD"
 r=$(get "/store/vault01/archive?range=year" "$T/store-year.html"); [[ $r == 200* ]] || fail "store year: $r"
 grep -q 'range=year&amp;w=' "$T/store-year.html" || fail "year range not applied"
 ok "store page: graphs for every range, alerts, declared deletion"
@@ -85,11 +118,25 @@ for rg in day week month year; do
 done
 r=$(get "/graph/it01/alpha/churn?w=800&h=300" "$T/churn.png"); [[ $r == "200 image/png" ]] || fail "churn: $r"
 [ "$(png_size "$T/churn.png")" = 800x300 ] || fail "churn graph size"
+# churn and purge read the detector RRD: they render from alpha's, and for
+# vault01, which has none yet, with empty series (not an error)
+for st in it01/alpha vault01/archive; do
+	for g in churn purge; do
+		r=$(get "/graph/$st/$g?w=640&h=200" "$T/g.png"); [[ $r == "200 image/png" ]] || fail "$g of $st: $r"
+		[ "$(png_size "$T/g.png")" = 640x200 ] || fail "$g graph of $st is $(png_size "$T/g.png")"
+	done
+done
+# what the purge graph draws for alpha: its own definitions' data sources
+# through rrdtool give the expected purge of the removal seen above
+peak=$(rrdtool graphv /dev/null -s end-10min \
+	"DEF:allow=$drrd:$(sed -n '/^\[def allow\]/,/^$/s/^ds = //p' "$root/dashboards/graphs/purge.conf"):MAX" \
+	"VDEF:m=allow,MAXIMUM" "PRINT:m:%.0lf" | sed -n 's/^print\[0\] = "\(.*\)"/\1/p')
+[ "$peak" = "$allow" ] || fail "purge graph's expected purge peaks at '$peak', not $allow"
 r=$(get "/graph/vault01/archive/objects?format=svg" "$T/g.svg"); [[ $r == "200 image/svg+xml" ]] || fail "svg: $r"
 grep -q '<svg' "$T/g.svg" || fail "SVG graph is not SVG"
 r=$(get "/graph/vault01/archive/bytes?w=99999" /dev/null); [[ $r == 400* ]] || fail "huge width: $r"
 r=$(get "/graph/vault01/archive/nosuchgraph" /dev/null); [[ $r == 404* ]] || fail "unknown graph: $r"
-ok "graphs: PNGs of the requested size for day/week/month/year, SVG, limits"
+ok "graphs: PNGs of the requested size for day/week/month/year, SVG, limits; churn and purge with and without a detector RRD (expected purge peaks at $peak)"
 
 # graph rendering runs on the HTTP threads: ingest carries on under a burst of
 # uncached renders (every width differs, so none comes from the cache)
