@@ -361,7 +361,8 @@ int http_start(struct http_server *h, const struct http_config *cfg,
 	h->board = board;
 	h->ingest = ing;
 	strmap_init(&h->deltas);
-	if (pthread_mutex_init(&h->mu, NULL) || graph_cache_init(&h->cache)) {
+	if (pthread_mutex_init(&h->mu, NULL) || graph_cache_init(&h->cache) ||
+	    change24_cache_init(&h->change24, HTTP_CHANGE24_TTL)) {
 		snprintf(err, errlen, "http: out of memory");
 		return -1;
 	}
@@ -384,6 +385,7 @@ int http_start(struct http_server *h, const struct http_config *cfg,
 			cfg->port, strerror(errno ? errno : EADDRINUSE));
 		graphdefs_release(&h->graphs);
 		graph_cache_release(&h->cache);
+		change24_cache_release(&h->change24);
 		pthread_mutex_destroy(&h->mu);
 		strmap_release(&h->deltas);
 		return 0;
@@ -419,5 +421,6 @@ void http_stop(struct http_server *h)
 	strmap_release(&h->deltas);
 	graphdefs_release(&h->graphs);
 	graph_cache_release(&h->cache);
+	change24_cache_release(&h->change24);
 	pthread_mutex_destroy(&h->mu);
 }

@@ -26,6 +26,7 @@
 
 #include "board.h"
 #include "config.h"
+#include "http_change24.h"
 #include "http_graph.h"
 #include "http_graphdef.h"
 #include "ingest.h"
@@ -79,6 +80,7 @@ struct http_server {
 	struct strmap deltas; /* "agent/store" -> struct http_delta * */
 	struct graphdefs graphs;
 	struct graph_cache cache;
+	struct change24_cache change24; /* the overview's 24-hour references */
 	struct MHD_Daemon *mhd;
 	char where[300]; /* "127.0.0.1:7406" once listening */
 	uint64_t requests;  /* atomic */

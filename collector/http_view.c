@@ -1,14 +1,11 @@
 /* http_view.c - store status for the web interface (see http_view.h). */
 #include <errno.h>
-#include <math.h>
-#include <rrd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "http_view.h"
-#include "rrdstore.h"
 
 static int severity_rank(const char *s)
 {
@@ -46,43 +43,20 @@ void http_view_merge_alerts(struct http_store_view *v, size_t nv, const struct l
 	}
 }
 
-/* bytes and objects about 24 hours before the last sample, from the RRD. */
-static void change24(const char *data_dir, struct http_store_view *v)
+/* The change over about 24 hours up to the last sample: the reference comes
+ * from the RRD through the cache (http_change24.h). */
+static void change24(struct http_server *h, struct http_store_view *v)
 {
-	char path[4200];
-	time_t start, end;
-	unsigned long step = 0, nds = 0;
-	char **names = NULL;
-	rrd_value_t *data = NULL;
-	int ib = -1, io = -1;
+	double b, o;
 
-	if (!v->e.have_last || v->e.last.status != SW_SCAN_COMPLETE ||
-	    rrdstore_path(data_dir, v->e.agent, v->e.store, path, sizeof path))
+	if (!v->e.have_last || v->e.last.status != SW_SCAN_COMPLETE)
 		return;
-	start = (time_t)v->e.last.time - 86400;
-	end = start + 3600;
-	if (rrd_fetch_r(path, "AVERAGE", &start, &end, &step, &nds, &names, &data))
+	if (change24_lookup(&h->change24, h->data_dir, v->e.agent, v->e.store, v->e.last.time,
+			    (int64_t)time(NULL), &b, &o))
 		return;
-	for (unsigned long i = 0; i < nds; i++) {
-		if (!strcmp(names[i], "bytes"))
-			ib = (int)i;
-		if (!strcmp(names[i], "objects"))
-			io = (int)i;
-	}
-	for (time_t t = start; ib >= 0 && io >= 0 && step && t < end; t += (time_t)step) {
-		const rrd_value_t *row = data + (size_t)((t - start) / (time_t)step) * nds;
-
-		if (!isnan(row[ib]) && !isnan(row[io])) {
-			v->have_change24 = true;
-			v->change24_bytes = (double)v->e.last.bytes - row[ib];
-			v->change24_objects = (double)v->e.last.objects - row[io];
-			break;
-		}
-	}
-	for (unsigned long i = 0; i < nds; i++)
-		rrd_freemem(names[i]);
-	rrd_freemem(names);
-	rrd_freemem(data);
+	v->have_change24 = true;
+	v->change24_bytes = (double)v->e.last.bytes - b;
+	v->change24_objects = (double)v->e.last.objects - o;
 }
 
 static void fill(struct http_server *h, struct http_store_view *v, const struct board_entry *e)
@@ -144,7 +118,7 @@ long http_view_stores(struct http_server *h, struct ledgerview *lv, bool with_ch
 	for (long i = 0; i < n; i++) {
 		fill(h, &v[i], &all[i]);
 		if (with_change24)
-			change24(h->data_dir, &v[i]);
+			change24(h, &v[i]);
 	}
 	free(all);
 	merge_ledger(lv, v, (size_t)n, NULL, NULL);
@@ -161,7 +135,7 @@ int http_view_store(struct http_server *h, struct ledgerview *lv, const char *ag
 	if (board_get(h->board, agent, store, &e))
 		return -ENOENT;
 	fill(h, out, &e);
-	change24(h->data_dir, out);
+	change24(h, out);
 	merge_ledger(lv, out, 1, agent, store);
 	return 0;
 }
