@@ -36,7 +36,7 @@ ov, st, al = pages
 assert "vault01/archive" in ov["text"], ov["text"]
 assert "alert" in ov["text"] and "#1" in ov["text"], "overview shows no alert"
 assert '<script>alert("x")</script>' in ov["text"], "escaped summary not shown as text"
-assert len(st["imgs"]) == 3, st["imgs"]
+assert len(st["imgs"]) == 4, st["imgs"]  # bytes, objects, churn, purge
 for p in (st, al):
     for i in p["imgs"]:
         assert i["complete"] and i["width"] == 720 and i["height"] == 240, f"broken image {i}"
