@@ -214,13 +214,13 @@ void watch_observe(void *ctx, struct agent_rec *a, struct store_rec *st,
 
 	if (!st->user)
 		st->user = watch_get(w, a->name, st->name, true);
-	if (st->user) {
-		((struct watch_store *)st->user)->interval = a->interval;
-		feed(w, st->user, s, (int64_t)time(NULL));
-	}
-	else
+	if (!st->user) {
 		log_err("watch: out of memory for '%s/%s': sample not checked", a->name,
 			st->name);
+		return;
+	}
+	((struct watch_store *)st->user)->interval = a->interval;
+	feed(w, st->user, s, (int64_t)time(NULL));
 }
 
 void watch_tick(struct watch *w, int64_t now)
