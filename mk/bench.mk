@@ -10,7 +10,7 @@ DEBS += collectd-core time bc
 
 BENCH_DIR ?= $(BUILD)/bench
 BENCH_FILES ?= 1000000
-BENCH_RUNS ?= 3
+BENCH_RUNS ?= 5
 SCANBENCH := $(BUILD)/bench/scanbench
 GENTREE := $(BUILD)/bench/gentree
 
