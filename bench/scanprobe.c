@@ -1,27 +1,33 @@
 /*
- * scanprobe.c - where a full scan's time goes: the same single-threaded walk
- * of a tree done several ways, each timed in CPU seconds of this process
- * (user + system, io_uring's kernel workers included), so that the choices
- * made in agent/scan_walk.c rest on numbers anyone can reproduce.
+ * scanprobe.c - where a full scan's time goes: the per-file step of a
+ * single-threaded walk done several ways on the same tree, each timed in
+ * CPU seconds of this process (io_uring's kernel workers included), so that
+ * the choices made in agent/scan_walk.c rest on numbers anyone can
+ * reproduce.
  *
  *   scanprobe [-r ROUNDS] DIR
  *
- * Ways (each walks the whole tree, depth first, one thread):
- *   readdir    getdents64 and the opening of directories, no stat at all:
- *              the floor of any walk (what find -type f does)
- *   statx      + statx() by name for every entry, in getdents order, with
- *              the walker's mask and flags (what the agent does)
- *   statx-min  + statx() asking only type, size and link count
- *   statx-ino  + statx() in inode-number order within each getdents batch
- *   fstatat    + fstatat() by name (what du -s does, through fts)
- *   uring      + statx() through io_uring, 64 in flight (built with liburing)
- *   syscall    one null system call per entry seen by the walks: the cost of
- *              entering and leaving the kernel alone
+ * Each round walks the whole tree once, depth first (getdents64, openat of
+ * each subdirectory).  The entries of each getdents batch are stat'ed one
+ * way, the ways taking turns from one batch to the next and starting one
+ * further on each round, so that every way meets the same directories, the
+ * same cache and the same load from elsewhere on the machine (a shared
+ * machine's drift between separate runs is larger than the differences
+ * measured here).  Ways:
+ *   statx      statx() by name in getdents order, with the walker's mask and
+ *              flags (what the agent does)
+ *   statx-min  statx() asking only type, size and link count
+ *   statx-ino  statx() in inode-number order
+ *   fstatat    fstatat() by name (what du -s does, through fts)
+ *   uring      statx() through io_uring, 64 in flight (built with liburing)
+ *   syscall    one null system call per entry: entering and leaving the
+ *              kernel alone
+ * and "walk" is everything else: getdents64, opening and closing the
+ * directories, per entry.
  *
- * The ways run in interleaved rounds (the machine may be shared); each
- * line gives the way's best CPU seconds, that round's wall seconds, the
- * entries stat'ed and the nanoseconds of CPU per entry.  The walk's totals
- * are checked against each other: a way that counted other files fails.
+ * Prints nanoseconds of CPU per entry for each.  Each batch's regular files
+ * as stat'ed are checked against the count getdents' d_type gives, so a way
+ * that stat'ed nothing (or the wrong names) fails instead of looking fast.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -30,7 +36,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -48,11 +53,11 @@
 	(STATX_TYPE | STATX_SIZE | STATX_INO | STATX_NLINK | STATX_BTIME | STATX_CTIME | \
 	 STATX_MTIME)
 
-enum probe_way { WAY_READDIR, WAY_STATX, WAY_STATX_MIN, WAY_STATX_INO, WAY_FSTATAT,
-		 WAY_URING, WAY_SYSCALL, WAY_N };
+enum probe_way { WAY_STATX, WAY_STATX_MIN, WAY_STATX_INO, WAY_FSTATAT, WAY_URING, WAY_SYSCALL,
+		 WAY_N };
 
-static const char *const probe_names[WAY_N] = { "readdir", "statx",   "statx-min", "statx-ino",
-						"fstatat", "uring",   "syscall" };
+static const char *const probe_names[WAY_N] = { "statx",   "statx-min", "statx-ino",
+						"fstatat", "uring",     "syscall" };
 
 struct probe_dirent {
 	uint64_t d_ino;
@@ -68,8 +73,12 @@ struct probe_entry {
 };
 
 struct probe {
-	enum probe_way way;
-	uint64_t entries, files, bytes;
+	unsigned nways;      /* WAY_N, or WAY_N - 1 without io_uring */
+	unsigned turn;       /* the way of the next batch */
+	double ns[WAY_N];    /* CPU spent in each way's stat step */
+	uint64_t n[WAY_N];   /* entries stat'ed each way */
+	uint64_t entries;    /* non-directory entries seen */
+	uint64_t files, bytes;
 	int err;
 	char *bufs[PROBE_MAX_DEPTH];
 	struct probe_entry *order[PROBE_MAX_DEPTH];
@@ -79,6 +88,15 @@ struct probe {
 	unsigned inflight;
 #endif
 };
+
+/* Process CPU time: io_uring's workers are threads of this process. */
+static double probe_cpu_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+	return (double)t.tv_sec * 1e9 + (double)t.tv_nsec;
+}
 
 static int probe_ino_cmp(const void *a, const void *b)
 {
@@ -101,9 +119,12 @@ static void probe_uring_drain(struct probe *p)
 {
 	struct io_uring_cqe *cqe;
 
+	if (p->inflight > 0 && io_uring_submit(&p->ring) < 0) {
+		p->err = EIO;
+		return;
+	}
 	while (p->inflight > 0) {
-		if (io_uring_submit_and_wait(&p->ring, 1) < 0 ||
-		    io_uring_wait_cqe(&p->ring, &cqe) < 0) {
+		if (io_uring_wait_cqe(&p->ring, &cqe) < 0) {
 			p->err = EIO;
 			return;
 		}
@@ -118,18 +139,30 @@ static void probe_uring_drain(struct probe *p)
 		p->inflight--;
 	}
 }
+
+static void probe_uring_one(struct probe *p, int fd, const char *name)
+{
+	struct io_uring_sqe *sqe;
+
+	if (p->inflight == PROBE_URING_DEPTH)
+		probe_uring_drain(p);
+	sqe = io_uring_get_sqe(&p->ring);
+	if (!sqe) {
+		p->err = EIO;
+		return;
+	}
+	io_uring_prep_statx(sqe, fd, name, PROBE_FLAGS, PROBE_MASK, &p->sx[p->inflight]);
+	sqe->user_data = p->inflight++;
+}
 #endif
 
-/* Stats one non-directory entry of the directory open on fd the probe's way. */
-static void probe_stat(struct probe *p, int fd, const char *name)
+/* Stats one non-directory entry of the directory open on fd. */
+static void probe_stat(struct probe *p, enum probe_way way, int fd, const char *name)
 {
 	struct statx sx;
 	struct stat st;
 
-	p->entries++;
-	switch (p->way) {
-	case WAY_READDIR:
-		break;
+	switch (way) {
 	case WAY_STATX:
 	case WAY_STATX_INO:
 		if (statx(fd, name, PROBE_FLAGS, PROBE_MASK, &sx) == 0)
@@ -145,19 +178,7 @@ static void probe_stat(struct probe *p, int fd, const char *name)
 		break;
 	case WAY_URING:
 #ifdef HAVE_LIBURING
-	{
-		struct io_uring_sqe *sqe;
-
-		if (p->inflight == PROBE_URING_DEPTH)
-			probe_uring_drain(p);
-		sqe = io_uring_get_sqe(&p->ring);
-		if (!sqe) {
-			p->err = EIO;
-			break;
-		}
-		io_uring_prep_statx(sqe, fd, name, PROBE_FLAGS, PROBE_MASK, &p->sx[p->inflight]);
-		sqe->user_data = p->inflight++;
-	}
+		probe_uring_one(p, fd, name);
 #endif
 		break;
 	case WAY_SYSCALL:
@@ -168,11 +189,41 @@ static void probe_stat(struct probe *p, int fd, const char *name)
 	}
 }
 
+/* Stats a getdents batch's non-directory entries (order[0..ne)) one way. */
+static void probe_batch(struct probe *p, int fd, const char *buf, struct probe_entry *order,
+			size_t ne)
+{
+	enum probe_way way = (enum probe_way)(p->turn++ % p->nways);
+	uint64_t files0 = p->files, dtype_reg = 0;
+	double t0 = probe_cpu_ns();
+	size_t i;
+
+	if (way == WAY_STATX_INO)
+		qsort(order, ne, sizeof(*order), probe_ino_cmp);
+	for (i = 0; i < ne; i++)
+		probe_stat(p, way, fd, ((const struct probe_dirent *)(buf + order[i].off))->d_name);
+#ifdef HAVE_LIBURING
+	if (way == WAY_URING)
+		probe_uring_drain(p); /* the names live in buf until the next getdents */
+#endif
+	p->ns[way] += probe_cpu_ns() - t0;
+	p->n[way] += ne;
+	p->entries += ne;
+	for (i = 0; i < ne; i++)
+		dtype_reg += ((const struct probe_dirent *)(buf + order[i].off))->d_type == DT_REG;
+	if (way != WAY_SYSCALL && p->files - files0 != dtype_reg && !p->err) {
+		fprintf(stderr, "scanprobe: %s found %llu files where getdents listed %llu\n",
+			probe_names[way], (unsigned long long)(p->files - files0),
+			(unsigned long long)dtype_reg);
+		p->err = EPROTO;
+	}
+}
+
 /* Walks the directory open on fd (closed on return). */
 static void probe_walk(struct probe *p, int fd, unsigned depth)
 {
-	char *buf;
 	struct probe_entry *order;
+	char *buf;
 
 	if (depth >= PROBE_MAX_DEPTH) {
 		p->err = ENAMETOOLONG;
@@ -191,7 +242,7 @@ static void probe_walk(struct probe *p, int fd, unsigned depth)
 	order = p->order[depth];
 	for (;;) {
 		long n = syscall(SYS_getdents64, fd, buf, PROBE_BUF), off;
-		size_t ne = 0, i;
+		size_t ne = 0;
 
 		if (n < 0) {
 			p->err = errno;
@@ -202,90 +253,41 @@ static void probe_walk(struct probe *p, int fd, unsigned depth)
 		for (off = 0; off < n;) {
 			const struct probe_dirent *d = (const struct probe_dirent *)(buf + off);
 
-			if (!(d->d_name[0] == '.' &&
-			      (d->d_name[1] == '\0' || (d->d_name[1] == '.' && d->d_name[2] == '\0')))) {
-				order[ne].ino = d->d_ino;
-				order[ne].off = (uint32_t)off;
-				ne++;
-			}
 			off += d->d_reclen;
+			if (d->d_type == DT_DIR || (d->d_name[0] == '.' && d->d_name[1] == '\0') ||
+			    (d->d_name[0] == '.' && d->d_name[1] == '.' && d->d_name[2] == '\0'))
+				continue;
+			order[ne].ino = d->d_ino;
+			order[ne].off = (uint32_t)(off - d->d_reclen);
+			ne++;
 		}
-		if (p->way == WAY_STATX_INO)
-			qsort(order, ne, sizeof(*order), probe_ino_cmp);
-		for (i = 0; i < ne; i++) {
-			const struct probe_dirent *d =
-				(const struct probe_dirent *)(buf + order[i].off);
+		if (ne > 0)
+			probe_batch(p, fd, buf, order, ne);
+		for (off = 0; off < n;) {
+			const struct probe_dirent *d = (const struct probe_dirent *)(buf + off);
+			int c;
 
-			if (d->d_type == DT_DIR) {
-				int c = openat(fd, d->d_name,
-					       O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-
-				if (c < 0) {
-					p->err = errno;
-					continue;
-				}
-				probe_walk(p, c, depth + 1);
-			} else {
-				probe_stat(p, fd, d->d_name);
+			off += d->d_reclen;
+			if (d->d_type != DT_DIR || d->d_name[0] == '.')
+				continue;
+			c = openat(fd, d->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (c < 0) {
+				p->err = errno;
+				continue;
 			}
+			probe_walk(p, c, depth + 1);
 		}
-#ifdef HAVE_LIBURING
-		/* The names live in this buffer until the next getdents. */
-		if (p->way == WAY_URING)
-			probe_uring_drain(p);
-#endif
 	}
 out:
 	close(fd);
 }
 
-static double probe_seconds(const struct timeval *tv)
-{
-	return (double)tv->tv_sec + (double)tv->tv_usec / 1e6;
-}
-
-static double probe_cpu(void)
-{
-	struct rusage ru;
-
-	getrusage(RUSAGE_SELF, &ru);
-	return probe_seconds(&ru.ru_utime) + probe_seconds(&ru.ru_stime);
-}
-
-static double probe_now(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
-/* One walk of dir the way p->way; returns 0 or a positive errno. */
-static int probe_run(struct probe *p, const char *dir, double *cpu, double *wall)
-{
-	double c0, w0;
-	int fd;
-
-	p->entries = p->files = p->bytes = 0;
-	p->err = 0;
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return errno;
-	c0 = probe_cpu();
-	w0 = probe_now();
-	probe_walk(p, fd, 0);
-	*wall = probe_now() - w0;
-	*cpu = probe_cpu() - c0;
-	return p->err;
-}
-
 int main(int argc, char **argv)
 {
 	struct probe p;
-	double best_cpu[WAY_N], best_wall[WAY_N];
-	uint64_t entries[WAY_N] = { 0 }, files = 0, bytes = 0;
-	unsigned rounds = 3, r, w, d;
-	int c, ret = 1, have_uring = 0;
+	double walk_ns = 0, t0;
+	unsigned rounds = 4, r, w, d;
+	int c, fd, ret = 1;
 
 	memset(&p, 0, sizeof(p));
 	while ((c = getopt(argc, argv, "r:")) != -1) {
@@ -299,67 +301,57 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: scanprobe [-r ROUNDS] DIR\n");
 		return 2;
 	}
+	p.nways = WAY_N - 1; /* io_uring is last: left out unless it works */
 #ifdef HAVE_LIBURING
 	p.sx = calloc(PROBE_URING_DEPTH, sizeof(*p.sx));
-	have_uring = p.sx && io_uring_queue_init(2 * PROBE_URING_DEPTH, &p.ring, 0) == 0;
+	if (p.sx && io_uring_queue_init(2 * PROBE_URING_DEPTH, &p.ring, 0) == 0)
+		p.nways = WAY_N;
 #endif
-	for (w = 0; w < WAY_N; w++)
-		best_cpu[w] = best_wall[w] = -1;
+	/* Keep the enum's order in step with nways: uring must be last. */
+	if (WAY_URING != WAY_N - 2 || WAY_SYSCALL != WAY_N - 1) {
+		fprintf(stderr, "scanprobe: way order\n");
+		goto out;
+	}
 	for (r = 0; r < rounds; r++) {
-		for (w = 0; w < WAY_N; w++) {
-			double cpu = 0, wall = 0;
-			int err;
+		double stat_ns = 0;
 
-			if (w == WAY_URING && !have_uring)
-				continue;
-			p.way = (enum probe_way)w;
-			err = probe_run(&p, argv[optind], &cpu, &wall);
-			if (err) {
-				fprintf(stderr, "scanprobe: %s walk of '%s' failed: %s\n",
-					probe_names[w], argv[optind], strerror(err));
-				goto out;
-			}
-			/* Every stat'ing way must have seen the same files. */
-			if (w != WAY_READDIR && w != WAY_SYSCALL) {
-				if (files == 0 && bytes == 0) {
-					files = p.files;
-					bytes = p.bytes;
-				} else if (p.files != files || p.bytes != bytes) {
-					fprintf(stderr,
-						"scanprobe: '%s' changed during the probe (%s saw %llu files)\n",
-						argv[optind], probe_names[w],
-						(unsigned long long)p.files);
-					goto out;
-				}
-			}
-			entries[w] = p.entries;
-			if (best_cpu[w] < 0 || cpu < best_cpu[w]) {
-				best_cpu[w] = cpu;
-				best_wall[w] = wall;
-			}
+		p.turn = r;
+		fd = open(argv[optind], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0) {
+			fprintf(stderr, "scanprobe: cannot open '%s': %s\n", argv[optind],
+				strerror(errno));
+			goto out;
+		}
+		for (w = 0; w < WAY_N; w++)
+			stat_ns -= p.ns[w];
+		t0 = probe_cpu_ns();
+		probe_walk(&p, fd, 0);
+		for (w = 0; w < WAY_N; w++)
+			stat_ns += p.ns[w];
+		walk_ns += probe_cpu_ns() - t0 - stat_ns;
+		if (p.err) {
+			fprintf(stderr, "scanprobe: walk of '%s' failed: %s\n", argv[optind],
+				strerror(p.err));
+			goto out;
 		}
 	}
-	printf("scanprobe: one thread, %llu files, best of %u interleaved rounds\n",
-	       (unsigned long long)files, rounds);
-	printf("%-10s %8s %8s %10s %9s %12s\n", "way", "CPU s", "wall s", "entries", "ns/entry",
-	       "ns - readdir");
+	printf("scanprobe: one thread, %llu entries per walk, %u interleaved rounds\n",
+	       (unsigned long long)(p.entries / rounds), rounds);
+	printf("%-10s %12s %14s\n", "way", "ns/entry", "entries timed");
+	printf("%-10s %12.0f %14llu\n", "walk", walk_ns / (double)p.entries,
+	       (unsigned long long)p.entries);
 	for (w = 0; w < WAY_N; w++) {
-		if (best_cpu[w] < 0) {
-			printf("%-10s %8s\n", probe_names[w], "not built (liburing-dev missing)");
+		if (w >= p.nways) {
+			printf("%-10s %12s\n", probe_names[w], "not built (liburing-dev missing)");
 			continue;
 		}
-		/* The last column is the per-file step alone: the way's CPU
-		 * less the bare walk's, per entry. */
-		printf("%-10s %8.3f %8.3f %10llu %9.0f %12.0f\n", probe_names[w], best_cpu[w],
-		       best_wall[w], (unsigned long long)entries[w],
-		       entries[w] ? best_cpu[w] * 1e9 / (double)entries[w] : 0.0,
-		       entries[w] ? (best_cpu[w] - best_cpu[WAY_READDIR]) * 1e9 / (double)entries[w]
-				  : 0.0);
+		printf("%-10s %12.0f %14llu\n", probe_names[w],
+		       p.n[w] ? p.ns[w] / (double)p.n[w] : 0.0, (unsigned long long)p.n[w]);
 	}
 	ret = 0;
 out:
 #ifdef HAVE_LIBURING
-	if (have_uring)
+	if (p.nways == WAY_N)
 		io_uring_queue_exit(&p.ring);
 	free(p.sx);
 #endif

@@ -1,19 +1,20 @@
 # mk/scanspeed.mk - `make bench-scan-probe`: where a full scan's time goes.
 #
 #   make bench-scan-probe   walks the bench tree (mk/bench.mk's BENCH_DIR and
-#                           BENCH_FILES; made once if missing) on one thread
-#                           in several ways - no stat, statx as the agent does,
-#                           a smaller mask, inode order, fstatat as du does,
-#                           io_uring statx, null system calls - and prints the
-#                           CPU seconds of each (bench/scanprobe.c);
-#                           PROBE_ROUNDS interleaved rounds, best kept.
+#                           BENCH_FILES; made once if missing) on one thread,
+#                           stat'ing each getdents batch a different way in
+#                           turn - statx as the agent does, a smaller mask,
+#                           inode order, fstatat as du does, io_uring statx,
+#                           a null system call - and prints the CPU
+#                           nanoseconds per entry of each and of the bare walk
+#                           (bench/scanprobe.c); PROBE_ROUNDS walks.
 #
 # The io_uring way is built when liburing is installed (liburing-dev); the
 # agent itself does not use io_uring (docs/performance.md says why).
 
 DEBS += liburing-dev
 
-PROBE_ROUNDS ?= 3
+PROBE_ROUNDS ?= 4
 SCANPROBE := $(BUILD)/bench/scanprobe
 SCANPROBE_URING := $(shell pkg-config --exists liburing 2>/dev/null && echo 1)
 
