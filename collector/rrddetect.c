@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "rrddetect.h"
@@ -43,13 +44,25 @@ struct rrddetect {
 	struct row *head, *tail;
 	size_t nqueued;                /* rows in the queue */
 	uint64_t submitted, completed; /* for rrddetect_flush() */
+	uint64_t force;                /* flush requests: write every held row */
 	int stop;
 	struct rrddetect_stats stats;
 	struct log_ratelimit drop_rl; /* loop thread */
 	/* writer thread only */
 	struct strmap last_update; /* path -> int64_t * */
 	struct strmap agent_dirs;  /* agent -> (void *)1 */
+	struct strmap held;        /* "agent/store" -> struct held * */
+	uint64_t nheld;            /* rows in it */
+	int64_t last_sweep;        /* monotonic seconds */
 	struct log_ratelimit fail_rl;
+};
+
+/* Rows of one store held back by the writer (see "holding" below). */
+struct held {
+	struct row *head, *tail;
+	size_t n;
+	int64_t since; /* monotonic seconds when the oldest was held */
+	bool due;      /* on this turn's list of stores to write */
 };
 
 /* ---- layout and format ------------------------------------------------ */
@@ -264,78 +277,191 @@ done:
 	free(lines);
 }
 
-static int cmp_row(const void *x, const void *y)
+/*
+ * Holding.  A quiet store's row is all zeros (nothing removed) or unknowns,
+ * and one rrd update call per row per store costs as much as the sample's
+ * own RRD write: half the collector's write work for rows nobody looks at
+ * until later.  So the writer holds a store's quiet rows and writes them
+ * together, in one call, after RRDDETECT_HOLD_S seconds or
+ * RRDDETECT_HOLD_ROWS rows; a row with anything in it (a removal, a purge
+ * window, a declared or unexplained loss) is written at once with the rows
+ * held before it.  Every row still reaches the file, in order, so the file
+ * is the same as with one call per row; a graph of a quiet store lags by at
+ * most RRDDETECT_HOLD_S, and a crash loses at most that much of quiet rows
+ * (a gap, drawn as unknown).
+ */
+static bool row_matters(const struct row *r)
 {
-	const struct row *a = *(const struct row *const *)x, *b = *(const struct row *const *)y;
-	int r = strcmp(a->agent, b->agent);
+	const struct detect_figures *f = &r->fig;
 
-	if (!r)
-		r = strcmp(a->store, b->store);
-	if (!r)
-		r = a->order < b->order ? -1 : a->order > b->order;
-	return r;
+	if (!f->judged)
+		return false;
+	for (int i = 0; i < 2; i++)
+		if (f->removed[i] || f->purge_allow[i] || f->purge_done[i] || f->declared[i] ||
+		    f->unexplained[i])
+			return true;
+	return false;
 }
 
-static void write_rows(struct rrddetect *d, struct row *list, size_t n, struct counts *c)
+static int64_t mono_now(void)
 {
-	struct row **v = malloc(n * sizeof *v);
-	size_t i = 0;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec;
+}
+
+/* Appends r to its store's held rows; returns the store's entry (NULL if out
+ * of memory: r is then written alone, at once). */
+static struct held *hold(struct rrddetect *d, struct row *r, int64_t now)
+{
+	char key[2 * SW_NAME_MAX + 2];
+	struct held *h;
+
+	snprintf(key, sizeof key, "%s/%s", r->agent, r->store);
+	h = strmap_get(&d->held, key);
+	if (!h) {
+		h = calloc(1, sizeof *h);
+		if (!h || strmap_put(&d->held, key, h)) {
+			free(h);
+			return NULL;
+		}
+	}
+	r->next = NULL;
+	if (h->tail)
+		h->tail->next = r;
+	else
+		h->head = r;
+	h->tail = r;
+	if (!h->n++)
+		h->since = now;
+	d->nheld++;
+	return h;
+}
+
+/* Writes a store's held rows with one update call and frees them; returns
+ * how many there were. */
+static size_t write_held(struct rrddetect *d, struct held *h, struct counts *c)
+{
+	struct row **v = malloc(h->n * sizeof *v);
+	struct row *r = h->head;
+	size_t n = h->n, i = 0;
 
 	if (!v) {
 		c->failed += n;
 		log_ratelimited(&d->fail_rl, LOG_ERR,
 				"rrddetect: out of memory: %zu detector rows not written", n);
-		return;
 	}
-	for (struct row *r = list; r; r = r->next, i++) {
-		r->order = i;
-		v[i] = r;
-	}
-	qsort(v, n, sizeof *v, cmp_row);
-	for (i = 0; i < n;) {
-		size_t j = i + 1;
-
-		while (j < n && !strcmp(v[j]->agent, v[i]->agent) &&
-		       !strcmp(v[j]->store, v[i]->store))
-			j++;
-		write_store(d, v + i, j - i, c);
-		i = j;
-	}
+	for (; r; r = r->next)
+		if (v)
+			v[i++] = r;
+	if (v)
+		write_store(d, v, n, c);
 	free(v);
+	while (h->head) {
+		r = h->head->next;
+		free(h->head);
+		h->head = r;
+	}
+	h->tail = NULL;
+	h->n = 0;
+	h->due = false;
+	d->nheld -= n;
+	return n;
+}
+
+/* Holds every row of list and writes the stores that are due: those with a
+ * row that matters or enough rows now, and, on a sweep (every few seconds,
+ * or all of them when flushing or stopping), those held long enough.
+ * Returns the number of rows that left the writer (written, skipped or
+ * failed). */
+static size_t take_rows(struct rrddetect *d, struct row *list, bool write_all,
+			struct counts *c)
+{
+	struct held **due = NULL;
+	size_t ndue = 0, cap = 0, done = 0;
+	int64_t now = mono_now();
+	const char *k;
+	void *v;
+
+	while (list) {
+		struct row *r = list;
+		struct held *h;
+
+		list = r->next;
+		h = hold(d, r, now);
+		if (!h) {
+			write_store(d, &r, 1, c);
+			free(r);
+			done++;
+			continue;
+		}
+		if (h->due || (!row_matters(r) && h->n < RRDDETECT_HOLD_ROWS))
+			continue;
+		if (ndue == cap) {
+			struct held **bigger = realloc(due, (cap ? cap * 2 : 64) * sizeof *due);
+			if (!bigger) {
+				done += write_held(d, h, c);
+				continue;
+			}
+			due = bigger;
+			cap = cap ? cap * 2 : 64;
+		}
+		h->due = true;
+		due[ndue++] = h;
+	}
+	for (size_t i = 0; i < ndue; i++)
+		done += write_held(d, due[i], c);
+	free(due);
+	if (write_all || now - d->last_sweep >= RRDDETECT_SWEEP_S) {
+		d->last_sweep = now;
+		for (size_t i = 0; strmap_next(&d->held, &i, &k, &v);) {
+			struct held *h = v;
+			if (h->n && (write_all || now - h->since >= RRDDETECT_HOLD_S))
+				done += write_held(d, h, c);
+		}
+	}
+	return done;
 }
 
 static void *writer_main(void *arg)
 {
 	struct rrddetect *d = arg;
+	uint64_t forced = 0;
 
+	d->last_sweep = mono_now();
 	for (;;) {
 		struct row *list;
-		size_t n;
 		struct counts c = { 0, 0, 0 };
+		struct timespec until;
+		bool write_all, stopping;
+		size_t done;
 
 		pthread_mutex_lock(&d->mu);
-		while (!d->head && !d->stop)
-			pthread_cond_wait(&d->work, &d->mu);
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_sec += RRDDETECT_SWEEP_S;
+		while (!d->head && !d->stop && d->force == forced &&
+		       pthread_cond_timedwait(&d->work, &d->mu, &until) != ETIMEDOUT)
+			;
 		list = d->head;
-		n = d->nqueued;
 		d->head = d->tail = NULL;
 		d->nqueued = 0;
+		stopping = d->stop;
+		write_all = stopping || d->force != forced;
+		forced = d->force;
 		pthread_mutex_unlock(&d->mu);
-		if (!list)
-			break; /* stopping and drained */
-		write_rows(d, list, n, &c);
-		while (list) {
-			struct row *next = list->next;
-			free(list);
-			list = next;
-		}
+		done = take_rows(d, list, write_all, &c);
 		pthread_mutex_lock(&d->mu);
 		d->stats.written += c.written;
 		d->stats.skipped += c.skipped;
 		d->stats.failed += c.failed;
-		d->completed += n;
+		d->completed += done;
+		d->stats.held = d->nheld;
+		d->stats.turns++;
 		pthread_cond_broadcast(&d->idle);
 		pthread_mutex_unlock(&d->mu);
+		if (stopping && !list)
+			break; /* drained, nothing held */
 	}
 	return NULL;
 }
@@ -345,6 +471,7 @@ static void *writer_main(void *arg)
 int rrddetect_start(struct rrddetect **out, const char *data_dir)
 {
 	struct rrddetect *d = calloc(1, sizeof *d);
+	pthread_condattr_t ca;
 	int n, err;
 
 	if (!d)
@@ -358,8 +485,12 @@ int rrddetect_start(struct rrddetect **out, const char *data_dir)
 	d->fail_rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(60, 1);
 	strmap_init(&d->last_update);
 	strmap_init(&d->agent_dirs);
+	strmap_init(&d->held);
 	pthread_mutex_init(&d->mu, NULL);
-	pthread_cond_init(&d->work, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&d->work, &ca);
+	pthread_condattr_destroy(&ca);
 	pthread_cond_init(&d->idle, NULL);
 	err = pthread_create(&d->thread, NULL, writer_main, d);
 	if (err) {
@@ -416,6 +547,8 @@ int rrddetect_submit(struct rrddetect *d, const char *agent, const char *store,
 void rrddetect_flush(struct rrddetect *d)
 {
 	pthread_mutex_lock(&d->mu);
+	d->force++; /* held rows too */
+	pthread_cond_signal(&d->work);
 	for (uint64_t target = d->submitted; d->completed < target;)
 		pthread_cond_wait(&d->idle, &d->mu);
 	pthread_mutex_unlock(&d->mu);
@@ -443,6 +576,9 @@ void rrddetect_stop(struct rrddetect *d)
 	for (size_t i = 0; strmap_next(&d->last_update, &i, &k, &v);)
 		free(v);
 	strmap_release(&d->last_update);
+	for (size_t i = 0; strmap_next(&d->held, &i, &k, &v);)
+		free(v); /* empty: stopping wrote every held row */
+	strmap_release(&d->held);
 	strmap_release(&d->agent_dirs);
 	pthread_mutex_destroy(&d->mu);
 	pthread_cond_destroy(&d->work);

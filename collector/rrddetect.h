@@ -26,8 +26,11 @@
  * first sample, vanished store) is a row of unknowns.
  *
  * Writes never block the event loop: rows go into a bounded queue that one
- * writer thread empties, with one rrd update call per file for every row of
- * that file queued meanwhile.  A full queue drops the row (counted, logged at
+ * writer thread empties.  It holds a quiet store's rows (nothing removed)
+ * for up to RRDDETECT_HOLD_S seconds and writes them with one rrd update
+ * call, and writes a row with anything in it at once (rrddetect.c,
+ * "Holding"): a quiet store costs one call per RRDDETECT_HOLD_ROWS rows
+ * instead of one per sample, and its graph lags by at most that long.  A full queue drops the row (counted, logged at
  * most once a minute); a failed write is logged the same way.  Neither ever
  * touches ingest: the samples themselves are already stored in the store RRD.
  */
@@ -42,6 +45,11 @@
 #define RRDDETECT_NDS 10
 /* Rows waiting at most; beyond this a row is dropped (a graph gap). */
 #define RRDDETECT_QUEUE_MAX 65536
+/* A quiet store's rows are written together after this long or this many. */
+#define RRDDETECT_HOLD_S 300
+#define RRDDETECT_HOLD_ROWS 16
+/* How often the writer looks for held rows that have waited long enough. */
+#define RRDDETECT_SWEEP_S 10
 
 /* Data sources in file order; the update string follows this order. */
 extern const char *const rrddetect_ds_names[RRDDETECT_NDS];
@@ -54,6 +62,8 @@ struct rrddetect_stats {
 	uint64_t skipped; /* rows not newer than their file */
 	uint64_t dropped; /* rows refused: queue full */
 	uint64_t failed;  /* rows whose write failed */
+	uint64_t held;    /* rows of quiet stores waiting to be written together */
+	uint64_t turns;   /* times the writer took the queue */
 };
 
 /* Starts the writer thread for data_dir.  0 or a negative errno. */
@@ -65,7 +75,8 @@ int rrddetect_start(struct rrddetect **out, const char *data_dir);
  */
 int rrddetect_submit(struct rrddetect *d, const char *agent, const char *store,
 		     uint32_t step, int64_t t, const struct detect_figures *fig);
-/* Returns once every row queued before the call is written (or failed). */
+/* Returns once every row queued before the call is written (or failed),
+ * held rows included. */
 void rrddetect_flush(struct rrddetect *d);
 void rrddetect_get_stats(struct rrddetect *d, struct rrddetect_stats *out);
 /* Writes what is queued, stops the thread and frees d (NULL-safe). */

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "collector/alert.h"
@@ -236,6 +237,71 @@ static void test_failed_write_is_counted(void **state)
 	assert_true(fetch_at(path, "removed", t0 + 60) == 42);
 }
 
+/* Waits (up to 10 s: the writer is a thread) until the writer has taken
+ * every accepted row: written, skipped, failed or held. */
+static void wait_taken(struct rrddetect *d, struct rrddetect_stats *s)
+{
+	for (int i = 0; i < 1000; i++) {
+		rrddetect_get_stats(d, s);
+		if (s->written + s->skipped + s->failed + s->held == s->queued)
+			return;
+		usleep(10000);
+	}
+	fail_msg("the detector RRD writer did not take its queue");
+}
+
+/* A quiet store's rows (nothing removed) are held and written together; a
+ * row with a removal is written at once, with the held rows before it, and
+ * the file holds every row in order. */
+static void test_quiet_rows_are_held(void **state)
+{
+	struct detect_figures quiet = { .judged = true }, loss = { .judged = true };
+	struct rrddetect *d;
+	struct rrddetect_stats s;
+	char path[300];
+
+	(void)state;
+	loss.removed[0] = 4096;
+	loss.unexplained[0] = 4096;
+	assert_int_equal(rrddetect_path(tu_dir, "evsrv01", "quiet", path, sizeof path), 0);
+	assert_int_equal(rrddetect_start(&d, tu_dir), 0);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(rrddetect_submit(d, "evsrv01", "quiet", 60, t0 + 60 * i, &quiet), 0);
+	wait_taken(d, &s);
+	assert_int_equal(s.held, 3);
+	assert_int_equal(s.written, 0);
+	assert_int_equal(access(path, F_OK), -1); /* nothing written yet */
+
+	assert_int_equal(rrddetect_submit(d, "evsrv01", "quiet", 60, t0 + 180, &loss), 0);
+	wait_taken(d, &s);
+	assert_int_equal(s.held, 0);
+	assert_int_equal(s.written, 4);
+	assert_true(fetch_at(path, "removed", t0 + 60) == 0);
+	assert_true(fetch_at(path, "removed", t0 + 120) == 0);
+	assert_true(fetch_at(path, "removed", t0 + 180) == 4096);
+	assert_true(fetch_at(path, "unexplained", t0 + 180) == 4096);
+
+	/* RRDDETECT_HOLD_ROWS quiet rows are written without waiting */
+	for (int i = 0; i < RRDDETECT_HOLD_ROWS; i++)
+		assert_int_equal(rrddetect_submit(d, "evsrv01", "quiet", 60, t0 + 240 + 60 * i,
+						  &quiet), 0);
+	wait_taken(d, &s);
+	assert_int_equal(s.held, 0);
+	assert_int_equal(s.written, 4 + RRDDETECT_HOLD_ROWS);
+
+	/* a flush writes what is held */
+	assert_int_equal(rrddetect_submit(d, "evsrv01", "quiet", 60, t0 + 240 + 60 * RRDDETECT_HOLD_ROWS,
+					  &quiet), 0);
+	wait_taken(d, &s);
+	assert_int_equal(s.held, 1);
+	rrddetect_flush(d);
+	rrddetect_get_stats(d, &s);
+	assert_int_equal(s.held, 0);
+	assert_int_equal(s.written, 5 + RRDDETECT_HOLD_ROWS);
+	assert_true(fetch_at(path, "removed", t0 + 240 + 60 * RRDDETECT_HOLD_ROWS) == 0);
+	rrddetect_stop(d);
+}
+
 /* The live detector writes every sample's figures on its own. */
 static void test_watch_writes_the_detector_rrd(void **state)
 {
@@ -287,6 +353,7 @@ int main(void)
 		cmocka_unit_test(test_format),
 		cmocka_unit_test_setup_teardown(test_detector_figures_read_back, tu_setup_dir,
 						tu_teardown_dir),
+		cmocka_unit_test_setup_teardown(test_quiet_rows_are_held, tu_setup_dir, tu_teardown_dir),
 		cmocka_unit_test_setup_teardown(test_failed_write_is_counted, tu_setup_dir,
 						tu_teardown_dir),
 		cmocka_unit_test_setup_teardown(test_watch_writes_the_detector_rrd, tu_setup_dir,
