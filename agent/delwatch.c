@@ -386,12 +386,8 @@ int delwatch_read(struct delwatch *dw)
 		}
 		delwatch__batch(dw, nev);
 	}
-	if (overflow) {
-		log_warn("delwatch: event queue overflowed on '%s': deletions were missed, rescanning",
-			 dw->root);
-		return -EOVERFLOW;
-	}
-	return 0;
+	/* the caller says so, once per episode (delwatch_run.c) */
+	return overflow ? -EOVERFLOW : 0;
 }
 
 size_t delwatch_take(struct delwatch *dw, struct delwatch_report *out, size_t max)
