@@ -347,7 +347,16 @@ static void delwatch__batch(struct delwatch *dw, size_t nev)
 			dw->unresolved++;
 		if (r != 1)
 			continue;
-		delwatch__prefix(dw, rel, prefix, sizeof(prefix));
+		/* a deleted directory counts under its own path: "rm -rf 2023/08"
+		 * is all under 2023/08/, not partly under 2023/ */
+		if ((m->mask & FAN_ONDIR) && name && *name) {
+			char full[DELWATCH_TEXT_MAX * 2];
+
+			snprintf(full, sizeof(full), "%s%s%s", rel, rel[0] ? "/" : "", name);
+			delwatch__prefix(dw, full, prefix, sizeof(prefix));
+		} else {
+			delwatch__prefix(dw, rel, prefix, sizeof(prefix));
+		}
 		delwatch__add(dw, m->pid, prefix, (m->mask & FAN_ONDIR) != 0);
 	}
 }
