@@ -12,6 +12,7 @@
 CTL="$BUILD/shrinkwatchctl"
 sock=$T/control.sock
 port=$(free_port)
+hport=$(free_port)
 mkdir -p "$T/data" "$T/state" "$T/store/2023/08/01/case1" "$T/store/2023/09/02/case2" \
 	"$T/store/2023/10"
 for i in $(seq 40); do head -c 20000 /dev/urandom >"$T/store/2023/08/01/case1/clip$i.mp4"; done
@@ -22,6 +23,7 @@ cp "$(command -v rm)" "$T/evidence-rm"
 
 purge_hour=$(( (10#$(date -u +%H) + 12) % 24 ))
 collector_conf "$T/collector.conf" "$port" "$T/data" "control = $sock
+http = 127.0.0.1:$hport
 [detect]
 interval = 1s
 purge_at = $(printf %02d "$purge_hour"):00
@@ -70,7 +72,12 @@ ctl alerts | grep -q "deleted: 40 files" || fail "ctl alerts table lacks the att
 reported "$rm1" 40 || fail "deletion reports of pid $rm1: $(ctl deletions)"
 ctl deletions evsrv01 | grep -E "2023/08/ +$rm1 +0 +$T/evidence-rm" >/dev/null ||
 	fail "ctl deletions: $(ctl deletions)"
-ok "the drop alert names pid $rm1 $T/evidence-rm uid 0 and 40 files"
+id=$(ctl alerts --json | json_get "[a['id'] for a in j['alerts'] if 'pid $rm1' in (a['attribution'] or '')][0]")
+curl -sS --max-time 10 "http://127.0.0.1:$hport/api/v1/alerts?state=all" | grep -qF "by pid $rm1 $T/evidence-rm uid 0" ||
+	fail "/api/v1/alerts lacks the attribution"
+curl -sS --max-time 10 "http://127.0.0.1:$hport/alert/$id" | grep -qF "<dt>Deleted by</dt><dd>40 files" ||
+	fail "/alert/$id lacks the attribution"
+ok "the drop alert names pid $rm1 $T/evidence-rm uid 0 and 40 files (ctl, API, alert page)"
 
 # --- the collector dies; a deletion while it is down -------------------
 stop "$COLL" KILL
