@@ -360,6 +360,22 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
 	process_frames(c);
 }
 
+/* Sends a frame the caller has just encoded (encode_err: the encoder's
+ * result), or releases it; on failure the connection is closed.  0 or the
+ * error. */
+static int send_encoded(struct ship_conn *c, struct buf *frame, int encode_err)
+{
+	int err = encode_err;
+
+	if (!err)
+		err = conn_send(c, frame);
+	else
+		buf_release(frame);
+	if (err)
+		conn_close(c, err < 0 ? strerror(-err) : "cannot send");
+	return err;
+}
+
 /* Sends the next DELETIONS frame if none is in flight. */
 static void pump_deletions(struct ship_conn *c)
 {
@@ -367,7 +383,6 @@ static void pump_deletions(struct ship_conn *c)
 	struct shipper *sh = c->sh;
 	struct buf frame;
 	size_t n;
-	int err;
 
 	if (c->state != CONN_READY || !sh->delq || sh->version < 2 || c->del_inflight)
 		return;
@@ -375,15 +390,8 @@ static void pump_deletions(struct ship_conn *c)
 	if (n == 0)
 		return;
 	buf_init(&frame, SW_FRAME_HEADER + SW_FRAME_MAX);
-	err = proto_encode_deletions(&frame, batch, n);
-	if (!err)
-		err = conn_send(c, &frame);
-	else
-		buf_release(&frame);
-	if (err) {
-		conn_close(c, err < 0 ? strerror(-err) : "cannot send");
+	if (send_encoded(c, &frame, proto_encode_deletions(&frame, batch, n)))
 		return;
-	}
 	c->del_sent = c->del_inflight = batch[n - 1].id;
 	if (!c->inflight)
 		uv_timer_start(&c->hello_timer, ack_timeout, SHIP_ACK_TIMEOUT_MS, 0);
@@ -399,20 +407,12 @@ static void pump(struct ship_conn *c)
 	while (c->state == CONN_READY && c->inflight < SHIP_WINDOW) {
 		size_t n = spool_read(sh->spool, sh->reader, c->sent, batch, SHIP_BATCH);
 		struct buf frame;
-		int err;
 
 		if (n == 0)
 			return;
 		buf_init(&frame, SW_FRAME_HEADER + SW_FRAME_MAX);
-		err = proto_encode_samples(&frame, batch, n);
-		if (!err)
-			err = conn_send(c, &frame);
-		else
-			buf_release(&frame);
-		if (err) {
-			conn_close(c, err < 0 ? strerror(-err) : "cannot send");
+		if (send_encoded(c, &frame, proto_encode_samples(&frame, batch, n)))
 			return;
-		}
 		c->sent = batch[n - 1].seq;
 		if (c->inflight == 0)
 			uv_timer_start(&c->hello_timer, ack_timeout, SHIP_ACK_TIMEOUT_MS, 0);
