@@ -8,6 +8,9 @@
 #include "delwatch_run.h"
 #include "shrinkwatch/log.h"
 
+/* one delivery-queue reader per collector */
+_Static_assert(DELQUEUE_MAX_READERS >= AGENT_MAX_COLLECTORS, "delqueue readers");
+
 struct dw_store {
 	struct delwatch_run *run;
 	char name[SW_NAME_MAX + 1];
