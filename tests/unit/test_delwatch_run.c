@@ -112,6 +112,79 @@ static void test_deletions_reach_the_queue(void **state)
 	tree_remove(root);
 }
 
+/* Reads the queued-events limit (16384 by default); 0 if unknown. */
+static long max_queued(void)
+{
+	FILE *f = fopen("/proc/sys/fs/fanotify/max_queued_events", "re");
+	long v = 0;
+
+	if (f) {
+		if (fscanf(f, "%ld", &v) != 1)
+			v = 0;
+		fclose(f);
+	}
+	return v;
+}
+
+/* More deletions than the kernel queues while the loop is away: the watch
+ * says so once and asks for one full rescan of the store. */
+static void test_overflow_asks_for_a_rescan(void **state)
+{
+	struct agent_config cfg;
+	struct agent_store_config sc;
+	struct delwatch_run *r;
+	struct delqueue q;
+	struct kick_ctx k;
+	uv_loop_t loop;
+	uv_timer_t deadline;
+	char root[1024], p[2048], err[512] = "";
+	long n = max_queued() + 500;
+	int ret;
+	(void)state;
+
+	if (n <= 500 || n > 200000)
+		skip(); /* an unknown or huge queue limit: not worth the files */
+	assert_int_equal(tree_make_root(root, sizeof root), 0);
+	assert_int_equal(tree_mkdir(root, "flood"), 0);
+	for (long i = 0; i < n; i++) {
+		snprintf(p, sizeof p, "flood/f%ld", i);
+		assert_int_equal(tree_file(root, p, 0), 0);
+	}
+	assert_int_equal(uv_loop_init(&loop), 0);
+	assert_int_equal(delqueue_init(&q, 16, 1), 0);
+	k = (struct kick_ctx){ .loop = &loop, .q = &q };
+	one_store(&cfg, &sc, root, AGENT_DELWATCH_AUTO);
+	ret = delwatch_run_start(&r, &loop, &cfg, &q, kicked, &k, err, sizeof err);
+	assert_int_equal(ret, 0);
+	if (delwatch_run_count(r) == 0) {
+		delwatch_run_stop(r);
+		uv_run(&loop, UV_RUN_DEFAULT);
+		uv_loop_close(&loop);
+		delqueue_release(&q);
+		tree_remove(root);
+		skip();
+	}
+	/* the loop does not run while these happen: the kernel queue fills */
+	for (long i = 0; i < n; i++) {
+		snprintf(p, sizeof p, "%s/flood/f%ld", root, i);
+		assert_int_equal(unlink(p), 0);
+	}
+	uv_timer_init(&loop, &deadline);
+	uv_timer_start(&deadline, give_up, 20000, 0);
+	while (k.kicks == 0 && uv_timer_get_due_in(&deadline) > 0 &&
+	       uv_run(&loop, UV_RUN_DEFAULT))
+		;
+	assert_int_equal(k.kicks, 1);
+	assert_true(delwatch_run_take_rescan(r, "bodycam"));
+	assert_false(delwatch_run_take_rescan(r, "bodycam")); /* once per overflow */
+	delwatch_run_stop(r);
+	uv_close((uv_handle_t *)&deadline, NULL);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	assert_int_equal(uv_loop_close(&loop), 0);
+	delqueue_release(&q);
+	tree_remove(root);
+}
+
 static void test_modes(void **state)
 {
 	struct agent_config cfg;
@@ -149,6 +222,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_deletions_reach_the_queue),
+		cmocka_unit_test(test_overflow_asks_for_a_rescan),
 		cmocka_unit_test(test_modes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
