@@ -73,8 +73,8 @@ static void test_full_queue_drops_oldest(void **state)
 	assert_int_equal(delqueue_read(&q, 0, out, 4), 3);
 	assert_int_equal(out[0].files, 3);
 	assert_int_equal(out[2].files, 5);
-	assert_int_equal(delqueue_init(&q, 0, 1), -EINVAL);
 	delqueue_release(&q);
+	assert_int_equal(delqueue_init(&q, 0, 1), -EINVAL);
 }
 
 int main(void)
