@@ -35,6 +35,27 @@ static void give_up(uv_timer_t *t)
 	uv_stop(t->loop);
 }
 
+/* Runs the loop until the flush timer has kicked once; a deadline ends a
+ * broken run with a failure, not a hang. */
+static void run_until_kicked(uv_loop_t *loop, uv_timer_t *deadline, struct kick_ctx *k)
+{
+	uv_timer_init(loop, deadline);
+	uv_timer_start(deadline, give_up, 20000, 0);
+	while (k->kicks == 0 && uv_timer_get_due_in(deadline) > 0 && uv_run(loop, UV_RUN_DEFAULT))
+		;
+	assert_int_equal(k->kicks, 1);
+}
+
+static void finish(uv_loop_t *loop, uv_timer_t *deadline, struct delwatch_run *r,
+		   struct delqueue *q)
+{
+	delwatch_run_stop(r);
+	uv_close((uv_handle_t *)deadline, NULL);
+	uv_run(loop, UV_RUN_DEFAULT);
+	assert_int_equal(uv_loop_close(loop), 0);
+	delqueue_release(q);
+}
+
 static void one_store(struct agent_config *cfg, struct agent_store_config *sc, const char *path,
 		      enum agent_delwatch mode)
 {
@@ -88,14 +109,7 @@ static void test_deletions_reach_the_queue(void **state)
 		snprintf(p, sizeof p, "%s/2023/08/01/clip%d.mp4", root, i);
 		assert_int_equal(unlink(p), 0);
 	}
-	/* the flush timer moves the reports and kicks; a deadline ends a
-	 * broken run with a failure, not a hang */
-	uv_timer_init(&loop, &deadline);
-	uv_timer_start(&deadline, give_up, 20000, 0);
-	while (k.kicks == 0 && uv_timer_get_due_in(&deadline) > 0 &&
-	       uv_run(&loop, UV_RUN_DEFAULT))
-		;
-	assert_int_equal(k.kicks, 1);
+	run_until_kicked(&loop, &deadline, &k);
 	n = delqueue_read(&q, 0, out, 8);
 	assert_int_equal(n, 1);
 	assert_string_equal(out[0].store, "bodycam");
@@ -104,11 +118,7 @@ static void test_deletions_reach_the_queue(void **state)
 	assert_int_equal(out[0].pid, getpid());
 	assert_int_equal(out[0].uid, getuid());
 	assert_false(delwatch_run_take_rescan(r, "bodycam"));
-	delwatch_run_stop(r);
-	uv_close((uv_handle_t *)&deadline, NULL);
-	uv_run(&loop, UV_RUN_DEFAULT);
-	assert_int_equal(uv_loop_close(&loop), 0);
-	delqueue_release(&q);
+	finish(&loop, &deadline, r, &q);
 	tree_remove(root);
 }
 
@@ -169,19 +179,10 @@ static void test_overflow_asks_for_a_rescan(void **state)
 		snprintf(p, sizeof p, "%s/flood/f%ld", root, i);
 		assert_int_equal(unlink(p), 0);
 	}
-	uv_timer_init(&loop, &deadline);
-	uv_timer_start(&deadline, give_up, 20000, 0);
-	while (k.kicks == 0 && uv_timer_get_due_in(&deadline) > 0 &&
-	       uv_run(&loop, UV_RUN_DEFAULT))
-		;
-	assert_int_equal(k.kicks, 1);
+	run_until_kicked(&loop, &deadline, &k);
 	assert_true(delwatch_run_take_rescan(r, "bodycam"));
 	assert_false(delwatch_run_take_rescan(r, "bodycam")); /* once per overflow */
-	delwatch_run_stop(r);
-	uv_close((uv_handle_t *)&deadline, NULL);
-	uv_run(&loop, UV_RUN_DEFAULT);
-	assert_int_equal(uv_loop_close(&loop), 0);
-	delqueue_release(&q);
+	finish(&loop, &deadline, r, &q);
 	tree_remove(root);
 }
 
