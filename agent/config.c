@@ -13,7 +13,7 @@
  * override. */
 struct seen {
 	unsigned name : 1, interval : 1, state_dir : 1, address : 1, full_scan : 1,
-		spool_fsync : 1, spool_max : 1;
+		spool_fsync : 1, spool_max : 1, deletion_watch : 1;
 };
 
 struct parse_ctx {
@@ -74,6 +74,22 @@ static int once(struct confload *cl, int already)
 	if (already)
 		confload_error(cl, "key given twice");
 	return already ? -1 : 0;
+}
+
+/* auto|yes|no for deletion_watch. */
+static int parse_delwatch(struct confload *cl, const char *v, enum agent_delwatch *out)
+{
+	if (!strcmp(v, "auto"))
+		*out = AGENT_DELWATCH_AUTO;
+	else if (!strcmp(v, "yes"))
+		*out = AGENT_DELWATCH_YES;
+	else if (!strcmp(v, "no"))
+		*out = AGENT_DELWATCH_NO;
+	else {
+		confload_error(cl, "'%s' is not auto, yes or no", v);
+		return -1;
+	}
+	return 0;
 }
 
 static int handle_agent(struct parse_ctx *ctx, struct confload *cl, const char *key,
@@ -151,8 +167,14 @@ static int handle_agent(struct parse_ctx *ctx, struct confload *cl, const char *
 		}
 		return 0;
 	}
+	if (!strcmp(key, "deletion_watch")) {
+		if (once(cl, ctx->seen.deletion_watch))
+			return -1;
+		ctx->seen.deletion_watch = 1;
+		return parse_delwatch(cl, v, &cfg->deletion_watch);
+	}
 	confload_error(cl, "unknown key (expected name, interval, state_dir, full_scan_interval, "
-			   "spool_fsync, spool_max)");
+			   "spool_fsync, spool_max, deletion_watch)");
 	return -1;
 }
 
@@ -237,7 +259,12 @@ static int handle_store(struct parse_ctx *ctx, struct confload *cl, const char *
 		}
 		return copy_str(cl, st->path, sizeof st->path, v);
 	}
-	confload_error(cl, "unknown key (expected path)");
+	if (!strcmp(key, "deletion_watch")) {
+		if (once(cl, st->deletion_watch != AGENT_DELWATCH_INHERIT))
+			return -1;
+		return parse_delwatch(cl, v, &st->deletion_watch);
+	}
+	confload_error(cl, "unknown key (expected path, deletion_watch)");
 	return -1;
 }
 
@@ -257,7 +284,7 @@ static int handler(struct confload *cl, const char *section, const char *key, co
 	return -1;
 }
 
-static int validate(const struct agent_config *cfg, const char *path, char *err, size_t errlen)
+static int validate(struct agent_config *cfg, const char *path, char *err, size_t errlen)
 {
 	if (!cfg->name[0]) {
 		snprintf(err, errlen, "%s: [agent] name: missing (the agent's identity)", path);
@@ -272,6 +299,8 @@ static int validate(const struct agent_config *cfg, const char *path, char *err,
 		return -1;
 	}
 	for (size_t i = 0; i < cfg->nstores; i++) {
+		if (cfg->stores[i].deletion_watch == AGENT_DELWATCH_INHERIT)
+			cfg->stores[i].deletion_watch = cfg->deletion_watch;
 		if (!cfg->stores[i].path[0]) {
 			snprintf(err, errlen, "%s: [store %s] path: missing", path,
 				 cfg->stores[i].name);
@@ -302,6 +331,7 @@ int agent_config_load(const char *path, struct agent_config *cfg, char *err, siz
 	tls_config_init(&cfg->tls);
 	cfg->spool_fsync = SPOOL_FSYNC_ALWAYS;
 	cfg->spool_max = SPOOL_DEFAULT_MAX;
+	cfg->deletion_watch = AGENT_DELWATCH_AUTO;
 	rc = confload_file(&cl, err, errlen);
 	if (rc == 0)
 		rc = validate(cfg, path, err, errlen);

@@ -28,9 +28,19 @@
 #define AGENT_MAX_STORES 256
 #define AGENT_MAX_COLLECTORS SPOOL_MAX_READERS
 
+/* deletion_watch: fanotify deletion reports (delwatch_run.h).  INHERIT
+ * (a store without the key) takes [agent]'s, which defaults to AUTO. */
+enum agent_delwatch {
+	AGENT_DELWATCH_INHERIT = 0,
+	AGENT_DELWATCH_AUTO,
+	AGENT_DELWATCH_YES,
+	AGENT_DELWATCH_NO,
+};
+
 struct agent_store_config {
 	char name[SW_NAME_MAX + 1];
 	char path[PATH_MAX];
+	enum agent_delwatch deletion_watch; /* resolved at load: never INHERIT */
 };
 
 #define AGENT_DEFAULT_FULL_SCAN 3600
@@ -53,6 +63,7 @@ struct agent_config {
 	struct tls_config tls;
 	enum spool_fsync spool_fsync;
 	uint64_t spool_max; /* bytes */
+	enum agent_delwatch deletion_watch; /* [agent] default for the stores */
 	struct agent_store_config *stores; /* owned */
 	size_t nstores;
 };

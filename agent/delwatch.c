@@ -347,7 +347,16 @@ static void delwatch__batch(struct delwatch *dw, size_t nev)
 			dw->unresolved++;
 		if (r != 1)
 			continue;
-		delwatch__prefix(dw, rel, prefix, sizeof(prefix));
+		/* a deleted directory counts under its own path: "rm -rf 2023/08"
+		 * is all under 2023/08/, not partly under 2023/ */
+		if ((m->mask & FAN_ONDIR) && name && *name) {
+			char full[DELWATCH_TEXT_MAX * 2];
+
+			snprintf(full, sizeof(full), "%s%s%s", rel, rel[0] ? "/" : "", name);
+			delwatch__prefix(dw, full, prefix, sizeof(prefix));
+		} else {
+			delwatch__prefix(dw, rel, prefix, sizeof(prefix));
+		}
 		delwatch__add(dw, m->pid, prefix, (m->mask & FAN_ONDIR) != 0);
 	}
 }
@@ -386,12 +395,8 @@ int delwatch_read(struct delwatch *dw)
 		}
 		delwatch__batch(dw, nev);
 	}
-	if (overflow) {
-		log_warn("delwatch: event queue overflowed on '%s': deletions were missed, rescanning",
-			 dw->root);
-		return -EOVERFLOW;
-	}
-	return 0;
+	/* the caller says so, once per episode (delwatch_run.c) */
+	return overflow ? -EOVERFLOW : 0;
 }
 
 size_t delwatch_take(struct delwatch *dw, struct delwatch_report *out, size_t max)

@@ -21,6 +21,7 @@
 #include <uv.h>
 
 #include "config.h"
+#include "delwatch_run.h"
 #include "scan.h"
 #include "scan_cache.h"
 #include "ship.h"
@@ -47,6 +48,8 @@ struct agent {
 	int round_running;
 	int stopping;
 	uint64_t seq_floor; /* the collector has stored up to here */
+	struct delqueue delq;      /* deletion reports until acknowledged */
+	struct delwatch_run *dwr;  /* fanotify deletion watch (delwatch_run.h) */
 
 	/* per store (parallel to cfg.stores): the incremental scan cache, or
 	 * NULL when every scan is full */
@@ -253,6 +256,10 @@ static void tick(uv_timer_t *t)
 			 (unsigned long long)a->state.seq);
 		a->state.seq = a->seq_floor;
 	}
+	/* the deletion watch lost events: those stores' next scans are full */
+	for (size_t i = 0; i < a->cfg.nstores; i++)
+		if (delwatch_run_take_rescan(a->dwr, a->cfg.stores[i].name) && a->caches[i])
+			scan_cache_reset(a->caches[i]);
 	a->round.data = a;
 	if (uv_queue_work(a->loop, &a->round, round_work, round_done) == 0)
 		a->round_running = 1;
@@ -264,6 +271,14 @@ static void collector_seq(void *ctx, uint64_t seq)
 
 	if (seq > a->seq_floor)
 		a->seq_floor = seq;
+}
+
+static void kick_shippers(void *ctx)
+{
+	struct agent *a = ctx;
+
+	for (size_t i = 0; i < a->nshippers; i++)
+		shipper_kick(&a->shippers[i]);
 }
 
 static void on_stop_signal(uv_signal_t *s, int signum)
@@ -349,6 +364,15 @@ static void on_hup(uv_signal_t *s, int signum)
 	a->caches = caches;
 	agent_config_release(&a->cfg);
 	a->cfg = fresh;
+	{
+		char why[1024];
+
+		/* the deletion watch follows the new store list */
+		delwatch_run_stop(a->dwr);
+		if (delwatch_run_start(&a->dwr, a->loop, &a->cfg, &a->delq, kick_shippers, a, why,
+				       sizeof why))
+			log_err("agent: reload: %s; no deletions are watched until the next reload", why);
+	}
 	arm_tick(a);
 	log_info("agent: configuration reloaded: %zu stores, interval %u s", a->cfg.nstores,
 		 a->cfg.interval);
@@ -417,6 +441,8 @@ static int run_daemon(struct agent *a)
 	hello.interval = a->cfg.interval;
 
 	a->nshippers = a->cfg.ncollectors;
+	if (delqueue_init(&a->delq, DELQUEUE_DEFAULT_MAX, (unsigned)a->nshippers))
+		fatal("agent: out of memory");
 	for (size_t i = 0; i < a->nshippers; i++) {
 		struct shipper *sh = &a->shippers[i];
 
@@ -424,6 +450,14 @@ static int run_daemon(struct agent *a)
 			     &hello, &a->spool, (unsigned)i, a->tls);
 		sh->on_collector_seq = collector_seq;
 		sh->ctx = a;
+		sh->delq = &a->delq;
+	}
+	{
+		char why[1024];
+
+		if (delwatch_run_start(&a->dwr, a->loop, &a->cfg, &a->delq, kick_shippers, a, why,
+				       sizeof why))
+			fatal("agent: %s", why);
 	}
 
 	uv_timer_init(a->loop, &a->tick);
@@ -454,9 +488,11 @@ static int run_daemon(struct agent *a)
 
 	/* Orderly shutdown: close every handle and let their callbacks run. */
 	sdnotify_watchdog_stop();
+	delwatch_run_stop(a->dwr);
 	for (size_t i = 0; i < a->nshippers; i++)
 		shipper_stop(&a->shippers[i]);
 	daemon_close_loop(a->loop);
+	delqueue_release(&a->delq);
 	spool_close(&a->spool);
 	tls_ctx_free(a->tls);
 	free(a->results);

@@ -28,6 +28,8 @@ struct ship_conn {
 	 * ACK frames, since the collector may cover several frames with one */
 	uint64_t inflight_last[SHIP_WINDOW];
 	unsigned inflight;
+	uint64_t del_sent;     /* highest report id written on this connection */
+	uint64_t del_inflight; /* last id of the DELETIONS frame unacknowledged, 0: none */
 };
 
 struct write_req {
@@ -161,6 +163,8 @@ static void on_ack(struct ship_conn *c, uint64_t seq)
 		sh->connected = 1;
 		sh->backoff_ms = 0;
 		c->sent = sh->acked;
+		if (sh->delq)
+			c->del_sent = delqueue_acked(sh->delq, sh->reader);
 		log_info("ship: connected to collector %s:%u%s, it has stored up to seq %llu; "
 			 "%llu samples to send",
 			 sh->host, sh->port, c->tls_on ? " (TLS)" : " (plaintext)",
@@ -175,11 +179,46 @@ static void on_ack(struct ship_conn *c, uint64_t seq)
 		c->inflight--;
 	}
 	/* progress: the deadline restarts, or ends with nothing in flight */
-	if (c->inflight)
+	if (c->inflight || c->del_inflight)
 		uv_timer_start(&c->hello_timer, ack_timeout, SHIP_ACK_TIMEOUT_MS, 0);
 	else
 		uv_timer_stop(&c->hello_timer);
 	pump(c);
+}
+
+/* The collector stored our reports up to id (a DELACK). */
+static void on_delack(struct ship_conn *c, uint64_t id)
+{
+	struct shipper *sh = c->sh;
+
+	if (sh->delq)
+		delqueue_ack(sh->delq, sh->reader, id);
+	if (c->del_inflight && id >= c->del_inflight)
+		c->del_inflight = 0;
+	if (c->inflight || c->del_inflight)
+		uv_timer_start(&c->hello_timer, ack_timeout, SHIP_ACK_TIMEOUT_MS, 0);
+	else
+		uv_timer_stop(&c->hello_timer);
+	pump(c);
+}
+
+/* A collector that knows only version 1 refused our version-2 HELLO: say
+ * HELLO again in version 1, without reports for it. */
+static int version_fallback(struct ship_conn *c, const struct sw_error *e)
+{
+	struct shipper *sh = c->sh;
+
+	if (e->code != SW_ERR_VERSION || c->state != CONN_HELLO || sh->version <= 1)
+		return 0;
+	log_warn("ship: collector %s:%u speaks protocol version 1 only (%s): deletion reports "
+		 "are not sent to it; restart the agent once it is upgraded", sh->host, sh->port,
+		 e->text);
+	sh->version = 1;
+	if (sh->delq)
+		delqueue_set_reader(sh->delq, sh->reader, false);
+	sh->backoff_ms = 0;
+	conn_close(c, NULL);
+	return 1;
 }
 
 static void handle_frame(struct ship_conn *c, const struct sw_frame *f)
@@ -188,6 +227,13 @@ static void handle_frame(struct ship_conn *c, const struct sw_frame *f)
 	uint64_t seq;
 
 	switch (f->type) {
+	case SW_MSG_DELACK:
+		if (c->state != CONN_READY || proto_decode_delack(f, &seq)) {
+			conn_close(c, "malformed or early DELACK");
+			return;
+		}
+		on_delack(c, seq);
+		return;
 	case SW_MSG_ACK:
 		if (proto_decode_ack(f, &seq)) {
 			conn_close(c, "malformed ACK");
@@ -200,6 +246,8 @@ static void handle_frame(struct ship_conn *c, const struct sw_frame *f)
 			conn_close(c, "malformed ERROR");
 			return;
 		}
+		if (version_fallback(c, &e))
+			return;
 		log_err("ship: collector %s:%u refused us (code %u): %s", c->sh->host, c->sh->port,
 			e.code, e.text);
 		conn_close(c, NULL);
@@ -312,28 +360,59 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
 	process_frames(c);
 }
 
+/* Sends a frame the caller has just encoded (encode_err: the encoder's
+ * result), or releases it; on failure the connection is closed.  0 or the
+ * error. */
+static int send_encoded(struct ship_conn *c, struct buf *frame, int encode_err)
+{
+	int err = encode_err;
+
+	if (!err)
+		err = conn_send(c, frame);
+	else
+		buf_release(frame);
+	if (err)
+		conn_close(c, err < 0 ? strerror(-err) : "cannot send");
+	return err;
+}
+
+/* Sends the next DELETIONS frame if none is in flight. */
+static void pump_deletions(struct ship_conn *c)
+{
+	static struct sw_deletion batch[SHIP_DEL_BATCH];
+	struct shipper *sh = c->sh;
+	struct buf frame;
+	size_t n;
+
+	if (c->state != CONN_READY || !sh->delq || sh->version < 2 || c->del_inflight)
+		return;
+	n = delqueue_read(sh->delq, c->del_sent, batch, SHIP_DEL_BATCH);
+	if (n == 0)
+		return;
+	buf_init(&frame, SW_FRAME_HEADER + SW_FRAME_MAX);
+	if (send_encoded(c, &frame, proto_encode_deletions(&frame, batch, n)))
+		return;
+	c->del_sent = c->del_inflight = batch[n - 1].id;
+	if (!c->inflight)
+		uv_timer_start(&c->hello_timer, ack_timeout, SHIP_ACK_TIMEOUT_MS, 0);
+	sh->reports_sent += n;
+}
+
 static void pump(struct ship_conn *c)
 {
 	static struct sw_sample batch[SHIP_BATCH];
 	struct shipper *sh = c->sh;
 
+	pump_deletions(c);
 	while (c->state == CONN_READY && c->inflight < SHIP_WINDOW) {
 		size_t n = spool_read(sh->spool, sh->reader, c->sent, batch, SHIP_BATCH);
 		struct buf frame;
-		int err;
 
 		if (n == 0)
 			return;
 		buf_init(&frame, SW_FRAME_HEADER + SW_FRAME_MAX);
-		err = proto_encode_samples(&frame, batch, n);
-		if (!err)
-			err = conn_send(c, &frame);
-		else
-			buf_release(&frame);
-		if (err) {
-			conn_close(c, err < 0 ? strerror(-err) : "cannot send");
+		if (send_encoded(c, &frame, proto_encode_samples(&frame, batch, n)))
 			return;
-		}
 		c->sent = batch[n - 1].seq;
 		if (c->inflight == 0)
 			uv_timer_start(&c->hello_timer, ack_timeout, SHIP_ACK_TIMEOUT_MS, 0);
@@ -355,7 +434,7 @@ static void send_hello(struct ship_conn *c)
 
 	c->state = CONN_HELLO;
 	buf_init(&frame, 4096);
-	err = proto_encode_hello(&frame, &c->sh->hello);
+	err = proto_encode_hello_version(&frame, &c->sh->hello, c->sh->version);
 	if (!err)
 		err = conn_send(c, &frame);
 	else
@@ -487,6 +566,7 @@ int shipper_init(struct shipper *sh, uv_loop_t *loop, const char *host, uint16_t
 	sh->spool = spool;
 	sh->reader = reader;
 	sh->tls = tls;
+	sh->version = SW_PROTO_VERSION_MAX;
 	uv_timer_init(loop, &sh->retry);
 	sh->retry.data = sh;
 	return 0;

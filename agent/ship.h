@@ -25,10 +25,12 @@
 
 #include "shrinkwatch/proto.h"
 #include "shrinkwatch/tls.h"
+#include "delqueue.h"
 #include "spool.h"
 
 #define SHIP_WINDOW 4        /* SAMPLES frames in flight */
 #define SHIP_BATCH 512       /* samples per frame */
+#define SHIP_DEL_BATCH 64    /* deletion reports per frame */
 #define SHIP_HELLO_TIMEOUT_MS 10000
 /* Frames in flight with no ACK for this long: the collector is stalled or the
  * connection half-open; reconnect.  Generous, since an ACK waits for the
@@ -51,6 +53,15 @@ struct shipper {
 	void (*on_collector_seq)(void *ctx, uint64_t seq);
 	void *ctx;
 
+	/* Deletion reports (protocol version 2), or NULL for none.  The shipper
+	 * says HELLO in version 2; a collector that answers ERROR 2 (version) is
+	 * said HELLO again in version 1 and gets no reports until the agent
+	 * restarts.  One DELETIONS frame is in flight at a time; each DELACK
+	 * acknowledges this reader's reports up to an id, and a reconnect sends
+	 * the unacknowledged ones again. */
+	struct delqueue *delq;
+	uint8_t version; /* HELLO's version: SW_PROTO_VERSION_MAX, or 1 */
+
 	struct ship_conn *conn; /* current connection attempt, or NULL */
 	uv_timer_t retry;
 	unsigned backoff_ms;
@@ -58,7 +69,7 @@ struct shipper {
 	int stopping;
 
 	/* counters for STATUS= and logs */
-	uint64_t frames_sent, samples_sent, acks;
+	uint64_t frames_sent, samples_sent, acks, reports_sent;
 	int connected;
 };
 

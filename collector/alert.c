@@ -9,6 +9,7 @@
 
 #include "alert.h"
 #include "board.h"
+#include "deletions.h"
 #include "outbox.h"
 #include "shrinkwatch/json.h"
 #include "shrinkwatch/log.h"
@@ -99,7 +100,8 @@ int alert_to_json(struct buf *b, const struct ledger_alert *a, const char *trans
 	K("ack_by"); OPT_S(a->ack_by); R(",");
 	K("ack_at"); OPT_I(a->ack_at); R(",");
 	K("ack_comment"); OPT_S(a->ack_comment); R(",");
-	K("explanation_id"); OPT_I(a->explanation_id);
+	K("explanation_id"); OPT_I(a->explanation_id); R(",");
+	K("attribution"); OPT_S(a->attribution);
 	R("}");
 #undef K
 #undef S
@@ -199,11 +201,15 @@ static int on_firing(struct alerts *al, const char *agent, const char *store,
 	a->fired_at = ev->time;
 	a->updated_at = now;
 	err = ledger_alert_insert(al->ledger, a);
+	/* who deleted, if the agent watches deletions: in the first notification */
+	if (!err && deletions_attribute_alert(al->ledger, al->reg, a, now) < 0)
+		err = -EIO;
 	if (!err)
 		err = record(al, a, "firing", "collector", "alert-fired", a->summary, now, true);
 	if (!err)
-		log_warn("alert: %s %s firing on '%s/%s' (alert %lld): %s", a->severity, a->kind,
-			 agent, store, (long long)a->id, a->summary);
+		log_warn("alert: %s %s firing on '%s/%s' (alert %lld): %s%s%s", a->severity, a->kind,
+			 agent, store, (long long)a->id, a->summary, a->attribution[0] ? "; " : "",
+			 a->attribution);
 	free(a);
 	return err;
 }
@@ -239,6 +245,8 @@ static int apply_event(struct alerts *al, const char *agent, const char *store,
 		err = ledger_event_add(al->ledger, a->id, now, "updated", ev->summary);
 		if (!err)
 			err = ledger_alert_update(al->ledger, a);
+		if (!err && deletions_attribute_alert(al->ledger, al->reg, a, now) < 0)
+			err = -EIO;
 		if (!err)
 			log_info("alert: %lld (%s on '%s/%s') updated: %s", (long long)a->id,
 				 a->kind, agent, store, ev->summary);

@@ -38,6 +38,7 @@
 
 struct board;
 struct outbox;
+struct registry;
 
 #define ALERT_DEFAULT_REPEAT (4 * 3600)
 #define ALERT_RETRY_MAX 256
@@ -59,6 +60,9 @@ struct alerts {
 	struct ledger *ledger;
 	struct board *board;   /* may be NULL (tests) */
 	struct outbox *outbox;
+	/* the agents' intervals, for the window of an alert's attribution
+	 * (deletions.h); may be NULL */
+	struct registry *reg;
 	struct alert_config cfg;
 	uv_timer_t timer;
 	bool timer_on;

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "alerting.h"
 #include "notify_alertmanager.h"
@@ -41,6 +42,16 @@ size_t alerting_config_hooks(struct alerting *p, struct collector_config_hook *h
 	return n;
 }
 
+/* ingest's hook for DELETIONS frames. */
+static int store_deletions(void *ctx, struct agent_rec *a, const struct sw_deletion *d, size_t n)
+{
+	struct alerting *p = ctx;
+
+	if (!p->started)
+		return -ESHUTDOWN;
+	return deletions_store(&p->deletions, a->name, d, n, (int64_t)time(NULL));
+}
+
 int alerting_start(struct alerting *p, uv_loop_t *loop, const struct collector_config *cfg,
 		   struct registry *reg, struct board *board, struct ingest *ing)
 {
@@ -55,6 +66,10 @@ int alerting_start(struct alerting *p, uv_loop_t *loop, const struct collector_c
 	}
 	outbox_init(&p->outbox, loop, &p->ledger, p->alert_cfg.notify_expiry);
 	alert_init(&p->alerts, loop, &p->ledger, board, &p->outbox, &p->alert_cfg);
+	p->alerts.reg = reg;
+	deletions_init(&p->deletions, &p->ledger, reg);
+	ing->on_deletions = store_deletions;
+	ing->deletions_ctx = p;
 	rc = watch_init(&p->watch, loop, reg, board, &p->alerts, &p->ledger, &p->detect_cfg);
 	if (rc) {
 		log_err("alerting: cannot start the detector: %s", strerror(-rc));

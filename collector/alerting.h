@@ -19,6 +19,7 @@
 #include "alert.h"
 #include "config.h"
 #include "control.h"
+#include "deletions.h"
 #include "ledger.h"
 #include "outbox.h"
 #include "watch.h"
@@ -40,6 +41,7 @@ struct alerting {
 	struct alerts alerts;
 	struct watch watch;
 	struct control control;
+	struct deletions deletions; /* the agents' deletion reports */
 	bool started;
 };
 

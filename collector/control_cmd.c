@@ -359,6 +359,57 @@ static int cmd_revoke(struct request *r)
 	return err ? err : put_id(r, id);
 }
 
+/* ---- deletion reports (deletions.h) ------------------------------------ */
+
+#define DELETIONS_DEFAULT_LIMIT 100
+#define DELETIONS_MAX_LIMIT 10000
+
+static int list_deletion(void *ctx, const struct ledger_deletion *d)
+{
+	struct list_ctx *l = ctx;
+	struct buf *b = l->r->out;
+
+	json_put_raw(b, l->n++ ? ",{" : "{");
+	json_put_key(b, "id"); json_put_i64(b, d->id);
+	json_put_raw(b, ","); json_put_key(b, "agent"); json_put_str(b, d->agent);
+	json_put_raw(b, ","); json_put_key(b, "store"); json_put_str(b, d->store);
+	json_put_raw(b, ","); json_put_key(b, "report_id"); json_put_i64(b, (int64_t)d->report_id);
+	json_put_raw(b, ","); json_put_key(b, "first"); json_put_i64(b, d->first);
+	json_put_raw(b, ","); json_put_key(b, "last"); json_put_i64(b, d->last);
+	json_put_raw(b, ","); json_put_key(b, "files"); json_put_i64(b, (int64_t)d->files);
+	json_put_raw(b, ","); json_put_key(b, "dirs"); json_put_i64(b, (int64_t)d->dirs);
+	json_put_raw(b, ","); json_put_key(b, "dir"); json_put_str(b, d->dir);
+	json_put_raw(b, ","); json_put_key(b, "pid"); json_put_i64(b, d->pid);
+	json_put_raw(b, ","); json_put_key(b, "uid");
+	d->uid >= 0 ? json_put_i64(b, d->uid) : json_put_raw(b, "null");
+	json_put_raw(b, ","); json_put_key(b, "exe"); json_put_str(b, d->exe);
+	json_put_raw(b, ","); json_put_key(b, "received_at"); json_put_i64(b, d->received_at);
+	return l->err = json_put_raw(b, "}");
+}
+
+static int cmd_deletions(struct request *r)
+{
+	struct list_ctx l = { .r = r };
+	char agent[SW_NAME_MAX + 1], store[SW_NAME_MAX + 1];
+	int64_t limit = DELETIONS_DEFAULT_LIMIT;
+	int err;
+
+	if (get_text(r, "agent", agent, sizeof agent, false) ||
+	    get_text(r, "store", store, sizeof store, false) || get_int(r, "limit", &limit, false) < 0)
+		return -EINVAL;
+	if (limit < 1 || limit > DELETIONS_MAX_LIMIT)
+		return fail(r, -EINVAL, "'limit' must be 1..%d", DELETIONS_MAX_LIMIT);
+	if (store[0] && !agent[0])
+		return fail(r, -EINVAL, "'store' needs 'agent'");
+	put_ok(r);
+	json_put_raw(r->out, ",\"deletions\":[");
+	err = ledger_deletion_each(r->c->ledger, agent[0] ? agent : NULL, store[0] ? store : NULL,
+				   (int)limit, list_deletion, &l);
+	if (!err)
+		err = json_put_raw(r->out, "]}");
+	return err ? fail(r, err, "cannot list deletion reports: %s", strerror(-err)) : 0;
+}
+
 static const struct {
 	const char *name;
 	cmd_fn fn;
@@ -368,6 +419,7 @@ static const struct {
 	{ "alerts", cmd_alerts, false },
 	{ "explanations", cmd_explanations, false },
 	{ "audit", cmd_audit, false },
+	{ "deletions", cmd_deletions, false },
 	{ "ack", cmd_ack, true },
 	{ "explain", cmd_explain, true },
 	{ "revoke", cmd_revoke, true },

@@ -30,6 +30,7 @@ static const struct ctl_command commands[] = {
 	{ "explanations", ctl_explanations_main, "active declared deletions (--all: every one)" },
 	{ "revoke", ctl_revoke_main, "revoke an explanation: revoke ID --reason TEXT" },
 	{ "audit", ctl_audit_main, "the audit log (--since T)" },
+	{ "deletions", ctl_deletions_main, "who deleted what: deletions [AGENT [STORE]]" },
 	{ "pki", ctl_pki_main, "make a CA and agent/collector certificates for mutual TLS" },
 };
 

@@ -308,6 +308,8 @@ int ctl_alerts_main(int argc, char **argv)
 		       when(fint(&r, e, "since"), t1, sizeof t1),
 		       human_bytes(fnum(&r, e, "lost_bytes"), b1, sizeof b1),
 		       fnum(&r, e, "lost_objects"), fstr(&r, e, "summary", sum, sizeof sum));
+		if (*fstr(&r, e, "attribution", sum, sizeof sum))
+			printf("%-5s deleted: %s\n", "", sum);
 	}
 	ctl_response_release(&r);
 	return 0;
@@ -493,6 +495,59 @@ int ctl_explanations_main(int argc, char **argv)
 		       when(fint(&r, e, "end"), t2, sizeof t2), b, objs,
 		       fstr(&r, e, "who", who, sizeof who), st,
 		       fstr(&r, e, "reason", reason, sizeof reason));
+	}
+	ctl_response_release(&r);
+	return 0;
+}
+
+/* deletions [AGENT [STORE]]: the agents' deletion reports, newest first. */
+int ctl_deletions_main(int argc, char **argv)
+{
+	struct opts o = { .usage = "deletions [AGENT [STORE]] [--socket PATH] [--json]" };
+	struct ctl_response r;
+	char a[80], s[80], dir[256], exe[256], t1[40], name[170], uid[32];
+	struct buf req;
+	uint32_t n;
+	int rc = 0, e, i;
+
+	if ((e = parse_opts(argc, argv, &o)))
+		return e < 0 ? 2 : 0;
+	if (argc - optind > 2)
+		return usage_error(&o, "deletions takes at most an agent and a store");
+	buf_init(&req, REQ_MAX);
+	json_put_raw(&req, "{\"cmd\":\"deletions\",\"limit\":1000");
+	if (optind < argc) {
+		json_put_raw(&req, ",\"agent\":");
+		json_put_str(&req, argv[optind]);
+	}
+	if (optind + 1 < argc) {
+		json_put_raw(&req, ",\"store\":");
+		json_put_str(&req, argv[optind + 1]);
+	}
+	json_put_raw(&req, "}");
+	e = call(&o, &req, &r, &rc);
+	buf_release(&req);
+	if (e)
+		return rc;
+	e = array_first(&r, "deletions", &n);
+	if (!n)
+		printf("no deletion reports\n");
+	else
+		printf("%-20s %-28s %8s %6s %-16s %7s %5s %s\n", "WHEN", "AGENT/STORE", "FILES",
+		       "DIRS", "UNDER", "PID", "UID", "EXECUTABLE");
+	for (i = 0; e >= 0 && (uint32_t)i < n; i++, e = (int)r.toks[e].next) {
+		int ui = jsonparse_get(r.text, r.toks, e, "uid");
+
+		snprintf(name, sizeof name, "%s/%s", fstr(&r, e, "agent", a, sizeof a),
+			 fstr(&r, e, "store", s, sizeof s));
+		if (ui < 0 || r.toks[ui].type == JSONPARSE_NULL)
+			snprintf(uid, sizeof uid, "?");
+		else
+			snprintf(uid, sizeof uid, "%" PRId64, fint(&r, e, "uid"));
+		printf("%-20s %-28s %8" PRId64 " %6" PRId64 " %-16s %7" PRId64 " %5s %s\n",
+		       when(fint(&r, e, "first"), t1, sizeof t1), name, fint(&r, e, "files"),
+		       fint(&r, e, "dirs"), fstr(&r, e, "dir", dir, sizeof dir),
+		       fint(&r, e, "pid"), uid, fstr(&r, e, "exe", exe, sizeof exe));
 	}
 	ctl_response_release(&r);
 	return 0;

@@ -11,6 +11,8 @@ int ctl_alerts_main(int argc, char **argv);
 int ctl_ack_main(int argc, char **argv);
 int ctl_explain_main(int argc, char **argv);
 int ctl_explanations_main(int argc, char **argv);
+/* deletions [AGENT [STORE]]: the agents' deletion reports (deletions.h). */
+int ctl_deletions_main(int argc, char **argv);
 int ctl_revoke_main(int argc, char **argv);
 int ctl_audit_main(int argc, char **argv);
 

@@ -104,7 +104,10 @@ static int put_alert(const void *item, struct buf *b)
 	err = err ? err : put_str(b, "ack_by", a->ack_by, true);
 	err = err ? err : put_time(b, "ack_at", a->ack_at, true);
 	err = err ? err : put_str(b, "ack_comment", a->ack_comment, true);
-	err = err ? err : put_time(b, "explanation_id", a->explanation_id, false);
+	err = err ? err : put_time(b, "explanation_id", a->explanation_id, true);
+	err = err ? err : json_put_key(b, "attribution");
+	err = err ? err : (a->attribution[0] ? json_put_str(b, a->attribution)
+					     : json_put_raw(b, "null"));
 	return err ? err : json_put_raw(b, "}");
 }
 

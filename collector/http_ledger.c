@@ -146,6 +146,24 @@ static void fill_alert(void *row, sqlite3_stmt *st)
 	a->explanation_id = sqlite3_column_int64(st, 20);
 }
 
+/* alerts.attribution (schema 2), read apart from ALERT_COLS so that an
+ * older ledger still lists its alerts: a failed query leaves it empty. */
+static void fill_attribution(struct ledgerview *lv, struct lv_alert *a, size_t n)
+{
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(lv->db, "SELECT attribution FROM alerts WHERE id = ?1", -1, &st,
+			       NULL) != SQLITE_OK)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, a[i].id);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			col_text(st, 0, a[i].attribution, sizeof a[i].attribution);
+	}
+	sqlite3_finalize(st);
+}
+
 int ledgerview_alerts(struct ledgerview *lv, const char *agent, const char *store,
 		      bool open_only, size_t max, struct lv_alert **out, size_t *n)
 {
@@ -165,7 +183,10 @@ int ledgerview_alerts(struct ledgerview *lv, const char *agent, const char *stor
 	bind_store(st, agent, store);
 	sqlite3_bind_int(st, 3, open_only);
 	sqlite3_bind_int64(st, 4, (sqlite3_int64)max);
-	return collect(lv, st, sizeof **out, max, fill_alert, (void **)out, n);
+	rc = collect(lv, st, sizeof **out, max, fill_alert, (void **)out, n);
+	if (!rc)
+		fill_attribution(lv, *out, *n);
+	return rc;
 }
 
 int ledgerview_alert(struct ledgerview *lv, int64_t id, struct lv_alert *out)
@@ -182,8 +203,10 @@ int ledgerview_alert(struct ledgerview *lv, int64_t id, struct lv_alert *out)
 	rc = collect(lv, st, sizeof *v, 1, fill_alert, (void **)&v, &n);
 	if (!rc && n == 0)
 		rc = -ENOENT;
-	if (!rc)
+	if (!rc) {
+		fill_attribution(lv, v, 1);
 		*out = v[0];
+	}
 	free(v);
 	return rc;
 }

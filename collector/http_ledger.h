@@ -20,7 +20,7 @@
 
 #include "shrinkwatch/sample.h"
 
-#define LEDGERVIEW_VERSION 1 /* the user_version this reader was written for */
+#define LEDGERVIEW_VERSION 2 /* the user_version this reader was written for */
 #define LEDGERVIEW_MAX_ROWS 500
 
 struct sqlite3;
@@ -42,6 +42,9 @@ struct lv_alert {
 	char summary[512];
 	char ack_by[64], ack_comment[256];
 	int64_t ack_at, explanation_id;
+	/* who deleted, from the agents' deletion reports (schema 2; "" when
+	 * none or the ledger is older) */
+	char attribution[512];
 };
 
 struct lv_explanation {

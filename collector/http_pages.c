@@ -350,6 +350,11 @@ static int put_alert_facts(struct buf *b, const struct lv_alert *a)
 	http_fmt_count(a->lost_objects, 0, v2, sizeof v2);
 	err = err ? err : buf_printf(b, "</dd><dt>What was lost</dt><dd>%s in %s objects</dd>", v1,
 				     v2);
+	if (a->attribution[0]) {
+		err = err ? err : buf_printf(b, "<dt>Deleted by</dt><dd>");
+		err = err ? err : html_put_text(b, a->attribution);
+		err = err ? err : buf_printf(b, "</dd>");
+	}
 	if (a->have_expected) {
 		http_fmt_bytes(a->expected_bytes, v1, sizeof v1);
 		http_fmt_bytes(a->observed_bytes, v2, sizeof v2);

@@ -170,6 +170,24 @@ int ingest_samples(struct ingest *ing, struct session *s, struct agent_rec *a,
 	return 1;
 }
 
+int ingest_deletions(struct ingest *ing, struct session *s, struct agent_rec *a,
+		     const struct sw_deletion *d, size_t n)
+{
+	int err = ing->on_deletions ? ing->on_deletions(ing->deletions_ctx, a, d, n) : -ENOSYS;
+
+	ing->stats.reports_received += n;
+	a->last_seen = (int64_t)time(NULL);
+	if (err) {
+		log_ratelimited(&ing->fail_rl, LOG_ERR,
+				"ingest: cannot store %zu deletion reports of agent '%s': %s; "
+				"they will be sent again", n, a->name, strerror(-err));
+		session_close(s, SW_ERR_INTERNAL, "collector cannot store deletion reports now");
+		return err;
+	}
+	session_send_delack(s, d[n - 1].id);
+	return 0;
+}
+
 void ingest_session_gone(struct ingest *ing, struct session *s)
 {
 	(void)ing;

@@ -41,6 +41,11 @@ struct rrdstore;
 typedef void (*ingest_stored_fn)(void *ctx, struct agent_rec *a, struct store_rec *st,
 				 const struct sw_sample *s);
 
+/* Stores deletion reports (protocol version 2) of agent a; 0 once they are
+ * on disk, or a negative errno.  Set by alerting_start() (deletions.h). */
+typedef int (*ingest_deletions_fn)(void *ctx, struct agent_rec *a, const struct sw_deletion *d,
+				   size_t n);
+
 struct ingest_stats {
 	uint64_t hellos;
 	uint64_t samples_received;
@@ -50,6 +55,7 @@ struct ingest_stats {
 	uint64_t batches;
 	uint64_t batches_failed;
 	uint64_t write_usec_total, write_usec_max;
+	uint64_t reports_received; /* deletion reports, resends included */
 };
 
 struct ingest {
@@ -67,6 +73,8 @@ struct ingest {
 	struct board *board; /* told when agents connect and go, if set */
 	size_t pending_samples; /* in batches handed to the writers */
 	bool paused;            /* sessions were held for pending_samples */
+	ingest_deletions_fn on_deletions; /* NULL: reports are refused */
+	void *deletions_ctx;
 };
 
 /* Starts the RRD writers.  0 or a negative errno. */
@@ -86,6 +94,12 @@ int ingest_hello(struct ingest *ing, struct session *s, const struct sw_hello *h
  */
 int ingest_samples(struct ingest *ing, struct session *s, struct agent_rec *a,
 		   const struct sw_sample *x, size_t n);
+/* Deletion reports from agent a on session s (n >= 1, rising ids): stored,
+ * then acknowledged with DELACK; if they cannot be stored the session is
+ * closed with ERROR(internal) and the agent sends them again.  0 or a
+ * negative errno. */
+int ingest_deletions(struct ingest *ing, struct session *s, struct agent_rec *a,
+		     const struct sw_deletion *d, size_t n);
 /* Session s is closing. */
 void ingest_session_gone(struct ingest *ing, struct session *s);
 /* Writes what is queued and stops the writers. */

@@ -38,6 +38,7 @@ static const char schema[] =
 	"  ack_by           TEXT, ack_at INTEGER, ack_comment TEXT,\n"
 	"  explanation_id   INTEGER REFERENCES explanations(id),\n"
 	"  last_notified_at INTEGER,\n"
+	"  attribution      TEXT,\n"
 	"  UNIQUE (agent, store, kind, episode)\n"
 	");\n"
 	"CREATE INDEX IF NOT EXISTS alerts_open ON alerts (state) WHERE closed_at IS NULL;\n"
@@ -91,16 +92,40 @@ static const char schema[] =
 	"  state    BLOB NOT NULL,\n"
 	"  saved_at INTEGER NOT NULL,\n"
 	"  PRIMARY KEY (agent, store)\n"
-	");\n";
+	");\n"
+	"CREATE TABLE IF NOT EXISTS deletions (\n"
+	"  id          INTEGER PRIMARY KEY,\n"
+	"  agent       TEXT NOT NULL,\n"
+	"  report_id   INTEGER NOT NULL,\n"
+	"  store       TEXT NOT NULL,\n"
+	"  first       INTEGER NOT NULL,\n"
+	"  last        INTEGER NOT NULL,\n"
+	"  files       INTEGER NOT NULL,\n"
+	"  dirs        INTEGER NOT NULL,\n"
+	"  dir         TEXT NOT NULL,\n"
+	"  pid         INTEGER NOT NULL,\n"
+	"  uid         INTEGER,\n"
+	"  exe         TEXT NOT NULL,\n"
+	"  received_at INTEGER NOT NULL,\n"
+	"  UNIQUE (agent, report_id)\n"
+	");\n"
+	"CREATE INDEX IF NOT EXISTS deletions_store ON deletions (agent, store, last);\n";
+
+/* From schema version 1: what CREATE ... IF NOT EXISTS cannot add. */
+static const char migrate_1_2[] = "ALTER TABLE alerts ADD COLUMN attribution TEXT;\n";
 
 #define ALERT_COLS                                                                          \
 	"id, agent, store, kind, episode, severity, state, since, fired_at, updated_at, "   \
 	"closed_at, lost_bytes, lost_objects, expected_bytes, observed_bytes, "             \
 	"expected_objects, observed_objects, summary, ack_by, ack_at, ack_comment, "        \
-	"explanation_id, last_notified_at"
+	"explanation_id, last_notified_at, attribution"
 #define EXPL_COLS                                                                         \
 	"id, agent, store, start, end, bytes, objects, reason, who, created_at, alert_id, " \
 	"revoked_at, revoked_by, revoke_reason"
+
+#define DEL_COLS                                                                         \
+	"id, agent, report_id, store, first, last, files, dirs, dir, pid, uid, exe, "     \
+	"received_at"
 
 static const char *const sql[LS_COUNT] = {
 	[LS_ALERT_INSERT] = "INSERT INTO alerts (agent, store, kind, episode, severity, state, "
@@ -148,6 +173,14 @@ static const char *const sql[LS_COUNT] = {
 	[LS_BEGIN] = "BEGIN IMMEDIATE",
 	[LS_COMMIT] = "COMMIT",
 	[LS_ROLLBACK] = "ROLLBACK",
+	[LS_DEL_ADD] = "INSERT OR IGNORE INTO deletions (agent, report_id, store, first, last, "
+		       "files, dirs, dir, pid, uid, exe, received_at) "
+		       "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+	[LS_DEL_RANGE] = "SELECT " DEL_COLS " FROM deletions WHERE agent=? AND store=? AND "
+			 "last >= ? AND first <= ? ORDER BY first, id LIMIT ?",
+	[LS_DEL_LIST] = "SELECT " DEL_COLS " FROM deletions WHERE (?1 IS NULL OR agent=?1) AND "
+			"(?2 IS NULL OR store=?2) ORDER BY id DESC LIMIT ?3",
+	[LS_ALERT_ATTRIB] = "UPDATE alerts SET attribution=? WHERE id=?",
 };
 
 static int map_rc(int rc)
@@ -312,8 +345,9 @@ int ledger_open(struct ledger *l, const char *path)
 	}
 	if ((err = exec_sql(l, "BEGIN", "create the schema")))
 		goto out;
-	if ((err = exec_sql(l, schema, "create the schema")) ||
-	    (err = exec_sql(l, "PRAGMA user_version = 1", "set the schema version"))) {
+	if ((v == 1 && (err = exec_sql(l, migrate_1_2, "migrate the schema to version 2"))) ||
+	    (err = exec_sql(l, schema, "create the schema")) ||
+	    (err = exec_sql(l, "PRAGMA user_version = 2", "set the schema version"))) {
 		sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
 		goto out;
 	}
@@ -441,6 +475,7 @@ static void read_alert(sqlite3_stmt *s, struct ledger_alert *a)
 	col_text(s, 20, a->ack_comment, sizeof a->ack_comment);
 	a->explanation_id = sqlite3_column_int64(s, 21);
 	a->last_notified_at = sqlite3_column_int64(s, 22);
+	col_text(s, 23, a->attribution, sizeof a->attribution);
 }
 
 int ledger_alert_insert(struct ledger *l, struct ledger_alert *a)
@@ -801,6 +836,106 @@ long ledger_outbox_count(struct ledger *l)
 	int err = one_i64(l, LS_OUTBOX_COUNT, 0, &n, "count the outbox");
 
 	return err ? err : (long)n;
+}
+
+/* ---- deletion reports --------------------------------------------------- */
+
+int ledger_deletion_add(struct ledger *l, const char *agent, const struct ledger_deletion *d,
+			int64_t received_at)
+{
+	sqlite3_stmt *s = stmt(l, LS_DEL_ADD);
+	int err;
+
+	bind_text_nn(s, 1, agent);
+	sqlite3_bind_int64(s, 2, (int64_t)d->report_id);
+	bind_text_nn(s, 3, d->store);
+	sqlite3_bind_int64(s, 4, d->first);
+	sqlite3_bind_int64(s, 5, d->last);
+	sqlite3_bind_int64(s, 6, (int64_t)d->files);
+	sqlite3_bind_int64(s, 7, (int64_t)d->dirs);
+	bind_text_nn(s, 8, d->dir);
+	sqlite3_bind_int64(s, 9, d->pid);
+	if (d->uid >= 0)
+		sqlite3_bind_int64(s, 10, d->uid);
+	else
+		sqlite3_bind_null(s, 10);
+	bind_text_nn(s, 11, d->exe);
+	sqlite3_bind_int64(s, 12, received_at);
+	err = exec_stmt(l, s, "store a deletion report");
+	return err ? err : sqlite3_changes(l->db) > 0;
+}
+
+static void read_deletion(sqlite3_stmt *s, struct ledger_deletion *d)
+{
+	memset(d, 0, sizeof *d);
+	d->id = sqlite3_column_int64(s, 0);
+	col_text(s, 1, d->agent, sizeof d->agent);
+	d->report_id = (uint64_t)sqlite3_column_int64(s, 2);
+	col_text(s, 3, d->store, sizeof d->store);
+	d->first = sqlite3_column_int64(s, 4);
+	d->last = sqlite3_column_int64(s, 5);
+	d->files = (uint64_t)sqlite3_column_int64(s, 6);
+	d->dirs = (uint64_t)sqlite3_column_int64(s, 7);
+	col_text(s, 8, d->dir, sizeof d->dir);
+	d->pid = (uint32_t)sqlite3_column_int64(s, 9);
+	d->uid = sqlite3_column_type(s, 10) == SQLITE_NULL ? -1 : sqlite3_column_int64(s, 10);
+	col_text(s, 11, d->exe, sizeof d->exe);
+	d->received_at = sqlite3_column_int64(s, 12);
+}
+
+static int deletion_walk(struct ledger *l, sqlite3_stmt *s, ledger_deletion_fn fn, void *ctx)
+{
+	struct ledger_deletion *d = malloc(sizeof *d);
+	int rc = SQLITE_DONE, ret = 0;
+
+	if (!d) {
+		sqlite3_reset(s);
+		return -ENOMEM;
+	}
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		read_deletion(s, d);
+		ret = fn(ctx, d);
+		if (ret)
+			break;
+	}
+	if (!ret && rc != SQLITE_DONE)
+		ret = fail(l, rc, "read deletion reports");
+	sqlite3_reset(s);
+	free(d);
+	return ret;
+}
+
+int ledger_deletion_range(struct ledger *l, const char *agent, const char *store, int64_t from,
+			  int64_t to, int limit, ledger_deletion_fn fn, void *ctx)
+{
+	sqlite3_stmt *s = stmt(l, LS_DEL_RANGE);
+
+	bind_text_nn(s, 1, agent);
+	bind_text_nn(s, 2, store);
+	sqlite3_bind_int64(s, 3, from);
+	sqlite3_bind_int64(s, 4, to);
+	sqlite3_bind_int(s, 5, limit);
+	return deletion_walk(l, s, fn, ctx);
+}
+
+int ledger_deletion_each(struct ledger *l, const char *agent, const char *store, int limit,
+			 ledger_deletion_fn fn, void *ctx)
+{
+	sqlite3_stmt *s = stmt(l, LS_DEL_LIST);
+
+	bind_text(s, 1, agent);
+	bind_text(s, 2, store);
+	sqlite3_bind_int(s, 3, limit);
+	return deletion_walk(l, s, fn, ctx);
+}
+
+int ledger_alert_set_attribution(struct ledger *l, int64_t id, const char *text)
+{
+	sqlite3_stmt *s = stmt(l, LS_ALERT_ATTRIB);
+
+	bind_text(s, 1, text);
+	sqlite3_bind_int64(s, 2, id);
+	return exec_stmt(l, s, "attribute an alert");
 }
 
 /* ---- detector state ---------------------------------------------------- */

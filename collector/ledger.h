@@ -25,7 +25,8 @@
 struct sqlite3;
 struct sqlite3_stmt;
 
-#define LEDGER_USER_VERSION 1
+/* 2: deletion reports (deletions) and alerts.attribution */
+#define LEDGER_USER_VERSION 2
 #define LEDGER_TEXT_MAX 1024 /* reasons, comments, details */
 #define LEDGER_WHO_MAX 64
 
@@ -35,6 +36,7 @@ enum ledger_stmt_id {
 	LS_EXPL_INSERT, LS_EXPL_GET, LS_EXPL_LIST, LS_EXPL_ACTIVE, LS_EXPL_REVOKE,
 	LS_OUTBOX_ADD, LS_OUTBOX_DUE, LS_OUTBOX_DELETE, LS_OUTBOX_RETRY, LS_OUTBOX_NEXT,
 	LS_OUTBOX_COUNT, LS_STATE_SAVE, LS_STATE_ALL, LS_BEGIN, LS_COMMIT, LS_ROLLBACK,
+	LS_DEL_ADD, LS_DEL_RANGE, LS_DEL_LIST, LS_ALERT_ATTRIB,
 	LS_COUNT,
 };
 
@@ -63,6 +65,26 @@ struct ledger_alert {
 	char ack_comment[LEDGER_TEXT_MAX];
 	int64_t explanation_id; /* 0 = none */
 	int64_t last_notified_at;
+	/* Who deleted what in the alert's window, from the agents' deletion
+	 * reports ("" = none known); written by ledger_alert_set_attribution()
+	 * only, never by insert/update. */
+	char attribution[LEDGER_TEXT_MAX];
+};
+
+/* One row of the deletions table: a deletion report as the agent sent it
+ * (proto.h struct sw_deletion), stored once per (agent, report_id). */
+struct ledger_deletion {
+	int64_t id;
+	char agent[SW_NAME_MAX + 1];
+	uint64_t report_id;
+	char store[SW_NAME_MAX + 1];
+	int64_t first, last;
+	uint64_t files, dirs;
+	char dir[LEDGER_TEXT_MAX];
+	uint32_t pid;
+	int64_t uid; /* -1 = unknown */
+	char exe[LEDGER_TEXT_MAX];
+	int64_t received_at;
 };
 
 /* One row of the explanations table.  bytes/objects < 0 = unlimited (NULL). */
@@ -171,6 +193,21 @@ int ledger_outbox_retry(struct ledger *l, int64_t id, int attempts, int64_t next
 /* The earliest next_at (INT64_MAX when empty). */
 int ledger_outbox_next(struct ledger *l, int64_t *next_at);
 long ledger_outbox_count(struct ledger *l);
+
+/* Deletion reports.  add returns 1 when the report was new, 0 when
+ * (agent, report_id) was stored before (a resend), or a negative errno. */
+int ledger_deletion_add(struct ledger *l, const char *agent, const struct ledger_deletion *d,
+			int64_t received_at);
+typedef int (*ledger_deletion_fn)(void *ctx, const struct ledger_deletion *d);
+/* Reports of agent/store whose [first, last] meets [from, to], oldest
+ * first, at most limit. */
+int ledger_deletion_range(struct ledger *l, const char *agent, const char *store, int64_t from,
+			  int64_t to, int limit, ledger_deletion_fn fn, void *ctx);
+/* The newest reports, optionally of one agent (and store), newest first. */
+int ledger_deletion_each(struct ledger *l, const char *agent, const char *store, int limit,
+			 ledger_deletion_fn fn, void *ctx);
+/* Sets alert id's attribution text ("" clears it). */
+int ledger_alert_set_attribution(struct ledger *l, int64_t id, const char *text);
 
 /* Detector state blobs. */
 int ledger_state_save(struct ledger *l, const char *agent, const char *store, uint32_t version,

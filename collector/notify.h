@@ -48,6 +48,8 @@ struct notify_message {
 	const char *dashboard_url; /* link to /alert/<id>, "" if no HTTP configured */
 	const char *json;
 	int repeat;          /* 1 for a repeat of a still-firing alert */
+	/* who deleted, from the agents' deletion reports; NULL or "" if unknown */
+	const char *attribution;
 };
 
 /* Outcome of one delivery attempt. */

@@ -107,6 +107,8 @@ int notify_alertmanager_build(const struct notify_message *m, struct buf *out)
 	e = e ? e : put_pair(out, "summary", m->summary, false);
 	e = e ? e : put_pair(out, "description", desc, true);
 	e = e ? e : put_pair(out, "state", m->state, true);
+	if (m->attribution && m->attribution[0])
+		e = e ? e : put_pair(out, "attribution", m->attribution, true);
 	if (url[0])
 		e = e ? e : put_pair(out, "dashboard", url, true);
 	e = e ? e : json_put_raw(out, "}");

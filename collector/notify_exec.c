@@ -115,6 +115,7 @@ static char **exec_env(const struct notify_message *m)
 		{ "SHRINKWATCH_LOST_BYTES", lb },
 		{ "SHRINKWATCH_LOST_OBJECTS", lo },
 		{ "SHRINKWATCH_DASHBOARD_URL", m->dashboard_url ? m->dashboard_url : "" },
+		{ "SHRINKWATCH_ATTRIBUTION", m->attribution ? m->attribution : "" },
 	};
 	const size_t nvars = sizeof vars / sizeof vars[0];
 

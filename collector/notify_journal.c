@@ -108,6 +108,8 @@ int notify_journal_build(const struct notify_message *m, const char *name,
 	e = e ? e : field(f, &used, "REPEAT", "%d", m->repeat ? 1 : 0);
 	if (!e && m->dashboard_url && m->dashboard_url[0])
 		e = field(f, &used, "DASHBOARD_URL", "%s", m->dashboard_url);
+	if (!e && m->attribution && m->attribution[0])
+		e = field(f, &used, "ATTRIBUTION", "%s", m->attribution);
 	return e;
 }
 

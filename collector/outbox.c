@@ -134,6 +134,7 @@ void outbox_message(const struct outbox *o, const struct ledger_alert *al, const
 	m->lost_bytes = al->lost_bytes;
 	m->lost_objects = al->lost_objects;
 	m->summary = al->summary;
+	m->attribution = al->attribution;
 	if (o->dashboard_base && *o->dashboard_base) {
 		snprintf(url, urllen, "%s/alert/%lld", o->dashboard_base, (long long)al->id);
 		m->dashboard_url = url;

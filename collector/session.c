@@ -31,6 +31,7 @@ struct session {
 	uv_timer_t timer; /* HELLO deadline, then idle deadline */
 	int open_handles;
 	enum session_state state;
+	uint8_t version; /* what the agent's HELLO said: 2 takes DELETIONS */
 	struct agent_rec *agent;
 	struct buf rbuf;
 	unsigned inflight;
@@ -224,6 +225,17 @@ void session_send_ack(struct session *s, uint64_t seq)
 		buf_release(&frame);
 }
 
+void session_send_delack(struct session *s, uint64_t id)
+{
+	struct buf frame;
+
+	buf_init(&frame, 64);
+	if (proto_encode_delack(&frame, id) == 0)
+		send_frame(s, &frame);
+	else
+		buf_release(&frame);
+}
+
 void session_close(struct session *s, uint16_t code, const char *why)
 {
 	if (s->state == S_CLOSING)
@@ -325,8 +337,10 @@ static void handle_hello(struct session *s, const struct sw_frame *f)
 		return;
 	}
 	s->state = S_READY;
-	log_info("session: agent '%s' connected from %s (%s, interval %u s); stored up to "
-		 "seq %llu", h.agent, s->peer, h.software, h.interval, (unsigned long long)ack);
+	s->version = f->version;
+	log_info("session: agent '%s' connected from %s (%s, interval %u s, protocol %u); "
+		 "stored up to seq %llu", h.agent, s->peer, h.software, h.interval,
+		 (unsigned)s->version, (unsigned long long)ack);
 	session_send_ack(s, ack);
 	arm_idle(s);
 }
@@ -421,6 +435,35 @@ static void handle_samples(struct session *s, const struct sw_frame *f)
 	arm_idle(s);
 }
 
+static void handle_deletions(struct session *s, const struct sw_frame *f)
+{
+	static struct sw_deletion scratch[SW_DELETIONS_MAX];
+	size_t n;
+	int err;
+
+	if (s->state != S_READY || s->version < 2) {
+		refuse(s, SW_ERR_PROTOCOL, "DELETIONS before a version-2 HELLO");
+		return;
+	}
+	err = proto_decode_deletions(f, scratch, SW_DELETIONS_MAX, &n);
+	if (err == -EINVAL) {
+		char why[200], shown[SW_NAME_MAX + 1];
+
+		name_printable(scratch[n].store, shown, sizeof shown);
+		snprintf(why, sizeof why, "deletion report for store '%s' has an invalid name, id, "
+			 "time or uid", shown);
+		refuse(s, SW_ERR_NAME, why);
+		return;
+	}
+	if (err) {
+		refuse(s, SW_ERR_PROTOCOL, "malformed DELETIONS frame");
+		return;
+	}
+	ingest_deletions(s->ing, s, s->agent, scratch, n);
+	if (s->state != S_CLOSING)
+		arm_idle(s);
+}
+
 static void handle_frame(struct session *s, const struct sw_frame *f)
 {
 	switch (f->type) {
@@ -429,6 +472,9 @@ static void handle_frame(struct session *s, const struct sw_frame *f)
 		return;
 	case SW_MSG_SAMPLES:
 		handle_samples(s, f);
+		return;
+	case SW_MSG_DELETIONS:
+		handle_deletions(s, f);
 		return;
 	case SW_MSG_ERROR: {
 		struct sw_error e;

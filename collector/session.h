@@ -69,6 +69,8 @@ const char *session_peer(const struct session *s);
 struct agent_rec *session_agent(const struct session *s);
 /* Sends ACK(seq). */
 void session_send_ack(struct session *s, uint64_t seq);
+/* Sends DELACK(id): the agent's deletion reports up to id are stored. */
+void session_send_delack(struct session *s, uint64_t id);
 /* One of the session's batches was handed back: may resume reading. */
 void session_batch_done(struct session *s);
 /* The writers caught up (ingest_overloaded() no more): every session held

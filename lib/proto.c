@@ -104,9 +104,12 @@ long proto_frame_parse(const uint8_t *buf, size_t len, struct sw_frame *f)
 		return -EPROTO;
 	if (len >= 2 && buf[1] != magic[1])
 		return -EPROTO;
-	if (len >= 3 && buf[2] != SW_PROTO_VERSION)
+	if (len >= 3 && (buf[2] < SW_PROTO_VERSION || buf[2] > SW_PROTO_VERSION_MAX))
 		return -EPROTONOSUPPORT;
 	if (len >= 4 && (buf[3] == 0 || buf[3] > SW_MSG_TYPE_MAX))
+		return -EPROTO;
+	/* version-2 messages never travel in a version-1 frame */
+	if (len >= 4 && buf[3] >= SW_MSG_DELETIONS && buf[2] < 2)
 		return -EPROTO;
 	if (len < SW_FRAME_HEADER)
 		return 0;
@@ -222,12 +225,17 @@ int proto_decode_samples(const struct sw_frame *f, struct sw_sample *out, size_t
 
 /* Writes a frame header with a zero length and returns where it starts, so
  * the length can be patched once the payload is known. */
-static int frame_begin(struct buf *out, uint8_t type, size_t *start)
+static int frame_begin_v(struct buf *out, uint8_t version, uint8_t type, size_t *start)
 {
-	uint8_t h[SW_FRAME_HEADER] = { magic[0], magic[1], SW_PROTO_VERSION, type, 0, 0, 0, 0 };
+	uint8_t h[SW_FRAME_HEADER] = { magic[0], magic[1], version, type, 0, 0, 0, 0 };
 
 	*start = out->len;
 	return buf_append(out, h, sizeof h);
+}
+
+static int frame_begin(struct buf *out, uint8_t type, size_t *start)
+{
+	return frame_begin_v(out, SW_PROTO_VERSION, type, start);
 }
 
 static int frame_end(struct buf *out, size_t start, int err)
@@ -252,9 +260,17 @@ static int frame_end(struct buf *out, size_t start, int err)
 
 int proto_encode_hello(struct buf *out, const struct sw_hello *h)
 {
-	size_t start;
-	int err = frame_begin(out, SW_MSG_HELLO, &start);
+	return proto_encode_hello_version(out, h, SW_PROTO_VERSION);
+}
 
+int proto_encode_hello_version(struct buf *out, const struct sw_hello *h, uint8_t version)
+{
+	size_t start;
+	int err;
+
+	if (version < SW_PROTO_VERSION || version > SW_PROTO_VERSION_MAX)
+		return -EINVAL;
+	err = frame_begin_v(out, version, SW_MSG_HELLO, &start);
 	if (err)
 		return err;
 	if (!name_valid(h->agent))
@@ -335,6 +351,121 @@ int proto_encode_samples(struct buf *out, const struct sw_sample *s, size_t n)
 	return frame_end(out, start, err);
 }
 
+static int decode_one_deletion(struct cursor *c, struct sw_deletion *d)
+{
+	d->id = cur_u64(c);
+	cur_str(c, d->store, SW_NAME_MAX);
+	d->first = (int64_t)cur_u64(c);
+	d->last = (int64_t)cur_u64(c);
+	d->files = cur_u64(c);
+	d->dirs = cur_u64(c);
+	cur_str(c, d->dir, SW_TEXT_MAX);
+	d->pid = cur_u32(c);
+	d->uid = (int64_t)cur_u64(c);
+	cur_str(c, d->exe, SW_TEXT_MAX);
+	if (c->bad)
+		return -EPROTO;
+	if (!name_valid(d->store) || d->id == 0 || d->first <= 0 || d->last < d->first ||
+	    d->uid < -1)
+		return -EINVAL;
+	return 0;
+}
+
+int proto_decode_deletions(const struct sw_frame *f, struct sw_deletion *out, size_t max,
+			   size_t *n)
+{
+	struct cursor c;
+	uint16_t count;
+
+	*n = 0;
+	if (f->type != SW_MSG_DELETIONS || f->version < 2)
+		return -EPROTO;
+	cur_init(&c, f);
+	count = cur_u16(&c);
+	if (c.bad || count == 0 || count > SW_DELETIONS_MAX || count > max)
+		return -EPROTO;
+	for (uint16_t i = 0; i < count; i++) {
+		int err = decode_one_deletion(&c, &out[i]);
+
+		if (err == -EINVAL)
+			*n = i;
+		if (err)
+			return err;
+		/* ids rise within a frame: the DELACK of the last covers all */
+		if (i > 0 && out[i].id <= out[i - 1].id)
+			return -EPROTO;
+	}
+	if (cur_finish(&c))
+		return -EPROTO;
+	*n = count;
+	return 0;
+}
+
+int proto_decode_delack(const struct sw_frame *f, uint64_t *id)
+{
+	struct cursor c;
+
+	if (f->type != SW_MSG_DELACK || f->version < 2)
+		return -EPROTO;
+	cur_init(&c, f);
+	*id = cur_u64(&c);
+	return cur_finish(&c);
+}
+
+/* Appends a string clipped to max bytes (free text from /proc may be
+ * longer than the wire allows). */
+static int put_clipped(struct buf *out, const char *s, size_t max)
+{
+	char clipped[SW_TEXT_MAX + 1];
+	size_t n = strnlen(s, max);
+
+	memcpy(clipped, s, n);
+	clipped[n] = '\0';
+	return buf_put_str(out, clipped, max);
+}
+
+int proto_encode_deletions(struct buf *out, const struct sw_deletion *d, size_t n)
+{
+	size_t start;
+	int err;
+
+	if (n == 0 || n > SW_DELETIONS_MAX)
+		return -EINVAL;
+	err = frame_begin_v(out, 2, SW_MSG_DELETIONS, &start);
+	if (err)
+		return err;
+	err = buf_put_u16(out, (uint16_t)n);
+	for (size_t i = 0; i < n && !err; i++) {
+		const struct sw_deletion *x = &d[i];
+
+		if (!name_valid(x->store)) {
+			err = -EINVAL;
+			break;
+		}
+		err = buf_put_u64(out, x->id);
+		err = err ? err : buf_put_str(out, x->store, SW_NAME_MAX);
+		err = err ? err : buf_put_u64(out, (uint64_t)x->first);
+		err = err ? err : buf_put_u64(out, (uint64_t)x->last);
+		err = err ? err : buf_put_u64(out, x->files);
+		err = err ? err : buf_put_u64(out, x->dirs);
+		err = err ? err : put_clipped(out, x->dir, SW_TEXT_MAX);
+		err = err ? err : buf_put_u32(out, x->pid);
+		err = err ? err : buf_put_u64(out, (uint64_t)x->uid);
+		err = err ? err : put_clipped(out, x->exe, SW_TEXT_MAX);
+	}
+	return frame_end(out, start, err);
+}
+
+int proto_encode_delack(struct buf *out, uint64_t id)
+{
+	size_t start;
+	int err = frame_begin_v(out, 2, SW_MSG_DELACK, &start);
+
+	if (err)
+		return err;
+	return frame_end(out, start, buf_put_u64(out, id));
+}
+
 const char *proto_msg_name(unsigned type)
 {
 	switch (type) {
@@ -346,6 +477,10 @@ const char *proto_msg_name(unsigned type)
 		return "ACK";
 	case SW_MSG_ERROR:
 		return "ERROR";
+	case SW_MSG_DELETIONS:
+		return "DELETIONS";
+	case SW_MSG_DELACK:
+		return "DELACK";
 	default:
 		return "UNKNOWN";
 	}

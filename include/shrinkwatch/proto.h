@@ -17,6 +17,12 @@
 #include "shrinkwatch/sample.h"
 
 #define SW_PROTO_VERSION 1
+/* Version 2 adds deletion reports (DELETIONS, DELACK).  A frame's version
+ * byte is the version that defines its message (SAMPLES, ACK and ERROR stay
+ * 1), except HELLO, whose byte is the highest version the agent speaks: a
+ * collector that knows only 1 refuses a version-2 HELLO with ERROR 2, and the
+ * agent says HELLO again in version 1 and keeps its reports to itself. */
+#define SW_PROTO_VERSION_MAX 2
 #define SW_FRAME_HEADER 8
 /* Largest payload a peer may send; a larger length prefix closes the link. */
 #define SW_FRAME_MAX (1024u * 1024u)
@@ -30,7 +36,9 @@ enum sw_msg_type {
 	SW_MSG_SAMPLES = 2, /* agent -> collector: a batch of samples */
 	SW_MSG_ACK = 3,     /* collector -> agent: everything <= seq is stored */
 	SW_MSG_ERROR = 4,   /* either way: why the link is being closed */
-	SW_MSG_TYPE_MAX = SW_MSG_ERROR,
+	SW_MSG_DELETIONS = 5, /* agent -> collector (v2): deletion reports */
+	SW_MSG_DELACK = 6,    /* collector -> agent (v2): reports <= id are stored */
+	SW_MSG_TYPE_MAX = SW_MSG_DELACK,
 };
 
 enum sw_error_code {
@@ -55,6 +63,24 @@ struct sw_hello {
 	uint64_t instance_id;           /* random per agent process start */
 	uint32_t interval;              /* sampling interval, seconds */
 	uint32_t flags;                 /* reserved, 0 */
+};
+
+/* Most reports one DELETIONS frame may carry. */
+#define SW_DELETIONS_MAX 256
+
+/* One deletion report (version 2): who deleted how much under which
+ * directory of a store, from the agent's fanotify watch (agent/delwatch.h).
+ * id is per agent, rising, never reused: the collector stores a report once
+ * per (agent, id) however often it is sent. */
+struct sw_deletion {
+	uint64_t id;
+	char store[SW_NAME_MAX + 1];
+	int64_t first, last;           /* unix seconds of the first and last deletion */
+	uint64_t files, dirs;
+	char dir[SW_TEXT_MAX + 1];     /* prefix relative to the store, "*": several */
+	uint32_t pid;                  /* 0: several processes */
+	int64_t uid;                   /* -1: unknown (the process had gone) */
+	char exe[SW_TEXT_MAX + 1];     /* "?" when unknown */
 };
 
 struct sw_error {
@@ -85,11 +111,23 @@ int proto_decode_error(const struct sw_frame *f, struct sw_error *out);
 int proto_decode_samples(const struct sw_frame *f, struct sw_sample *out,
 			 size_t max, size_t *n);
 
+/* DELETIONS: like samples; -EINVAL (with *n the index) for a report whose
+ * store name, id, times or uid are unacceptable.  Ids rise within a frame. */
+int proto_decode_deletions(const struct sw_frame *f, struct sw_deletion *out, size_t max,
+			   size_t *n);
+int proto_decode_delack(const struct sw_frame *f, uint64_t *id);
+
 /* Encoders append one whole frame to out.  0 or a negative errno. */
 int proto_encode_hello(struct buf *out, const struct sw_hello *h);
 int proto_encode_ack(struct buf *out, uint64_t seq);
 int proto_encode_error(struct buf *out, uint16_t code, const char *text);
 int proto_encode_samples(struct buf *out, const struct sw_sample *s, size_t n);
+/* HELLO in a frame of the given version (1..SW_PROTO_VERSION_MAX); plain
+ * proto_encode_hello() says version 1. */
+int proto_encode_hello_version(struct buf *out, const struct sw_hello *h, uint8_t version);
+/* Version-2 frames.  Strings longer than their limit are clipped. */
+int proto_encode_deletions(struct buf *out, const struct sw_deletion *d, size_t n);
+int proto_encode_delack(struct buf *out, uint64_t id);
 
 /* Bytes one sample takes on the wire, so a sender can size its batches. */
 size_t proto_sample_wire_size(const struct sw_sample *s);

@@ -25,6 +25,21 @@ static void check_samples(const struct sw_frame *f)
 	buf_release(&again);
 }
 
+static void check_deletions(const struct sw_frame *f)
+{
+	static struct sw_deletion d[SW_DELETIONS_MAX];
+	struct buf again;
+	size_t n;
+
+	if (proto_decode_deletions(f, d, SW_DELETIONS_MAX, &n))
+		return;
+	buf_init(&again, SW_FRAME_HEADER + SW_FRAME_MAX);
+	if (proto_encode_deletions(&again, d, n) || again.len != SW_FRAME_HEADER + f->len ||
+	    memcmp(again.data + SW_FRAME_HEADER, f->payload, f->len))
+		abort();
+	buf_release(&again);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	/* copy, so ASan sees any read past the end of the input */
@@ -53,6 +68,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		case SW_MSG_ERROR:
 			proto_decode_error(&f, &e);
+			break;
+		case SW_MSG_DELETIONS:
+			check_deletions(&f);
+			break;
+		case SW_MSG_DELACK:
+			proto_decode_delack(&f, &seq);
 			break;
 		}
 		off += (size_t)used;

@@ -103,6 +103,30 @@ static void test_errors(void **state)
 	expect_error("this is not ini\n", ":1: syntax error");
 }
 
+/* deletion_watch: [agent] sets the default (auto without it), a store may
+ * say otherwise. */
+static void test_deletion_watch(void **state)
+{
+	struct agent_config cfg;
+	char err[1024];
+	(void)state;
+
+	assert_int_equal(load(BASE "[store s]\npath=/x\n", &cfg, err, sizeof err), 0);
+	assert_int_equal(cfg.stores[0].deletion_watch, AGENT_DELWATCH_AUTO);
+	agent_config_release(&cfg);
+	assert_int_equal(load("[agent]\nname=a\ndeletion_watch=no\n[collector]\naddress=127.0.0.1:1\n"
+			      "[store s]\npath=/x\n[store t]\npath=/y\ndeletion_watch=yes\n",
+			      &cfg, err, sizeof err),
+			 0);
+	assert_int_equal(cfg.stores[0].deletion_watch, AGENT_DELWATCH_NO);
+	assert_int_equal(cfg.stores[1].deletion_watch, AGENT_DELWATCH_YES);
+	agent_config_release(&cfg);
+	expect_error(BASE "[store s]\npath=/x\ndeletion_watch=maybe\n",
+		     "deletion_watch: 'maybe' is not auto, yes or no");
+	expect_error(BASE "[store s]\npath=/x\ndeletion_watch=yes\ndeletion_watch=no\n",
+		     "deletion_watch: key given twice");
+}
+
 static void test_missing_file(void **state)
 {
 	struct agent_config cfg;
@@ -119,6 +143,7 @@ int main(void)
 		cmocka_unit_test(test_good_file),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_deletion_watch),
 		cmocka_unit_test(test_missing_file),
 	};
 	return cmocka_run_group_tests_name("agent_config", tests, tu_setup_dir, tu_teardown_dir);

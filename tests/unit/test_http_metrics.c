@@ -152,7 +152,7 @@ static void test_ledger_absent_and_other_versions(void **state)
 
 	/* a later schema with an extra column still reads */
 	snprintf(db, sizeof db, "%s/ledger.db", dir);
-	sql(db, "PRAGMA user_version = 2;"
+	sql(db, "PRAGMA user_version = 3;"
 		"CREATE TABLE alerts (id INTEGER PRIMARY KEY, agent TEXT, store TEXT, kind TEXT,"
 		" episode INT, severity TEXT, state TEXT, since INT, fired_at INT, updated_at INT,"
 		" closed_at INT, lost_bytes REAL, lost_objects REAL, expected_bytes REAL,"
@@ -166,7 +166,7 @@ static void test_ledger_absent_and_other_versions(void **state)
 		" 'bodycam', 'leak', 'warning', 'resolved', 1, 1, 3, 4, 1, 1, 'old');"
 		"CREATE TABLE explanations (id INTEGER PRIMARY KEY, agent TEXT);");
 	assert_int_equal(ledgerview_open(&lv, dir), 0);
-	assert_int_equal(lv.user_version, 2);
+	assert_int_equal(lv.user_version, 3);
 	assert_int_equal(ledgerview_alerts(&lv, NULL, NULL, true, 10, &a, &n), 0);
 	assert_int_equal(n, 1);
 	assert_int_equal(a[0].id, 7);
@@ -190,7 +190,7 @@ static void test_ledger_absent_and_other_versions(void **state)
 
 	/* an older table without the columns: an error that says so, not a crash */
 	assert_int_equal(ledgerview_explanations(&lv, NULL, NULL, 10, &e, &n), -EPROTO);
-	assert_non_null(strstr(lv.error, "schema version 2"));
+	assert_non_null(strstr(lv.error, "schema version 3"));
 	assert_null(e);
 	assert_int_equal(ledgerview_outbox_rows(&lv, &rows), -EPROTO);
 	{

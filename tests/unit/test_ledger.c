@@ -57,7 +57,8 @@ static void test_schema(void **state)
 	static const char *const want[] = {
 		"alerts:id,agent,store,kind,episode,severity,state,since,fired_at,updated_at,"
 		"closed_at,lost_bytes,lost_objects,expected_bytes,observed_bytes,expected_objects,"
-		"observed_objects,summary,ack_by,ack_at,ack_comment,explanation_id,last_notified_at",
+		"observed_objects,summary,ack_by,ack_at,ack_comment,explanation_id,last_notified_at,"
+		"attribution",
 		"alert_events:id,alert_id,time,state,detail",
 		"explanations:id,agent,store,start,end,bytes,objects,reason,who,created_at,alert_id,"
 		"revoked_at,revoked_by,revoke_reason",
@@ -65,6 +66,8 @@ static void test_schema(void **state)
 		"outbox:id,notifier,alert_id,state,payload,created_at,attempts,next_at,expires_at,"
 		"last_error",
 		"detector_state:agent,store,version,state,saved_at",
+		"deletions:id,agent,report_id,store,first,last,files,dirs,dir,pid,uid,exe,"
+		"received_at",
 	};
 	struct ledger l;
 	sqlite3 *db;
@@ -92,7 +95,7 @@ static void test_schema(void **state)
 	}
 	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int(s, 0), 1);
+	assert_int_equal(sqlite3_column_int(s, 0), 2);
 	sqlite3_finalize(s);
 	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &s, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(s), SQLITE_ROW);

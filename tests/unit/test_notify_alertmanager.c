@@ -318,6 +318,15 @@ static void test_build_json(void **state)
 	assert_non_null(strstr((char *)b.data, "\"startsAt\":\"2023-11-14T22:13:20Z\""));
 	assert_null(strstr((char *)b.data, "endsAt"));
 	assert_non_null(strstr((char *)b.data, "\"summary\":\"quote \\\" and \\u003ctag\\u003e\""));
+	assert_null(strstr((char *)b.data, "attribution"));
+	b.len = 0;
+	/* a deletion report names who deleted: an annotation of its own */
+	m.attribution = "40 files deleted under 2023/08/ by pid 4312 /usr/bin/rsync uid 0";
+	assert_int_equal(notify_alertmanager_build(&m, &b), 0);
+	buf_put_u8(&b, 0);
+	assert_non_null(strstr((char *)b.data, "\"attribution\":\"40 files deleted under 2023/08/ "
+					       "by pid 4312 /usr/bin/rsync uid 0\""));
+	m.attribution = NULL;
 	b.len = 0;
 	m.state = "resolved";
 	m.ends_at = 1700000600;

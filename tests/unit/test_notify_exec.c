@@ -79,6 +79,7 @@ static void test_delivers_json_and_env(void **state)
 	env = nt_slurp(dir, "env");
 	assert_string_equal(env, "SHRINKWATCH_AGENT=evsrv01\n"
 				 "SHRINKWATCH_ALERT_ID=7\n"
+				 "SHRINKWATCH_ATTRIBUTION=\n"
 				 "SHRINKWATCH_DASHBOARD_URL=http://mon/alert/7\n"
 				 "SHRINKWATCH_KIND=drop\n"
 				 "SHRINKWATCH_LOST_BYTES=37200000000\n"

@@ -275,6 +275,140 @@ static void test_max_batch_fits_a_frame(void **state)
 	buf_release(&b);
 }
 
+/* Version 2: deletion reports, on fixed bytes so the wire format cannot
+ * drift without this test (and docs/protocol.md) changing. */
+static const uint8_t deletions_fixture[] = {
+	'S', 'W', 2, SW_MSG_DELETIONS, 0, 0, 0, 84,
+	0, 1,                               /* count */
+	0, 0, 0, 0, 0, 0, 0x01, 0x9c,       /* id 412 */
+	0, 7, 'b', 'o', 'd', 'y', 'c', 'a', 'm',
+	0, 0, 0, 0, 0x65, 0x53, 0xf1, 0x00, /* first 1700000000 */
+	0, 0, 0, 0, 0x65, 0x53, 0xf1, 0x02, /* last */
+	0, 0, 0, 0, 0, 0, 0x01, 0x9c,       /* files 412 */
+	0, 0, 0, 0, 0, 0, 0, 2,             /* dirs */
+	0, 8, '2', '0', '2', '3', '/', '0', '8', '/',
+	0, 0, 0x10, 0xd8,                   /* pid 4312 */
+	0, 0, 0, 0, 0, 0, 0, 0,             /* uid 0 */
+	0, 9, '/', 'b', 'i', 'n', '/', 'r', 's', 'y', 'n',
+};
+
+static struct sw_deletion make_deletion(uint64_t id)
+{
+	struct sw_deletion d;
+
+	memset(&d, 0, sizeof d);
+	d.id = id;
+	snprintf(d.store, sizeof d.store, "bodycam");
+	d.first = 1700000000;
+	d.last = 1700000002;
+	d.files = 412;
+	d.dirs = 2;
+	snprintf(d.dir, sizeof d.dir, "2023/08/");
+	d.pid = 4312;
+	d.uid = 0;
+	snprintf(d.exe, sizeof d.exe, "/bin/rsyn");
+	return d;
+}
+
+static void test_deletions_fixture(void **state)
+{
+	struct sw_deletion in = make_deletion(412), out[2];
+	struct sw_frame f;
+	struct buf b;
+	size_t n;
+	(void)state;
+
+	memset(out, 0, sizeof out);
+	buf_init(&b, 1 << 20);
+	assert_int_equal(proto_encode_deletions(&b, &in, 1), 0);
+	assert_int_equal(b.len, sizeof deletions_fixture);
+	assert_memory_equal(b.data, deletions_fixture, sizeof deletions_fixture);
+	assert_int_equal(proto_frame_parse(deletions_fixture, sizeof deletions_fixture, &f),
+			 (long)sizeof deletions_fixture);
+	assert_int_equal(f.version, 2);
+	assert_int_equal(proto_decode_deletions(&f, out, 2, &n), 0);
+	assert_int_equal(n, 1);
+	assert_memory_equal(&in, &out[0], sizeof in);
+	buf_release(&b);
+}
+
+static void test_deletions_refusals(void **state)
+{
+	struct sw_deletion d[2] = { make_deletion(5), make_deletion(5) }, out[2];
+	uint8_t v1[sizeof deletions_fixture];
+	struct sw_frame f;
+	struct buf b;
+	size_t n;
+	(void)state;
+
+	/* a version-2 message in a version-1 frame is malformed */
+	memcpy(v1, deletions_fixture, sizeof v1);
+	v1[2] = 1;
+	assert_int_equal(proto_frame_parse(v1, sizeof v1, &f), -EPROTO);
+	/* ids must rise inside a frame */
+	buf_init(&b, 1 << 20);
+	assert_int_equal(proto_encode_deletions(&b, d, 2), 0);
+	assert_true(proto_frame_parse(b.data, b.len, &f) > 0);
+	assert_int_equal(proto_decode_deletions(&f, out, 2, &n), -EPROTO);
+	/* an unknown uid below -1 or a last before first: unacceptable */
+	b.len = 0;
+	d[1].id = 6;
+	d[1].uid = -7;
+	assert_int_equal(proto_encode_deletions(&b, d, 2), 0);
+	assert_true(proto_frame_parse(b.data, b.len, &f) > 0);
+	assert_int_equal(proto_decode_deletions(&f, out, 2, &n), -EINVAL);
+	assert_int_equal(n, 1);
+	b.len = 0;
+	d[1].uid = -1;
+	d[1].last = d[1].first - 1;
+	assert_int_equal(proto_encode_deletions(&b, d, 2), 0);
+	assert_true(proto_frame_parse(b.data, b.len, &f) > 0);
+	assert_int_equal(proto_decode_deletions(&f, out, 2, &n), -EINVAL);
+	/* too long free text is clipped on the way out, not refused */
+	b.len = 0;
+	memset(d[0].exe, 'x', SW_TEXT_MAX);
+	d[0].exe[SW_TEXT_MAX] = '\0';
+	d[1] = make_deletion(9);
+	assert_int_equal(proto_encode_deletions(&b, d, 2), 0);
+	assert_true(proto_frame_parse(b.data, b.len, &f) > 0);
+	assert_int_equal(proto_decode_deletions(&f, out, 2, &n), 0);
+	assert_int_equal(strlen(out[0].exe), SW_TEXT_MAX);
+	buf_release(&b);
+}
+
+static void test_delack_and_hello_v2(void **state)
+{
+	static const uint8_t delack[] = { 'S', 'W', 2, SW_MSG_DELACK, 0, 0, 0, 8,
+					  0, 0, 0, 0, 0, 0, 0x01, 0x9c };
+	static const uint8_t v3[] = { 'S', 'W', 3, SW_MSG_HELLO, 0, 0, 0, 0 };
+	struct sw_hello h = { .instance_id = 1, .interval = 60 }, out;
+	struct sw_frame f;
+	struct buf b;
+	uint64_t id;
+	(void)state;
+
+	buf_init(&b, 4096);
+	assert_int_equal(proto_encode_delack(&b, 412), 0);
+	assert_int_equal(b.len, sizeof delack);
+	assert_memory_equal(b.data, delack, sizeof delack);
+	assert_true(proto_frame_parse(b.data, b.len, &f) > 0);
+	assert_int_equal(proto_decode_delack(&f, &id), 0);
+	assert_int_equal(id, 412);
+	assert_int_equal(proto_decode_ack(&f, &id), -EPROTO);
+	b.len = 0;
+	snprintf(h.agent, sizeof h.agent, "evsrv01");
+	assert_int_equal(proto_encode_hello_version(&b, &h, 2), 0);
+	assert_int_equal(b.data[2], 2);
+	assert_true(proto_frame_parse(b.data, b.len, &f) > 0);
+	assert_int_equal(f.version, 2);
+	assert_int_equal(proto_decode_hello(&f, &out), 0);
+	assert_int_equal(proto_encode_hello_version(&b, &h, 3), -EINVAL);
+	/* a version this build does not know: what a v1 collector sees of v2 */
+	assert_int_equal(proto_frame_parse(v3, sizeof v3, &f), -EPROTONOSUPPORT);
+	assert_string_equal(proto_msg_name(SW_MSG_DELETIONS), "DELETIONS");
+	buf_release(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -287,6 +421,9 @@ int main(void)
 		cmocka_unit_test(test_encoder_refuses_bad_names),
 		cmocka_unit_test(test_hello_rejects_zero_interval),
 		cmocka_unit_test(test_max_batch_fits_a_frame),
+		cmocka_unit_test(test_deletions_fixture),
+		cmocka_unit_test(test_deletions_refusals),
+		cmocka_unit_test(test_delack_and_hello_v2),
 	};
 	return cmocka_run_group_tests_name("proto", tests, NULL, NULL);
 }
