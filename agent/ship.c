@@ -210,15 +210,31 @@ static int version_fallback(struct ship_conn *c, const struct sw_error *e)
 
 	if (e->code != SW_ERR_VERSION || c->state != CONN_HELLO || sh->version <= 1)
 		return 0;
-	log_warn("ship: collector %s:%u speaks protocol version 1 only (%s): deletion reports "
-		 "are not sent to it; restart the agent once it is upgraded", sh->host, sh->port,
-		 e->text);
+	log_msg(sh->version1_count++ ? LOG_INFO : LOG_WARNING,
+		"ship: collector %s:%u speaks protocol version 1 only (%s): deletion reports "
+		"are not sent to it; version 2 is tried again in an hour", sh->host, sh->port,
+		e->text);
 	sh->version = 1;
+	sh->version1_at = uv_now(sh->loop);
 	if (sh->delq)
 		delqueue_set_reader(sh->delq, sh->reader, false);
 	sh->backoff_ms = 0;
 	conn_close(c, NULL);
 	return 1;
+}
+
+/* After SHIP_VERSION_RETRY_MS in version 1, the next HELLO tries version 2
+ * again: the collector may have been upgraded meanwhile. */
+static void version_retry(struct shipper *sh)
+{
+	if (sh->version >= SW_PROTO_VERSION_MAX ||
+	    uv_now(sh->loop) - sh->version1_at < SHIP_VERSION_RETRY_MS)
+		return;
+	log_info("ship: collector %s:%u: trying protocol version %d again", sh->host, sh->port,
+		 SW_PROTO_VERSION_MAX);
+	sh->version = SW_PROTO_VERSION_MAX;
+	if (sh->delq)
+		delqueue_set_reader(sh->delq, sh->reader, true);
 }
 
 static void handle_frame(struct ship_conn *c, const struct sw_frame *f)
@@ -433,6 +449,7 @@ static void send_hello(struct ship_conn *c)
 	int err;
 
 	c->state = CONN_HELLO;
+	version_retry(c->sh);
 	buf_init(&frame, 4096);
 	err = proto_encode_hello_version(&frame, &c->sh->hello, c->sh->version);
 	if (!err)

@@ -31,6 +31,7 @@
 #define SHIP_WINDOW 4        /* SAMPLES frames in flight */
 #define SHIP_BATCH 512       /* samples per frame */
 #define SHIP_DEL_BATCH 64    /* deletion reports per frame */
+#define SHIP_VERSION_RETRY_MS 3600000 /* version 1 collector: try 2 again after */
 #define SHIP_HELLO_TIMEOUT_MS 10000
 /* Frames in flight with no ACK for this long: the collector is stalled or the
  * connection half-open; reconnect.  Generous, since an ACK waits for the
@@ -55,12 +56,16 @@ struct shipper {
 
 	/* Deletion reports (protocol version 2), or NULL for none.  The shipper
 	 * says HELLO in version 2; a collector that answers ERROR 2 (version) is
-	 * said HELLO again in version 1 and gets no reports until the agent
-	 * restarts.  One DELETIONS frame is in flight at a time; each DELACK
+	 * said HELLO again in version 1 and gets no reports; once an hour
+	 * (SHIP_VERSION_RETRY_MS) a new connection tries version 2 again, so an
+	 * upgraded collector gets reports without an agent restart.  One
+	 * DELETIONS frame is in flight at a time; each DELACK
 	 * acknowledges this reader's reports up to an id, and a reconnect sends
 	 * the unacknowledged ones again. */
 	struct delqueue *delq;
 	uint8_t version; /* HELLO's version: SW_PROTO_VERSION_MAX, or 1 */
+	uint64_t version1_at; /* uv_now() of the fall-back to version 1 */
+	unsigned version1_count; /* fall-backs so far (only the first warns) */
 
 	struct ship_conn *conn; /* current connection attempt, or NULL */
 	uv_timer_t retry;
