@@ -22,6 +22,7 @@ void alert_config_default(struct alert_config *c)
 {
 	c->repeat_interval = ALERT_DEFAULT_REPEAT;
 	c->notify_expiry = 24 * 3600;
+	c->deletions_keep = DELETIONS_KEEP_DEFAULT;
 }
 
 int alert_config_key(void *ctx, const char *section, const char *key, const char *value,
@@ -32,6 +33,15 @@ int alert_config_key(void *ctx, const char *section, const char *key, const char
 
 	if (strcmp(section, "collector") != 0)
 		return 0;
+	if (!strcmp(key, "deletion_reports_keep")) {
+		/* 0: keep every report; else at least a day, at most ten years */
+		if (parse_duration(value, &s) || (s && s < 86400) || s > 3650ull * 86400) {
+			snprintf(err, errlen, "%s must be 0 or a duration from 1d to 3650d", key);
+			return -1;
+		}
+		c->deletions_keep = (int64_t)s;
+		return 1;
+	}
 	if (strcmp(key, "repeat_interval") && strcmp(key, "notify_expiry"))
 		return 0;
 	if (parse_duration(value, &s) || s == 0 || s > 365ull * 86400) {

@@ -47,6 +47,7 @@ struct registry;
 struct alert_config {
 	int64_t repeat_interval; /* seconds; repeat_interval = 4h */
 	int64_t notify_expiry;   /* seconds; notify_expiry = 24h */
+	int64_t deletions_keep;  /* seconds; deletion_reports_keep = 400d, 0 = for ever */
 };
 
 struct alert_retry {

@@ -68,6 +68,7 @@ int alerting_start(struct alerting *p, uv_loop_t *loop, const struct collector_c
 	alert_init(&p->alerts, loop, &p->ledger, board, &p->outbox, &p->alert_cfg);
 	p->alerts.reg = reg;
 	deletions_init(&p->deletions, &p->ledger, reg);
+	p->deletions.keep = p->alert_cfg.deletions_keep;
 	ing->on_deletions = store_deletions;
 	ing->deletions_ctx = p;
 	rc = watch_init(&p->watch, loop, reg, board, &p->alerts, &p->ledger, &p->detect_cfg);

@@ -208,6 +208,27 @@ static int refresh_one(void *ctx, const struct ledger_alert *a)
 	return 0;
 }
 
+void deletions_prune(struct deletions *d, int64_t now)
+{
+	long n = DELETIONS_PRUNE_CHUNK, total = 0;
+
+	if (d->keep <= 0 || now - d->pruned_at < DELETIONS_PRUNE_EVERY)
+		return;
+	d->pruned_at = now;
+	for (int i = 0; i < DELETIONS_PRUNE_CHUNKS && n == DELETIONS_PRUNE_CHUNK; i++) {
+		n = ledger_deletion_prune(d->ledger, now - d->keep, DELETIONS_PRUNE_CHUNK);
+		if (n < 0) {
+			log_warn("deletions: cannot prune old reports: %s", strerror((int)-n));
+			return;
+		}
+		total += n;
+	}
+	d->pruned += (uint64_t)total;
+	if (total)
+		log_info("deletions: pruned %ld reports older than %lld days", total,
+			 (long long)(d->keep / 86400));
+}
+
 int deletions_store(struct deletions *d, const char *agent, const struct sw_deletion *r,
 		    size_t n, int64_t now)
 {
@@ -254,6 +275,7 @@ int deletions_store(struct deletions *d, const char *agent, const struct sw_dele
 		return err;
 	d->stored += fresh;
 	d->duplicates += n - fresh;
+	deletions_prune(d, now);
 	log_debug("deletions: agent '%s': %zu reports, %zu new", agent, n, fresh);
 	return 0;
 }

@@ -36,13 +36,27 @@ struct registry;
 /* Reports read for one attribution. */
 #define DELETIONS_ATTRIB_ROWS 1000
 
+/* Reports are kept this long by default (deletion_reports_keep); alerts keep
+ * their attribution text for good. */
+#define DELETIONS_KEEP_DEFAULT (400 * 86400)
+/* Pruning: at most once an hour, in chunks short enough for the loop. */
+#define DELETIONS_PRUNE_EVERY 3600
+#define DELETIONS_PRUNE_CHUNK 2000
+#define DELETIONS_PRUNE_CHUNKS 25
+
 struct deletions {
 	struct ledger *ledger;
 	struct registry *reg; /* the agents' intervals; may be NULL */
-	uint64_t stored, duplicates;
+	int64_t keep;         /* seconds; 0 keeps every report */
+	int64_t pruned_at;
+	uint64_t stored, duplicates, pruned;
 };
 
 void deletions_init(struct deletions *d, struct ledger *l, struct registry *reg);
+
+/* Deletes reports older than d->keep, at most once every
+ * DELETIONS_PRUNE_EVERY seconds (deletions_store() calls it). */
+void deletions_prune(struct deletions *d, int64_t now);
 
 /* Stores n reports of agent in one transaction, then refreshes the
  * attribution of the agent's open alerts on the stores concerned.  0 when

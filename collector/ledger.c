@@ -180,6 +180,10 @@ static const char *const sql[LS_COUNT] = {
 			 "last >= ? AND first <= ? ORDER BY first, id LIMIT ?",
 	[LS_DEL_LIST] = "SELECT " DEL_COLS " FROM deletions WHERE (?1 IS NULL OR agent=?1) AND "
 			"(?2 IS NULL OR store=?2) ORDER BY id DESC LIMIT ?3",
+	/* the oldest rows first: reports arrive roughly in time order, so the
+	 * scan stops at the first chunk instead of reading the whole table */
+	[LS_DEL_PRUNE] = "DELETE FROM deletions WHERE id IN (SELECT id FROM deletions ORDER BY id "
+			 "LIMIT ?2) AND last < ?1",
 	[LS_ALERT_ATTRIB] = "UPDATE alerts SET attribution=? WHERE id=?",
 };
 
@@ -863,6 +867,17 @@ int ledger_deletion_add(struct ledger *l, const char *agent, const struct ledger
 	sqlite3_bind_int64(s, 12, received_at);
 	err = exec_stmt(l, s, "store a deletion report");
 	return err ? err : sqlite3_changes(l->db) > 0;
+}
+
+long ledger_deletion_prune(struct ledger *l, int64_t before, int limit)
+{
+	sqlite3_stmt *s = stmt(l, LS_DEL_PRUNE);
+	int err;
+
+	sqlite3_bind_int64(s, 1, before);
+	sqlite3_bind_int(s, 2, limit);
+	err = exec_stmt(l, s, "prune old deletion reports");
+	return err ? err : (long)sqlite3_changes(l->db);
 }
 
 static void read_deletion(sqlite3_stmt *s, struct ledger_deletion *d)

@@ -36,7 +36,7 @@ enum ledger_stmt_id {
 	LS_EXPL_INSERT, LS_EXPL_GET, LS_EXPL_LIST, LS_EXPL_ACTIVE, LS_EXPL_REVOKE,
 	LS_OUTBOX_ADD, LS_OUTBOX_DUE, LS_OUTBOX_DELETE, LS_OUTBOX_RETRY, LS_OUTBOX_NEXT,
 	LS_OUTBOX_COUNT, LS_STATE_SAVE, LS_STATE_ALL, LS_BEGIN, LS_COMMIT, LS_ROLLBACK,
-	LS_DEL_ADD, LS_DEL_RANGE, LS_DEL_LIST, LS_ALERT_ATTRIB,
+	LS_DEL_ADD, LS_DEL_RANGE, LS_DEL_LIST, LS_DEL_PRUNE, LS_ALERT_ATTRIB,
 	LS_COUNT,
 };
 
@@ -198,6 +198,10 @@ long ledger_outbox_count(struct ledger *l);
  * (agent, report_id) was stored before (a resend), or a negative errno. */
 int ledger_deletion_add(struct ledger *l, const char *agent, const struct ledger_deletion *d,
 			int64_t received_at);
+/* Deletes up to limit of the oldest-stored reports whose last deletion is
+ * before `before`; returns how many, or a negative errno.  A report among
+ * them that is newer stays (and stops nothing). */
+long ledger_deletion_prune(struct ledger *l, int64_t before, int limit);
 typedef int (*ledger_deletion_fn)(void *ctx, const struct ledger_deletion *d);
 /* Reports of agent/store whose [first, last] meets [from, to], oldest
  * first, at most limit. */

@@ -88,6 +88,38 @@ static void test_reports_stored_once(void **state)
 	assert_int_equal(rows, 2);
 }
 
+/* Reports older than the keep period go, at most once an hour, the oldest
+ * first; newer ones stay, and so does a newer report stored among old ones. */
+static void test_old_reports_pruned(void **state)
+{
+	const int64_t day = 86400, now = 1000 * day;
+	struct sw_deletion r[4] = { report(1, now - 500 * day, 5, 1, "/bin/rm", "a/"),
+				    report(2, now - 10 * day, 5, 1, "/bin/rm", "b/"),
+				    report(3, now - 450 * day, 5, 1, "/bin/rm", "c/"),
+				    report(4, now - day, 5, 1, "/bin/rm", "d/") };
+	struct deletions d;
+	int rows = 0;
+	(void)state;
+
+	deletions_init(&d, &led, NULL);
+	assert_int_equal(deletions_store(&d, "evsrv01", r, 4, now - day), 0);
+	assert_int_equal(d.pruned, 0); /* keep = 0: every report is kept */
+	d.keep = 400 * day;
+	deletions_prune(&d, now);
+	assert_int_equal(d.pruned, 2);
+	assert_int_equal(ledger_deletion_each(&led, "evsrv01", "bodycam", 10, count_rows, &rows), 0);
+	assert_int_equal(rows, 2);
+	/* within the hour nothing is pruned again, even with a shorter keep */
+	d.keep = 5 * day;
+	deletions_prune(&d, now + 60);
+	assert_int_equal(d.pruned, 2);
+	deletions_prune(&d, now + DELETIONS_PRUNE_EVERY);
+	assert_int_equal(d.pruned, 3);
+	rows = 0;
+	assert_int_equal(ledger_deletion_each(&led, "evsrv01", "bodycam", 10, count_rows, &rows), 0);
+	assert_int_equal(rows, 1);
+}
+
 static void test_attribution_text(void **state)
 {
 	struct sw_deletion r[4] = { report(1, 1000, 300, 4312, "/usr/bin/rsync", "2023/08/"),
@@ -214,6 +246,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_reports_stored_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_old_reports_pruned, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_attribution_text, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_alert_attribution, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migration_from_v1, setup, teardown),
