@@ -1,6 +1,9 @@
 /* test_rrdstore.c - the RRD layout read back with librrd, values written by
  * the writer threads, dropped duplicates, and failure epochs. */
 #include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
 #include <rrd.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -272,6 +275,44 @@ static void test_layout_coarse_step(void **state)
 	assert_int_equal(rrdstore_layout(60, argv, 5, storage, sizeof storage), -ENOBUFS);
 }
 
+/* The hand-written formatter says what printf would, at the edges of every
+ * field's range, and refuses a buffer too small instead of cutting a value. */
+static void test_format_update_digits(void **state)
+{
+	static const uint64_t vals[] = { 0, 1, 9, 10, 99, 100, 4294967295u, 4294967296u,
+					 1000000000000000000u, UINT64_MAX - 1, UINT64_MAX };
+	char line[256], want[256];
+	(void)state;
+
+	for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++) {
+		struct sw_sample s = sample(1, (int64_t)(vals[i] >> 1), "s", vals[i]);
+
+		s.objects = vals[i];
+		s.added_bytes = vals[(i + 1) % 11];
+		s.added_objects = vals[(i + 2) % 11];
+		s.fs_used = vals[(i + 3) % 11];
+		s.fs_size = vals[(i + 4) % 11];
+		s.fs_inodes = vals[(i + 5) % 11];
+		s.flags |= SW_SAMPLE_HAS_ADDED;
+		s.status = SW_SCAN_COMPLETE;
+		snprintf(want, sizeof want,
+			 "%" PRId64 ":%" PRIu64 ":%" PRIu64 ":%" PRIu64 ":%" PRIu64 ":%" PRIu64
+			 ":%" PRIu64 ":%" PRIu64,
+			 s.time, s.bytes, s.objects, s.added_bytes, s.added_objects, s.fs_used,
+			 s.fs_size, s.fs_inodes);
+		assert_int_equal(rrdstore_format_update(&s, line, sizeof line), 0);
+		assert_string_equal(line, want);
+	}
+	{
+		struct sw_sample s = sample(1, -5, "s", 7);
+
+		s.status = SW_SCAN_MISSING;
+		assert_int_equal(rrdstore_format_update(&s, line, sizeof line), 0);
+		assert_string_equal(line, "-5:U:U:U:U:U:U:U");
+		assert_int_equal(rrdstore_format_update(&s, line, 199), -ENOBUFS);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -281,6 +322,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_queued_batches_merge, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failure_poisons_epoch, setup, teardown),
 		cmocka_unit_test(test_layout_coarse_step),
+		cmocka_unit_test(test_format_update_digits),
 	};
 	return cmocka_run_group_tests_name("rrdstore", tests, NULL, NULL);
 }
