@@ -424,7 +424,7 @@ void alert_update_board(struct alerts *al, const char *agent, const char *store)
 
 	if (!al->board)
 		return;
-	if (ledger_alert_each(al->ledger, false, count_open, &c) == 0)
+	if (ledger_alert_each_open_of(al->ledger, agent, store, count_open, &c) == 0)
 		board_set_alerts(al->board, agent, store, c.n, c.worst);
 }
 

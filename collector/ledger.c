@@ -144,6 +144,8 @@ static const char *const sql[LS_COUNT] = {
 			  "kind=? AND episode=?",
 	[LS_ALERT_OPEN] = "SELECT " ALERT_COLS " FROM alerts WHERE closed_at IS NULL ORDER BY id",
 	[LS_ALERT_ALL] = "SELECT " ALERT_COLS " FROM alerts ORDER BY id DESC",
+	[LS_ALERT_OPEN_STORE] = "SELECT " ALERT_COLS " FROM alerts WHERE agent = ? AND store = ? "
+				"AND closed_at IS NULL ORDER BY id",
 	[LS_EVENT_ADD] = "INSERT INTO alert_events (alert_id, time, state, detail) VALUES (?,?,?,?)",
 	[LS_EVENT_LIST] = "SELECT id, alert_id, time, state, detail FROM alert_events "
 			  "WHERE alert_id=? ORDER BY time, id",
@@ -536,14 +538,15 @@ int ledger_alert_find(struct ledger *l, const char *agent, const char *store, co
 	return one_alert(l, s, out);
 }
 
-int ledger_alert_each(struct ledger *l, bool all, ledger_alert_fn fn, void *ctx)
+static int alert_walk(struct ledger *l, sqlite3_stmt *s, ledger_alert_fn fn, void *ctx)
 {
-	sqlite3_stmt *s = stmt(l, all ? LS_ALERT_ALL : LS_ALERT_OPEN);
 	struct ledger_alert *a = malloc(sizeof *a);
 	int rc, r = 0;
 
-	if (!a)
+	if (!a) {
+		sqlite3_reset(s);
 		return -ENOMEM;
+	}
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		read_alert(s, a);
 		if ((r = fn(ctx, a)))
@@ -554,6 +557,21 @@ int ledger_alert_each(struct ledger *l, bool all, ledger_alert_fn fn, void *ctx)
 	if (r)
 		return r;
 	return rc == SQLITE_DONE ? 0 : fail(l, rc, "list alerts");
+}
+
+int ledger_alert_each(struct ledger *l, bool all, ledger_alert_fn fn, void *ctx)
+{
+	return alert_walk(l, stmt(l, all ? LS_ALERT_ALL : LS_ALERT_OPEN), fn, ctx);
+}
+
+int ledger_alert_each_open_of(struct ledger *l, const char *agent, const char *store,
+			      ledger_alert_fn fn, void *ctx)
+{
+	sqlite3_stmt *s = stmt(l, LS_ALERT_OPEN_STORE);
+
+	bind_text_nn(s, 1, agent);
+	bind_text_nn(s, 2, store);
+	return alert_walk(l, s, fn, ctx);
 }
 
 /* ---- alert events and audit ------------------------------------------- */

@@ -31,6 +31,7 @@ struct sqlite3_stmt;
 #define LEDGER_WHO_MAX 64
 
 enum ledger_stmt_id {
+	LS_ALERT_OPEN_STORE,
 	LS_ALERT_INSERT, LS_ALERT_UPDATE, LS_ALERT_GET, LS_ALERT_FIND, LS_ALERT_OPEN,
 	LS_ALERT_ALL, LS_EVENT_ADD, LS_EVENT_LIST, LS_AUDIT_ADD, LS_AUDIT_LIST,
 	LS_EXPL_INSERT, LS_EXPL_GET, LS_EXPL_LIST, LS_EXPL_ACTIVE, LS_EXPL_REVOKE,
@@ -158,6 +159,12 @@ typedef int (*ledger_alert_fn)(void *ctx, const struct ledger_alert *a);
 /* Open alerts (closed_at NULL), or every alert newest first when all; the
  * callback's nonzero return stops the walk and is returned. */
 int ledger_alert_each(struct ledger *l, bool all, ledger_alert_fn fn, void *ctx);
+/* The open alerts of one store, through the (agent, store) index: the alert
+ * board recounts a store on each of its alert events, and walking every open
+ * alert there made a burst of events (thousands of stores catching up after
+ * an outage) cost the square of their number. */
+int ledger_alert_each_open_of(struct ledger *l, const char *agent, const char *store,
+			      ledger_alert_fn fn, void *ctx);
 
 int ledger_event_add(struct ledger *l, int64_t alert_id, int64_t time, const char *state,
 		     const char *detail);

@@ -151,6 +151,55 @@ static void test_alert_round_trip(void **state)
 	ledger_close(&l);
 }
 
+static int collect_ids(void *ctx, const struct ledger_alert *a)
+{
+	int64_t *ids = ctx;
+
+	ids[++ids[0]] = a->id;
+	return ids[0] == 7 ? 1 : 0;
+}
+
+/* One store's open alerts: not another store's, not another agent's (with
+ * the same store name), not a closed one; in id order; the walk stops when
+ * the callback says so. */
+static void test_alert_each_open_of(void **state)
+{
+	struct ledger l;
+	struct ledger_alert a;
+	int64_t want[3], ids[8] = { 0 };
+	(void)state;
+
+	assert_int_equal(ledger_open(&l, path), 0);
+	for (uint32_t ep = 1; ep <= 9; ep++) {
+		sample_alert(&a, ep);
+		if (ep % 3 == 1)
+			snprintf(a.store, sizeof a.store, "other");
+		if (ep % 3 == 2)
+			snprintf(a.agent, sizeof a.agent, "evsrv02");
+		if (ep == 9)
+			a.closed_at = 2000;
+		assert_int_equal(ledger_alert_insert(&l, &a), 0);
+		if (ep % 3 == 0 && ep < 9)
+			want[ep / 3 - 1] = a.id;
+	}
+	assert_int_equal(ledger_alert_each_open_of(&l, "evsrv01", "bodycam", collect_ids, ids), 0);
+	assert_int_equal(ids[0], 2);
+	assert_int_equal(ids[1], want[0]);
+	assert_int_equal(ids[2], want[1]);
+	ids[0] = 0;
+	assert_int_equal(ledger_alert_each_open_of(&l, "evsrv03", "bodycam", collect_ids, ids), 0);
+	assert_int_equal(ids[0], 0);
+	/* the walk stops at the callback's word and says so */
+	for (uint32_t ep = 10; ep < 20; ep++) {
+		sample_alert(&a, ep);
+		assert_int_equal(ledger_alert_insert(&l, &a), 0);
+	}
+	ids[0] = 0;
+	assert_int_equal(ledger_alert_each_open_of(&l, "evsrv01", "bodycam", collect_ids, ids), 1);
+	assert_int_equal(ids[0], 7);
+	ledger_close(&l);
+}
+
 static int first_explain(void *ctx, const struct ledger_explain *e)
 {
 	memcpy(ctx, e, sizeof *e);
@@ -325,6 +374,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_schema, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_alert_round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_alert_each_open_of, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_explanations, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_outbox_rows, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_state_and_transactions, setup, teardown),
