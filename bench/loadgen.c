@@ -367,6 +367,7 @@ static int run_sw(struct lg *lg)
 	}
 	qsort(lg->lat_us, lg->nlat, sizeof *lg->lat_us, cmp_u32);
 	secs = (double)(lg->t_end_ns - lg->t_warm_ns) / 1e9;
+	printf("t0=%" PRId64 "\n", lg->load.t0);
 	printf("mode=sw\nagents=%u\nstores=%u\nrounds=%u\nper_frame=%u\nwindow=%u\n",
 	       lg->load.agents, lg->load.stores, lg->load.rounds, lg->per_frame, lg->window);
 	printf("warmup_s=%.2f\n", (double)(lg->t_warm_ns - lg->t_begin_ns) / 1e9);
@@ -445,7 +446,9 @@ static void usage(void)
 		"  --window W      frames in flight per agent (default 4, the protocol's)\n"
 		"  --rate X        collectd: samples per second to offer (default 0 = max)\n"
 		"  --threads T     librrd: writer threads (default 2)\n"
-		"  --prefix P      agent name prefix (default lg)\n");
+		"  --prefix P      agent name prefix (default lg)\n"
+		"  --t0 T          time of scan 0 (default: now - rounds x interval; give\n"
+		"                  verify-* the t0= that the sending run printed)\n");
 }
 
 int main(int argc, char **argv)
@@ -462,6 +465,7 @@ int main(int argc, char **argv)
 		{ "rate", required_argument, NULL, 'R' },
 		{ "prefix", required_argument, NULL, 'P' },
 		{ "threads", required_argument, NULL, 'T' },
+		{ "t0", required_argument, NULL, 't' },
 		{ 0 },
 	};
 	struct lg lg = { .per_frame = 12, .window = 4 };
@@ -471,7 +475,7 @@ int main(int argc, char **argv)
 	int opt;
 
 	lg.load = (struct lg_load){ .agents = 2000, .stores = 5, .rounds = 600,
-				    .interval = 300, .t0 = 1600000200 };
+				    .interval = 300 };
 	snprintf(lg.load.prefix, sizeof lg.load.prefix, "lg");
 	if (argc < 2) {
 		usage();
@@ -492,6 +496,7 @@ int main(int argc, char **argv)
 		case 'R': rate = strtod(optarg, NULL); break;
 		case 'P': snprintf(lg.load.prefix, sizeof lg.load.prefix, "%s", optarg); break;
 		case 'T': threads = (unsigned)strtoul(optarg, NULL, 10); break;
+		case 't': lg.load.t0 = strtoll(optarg, NULL, 10); break;
 		default: usage(); return 2;
 		}
 	}
@@ -501,6 +506,11 @@ int main(int argc, char **argv)
 		usage();
 		return 2;
 	}
+	/* A backlog that ends now, as after an outage: samples older than the
+	 * collector's clock-skew window are fine, samples from the future are
+	 * not.  The verifier is given the same --t0 (printed as t0=). */
+	if (!lg.load.t0)
+		lg.load.t0 = (int64_t)time(NULL) - (int64_t)lg.load.rounds * lg.load.interval;
 	/* scans on interval boundaries, as the agent does */
 	lg.load.t0 -= lg.load.t0 % lg.load.interval;
 	if (!strcmp(mode, "sw") && lg.port)

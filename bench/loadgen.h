@@ -26,6 +26,8 @@ struct lg_load {
 
 /* Fills sample (agent a, store s, round r) as the shrinkwatch agent would. */
 void lg_sample(const struct lg_load *l, unsigned s, unsigned r, struct sw_sample *out);
+/* The "objects" value of store s in round r (unique per round). */
+uint64_t lg_objects(unsigned s, unsigned r);
 /* Agent and store names. */
 void lg_agent_name(const struct lg_load *l, unsigned a, char *out, size_t len);
 void lg_store_name(unsigned s, char *out, size_t len);

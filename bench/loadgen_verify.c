@@ -39,7 +39,7 @@ static int count_file(const struct lg_load *l, unsigned s, const char *path, uin
 			double v = data[k * nds + (size_t)di];
 
 			if (r >= 1 && r < (int64_t)l->rounds && !isnan(v) &&
-			    v == (double)(1000000u + 1000u * s + (unsigned)r))
+			    v == (double)lg_objects(s, (unsigned)r))
 				(*rows)++;
 		}
 	} else {
