@@ -275,6 +275,39 @@ static void test_layout_coarse_step(void **state)
 	assert_int_equal(rrdstore_layout(60, argv, 5, storage, sizeof storage), -ENOBUFS);
 }
 
+/* Stores in no fixed order within a batch (and more of them than a writer's
+ * first guess holds): each file still gets its own samples, in time order. */
+static void test_stores_in_any_order(void **state)
+{
+	static const char *const order[] = { "z", "x", "z", "y", "x", "s3", "s4", "s5", "s6",
+					     "s7", "s8", "s9", "s10", "s11", "s12", "s13",
+					     "s14", "s15", "s16", "y", "z", "s16" };
+	const size_t n = sizeof order / sizeof order[0];
+	struct rrd_batch *b = rrd_batch_new("mix", 60, n);
+	char path[256];
+	time_t last;
+	unsigned long nds;
+	char **names, **values;
+	(void)state;
+
+	for (size_t k = 0; k < n; k++)
+		b->samples[k] = sample(k + 1, 1700000000 + (int64_t)k * 60, order[k], 1000 + k);
+	run_batches(&b, 1, true);
+	assert_int_equal(b->err, 0);
+	assert_int_equal(b->stored, n);
+	assert_int_equal(b->dropped_old, 0);
+	rrdstore_path(dir, "mix", "z", path, sizeof path);
+	assert_int_equal(rrd_lastupdate_r(path, &last, &nds, &names, &values), 0);
+	assert_int_equal(last, 1700000000 + 20 * 60);
+	assert_string_equal(values[0], "1020");
+	free_lastupdate(nds, names, values);
+	rrdstore_path(dir, "mix", "s16", path, sizeof path);
+	assert_int_equal(rrd_lastupdate_r(path, &last, &nds, &names, &values), 0);
+	assert_int_equal(last, 1700000000 + 21 * 60);
+	assert_string_equal(values[0], "1021");
+	free_lastupdate(nds, names, values);
+}
+
 /* The hand-written formatter says what printf would, at the edges of every
  * field's range, and refuses a buffer too small instead of cutting a value. */
 static void test_format_update_digits(void **state)
@@ -323,6 +356,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_failure_poisons_epoch, setup, teardown),
 		cmocka_unit_test(test_layout_coarse_step),
 		cmocka_unit_test(test_format_update_digits),
+		cmocka_unit_test_setup_teardown(test_stores_in_any_order, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("rrdstore", tests, NULL, NULL);
 }
