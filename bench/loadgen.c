@@ -26,6 +26,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,7 @@
 #include "loadgen.h"
 #include "shrinkwatch/buf.h"
 #include "shrinkwatch/proto.h"
+#include "shrinkwatch/tls.h"
 
 #define LG_MAX_WINDOW 1024
 #define LG_CONNECTING_MAX 128
@@ -57,12 +59,18 @@ struct lg_agent {
 	struct lg_frame *win; /* ring of frames in flight */
 	unsigned whead, wcount;
 	int hello_acked, warm, done;
+	struct tls_ctx *tctx; /* this agent's certificate (--tls) */
+	struct tls_conn tls;
+	int tls_on;
 };
 
 struct lg {
 	uv_loop_t *loop;
 	struct lg_load load;
 	unsigned port, per_frame, window;
+	const char *tls_dir;     /* --tls: ca.crt and <agent>.crt/.key */
+	const char *server_name; /* what the collector's certificate names */
+	double tls_setup_s;
 	struct lg_agent *agents;
 	unsigned next_connect, connecting, warm, done;
 	unsigned round_limit; /* rounds an agent may send now (warm-up: per_frame) */
@@ -99,11 +107,42 @@ static void write_done(uv_write_t *req, int status)
 	free(w);
 }
 
-static void send_buf(struct lg_agent *a, struct buf *frame)
+/* Sends what TLS has for the socket (handshake flights, records). */
+static void tls_flush(struct lg_agent *a)
 {
-	struct lg_write *w = malloc(sizeof *w);
+	struct lg_write *w;
+	struct buf out;
 	uv_buf_t b;
 
+	buf_init(&out, SIZE_MAX);
+	if (tls_conn_output(&a->tls, &out))
+		die("cannot take TLS output for '%s'", a->name);
+	if (!out.len) {
+		buf_release(&out);
+		return;
+	}
+	w = malloc(sizeof *w);
+	if (!w)
+		die("%s", "out of memory");
+	w->data = out;
+	b = uv_buf_init((char *)w->data.data, (unsigned)w->data.len);
+	if (uv_write(&w->req, (uv_stream_t *)&a->tcp, &b, 1, write_done))
+		die("cannot write to agent '%s' connection", a->name);
+}
+
+static void send_buf(struct lg_agent *a, struct buf *frame)
+{
+	struct lg_write *w;
+	uv_buf_t b;
+
+	if (a->tls_on) {
+		if (tls_conn_write(&a->tls, frame->data, frame->len))
+			die("TLS write failed for '%s'", a->name);
+		buf_release(frame);
+		tls_flush(a);
+		return;
+	}
+	w = malloc(sizeof *w);
 	if (!w)
 		die("%s", "out of memory");
 	w->data = *frame;
@@ -229,9 +268,14 @@ static void handle_ack(struct lg_agent *a, uint64_t seq)
 
 static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *b)
 {
+	static char cipher[65536]; /* one loop thread: fed to TLS before the next read */
 	struct lg_agent *a = h->data;
 	(void)hint;
 
+	if (a->tls_on) {
+		*b = uv_buf_init(cipher, sizeof cipher);
+		return;
+	}
 	if (buf_reserve(&a->rbuf, 4096)) {
 		*b = uv_buf_init(NULL, 0);
 		return;
@@ -239,22 +283,12 @@ static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *b)
 	*b = uv_buf_init((char *)a->rbuf.data + a->rbuf.len, 4096);
 }
 
-static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *b)
+/* Handles the whole frames in rbuf.  1 if the caller must stop (the run is
+ * over or failed), else 0. */
+static int process_frames(struct lg_agent *a)
 {
-	struct lg_agent *a = st->data;
 	size_t off = 0;
-	(void)b;
 
-	if (n < 0) {
-		if (!a->done) {
-			fprintf(stderr, "loadgen: agent '%s': connection lost: %s\n", a->name,
-				uv_strerror((int)n));
-			a->lg->failed = 1;
-			uv_stop(a->lg->loop);
-		}
-		return;
-	}
-	a->rbuf.len += (size_t)n;
 	for (;;) {
 		struct sw_frame f;
 		long used = proto_frame_parse(a->rbuf.data + off, a->rbuf.len - off, &f);
@@ -269,16 +303,82 @@ static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *b)
 		if (f.type == SW_MSG_ACK && proto_decode_ack(&f, &seq) == 0) {
 			handle_ack(a, seq);
 			if (a->lg->done == a->lg->load.agents)
-				return; /* every handle is closing */
+				return 1; /* every handle is closing */
 		} else if (f.type == SW_MSG_ERROR && proto_decode_error(&f, &e) == 0) {
 			fprintf(stderr, "loadgen: agent '%s': collector says: %s (code %u)\n",
 				a->name, e.text, e.code);
 			a->lg->failed = 1;
 			uv_stop(a->lg->loop);
-			return;
+			return 1;
 		}
 	}
 	buf_consume(&a->rbuf, off);
+	return 0;
+}
+
+static void agent_failed(struct lg_agent *a, const char *what)
+{
+	fprintf(stderr, "loadgen: agent '%s': %s\n", a->name, what);
+	a->lg->failed = 1;
+	uv_stop(a->lg->loop);
+}
+
+/* Ciphertext in: the handshake (then HELLO), or records to decrypt. */
+static void tls_input(struct lg_agent *a, const uint8_t *p, size_t n)
+{
+	if (tls_conn_feed(&a->tls, p, n))
+		die("%s", "out of memory");
+	if (!a->tls.established) {
+		int r = tls_conn_handshake(&a->tls);
+
+		tls_flush(a);
+		if (r < 0) {
+			agent_failed(a, a->tls.error);
+			return;
+		}
+		if (r == 0)
+			return;
+		send_hello(a);
+	}
+	for (;;) {
+		long got;
+
+		if (buf_reserve(&a->rbuf, 4096))
+			die("%s", "out of memory");
+		got = tls_conn_read(&a->tls, a->rbuf.data + a->rbuf.len, a->rbuf.alloc - a->rbuf.len);
+		if (got == 0)
+			break;
+		if (got < 0) {
+			if (!a->done)
+				agent_failed(a, a->tls.error);
+			return;
+		}
+		a->rbuf.len += (size_t)got;
+		if (process_frames(a))
+			return;
+	}
+	tls_flush(a);
+}
+
+static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *b)
+{
+	struct lg_agent *a = st->data;
+
+	if (n < 0) {
+		if (!a->done) {
+			fprintf(stderr, "loadgen: agent '%s': connection lost: %s\n", a->name,
+				uv_strerror((int)n));
+			a->lg->failed = 1;
+			uv_stop(a->lg->loop);
+		}
+		return;
+	}
+	if (a->tls_on) {
+		tls_input(a, (const uint8_t *)b->base, (size_t)n);
+		return;
+	}
+	a->rbuf.len += (size_t)n;
+	process_frames(a);
 }
 
 static void on_connect(uv_connect_t *req, int status)
@@ -296,9 +396,20 @@ static void on_connect(uv_connect_t *req, int status)
 	}
 	uv_tcp_nodelay(&a->tcp, 1);
 	a->tcp.data = a;
+	if (a->tctx) {
+		if (tls_conn_init(&a->tls, a->tctx, lg->server_name))
+			die("cannot start TLS for '%s'", a->name);
+		a->tls_on = 1;
+	}
 	if (uv_read_start((uv_stream_t *)&a->tcp, on_alloc, on_read))
 		die("cannot read on '%s'", a->name);
-	send_hello(a);
+	if (a->tls_on) {
+		if (tls_conn_handshake(&a->tls) < 0)
+			die("cannot start TLS for '%s'", a->name);
+		tls_flush(a);
+	} else {
+		send_hello(a);
+	}
 	connect_more(lg);
 }
 
@@ -338,6 +449,31 @@ static double pct(const struct lg *lg, double p)
 	return lg->lat_us[i] / 1000.0;
 }
 
+/*
+ * --tls DIR: every agent presents its own certificate, DIR/<agent>.crt and
+ * .key, as `shrinkwatchctl pki issue <agent>` makes them (the collector
+ * refuses a HELLO whose name the certificate does not carry), and checks
+ * the collector's against DIR/ca.crt.  One client context per agent.
+ */
+static void load_certs(struct lg *lg)
+{
+	uint64_t t0 = lg_now_ns();
+
+	for (unsigned i = 0; i < lg->load.agents; i++) {
+		struct lg_agent *a = &lg->agents[i];
+		struct tls_config c;
+		char err[512];
+
+		tls_config_init(&c);
+		snprintf(c.ca, sizeof c.ca, "%s/ca.crt", lg->tls_dir);
+		snprintf(c.cert, sizeof c.cert, "%s/%s.crt", lg->tls_dir, a->name);
+		snprintf(c.key, sizeof c.key, "%s/%s.key", lg->tls_dir, a->name);
+		if (tls_ctx_new(&a->tctx, &c, false, err, sizeof err))
+			die("%s", err);
+	}
+	lg->tls_setup_s = (double)(lg_now_ns() - t0) / 1e9;
+}
+
 static int run_sw(struct lg *lg)
 {
 	double secs;
@@ -356,6 +492,8 @@ static int run_sw(struct lg *lg)
 		if (!a->win)
 			die("%s", "out of memory");
 	}
+	if (lg->tls_dir)
+		load_certs(lg);
 	lg->round_limit = lg->per_frame < lg->load.rounds ? lg->per_frame : lg->load.rounds;
 	lg->t_begin_ns = lg_now_ns();
 	connect_more(lg);
@@ -368,6 +506,7 @@ static int run_sw(struct lg *lg)
 	qsort(lg->lat_us, lg->nlat, sizeof *lg->lat_us, cmp_u32);
 	secs = (double)(lg->t_end_ns - lg->t_warm_ns) / 1e9;
 	printf("t0=%" PRId64 "\n", lg->load.t0);
+	printf("tls=%s\ntls_setup_s=%.2f\n", lg->tls_dir ? "yes" : "no", lg->tls_setup_s);
 	printf("mode=sw\nagents=%u\nstores=%u\nrounds=%u\nper_frame=%u\nwindow=%u\n",
 	       lg->load.agents, lg->load.stores, lg->load.rounds, lg->per_frame, lg->window);
 	printf("warmup_s=%.2f\n", (double)(lg->t_warm_ns - lg->t_begin_ns) / 1e9);
@@ -376,6 +515,10 @@ static int run_sw(struct lg *lg)
 	printf("frames=%zu\nlat_p50_ms=%.2f\nlat_p99_ms=%.2f\nlat_max_ms=%.2f\n", lg->nlat,
 	       pct(lg, 50), pct(lg, 99), pct(lg, 100));
 	for (unsigned i = 0; i < lg->load.agents; i++) {
+		if (lg->agents[i].tls_on)
+			tls_conn_release(&lg->agents[i].tls);
+		if (lg->agents[i].tctx)
+			tls_ctx_free(lg->agents[i].tctx);
 		buf_release(&lg->agents[i].rbuf);
 		free(lg->agents[i].win);
 	}
@@ -447,6 +590,9 @@ static void usage(void)
 		"  --rate X        collectd: samples per second to offer (default 0 = max)\n"
 		"  --threads T     librrd: writer threads (default 2)\n"
 		"  --prefix P      agent name prefix (default lg)\n"
+		"  --tls DIR       sw: mutual TLS with DIR/ca.crt and DIR/<agent>.crt/.key\n"
+		"                  (shrinkwatchctl pki); default plaintext\n"
+		"  --server-name H sw: name the collector's certificate carries (127.0.0.1)\n"
 		"  --t0 T          time of scan 0 (default: now - rounds x interval; give\n"
 		"                  verify-* the t0= that the sending run printed)\n");
 }
@@ -466,9 +612,11 @@ int main(int argc, char **argv)
 		{ "prefix", required_argument, NULL, 'P' },
 		{ "threads", required_argument, NULL, 'T' },
 		{ "t0", required_argument, NULL, 't' },
+		{ "tls", required_argument, NULL, 'S' },
+		{ "server-name", required_argument, NULL, 'N' },
 		{ 0 },
 	};
-	struct lg lg = { .per_frame = 12, .window = 4 };
+	struct lg lg = { .per_frame = 12, .window = 4, .server_name = "127.0.0.1" };
 	const char *mode, *data_dir = NULL;
 	double rate = 0;
 	unsigned threads = 2;
@@ -497,6 +645,8 @@ int main(int argc, char **argv)
 		case 'P': snprintf(lg.load.prefix, sizeof lg.load.prefix, "%s", optarg); break;
 		case 'T': threads = (unsigned)strtoul(optarg, NULL, 10); break;
 		case 't': lg.load.t0 = strtoll(optarg, NULL, 10); break;
+		case 'S': lg.tls_dir = optarg; break;
+		case 'N': lg.server_name = optarg; break;
 		default: usage(); return 2;
 		}
 	}
@@ -515,8 +665,10 @@ int main(int argc, char **argv)
 	lg.load.t0 -= lg.load.t0 % lg.load.interval;
 	if (!strcmp(mode, "sw") && lg.port)
 		return run_sw(&lg);
-	if (!strcmp(mode, "collectd") && lg.port)
+	if (!strcmp(mode, "collectd") && lg.port) {
+		printf("t0=%" PRId64 "\n", lg.load.t0);
 		return lg_collectd_send(&lg.load, "127.0.0.1", lg.port, rate) ? 1 : 0;
+	}
 	if (!strcmp(mode, "librrd") && data_dir)
 		return lg_librrd_run(&lg.load, data_dir, lg.per_frame, threads) ? 1 : 0;
 	if (!strcmp(mode, "verify-sw") && data_dir)
