@@ -14,11 +14,16 @@
 #     fed the same samples as collectd value lists over UDP, offered at the
 #     rate shrinkwatch sustained durably: samples per second stored (until
 #     collectd went idle) and what was lost (RRD rows counted the same way).
-# Needs: $BUILD with shrinkwatch-collector and bench/loadgen, rrdcached,
-# collectd (collectd-core), python3.  Scratch space under BENCH_DIR.
+#   - the same over mutual TLS (*-tls rows): one certificate per agent, issued
+#     with shrinkwatchctl pki before the run (not timed in samples/s; the
+#     issuing time is printed), as the collector checks each agent's name.
+# SCENARIO=estate runs only the large-estate rows (TLS and plaintext, durable,
+# and the overload run), for AGENTS=2000 and few ROUNDS (make bench-ingest-estate).
+# Needs: $BUILD with shrinkwatch-collector, shrinkwatchctl and bench/loadgen,
+# rrdcached, collectd (collectd-core), python3.  Scratch space under BENCH_DIR.
 set -euo pipefail
 : "${BUILD:?}" "${AGENTS:=200}" "${STORES:=5}" "${ROUNDS:=1000}" "${INTERVAL:=300}"
-: "${BENCH_DIR:=/var/tmp}" "${PER_FRAME:=100}"
+: "${BENCH_DIR:=/var/tmp}" "${PER_FRAME:=100}" "${SCENARIO:=full}"
 LG="$BUILD/bench/loadgen"
 HERE=$(cd "$(dirname "$0")" && pwd)
 for c in rrdcached collectd python3; do
@@ -58,9 +63,48 @@ start_rrdcached() { # DIR: rrdcached with a journal, files written only on FLUSH
 declare -A RATE P50 P99 LOST RSS NOTE
 ROWS=()
 
-# run_sw NAME SYNC DAEMON(yes|no) WINDOW [PER_FRAME]
+# Disk: every RRD file is preallocated (about 3.9 MB at a 300 s step), so a
+# run needs AGENTS x STORES files at once; refuse rather than fill the disk
+# other people share.  Each run's files are removed before the next starts.
+need_disk() { # DIR: files of one run, + 10 GB to spare
+	local f=/tmp/swbench-size.$$ per avail
+	mkdir -p "$1/sz"
+	"$LG" librrd --data-dir "$1/sz" --agents 1 --stores 1 --rounds 2 --interval "$INTERVAL" \
+		--per-frame 1 --threads 1 >/dev/null
+	per=$(find "$1/sz" -name '*.rrd' -printf '%s\n' | head -n 1)
+	rm -rf "$1/sz" "$f"
+	avail=$(df -Pk "$1" | awk 'NR == 2 {print $4 * 1024}')
+	NEED_GB=$(((per * AGENTS * STORES) >> 30))
+	if [ $((per * AGENTS * STORES + (10 << 30))) -gt "$avail" ]; then
+		echo "bench-ingest: $AGENTS x $STORES files of $per bytes need $NEED_GB GB (+10 GB spare) in $1; $((avail >> 30)) GB free" >&2
+		exit 1
+	fi
+}
+need_disk "$W"
+
+# One CA, the collector's certificate for 127.0.0.1, one per agent (issued two
+# at a time with shrinkwatchctl pki; reused by every TLS row).
+PKI="$W/pki"
+make_pki() {
+	local t0 t1
+	[ -f "$PKI/ca.crt" ] && return 0
+	mkdir -p "$PKI"
+	"$BUILD/shrinkwatchctl" pki init "$PKI" >/dev/null
+	"$BUILD/shrinkwatchctl" pki issue 127.0.0.1 --server --dir "$PKI" >/dev/null
+	t0=$(date +%s.%N)
+	for ((i = 0; i < AGENTS; i++)); do printf 'lg%05u\n' "$i"; done |
+		xargs -P 2 -n 64 sh -c 'for n; do "$0" pki issue "$n" --dir "$1" >/dev/null || exit 255; done' \
+			"$BUILD/shrinkwatchctl" "$PKI"
+	t1=$(date +%s.%N)
+	PKI_S=$(python3 -c "print('%.1f' % ($t1 - $t0))")
+	echo "bench-ingest: $AGENTS agent certificates issued in $PKI_S s" >&2
+}
+PKI_S=""
+
+# run_sw NAME SYNC DAEMON(yes|no) WINDOW [PER_FRAME] [TLS(yes|no)]
 run_sw() {
-	local name=$1 sync=$2 daemon=$3 window=$4 per_frame=${5:-$PER_FRAME} d port pid rss rc_rss=0 extra=""
+	local name=$1 sync=$2 daemon=$3 window=$4 per_frame=${5:-$PER_FRAME} tls=${6:-no} d port pid rss rc_rss=0 extra="" t0
+	local lgtls=()
 	d="$W/$name"
 	mkdir -p "$d/data"
 	port=$(free_port tcp)
@@ -68,15 +112,26 @@ run_sw() {
 		start_rrdcached "$d"
 		extra="rrdcached = unix:$d/rrdcached.sock"
 	fi
-	# loadgen speaks the protocol in the clear: plaintext on loopback only
-	printf '[collector]\nlisten = 127.0.0.1:%s\ndata_dir = %s/data\nrrd_sync = %s\ninsecure = yes\n%s\n' \
-		"$port" "$d" "$sync" "$extra" >"$d/collector.conf"
+	if [ "$tls" = yes ]; then
+		make_pki
+		extra="$extra
+tls_ca = $PKI/ca.crt
+tls_cert = $PKI/127.0.0.1.crt
+tls_key = $PKI/127.0.0.1.key"
+		lgtls=(--tls "$PKI")
+	else
+		extra="$extra
+insecure = yes" # plaintext: loopback only
+	fi
+	# every agent comes from 127.0.0.1; the dashboard on a free port
+	printf '[collector]\nlisten = 127.0.0.1:%s\ndata_dir = %s/data\nrrd_sync = %s\nmax_connections_per_address = %s\nhttp = 127.0.0.1:%s\n%s\n' \
+		"$port" "$d" "$sync" $((AGENTS + 16)) "$(free_port tcp)" "$extra" >"$d/collector.conf"
 	"$BUILD/shrinkwatch-collector" -c "$d/collector.conf" >"$d/collector.log" 2>&1 &
 	pid=$!
 	PIDS+=("$pid")
 	for _ in $(seq 50); do grep -q "listening on" "$d/collector.log" && break; sleep 0.1; done
 	echo "bench-ingest: $name ..." >&2
-	if ! "$LG" sw --port "$port" --agents "$AGENTS" --stores "$STORES" --rounds "$ROUNDS" \
+	if ! "$LG" sw "${lgtls[@]}" --port "$port" --agents "$AGENTS" --stores "$STORES" --rounds "$ROUNDS" \
 		--interval "$INTERVAL" --per-frame "$per_frame" --window "$window" >"$d/lg.out" 2>"$d/lg.err"; then
 		{ cat "$d/lg.err"; grep -v "connected from" "$d/collector.log" | tail -n 20; } >&2
 		exit 1
@@ -85,7 +140,8 @@ run_sw() {
 	[ "$daemon" = yes ] && rc_rss=$(hwm_kb "$RC_PID")
 	stop_pid "$pid"
 	[ "$daemon" = yes ] && stop_pid "$RC_PID" # -F: every update in the files
-	"$LG" verify-sw --data-dir "$d/data" --agents "$AGENTS" --stores "$STORES" \
+	t0=$(kv "$d/lg.out" t0)
+	"$LG" verify-sw --t0 "$t0" --data-dir "$d/data" --agents "$AGENTS" --stores "$STORES" \
 		--rounds "$ROUNDS" --interval "$INTERVAL" >"$d/verify.out" 2>"$d/verify.err" || true
 	RATE[$name]=$(kv "$d/lg.out" rate)
 	P50[$name]=$(kv "$d/lg.out" lat_p50_ms)
@@ -94,6 +150,7 @@ run_sw() {
 	[ "$(kv "$d/verify.out" agent_seq_wrong)" = 0 ] || LOST[$name]="${LOST[$name]} (agent.seq wrong!)"
 	RSS[$name]=$((rss / 1024))
 	NOTE[$name]="$((per_frame * STORES)) samples/frame, $window in flight"
+	[ "$tls" = yes ] && NOTE[$name]="${NOTE[$name]}, TLS 1.3 (connect+handshake+create $(kv "$d/lg.out" warmup_s) s)"
 	[ "$daemon" = yes ] && NOTE[$name]="${NOTE[$name]}; + rrdcached $((rc_rss / 1024)) MB"
 	ROWS+=("$name")
 	rm -rf "$d"
@@ -164,7 +221,7 @@ run_cd() {
 	rss=$(hwm_kb "$pid")
 	stop_pid "$pid" # the rrdtool plugin writes what it still caches
 	[ "$plugin" = rrdcached ] && stop_pid "$RC_PID"
-	"$LG" verify-collectd --data-dir "$d/data" --agents "$AGENTS" --stores "$STORES" \
+	"$LG" verify-collectd --t0 "$(kv "$d/lg.out" t0)" --data-dir "$d/data" --agents "$AGENTS" --stores "$STORES" \
 		--rounds "$ROUNDS" --interval "$INTERVAL" >"$d/verify.out" 2>"$d/verify.err" || true
 	local stored
 	stored=$(kv "$d/verify.out" stored)
@@ -179,22 +236,31 @@ run_cd() {
 }
 
 total=$((AGENTS * STORES * ROUNDS))
-run_librrd "librrd-alone-nosync"
-run_sw "sw-librrd-sync" yes no 4
-run_sw "sw-librrd-sync-small" yes no 4 12
-run_sw "sw-librrd-nosync" no no 4
-run_sw "sw-rrdcached-sync" yes yes 4
-run_sw "sw-rrdcached-nosync" no yes 4
-run_sw "sw-overload-w64" yes no 64
-offer=${RATE[sw-librrd-sync]}
-run_cd "collectd-rrdtool" rrdtool "$offer"
-run_cd "collectd-rrdcached" rrdcached "$offer"
+if [ "$SCENARIO" = estate ]; then
+	run_sw "sw-librrd-sync-tls" yes no 4 "$PER_FRAME" yes
+	run_sw "sw-librrd-sync" yes no 4
+	run_sw "sw-overload-w64-tls" yes no 64 "$PER_FRAME" yes
+else
+	run_librrd "librrd-alone-nosync"
+	run_sw "sw-librrd-sync" yes no 4
+	run_sw "sw-librrd-sync-tls" yes no 4 "$PER_FRAME" yes
+	run_sw "sw-librrd-sync-small" yes no 4 12
+	run_sw "sw-librrd-nosync" no no 4
+	run_sw "sw-librrd-nosync-tls" no no 4 "$PER_FRAME" yes
+	run_sw "sw-rrdcached-sync" yes yes 4
+	run_sw "sw-rrdcached-nosync" no yes 4
+	run_sw "sw-overload-w64" yes no 64
+	offer=${RATE[sw-librrd-sync]}
+	run_cd "collectd-rrdtool" rrdtool "$offer"
+	run_cd "collectd-rrdcached" rrdcached "$offer"
+fi
 
 ratio() { python3 -c "a, b = float('$1'), float('$2'); print('%.1fx' % (a / b) if b > 0 else '-')"; }
 declare -A VS=(
 	[sw-librrd-sync]=collectd-rrdtool [sw-librrd-nosync]=collectd-rrdtool
 	[sw-librrd-sync-small]=collectd-rrdtool
 	[sw-overload-w64]=collectd-rrdtool
+	[sw-librrd-sync-tls]=collectd-rrdtool [sw-librrd-nosync-tls]=collectd-rrdtool
 	[sw-rrdcached-sync]=collectd-rrdcached [sw-rrdcached-nosync]=collectd-rrdcached
 )
 echo
@@ -206,9 +272,11 @@ echo "            or stored by the time collectd was idle (collectd); lost = RRD
 printf '%-22s %11s %9s %9s %9s %10s %8s  %s\n' setup samples/s "vs cd" "p50 ms" "p99 ms" lost "RSS MB" note
 for r in "${ROWS[@]}"; do
 	vs="-"
-	[ -n "${VS[$r]:-}" ] && vs=$(ratio "${RATE[$r]}" "${RATE[${VS[$r]}]}")
+	[ -n "${VS[$r]:-}" ] && [ -n "${RATE[${VS[$r]}]:-}" ] && vs=$(ratio "${RATE[$r]}" "${RATE[${VS[$r]}]}")
 	printf '%-22s %11s %9s %9s %9s %10s %8s  %s\n' "$r" "${RATE[$r]}" "$vs" "${P50[$r]}" \
 		"${P99[$r]}" "${LOST[$r]}" "${RSS[$r]}" "${NOTE[$r]:-}"
 done
+[ -n "$PKI_S" ] && echo "TLS rows: $AGENTS agent certificates issued with shrinkwatchctl pki in $PKI_S s (2 at a time)"
+echo "disk: $NEED_GB GB of RRD files per run (removed after each)"
 echo "sync = rrd_sync yes: acknowledged only after syncfs (librrd) or FLUSH + syncfs (rrdcached)"
 echo "vs cd = samples/s over collectd's with the same writer (rrdtool / rrdcached plugin)"

@@ -5,6 +5,10 @@
 #                       overload run, and the same load through collectd's
 #                       network + rrdtool / rrdcached plugins; prints a table
 #                       with the ratios (bench/ingest.sh)
+#   make bench-ingest-estate
+#                       2,000 agents x 5 stores (BENCH_ESTATE_*), durable,
+#                       over TLS and plaintext, and the overload run: about
+#                       39 GB of RRD files for a moment (checked first)
 #   make bench-detect   detect_update() throughput over 100,000 series
 #   make bench          both of these (other fragments add their own)
 #
@@ -19,6 +23,8 @@ BENCH_AGENTS ?= 200
 BENCH_STORES ?= 5
 BENCH_ROUNDS ?= 1000
 BENCH_INTERVAL ?= 300
+BENCH_ESTATE_AGENTS ?= 2000
+BENCH_ESTATE_ROUNDS ?= 100
 # scratch space for the RRD files (mk/bench.mk's BENCH_DIR keeps its tree)
 INGEST_BENCH_DIR ?= /var/tmp
 
@@ -32,14 +38,19 @@ $(DETECTBENCH_BIN): $(call obj,bench/detectbench.c) $(DETECT_A) $(LIB_A)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-.PHONY: bench bench-ingest bench-detect bench-build-throughput
+.PHONY: bench bench-ingest bench-ingest-estate bench-detect bench-build-throughput
 
-bench-build-throughput: $(LOADGEN_BIN) $(DETECTBENCH_BIN) $(COLL_BIN)
+bench-build-throughput: $(LOADGEN_BIN) $(DETECTBENCH_BIN) $(COLL_BIN) $(CTL_BIN)
 
 bench-ingest: bench-build-throughput
 	@BUILD=$(abspath $(BUILD)) AGENTS=$(BENCH_AGENTS) STORES=$(BENCH_STORES) \
 		ROUNDS=$(BENCH_ROUNDS) INTERVAL=$(BENCH_INTERVAL) BENCH_DIR=$(abspath $(INGEST_BENCH_DIR)) \
 		bench/ingest.sh
+
+bench-ingest-estate: bench-build-throughput
+	@BUILD=$(abspath $(BUILD)) AGENTS=$(BENCH_ESTATE_AGENTS) STORES=$(BENCH_STORES) \
+		ROUNDS=$(BENCH_ESTATE_ROUNDS) INTERVAL=$(BENCH_INTERVAL) \
+		BENCH_DIR=$(abspath $(INGEST_BENCH_DIR)) SCENARIO=estate bench/ingest.sh
 
 bench-detect: $(DETECTBENCH_BIN)
 	@$(DETECTBENCH_BIN)
