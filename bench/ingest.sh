@@ -17,8 +17,8 @@
 #   - the same over mutual TLS (*-tls rows): one certificate per agent, issued
 #     with shrinkwatchctl pki before the run (not timed in samples/s; the
 #     issuing time is printed), as the collector checks each agent's name.
-# SCENARIO=estate runs only the large-estate rows (TLS and plaintext, durable,
-# and the overload run), for AGENTS=2000 and few ROUNDS (make bench-ingest-estate).
+# SCENARIO=estate runs only the large-estate rows (durable over TLS, and the
+# overload run over TLS), for AGENTS=2000 (make bench-ingest-estate).
 # Needs: $BUILD with shrinkwatch-collector, shrinkwatchctl and bench/loadgen,
 # rrdcached, collectd (collectd-core), python3.  Scratch space under BENCH_DIR.
 set -euo pipefail
@@ -238,7 +238,6 @@ run_cd() {
 total=$((AGENTS * STORES * ROUNDS))
 if [ "$SCENARIO" = estate ]; then
 	run_sw "sw-librrd-sync-tls" yes no 4 "$PER_FRAME" yes
-	run_sw "sw-librrd-sync" yes no 4
 	run_sw "sw-overload-w64-tls" yes no 64 "$PER_FRAME" yes
 else
 	run_librrd "librrd-alone-nosync"

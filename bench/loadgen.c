@@ -650,6 +650,11 @@ int main(int argc, char **argv)
 		default: usage(); return 2;
 		}
 	}
+	if (!strcmp(mode, "sw") && lg.load.rounds <= lg.per_frame) {
+		fprintf(stderr, "loadgen: --rounds must exceed --per-frame: each agent's first "
+			"frame creates its files and is not timed\n");
+		return 2;
+	}
 	if (!lg.load.agents || !lg.load.stores || !lg.load.rounds || !lg.load.interval ||
 	    !lg.per_frame || lg.per_frame * lg.load.stores > SW_SAMPLES_MAX || !lg.window ||
 	    lg.window > LG_MAX_WINDOW) {

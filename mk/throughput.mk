@@ -6,8 +6,8 @@
 #                       network + rrdtool / rrdcached plugins; prints a table
 #                       with the ratios (bench/ingest.sh)
 #   make bench-ingest-estate
-#                       2,000 agents x 5 stores (BENCH_ESTATE_*), durable,
-#                       over TLS and plaintext, and the overload run: about
+#                       2,000 agents x 5 stores (BENCH_ESTATE_*), durable
+#                       over TLS, and the overload run over TLS: about
 #                       39 GB of RRD files for a moment (checked first)
 #   make bench-detect   detect_update() throughput over 100,000 series
 #   make bench          both of these (other fragments add their own)
@@ -24,7 +24,7 @@ BENCH_STORES ?= 5
 BENCH_ROUNDS ?= 1000
 BENCH_INTERVAL ?= 300
 BENCH_ESTATE_AGENTS ?= 2000
-BENCH_ESTATE_ROUNDS ?= 100
+BENCH_ESTATE_ROUNDS ?= 400
 # scratch space for the RRD files (mk/bench.mk's BENCH_DIR keeps its tree)
 INGEST_BENCH_DIR ?= /var/tmp
 
