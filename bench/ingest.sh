@@ -67,13 +67,13 @@ ROWS=()
 # run needs AGENTS x STORES files at once; refuse rather than fill the disk
 # other people share.  Each run's files are removed before the next starts.
 need_disk() { # DIR: files of one run, + 10 GB to spare
-	local f=/tmp/swbench-size.$$ per avail
+	local per avail
 	mkdir -p "$1/sz"
 	"$LG" librrd --data-dir "$1/sz" --agents 1 --stores 1 --rounds 2 --interval "$INTERVAL" \
 		--per-frame 1 --threads 1 >/dev/null
 	per=$(find "$1/sz" -name '*.rrd' -printf '%s\n' | head -n 1)
-	rm -rf "$1/sz" "$f"
-	avail=$(df -Pk "$1" | awk 'NR == 2 {print $4 * 1024}')
+	rm -rf "$1/sz"
+	avail=$(($(df -Pk "$1" | awk 'NR == 2 {print $4}') * 1024))
 	NEED_GB=$(((per * AGENTS * STORES) >> 30))
 	if [ $((per * AGENTS * STORES + (10 << 30))) -gt "$avail" ]; then
 		echo "bench-ingest: $AGENTS x $STORES files of $per bytes need $NEED_GB GB (+10 GB spare) in $1; $((avail >> 30)) GB free" >&2
@@ -93,7 +93,7 @@ make_pki() {
 	"$BUILD/shrinkwatchctl" pki issue 127.0.0.1 --server --dir "$PKI" >/dev/null
 	t0=$(date +%s.%N)
 	for ((i = 0; i < AGENTS; i++)); do printf 'lg%05u\n' "$i"; done |
-		xargs -P 2 -n 64 sh -c 'for n; do "$0" pki issue "$n" --dir "$1" >/dev/null || exit 255; done' \
+		xargs -P 2 -n 64 sh -c 'd=$1; shift; for n; do "$0" pki issue "$n" --dir "$d" >/dev/null || exit 255; done' \
 			"$BUILD/shrinkwatchctl" "$PKI"
 	t1=$(date +%s.%N)
 	PKI_S=$(python3 -c "print('%.1f' % ($t1 - $t0))")
