@@ -2,9 +2,11 @@
  * loadgen.c - plays many shrinkwatch agents against a collector, or the same
  * load against collectd, and counts what was stored.
  *
- *   loadgen sw --port P [load options] [--window N]
+ *   loadgen sw --port P [load options] [--window N] [--tls DIR]
  *       N agents x M stores over the real protocol (HELLO, SAMPLES, ACK) on
- *       127.0.0.1, one connection per agent, all in one libuv loop.  Each agent
+ *       127.0.0.1, one connection per agent, all in one libuv loop, in the
+ *       clear or (--tls) over mutual TLS with each agent's own certificate
+ *       (lib/tls.c, as the agent's shipper uses it).  Each agent
  *       keeps at most --window SAMPLES frames unacknowledged (the protocol says
  *       4; more plays a misbehaving agent, to show the collector's
  *       backpressure).  The first frame of every agent creates its RRD files;
