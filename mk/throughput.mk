@@ -6,25 +6,26 @@
 #                       network + rrdtool / rrdcached plugins; prints a table
 #                       with the ratios (bench/ingest.sh)
 #   make bench-ingest-estate
-#                       2,000 agents x 5 stores (BENCH_ESTATE_*), durable
+#                       2,000 agents x 5 stores (INGEST_ESTATE_*), durable
 #                       over TLS, and the overload run over TLS: about
 #                       39 GB of RRD files for a moment (checked first)
 #   make bench-detect   detect_update() throughput over 100,000 series
 #   make bench          both of these (other fragments add their own)
 #
-# Sizes: BENCH_AGENTS x BENCH_STORES files, BENCH_ROUNDS samples per file.
+# Sizes (INGEST_*, not BENCH_*: mk/alerts.mk's BENCH_STORES is 10,000 and
+# was silently taken here): INGEST_AGENTS x INGEST_STORES files, INGEST_ROUNDS samples per file.
 # Each RRD file takes about 3.9 MB at the default 300 s step, so the defaults
 # need about 4 GB of free space in INGEST_BENCH_DIR for a moment (one run at
 # a time).
 
 DEBS += rrdcached collectd-core
 
-BENCH_AGENTS ?= 200
-BENCH_STORES ?= 5
-BENCH_ROUNDS ?= 1000
-BENCH_INTERVAL ?= 300
-BENCH_ESTATE_AGENTS ?= 2000
-BENCH_ESTATE_ROUNDS ?= 400
+INGEST_AGENTS ?= 200
+INGEST_STORES ?= 5
+INGEST_ROUNDS ?= 1000
+INGEST_INTERVAL ?= 300
+INGEST_ESTATE_AGENTS ?= 2000
+INGEST_ESTATE_ROUNDS ?= 400
 # scratch space for the RRD files (mk/bench.mk's BENCH_DIR keeps its tree)
 INGEST_BENCH_DIR ?= /var/tmp
 
@@ -43,13 +44,13 @@ $(DETECTBENCH_BIN): $(call obj,bench/detectbench.c) $(DETECT_A) $(LIB_A)
 bench-build-throughput: $(LOADGEN_BIN) $(DETECTBENCH_BIN) $(COLL_BIN) $(CTL_BIN)
 
 bench-ingest: bench-build-throughput
-	@BUILD=$(abspath $(BUILD)) AGENTS=$(BENCH_AGENTS) STORES=$(BENCH_STORES) \
-		ROUNDS=$(BENCH_ROUNDS) INTERVAL=$(BENCH_INTERVAL) BENCH_DIR=$(abspath $(INGEST_BENCH_DIR)) \
+	@BUILD=$(abspath $(BUILD)) AGENTS=$(INGEST_AGENTS) STORES=$(INGEST_STORES) \
+		ROUNDS=$(INGEST_ROUNDS) INTERVAL=$(INGEST_INTERVAL) BENCH_DIR=$(abspath $(INGEST_BENCH_DIR)) \
 		bench/ingest.sh
 
 bench-ingest-estate: bench-build-throughput
-	@BUILD=$(abspath $(BUILD)) AGENTS=$(BENCH_ESTATE_AGENTS) STORES=$(BENCH_STORES) \
-		ROUNDS=$(BENCH_ESTATE_ROUNDS) INTERVAL=$(BENCH_INTERVAL) \
+	@BUILD=$(abspath $(BUILD)) AGENTS=$(INGEST_ESTATE_AGENTS) STORES=$(INGEST_STORES) \
+		ROUNDS=$(INGEST_ESTATE_ROUNDS) INTERVAL=$(INGEST_INTERVAL) \
 		BENCH_DIR=$(abspath $(INGEST_BENCH_DIR)) SCENARIO=estate bench/ingest.sh
 
 bench-detect: $(DETECTBENCH_BIN)
