@@ -64,20 +64,24 @@ start_rrdcached() { # DIR: rrdcached with a journal, files written only on FLUSH
 declare -A RATE P50 P99 LOST RSS NOTE
 ROWS=()
 
-# Disk: every RRD file is preallocated (about 3.9 MB at a 300 s step), so a
-# run needs AGENTS x STORES files at once; refuse rather than fill the disk
-# other people share.  Each run's files are removed before the next starts.
+# Disk: every RRD file is preallocated (about 3.9 MB at a 300 s step), and the
+# collector keeps two per store: the samples (data_dir/rrd, 7 sources) and the
+# detector's figures (data_dir/detect, collector/rrddetect.h: the same
+# archives for 10 sources, so 10/7 the size).  A run needs them for every
+# store at once; refuse rather than fill the disk other people share.  Each
+# run's files are removed before the next starts.
 need_disk() { # DIR: files of one run, + 10 GB to spare
 	local per avail
 	mkdir -p "$1/sz"
 	"$LG" librrd --data-dir "$1/sz" --agents 1 --stores 1 --rounds 2 --interval "$INTERVAL" \
 		--per-frame 1 --threads 1 >/dev/null
 	per=$(find "$1/sz" -name '*.rrd' -printf '%s\n' | head -n 1)
+	per=$((per * 17 / 7)) # + the detector's file
 	rm -rf "$1/sz"
 	avail=$(($(df -Pk "$1" | awk 'NR == 2 {print $4}') * 1024))
 	NEED_GB=$(((per * AGENTS * STORES) >> 30))
 	if [ $((per * AGENTS * STORES + (10 << 30))) -gt "$avail" ]; then
-		echo "bench-ingest: $AGENTS x $STORES files of $per bytes need $NEED_GB GB (+10 GB spare) in $1; $((avail >> 30)) GB free" >&2
+		echo "bench-ingest: $AGENTS x $STORES stores of $per bytes (two RRD files each) need $NEED_GB GB (+10 GB spare) in $1; $((avail >> 30)) GB free" >&2
 		exit 1
 	fi
 }
@@ -279,6 +283,6 @@ for r in "${ROWS[@]}"; do
 		"${P99[$r]}" "${LOST[$r]}" "${RSS[$r]}" "${NOTE[$r]:-}"
 done
 [ -n "$PKI_S" ] && echo "TLS rows: $AGENTS agent certificates issued with shrinkwatchctl pki in $PKI_S s (2 at a time)"
-echo "disk: $NEED_GB GB of RRD files per run (removed after each)"
+echo "disk: $NEED_GB GB of RRD files per run (store + detector file per store; removed after each)"
 echo "sync = rrd_sync yes: acknowledged only after syncfs (librrd) or FLUSH + syncfs (rrdcached)"
 echo "vs cd = samples/s over collectd's with the same writer (rrdtool / rrdcached plugin)"
