@@ -134,7 +134,7 @@ insecure = yes" # plaintext: loopback only
 	"$BUILD/shrinkwatch-collector" -c "$d/collector.conf" >"$d/collector.log" 2>&1 &
 	pid=$!
 	PIDS+=("$pid")
-	for _ in $(seq 50); do grep -q "listening on" "$d/collector.log" && break; sleep 0.1; done
+	for _ in $(seq 50); do grep -q "listening on" "$d/collector.log" 2>/dev/null && break; sleep 0.1; done
 	echo "bench-ingest: $name ..." >&2
 	if ! "$LG" sw "${lgtls[@]}" --port "$port" --agents "$AGENTS" --stores "$STORES" --rounds "$ROUNDS" \
 		--interval "$INTERVAL" --per-frame "$per_frame" --window "$window" >"$d/lg.out" 2>"$d/lg.err"; then
