@@ -188,6 +188,7 @@ static void feed(struct watch *w, struct watch_store *ws, const struct sw_sample
 	in.status = s->status;
 	in.mount_id = s->mount_id;
 	n = detect_update_figures(&ws->st, &ws->p, &in, ev, &fig);
+	ws->arrived = now;
 	keep_figures(w, ws, s->time, &fig);
 	ws->dirty = true;
 	w->samples++;
@@ -231,8 +232,15 @@ void watch_tick(struct watch *w, int64_t now)
 
 	for (size_t i = 0; strmap_next(&w->stores, &i, &k, &v);) {
 		struct watch_store *ws = v;
-		int n = detect_tick(&ws->st, &ws->p, now, &ev);
+		int n;
 
+		if (!ws->arrived) {
+			ws->arrived = now; /* known from the ledger: the grace starts now */
+			continue;
+		}
+		/* the detector's clock is the samples' own: silence is the time
+		 * since the last sample arrived, counted from its sample time */
+		n = detect_tick(&ws->st, &ws->p, ws->st.last_time + (now - ws->arrived), &ev);
 		if (n <= 0)
 			continue;
 		ws->dirty = true;

@@ -47,6 +47,12 @@ struct watch_store {
 	bool dirty;    /* changed since the last save */
 	bool silent;   /* last value told to the board */
 	uint32_t interval; /* the agent's interval, 0 = not known (detector RRD step) */
+	/* Wall clock of the last sample's arrival; 0 until the first sample or
+	 * tick after start-up.  Silence is time since arrival, not since the
+	 * sample's own time: an agent delivering a backlog (after a collector
+	 * outage) is not silent, and a restarted collector gives every agent
+	 * the silence period to reconnect before it calls a store silent. */
+	int64_t arrived;
 };
 
 struct watch {

@@ -179,19 +179,47 @@ static void test_alerts_from_samples_and_silence(void **state)
 	sample("bodycam", t0 + 6 * 60, 800, 800000000);
 	assert_int_equal(lq_count(led.db, "SELECT count(*) FROM alerts WHERE kind='drop' AND "
 					  "state='firing' AND lost_objects=200"), 1);
-	/* the agent goes quiet; after a restart the store is still watched */
+	/* the agent goes quiet; after a restart the store is still watched, and
+	 * its agent gets the silence period (3.5 intervals) from the restart */
 	stop();
 	start();
-	watch_tick(&w, t0 + 6 * 60 + 2 * 60);
+	watch_tick(&w, t0 + 6 * 60 + 10 * 60); /* the first tick after the restart */
+	watch_tick(&w, t0 + 6 * 60 + 12 * 60);
 	assert_int_equal(lq_count(led.db, "SELECT count(*) FROM alerts WHERE kind='silence'"), 0);
-	watch_tick(&w, t0 + 6 * 60 + 4 * 60);
+	watch_tick(&w, t0 + 6 * 60 + 14 * 60);
 	assert_int_equal(lq_count(led.db, "SELECT count(*) FROM alerts WHERE kind='silence' AND "
 					  "state='firing'"), 1);
-	watch_tick(&w, t0 + 6 * 60 + 5 * 60); /* one alert per episode */
+	watch_tick(&w, t0 + 6 * 60 + 15 * 60); /* one alert per episode */
 	assert_int_equal(lq_count(led.db, "SELECT count(*) FROM alerts WHERE kind='silence'"), 1);
-	sample("bodycam", t0 + 12 * 60, 800, 800000000);
+	sample("bodycam", t0 + 22 * 60, 800, 800000000);
 	assert_int_equal(lq_count(led.db, "SELECT count(*) FROM alerts WHERE kind='silence' AND "
 					  "state='resolved'"), 1);
+}
+
+/* A backlog (samples stamped hours ago, arriving now, as after a collector
+ * outage) is not silence: the store is judged by when samples arrive. */
+static void test_backlog_is_not_silence(void **state)
+{
+	struct sw_sample s;
+	const int64_t now = t0 + 6 * 3600;
+	(void)state;
+
+	memset(&s, 0, sizeof s);
+	s.objects = 1000;
+	s.bytes = 1000000000;
+	s.flags = SW_SAMPLE_HAS_ADDED;
+	for (int i = 0; i < 60; i++) {
+		s.time = t0 + i * 60;
+		watch_sample(&w, "evsrv01", "bodycam", &s, now + i / 10);
+		watch_tick(&w, now + i / 10);
+	}
+	assert_int_equal(lq_count(led.db, "SELECT count(*) FROM alerts WHERE kind='silence'"), 0);
+	/* when the backlog stops arriving, silence follows in 3.5 intervals */
+	watch_tick(&w, now + 5 + 3 * 60);
+	assert_int_equal(lq_count(led.db, "SELECT count(*) FROM alerts WHERE kind='silence'"), 0);
+	watch_tick(&w, now + 5 + 4 * 60);
+	assert_int_equal(lq_count(led.db, "SELECT count(*) FROM alerts WHERE kind='silence' AND "
+					  "state='firing'"), 1);
 }
 
 static int count_state(void *ctx, const char *agent, const char *store, uint32_t version,
@@ -238,6 +266,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_explanations_resynced, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_old_state_version_learned_again, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_alerts_from_samples_and_silence, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_backlog_is_not_silence, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_save_in_chunks, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
