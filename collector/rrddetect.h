@@ -48,6 +48,8 @@
 /* A quiet store's rows are written together after this long or this many. */
 #define RRDDETECT_HOLD_S 300
 #define RRDDETECT_HOLD_ROWS 16
+/* The writer thread's nice value: it yields the CPU to the store writers. */
+#define RRDDETECT_NICE 19
 /* How often the writer looks for held rows that have waited long enough. */
 #define RRDDETECT_SWEEP_S 10
 
