@@ -34,18 +34,24 @@ def expand(name, seen=()):
         if x not in seen:
             out |= expand(x, seen + (name,))
     return out
-allow, deny = set(), set()
+# systemd applies the lines in order once the first (an allow list) set the
+# default: a later "~..." line removes calls, a later allow line adds them back
+allow, have_allow = set(), False
 for line in open(unit):
     if line.startswith("SystemCallFilter="):
         v = line.split("=", 1)[1].strip()
-        target = allow
-        if v.startswith("~"):
-            target, v = deny, v[1:]
-        for item in v.split():
-            target |= expand(item)
-if not allow:
+        deny = v.startswith("~")
+        names = set()
+        for item in (v[1:] if deny else v).split():
+            names |= expand(item)
+        if deny:
+            allow -= names
+        else:
+            allow |= names
+            have_allow = True
+if not have_allow:
     sys.exit(f"{unit}: no SystemCallFilter= allow list")
-print("\n".join(sorted(allow - deny)))
+print("\n".join(sorted(allow)))
 PY
 }
 
