@@ -82,7 +82,11 @@ static void usage(FILE *out)
 static void scan_options_for(const struct agent_state_store *prev, struct scan_options *opt)
 {
 	memset(opt, 0, sizeof *opt);
-	clock_gettime(CLOCK_REALTIME, &opt->start);
+	/* The clock the kernel stamps files with (a tick coarse): a file made
+	 * just after this start is then never stamped before it, so it is the
+	 * next scan's addition, not a file this scan may miss and the next
+	 * one counts without having "added" it. */
+	clock_gettime(CLOCK_REALTIME_COARSE, &opt->start);
 	if (prev)
 		opt->prev_start = prev->last_start;
 }

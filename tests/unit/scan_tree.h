@@ -153,13 +153,18 @@ static inline int tree_btime(const char *root, const char *rel, struct timespec 
 	return 0;
 }
 
-/* Now: a scan start after everything created so far (birth times come
- * from the coarse clock, which never runs ahead of this one). */
+/* Now: a scan start after everything created so far.  Birth times come
+ * from the coarse clock, as the agent's scan start does, and a file born in
+ * the start's own tick counts as born after it; so wait for the next tick:
+ * every file made before the call is then strictly older. */
 static inline struct timespec tree_now(void)
 {
-	struct timespec t;
+	struct timespec t0, t;
 
-	clock_gettime(CLOCK_REALTIME, &t);
+	clock_gettime(CLOCK_REALTIME_COARSE, &t0);
+	do
+		clock_gettime(CLOCK_REALTIME_COARSE, &t);
+	while (t.tv_sec == t0.tv_sec && t.tv_nsec == t0.tv_nsec);
 	return t;
 }
 
