@@ -127,6 +127,8 @@ static void copy_stats(uv_timer_t *t)
 	h->stats.ingest = h->ingest->stats;
 	h->stats.batches_queued = ingest_pending(h->ingest);
 	h->stats.agents_connected = session_count();
+	if (h->detect_rrd)
+		rrddetect_get_stats(h->detect_rrd, &h->stats.detect_rrd);
 	pthread_mutex_unlock(&h->mu);
 }
 

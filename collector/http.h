@@ -30,6 +30,7 @@
 #include "http_graph.h"
 #include "http_graphdef.h"
 #include "ingest.h"
+#include "rrddetect.h"
 #include "shrinkwatch/strmap.h"
 
 #define HTTP_DEFAULT_LISTEN "127.0.0.1:7406"
@@ -58,6 +59,7 @@ struct http_stats {
 	struct ingest_stats ingest;
 	uint64_t batches_queued;
 	unsigned agents_connected;
+	struct rrddetect_stats detect_rrd; /* zero without a detector RRD writer */
 };
 
 /* Removal in a store's last interval, from consecutive complete samples. */
@@ -73,6 +75,9 @@ struct http_server {
 	char data_dir[PATH_MAX];
 	struct board *board;
 	struct ingest *ingest;
+	/* The detector RRD writer, for its counters; set by the caller after
+	 * http_start() (NULL: none). */
+	struct rrddetect *detect_rrd;
 	uv_timer_t stats_timer;
 	bool timer_started;
 	pthread_mutex_t mu; /* stats, deltas */

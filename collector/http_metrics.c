@@ -184,6 +184,18 @@ int metrics_write(struct buf *b, const struct http_store_view *s, size_t n,
 		err = err ? err : gauge(b, "shrinkwatch_notify_outbox_rows",
 					"Notifications waiting in the ledger's outbox.",
 					(double)c->outbox_rows);
+	err = err ? err : counter(b, "shrinkwatch_detector_rows_written_total",
+				  "Rows written to the detector RRD files (expected-purge graphs).",
+				  (double)c->stats.detect_rrd.written);
+	err = err ? err : counter(b, "shrinkwatch_detector_rows_dropped_total",
+				  "Detector RRD rows dropped because the writer was behind.",
+				  (double)c->stats.detect_rrd.dropped);
+	err = err ? err : counter(b, "shrinkwatch_detector_rows_failed_total",
+				  "Detector RRD rows whose write failed.",
+				  (double)c->stats.detect_rrd.failed);
+	err = err ? err : gauge(b, "shrinkwatch_detector_rows_held",
+				"Quiet stores' detector rows held to be written together.",
+				(double)c->stats.detect_rrd.held);
 	err = err ? err : counter(b, "shrinkwatch_http_requests_total",
 				  "HTTP requests served by the dashboard.",
 				  (double)c->http_requests);

@@ -231,6 +231,7 @@ static int run(struct collector *c)
 		if (http_start(&c->http, &c->http_cfg, &c->cfg, c->loop, &c->board, &c->ingest,
 			       herr, sizeof herr))
 			fatal("collector: %s", herr);
+		c->http.detect_rrd = c->alerting.watch.rrd;
 	}
 
 	/* notifiers */

@@ -63,6 +63,7 @@ static void test_exposition(void **state)
 	c.stats.ingest.samples_stored = 9;
 	c.stats.ingest.write_usec_total = 1500000;
 	c.stats.agents_connected = 1;
+	c.stats.detect_rrd.dropped = 7;
 	c.agents_known = 2;
 	c.outbox_rows = 3;
 	buf_init(&b, 1 << 20);
@@ -86,6 +87,7 @@ static void test_exposition(void **state)
 	assert_non_null(strstr(t, "\nshrinkwatch_samples_received_total 10\n"));
 	assert_non_null(strstr(t, "\nshrinkwatch_rrd_write_seconds_total 1.5\n"));
 	assert_non_null(strstr(t, "\nshrinkwatch_notify_outbox_rows 3\n"));
+	assert_non_null(strstr(t, "\nshrinkwatch_detector_rows_dropped_total 7\n"));
 	assert_non_null(strstr(t, "# TYPE shrinkwatch_samples_received_total counter\n"));
 
 	/* every sample belongs to the family announced by the last TYPE line,
