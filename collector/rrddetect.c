@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "rrddetect.h"
+#include "rrdlast.h"
 #include "rrdstore.h"
 #include "shrinkwatch/log.h"
 #include "shrinkwatch/sample.h"
@@ -51,7 +52,7 @@ struct rrddetect {
 	struct rrddetect_stats stats;
 	struct log_ratelimit drop_rl; /* loop thread */
 	/* writer thread only */
-	struct strmap last_update; /* path -> int64_t * */
+	struct rrdlast last_update;
 	struct strmap agent_dirs;  /* agent -> (void *)1 */
 	struct strmap held;        /* "agent/store" -> struct held * */
 	uint64_t nheld;            /* rows in it */
@@ -165,35 +166,6 @@ fail:
 	return -1;
 }
 
-/* The file's last update: cached, read, 0 if it does not exist, -1 on error. */
-static int64_t last_update(struct rrddetect *d, const char *path)
-{
-	int64_t *c = strmap_get(&d->last_update, path);
-	time_t t;
-
-	if (c)
-		return *c;
-	if (access(path, F_OK))
-		return errno == ENOENT ? 0 : -1;
-	rrd_clear_error();
-	t = rrd_last_r(path);
-	return t > 0 ? (int64_t)t : -1;
-}
-
-static void remember(struct rrddetect *d, const char *path, int64_t t)
-{
-	int64_t *c = strmap_get(&d->last_update, path);
-
-	if (!c) {
-		c = malloc(sizeof *c);
-		if (!c || strmap_put(&d->last_update, path, c)) {
-			free(c);
-			return;
-		}
-	}
-	*c = t;
-}
-
 static int create_file(const char *path, unsigned long step, int64_t start)
 {
 	const char *argv[64];
@@ -236,7 +208,7 @@ static void write_store(struct rrddetect *d, struct row **v, size_t n, struct co
 	}
 	errno = 0;
 	rrd_clear_error();
-	last = last_update(d, path);
+	last = rrdlast_get(&d->last_update, path);
 	if (last < 0) {
 		why = rrd_test_error() ? rrd_get_error() : strerror(errno ? errno : EIO);
 		goto out;
@@ -261,11 +233,11 @@ static void write_store(struct rrddetect *d, struct row **v, size_t n, struct co
 		goto done;
 	rrd_clear_error();
 	if (rrd_updatex_r(path, NULL, RRD_SKIP_PAST_UPDATES, argc, argv)) {
-		free(strmap_del(&d->last_update, path)); /* re-read its time next time */
+		rrdlast_forget(&d->last_update, path); /* re-read its time next time */
 		why = rrd_get_error();
 		goto out;
 	}
-	remember(d, path, last);
+	rrdlast_set(&d->last_update, path, last);
 	c->written += (uint64_t)argc;
 	goto done;
 out:
@@ -349,17 +321,16 @@ static size_t write_held(struct rrddetect *d, struct held *h, struct counts *c)
 	struct row *r = h->head;
 	size_t n = h->n, i = 0;
 
-	if (!v) {
+	if (v) {
+		for (; r; r = r->next)
+			v[i++] = r;
+		write_store(d, v, n, c);
+		free(v);
+	} else {
 		c->failed += n;
 		log_ratelimited(&d->fail_rl, LOG_ERR,
 				"rrddetect: out of memory: %zu detector rows not written", n);
 	}
-	for (; r; r = r->next)
-		if (v)
-			v[i++] = r;
-	if (v)
-		write_store(d, v, n, c);
-	free(v);
 	while (h->head) {
 		r = h->head->next;
 		free(h->head);
@@ -491,7 +462,7 @@ int rrddetect_start(struct rrddetect **out, const char *data_dir)
 	}
 	d->drop_rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(60, 1);
 	d->fail_rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(60, 1);
-	strmap_init(&d->last_update);
+	rrdlast_init(&d->last_update);
 	strmap_init(&d->agent_dirs);
 	strmap_init(&d->held);
 	pthread_mutex_init(&d->mu, NULL);
@@ -585,9 +556,7 @@ void rrddetect_stop(struct rrddetect *d)
 		log_notice("rrddetect: %" PRIu64 " detector rows written, %" PRIu64 " dropped (writer "
 			   "behind), %" PRIu64 " failed since start; graphs miss those points",
 			   d->stats.written, d->stats.dropped, d->stats.failed);
-	for (size_t i = 0; strmap_next(&d->last_update, &i, &k, &v);)
-		free(v);
-	strmap_release(&d->last_update);
+	rrdlast_release(&d->last_update);
 	for (size_t i = 0; strmap_next(&d->held, &i, &k, &v);)
 		free(v); /* empty: stopping wrote every held row */
 	strmap_release(&d->held);

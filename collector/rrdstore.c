@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "rrdlast.h"
 #include "rrdstore.h"
 #include "shrinkwatch/log.h"
 #include "shrinkwatch/strmap.h"
@@ -34,8 +35,7 @@ struct worker {
 	pthread_cond_t cv;
 	struct rrd_batch *head, *tail;
 	int stop;
-	/* file path -> last update time (int64_t *), only this thread's files */
-	struct strmap last_update;
+	struct rrdlast last_update; /* only this thread's files */
 	/* agent -> (void *)1 once its directory exists */
 	struct strmap agent_dirs;
 	/* agent -> (void *)(epoch + 1) of its last failed batch */
@@ -227,44 +227,6 @@ fail:
 	return -1;
 }
 
-/* The file's last update time, from the cache or the file; 0 if the file
- * does not exist yet; -1 on error. */
-static int64_t last_update(struct worker *w, const char *path)
-{
-	int64_t *cached = strmap_get(&w->last_update, path);
-	time_t t;
-
-	if (cached)
-		return *cached;
-	if (access(path, F_OK))
-		return errno == ENOENT ? 0 : -1;
-	rrd_clear_error();
-	t = rrd_last_r(path);
-	if (t <= 0)
-		return -1;
-	cached = malloc(sizeof *cached);
-	if (cached) {
-		*cached = t;
-		if (strmap_put(&w->last_update, path, cached))
-			free(cached);
-	}
-	return t;
-}
-
-static void remember_update(struct worker *w, const char *path, int64_t t)
-{
-	int64_t *cached = strmap_get(&w->last_update, path);
-
-	if (!cached) {
-		cached = malloc(sizeof *cached);
-		if (!cached || strmap_put(&w->last_update, path, cached)) {
-			free(cached);
-			return;
-		}
-	}
-	*cached = t;
-}
-
 static int create_file(const char *path, unsigned long step, time_t start,
 		       struct rrd_batch *b)
 {
@@ -428,7 +390,7 @@ static int write_store(struct worker *w, struct rrd_batch *first, const struct s
 		batch_fail(first, -ENAMETOOLONG, "path too long for store '%s'", store);
 		return -1;
 	}
-	last = last_update(w, path);
+	last = rrdlast_get(&w->last_update, path);
 	if (last < 0) {
 		batch_fail(first, -EIO, "cannot read '%s': %s", path, rrd_get_error());
 		return -1;
@@ -462,11 +424,11 @@ static int write_store(struct worker *w, struct rrd_batch *first, const struct s
 	}
 	if (update_file(w, path, argc, argv, first)) {
 		/* the file may have been partly written: re-read its time next time */
-		free(strmap_del(&w->last_update, path));
+		rrdlast_forget(&w->last_update, path);
 		batch_fail(first, -EIO, "cannot update '%s': %s", path, rrd_get_error());
 		goto out;
 	}
-	remember_update(w, path, last);
+	rrdlast_set(&w->last_update, path, last);
 	if (w->rs->sync && w->rs->daemon[0] && flush_daemon(w, path, first))
 		goto out;
 	for (size_t k = 0; k < n; k++)
@@ -823,7 +785,7 @@ int rrdstore_start(struct rrdstore **out, uv_loop_t *loop, const char *data_dir,
 		w->rs = rs;
 		pthread_mutex_init(&w->mu, NULL);
 		pthread_cond_init(&w->cv, NULL);
-		strmap_init(&w->last_update);
+		rrdlast_init(&w->last_update);
 		strmap_init(&w->agent_dirs);
 		strmap_init(&w->failed_epoch);
 		if (pthread_create(&w->thread, NULL, worker_main, w))
@@ -849,13 +811,9 @@ void rrdstore_stop(struct rrdstore *rs)
 	}
 	for (unsigned i = 0; i < rs->nworkers; i++) {
 		struct worker *w = &rs->workers[i];
-		const char *k;
-		void *v;
 
 		pthread_join(w->thread, NULL);
-		for (size_t pos = 0; strmap_next(&w->last_update, &pos, &k, &v);)
-			free(v);
-		strmap_release(&w->last_update);
+		rrdlast_release(&w->last_update);
 		strmap_release(&w->agent_dirs);
 		strmap_release(&w->failed_epoch);
 		pthread_mutex_destroy(&w->mu);
