@@ -172,9 +172,6 @@ int deletions_attribute_alert(struct ledger *l, struct registry *reg, struct led
 
 struct refresh {
 	struct deletions *d;
-	const struct sw_deletion *r;
-	size_t n;
-	const char *agent;
 	int64_t now;
 	int err;
 };
@@ -182,17 +179,9 @@ struct refresh {
 static int refresh_one(void *ctx, const struct ledger_alert *a)
 {
 	struct refresh *rf = ctx;
-	struct ledger_alert copy;
-	size_t i;
+	struct ledger_alert copy = *a;
 	int rc;
 
-	if (strcmp(a->agent, rf->agent))
-		return 0;
-	for (i = 0; i < rf->n && strcmp(rf->r[i].store, a->store); i++)
-		;
-	if (i == rf->n)
-		return 0;
-	copy = *a;
 	rc = deletions_attribute_alert(rf->d->ledger, rf->d->reg, &copy, rf->now);
 	if (rc < 0) {
 		rf->err = rc;
@@ -233,7 +222,7 @@ int deletions_store(struct deletions *d, const char *agent, const struct sw_dele
 		    size_t n, int64_t now)
 {
 	struct ledger_deletion *row = malloc(sizeof *row);
-	struct refresh rf = { .d = d, .r = r, .n = n, .agent = agent, .now = now };
+	struct refresh rf = { .d = d, .now = now };
 	size_t fresh = 0, i;
 	int err;
 
@@ -261,8 +250,14 @@ int deletions_store(struct deletions *d, const char *agent, const struct sw_dele
 			fresh += (size_t)rc;
 	}
 	/* reports for a store with an open alert: that alert learns who */
-	if (!err && fresh) {
-		err = ledger_alert_each(d->ledger, false, refresh_one, &rf);
+	for (i = 0; i < n && !err && fresh; i++) {
+		size_t j;
+
+		for (j = 0; j < i && strcmp(r[j].store, r[i].store); j++)
+			; /* each store once */
+		if (j == i)
+			err = ledger_alert_each_open_of(d->ledger, agent, r[i].store, refresh_one,
+							&rf);
 		err = err ? err : rf.err;
 	}
 	if (err) {
