@@ -7,12 +7,13 @@
 #   make demo       a collector and an agent on a sample store, on 127.0.0.1
 #   make fuzz       every fuzz target for FUZZ_SECONDS each
 #
-# Sources are found by wildcard: lib/*.c make libshrinkwatch.a, agent/*.c the
-# agent, collector/detect*.c the detector (shared by the collector and
-# shrinkwatchctl), collector/ctl*.c shrinkwatchctl, the rest of collector/ the
-# collector.  Every tests/unit/test_*.c is a cmocka test program; tests include
-# module headers by path ("agent/config.h", "collector/config.h") since the
-# two programs have headers of the same name.
+# Sources are found by directory (docs/design.md draws the rooms): lib/*.c
+# make libshrinkwatch.a, agent/*.c the agent, detect/*.c the detector (shared
+# by the collector and shrinkwatchctl), ctl/*.c shrinkwatchctl, collector/*.c
+# and collector/*/*.c the collector.  Includes name their file from the top of
+# the tree ("collector/store/registry.h") unless it sits in the same folder,
+# and tests/layout/check-rooms says which room may include which.  Every
+# tests/unit/test_*.c is a cmocka test program.
 
 .DEFAULT_GOAL := all
 SHELL := /bin/bash
@@ -34,7 +35,7 @@ PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral \
 	-Wstrict-prototypes -Wmissing-prototypes -Wvla
-CPPFLAGS += -D_GNU_SOURCE -I. -Iinclude -Iagent -Icollector
+CPPFLAGS += -D_GNU_SOURCE -I. -Iinclude
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 $(WARN) -fno-strict-aliasing -MMD -MP
 LDFLAGS += -Wl,--as-needed
@@ -54,12 +55,15 @@ obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
 LIB_SRCS := $(sort $(wildcard lib/*.c))
 AGENT_SRCS := $(sort $(wildcard agent/*.c))
-DETECT_SRCS := $(sort $(wildcard collector/detect*.c))
-CTL_SRCS := $(sort $(wildcard collector/ctl*.c))
-COLL_SRCS := $(filter-out $(DETECT_SRCS) $(CTL_SRCS),$(sort $(wildcard collector/*.c)))
+DETECT_SRCS := $(sort $(wildcard detect/*.c))
+CTL_SRCS := $(sort $(wildcard ctl/*.c))
+COLL_SRCS := $(sort $(wildcard collector/*.c collector/*/*.c))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 INTEGRATION_TESTS := $(sort $(wildcard tests/integration/test_*.sh))
+# ar keeps one member per file name: two sources of one archive must not share one.
+$(foreach v,LIB_SRCS AGENT_SRCS DETECT_SRCS CTL_SRCS COLL_SRCS,$(if $(filter-out \
+	$(words $($(v))),$(words $(sort $(notdir $($(v)))))),$(error $(v): two sources share a file name)))
 
 LIB_A := $(BUILD)/libshrinkwatch.a
 AGENT_A := $(BUILD)/libagent.a
@@ -99,7 +103,7 @@ $(LIB_A): $(call obj,$(LIB_SRCS))
 $(AGENT_A): $(call obj,$(filter-out agent/main.c,$(AGENT_SRCS)))
 $(DETECT_A): $(call obj,$(DETECT_SRCS))
 $(COLL_A): $(call obj,$(filter-out collector/main.c,$(COLL_SRCS)))
-$(CTL_A): $(call obj,$(filter-out collector/ctl.c,$(CTL_SRCS)))
+$(CTL_A): $(call obj,$(filter-out ctl/main.c,$(CTL_SRCS)))
 $(ALL_A):
 	@mkdir -p $(@D)
 	@rm -f $@
@@ -118,7 +122,7 @@ $(AGENT_BIN): $(call obj,agent/main.c) $(AGENT_A) $(LIB_A)
 $(COLL_BIN): $(call obj,collector/main.c) $(COLL_A) $(DETECT_A) $(LIB_A)
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
-$(CTL_BIN): $(call obj,collector/ctl.c) $(CTL_A) $(COLL_A) $(DETECT_A) $(LIB_A)
+$(CTL_BIN): $(call obj,ctl/main.c) $(CTL_A) $(DETECT_A) $(LIB_A)
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -127,6 +131,14 @@ $(BUILD)/tests/%: tests/unit/%.c $(ALL_A)
 	$(if $(Q),@echo "  CCLD    $@")
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(ALL_A) $(LDLIBS) \
 		$(shell pkg-config --libs cmocka 2>/dev/null)
+
+# A single-file benchmark or tool in bench/ links against every archive;
+# mk/*.mk name only what they run (bench/*.c with a rule of their own, such as
+# the load generator's several files, are linked there).
+$(BUILD)/bench/%: bench/%.c $(ALL_A)
+	@mkdir -p $(@D)
+	$(if $(Q),@echo "  CCLD    $@")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(ALL_A) $(LDLIBS)
 
 # ---- tests ---------------------------------------------------------------
 

@@ -14,10 +14,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "collector/alert.h"
-#include "collector/control.h"
-#include "collector/ledger.h"
-#include "collector/watch.h"
+#include "collector/alerts/lifecycle.h"
+#include "collector/control/control.h"
+#include "collector/ledger/ledger.h"
+#include "collector/alerts/watch.h"
 #include "shrinkwatch/log.h"
 
 static double now_s(void)

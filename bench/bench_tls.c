@@ -9,7 +9,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "collector/ctl_pki.h"
+#include "ctl/pki.h"
 #include "shrinkwatch/log.h"
 #include "shrinkwatch/tls.h"
 

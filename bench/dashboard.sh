@@ -7,7 +7,7 @@
 # overview and the stores API show every store's change over 24 hours, which
 # comes from each store's RRD file; the first request reads every file (what
 # every request cost before the reference totals were cached, see
-# collector/http_change24.h), later ones come from the cache.  Prints
+# collector/http/change24.h), later ones come from the cache.  Prints
 # numbers, asserts nothing (the machine may be shared and noisy).
 # Run: make bench-dashboard
 here=$(cd "$(dirname "$0")" && pwd)

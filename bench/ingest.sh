@@ -66,7 +66,7 @@ ROWS=()
 
 # Disk: every RRD file is preallocated (about 3.9 MB at a 300 s step), and the
 # collector keeps two per store: the samples (data_dir/rrd, 7 sources) and the
-# detector's figures (data_dir/detect, collector/rrddetect.h: the same
+# detector's figures (data_dir/detect, collector/store/rrddetect.h: the same
 # archives for 10 sources, so 10/7 the size).  A run needs them for every
 # store at once; refuse rather than fill the disk other people share.  Each
 # run's files are removed before the next starts.

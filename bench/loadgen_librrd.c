@@ -15,7 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "collector/rrdstore.h"
+#include "collector/store/rrdstore.h"
 #include "loadgen.h"
 
 struct lr_job {

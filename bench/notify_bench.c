@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "collector/config.h"
-#include "collector/notify.h"
+#include "collector/notify/notify.h"
 
 static uv_loop_t loop;
 static unsigned window = 64; /* attempts in flight at once, as the outbox allows */

@@ -16,18 +16,18 @@
 #include <unistd.h>
 #include <uv.h>
 
-#include "alerting.h"
-#include "board.h"
+#include "collector/alerts/pipeline.h"
+#include "collector/store/board.h"
 #include "config.h"
-#include "delivery.h"
-#include "http.h"
-#include "ingest.h"
-#include "listen.h"
-#include "notify.h"
-#include "registry.h"
-#include "rrdcached.h"
-#include "rrdstore.h"
-#include "session.h"
+#include "collector/net/delivery.h"
+#include "collector/http/server.h"
+#include "collector/net/ingest.h"
+#include "collector/net/listen.h"
+#include "collector/notify/notify.h"
+#include "collector/store/registry.h"
+#include "collector/store/rrdcached.h"
+#include "collector/store/rrdstore.h"
+#include "collector/net/session.h"
 #include "shrinkwatch/daemon.h"
 #include "shrinkwatch/log.h"
 #include "shrinkwatch/sdnotify.h"
@@ -48,7 +48,7 @@ struct collector {
 	uv_signal_t sigterm, sigint, sighup;
 	uv_timer_t status_timer;
 	uint64_t last_stored;
-	/* dashboard, JSON API, /metrics (http.h) */
+	/* dashboard, JSON API, /metrics (collector/http/server.h) */
 	struct http_config http_cfg;
 	struct http_server http;
 	struct rrdcached_config rrdcached; /* [collector] rrdcached */
@@ -79,7 +79,7 @@ static size_t config_hooks(struct collector *c, struct collector_config_hook *ho
 		hooks[n++] = (struct collector_config_hook){ notify_config_key, NULL };
 	/* the alert pipeline: [detect], [store] and its [collector] keys */
 	n += alerting_config_hooks(&c->alerting, hooks + n, max - n);
-	/* http, dashboards, http_threads in [collector] (http.h) */
+	/* http, dashboards, http_threads in [collector] (collector/http/server.h) */
 	if (n < max) {
 		http_config_defaults(&c->http_cfg);
 		hooks[n++] = (struct collector_config_hook){ http_config_hook, &c->http_cfg };

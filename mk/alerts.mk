@@ -1,5 +1,5 @@
-# alerts.mk - the live alert pipeline (collector/watch, alert, outbox, ledger,
-# explain, control*, alerting; shrinkwatchctl's ctl_ops/ctl_client).
+# alerts.mk - the live alert pipeline (collector/alerts/, collector/ledger/,
+# collector/control/; shrinkwatchctl's ctl/ops.c and ctl/client.c).
 #
 # tests/integration/test_alerts.sh runs shrinkwatchctl as nobody through
 # setpriv (util-linux) and reads JSON answers with python3; the ledger is
@@ -10,8 +10,5 @@ DEBS += util-linux python3 sqlite3
 BENCH_STORES ?= 10000
 # make bench-alerts: what the live pipeline costs here (bench/bench_alerts.c)
 .PHONY: bench-alerts
-$(BUILD)/bench/bench_alerts: bench/bench_alerts.c $(ALL_A)
-	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(ALL_A) $(LDLIBS)
 bench-alerts: $(BUILD)/bench/bench_alerts
 	$(BUILD)/bench/bench_alerts $(BENCH_STORES)

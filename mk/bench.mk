@@ -21,10 +21,6 @@ $(GENTREE): bench/gentree.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $<
 
-$(SCANBENCH): bench/scanbench.c $(AGENT_A) $(LIB_A)
-	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(AGENT_A) $(LIB_A) $(LDLIBS)
-
 bench-scan: $(SCANBENCH) $(GENTREE)
 	@BUILD=$(abspath $(BUILD)) BENCH_DIR=$(abspath $(BENCH_DIR)) \
 		BENCH_FILES=$(BENCH_FILES) BENCH_RUNS=$(BENCH_RUNS) bench/scan.sh

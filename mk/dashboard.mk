@@ -1,4 +1,4 @@
-# dashboard.mk - the collector's web interface (collector/http*.c, dashboards/).
+# dashboard.mk - the collector's web interface (collector/http/, dashboards/).
 #
 #   make bench-dashboard  response times of graphs, pages and /metrics
 #   make browser    headless Chromium loads the dashboard from a collector on

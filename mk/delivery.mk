@@ -26,9 +26,6 @@ faults-asan:
 #                                      backlog read rates; TLS handshakes per
 #                                      second and bulk throughput
 .PHONY: bench-delivery
-$(BUILD)/bench/bench_spool $(BUILD)/bench/bench_tls: $(BUILD)/bench/%: bench/%.c $(ALL_A)
-	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(ALL_A) $(LDLIBS)
 bench: bench-delivery
 bench-delivery: $(BUILD)/bench/bench_spool $(BUILD)/bench/bench_tls
 	$(BUILD)/bench/bench_spool

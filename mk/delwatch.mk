@@ -14,9 +14,6 @@
 #                         no watch and inotify, and how soon it attributes
 BENCH_DELWATCH := $(BUILD)/bench/bench_delwatch
 .PHONY: bench-delwatch
-$(BENCH_DELWATCH): bench/bench_delwatch.c $(ALL_A)
-	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(ALL_A) $(LDLIBS)
 bench: bench-delwatch
 bench-delwatch: $(BENCH_DELWATCH)
 	$(BENCH_DELWATCH)

@@ -1,4 +1,4 @@
-# notifiers.mk - what the notifiers (collector/notify*.c) need beyond the core.
+# notifiers.mk - what the notifiers (collector/notify/) need beyond the core.
 #
 # The unit tests of the notifiers run real receivers: a real Prometheus
 # Alertmanager (tests/unit/test_notify_alertmanager.c), python3's http.server
@@ -15,8 +15,5 @@ BENCH_N ?= 2000
 BENCH_WINDOW ?= 64
 .PHONY: bench-notify
 bench: bench-notify
-$(BUILD)/bench/notify_bench: bench/notify_bench.c $(ALL_A)
-	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(ALL_A) $(LDLIBS)
 bench-notify: $(BUILD)/bench/notify_bench
 	$(BUILD)/bench/notify_bench $(BENCH_N) $(BENCH_WINDOW)

@@ -38,9 +38,6 @@ DETECTBENCH_BIN := $(BUILD)/bench/detectbench
 $(LOADGEN_BIN): $(call obj,$(sort $(wildcard bench/loadgen*.c))) $(COLL_A) $(LIB_A)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
-$(DETECTBENCH_BIN): $(call obj,bench/detectbench.c) $(DETECT_A) $(LIB_A)
-	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 .PHONY: bench bench-ingest bench-ingest-estate bench-detect bench-build-throughput
 

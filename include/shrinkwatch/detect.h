@@ -129,7 +129,7 @@ struct detect_explain {
 	double used_bytes, used_objects; /* consumed so far (filled by the detector) */
 };
 
-/* Per metric (bytes, objects).  Internal; documented in detect.c. */
+/* Per metric (bytes, objects).  Internal; documented in detect/detect.c. */
 struct detect_metric {
 	double last;       /* last complete total */
 	double base;       /* mean residual per sample outside purges (temp-file churn) */

@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "collector/config.h"
-#include "collector/delivery.h"
+#include "collector/net/delivery.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

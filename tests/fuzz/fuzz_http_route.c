@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "collector/http_route.h"
+#include "collector/http/route.h"
 #include "shrinkwatch/html.h"
 #include "shrinkwatch/names.h"
 

@@ -1,5 +1,5 @@
 /*
- * fuzz_replay_csv.c - the replay CSV parsers (collector/ctl_trace.c) on
+ * fuzz_replay_csv.c - the replay CSV parsers (ctl/trace.c) on
  * arbitrary bytes.
  *
  * The first input byte picks the format (even: trace, odd: explanations);
@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctl_trace.h"
+#include "ctl/trace.h"
 #include "shrinkwatch/detect.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

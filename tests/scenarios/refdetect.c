@@ -23,7 +23,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ctl_trace.h"
+#include "ctl/trace.h"
 
 #define STATIC_DROP 0.01
 #define BATCH 512

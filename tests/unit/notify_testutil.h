@@ -12,7 +12,7 @@
 #include <uv.h>
 
 #include "collector/config.h"
-#include "collector/notify.h"
+#include "collector/notify/notify.h"
 #include "testutil.h"
 
 struct nt_outcome {

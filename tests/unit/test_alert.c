@@ -16,11 +16,11 @@
 #include <sys/stat.h>
 #include <cmocka.h>
 
-#include "collector/alert.h"
+#include "collector/alerts/lifecycle.h"
 #include "collector/config.h"
-#include "collector/ledger.h"
-#include "collector/notify.h"
-#include "collector/outbox.h"
+#include "collector/ledger/ledger.h"
+#include "collector/notify/notify.h"
+#include "collector/alerts/outbox.h"
 #include "ledger_query.h"
 #include "testutil.h"
 

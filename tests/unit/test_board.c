@@ -8,8 +8,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "collector/board.h"
-#include "collector/registry.h"
+#include "collector/store/board.h"
+#include "collector/store/registry.h"
 
 static void test_observe_snapshot_and_states(void **state)
 {

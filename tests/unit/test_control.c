@@ -18,11 +18,11 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "collector/alert.h"
-#include "collector/control.h"
-#include "collector/ctl_client.h"
-#include "collector/ledger.h"
-#include "collector/watch.h"
+#include "collector/alerts/lifecycle.h"
+#include "collector/control/control.h"
+#include "ctl/client.h"
+#include "collector/ledger/ledger.h"
+#include "collector/alerts/watch.h"
 #include "shrinkwatch/jsonparse.h"
 #include "ledger_query.h"
 #include "testutil.h"

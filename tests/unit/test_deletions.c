@@ -12,9 +12,9 @@
 #include <sqlite3.h>
 #include <cmocka.h>
 
-#include "collector/alert.h"
-#include "collector/deletions.h"
-#include "collector/ledger.h"
+#include "collector/alerts/lifecycle.h"
+#include "collector/alerts/deletion_reports.h"
+#include "collector/ledger/ledger.h"
 #include "shrinkwatch/log.h"
 #include "testutil.h"
 

@@ -10,7 +10,7 @@
 #include <cmocka.h>
 
 #include "collector/config.h"
-#include "collector/delivery.h"
+#include "collector/net/delivery.h"
 #include "testutil.h"
 
 static int load(struct delivery *d, const char *text, char *err, size_t errlen)

@@ -15,7 +15,7 @@
 #include <cmocka.h>
 #include <errno.h>
 
-#include "ctl_trace.h"
+#include "ctl/trace.h"
 #include "shrinkwatch/detect_config.h"
 #include "shrinkwatch/sample.h"
 

@@ -13,8 +13,8 @@
 #include <sys/stat.h>
 #include <cmocka.h>
 
-#include "collector/http_change24.h"
-#include "collector/rrdstore.h"
+#include "collector/http/change24.h"
+#include "collector/store/rrdstore.h"
 #include "testutil.h"
 
 static const int64_t t0 = 1800000000 - 1800000000 % 300;

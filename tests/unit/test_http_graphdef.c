@@ -1,5 +1,5 @@
 /* test_http_graphdef.c - graph definition files and the rrd_graph_v arguments
- * made from them (collector/http_graphdef.c, collector/http_graph.c). */
+ * made from them (collector/http/graphdef.c, collector/http/graph.c). */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,8 +11,8 @@
 #include <sys/stat.h>
 #include <cmocka.h>
 
-#include "collector/http_graph.h"
-#include "collector/http_graphdef.h"
+#include "collector/http/graph.h"
+#include "collector/http/graphdef.h"
 #include "testutil.h"
 
 static const char good[] =

@@ -1,5 +1,5 @@
-/* test_http_metrics.c - the Prometheus text of /metrics (collector/http_metrics.c)
- * and the read-only ledger views behind pages and API (collector/http_ledger.c). */
+/* test_http_metrics.c - the Prometheus text of /metrics (collector/http/metrics.c)
+ * and the read-only ledger views behind pages and API (collector/ledger/read.c). */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,9 +10,9 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "collector/http_ledger.h"
-#include "collector/http_metrics.h"
-#include "collector/http_view.h"
+#include "collector/ledger/read.h"
+#include "collector/http/metrics.h"
+#include "collector/http/view.h"
 #include "shrinkwatch/html.h"
 #include "testutil.h"
 

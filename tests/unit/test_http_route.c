@@ -1,4 +1,4 @@
-/* test_http_route.c - URL routing of the dashboard (collector/http_route.c). */
+/* test_http_route.c - URL routing of the dashboard (collector/http/route.c). */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -8,7 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "collector/http_route.h"
+#include "collector/http/route.h"
 
 static void test_known_paths(void **state)
 {

@@ -12,7 +12,7 @@
 #include <sqlite3.h>
 #include <cmocka.h>
 
-#include "collector/ledger.h"
+#include "collector/ledger/ledger.h"
 #include "testutil.h"
 
 static char dir[64], path[128];

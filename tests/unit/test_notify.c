@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "collector/notify_journal.h"
+#include "collector/notify/journal.h"
 #include "fake_journal.h"
 #include "notify_testutil.h"
 

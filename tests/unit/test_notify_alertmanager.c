@@ -22,7 +22,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "collector/notify_alertmanager.h"
+#include "collector/notify/alertmanager.h"
 #include "notify_testutil.h"
 
 #define AM_BIN "/usr/bin/prometheus-alertmanager"

@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <cmocka.h>
 
-#include "collector/notify_email.h"
+#include "collector/notify/email.h"
 #include "notify_testutil.h"
 
 static char dir[64];

@@ -7,7 +7,7 @@
 #include <cmocka.h>
 
 #include "collector/config.h"
-#include "collector/rrdcached.h"
+#include "collector/store/rrdcached.h"
 #include "testutil.h"
 
 static int load(const char *text, struct rrdcached_config *rc, char *err, size_t errlen)

@@ -17,11 +17,11 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "collector/alert.h"
-#include "collector/ledger.h"
-#include "collector/rrddetect.h"
-#include "collector/rrdstore.h"
-#include "collector/watch.h"
+#include "collector/alerts/lifecycle.h"
+#include "collector/ledger/ledger.h"
+#include "collector/store/rrddetect.h"
+#include "collector/store/rrdstore.h"
+#include "collector/alerts/watch.h"
 #include "shrinkwatch/detect.h"
 #include "testutil.h"
 

@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <cmocka.h>
 
-#include "collector/rrdstore.h"
+#include "collector/store/rrdstore.h"
 #include "testutil.h"
 
 static char dir[64];

@@ -14,7 +14,7 @@
 #include <cmocka.h>
 #include <getopt.h>
 
-#include "collector/ctl_pki.h"
+#include "ctl/pki.h"
 #include "shrinkwatch/log.h"
 #include "shrinkwatch/tls.h"
 #include "testutil.h"

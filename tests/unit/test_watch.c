@@ -13,9 +13,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "collector/alert.h"
-#include "collector/ledger.h"
-#include "collector/watch.h"
+#include "collector/alerts/lifecycle.h"
+#include "collector/ledger/ledger.h"
+#include "collector/alerts/watch.h"
 #include "ledger_query.h"
 #include "testutil.h"
 

@@ -1,0 +1,480 @@
+/*
+ * commands.c - the control socket's commands (docs/control.md).
+ *
+ * One table maps a request's "cmd" to its handler and says whether it changes
+ * anything; the permission check happens once, before any handler runs, so
+ * no changing command can forget it.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "collector/alerts/lifecycle.h"
+#include "collector/store/board.h"
+#include "control.h"
+#include "collector/alerts/explanations.h"
+#include "collector/ledger/ledger.h"
+#include "collector/alerts/outbox.h"
+#include "collector/alerts/watch.h"
+#include "shrinkwatch/json.h"
+#include "shrinkwatch/jsonparse.h"
+#include "shrinkwatch/log.h"
+#include "shrinkwatch/names.h"
+#include "shrinkwatch/strmap.h"
+
+#define MAX_TOKENS 64
+#define AUDIT_DEFAULT_LIMIT 1000
+#define AUDIT_MAX_LIMIT 100000
+
+struct request {
+	struct control *c;
+	const struct control_caller *who;
+	const char *s;
+	const struct jsonparse_tok *toks;
+	int64_t now;
+	struct buf *out;
+	char err[512];
+};
+
+typedef int (*cmd_fn)(struct request *r);
+
+/* ---- helpers ----------------------------------------------------------- */
+
+static int fail(struct request *r, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int fail(struct request *r, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(r->err, sizeof r->err, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+static int get_text(struct request *r, const char *key, char *out, size_t len, bool required)
+{
+	int e = jsonparse_get_str(r->s, r->toks, 0, key, out, len);
+
+	if (e == -ENOENT && !required) {
+		out[0] = '\0';
+		return 0;
+	}
+	if (e == -ENOENT)
+		return fail(r, -EINVAL, "'%s' is required", key);
+	if (e == -ENOBUFS)
+		return fail(r, -EINVAL, "'%s' is too long (at most %zu bytes)", key, len - 1);
+	if (e)
+		return fail(r, -EINVAL, "'%s' must be a string", key);
+	return 0;
+}
+
+/* An integer member: 0, 1 if absent (when optional), or an error. */
+static int get_int(struct request *r, const char *key, int64_t *v, bool required)
+{
+	int e = jsonparse_get_i64(r->s, r->toks, 0, key, v);
+
+	if (e == -ENOENT)
+		return required ? fail(r, -EINVAL, "'%s' is required", key) : 1;
+	if (e)
+		return fail(r, -EINVAL, "'%s' must be an integer", key);
+	return 0;
+}
+
+static bool get_flag(struct request *r, const char *key)
+{
+	bool v = false;
+
+	jsonparse_get_bool(r->s, r->toks, 0, key, &v);
+	return v;
+}
+
+static int put_ok(struct request *r)
+{
+	return json_put_raw(r->out, "{\"ok\":true");
+}
+
+/* ---- read-only commands ------------------------------------------------ */
+
+static int cmd_status(struct request *r)
+{
+	struct board_entry *e = NULL;
+	long n = r->c->board ? board_snapshot(r->c->board, &e) : 0;
+	double objects = 0, bytes = 0;
+	unsigned open = 0, agents = 0, connected = 0;
+	struct strmap seen;
+	int err = 0;
+	struct buf *b = r->out;
+
+	if (n < 0)
+		return fail(r, (int)n, "cannot read the board: %s", strerror((int)-n));
+	strmap_init(&seen);
+	put_ok(r);
+	json_put_raw(b, ",\"now\":");
+	json_put_i64(b, r->now);
+	json_put_raw(b, ",\"stores\":[");
+	for (long i = 0; i < n && !err; i++) {
+		const struct board_entry *x = &e[i];
+
+		objects += x->have_last ? (double)x->last.objects : 0;
+		bytes += x->have_last ? (double)x->last.bytes : 0;
+		open += x->open_alerts;
+		if (!strmap_get(&seen, x->agent) && strmap_put(&seen, x->agent, (void *)x) == 0) {
+			agents++;
+			connected += x->agent_connected;
+		}
+		err = json_put_raw(b, i ? ",{" : "{");
+		json_put_key(b, "agent"); json_put_str(b, x->agent);
+		json_put_raw(b, ","); json_put_key(b, "store"); json_put_str(b, x->store);
+		json_put_raw(b, ","); json_put_key(b, "state");
+		json_put_str(b, board_state_name(board_entry_state(x)));
+		json_put_raw(b, ","); json_put_key(b, "connected");
+		json_put_raw(b, x->agent_connected ? "true" : "false");
+		json_put_raw(b, ","); json_put_key(b, "interval"); json_put_u64(b, x->interval);
+		json_put_raw(b, ","); json_put_key(b, "last_time");
+		if (x->have_last)
+			json_put_i64(b, x->last.time);
+		else
+			json_put_raw(b, "null");
+		json_put_raw(b, ","); json_put_key(b, "objects");
+		json_put_u64(b, x->have_last ? x->last.objects : 0);
+		json_put_raw(b, ","); json_put_key(b, "bytes");
+		json_put_u64(b, x->have_last ? x->last.bytes : 0);
+		json_put_raw(b, ","); json_put_key(b, "scan");
+		json_put_str(b, x->have_last ? sample_status_name(x->last.status) : "none");
+		json_put_raw(b, ","); json_put_key(b, "open_alerts"); json_put_u64(b, x->open_alerts);
+		json_put_raw(b, ","); json_put_key(b, "worst_kind"); json_put_str(b, x->worst_kind);
+		err = json_put_raw(b, "}");
+	}
+	json_put_raw(b, "],\"totals\":{");
+	json_put_key(b, "agents"); json_put_u64(b, agents);
+	json_put_raw(b, ","); json_put_key(b, "agents_connected"); json_put_u64(b, connected);
+	json_put_raw(b, ","); json_put_key(b, "stores"); json_put_i64(b, n);
+	json_put_raw(b, ","); json_put_key(b, "objects"); json_put_double(b, objects);
+	json_put_raw(b, ","); json_put_key(b, "bytes"); json_put_double(b, bytes);
+	json_put_raw(b, ","); json_put_key(b, "open_alerts"); json_put_u64(b, open);
+	json_put_raw(b, ","); json_put_key(b, "outbox");
+	json_put_i64(b, r->c->ledger ? ledger_outbox_count(r->c->ledger) : 0);
+	err = json_put_raw(b, "}}");
+	strmap_release(&seen);
+	free(e);
+	return err ? fail(r, err, "response too large") : 0;
+}
+
+struct list_ctx {
+	struct request *r;
+	int n, err;
+};
+
+static int list_alert(void *ctx, const struct ledger_alert *a)
+{
+	struct list_ctx *l = ctx;
+
+	if (l->n++)
+		json_put_raw(l->r->out, ",");
+	return l->err = alert_to_json(l->r->out, a, NULL, 0);
+}
+
+static int cmd_alerts(struct request *r)
+{
+	struct list_ctx l = { .r = r };
+	int err;
+
+	put_ok(r);
+	json_put_raw(r->out, ",\"alerts\":[");
+	err = ledger_alert_each(r->c->ledger, get_flag(r, "all"), list_alert, &l);
+	if (!err)
+		err = json_put_raw(r->out, "]}");
+	return err ? fail(r, err, "cannot list alerts: %s", strerror(-err)) : 0;
+}
+
+static int put_explain(struct buf *b, const struct ledger_explain *e)
+{
+	json_put_raw(b, "{"); json_put_key(b, "id"); json_put_i64(b, e->id);
+	json_put_raw(b, ","); json_put_key(b, "agent"); json_put_str(b, e->agent);
+	json_put_raw(b, ","); json_put_key(b, "store"); json_put_str(b, e->store);
+	json_put_raw(b, ","); json_put_key(b, "start"); json_put_i64(b, e->start);
+	json_put_raw(b, ","); json_put_key(b, "end"); json_put_i64(b, e->end);
+	json_put_raw(b, ","); json_put_key(b, "bytes");
+	e->bytes < 0 ? json_put_raw(b, "null") : json_put_i64(b, e->bytes);
+	json_put_raw(b, ","); json_put_key(b, "objects");
+	e->objects < 0 ? json_put_raw(b, "null") : json_put_i64(b, e->objects);
+	json_put_raw(b, ","); json_put_key(b, "reason"); json_put_str(b, e->reason);
+	json_put_raw(b, ","); json_put_key(b, "who"); json_put_str(b, e->who);
+	json_put_raw(b, ","); json_put_key(b, "created_at"); json_put_i64(b, e->created_at);
+	json_put_raw(b, ","); json_put_key(b, "alert_id");
+	e->alert_id ? json_put_i64(b, e->alert_id) : json_put_raw(b, "null");
+	json_put_raw(b, ","); json_put_key(b, "revoked_at");
+	e->revoked_at ? json_put_i64(b, e->revoked_at) : json_put_raw(b, "null");
+	json_put_raw(b, ","); json_put_key(b, "revoked_by");
+	e->revoked_at ? json_put_str(b, e->revoked_by) : json_put_raw(b, "null");
+	json_put_raw(b, ","); json_put_key(b, "revoke_reason");
+	e->revoked_at ? json_put_str(b, e->revoke_reason) : json_put_raw(b, "null");
+	return json_put_raw(b, "}");
+}
+
+static int list_explain(void *ctx, const struct ledger_explain *e)
+{
+	struct list_ctx *l = ctx;
+
+	if (l->n++)
+		json_put_raw(l->r->out, ",");
+	return l->err = put_explain(l->r->out, e);
+}
+
+static int cmd_explanations(struct request *r)
+{
+	struct list_ctx l = { .r = r };
+	int err;
+
+	put_ok(r);
+	json_put_raw(r->out, ",\"explanations\":[");
+	err = ledger_explain_each(r->c->ledger, get_flag(r, "all") ? 0 : r->now, list_explain,
+				  &l);
+	if (!err)
+		err = json_put_raw(r->out, "]}");
+	return err ? fail(r, err, "cannot list explanations: %s", strerror(-err)) : 0;
+}
+
+static int list_audit(void *ctx, const struct ledger_audit *a)
+{
+	struct list_ctx *l = ctx;
+	struct buf *b = l->r->out;
+
+	json_put_raw(b, l->n++ ? ",{" : "{");
+	json_put_key(b, "id"); json_put_i64(b, a->id);
+	json_put_raw(b, ","); json_put_key(b, "time"); json_put_i64(b, a->time);
+	json_put_raw(b, ","); json_put_key(b, "who"); json_put_str(b, a->who);
+	json_put_raw(b, ","); json_put_key(b, "action"); json_put_str(b, a->action);
+	json_put_raw(b, ","); json_put_key(b, "target"); json_put_str(b, a->target);
+	json_put_raw(b, ","); json_put_key(b, "detail"); json_put_str(b, a->detail);
+	return l->err = json_put_raw(b, "}");
+}
+
+static int cmd_audit(struct request *r)
+{
+	struct list_ctx l = { .r = r };
+	int64_t since = 0, limit = AUDIT_DEFAULT_LIMIT;
+	int err;
+
+	if (get_int(r, "since", &since, false) < 0 || get_int(r, "limit", &limit, false) < 0)
+		return -EINVAL;
+	if (limit <= 0 || limit > AUDIT_MAX_LIMIT)
+		return fail(r, -EINVAL, "'limit' must be 1..%d", AUDIT_MAX_LIMIT);
+	put_ok(r);
+	json_put_raw(r->out, ",\"audit\":[");
+	err = ledger_audit_each(r->c->ledger, since, (int)limit, list_audit, &l);
+	if (!err)
+		err = json_put_raw(r->out, "]}");
+	return err ? fail(r, err, "cannot read the audit log: %s", strerror(-err)) : 0;
+}
+
+/* ---- changing commands ------------------------------------------------- */
+
+/* A text every change must come with (comment, reason): present, non-empty. */
+static int get_why(struct request *r, const char *key, char *out, size_t len)
+{
+	if (get_text(r, key, out, len, true))
+		return -EINVAL;
+	return out[0] ? 0 : fail(r, -EINVAL, "a %s is required", key);
+}
+
+/* The answer of a change: {"ok":true,"id":N}. */
+static int put_id(struct request *r, int64_t id)
+{
+	put_ok(r);
+	json_put_raw(r->out, ",\"id\":");
+	json_put_i64(r->out, id);
+	return json_put_raw(r->out, "}");
+}
+
+static int cmd_ack(struct request *r)
+{
+	char comment[LEDGER_TEXT_MAX];
+	int64_t id;
+	int err;
+
+	if (get_int(r, "id", &id, true) || get_why(r, "comment", comment, sizeof comment))
+		return -EINVAL;
+	err = alert_ack(r->c->alerts, id, r->who->user, comment, r->now, r->err, sizeof r->err);
+	return err ? err : put_id(r, id);
+}
+
+/* -1 when absent: unlimited. */
+static int get_allowance(struct request *r, const char *key, int64_t *v)
+{
+	int e = get_int(r, key, v, false);
+
+	if (e == 1)
+		*v = -1;
+	else if (!e && *v < 0)
+		return fail(r, -EINVAL, "'%s' must not be negative", key);
+	return e < 0 ? e : 0;
+}
+
+static int cmd_explain(struct request *r)
+{
+	char reason[LEDGER_TEXT_MAX], store[2 * SW_NAME_MAX + 2], *slash;
+	int64_t alert = 0, from = 0, to = 0, bytes, objects, id = 0;
+	int err;
+
+	if (get_why(r, "reason", reason, sizeof reason) || get_allowance(r, "bytes", &bytes) ||
+	    get_allowance(r, "objects", &objects))
+		return -EINVAL;
+	err = get_int(r, "alert", &alert, false);
+	if (err < 0)
+		return err;
+	if (err == 0) {
+		err = explain_alert(r->c->watch, alert, bytes, objects, r->who->user, reason,
+				    r->now, &id, r->err, sizeof r->err);
+	} else {
+		if (get_text(r, "store", store, sizeof store, true) ||
+		    get_int(r, "from", &from, true) || get_int(r, "to", &to, true))
+			return -EINVAL;
+		slash = strchr(store, '/');
+		if (!slash)
+			return fail(r, -EINVAL, "store must be AGENT/STORE");
+		*slash = '\0';
+		if (!name_valid(store) || !name_valid(slash + 1))
+			return fail(r, -EINVAL, "'%s/%s' is not a valid AGENT/STORE", store,
+				    slash + 1);
+		err = explain_ahead(r->c->watch, store, slash + 1, from, to, bytes, objects,
+				    r->who->user, reason, r->now, &id, r->err, sizeof r->err);
+	}
+	return err ? err : put_id(r, id);
+}
+
+static int cmd_revoke(struct request *r)
+{
+	char reason[LEDGER_TEXT_MAX];
+	int64_t id;
+	int err;
+
+	if (get_int(r, "id", &id, true) || get_why(r, "reason", reason, sizeof reason))
+		return -EINVAL;
+	err = explain_revoke(r->c->watch, id, r->who->user, reason, r->now, r->err,
+			     sizeof r->err);
+	return err ? err : put_id(r, id);
+}
+
+/* ---- deletion reports (collector/alerts/deletion_reports.h) ------------------------------------ */
+
+#define DELETIONS_DEFAULT_LIMIT 100
+#define DELETIONS_MAX_LIMIT 10000
+
+static int list_deletion(void *ctx, const struct ledger_deletion *d)
+{
+	struct list_ctx *l = ctx;
+	struct buf *b = l->r->out;
+
+	json_put_raw(b, l->n++ ? ",{" : "{");
+	json_put_key(b, "id"); json_put_i64(b, d->id);
+	json_put_raw(b, ","); json_put_key(b, "agent"); json_put_str(b, d->agent);
+	json_put_raw(b, ","); json_put_key(b, "store"); json_put_str(b, d->store);
+	json_put_raw(b, ","); json_put_key(b, "report_id"); json_put_i64(b, (int64_t)d->report_id);
+	json_put_raw(b, ","); json_put_key(b, "first"); json_put_i64(b, d->first);
+	json_put_raw(b, ","); json_put_key(b, "last"); json_put_i64(b, d->last);
+	json_put_raw(b, ","); json_put_key(b, "files"); json_put_i64(b, (int64_t)d->files);
+	json_put_raw(b, ","); json_put_key(b, "dirs"); json_put_i64(b, (int64_t)d->dirs);
+	json_put_raw(b, ","); json_put_key(b, "dir"); json_put_str(b, d->dir);
+	json_put_raw(b, ","); json_put_key(b, "pid"); json_put_i64(b, d->pid);
+	json_put_raw(b, ","); json_put_key(b, "uid");
+	d->uid >= 0 ? json_put_i64(b, d->uid) : json_put_raw(b, "null");
+	json_put_raw(b, ","); json_put_key(b, "exe"); json_put_str(b, d->exe);
+	json_put_raw(b, ","); json_put_key(b, "received_at"); json_put_i64(b, d->received_at);
+	return l->err = json_put_raw(b, "}");
+}
+
+static int cmd_deletions(struct request *r)
+{
+	struct list_ctx l = { .r = r };
+	char agent[SW_NAME_MAX + 1], store[SW_NAME_MAX + 1];
+	int64_t limit = DELETIONS_DEFAULT_LIMIT;
+	int err;
+
+	if (get_text(r, "agent", agent, sizeof agent, false) ||
+	    get_text(r, "store", store, sizeof store, false) || get_int(r, "limit", &limit, false) < 0)
+		return -EINVAL;
+	if (limit < 1 || limit > DELETIONS_MAX_LIMIT)
+		return fail(r, -EINVAL, "'limit' must be 1..%d", DELETIONS_MAX_LIMIT);
+	if (store[0] && !agent[0])
+		return fail(r, -EINVAL, "'store' needs 'agent'");
+	put_ok(r);
+	json_put_raw(r->out, ",\"deletions\":[");
+	err = ledger_deletion_each(r->c->ledger, agent[0] ? agent : NULL, store[0] ? store : NULL,
+				   (int)limit, list_deletion, &l);
+	if (!err)
+		err = json_put_raw(r->out, "]}");
+	return err ? fail(r, err, "cannot list deletion reports: %s", strerror(-err)) : 0;
+}
+
+static const struct {
+	const char *name;
+	cmd_fn fn;
+	bool changes;
+} commands[] = {
+	{ "status", cmd_status, false },
+	{ "alerts", cmd_alerts, false },
+	{ "explanations", cmd_explanations, false },
+	{ "audit", cmd_audit, false },
+	{ "deletions", cmd_deletions, false },
+	{ "ack", cmd_ack, true },
+	{ "explain", cmd_explain, true },
+	{ "revoke", cmd_revoke, true },
+};
+
+static void refuse(struct request *r, const char *cmd)
+{
+	char detail[256];
+
+	snprintf(detail, sizeof detail, "'%s' refused: uid %u is not root or a member of '%s'",
+		 cmd, (unsigned)r->who->uid, r->c->cfg.admin_group);
+	r->c->refused++;
+	if (r->c->ledger)
+		ledger_audit_add(r->c->ledger, r->now, r->who->user, "refused", cmd, detail);
+	log_warn("control: '%s' (uid %u, pid %d) may not '%s': not root or a member of '%s'",
+		 r->who->user, (unsigned)r->who->uid, (int)r->who->pid, cmd,
+		 r->c->cfg.admin_group);
+	fail(r, -EPERM, "permission denied: '%s' needs root or membership of group '%s'", cmd,
+	     r->c->cfg.admin_group);
+}
+
+void control_handle(struct control *c, const struct control_caller *who, const char *req,
+		    size_t len, int64_t now, struct buf *out)
+{
+	struct jsonparse_tok toks[MAX_TOKENS];
+	struct request r = { .c = c, .who = who, .s = req, .toks = toks, .now = now, .out = out };
+	char cmd[32];
+	size_t i, mark = out->len;
+	int n, err = -EINVAL;
+
+	n = jsonparse(req, len, toks, MAX_TOKENS);
+	if (n < 0 || toks[0].type != JSONPARSE_OBJECT) {
+		fail(&r, -EINVAL, "malformed request: one JSON object per line expected");
+		goto out;
+	}
+	if (get_text(&r, "cmd", cmd, sizeof cmd, true))
+		goto out;
+	for (i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		if (!strcmp(commands[i].name, cmd))
+			break;
+	if (i == sizeof commands / sizeof commands[0]) {
+		fail(&r, -EINVAL, "unknown command '%s'", cmd);
+		goto out;
+	}
+	if (commands[i].changes && !who->admin) {
+		refuse(&r, cmd);
+		err = -EPERM;
+		goto out;
+	}
+	err = commands[i].fn(&r);
+out:
+	if (err) {
+		out->len = mark;
+		json_put_raw(out, "{\"ok\":false,\"error\":");
+		json_put_str(out, r.err[0] ? r.err : strerror(-err));
+		json_put_raw(out, "}");
+	}
+}

@@ -1,0 +1,89 @@
+/*
+ * control.h - the local control socket that shrinkwatchctl talks to.
+ *
+ * An AF_UNIX stream socket (config key `control` in [collector], default
+ * /run/shrinkwatch/control.sock).  Each request is one JSON object on one
+ * line, each response one JSON object on one line (docs/control.md).  The
+ * caller's identity comes from the kernel (SO_PEERCRED), never from the
+ * request: anyone who can connect (socket mode `control_mode`, default 0660,
+ * group `admin_group`) may read; only root and members of `admin_group`
+ * (default shrinkwatch-admin) may change anything (ack, explain, revoke).  A
+ * refused request is answered with an error and written to the audit log.
+ * Requests are bounded (CONTROL_REQUEST_MAX bytes), so a local user cannot
+ * make the collector allocate without limit.
+ */
+#ifndef SHRINKWATCH_COLLECTOR_CONTROL_H
+#define SHRINKWATCH_COLLECTOR_CONTROL_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include <sys/un.h>
+#include <uv.h>
+
+#include "shrinkwatch/buf.h"
+#include "shrinkwatch/control_proto.h"
+
+#define CONTROL_DEFAULT_GROUP "shrinkwatch-admin"
+#define CONTROL_MAX_CLIENTS 64
+
+struct watch;
+struct alerts;
+struct ledger;
+struct board;
+struct outbox;
+
+struct control_config {
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	unsigned mode;
+	char admin_group[64];
+	bool path_set; /* `control` was given in the config (not the default) */
+};
+
+/* Who is asking: from SO_PEERCRED. */
+struct control_caller {
+	uid_t uid;
+	gid_t gid;
+	pid_t pid;
+	char user[64];  /* user name, or the uid in decimal */
+	bool admin;     /* root or a member of admin_group */
+};
+
+struct control {
+	uv_loop_t *loop;
+	uv_pipe_t server;
+	bool listening;
+	struct control_config cfg;
+	struct watch *watch;
+	struct alerts *alerts;
+	struct ledger *ledger;
+	struct board *board;
+	struct outbox *outbox;
+	unsigned nclients;
+	uint64_t requests, refused;
+};
+
+void control_config_default(struct control_config *cfg);
+/* collector_config_hook for [collector] control, control_mode, admin_group;
+ * ctx is a struct control_config. */
+int control_config_key(void *ctx, const char *section, const char *key, const char *value,
+		       char *err, size_t errlen);
+
+/* Binds and listens (replacing a stale socket file).  0 or a negative errno. */
+int control_start(struct control *c, uv_loop_t *loop, const struct control_config *cfg);
+void control_stop(struct control *c);
+
+/* Fills caller from a uid/gid/pid: user name, admin membership. */
+void control_caller_init(struct control_caller *who, uid_t uid, gid_t gid, pid_t pid,
+			 const char *admin_group);
+
+/*
+ * Handles one request (req[0..len), no newline) from who and appends the
+ * response object (no newline) to out.  Used by the socket and the unit
+ * tests.  Never fails: errors become {"ok":false,"error":...}.
+ */
+void control_handle(struct control *c, const struct control_caller *who, const char *req,
+		    size_t len, int64_t now, struct buf *out);
+
+#endif

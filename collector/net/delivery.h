@@ -1,0 +1,69 @@
+/*
+ * delivery.h - who may deliver samples, over what, and within which limits.
+ *
+ * Owns these [collector] keys through a config hook (config.h):
+ *
+ *   tls_ca, tls_cert, tls_key, tls_min_version, insecure   (tls.h)
+ *   allow_agents = NAME...        only these agents may connect (with TLS,
+ *   allow_agents_file = PATH      each must also hold a certificate naming it)
+ *   max_connections_per_address   open connections from one IP (default 64)
+ *   handshake_timeout             TLS handshake + HELLO deadline (default 10s)
+ *   idle_timeout                  floor of the idle deadline (default 5m)
+ *   max_clock_skew                samples further in the future are clamped
+ *                                 to the collector's clock (default 5m)
+ *   max_write_queue               bytes queued to a peer that does not read
+ *                                 before it is dropped (default 1M)
+ *
+ * The hook parses into `next`; delivery_start() makes it the running `cfg`.
+ * A reload (SIGHUP) parses `next` again and, only if the whole configuration
+ * loaded and the new certificates load, delivery_reload() puts it in force:
+ * a renewed certificate, a new CRL or allow-list apply without a restart,
+ * and a reload that fails half-way never leaves a half-read allow-list in
+ * force.
+ */
+#ifndef SHRINKWATCH_COLLECTOR_DELIVERY_H
+#define SHRINKWATCH_COLLECTOR_DELIVERY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "collector/config.h"
+#include "shrinkwatch/strmap.h"
+#include "shrinkwatch/tls.h"
+
+struct delivery_config {
+	struct tls_config tls;
+	struct strmap allow; /* agent names; empty: every agent the CA vouches for */
+	int have_allow;
+	unsigned max_per_address;
+	uint64_t handshake_s, idle_s, max_clock_skew_s;
+	uint64_t max_write_queue;
+	unsigned seen;
+};
+
+struct delivery {
+	struct delivery_config next; /* what the last load parsed */
+	struct delivery_config cfg;  /* what the sessions use */
+	struct tls_ctx *tls;
+};
+
+/* Resets d->next to the defaults and fills *hook with the parser of its keys
+ * (call it for every load, before collector_config_load()). */
+void delivery_config_hook(struct delivery *d, struct collector_config_hook *hook);
+/* Checks the keys against the listen address: TLS files present, or
+ * insecure = yes on loopback only.  0, or -1 with a message in err. */
+int delivery_check(const struct delivery *d, const char *listen_host, char *err,
+		   size_t errlen);
+/* Loads the certificates and hands TLS and the limits to the sessions.
+ * 0, or -1 with a message in err. */
+int delivery_start(struct delivery *d, char *err, size_t errlen);
+/* Whether the allow-list (if any) lets agent in. */
+int delivery_allowed(const struct delivery_config *cfg, const char *agent);
+/* After a reload parsed d->next: loads its TLS files and makes it the
+ * running config, then closes the sessions it would not have admitted
+ * (session_reauthorize()).  0, or -1 with a message in err and the running
+ * config untouched. */
+int delivery_reload(struct delivery *d, char *err, size_t errlen);
+void delivery_release(struct delivery *d);
+
+#endif

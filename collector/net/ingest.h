@@ -1,0 +1,114 @@
+/*
+ * ingest.h - from decoded frames to stored samples.
+ *
+ * Sessions hand their agent's HELLO and SAMPLES here.  Ingest drops samples
+ * it has already accepted (by the agent's seq: duplicates after a reconnect or
+ * a restart), hands the rest to the RRD writers as one batch, and when the
+ * batch comes back stored it advances the agent's stored seq, acknowledges on
+ * the agent's current connection, and tells the observers (the detector, the
+ * dashboard's state) about every stored sample in order.  A batch that could
+ * not be stored is not acknowledged: the agent's connection is closed with the
+ * reason, and the agent sends the samples again when it reconnects.
+ */
+#ifndef SHRINKWATCH_COLLECTOR_INGEST_H
+#define SHRINKWATCH_COLLECTOR_INGEST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "collector/config.h"
+#include "collector/store/registry.h"
+#include "shrinkwatch/log.h"
+#include "shrinkwatch/proto.h"
+
+struct board;
+struct session;
+struct rrdstore;
+
+#define INGEST_MAX_OBSERVERS 8
+/*
+ * Collector-wide backpressure: past this many samples waiting for the RRD
+ * writers (about 100 MB of batches), every session stops reading until half
+ * of them are stored.  The per-session cap (SESSION_MAX_INFLIGHT) bounds one
+ * agent; this bounds thousands of agents together, so an overloaded
+ * collector's memory stays flat instead of growing with the number of
+ * connections.
+ */
+#define INGEST_MAX_PENDING_SAMPLES 262144
+
+/* Called on the loop thread for every sample once it is stored. */
+typedef void (*ingest_stored_fn)(void *ctx, struct agent_rec *a, struct store_rec *st,
+				 const struct sw_sample *s);
+
+/* Stores deletion reports (protocol version 2) of agent a; 0 once they are
+ * on disk, or a negative errno.  Set by alerting_start() (collector/alerts/deletion_reports.h). */
+typedef int (*ingest_deletions_fn)(void *ctx, struct agent_rec *a, const struct sw_deletion *d,
+				   size_t n);
+
+struct ingest_stats {
+	uint64_t hellos;
+	uint64_t samples_received;
+	uint64_t samples_duplicate;  /* seq already accepted */
+	uint64_t samples_stored;
+	uint64_t samples_dropped_old; /* not newer than the RRD's last update */
+	uint64_t batches;
+	uint64_t batches_failed;
+	uint64_t write_usec_total, write_usec_max;
+	uint64_t reports_received; /* deletion reports, resends included */
+};
+
+struct ingest {
+	uv_loop_t *loop;
+	const struct collector_config *cfg;
+	struct registry *reg;
+	struct rrdstore *rrd;
+	struct {
+		ingest_stored_fn fn;
+		void *ctx;
+	} observers[INGEST_MAX_OBSERVERS];
+	unsigned nobservers;
+	struct ingest_stats stats;
+	struct log_ratelimit old_rl, fail_rl;
+	struct board *board; /* told when agents connect and go, if set */
+	size_t pending_samples; /* in batches handed to the writers */
+	bool paused;            /* sessions were held for pending_samples */
+	ingest_deletions_fn on_deletions; /* NULL: reports are refused */
+	void *deletions_ctx;
+};
+
+/* Starts the RRD writers.  0 or a negative errno. */
+int ingest_init(struct ingest *ing, uv_loop_t *loop, const struct collector_config *cfg,
+		struct registry *reg);
+/* Adds an observer of stored samples.  0, or -ENOSPC. */
+int ingest_observe(struct ingest *ing, ingest_stored_fn fn, void *ctx);
+
+/* An agent said HELLO on session s: registers it (replacing an older
+ * connection of the same agent) and gives the seq to acknowledge. */
+int ingest_hello(struct ingest *ing, struct session *s, const struct sw_hello *h,
+		 struct agent_rec **agent, uint64_t *ack);
+/*
+ * Samples from agent a on session s (n >= 1, rising seq).  Returns 1 if a
+ * batch went to the writers (the session counts it for flow control), 0 if
+ * every sample was a duplicate (acknowledged now or by a batch in flight).
+ */
+int ingest_samples(struct ingest *ing, struct session *s, struct agent_rec *a,
+		   const struct sw_sample *x, size_t n);
+/* Deletion reports from agent a on session s (n >= 1, rising ids): stored,
+ * then acknowledged with DELACK; if they cannot be stored the session is
+ * closed with ERROR(internal) and the agent sends them again.  0 or a
+ * negative errno. */
+int ingest_deletions(struct ingest *ing, struct session *s, struct agent_rec *a,
+		     const struct sw_deletion *d, size_t n);
+/* Session s is closing. */
+void ingest_session_gone(struct ingest *ing, struct session *s);
+/* Writes what is queued and stops the writers. */
+void ingest_stop(struct ingest *ing);
+size_t ingest_pending(const struct ingest *ing);
+/* Whether sessions should stop reading (INGEST_MAX_PENDING_SAMPLES); a
+ * session that does so calls ingest_hold() and is resumed by
+ * session_resume_held() once the writers caught up. */
+bool ingest_overloaded(const struct ingest *ing);
+void ingest_hold(struct ingest *ing);
+
+#endif

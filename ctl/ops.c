@@ -1,0 +1,585 @@
+/*
+ * ops.c - shrinkwatchctl's operator commands (see ops.h).
+ *
+ * Every command builds one request, sends it, and prints the answer: a table
+ * for people by default, the collector's JSON unchanged with --json.  Exit
+ * status: 0 done, 1 the collector refused or failed (message on stderr), 2
+ * bad usage.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "client.h"
+#include "ops.h"
+#include "shrinkwatch/json.h"
+#include "shrinkwatch/parse.h"
+
+#define REQ_MAX (64 * 1024)
+
+struct opts {
+	const char *socket;
+	bool json, all, help;
+	const char *comment, *reason, *from, *to, *since, *bytes, *objects, *alert;
+	const char *usage;
+};
+
+enum { O_SOCKET = 1000, O_JSON, O_ALL, O_COMMENT, O_REASON, O_FROM, O_TO, O_SINCE, O_BYTES,
+       O_OBJECTS, O_ALERT };
+
+/* Parses the options every command shares plus its own; argv[optind..] left. */
+static int parse_opts(int argc, char **argv, struct opts *o)
+{
+	static const struct option lo[] = {
+		{ "socket", required_argument, NULL, O_SOCKET },
+		{ "json", no_argument, NULL, O_JSON },
+		{ "all", no_argument, NULL, O_ALL },
+		{ "comment", required_argument, NULL, O_COMMENT },
+		{ "reason", required_argument, NULL, O_REASON },
+		{ "from", required_argument, NULL, O_FROM },
+		{ "to", required_argument, NULL, O_TO },
+		{ "since", required_argument, NULL, O_SINCE },
+		{ "bytes", required_argument, NULL, O_BYTES },
+		{ "objects", required_argument, NULL, O_OBJECTS },
+		{ "alert", required_argument, NULL, O_ALERT },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	int c;
+
+	optind = 1;
+	opterr = 1;
+	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+		switch (c) {
+		case O_SOCKET: o->socket = optarg; break;
+		case O_JSON: o->json = true; break;
+		case O_ALL: o->all = true; break;
+		case O_COMMENT: o->comment = optarg; break;
+		case O_REASON: o->reason = optarg; break;
+		case O_FROM: o->from = optarg; break;
+		case O_TO: o->to = optarg; break;
+		case O_SINCE: o->since = optarg; break;
+		case O_BYTES: o->bytes = optarg; break;
+		case O_OBJECTS: o->objects = optarg; break;
+		case O_ALERT: o->alert = optarg; break;
+		case 'h': o->help = true; break;
+		default:
+			fprintf(stderr, "usage: shrinkwatchctl %s\n", o->usage);
+			return -EINVAL;
+		}
+	}
+	if (o->help) {
+		printf("usage: shrinkwatchctl %s\n  --socket PATH  the collector's control socket\n"
+		       "  --json         print the collector's JSON answer\n",
+		       o->usage);
+		return 1;
+	}
+	return 0;
+}
+
+static int usage_error(const struct opts *o, const char *why)
+{
+	fprintf(stderr, "shrinkwatchctl: %s\nusage: shrinkwatchctl %s\n", why, o->usage);
+	return 2;
+}
+
+/* Sends req; prints JSON or returns the parsed answer for a table.  Returns
+ * -1 when the command is finished (printed JSON or an error). */
+static int call(const struct opts *o, struct buf *req, struct ctl_response *resp, int *rc)
+{
+	char err[1024];
+	bool ok = false;
+
+	if (buf_append(req, "", 1)) {
+		fprintf(stderr, "shrinkwatchctl: request too long\n");
+		*rc = 2;
+		return -1;
+	}
+	if (ctl_request(ctl_socket_path(o->socket), (const char *)req->data, resp)) {
+		*rc = 1;
+		return -1;
+	}
+	jsonparse_get_bool(resp->text, resp->toks, 0, "ok", &ok);
+	if (!ok) {
+		if (jsonparse_get_str(resp->text, resp->toks, 0, "error", err, sizeof err))
+			snprintf(err, sizeof err, "the collector refused the request");
+		fprintf(stderr, "shrinkwatchctl: %s\n", err);
+		if (o->json)
+			printf("%s\n", resp->text);
+		ctl_response_release(resp);
+		*rc = 1;
+		return -1;
+	}
+	if (o->json) {
+		printf("%s\n", resp->text);
+		ctl_response_release(resp);
+		*rc = 0;
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- field access for tables ------------------------------------------- */
+
+static const char *fstr(const struct ctl_response *r, int obj, const char *key, char *buf,
+			size_t len)
+{
+	if (jsonparse_get_str(r->text, r->toks, obj, key, buf, len))
+		snprintf(buf, len, "-");
+	return buf;
+}
+
+static double fnum(const struct ctl_response *r, int obj, const char *key)
+{
+	double v = 0;
+
+	jsonparse_get_double(r->text, r->toks, obj, key, &v);
+	return v;
+}
+
+static int64_t fint(const struct ctl_response *r, int obj, const char *key)
+{
+	int64_t v = 0;
+
+	jsonparse_get_i64(r->text, r->toks, obj, key, &v);
+	return v;
+}
+
+static const char *when(int64_t t, char *buf, size_t len)
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+
+	if (!t || !gmtime_r(&tt, &tm))
+		snprintf(buf, len, "-");
+	else
+		strftime(buf, len, "%Y-%m-%d %H:%M:%SZ", &tm);
+	return buf;
+}
+
+static const char *human_bytes(double v, char *buf, size_t len)
+{
+	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
+	int u = 0;
+
+	while ((v >= 1024 || v <= -1024) && u < 5) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(buf, len, u ? "%.1f %s" : "%.0f %s", v, unit[u]);
+	return buf;
+}
+
+/* The array member key of the answer: its first element's token, or -1. */
+static int array_first(const struct ctl_response *r, const char *key, uint32_t *count)
+{
+	int a = jsonparse_get(r->text, r->toks, 0, key);
+
+	if (a < 0 || r->toks[a].type != JSONPARSE_ARRAY) {
+		*count = 0;
+		return -1;
+	}
+	*count = r->toks[a].size;
+	return a + 1;
+}
+
+/* ---- commands ----------------------------------------------------------- */
+
+/*
+ * The commands that only read: no arguments, maybe --all (and --since for
+ * audit), one request {"cmd":NAME,...}.  Returns 0 with the answer in r for
+ * a table; otherwise the command is done and *rc is its exit status.
+ */
+static int read_call(int argc, char **argv, struct opts *o, struct ctl_response *r, int *rc)
+{
+	struct buf req;
+	char why[64];
+	int64_t since = 0;
+	int e;
+
+	if ((e = parse_opts(argc, argv, o))) {
+		*rc = e < 0 ? 2 : 0;
+		return -1;
+	}
+	snprintf(why, sizeof why, "%s takes no arguments", argv[0]);
+	if (optind != argc) {
+		*rc = usage_error(o, why);
+		return -1;
+	}
+	if (o->since && (strcmp(argv[0], "audit") ||
+			 ctl_parse_time(o->since, (int64_t)time(NULL), &since))) {
+		*rc = usage_error(o, strcmp(argv[0], "audit") ? "--since is an option of audit only" : "--since must be unix seconds, ISO-8601 or relative like -1d");
+		return -1;
+	}
+	buf_init(&req, REQ_MAX);
+	json_put_raw(&req, "{\"cmd\":");
+	json_put_str(&req, argv[0]);
+	if (o->all)
+		json_put_raw(&req, ",\"all\":true");
+	if (o->since) {
+		json_put_raw(&req, ",\"since\":");
+		json_put_i64(&req, since);
+	}
+	json_put_raw(&req, "}");
+	e = call(o, &req, r, rc);
+	buf_release(&req);
+	return e;
+}
+
+
+int ctl_status_main(int argc, char **argv)
+{
+	struct opts o = { .usage = "status [--socket PATH] [--json]" };
+	struct ctl_response r;
+	char a[80], s[80], st[32], scan[32], b1[32], b2[32], tbuf[40];
+	uint32_t n;
+	int rc = 0, e, i;
+	int64_t now;
+
+	if (read_call(argc, argv, &o, &r, &rc))
+		return rc;
+	now = fint(&r, 0, "now");
+	printf("%-32s %-13s %-5s %-9s %-9s %10s %12s %s\n", "AGENT/STORE", "STATE", "AGENT",
+	       "SCAN", "AGE", "OBJECTS", "BYTES", "ALERTS");
+	for (e = array_first(&r, "stores", &n), i = 0; e >= 0 && (uint32_t)i < n;
+	     i++, e = (int)r.toks[e].next) {
+		int64_t last = fint(&r, e, "last_time");
+		char name[170];
+
+		snprintf(name, sizeof name, "%s/%s", fstr(&r, e, "agent", a, sizeof a),
+			 fstr(&r, e, "store", s, sizeof s));
+		if (last)
+			snprintf(tbuf, sizeof tbuf, "%llds", (long long)(now - last));
+		else
+			snprintf(tbuf, sizeof tbuf, "never");
+		bool up = false;
+
+		jsonparse_get_bool(r.text, r.toks, e, "connected", &up);
+		printf("%-32s %-13s %-5s %-9s %-9s %10.0f %12s %.0f%s%s\n", name,
+		       fstr(&r, e, "state", st, sizeof st), up ? "up" : "down",
+		       fstr(&r, e, "scan", scan, sizeof scan),
+		       tbuf, fnum(&r, e, "objects"),
+		       human_bytes(fnum(&r, e, "bytes"), b1, sizeof b1),
+		       fnum(&r, e, "open_alerts"),
+		       fnum(&r, e, "open_alerts") > 0 ? " " : "",
+		       fnum(&r, e, "open_alerts") > 0 ? fstr(&r, e, "worst_kind", st, sizeof st)
+						       : "");
+	}
+	e = jsonparse_get(r.text, r.toks, 0, "totals");
+	if (e >= 0)
+		printf("\n%.0f agents (%.0f connected), %.0f stores, %.0f objects, %s; %.0f open "
+		       "alerts; %.0f notifications queued\n",
+		       fnum(&r, e, "agents"), fnum(&r, e, "agents_connected"),
+		       fnum(&r, e, "stores"), fnum(&r, e, "objects"),
+		       human_bytes(fnum(&r, e, "bytes"), b2, sizeof b2),
+		       fnum(&r, e, "open_alerts"), fnum(&r, e, "outbox"));
+	ctl_response_release(&r);
+	return 0;
+}
+
+int ctl_alerts_main(int argc, char **argv)
+{
+	struct opts o = { .usage = "alerts [--all] [--socket PATH] [--json]" };
+	struct ctl_response r;
+	char a[80], s[80], st[24], sev[16], kind[24], sum[256], t1[40], b1[32], name[170];
+	uint32_t n;
+	int rc = 0, e, i;
+
+	if (read_call(argc, argv, &o, &r, &rc))
+		return rc;
+	e = array_first(&r, "alerts", &n);
+	if (!n) {
+		printf(o.all ? "no alerts\n" : "no open alerts\n");
+	} else {
+		printf("%-5s %-12s %-8s %-11s %-28s %-20s %11s %8s  %s\n", "ID", "STATE",
+		       "SEVERITY", "KIND", "AGENT/STORE", "SINCE", "LOST", "OBJECTS", "SUMMARY");
+	}
+	for (i = 0; e >= 0 && (uint32_t)i < n; i++, e = (int)r.toks[e].next) {
+		snprintf(name, sizeof name, "%s/%s", fstr(&r, e, "agent", a, sizeof a),
+			 fstr(&r, e, "store", s, sizeof s));
+		printf("%-5" PRId64 " %-12s %-8s %-11s %-28s %-20s %11s %8.0f  %s\n",
+		       fint(&r, e, "id"), fstr(&r, e, "state", st, sizeof st),
+		       fstr(&r, e, "severity", sev, sizeof sev),
+		       fstr(&r, e, "kind", kind, sizeof kind), name,
+		       when(fint(&r, e, "since"), t1, sizeof t1),
+		       human_bytes(fnum(&r, e, "lost_bytes"), b1, sizeof b1),
+		       fnum(&r, e, "lost_objects"), fstr(&r, e, "summary", sum, sizeof sum));
+		if (*fstr(&r, e, "attribution", sum, sizeof sum))
+			printf("%-5s deleted: %s\n", "", sum);
+	}
+	ctl_response_release(&r);
+	return 0;
+}
+
+static int parse_id(const char *s, int64_t *id)
+{
+	uint64_t v;
+
+	if (!s || parse_u64(s, &v) || v == 0 || v > INT64_MAX)
+		return -EINVAL;
+	*id = (int64_t)v;
+	return 0;
+}
+
+/* Sends a changing request and prints "what N". */
+static int run_change(const struct opts *o, struct buf *req, const char *what)
+{
+	struct ctl_response r;
+	int rc = 0;
+
+	if (call(o, req, &r, &rc) < 0)
+		return rc;
+	printf("%s %" PRId64 "\n", what, fint(&r, 0, "id"));
+	ctl_response_release(&r);
+	return 0;
+}
+
+/*
+ * A change of one object by id that needs a text: `ack ID --comment TEXT`,
+ * `revoke ID --reason TEXT`.  key is the request's text member ("comment",
+ * "reason"); done is what to print before the id.
+ */
+static int id_and_text_main(int argc, char **argv, const char *usage, const char *key,
+			    const char *done)
+{
+	struct opts o = { .usage = usage };
+	const char *text;
+	struct buf req;
+	char why[64];
+	int64_t id;
+	int rc;
+
+	if ((rc = parse_opts(argc, argv, &o)))
+		return rc < 0 ? 2 : 0;
+	text = !strcmp(key, "comment") ? o.comment : o.reason;
+	snprintf(why, sizeof why, "%s needs one ID", argv[0]);
+	if (optind != argc - 1 || parse_id(argv[optind], &id))
+		return usage_error(&o, why);
+	snprintf(why, sizeof why, "%s needs --%s TEXT", argv[0], key);
+	if (!text || !*text)
+		return usage_error(&o, why);
+	buf_init(&req, REQ_MAX);
+	json_put_raw(&req, "{\"cmd\":");
+	json_put_str(&req, argv[0]);
+	json_put_raw(&req, ",\"id\":");
+	json_put_i64(&req, id);
+	json_put_raw(&req, ",");
+	json_put_key(&req, key);
+	json_put_str(&req, text);
+	json_put_raw(&req, "}");
+	rc = run_change(&o, &req, done);
+	buf_release(&req);
+	return rc;
+}
+
+int ctl_ack_main(int argc, char **argv)
+{
+	return id_and_text_main(argc, argv, "ack ID --comment TEXT [--socket PATH] [--json]",
+				"comment", "acknowledged alert");
+}
+
+static int put_size(struct buf *req, const char *key, const char *v, const struct opts *o,
+		    int *rc)
+{
+	uint64_t n;
+
+	if (!v)
+		return 0;
+	if (parse_size(v, &n) || n > INT64_MAX) {
+		char why[96];
+
+		snprintf(why, sizeof why, "--%s must be a count or size like 1024, 64M", key);
+		*rc = usage_error(o, why);
+		return -1;
+	}
+	json_put_raw(req, ",");
+	json_put_key(req, key);
+	return json_put_u64(req, n);
+}
+
+int ctl_explain_main(int argc, char **argv)
+{
+	struct opts o = { .usage = "explain AGENT/STORE --from T --to T [--bytes N] "
+				   "[--objects N] --reason TEXT\n"
+				   "       shrinkwatchctl explain --alert ID [--bytes N] "
+				   "[--objects N] --reason TEXT" };
+	int64_t now = (int64_t)time(NULL), from, to, id;
+	struct buf req;
+	int rc;
+
+	if ((rc = parse_opts(argc, argv, &o)))
+		return rc < 0 ? 2 : 0;
+	if (!o.reason || !*o.reason)
+		return usage_error(&o, "explain needs --reason TEXT");
+	buf_init(&req, REQ_MAX);
+	json_put_raw(&req, "{\"cmd\":\"explain\",\"reason\":");
+	json_put_str(&req, o.reason);
+	if (o.alert) {
+		if (optind != argc || parse_id(o.alert, &id) || o.from || o.to) {
+			rc = usage_error(&o, "explain --alert ID takes no store and no window");
+			goto out;
+		}
+		json_put_raw(&req, ",\"alert\":");
+		json_put_i64(&req, id);
+	} else {
+		if (optind != argc - 1 || !strchr(argv[optind], '/')) {
+			rc = usage_error(&o, "explain needs AGENT/STORE (or --alert ID)");
+			goto out;
+		}
+		if (!o.from || !o.to || ctl_parse_time(o.from, now, &from) ||
+		    ctl_parse_time(o.to, now, &to)) {
+			rc = usage_error(&o, "explain needs --from T and --to T (unix seconds, "
+					     "ISO-8601 like 2026-11-23T02:00Z, or relative like "
+					     "-2h)");
+			goto out;
+		}
+		json_put_raw(&req, ",\"store\":");
+		json_put_str(&req, argv[optind]);
+		json_put_raw(&req, ",\"from\":");
+		json_put_i64(&req, from);
+		json_put_raw(&req, ",\"to\":");
+		json_put_i64(&req, to);
+	}
+	if (put_size(&req, "bytes", o.bytes, &o, &rc) || put_size(&req, "objects", o.objects, &o, &rc))
+		goto out;
+	json_put_raw(&req, "}");
+	rc = run_change(&o, &req, "filed explanation");
+out:
+	buf_release(&req);
+	return rc;
+}
+
+int ctl_explanations_main(int argc, char **argv)
+{
+	struct opts o = { .usage = "explanations [--all] [--socket PATH] [--json]" };
+	struct ctl_response r;
+	char a[80], s[80], who[64], reason[256], t1[40], t2[40], b[32], name[170], st[64];
+	uint32_t n;
+	int rc = 0, e, i;
+
+	if (read_call(argc, argv, &o, &r, &rc))
+		return rc;
+	e = array_first(&r, "explanations", &n);
+	if (!n)
+		printf(o.all ? "no explanations\n" : "no active explanations\n");
+	else
+		printf("%-5s %-28s %-20s %-20s %11s %8s %-10s %-10s %s\n", "ID", "AGENT/STORE",
+		       "FROM", "TO", "BYTES", "OBJECTS", "WHO", "STATUS", "REASON");
+	for (i = 0; e >= 0 && (uint32_t)i < n; i++, e = (int)r.toks[e].next) {
+		int bi = jsonparse_get(r.text, r.toks, e, "bytes");
+		int oi = jsonparse_get(r.text, r.toks, e, "objects");
+		char objs[32];
+
+		snprintf(name, sizeof name, "%s/%s", fstr(&r, e, "agent", a, sizeof a),
+			 fstr(&r, e, "store", s, sizeof s));
+		if (bi < 0 || r.toks[bi].type == JSONPARSE_NULL)
+			snprintf(b, sizeof b, "any");
+		else
+			human_bytes(fnum(&r, e, "bytes"), b, sizeof b);
+		if (oi < 0 || r.toks[oi].type == JSONPARSE_NULL)
+			snprintf(objs, sizeof objs, "any");
+		else
+			snprintf(objs, sizeof objs, "%.0f", fnum(&r, e, "objects"));
+		if (fint(&r, e, "revoked_at"))
+			snprintf(st, sizeof st, "revoked");
+		else if (fint(&r, e, "alert_id"))
+			snprintf(st, sizeof st, "alert %" PRId64, fint(&r, e, "alert_id"));
+		else
+			snprintf(st, sizeof st, "active");
+		printf("%-5" PRId64 " %-28s %-20s %-20s %11s %8s %-10s %-10s %s\n",
+		       fint(&r, e, "id"), name, when(fint(&r, e, "start"), t1, sizeof t1),
+		       when(fint(&r, e, "end"), t2, sizeof t2), b, objs,
+		       fstr(&r, e, "who", who, sizeof who), st,
+		       fstr(&r, e, "reason", reason, sizeof reason));
+	}
+	ctl_response_release(&r);
+	return 0;
+}
+
+/* deletions [AGENT [STORE]]: the agents' deletion reports, newest first. */
+int ctl_deletions_main(int argc, char **argv)
+{
+	struct opts o = { .usage = "deletions [AGENT [STORE]] [--socket PATH] [--json]" };
+	struct ctl_response r;
+	char a[80], s[80], dir[256], exe[256], t1[40], name[170], uid[32];
+	struct buf req;
+	uint32_t n;
+	int rc = 0, e, i;
+
+	if ((e = parse_opts(argc, argv, &o)))
+		return e < 0 ? 2 : 0;
+	if (argc - optind > 2)
+		return usage_error(&o, "deletions takes at most an agent and a store");
+	buf_init(&req, REQ_MAX);
+	json_put_raw(&req, "{\"cmd\":\"deletions\",\"limit\":1000");
+	if (optind < argc) {
+		json_put_raw(&req, ",\"agent\":");
+		json_put_str(&req, argv[optind]);
+	}
+	if (optind + 1 < argc) {
+		json_put_raw(&req, ",\"store\":");
+		json_put_str(&req, argv[optind + 1]);
+	}
+	json_put_raw(&req, "}");
+	e = call(&o, &req, &r, &rc);
+	buf_release(&req);
+	if (e)
+		return rc;
+	e = array_first(&r, "deletions", &n);
+	if (!n)
+		printf("no deletion reports\n");
+	else
+		printf("%-20s %-28s %8s %6s %-16s %7s %5s %s\n", "WHEN", "AGENT/STORE", "FILES",
+		       "DIRS", "UNDER", "PID", "UID", "EXECUTABLE");
+	for (i = 0; e >= 0 && (uint32_t)i < n; i++, e = (int)r.toks[e].next) {
+		int ui = jsonparse_get(r.text, r.toks, e, "uid");
+
+		snprintf(name, sizeof name, "%s/%s", fstr(&r, e, "agent", a, sizeof a),
+			 fstr(&r, e, "store", s, sizeof s));
+		if (ui < 0 || r.toks[ui].type == JSONPARSE_NULL)
+			snprintf(uid, sizeof uid, "?");
+		else
+			snprintf(uid, sizeof uid, "%" PRId64, fint(&r, e, "uid"));
+		printf("%-20s %-28s %8" PRId64 " %6" PRId64 " %-16s %7" PRId64 " %5s %s\n",
+		       when(fint(&r, e, "first"), t1, sizeof t1), name, fint(&r, e, "files"),
+		       fint(&r, e, "dirs"), fstr(&r, e, "dir", dir, sizeof dir),
+		       fint(&r, e, "pid"), uid, fstr(&r, e, "exe", exe, sizeof exe));
+	}
+	ctl_response_release(&r);
+	return 0;
+}
+
+int ctl_revoke_main(int argc, char **argv)
+{
+	return id_and_text_main(argc, argv, "revoke ID --reason TEXT [--socket PATH] [--json]",
+				"reason", "revoked explanation");
+}
+
+int ctl_audit_main(int argc, char **argv)
+{
+	struct opts o = { .usage = "audit [--since T] [--socket PATH] [--json]" };
+	struct ctl_response r;
+	char who[64], action[32], target[160], detail[1024], t1[40];
+	uint32_t n;
+	int rc = 0, e, i;
+
+	if (read_call(argc, argv, &o, &r, &rc))
+		return rc;
+	e = array_first(&r, "audit", &n);
+	if (!n)
+		printf("no audit entries\n");
+	else
+		printf("%-20s %-12s %-16s %-24s %s\n", "TIME", "WHO", "ACTION", "TARGET", "DETAIL");
+	for (i = 0; e >= 0 && (uint32_t)i < n; i++, e = (int)r.toks[e].next)
+		printf("%-20s %-12s %-16s %-24s %s\n", when(fint(&r, e, "time"), t1, sizeof t1),
+		       fstr(&r, e, "who", who, sizeof who),
+		       fstr(&r, e, "action", action, sizeof action),
+		       fstr(&r, e, "target", target, sizeof target),
+		       fstr(&r, e, "detail", detail, sizeof detail));
+	ctl_response_release(&r);
+	return 0;
+}

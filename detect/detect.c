@@ -1,0 +1,677 @@
+/*
+ * detect.c - the detector's per-sample update: residuals, alarms, episodes.
+ *
+ * For every complete sample and metric (bytes, objects) the residual is
+ *   r = previous total + added - total     (net-only: previous - total)
+ * Inside a purge window only the part of the window's removal above the
+ * retention allowance counts (purge.c); declared deletions consume
+ * what remains (allowance.c).  The unexplained loss then feeds:
+ *   - a fast accumulator F = max(0, F + u - k) with k above the learned
+ *     temp-file churn; F over the drop threshold (a fraction of the store,
+ *     an absolute floor and a multiple of the learned noise) raises an alarm
+ *     that fires when the next sample confirms it (so a partial scan that
+ *     reports a smaller total, or a file that reappears, never fires);
+ *   - a slow CUSUM S = max(0, S + clamp(u - base) - k_s) with k_s half the
+ *     target leak rate and each sample's weight capped, for leaks over days.
+ * Learning (base, variance, purge ratio, retention lag, purge hour) happens
+ * only while no statistic is raised.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "detect_int.h"
+#include "shrinkwatch/sample.h"
+
+#define NO_EPISODE 0xff
+
+void detect_params_default(struct detect_params *p)
+{
+	memset(p, 0, sizeof *p);
+	p->interval = 0;
+	p->silence_intervals = 3;
+	p->retention_days = 0;
+	p->purge_at = -1;
+	p->purge_window = 7200;
+	p->warmup = 3 * DETECT__DAY;
+	p->resolve_after = 30;
+	p->drop_rel = 0.0025;
+	p->drop_bytes = 16.0 * 1024 * 1024;
+	p->drop_objects = 10;
+	p->noise_mult = 8;
+	p->leak_rate = 0.0005;
+	p->leak_h = 0.001;
+	p->purge_tol = 0.15;
+	p->overpurge_rel = 0.004;
+	p->warmup_purge_cap = 0.1;
+	p->flat_ratio = 0.1;
+	p->vanish_rel = 0.05;
+}
+
+void detect_state_init(struct detect_state *st)
+{
+	memset(st, 0, sizeof *st);
+	st->version = DETECT_STATE_VERSION;
+	st->open_kind = NO_EPISODE;
+	st->hour_cur = -1;
+	st->best_hour = -1;
+	st->day_index = INT64_MIN;
+	st->m[0].ratio = 1.0f;
+	st->m[1].ratio = 1.0f;
+}
+
+static const char *const kind_names[DETECT_KIND_COUNT] = {
+	"drop", "leak", "overpurge", "truncate", "object_loss", "vanished", "silence",
+};
+
+const char *detect_kind_name(unsigned kind)
+{
+	return kind < DETECT_KIND_COUNT ? kind_names[kind] : "unknown";
+}
+
+const char *detect_state_name(unsigned state)
+{
+	static const char *const n[] = { "firing", "updated", "resolved" };
+
+	return state < 3 ? n[state] : "unknown";
+}
+
+const char *detect_resolution_name(unsigned res)
+{
+	static const char *const n[] = { "", "quiet", "recovered", "explained", "sample" };
+
+	return res < 5 ? n[res] : "unknown";
+}
+
+uint32_t detect_interval(const struct detect_state *st, const struct detect_params *p)
+{
+	uint32_t v[7], n, i, j, t;
+
+	if (p->interval)
+		return p->interval;
+	n = st->nspacing < 7 ? st->nspacing : 7;
+	if (n == 0)
+		return 0;
+	memcpy(v, st->spacing, sizeof v);
+	for (i = 1; i < n; i++) /* insertion sort of at most 7 */
+		for (j = i; j > 0 && v[j - 1] > v[j]; j--) {
+			t = v[j];
+			v[j] = v[j - 1];
+			v[j - 1] = t;
+		}
+	return v[n / 2];
+}
+
+bool detect_calibrated(const struct detect_state *st, const struct detect_params *p)
+{
+	if (!st->nsamples || st->last_time - st->first_time < DETECT__DAY)
+		return false;
+	return detect__purge_hour_known(st, p) ||
+	       st->last_time - st->first_time >= 2 * (int64_t)p->warmup;
+}
+
+bool detect_silent(const struct detect_state *st)
+{
+	return st->ep_episode[DETECT_SILENCE] != 0;
+}
+
+static void human_bytes(double v, char *buf, size_t len)
+{
+	static const char *const u[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
+	double a = fabs(v);
+	unsigned i = 0;
+
+	while (a >= 1024 && i < 5) {
+		a /= 1024;
+		v /= 1024;
+		i++;
+	}
+	snprintf(buf, len, i ? "%.1f %s" : "%.0f %s", v, u[i]);
+}
+
+static struct detect_event *emit(struct detect_state *st, struct detect_event *ev, int *n,
+				 unsigned kind, unsigned state, int64_t t)
+{
+	struct detect_event *e = &ev[*n];
+
+	(void)st;
+	memset(e, 0, sizeof *e);
+	e->time = t;
+	e->kind = (uint8_t)kind;
+	e->state = (uint8_t)state;
+	(*n)++;
+	return e;
+}
+
+/* Fills the loss figures and a one-line summary of an event. */
+static void describe(struct detect_event *e, const double lost[2], const double before[2],
+		     const double now[2])
+{
+	char lb[32], ob[32], eb[32];
+	double pct = before[0] > 0 ? 100.0 * lost[0] / before[0] : 0;
+	double pco = before[1] > 0 ? 100.0 * lost[1] / before[1] : 0;
+	int i;
+
+	e->lost_bytes = lost[0] > 0 ? lost[0] : 0;
+	e->lost_objects = lost[1] > 0 ? lost[1] : 0;
+	e->observed_bytes = now[0] - before[0];
+	e->observed_objects = now[1] - before[1];
+	e->expected_bytes = e->observed_bytes + e->lost_bytes;
+	e->expected_objects = e->observed_objects + e->lost_objects;
+	for (i = 0; i < 2; i++)
+		if (!isfinite(lost[i]))
+			e->lost_bytes = e->lost_objects = 0;
+	human_bytes(e->lost_bytes, lb, sizeof lb);
+	human_bytes(e->observed_bytes, ob, sizeof ob);
+	human_bytes(e->expected_bytes, eb, sizeof eb);
+	switch (e->kind) {
+	case DETECT_SILENCE:
+		snprintf(e->summary, sizeof e->summary, "silence: no sample since %lld",
+			 (long long)e->since);
+		break;
+	default:
+		snprintf(e->summary, sizeof e->summary,
+			 "%s %s: %s (%.2f%%) and %.0f objects (%.2f%%) lost without explanation; "
+			 "expected %s, observed %s",
+			 detect_kind_name(e->kind), detect_state_name(e->state), lb, pct,
+			 e->lost_objects, pco, eb, ob);
+	}
+	if (e->state == DETECT_RESOLVED) {
+		size_t l = strlen(e->summary);
+		snprintf(e->summary + l, sizeof e->summary - l, " (%s)",
+			 detect_resolution_name(e->resolution));
+	}
+}
+
+static bool alarmed(const struct detect_state *st)
+{
+	return st->open_kind != NO_EPISODE || st->ep_episode[DETECT_LEAK] ||
+	       st->ep_episode[DETECT_VANISHED] || st->pending[0] || st->pending[1] ||
+	       st->pending_vanish;
+}
+
+int64_t detect_silence_deadline(const struct detect_state *st, const struct detect_params *p)
+{
+	uint32_t iv = detect_interval(st, p);
+
+	if (!st->nsamples || !iv || st->ep_episode[DETECT_SILENCE])
+		return INT64_MAX;
+	return st->last_time + (int64_t)iv * p->silence_intervals + iv / 2;
+}
+
+int detect_tick(struct detect_state *st, const struct detect_params *p, int64_t now,
+		struct detect_event *ev)
+{
+	int n = 0;
+	struct detect_event *e;
+	double z[2] = { 0, 0 }, tot[2];
+
+	if (now < detect_silence_deadline(st, p))
+		return 0;
+	st->ep_episode[DETECT_SILENCE] = ++st->episode;
+	e = emit(st, ev, &n, DETECT_SILENCE, DETECT_FIRING, now);
+	e->episode = st->episode;
+	e->since = st->last_time + detect_interval(st, p);
+	tot[0] = st->m[0].last;
+	tot[1] = st->m[1].last;
+	describe(e, z, tot, tot);
+	return n;
+}
+
+static void push_spacing(struct detect_state *st, int64_t dt)
+{
+	if (dt <= 0)
+		return;
+	st->spacing[st->nspacing % 7] = dt > UINT32_MAX ? UINT32_MAX : (uint32_t)dt;
+	st->nspacing++;
+}
+
+/* Opens an episode of kind k and returns its FIRING event. */
+static struct detect_event *fire(struct detect_state *st, struct detect_event *ev, int *n,
+				 unsigned k, int64_t t, int64_t since)
+{
+	struct detect_event *e = emit(st, ev, n, k, DETECT_FIRING, t);
+
+	st->ep_episode[k] = ++st->episode;
+	e->episode = st->episode;
+	e->since = since;
+	return e;
+}
+
+static struct detect_event *transition(struct detect_state *st, struct detect_event *ev, int *n,
+				       unsigned k, unsigned state, int64_t t, int64_t since)
+{
+	struct detect_event *e = emit(st, ev, n, k, state, t);
+
+	e->episode = st->ep_episode[k];
+	e->since = since;
+	if (state == DETECT_RESOLVED)
+		st->ep_episode[k] = 0;
+	return e;
+}
+
+/*
+ * Vanished: totals collapsing towards empty, or the mount changing with a
+ * loss.  Like a drop it needs the next sample to confirm (a single zero
+ * reading is not a vanished volume); while pending, the collapsed totals are
+ * not taken as the new baseline.  Returns VANISH_NO (judge the sample
+ * normally), VANISH_HOLD (pending: ignore the sample) or VANISH_TAKEN (the
+ * sample belongs to a vanish episode: it becomes the baseline).
+ */
+enum { VANISH_NO, VANISH_HOLD, VANISH_TAKEN };
+
+static int check_vanished(struct detect_state *st, const struct detect_params *p,
+			  const struct detect_input *in, const double cur[2],
+			  struct detect_event *ev, int *n)
+{
+	double before[2], lost[2];
+	bool changed = in->mount_id && st->mount_id && in->mount_id != st->mount_id;
+	bool collapse, mloss;
+	struct detect_event *e;
+	int i;
+
+	if (st->ep_episode[DETECT_VANISHED]) {
+		if (cur[0] >= 0.9 * st->m[0].vanish_ref && cur[1] >= 0.9 * st->m[1].vanish_ref) {
+			double ref[2] = { st->m[0].vanish_ref, st->m[1].vanish_ref };
+			double l2[2] = { ref[0] - cur[0], ref[1] - cur[1] };
+
+			e = transition(st, ev, n, DETECT_VANISHED, DETECT_RESOLVED, in->time,
+				       st->vanish_since);
+			e->resolution = DETECT_RES_RECOVERED;
+			describe(e, l2, ref, cur);
+		}
+		return VANISH_TAKEN;
+	}
+	if (st->pending_vanish) {
+		st->pending_vanish = 0;
+		if (cur[0] >= st->m[0].vanish_ref * (1 - p->drop_rel))
+			return VANISH_NO; /* back: it was one bad reading */
+		for (i = 0; i < 2; i++) {
+			before[i] = st->m[i].vanish_ref;
+			lost[i] = before[i] - cur[i];
+		}
+		e = fire(st, ev, n, DETECT_VANISHED, in->time, st->vanish_since);
+		describe(e, lost, before, cur);
+		snprintf(e->summary, sizeof e->summary,
+			 "vanished: the store %s; %.0f of %.0f bytes and %.0f of %.0f objects gone",
+			 changed ? "changed mount" : "collapsed towards empty", lost[0], before[0],
+			 lost[1], before[1]);
+		return VANISH_TAKEN;
+	}
+	before[0] = st->m[0].last;
+	collapse = before[0] > p->drop_bytes && cur[0] < p->vanish_rel * before[0];
+	if (st->open_kind != NO_EPISODE && st->m[0].ep_start > p->drop_bytes &&
+	    cur[0] < p->vanish_rel * st->m[0].ep_start)
+		collapse = true;
+	mloss = changed && before[0] - cur[0] >= p->drop_rel * before[0];
+	if (!collapse && !mloss)
+		return VANISH_NO;
+	for (i = 0; i < 2; i++)
+		st->m[i].vanish_ref = st->open_kind != NO_EPISODE ? st->m[i].ep_start : st->m[i].last;
+	st->vanish_since = in->time;
+	st->pending_vanish = 1;
+	return VANISH_HOLD;
+}
+
+/* Learns the mean and variance of the clamped residual y: the slow CUSUM
+ * subtracts exactly this mean, so skewed churn (temp files only ever show as
+ * removals) cannot drift it. */
+static void learn_noise(struct detect_metric *m, double y, double dt, uint64_t n)
+{
+	/* a running mean for the first day, then a two-week memory */
+	double a = dt / (14.0 * DETECT__DAY), d = y - m->base;
+
+	if ((double)n * dt < DETECT__DAY)
+		a = 1.0 / (double)(n < 2 ? 1 : n);
+	m->base += a * d;
+	m->var += a * (d * d - m->var);
+}
+
+static unsigned classify(const struct detect_state *st, const struct detect_params *p,
+			 const bool raised[2])
+{
+	double rl[2];
+	int i;
+
+	if (st->pending_purge)
+		return DETECT_OVERPURGE;
+	for (i = 0; i < 2; i++)
+		rl[i] = st->m[i].fast_start > 0 ? st->m[i].fast_sum / st->m[i].fast_start : 0;
+	if (raised[0] && !raised[1] && rl[1] < p->flat_ratio * rl[0])
+		return DETECT_TRUNCATE;
+	if (raised[1] && !raised[0] && rl[0] < p->flat_ratio * rl[1])
+		return DETECT_OBJECT_LOSS;
+	return DETECT_DROP;
+}
+
+static void loss_episode(struct detect_state *st, const struct detect_params *p, int64_t t,
+			 const double u[2], const double kf[2], const double thr[2],
+			 const double cur[2], struct detect_event *ev, int *n)
+{
+	struct detect_event *e;
+	bool quiet = true, grew = false, recovered = true, raised[2] = { false, false };
+	double lost[2], before[2];
+	int i;
+
+	if (st->open_kind != NO_EPISODE) {
+		for (i = 0; i < 2; i++) {
+			struct detect_metric *m = &st->m[i];
+
+			m->ep_lost += u[i];
+			if (m->ep_lost < 0)
+				m->ep_lost = 0;
+			m->fast = 0;
+			if (u[i] > kf[i])
+				quiet = false;
+			if (m->ep_lost >= m->reported + thr[i] / 2)
+				grew = true;
+			if (m->reported > 0 && m->ep_lost > 0.2 * m->reported)
+				recovered = false;
+			lost[i] = m->ep_lost;
+			before[i] = m->ep_start;
+		}
+		st->quiet = quiet ? st->quiet + 1 : 0;
+		if (grew) {
+			e = transition(st, ev, n, st->open_kind, DETECT_UPDATED, t, st->ep_since);
+			st->m[0].reported = lost[0];
+			st->m[1].reported = lost[1];
+		} else if (recovered || st->quiet >= p->resolve_after) {
+			e = transition(st, ev, n, st->open_kind, DETECT_RESOLVED, t, st->ep_since);
+			e->resolution = recovered ? DETECT_RES_RECOVERED : DETECT_RES_QUIET;
+			st->open_kind = NO_EPISODE;
+		} else {
+			return;
+		}
+		describe(e, lost, before, cur);
+		return;
+	}
+	for (i = 0; i < 2; i++) {
+		struct detect_metric *m = &st->m[i];
+
+		if (st->pending[i])
+			raised[i] = m->fast >= thr[i] / 2;
+	}
+	if (!raised[0] && !raised[1]) {
+		for (i = 0; i < 2; i++)
+			st->pending[i] = st->m[i].fast >= thr[i];
+		if (!st->pending[0] && !st->pending[1])
+			st->pending_purge = 0;
+		return;
+	}
+	st->open_kind = (uint8_t)classify(st, p, raised);
+	e = fire(st, ev, n, st->open_kind, t, st->fast_since);
+	st->ep_since = st->fast_since;
+	st->quiet = 0;
+	for (i = 0; i < 2; i++) {
+		struct detect_metric *m = &st->m[i];
+
+		m->ep_lost = m->fast_sum > 0 ? m->fast_sum : 0;
+		if (!st->ep_episode[DETECT_LEAK])
+			m->slow = m->leak_sum = 0; /* what it saw is this episode's */
+		m->ep_start = m->fast_start;
+		m->reported = m->ep_lost;
+		m->fast = 0;
+		m->fast_sum = 0;
+		lost[i] = m->ep_lost;
+		before[i] = m->ep_start;
+		st->pending[i] = 0;
+	}
+	st->pending_purge = 0;
+	describe(e, lost, before, cur);
+}
+
+static void leak_check(struct detect_state *st, const struct detect_params *p, int64_t t,
+		       const double hs[2], const double cur[2], struct detect_event *ev, int *n)
+{
+	bool over = st->m[0].slow >= hs[0] || st->m[1].slow >= hs[1];
+	double lost[2] = { st->m[0].leak_sum, st->m[1].leak_sum };
+	double before[2] = { cur[0] + lost[0], cur[1] + lost[1] };
+	uint32_t iv = detect_interval(st, p);
+	struct detect_event *e;
+
+	if (!st->ep_episode[DETECT_LEAK]) {
+		/* a loss building up fast is the fast path's (a drop), not a leak */
+		if (!over || st->pending[0] || st->pending[1] || st->open_kind != NO_EPISODE ||
+		    st->m[0].fast > 0 || st->m[1].fast > 0)
+			return;
+		e = fire(st, ev, n, DETECT_LEAK, t, st->leak_since);
+		st->leak_quiet = 0;
+	} else if (over) {
+		e = transition(st, ev, n, DETECT_LEAK, DETECT_UPDATED, t, st->leak_since);
+		st->leak_quiet = 0;
+	} else {
+		if (st->m[0].slow > 0 || st->m[1].slow > 0)
+			st->leak_quiet = 0;
+		else
+			st->leak_quiet++;
+		if (!iv || (uint64_t)st->leak_quiet * iv < DETECT__DAY)
+			return;
+		e = transition(st, ev, n, DETECT_LEAK, DETECT_RESOLVED, t, st->leak_since);
+		e->resolution = DETECT_RES_QUIET;
+		st->m[0].leak_sum = st->m[1].leak_sum = 0;
+	}
+	if (over)
+		st->m[0].slow = st->m[1].slow = 0;
+	describe(e, lost, before, cur);
+}
+
+int detect_update(struct detect_state *st, const struct detect_params *p,
+		  const struct detect_input *in, struct detect_event *ev)
+{
+	return detect_update_figures(st, p, in, ev, NULL);
+}
+
+/* Fills fig for a judged sample: r removal, u what reached the alarms before
+ * declared deletions took got. */
+static void figures(struct detect_figures *fig, const struct detect_state *st, bool inw,
+		    const double r[2], const double u[2], const double got[2])
+{
+	if (!fig)
+		return;
+	fig->judged = true;
+	fig->in_purge = inw;
+	for (int i = 0; i < 2; i++) {
+		fig->removed[i] = r[i];
+		fig->purge_allow[i] = inw ? st->m[i].purge_allow : 0;
+		fig->purge_done[i] = inw ? st->m[i].purge_cur : 0;
+		fig->declared[i] = got[i];
+		fig->unexplained[i] = u[i] - got[i];
+	}
+}
+
+int detect_update_figures(struct detect_state *st, const struct detect_params *p,
+			  const struct detect_input *in, struct detect_event *ev,
+			  struct detect_figures *fig)
+{
+	double cur[2] = { in->bytes, in->objects }, r[2], xl[2], ingest[2];
+	double u[2], want[2], got[2], kf[2], thr[2], hs[2], dt;
+	double floors[2] = { p->drop_bytes, p->drop_objects };
+	bool learn, inw, was_in, leak_on, was_zero;
+	struct detect_event *e;
+	int n = 0, i;
+
+	if (fig)
+		memset(fig, 0, sizeof *fig);
+	if (st->nsamples && in->time <= st->last_time)
+		return 0;
+	if (st->ep_episode[DETECT_SILENCE]) {
+		double z[2] = { 0, 0 }, tot[2] = { st->m[0].last, st->m[1].last };
+
+		e = transition(st, ev, &n, DETECT_SILENCE, DETECT_RESOLVED, in->time,
+			       st->last_time + detect_interval(st, p));
+		e->resolution = DETECT_RES_SAMPLE;
+		describe(e, z, tot, tot);
+	}
+	if (st->nsamples)
+		push_spacing(st, in->time - st->last_time);
+	else
+		st->first_time = in->time;
+	st->last_time = in->time;
+	st->nsamples++;
+
+	if (in->status == SW_SCAN_MISSING) {
+		if (!st->ep_episode[DETECT_VANISHED] && st->has_prev) {
+			double lost[2] = { st->m[0].last, st->m[1].last }, z[2] = { 0, 0 };
+
+			st->m[0].vanish_ref = st->m[0].last;
+			st->m[1].vanish_ref = st->m[1].last;
+			st->vanish_since = in->time;
+			e = fire(st, ev, &n, DETECT_VANISHED, in->time, in->time);
+			describe(e, lost, lost, z);
+			snprintf(e->summary, sizeof e->summary,
+				 "vanished: the store's path is missing (had %.0f bytes, %.0f objects)",
+				 lost[0], lost[1]);
+		}
+		return n;
+	}
+	if (in->status != SW_SCAN_COMPLETE || !isfinite(cur[0]) || !isfinite(cur[1]))
+		return n; /* totals unknown: never a loss */
+	if (!st->has_prev) {
+		st->m[0].last = cur[0];
+		st->m[1].last = cur[1];
+		st->mount_id = in->mount_id;
+		st->has_prev = 1;
+		st->last_complete = in->time;
+		detect__purge_begin(st, p, in->time, true, false);
+		return n;
+	}
+	switch (check_vanished(st, p, in, cur, ev, &n)) {
+	case VANISH_HOLD:
+		return n;
+	case VANISH_TAKEN:
+		goto rebase;
+	default:
+		break;
+	}
+
+	learn = !alarmed(st);
+	for (i = 0; i < 2; i++) {
+		double added = in->has_added ? (i ? in->added_objects : in->added_bytes) : 0;
+
+		r[i] = st->m[i].last + added - cur[i];
+		ingest[i] = in->has_added ? added : (cur[i] > st->m[i].last ? cur[i] - st->m[i].last : 0);
+		xl[i] = in->has_added ? r[i] : (r[i] > 0 ? r[i] : 0);
+	}
+	was_in = st->in_purge;
+	inw = detect__purge_begin(st, p, in->time, learn,
+				  r[0] > 1e-4 * st->m[0].last || r[1] > 1e-4 * st->m[1].last);
+	if (was_in && !inw && st->open_kind == NO_EPISODE) {
+		/* what stayed below the overpurge threshold was the purge's own
+		 * tolerance: it must not count against the tighter drop threshold */
+		for (i = 0; i < 2; i++) {
+			st->m[i].fast = st->m[i].fast_sum = 0;
+			st->pending[i] = 0;
+		}
+		st->pending_purge = 0;
+	}
+	dt = (double)(in->time - st->last_complete);
+	detect__purge_account(st, in->time, ingest, r);
+
+	for (i = 0; i < 2; i++) {
+		struct detect_metric *m = &st->m[i];
+		double sd = sqrt(m->var), h = p->drop_rel * m->last;
+
+		if (h < floors[i])
+			h = floors[i];
+		if (h < p->noise_mult * sd)
+			h = p->noise_mult * sd;
+		kf[i] = (m->base > 0 ? m->base : 0) + 3 * sd;
+		if (kf[i] < h / 100)
+			kf[i] = h / 100;
+		if (inw) {
+			u[i] = detect__purge_excess(m, r[i]);
+			thr[i] = p->overpurge_rel * m->last;
+			if (thr[i] < floors[i])
+				thr[i] = floors[i];
+			if (thr[i] < p->noise_mult * sd)
+				thr[i] = p->noise_mult * sd;
+			want[i] = u[i] > 0 ? u[i] : 0;
+		} else {
+			u[i] = r[i];
+			thr[i] = h;
+			want[i] = u[i] > kf[i] ? u[i] - kf[i] : 0;
+		}
+	}
+	detect__explain_consume(st, in->time, want, got);
+	figures(fig, st, inw, r, u, got);
+
+	was_zero = st->m[0].fast <= 0 && st->m[1].fast <= 0;
+	/* the slow CUSUM rests while a loss episode owns the losses */
+	leak_on = !inw && in->time - st->first_time >= DETECT__DAY && st->nsamples > 100 &&
+		  st->open_kind == NO_EPISODE;
+	for (i = 0; i < 2; i++) {
+		struct detect_metric *m = &st->m[i];
+		double v = u[i] - got[i] - (inw ? 0 : kf[i]), ks, x;
+		double y = xl[i] - got[i];
+
+		if (y > kf[i])
+			y = kf[i];
+		if (y < -kf[i])
+			y = -kf[i];
+
+		if (m->fast <= 0 && v > 0) {
+			m->fast_sum = 0;
+			m->fast_start = m->last;
+		}
+		m->fast = m->fast + v > 0 ? m->fast + v : 0;
+		if (m->fast > 0)
+			m->fast_sum += u[i] - got[i];
+		else
+			m->fast_sum = 0;
+		if (inw && m->fast >= thr[i])
+			st->pending_purge = 1;
+
+		ks = p->leak_rate / 2 * m->last * dt / DETECT__DAY;
+		hs[i] = p->leak_h * m->last;
+		if (ks > 0) {
+			/* the baseline's own error eats into the drift: size the
+			 * threshold for the drift that is left (CUSUM false-alarm
+			 * rate ~ exp(-2 k h / var)) */
+			double neff = 14.0 * DETECT__DAY / (dt > 0 ? dt : 1), keff;
+
+			if ((double)st->nsamples < neff)
+				neff = (double)st->nsamples;
+			keff = ks - 2 * sqrt(m->var / (neff > 1 ? neff : 1));
+			if (keff < ks / 4)
+				keff = ks / 4;
+			if (hs[i] < 10 * m->var / (2 * keff))
+				hs[i] = 10 * m->var / (2 * keff);
+		}
+		if (hs[i] < floors[i])
+			hs[i] = floors[i];
+		if (leak_on) {
+			x = y - m->base;
+			if (m->slow <= 0 && x - ks > 0 && !st->ep_episode[DETECT_LEAK]) {
+				m->leak_sum = 0;
+				if (st->m[0].slow <= 0 && st->m[1].slow <= 0)
+					st->leak_since = in->time;
+			}
+			m->slow = m->slow + x - ks > 0 ? m->slow + x - ks : 0;
+			if (m->slow > 0 || st->ep_episode[DETECT_LEAK])
+				m->leak_sum += x;
+			else
+				m->leak_sum = 0;
+		}
+		if (learn && (!inw || (st->in_purge && !detect__purge_hour_known(st, p))) &&
+		    m->fast < thr[i] / 4 && m->slow < hs[i] / 2)
+			learn_noise(m, y, dt, st->nsamples);
+	}
+	if (was_zero && (st->m[0].fast > 0 || st->m[1].fast > 0))
+		st->fast_since = in->time;
+
+	for (i = 0; i < 2; i++)
+		u[i] -= got[i];
+	loss_episode(st, p, in->time, u, kf, thr, cur, ev, &n);
+	if (leak_on)
+		leak_check(st, p, in->time, hs, cur, ev, &n);
+rebase:
+	st->m[0].last = cur[0];
+	st->m[1].last = cur[1];
+	if (in->mount_id)
+		st->mount_id = in->mount_id;
+	st->last_complete = in->time;
+	return n;
+}
+
+_Static_assert(sizeof(struct detect_state) <= 2048, "detector state must stay within 2 KB");

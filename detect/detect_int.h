@@ -1,0 +1,43 @@
+/*
+ * detect_int.h - internals shared by the detector's source files
+ * (collector/detect*.c).  Not an API: the collector and shrinkwatchctl use
+ * include/shrinkwatch/detect.h only.
+ */
+#ifndef SHRINKWATCH_DETECT_INT_H
+#define SHRINKWATCH_DETECT_INT_H
+
+#include "shrinkwatch/detect.h"
+
+#define DETECT__DAY 86400
+
+/* Daily ingest is kept log-coded in 16 bits (0.1% precision). */
+uint16_t detect__code(double v);
+double detect__decode(uint16_t c);
+
+/*
+ * Retention (purge.c).  detect__purge_begin() is called for every
+ * complete sample before its residual is judged: it rolls the purge-cycle
+ * day, opens or closes the purge window (learning from a closed one when
+ * learn is true) and sets st->in_purge.  An open window stays open past its
+ * end (up to 4 more hours) while `removing` says the purge is still
+ * deleting.  Returns whether the sample lies in a purge window.
+ */
+bool detect__purge_begin(struct detect_state *st, const struct detect_params *p, int64_t t,
+			 bool learn, bool removing);
+/* Adds a sample's removal r[i] to the window, returns the part above the
+ * allowance that this sample adds (>= 0 or negative when it shrinks). */
+double detect__purge_excess(struct detect_metric *m, double r);
+/* Books ingest for the current cycle day and the hour-of-day removal vote. */
+void detect__purge_account(struct detect_state *st, int64_t t, const double ingest[2],
+			   const double removal[2]);
+/* Whether the purge hour is configured or learned. */
+bool detect__purge_hour_known(const struct detect_state *st, const struct detect_params *p);
+/* The retention lag in days in use (configured or learned), 0 if unknown. */
+unsigned detect__retention(const struct detect_state *st, const struct detect_params *p);
+
+/* Declared deletions (allowance.c): consumes up to want[i] of the
+ * allowances active at t; returns the consumed amounts in got[i]. */
+void detect__explain_consume(struct detect_state *st, int64_t t, const double want[2],
+			     double got[2]);
+
+#endif

@@ -1,0 +1,75 @@
+/*
+ * format.c - the detector's events and inputs in the shapes the rest
+ * of shrinkwatch uses: a sample from the protocol becomes a detect_input, an
+ * event becomes the JSON object replay prints (and the collector can serve
+ * or log), so the live and offline paths cannot drift apart.
+ */
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+
+#include "shrinkwatch/detect.h"
+#include "shrinkwatch/json.h"
+#include "shrinkwatch/sample.h"
+
+void detect_input_from_sample(struct detect_input *in, const struct sw_sample *s)
+{
+	memset(in, 0, sizeof *in);
+	in->time = s->time;
+	in->bytes = (double)s->bytes;
+	in->objects = (double)s->objects;
+	in->added_bytes = (double)s->added_bytes;
+	in->added_objects = (double)s->added_objects;
+	in->has_added = (s->flags & SW_SAMPLE_HAS_ADDED) != 0;
+	in->status = s->status;
+	in->mount_id = s->mount_id;
+}
+
+static int put_num(struct buf *b, const char *key, double v)
+{
+	int rc = json_put_raw(b, ",");
+
+	rc |= json_put_key(b, key);
+	rc |= json_put_i64(b, isfinite(v) && fabs(v) < 9e18 ? (int64_t)llround(v) : 0);
+	return rc;
+}
+
+int detect_event_json(struct buf *b, const char *store, const struct detect_event *e)
+{
+	int rc = 0;
+
+	rc |= json_put_raw(b, "{");
+	rc |= json_put_key(b, "time");
+	rc |= json_put_i64(b, e->time);
+	rc |= json_put_raw(b, ",");
+	rc |= json_put_key(b, "store");
+	rc |= json_put_str(b, store);
+	rc |= json_put_raw(b, ",");
+	rc |= json_put_key(b, "kind");
+	rc |= json_put_str(b, detect_kind_name(e->kind));
+	rc |= json_put_raw(b, ",");
+	rc |= json_put_key(b, "state");
+	rc |= json_put_str(b, detect_state_name(e->state));
+	rc |= json_put_raw(b, ",");
+	rc |= json_put_key(b, "episode");
+	rc |= json_put_u64(b, e->episode);
+	rc |= json_put_raw(b, ",");
+	rc |= json_put_key(b, "since");
+	rc |= json_put_i64(b, e->since);
+	if (e->state == DETECT_RESOLVED) {
+		rc |= json_put_raw(b, ",");
+		rc |= json_put_key(b, "resolution");
+		rc |= json_put_str(b, detect_resolution_name(e->resolution));
+	}
+	rc |= put_num(b, "lost_bytes", e->lost_bytes);
+	rc |= put_num(b, "lost_objects", e->lost_objects);
+	rc |= put_num(b, "expected_bytes", e->expected_bytes);
+	rc |= put_num(b, "observed_bytes", e->observed_bytes);
+	rc |= put_num(b, "expected_objects", e->expected_objects);
+	rc |= put_num(b, "observed_objects", e->observed_objects);
+	rc |= json_put_raw(b, ",");
+	rc |= json_put_key(b, "summary");
+	rc |= json_put_str(b, e->summary);
+	rc |= json_put_raw(b, "}");
+	return rc ? -ENOBUFS : 0;
+}

@@ -1,0 +1,433 @@
+/*
+ * purge.c - the retention model: what tonight's purge may remove.
+ *
+ * A nightly purge deletes footage older than R days except what is kept as
+ * evidence, so it removes roughly ratio x (what was ingested R days earlier).
+ * We keep a ring of daily ingest (one "purge-cycle day" starts where the
+ * purge window starts, so a purge and the ingest it deletes line up), learn
+ * the ratio and its spread from purges that looked normal, and learn R itself
+ * by scoring every lag L by how steady log(purge / ingest L days earlier) is.
+ * A missed night carries its expected purge over to the next one.  Until R
+ * and the ratio are known, the allowance falls back to a generous multiple of
+ * recent purges and recent daily ingest.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "detect_int.h"
+
+#define CODE_UNKNOWN 0xffffu
+#define LAG_SCALE 4096.0
+#define LAG_MIN_N 10
+/* Evidence retention is weeks to months: shorter lags only match the
+ * weekly rhythm by chance.  Configure `retention` for shorter ones. */
+#define LAG_FIRST 14
+
+uint16_t detect__code(double v)
+{
+	double c;
+
+	if (!(v > 0))
+		return 0;
+	c = log1p(v) * 1000.0 + 0.5;
+	return c >= (double)(CODE_UNKNOWN - 1) ? CODE_UNKNOWN - 1 : (uint16_t)c;
+}
+
+double detect__decode(uint16_t c)
+{
+	return expm1((double)c / 1000.0);
+}
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+	int64_t q = a / b;
+
+	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+/* The learned purge hour: the first of the two adjacent hours that won most
+ * of the daily votes (a purge that starts at 02:45 and runs for 40 minutes
+ * votes for 02:00 on some nights and 03:00 on others). */
+static int learned_hour(const struct detect_state *st)
+{
+	unsigned sum = 0, best = 0, pair;
+	int h, bh = -1;
+
+	for (h = 0; h < 24; h++) {
+		sum += st->hour_votes[h];
+		pair = (unsigned)st->hour_votes[h] + st->hour_votes[(h + 1) % 24];
+		if (pair > best) {
+			best = pair;
+			bh = h;
+		}
+	}
+	/* one night is enough to place the window: a wrong first guess costs
+	 * an alert, a long warm-up costs every loss of the first days */
+	if (best < 16 || best * 10 < sum * 6)
+		return -1;
+	return bh;
+}
+
+bool detect__purge_hour_known(const struct detect_state *st, const struct detect_params *p)
+{
+	return p->purge_at >= 0 || learned_hour(st) >= 0;
+}
+
+/* Start of the purge window as seconds after midnight UTC, and its length. */
+static int64_t window_start(const struct detect_state *st, const struct detect_params *p,
+			    int64_t *len)
+{
+	int h;
+
+	if (p->purge_at >= 0) {
+		*len = 600 + p->purge_window;
+		return ((int64_t)p->purge_at - 600 + DETECT__DAY) % DETECT__DAY;
+	}
+	h = learned_hour(st);
+	if (h >= 0) {
+		*len = 2 * 3600 + p->purge_window;
+		return ((int64_t)(h - 1) * 3600 + DETECT__DAY) % DETECT__DAY;
+	}
+	*len = DETECT__DAY;
+	return 0;
+}
+
+/* Before the purge hour is known every removal up to warmup_purge_cap may be
+ * the purge.  The warm-up lasts `warmup`, or twice that when purge-sized
+ * removals were seen but not yet twice at the same hour (a missed night). */
+static bool warming_up(const struct detect_state *st, const struct detect_params *p, int64_t t)
+{
+	unsigned h, votes = 0;
+
+	if (detect__purge_hour_known(st, p))
+		return false;
+	if (t - st->first_time < (int64_t)p->warmup)
+		return true;
+	for (h = 0; h < 24; h++)
+		votes += st->hour_votes[h];
+	return votes > 0 && t - st->first_time < 2 * (int64_t)p->warmup;
+}
+
+static double ring_get(const struct detect_metric *m, const struct detect_state *st, int64_t day)
+{
+	uint16_t c;
+
+	if (day <= st->first_day || day >= st->day_index || st->day_index - day >= DETECT_RING_DAYS)
+		return -1;
+	c = m->ring[day % DETECT_RING_DAYS];
+	return c == CODE_UNKNOWN ? -1 : detect__decode(c);
+}
+
+unsigned detect__retention(const struct detect_state *st, const struct detect_params *p)
+{
+	if (p->retention_days > 0 && p->retention_days < DETECT_RING_DAYS - 1)
+		return p->retention_days;
+	return st->learned_r;
+}
+
+static int cmp_u16(const void *a, const void *b)
+{
+	return (int)*(const uint16_t *)a - (int)*(const uint16_t *)b;
+}
+
+/* Picks the lag whose purge/ingest ratio has been steadiest, if it clearly
+ * beats the typical lag (weekly rhythm makes several lags look alike). */
+static void choose_lag(struct detect_state *st)
+{
+	uint16_t devs[DETECT_RING_DAYS];
+	unsigned n = 0, L, best = 0;
+	uint16_t bd = UINT16_MAX;
+
+	for (L = LAG_FIRST; L < DETECT_RING_DAYS - 1; L++) {
+		if (st->lag_n[L] < LAG_MIN_N)
+			continue;
+		devs[n++] = st->lag_dev[L];
+		if (st->lag_dev[L] < bd) {
+			bd = st->lag_dev[L];
+			best = L;
+		}
+	}
+	if (n < 3)
+		return;
+	qsort(devs, n, sizeof devs[0], cmp_u16);
+	if ((double)bd < 0.5 * devs[n / 2] && bd / LAG_SCALE < 0.03)
+		st->learned_r = (uint8_t)best;
+}
+
+/*
+ * Ingest the coming purge deletes.  A learned lag L is exact (the scoring
+ * found the cycle day that lines up).  A configured retention of R days is
+ * read both ways: "older than R days" at tonight's purge means cycle day
+ * n-R-1, "on day n-R" means cycle day n-R, so the larger of the two is
+ * allowed.  -1 when unknown.
+ */
+static double expected_ingest(const struct detect_state *st, const struct detect_params *p,
+			      const struct detect_metric *m)
+{
+	unsigned R = detect__retention(st, p);
+	double a, b;
+
+	if (!R)
+		return -1;
+	if (p->retention_days == 0 || p->retention_days >= DETECT_RING_DAYS - 1)
+		return ring_get(m, st, st->day_index - (int64_t)R);
+	a = ring_get(m, st, st->day_index - (int64_t)R);
+	b = ring_get(m, st, st->day_index - (int64_t)R - 1);
+	return a > b ? a : b;
+}
+
+static void open_window(struct detect_state *st, const struct detect_params *p, int64_t t)
+{
+	unsigned i, k;
+	bool warm = warming_up(st, p, t);
+
+	for (i = 0; i < 2; i++) {
+		struct detect_metric *m = &st->m[i];
+		double E = expected_ingest(st, p, m);
+		double floor_p = 0, recent_d = 0, allow, hi;
+
+		for (k = 0; k < 4; k++)
+			if (m->recent_purge[k] > floor_p)
+				floor_p = m->recent_purge[k];
+		/* a purge deletes at most about one day of earlier ingest per
+		 * night, whichever day R points at: the largest day seen bounds it */
+		for (k = 1; k < DETECT_RING_DAYS; k++) {
+			double d = ring_get(m, st, st->day_index - (int64_t)k);
+			if (d > recent_d)
+				recent_d = d;
+		}
+		if (warm) {
+			allow = p->warmup_purge_cap * m->last;
+		} else if (E >= 0) {
+			hi = 1.0 + p->purge_tol;
+			if (st->npurges >= 3 && m->ratio + 3 * m->ratio_dev + p->purge_tol < hi)
+				hi = m->ratio + 3 * m->ratio_dev + p->purge_tol;
+			allow = hi * (E + m->carry);
+			/* a night missed before R days of ingest were known left
+			 * no carry: allow one more night's worth per missed night */
+			if (st->missed && m->carry <= 0)
+				allow += (st->missed < 3 ? st->missed : 3) *
+					 (hi * E > 2.5 * floor_p ? hi * E : 2.5 * floor_p);
+		} else if (floor_p > 0 || recent_d > 0) {
+			/* R or the ingest R days ago unknown: generous, since
+			 * weekdays, surges and missed nights make purges vary */
+			allow = 2.5 * floor_p;
+			if (1.2 * recent_d > allow)
+				allow = 1.2 * recent_d;
+			allow *= 1 + (st->missed < 3 ? st->missed : 3);
+		} else {
+			allow = p->warmup_purge_cap * m->last;
+		}
+		if (allow < 1.5 * floor_p)
+			allow = 1.5 * floor_p;
+		m->purge_allow = allow;
+		m->purge_cur = 0;
+	}
+	st->purge_day = st->day_index;
+}
+
+static void learn_lags(struct detect_state *st, double P)
+{
+	unsigned L;
+
+	for (L = LAG_FIRST; L < DETECT_RING_DAYS - 1; L++) {
+		double E = ring_get(&st->m[0], st, st->day_index - (int64_t)L);
+		double x, mean, dev, a;
+
+		if (E <= 0)
+			continue;
+		x = log((P + 1.0) / (E + 1.0));
+		if (x > 7.9)
+			x = 7.9;
+		if (x < -7.9)
+			x = -7.9;
+		if (st->lag_n[L] < 255)
+			st->lag_n[L]++;
+		a = 1.0 / st->lag_n[L];
+		if (a < 0.05)
+			a = 0.05;
+		mean = st->lag_mean[L] / LAG_SCALE;
+		dev = st->lag_dev[L] / LAG_SCALE;
+		if (st->lag_n[L] == 1) {
+			mean = x;
+			dev = 0.25; /* a neutral prior until a few nights are seen */
+		} else {
+			dev += a * ((x - mean) * (x - mean) - dev);
+			mean += a * (x - mean);
+		}
+		if (dev > 15.9)
+			dev = 15.9;
+		st->lag_mean[L] = (int16_t)lrint(mean * LAG_SCALE);
+		st->lag_dev[L] = (uint16_t)lrint(dev * LAG_SCALE);
+	}
+	choose_lag(st);
+}
+
+static double recent_max(const struct detect_metric *m)
+{
+	double x = 0;
+	unsigned k;
+
+	for (k = 0; k < 4; k++)
+		if (m->recent_purge[k] > x)
+			x = m->recent_purge[k];
+	return x;
+}
+
+static void close_window(struct detect_state *st, const struct detect_params *p, int64_t t,
+			 bool learn)
+{
+	unsigned R = detect__retention(st, p), i;
+	bool warm = warming_up(st, p, t);
+
+	for (i = 0; i < 2 && learn; i++) {
+		struct detect_metric *m = &st->m[i];
+		double P = m->purge_cur > 0 ? m->purge_cur : 0;
+		double E = expected_ingest(st, p, m);
+
+		if (warm) /* the whole day's removal stands in for the purge */
+			P = m->day_removal;
+		if (P > 0.0002 * m->last && P > 0.25 * recent_max(m)) {
+			memmove(&m->recent_purge[1], &m->recent_purge[0], 3 * sizeof(float));
+			m->recent_purge[0] = (float)P;
+			if (i == 0)
+				st->missed = 0;
+		} else if (i == 0 && st->missed < 255) {
+			st->missed++; /* a night without purge: the next may double */
+		}
+		if (warm || E < 0)
+			continue;
+		if (P < 0.5 * m->ratio * (E + m->carry)) {
+			/* a missed (or partial) night: the rest is due tomorrow */
+			m->carry = m->carry + E - P;
+			if (m->carry < 0)
+				m->carry = 0;
+			if (m->carry > 3 * E + 1)
+				m->carry = 3 * E + 1;
+			continue;
+		}
+		if (E + m->carry > 0) {
+			double x = P / (E + m->carry), a = 1.0 / (st->npurges + 1);
+
+			if (a < 0.1)
+				a = 0.1;
+			if (x > 0.02 && x < 1.5) {
+				if (st->npurges == 0)
+					m->ratio = (float)x;
+				m->ratio_dev += (float)(a * (fabs(x - m->ratio) - m->ratio_dev));
+				m->ratio += (float)(a * (x - m->ratio));
+			}
+		}
+		m->carry = 0;
+	}
+	if (learn && !warm && st->m[0].purge_cur > 0.0002 * st->m[0].last) {
+		if (p->retention_days == 0)
+			learn_lags(st, st->m[0].purge_cur);
+		if (R && expected_ingest(st, p, &st->m[0]) >= 0)
+			st->npurges++;
+	}
+}
+
+/* Closes the cycle day: its ingest goes into the ring (unknown when the day
+ * was not watched nearly completely) and the removal-hour vote is cast. */
+static void roll_day(struct detect_state *st, const struct detect_params *p, bool learn)
+{
+	uint32_t iv = detect_interval(st, p);
+	bool known = st->day_index > st->first_day && iv > 0 &&
+		     st->day_samples * (double)iv >= 0.9 * DETECT__DAY;
+	unsigned i, h;
+
+	for (i = 0; i < 2; i++) {
+		struct detect_metric *m = &st->m[i];
+
+		m->ring[st->day_index % DETECT_RING_DAYS] =
+			known ? detect__code(m->day_ingest) : CODE_UNKNOWN;
+		m->day_ingest = 0;
+		m->day_removal = 0;
+	}
+	if (st->hour_cur >= 0 && st->hour_sum > st->best_sum) {
+		st->best_sum = st->hour_sum;
+		st->best_hour = st->hour_cur;
+	}
+	if (learn && st->best_hour >= 0 && st->best_sum > 0.002 * st->m[0].last) {
+		for (h = 0; h < 24; h++)
+			st->hour_votes[h] = (uint16_t)(st->hour_votes[h] * 7 / 8);
+		st->hour_votes[st->best_hour] = (uint16_t)(st->hour_votes[st->best_hour] + 16);
+	}
+	st->hour_sum = 0;
+	st->best_sum = 0;
+	st->best_hour = -1;
+	st->hour_cur = -1;
+	st->day_samples = 0;
+	st->day_index++;
+}
+
+bool detect__purge_begin(struct detect_state *st, const struct detect_params *p, int64_t t,
+			 bool learn, bool removing)
+{
+	int64_t len, start = window_start(st, p, &len), day, tod;
+	bool inw;
+	unsigned rolls = 0;
+
+	day = floor_div(t - start, DETECT__DAY);
+	if (st->day_index == INT64_MIN) {
+		st->day_index = st->first_day = day;
+		st->purge_day = day - 1;
+	}
+	while (st->day_index < day) {
+		if (st->in_purge) {
+			close_window(st, p, t, learn);
+			st->in_purge = 0;
+		}
+		if (++rolls > DETECT_RING_DAYS) { /* a long gap: forget the days */
+			st->day_index = day;
+			break;
+		}
+		roll_day(st, p, learn);
+	}
+	tod = (t - start) - floor_div(t - start, DETECT__DAY) * DETECT__DAY;
+	inw = warming_up(st, p, t) || (detect__purge_hour_known(st, p) && tod < len);
+	if (!inw && st->in_purge && removing && st->purge_day == st->day_index &&
+	    tod < len + 4 * 3600)
+		inw = true; /* a long purge is still deleting */
+	if (inw && (st->purge_day != st->day_index || !st->in_purge))
+		open_window(st, p, t);
+	if (!inw && st->in_purge)
+		close_window(st, p, t, learn);
+	st->in_purge = inw;
+	return inw;
+}
+
+double detect__purge_excess(struct detect_metric *m, double r)
+{
+	double before = m->purge_cur - m->purge_allow;
+	double after;
+
+	m->purge_cur += r;
+	after = m->purge_cur - m->purge_allow;
+	return (after > 0 ? after : 0) - (before > 0 ? before : 0);
+}
+
+void detect__purge_account(struct detect_state *st, int64_t t, const double ingest[2],
+			   const double removal[2])
+{
+	int h = (int)((t % DETECT__DAY + DETECT__DAY) % DETECT__DAY / 3600), i;
+
+	for (i = 0; i < 2; i++) {
+		st->m[i].day_ingest += ingest[i];
+		if (removal[i] > 0)
+			st->m[i].day_removal += removal[i];
+	}
+	st->day_samples++;
+	if (h != st->hour_cur) {
+		if (st->hour_cur >= 0 && st->hour_sum > st->best_sum) {
+			st->best_sum = st->hour_sum;
+			st->best_hour = st->hour_cur;
+		}
+		st->hour_cur = (int8_t)h;
+		st->hour_sum = 0;
+	}
+	if (removal[0] > 0)
+		st->hour_sum += removal[0];
+}
