@@ -34,3 +34,14 @@ void name_printable(const char *in, char *out, size_t outlen)
 	}
 	out[i] = '\0';
 }
+
+const char *store_key(struct store_key *k, const char *agent, const char *store)
+{
+	size_t a = strnlen(agent, SW_NAME_MAX), n = strnlen(store, SW_NAME_MAX);
+
+	memcpy(k->s, agent, a);
+	k->s[a] = '/';
+	memcpy(k->s + a + 1, store, n);
+	k->s[a + 1 + n] = '\0';
+	return k->s;
+}
