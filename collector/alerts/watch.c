@@ -178,15 +178,9 @@ static void feed(struct watch *w, struct watch_store *ws, const struct sw_sample
 	struct detect_input in;
 	int n;
 
-	memset(&in, 0, sizeof in);
-	in.time = s->time;
-	in.bytes = (double)s->bytes;
-	in.objects = (double)s->objects;
-	in.added_bytes = (double)s->added_bytes;
-	in.added_objects = (double)s->added_objects;
-	in.has_added = (s->flags & SW_SAMPLE_HAS_ADDED) != 0;
-	in.status = s->status;
-	in.mount_id = s->mount_id;
+	/* the same conversion shrinkwatchctl replay uses, so a trace replays
+	 * exactly as it was judged live */
+	detect_input_from_sample(&in, s);
 	n = detect_update_figures(&ws->st, &ws->p, &in, ev, &fig);
 	ws->arrived = now;
 	keep_figures(w, ws, s->time, &fig);
