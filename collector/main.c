@@ -8,11 +8,9 @@
  * they hold, close every handle).
  */
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <uv.h>
@@ -49,7 +47,7 @@ struct collector {
 	struct control_config control_cfg;
 	struct control control; /* the socket shrinkwatchctl talks to */
 	struct delivery delivery; /* TLS, allow-list, connection limits */
-	uv_signal_t sigterm, sigint, sighup;
+	struct daemon_signals signals;
 	uv_timer_t status_timer;
 	uint64_t last_stored;
 	/* dashboard, JSON API, /metrics (collector/http/server.h) */
@@ -133,23 +131,22 @@ static void report_status(uv_timer_t *t)
 			session_count(), c->reg.agents.count, rate, ingest_pending(&c->ingest));
 }
 
-static void on_stop_signal(uv_signal_t *s, int signum)
+static void on_stop(void *data)
 {
-	struct collector *c = s->data;
+	struct collector *c = data;
 
-	log_info("collector: %s received, stopping", strsignal(signum));
-	sdnotify_stopping();
 	uv_stop(c->loop);
 }
 
-static void on_hup(uv_signal_t *s, int signum)
+/* SIGHUP (daemon_signals_start()): READY=1 "running" follows. */
+static void on_hup(void *data, char *status, size_t len)
 {
-	struct collector *c = s->data;
+	struct collector *c = data;
 	struct collector_config fresh;
 	char err[1024];
-	(void)signum;
+	(void)status;
+	(void)len;
 
-	sdnotify_reloading();
 	if (load_config(c, &fresh, err, sizeof err)) {
 		log_err("collector: reload failed, keeping the running config: %s", err);
 	} else {
@@ -170,20 +167,6 @@ static void on_hup(uv_signal_t *s, int signum)
 			log_err("collector: reload: keeping the running notifiers: %s", err);
 		log_info("collector: configuration reloaded");
 	}
-	sdnotify_ready("running");
-}
-
-static int ensure_data_dir(const char *dir)
-{
-	struct stat st;
-
-	if (mkdir(dir, 0750) && errno != EEXIST)
-		return -errno;
-	if (stat(dir, &st))
-		return -errno;
-	if (!S_ISDIR(st.st_mode))
-		return -ENOTDIR;
-	return access(dir, R_OK | W_OK | X_OK) ? -errno : 0;
 }
 
 /* Every store known from disk appears on the board before any agent talks. */
@@ -235,12 +218,14 @@ static void start_control(struct collector *c)
 		 c->control_cfg.path);
 }
 
-static int run(struct collector *c)
+static int run(void *data, uv_loop_t *loop)
 {
+	struct collector *c = data;
 	int err, stores;
 	char err_text[1024];
 
-	err = ensure_data_dir(c->cfg.data_dir);
+	c->loop = loop;
+	err = daemon_ensure_dir(c->cfg.data_dir, R_OK | W_OK | X_OK);
 	if (err)
 		fatal("collector: data_dir '%s' is not usable: %s", c->cfg.data_dir,
 		      strerror(-err));
@@ -296,13 +281,7 @@ static int run(struct collector *c)
 		fatal("collector: %s", err_text);
 	alerting_prime_notifiers(&c->alerting);
 
-	uv_signal_init(c->loop, &c->sigterm);
-	uv_signal_init(c->loop, &c->sigint);
-	uv_signal_init(c->loop, &c->sighup);
-	c->sigterm.data = c->sigint.data = c->sighup.data = c;
-	uv_signal_start(&c->sigterm, on_stop_signal, SIGTERM);
-	uv_signal_start(&c->sigint, on_stop_signal, SIGINT);
-	uv_signal_start(&c->sighup, on_hup, SIGHUP);
+	daemon_signals_start(&c->signals, c->loop, "collector", on_stop, on_hup, c);
 	uv_timer_init(c->loop, &c->status_timer);
 	c->status_timer.data = c;
 	uv_timer_start(&c->status_timer, report_status, STATUS_INTERVAL_MS, STATUS_INTERVAL_MS);
@@ -350,7 +329,6 @@ int main(int argc, char **argv)
 		return rc;
 	memset(&c, 0, sizeof c);
 	c.config_path = args.config_path;
-	log_init("shrinkwatch-collector", args.log_level);
 	if (load_config(&c, &c.cfg, err, sizeof err)) {
 		fprintf(stderr, "shrinkwatch-collector: %s\n", err);
 		return 1;
@@ -373,9 +351,5 @@ int main(int argc, char **argv)
 		       c.cfg.listen_host, c.cfg.listen_port, c.cfg.data_dir);
 		return 0;
 	}
-	signal(SIGPIPE, SIG_IGN);
-	c.loop = uv_default_loop();
-	rc = run(&c);
-	uv_loop_close(c.loop);
-	return rc;
+	return daemon_run(run, &c);
 }
