@@ -11,11 +11,9 @@
  * the loop thread then kicks the shippers in round_done().
  */
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <uv.h>
@@ -43,7 +41,7 @@ struct agent {
 	struct shipper shippers[AGENT_MAX_COLLECTORS];
 	size_t nshippers;
 	uv_timer_t tick;
-	uv_signal_t sigterm, sigint, sighup;
+	struct daemon_signals signals;
 	uv_work_t round;
 	int round_running;
 	int stopping;
@@ -285,12 +283,10 @@ static void kick_shippers(void *ctx)
 		shipper_kick(&a->shippers[i]);
 }
 
-static void on_stop_signal(uv_signal_t *s, int signum)
+static void on_stop(void *data)
 {
-	struct agent *a = s->data;
+	struct agent *a = data;
 
-	log_info("agent: %s received, stopping", strsignal(signum));
-	sdnotify_stopping();
 	a->stopping = 1;
 	uv_timer_stop(&a->tick);
 	if (!a->round_running)
@@ -327,15 +323,14 @@ static struct scan_cache **caches_for(const struct agent_config *cfg,
 }
 
 /* SIGHUP: re-read the config.  Store list and interval take effect at the
- * next round; a changed identity or collector needs a restart. */
-static void on_hup(uv_signal_t *s, int signum)
+ * next round; a changed identity or collector needs a restart.  The status
+ * goes with the READY=1 that daemon_signals_start() sends after it. */
+static void on_hup(void *data, char *status, size_t len)
 {
-	struct agent *a = s->data;
+	struct agent *a = data;
 	struct agent_config fresh;
 	char err[1024];
-	(void)signum;
 
-	sdnotify_reloading();
 	if (agent_config_load(a->config_path, &fresh, err, sizeof err)) {
 		log_err("agent: reload failed, keeping the running config: %s", err);
 		goto out;
@@ -381,29 +376,17 @@ static void on_hup(uv_signal_t *s, int signum)
 	log_info("agent: configuration reloaded: %zu stores, interval %u s", a->cfg.nstores,
 		 a->cfg.interval);
 out:
-	/* systemd expects READY=1 to end a RELOADING=1, whatever the outcome */
-	sdnotify_ready("running; %zu stores", a->cfg.nstores);
+	snprintf(status, len, "running; %zu stores", a->cfg.nstores);
 }
 
-static int ensure_state_dir(const char *dir)
+static int run_daemon(void *data, uv_loop_t *loop)
 {
-	struct stat st;
-
-	if (mkdir(dir, 0750) && errno != EEXIST)
-		return -errno;
-	if (stat(dir, &st))
-		return -errno;
-	if (!S_ISDIR(st.st_mode))
-		return -ENOTDIR;
-	return access(dir, W_OK) ? -errno : 0;
-}
-
-static int run_daemon(struct agent *a)
-{
+	struct agent *a = data;
 	struct sw_hello hello;
 	int err;
 
-	err = ensure_state_dir(a->cfg.state_dir);
+	a->loop = loop;
+	err = daemon_ensure_dir(a->cfg.state_dir, W_OK);
 	if (err)
 		fatal("agent: state_dir '%s' is not usable: %s", a->cfg.state_dir, strerror(-err));
 	err = agent_state_load(a->cfg.state_dir, &a->state);
@@ -466,13 +449,7 @@ static int run_daemon(struct agent *a)
 
 	uv_timer_init(a->loop, &a->tick);
 	a->tick.data = a;
-	uv_signal_init(a->loop, &a->sigterm);
-	uv_signal_init(a->loop, &a->sigint);
-	uv_signal_init(a->loop, &a->sighup);
-	a->sigterm.data = a->sigint.data = a->sighup.data = a;
-	uv_signal_start(&a->sigterm, on_stop_signal, SIGTERM);
-	uv_signal_start(&a->sigint, on_stop_signal, SIGINT);
-	uv_signal_start(&a->sighup, on_hup, SIGHUP);
+	daemon_signals_start(&a->signals, a->loop, "agent", on_stop, on_hup, a);
 
 	log_info("agent: '%s' starting: %zu stores, every %u s, %zu collectors (first %s:%u), "
 		 "%s, seq %llu, %llu samples spooled",
@@ -524,7 +501,6 @@ int main(int argc, char **argv)
 		return rc;
 	memset(&a, 0, sizeof a);
 	a.config_path = args.config_path;
-	log_init("shrinkwatch-agent", args.log_level);
 	if (agent_config_load(a.config_path, &a.cfg, err, sizeof err)) {
 		fprintf(stderr, "shrinkwatch-agent: %s\n", err);
 		return 1;
@@ -547,10 +523,7 @@ int main(int argc, char **argv)
 		agent_config_release(&a.cfg);
 		return rc;
 	}
-	signal(SIGPIPE, SIG_IGN);
-	a.loop = uv_default_loop();
-	rc = run_daemon(&a);
+	rc = daemon_run(run_daemon, &a);
 	agent_config_release(&a.cfg);
-	uv_loop_close(a.loop);
 	return rc;
 }

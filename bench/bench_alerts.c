@@ -38,6 +38,7 @@ int main(int argc, char **argv)
 	struct watch w;
 	struct control ctl;
 	struct control_caller root;
+	struct control_config ccfg;
 	struct buf out;
 	struct sw_sample s;
 	double t0, t;
@@ -49,8 +50,9 @@ int main(int argc, char **argv)
 	if (ledger_open(&led, path))
 		return 1;
 	detect_config_init(&cfg);
-	alert_init(&al, NULL, &led, NULL, NULL, NULL);
-	if (watch_init(&w, NULL, NULL, NULL, &al, &led, &cfg))
+	alert_init(&al, NULL, &led, NULL, NULL, NULL, NULL);
+	if (watch_init(&w, NULL, NULL,
+		       &(struct watch_deps){ .ledger = &led, .cfg = &cfg, .alerts = &al }))
 		return 1;
 
 	memset(&s, 0, sizeof s);
@@ -94,11 +96,9 @@ int main(int argc, char **argv)
 	printf("alert transitions: %ld firing alerts in %.3f s: %.0f/s, %.2f ms each\n", n, t,
 	       n / t, t / n * 1e3);
 
-	memset(&ctl, 0, sizeof ctl);
-	control_config_default(&ctl.cfg);
-	ctl.watch = &w;
-	ctl.alerts = &al;
-	ctl.ledger = &led;
+	control_config_default(&ccfg);
+	control_init(&ctl, &ccfg,
+		     &(struct control_deps){ .watch = &w, .alerts = &al, .ledger = &led });
 	control_caller_init(&root, 0, 0, 1, ctl.cfg.admin_group);
 	buf_init(&out, CONTROL_RESPONSE_MAX);
 	n = 200;

@@ -1,4 +1,5 @@
 /* config.c - parsing the collector's INI file (see config.h). */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -8,8 +9,6 @@
 
 struct parse_ctx {
 	struct collector_config *cfg;
-	const struct collector_config_hook *hooks;
-	size_t nhooks;
 	unsigned seen; /* bit per [collector] key */
 };
 
@@ -91,11 +90,12 @@ static int offer_to_hooks(struct parse_ctx *ctx, struct confload *cl, const char
 {
 	char err[400];
 
-	for (size_t i = 0; i < ctx->nhooks; i++) {
+	for (size_t i = 0; i < ctx->cfg->nhooks; i++) {
+		const struct collector_config_hook *h = &ctx->cfg->hooks[i];
 		int r;
 
 		err[0] = '\0';
-		r = ctx->hooks[i].fn(ctx->hooks[i].ctx, section, key, v, err, sizeof err);
+		r = h->fn(h->ctx, section, key, v, err, sizeof err);
 		if (r > 0)
 			return 0;
 		if (r < 0) {
@@ -126,13 +126,8 @@ static int handler(struct confload *cl, const char *section, const char *key, co
 	return -1;
 }
 
-int collector_config_load(const char *path, struct collector_config *cfg,
-			  const struct collector_config_hook *hooks, size_t nhooks, char *err,
-			  size_t errlen)
+void collector_config_init(struct collector_config *cfg)
 {
-	struct parse_ctx ctx = { .cfg = cfg, .hooks = hooks, .nhooks = nhooks };
-	struct confload cl = { .path = path, .user = &ctx, .handler = handler };
-
 	memset(cfg, 0, sizeof *cfg);
 	parse_hostport(COLLECTOR_DEFAULT_LISTEN, cfg->listen_host, sizeof cfg->listen_host,
 		       &cfg->listen_port);
@@ -140,5 +135,37 @@ int collector_config_load(const char *path, struct collector_config *cfg,
 	cfg->rrd_threads = 2;
 	cfg->rrd_sync = true;
 	cfg->max_connections = 10000;
+}
+
+int collector_config_register(struct collector_config *cfg,
+			      const struct collector_config_hook *hook)
+{
+	if (cfg->nhooks >= COLLECTOR_CONFIG_MAX_HOOKS)
+		return -ENOSPC;
+	cfg->hooks[cfg->nhooks++] = *hook;
+	return 0;
+}
+
+int collector_config_read(const char *path, struct collector_config *cfg, char *err,
+			  size_t errlen)
+{
+	struct parse_ctx ctx = { .cfg = cfg };
+	struct confload cl = { .path = path, .user = &ctx, .handler = handler };
+
 	return confload_file(&cl, err, errlen);
+}
+
+int collector_config_load(const char *path, struct collector_config *cfg,
+			  const struct collector_config_hook *hooks, size_t nhooks, char *err,
+			  size_t errlen)
+{
+	collector_config_init(cfg);
+	for (size_t i = 0; i < nhooks; i++) {
+		if (collector_config_register(cfg, &hooks[i])) {
+			snprintf(err, errlen, "%s: more than %d configuration hooks", path,
+				 COLLECTOR_CONFIG_MAX_HOOKS);
+			return -1;
+		}
+	}
+	return collector_config_read(path, cfg, err, errlen);
 }

@@ -5,8 +5,10 @@
  *
  * Sections owned by other modules ([detect], [store AGENT/STORE], [notify
  * NAME], ...), and keys of [collector] that this file does not know (http,
- * control, tls_*, ...), are offered to the modules' hooks, so each module
- * parses and validates its own keys.  A key nobody takes is an error.
+ * control, tls_*, ...), are offered to the hooks the modules registered on
+ * the configuration (collector_config_register()), so each module parses and
+ * validates its own keys and nobody keeps a list of who owns what.  A key
+ * nobody takes is an error.
  */
 #ifndef SHRINKWATCH_COLLECTOR_CONFIG_H
 #define SHRINKWATCH_COLLECTOR_CONFIG_H
@@ -20,15 +22,6 @@
 #define COLLECTOR_DEFAULT_DATA_DIR "/var/lib/shrinkwatch"
 #define COLLECTOR_DEFAULT_LISTEN "127.0.0.1:7405"
 
-struct collector_config {
-	char listen_host[256];
-	uint16_t listen_port;
-	char data_dir[PATH_MAX];
-	unsigned rrd_threads;     /* RRD writer threads */
-	bool rrd_sync;            /* fdatasync RRD files before acknowledging */
-	unsigned max_connections; /* agent connections at once */
-};
-
 /*
  * A module's hook.  Returns 1 if it handled the key, 0 if the key is not its
  * own, -1 on error with a message in err.
@@ -41,10 +34,55 @@ struct collector_config_hook {
 	void *ctx;
 };
 
+/* Hooks one configuration can hold: one or a few per module. */
+#define COLLECTOR_CONFIG_MAX_HOOKS 16
+
+struct collector_config {
+	char listen_host[256];
+	uint16_t listen_port;
+	char data_dir[PATH_MAX];
+	unsigned rrd_threads;     /* RRD writer threads */
+	bool rrd_sync;            /* fdatasync RRD files before acknowledging */
+	unsigned max_connections; /* agent connections at once */
+	/* the modules' hooks, in the order they registered */
+	struct collector_config_hook hooks[COLLECTOR_CONFIG_MAX_HOOKS];
+	size_t nhooks;
+};
+
 /*
- * Loads path.  hooks (nhooks entries, may be 0) are offered every key this
- * file does not handle itself, in order.  Returns 0, or -1 with "FILE:LINE:
- * [section] key: message" in err.
+ * Fills cfg with the [collector] defaults and no hooks.  Call it once per
+ * load, before the modules register: a reload (SIGHUP) builds a fresh
+ * configuration, so every module registers again and can forget what an
+ * earlier load told it.
+ */
+void collector_config_init(struct collector_config *cfg);
+
+/*
+ * Registers a module's hook, as collectd's plugin_register_config(): the
+ * module owns its keys and sections, and whoever composes the collector
+ * (main.c) only asks each module to register, without knowing its keys.
+ * hook is copied; hook->ctx must stay valid while cfg is read.  Hooks are
+ * offered keys in the order they registered.  0, or -ENOSPC when
+ * COLLECTOR_CONFIG_MAX_HOOKS are registered already.
+ */
+int collector_config_register(struct collector_config *cfg,
+			      const struct collector_config_hook *hook);
+
+/*
+ * Reads path into cfg (made with collector_config_init()): the [collector]
+ * keys this file knows are set in cfg, every other key is offered to the
+ * registered hooks.  Returns 0, or -1 with "FILE:LINE: [section] key:
+ * message" in err.
+ */
+int collector_config_read(const char *path, struct collector_config *cfg, char *err,
+			  size_t errlen);
+
+/*
+ * collector_config_init(), collector_config_register() of each of hooks
+ * (nhooks entries, may be 0) and collector_config_read(), for a caller with
+ * a fixed set of hooks (the unit tests of one module, the fuzz targets).
+ * -1 with a message in err also when more than COLLECTOR_CONFIG_MAX_HOOKS
+ * are given.
  */
 int collector_config_load(const char *path, struct collector_config *cfg,
 			  const struct collector_config_hook *hooks, size_t nhooks, char *err,

@@ -8,15 +8,15 @@
  * they hold, close every handle).
  */
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <uv.h>
 
 #include "collector/alerts/pipeline.h"
+#include "collector/control/control.h"
 #include "collector/store/board.h"
 #include "config.h"
 #include "collector/net/delivery.h"
@@ -43,9 +43,11 @@ struct collector {
 	struct board board;
 	struct ingest ingest;
 	struct listener listener;
-	struct alerting alerting; /* detector, alerts, ledger, outbox, control */
+	struct alerting alerting; /* detector, alerts, ledger, outbox */
+	struct control_config control_cfg;
+	struct control control; /* the socket shrinkwatchctl talks to */
 	struct delivery delivery; /* TLS, allow-list, connection limits */
-	uv_signal_t sigterm, sigint, sighup;
+	struct daemon_signals signals;
 	uv_timer_t status_timer;
 	uint64_t last_stored;
 	/* dashboard, JSON API, /metrics (collector/http/server.h) */
@@ -69,39 +71,52 @@ static void usage(FILE *out)
 		COLLECTOR_DEFAULT_CONFIG);
 }
 
-/* The configuration hooks of the modules that own sections of the file. */
-static size_t config_hooks(struct collector *c, struct collector_config_hook *hooks, size_t max)
+/*
+ * Every module registers its own configuration hooks on cfg (which keys and
+ * sections it owns is its own business); modules without a register function
+ * get their one hook registered here.  Called for every load, so each module
+ * starts from its defaults.
+ */
+static int register_config(struct collector *c, struct collector_config *cfg)
 {
-	size_t n = 0;
+	struct collector_config_hook h;
+	int rc;
 
-	/* notifiers: [notify NAME] sections */
-	if (n < max)
-		hooks[n++] = (struct collector_config_hook){ notify_config_key, NULL };
-	/* the alert pipeline: [detect], [store] and its [collector] keys */
-	n += alerting_config_hooks(&c->alerting, hooks + n, max - n);
+	rc = notify_config_register(cfg);
+	if (!rc)
+		rc = alerting_config_register(&c->alerting, cfg);
+	if (!rc)
+		rc = control_config_register(&c->control_cfg, cfg);
 	/* http, dashboards, http_threads in [collector] (collector/http/server.h) */
-	if (n < max) {
-		http_config_defaults(&c->http_cfg);
-		hooks[n++] = (struct collector_config_hook){ http_config_hook, &c->http_cfg };
-	}
+	http_config_defaults(&c->http_cfg);
+	h = (struct collector_config_hook){ http_config_hook, &c->http_cfg };
+	if (!rc)
+		rc = collector_config_register(cfg, &h);
 	/* rrdcached: the address is copied into the writers at start-up */
 	memset(&c->rrdcached, 0, sizeof c->rrdcached);
-	if (n < max)
-		hooks[n++] = (struct collector_config_hook){ rrdcached_config_hook, &c->rrdcached };
+	h = (struct collector_config_hook){ rrdcached_config_hook, &c->rrdcached };
+	if (!rc)
+		rc = collector_config_register(cfg, &h);
 	/* delivery: tls_*, insecure, allow_agents, connection limits */
-	if (n < max)
-		delivery_config_hook(&c->delivery, &hooks[n++]);
-	return n;
+	delivery_config_hook(&c->delivery, &h);
+	if (!rc)
+		rc = collector_config_register(cfg, &h);
+	return rc;
 }
 
 static int load_config(struct collector *c, struct collector_config *cfg, char *err,
 		       size_t errlen)
 {
-	struct collector_config_hook hooks[8];
-	size_t n = config_hooks(c, hooks, 8);
+	int rc;
 
-	notify_config_reset(); /* notifiers: forget sections of an earlier load */
-	return collector_config_load(c->config_path, cfg, hooks, n, err, errlen);
+	collector_config_init(cfg);
+	rc = register_config(c, cfg);
+	if (rc) {
+		snprintf(err, errlen, "%s: cannot register the modules' settings: %s",
+			 c->config_path, strerror(-rc));
+		return -1;
+	}
+	return collector_config_read(c->config_path, cfg, err, errlen);
 }
 
 static void report_status(uv_timer_t *t)
@@ -116,23 +131,22 @@ static void report_status(uv_timer_t *t)
 			session_count(), c->reg.agents.count, rate, ingest_pending(&c->ingest));
 }
 
-static void on_stop_signal(uv_signal_t *s, int signum)
+static void on_stop(void *data)
 {
-	struct collector *c = s->data;
+	struct collector *c = data;
 
-	log_info("collector: %s received, stopping", strsignal(signum));
-	sdnotify_stopping();
 	uv_stop(c->loop);
 }
 
-static void on_hup(uv_signal_t *s, int signum)
+/* SIGHUP (daemon_signals_start()): READY=1 "running" follows. */
+static void on_hup(void *data, char *status, size_t len)
 {
-	struct collector *c = s->data;
+	struct collector *c = data;
 	struct collector_config fresh;
 	char err[1024];
-	(void)signum;
+	(void)status;
+	(void)len;
 
-	sdnotify_reloading();
 	if (load_config(c, &fresh, err, sizeof err)) {
 		log_err("collector: reload failed, keeping the running config: %s", err);
 	} else {
@@ -153,20 +167,6 @@ static void on_hup(uv_signal_t *s, int signum)
 			log_err("collector: reload: keeping the running notifiers: %s", err);
 		log_info("collector: configuration reloaded");
 	}
-	sdnotify_ready("running");
-}
-
-static int ensure_data_dir(const char *dir)
-{
-	struct stat st;
-
-	if (mkdir(dir, 0750) && errno != EEXIST)
-		return -errno;
-	if (stat(dir, &st))
-		return -errno;
-	if (!S_ISDIR(st.st_mode))
-		return -ENOTDIR;
-	return access(dir, R_OK | W_OK | X_OK) ? -errno : 0;
 }
 
 /* Every store known from disk appears on the board before any agent talks. */
@@ -185,12 +185,47 @@ static void seed_board(struct collector *c)
 	}
 }
 
-static int run(struct collector *c)
+/* ingest's hook for DELETIONS frames: into the pipeline's deletion reports. */
+static int store_deletions(void *ctx, struct agent_rec *a, const struct sw_deletion *d, size_t n)
 {
+	return alerting_deletions(ctx, a->name, d, n, (int64_t)time(NULL));
+}
+
+/*
+ * The control socket on the pipeline's parts.  One that cannot be created at
+ * its default place (no /run/shrinkwatch outside the systemd unit) is a
+ * warning, not a failure: detection and notification matter more than the
+ * operator socket; an explicitly configured one that fails is fatal.
+ */
+static void start_control(struct collector *c)
+{
+	const struct control_deps deps = {
+		.watch = &c->alerting.watch,
+		.alerts = &c->alerting.alerts,
+		.ledger = &c->alerting.ledger,
+		.board = &c->board,
+		.outbox = &c->alerting.outbox,
+	};
+
+	control_init(&c->control, &c->control_cfg, &deps);
+	if (control_start(&c->control, c->loop) == 0)
+		return;
+	if (c->control_cfg.path_set)
+		fatal("collector: cannot start the control socket (see above)");
+	/* the default place is the systemd unit's RuntimeDirectory= */
+	log_warn("collector: running without a control socket: shrinkwatchctl's operator "
+		 "commands need 'control' in [collector] or a writable '%s'",
+		 c->control_cfg.path);
+}
+
+static int run(void *data, uv_loop_t *loop)
+{
+	struct collector *c = data;
 	int err, stores;
 	char err_text[1024];
 
-	err = ensure_data_dir(c->cfg.data_dir);
+	c->loop = loop;
+	err = daemon_ensure_dir(c->cfg.data_dir, R_OK | W_OK | X_OK);
 	if (err)
 		fatal("collector: data_dir '%s' is not usable: %s", c->cfg.data_dir,
 		      strerror(-err));
@@ -212,8 +247,15 @@ static int run(struct collector *c)
 	}
 	c->ingest.board = &c->board;
 	ingest_observe(&c->ingest, board_observe_sample, &c->board);
-	if (alerting_start(&c->alerting, c->loop, &c->cfg, &c->reg, &c->board, &c->ingest))
+	if (alerting_start(&c->alerting, c->loop, &c->cfg, &c->reg, &c->board))
 		fatal("collector: cannot start the alert pipeline (see above)");
+	/* the pipeline hears of every stored sample and every deletion report */
+	c->ingest.on_deletions = store_deletions;
+	c->ingest.deletions_ctx = &c->alerting;
+	err = ingest_observe(&c->ingest, watch_observe, &c->alerting.watch);
+	if (err)
+		fatal("collector: cannot observe stored samples: %s", strerror(-err));
+	start_control(c);
 	/* delivery: TLS and the limits, before the first connection */
 	{
 		char why[1024];
@@ -231,7 +273,7 @@ static int run(struct collector *c)
 		if (http_start(&c->http, &c->http_cfg, &c->cfg, c->loop, &c->board, &c->ingest,
 			       herr, sizeof herr))
 			fatal("collector: %s", herr);
-		c->http.detect_rrd = c->alerting.watch.rrd;
+		c->http.detect_rrd = c->alerting.detect_rrd;
 	}
 
 	/* notifiers */
@@ -239,13 +281,7 @@ static int run(struct collector *c)
 		fatal("collector: %s", err_text);
 	alerting_prime_notifiers(&c->alerting);
 
-	uv_signal_init(c->loop, &c->sigterm);
-	uv_signal_init(c->loop, &c->sigint);
-	uv_signal_init(c->loop, &c->sighup);
-	c->sigterm.data = c->sigint.data = c->sighup.data = c;
-	uv_signal_start(&c->sigterm, on_stop_signal, SIGTERM);
-	uv_signal_start(&c->sigint, on_stop_signal, SIGINT);
-	uv_signal_start(&c->sighup, on_hup, SIGHUP);
+	daemon_signals_start(&c->signals, c->loop, "collector", on_stop, on_hup, c);
 	uv_timer_init(c->loop, &c->status_timer);
 	c->status_timer.data = c;
 	uv_timer_start(&c->status_timer, report_status, STATUS_INTERVAL_MS, STATUS_INTERVAL_MS);
@@ -265,6 +301,7 @@ static int run(struct collector *c)
 	session_close_all();
 	notify_stop(); /* notifiers */
 	ingest_stop(&c->ingest);
+	control_stop(&c->control);
 	alerting_stop(&c->alerting);
 	http_stop(&c->http);
 	daemon_close_loop(c->loop);
@@ -292,7 +329,6 @@ int main(int argc, char **argv)
 		return rc;
 	memset(&c, 0, sizeof c);
 	c.config_path = args.config_path;
-	log_init("shrinkwatch-collector", args.log_level);
 	if (load_config(&c, &c.cfg, err, sizeof err)) {
 		fprintf(stderr, "shrinkwatch-collector: %s\n", err);
 		return 1;
@@ -315,9 +351,5 @@ int main(int argc, char **argv)
 		       c.cfg.listen_host, c.cfg.listen_port, c.cfg.data_dir);
 		return 0;
 	}
-	signal(SIGPIPE, SIG_IGN);
-	c.loop = uv_default_loop();
-	rc = run(&c);
-	uv_loop_close(c.loop);
-	return rc;
+	return daemon_run(run, &c);
 }

@@ -127,7 +127,7 @@ int detect_explain_add(struct detect_state *st, const struct detect_explain *e,
 		 "%s resolved: explained by declared deletion %u", detect_kind_name(ev->kind),
 		 e->id);
 	st->ep_episode[st->open_kind] = 0;
-	st->open_kind = 0xff;
+	st->open_kind = DETECT__NO_EPISODE;
 	n = 1;
 	return n;
 }

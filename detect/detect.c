@@ -15,6 +15,10 @@
  *     target leak rate and each sample's weight capped, for leaks over days.
  * Learning (base, variance, purge ratio, retention lag, purge hour) happens
  * only while no statistic is raised.
+ *
+ * This file is the top of the detector: it calls purge.c, allowance.c,
+ * state.c (defaults, the interval in use) and format.c (names), and none of
+ * them calls back into it.
  */
 #include <errno.h>
 #include <math.h>
@@ -24,84 +28,7 @@
 #include "detect_int.h"
 #include "shrinkwatch/sample.h"
 
-#define NO_EPISODE 0xff
-
-void detect_params_default(struct detect_params *p)
-{
-	memset(p, 0, sizeof *p);
-	p->interval = 0;
-	p->silence_intervals = 3;
-	p->retention_days = 0;
-	p->purge_at = -1;
-	p->purge_window = 7200;
-	p->warmup = 3 * DETECT__DAY;
-	p->resolve_after = 30;
-	p->drop_rel = 0.0025;
-	p->drop_bytes = 16.0 * 1024 * 1024;
-	p->drop_objects = 10;
-	p->noise_mult = 8;
-	p->leak_rate = 0.0005;
-	p->leak_h = 0.001;
-	p->purge_tol = 0.15;
-	p->overpurge_rel = 0.004;
-	p->warmup_purge_cap = 0.1;
-	p->flat_ratio = 0.1;
-	p->vanish_rel = 0.05;
-}
-
-void detect_state_init(struct detect_state *st)
-{
-	memset(st, 0, sizeof *st);
-	st->version = DETECT_STATE_VERSION;
-	st->open_kind = NO_EPISODE;
-	st->hour_cur = -1;
-	st->best_hour = -1;
-	st->day_index = INT64_MIN;
-	st->m[0].ratio = 1.0f;
-	st->m[1].ratio = 1.0f;
-}
-
-static const char *const kind_names[DETECT_KIND_COUNT] = {
-	"drop", "leak", "overpurge", "truncate", "object_loss", "vanished", "silence",
-};
-
-const char *detect_kind_name(unsigned kind)
-{
-	return kind < DETECT_KIND_COUNT ? kind_names[kind] : "unknown";
-}
-
-const char *detect_state_name(unsigned state)
-{
-	static const char *const n[] = { "firing", "updated", "resolved" };
-
-	return state < 3 ? n[state] : "unknown";
-}
-
-const char *detect_resolution_name(unsigned res)
-{
-	static const char *const n[] = { "", "quiet", "recovered", "explained", "sample" };
-
-	return res < 5 ? n[res] : "unknown";
-}
-
-uint32_t detect_interval(const struct detect_state *st, const struct detect_params *p)
-{
-	uint32_t v[7], n, i, j, t;
-
-	if (p->interval)
-		return p->interval;
-	n = st->nspacing < 7 ? st->nspacing : 7;
-	if (n == 0)
-		return 0;
-	memcpy(v, st->spacing, sizeof v);
-	for (i = 1; i < n; i++) /* insertion sort of at most 7 */
-		for (j = i; j > 0 && v[j - 1] > v[j]; j--) {
-			t = v[j];
-			v[j] = v[j - 1];
-			v[j - 1] = t;
-		}
-	return v[n / 2];
-}
+#define NO_EPISODE DETECT__NO_EPISODE
 
 bool detect_calibrated(const struct detect_state *st, const struct detect_params *p)
 {

@@ -1,6 +1,6 @@
 /*
  * detect_int.h - internals shared by the detector's source files
- * (collector/detect*.c).  Not an API: the collector and shrinkwatchctl use
+ * (the .c files of detect/).  Not an API: the collector and shrinkwatchctl use
  * include/shrinkwatch/detect.h only.
  */
 #ifndef SHRINKWATCH_DETECT_INT_H
@@ -9,6 +9,8 @@
 #include "shrinkwatch/detect.h"
 
 #define DETECT__DAY 86400
+/* open_kind when no loss episode is open. */
+#define DETECT__NO_EPISODE 0xff
 
 /* Daily ingest is kept log-coded in 16 bits (0.1% precision). */
 uint16_t detect__code(double v);

@@ -2,7 +2,9 @@
  * format.c - the detector's events and inputs in the shapes the rest
  * of shrinkwatch uses: a sample from the protocol becomes a detect_input, an
  * event becomes the JSON object replay prints (and the collector can serve
- * or log), so the live and offline paths cannot drift apart.
+ * or log), so the live and offline paths cannot drift apart.  The names of
+ * kinds, transitions and resolutions live here too: the detector's own
+ * summaries (detect.c, allowance.c) use the same words as the JSON.
  */
 #include <errno.h>
 #include <math.h>
@@ -11,6 +13,29 @@
 #include "shrinkwatch/detect.h"
 #include "shrinkwatch/json.h"
 #include "shrinkwatch/sample.h"
+
+static const char *const kind_names[DETECT_KIND_COUNT] = {
+	"drop", "leak", "overpurge", "truncate", "object_loss", "vanished", "silence",
+};
+
+const char *detect_kind_name(unsigned kind)
+{
+	return kind < DETECT_KIND_COUNT ? kind_names[kind] : "unknown";
+}
+
+const char *detect_state_name(unsigned state)
+{
+	static const char *const n[] = { "firing", "updated", "resolved" };
+
+	return state < 3 ? n[state] : "unknown";
+}
+
+const char *detect_resolution_name(unsigned res)
+{
+	static const char *const n[] = { "", "quiet", "recovered", "explained", "sample" };
+
+	return res < 5 ? n[res] : "unknown";
+}
 
 void detect_input_from_sample(struct detect_input *in, const struct sw_sample *s)
 {

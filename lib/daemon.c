@@ -1,9 +1,15 @@
-/* daemon.c - the daemons' shared command line and loop shutdown (daemon.h). */
+/* daemon.c - what the two daemons share around their own work (daemon.h). */
+#include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <syslog.h>
+#include <unistd.h>
 
 #include "shrinkwatch/daemon.h"
+#include "shrinkwatch/log.h"
+#include "shrinkwatch/sdnotify.h"
 #include "shrinkwatch/version.h"
 
 enum { OPT_ONCE = 256 };
@@ -58,10 +64,78 @@ int daemon_parse_args(const struct daemon_program *p, int argc, char **argv,
 		fprintf(stderr, "%s: unexpected argument '%s'\n", p->name, argv[optind]);
 		goto usage;
 	}
+	log_init(p->name, args->log_level);
 	return -1;
 usage:
 	p->usage(stderr);
 	return 2;
+}
+
+int daemon_ensure_dir(const char *dir, int access_mode)
+{
+	struct stat st;
+
+	if (mkdir(dir, 0750) && errno != EEXIST)
+		return -errno;
+	if (stat(dir, &st))
+		return -errno;
+	if (!S_ISDIR(st.st_mode))
+		return -ENOTDIR;
+	return access(dir, access_mode) ? -errno : 0;
+}
+
+static void on_stop_signal(uv_signal_t *h, int signum)
+{
+	struct daemon_signals *s = h->data;
+
+	log_info("%s: %s received, stopping", s->who, strsignal(signum));
+	sdnotify_stopping();
+	s->on_stop(s->data);
+}
+
+static void on_hup(uv_signal_t *h, int signum)
+{
+	struct daemon_signals *s = h->data;
+	char status[256] = "running";
+	(void)signum;
+
+	sdnotify_reloading();
+	s->on_reload(s->data, status, sizeof status);
+	sdnotify_ready("%s", status);
+}
+
+int daemon_signals_start(struct daemon_signals *s, uv_loop_t *loop, const char *who,
+			 void (*on_stop)(void *data),
+			 void (*on_reload)(void *data, char *status, size_t len), void *data)
+{
+	int err;
+
+	s->who = who;
+	s->on_stop = on_stop;
+	s->on_reload = on_reload;
+	s->data = data;
+	uv_signal_init(loop, &s->term);
+	uv_signal_init(loop, &s->intr);
+	uv_signal_init(loop, &s->hup);
+	s->term.data = s->intr.data = s->hup.data = s;
+	err = uv_signal_start(&s->term, on_stop_signal, SIGTERM);
+	if (!err)
+		err = uv_signal_start(&s->intr, on_stop_signal, SIGINT);
+	if (!err)
+		err = uv_signal_start(&s->hup, on_hup, SIGHUP);
+	return err;
+}
+
+int daemon_run(int (*run)(void *data, uv_loop_t *loop), void *data)
+{
+	uv_loop_t *loop;
+	int rc;
+
+	signal(SIGPIPE, SIG_IGN);
+	loop = uv_default_loop();
+	rc = run(data, loop);
+	uv_loop_close(loop);
+	return rc;
 }
 
 static void close_one(uv_handle_t *h, void *arg)

@@ -9,11 +9,12 @@
 #include "collector/store/registry.h"
 #include "shrinkwatch/log.h"
 
-void deletions_init(struct deletions *d, struct ledger *l, struct registry *reg)
+void deletions_init(struct deletions *d, struct ledger *l, struct registry *reg, int64_t keep)
 {
 	memset(d, 0, sizeof *d);
 	d->ledger = l;
 	d->reg = reg;
+	d->keep = keep;
 }
 
 /* Reports of one (process, directory), added up. */

@@ -52,7 +52,9 @@ struct deletions {
 	uint64_t stored, duplicates, pruned;
 };
 
-void deletions_init(struct deletions *d, struct ledger *l, struct registry *reg);
+/* Stores reports in l and keeps them keep seconds (0 = for ever,
+ * DELETIONS_KEEP_DEFAULT is the configured default); reg may be NULL. */
+void deletions_init(struct deletions *d, struct ledger *l, struct registry *reg, int64_t keep);
 
 /* Deletes reports older than d->keep, at most once every
  * DELETIONS_PRUNE_EVERY seconds (deletions_store() calls it). */

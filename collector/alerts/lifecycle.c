@@ -540,11 +540,12 @@ static void on_timer(uv_timer_t *t)
 }
 
 int alert_init(struct alerts *al, uv_loop_t *loop, struct ledger *l, struct board *b,
-	       struct outbox *o, const struct alert_config *cfg)
+	       struct registry *reg, struct outbox *o, const struct alert_config *cfg)
 {
 	memset(al, 0, sizeof *al);
 	al->ledger = l;
 	al->board = b;
+	al->reg = reg;
 	al->outbox = o;
 	if (cfg)
 		al->cfg = *cfg;

@@ -78,9 +78,11 @@ void alert_config_default(struct alert_config *c);
 int alert_config_key(void *ctx, const char *section, const char *key, const char *value,
 		     char *err, size_t errlen);
 
-/* With a loop, a timer sends repeats and retries refused events. */
+/* With a loop, a timer sends repeats and retries refused events.  reg (the
+ * agents' intervals, for deletion attribution), b, o and cfg may be NULL
+ * (cfg NULL: the defaults). */
 int alert_init(struct alerts *al, uv_loop_t *loop, struct ledger *l, struct board *b,
-	       struct outbox *o, const struct alert_config *cfg);
+	       struct registry *reg, struct outbox *o, const struct alert_config *cfg);
 void alert_stop(struct alerts *al);
 
 /*

@@ -9,13 +9,13 @@
 #include "pipeline.h"
 #include "collector/notify/alertmanager.h"
 #include "collector/store/rrddetect.h"
-#include "collector/net/ingest.h"
 #include "shrinkwatch/log.h"
 
-size_t alerting_config_hooks(struct alerting *p, struct collector_config_hook *hooks,
-			     size_t max)
+int alerting_config_register(struct alerting *p, struct collector_config *cfg)
 {
-	size_t n = 0;
+	const struct collector_config_hook detect = { detect_config_hook, &p->detect_cfg };
+	const struct collector_config_hook alert = { alert_config_key, &p->alert_cfg };
+	int rc;
 
 	/* a reload (SIGHUP) offers the keys again: they must be accepted, but the
 	 * running pipeline keeps the values it started with */
@@ -24,38 +24,27 @@ size_t alerting_config_hooks(struct alerting *p, struct collector_config_hook *h
 			detect_config_release(&p->detect_cfg);
 		detect_config_init(&p->detect_cfg);
 		alert_config_default(&p->alert_cfg);
-		control_config_default(&p->control_cfg);
 		p->configured = true;
 	}
-#define ADD(f, c)                                    \
-	do {                                         \
-		if (n < max) {                       \
-			hooks[n].fn = (f);           \
-			hooks[n].ctx = (c);          \
-			n++;                         \
-		}                                    \
-	} while (0)
-	ADD(detect_config_hook, &p->detect_cfg);
-	ADD(alert_config_key, &p->alert_cfg);
-	ADD(control_config_key, &p->control_cfg);
-#undef ADD
-	return n;
+	rc = collector_config_register(cfg, &detect);
+	if (!rc)
+		rc = collector_config_register(cfg, &alert);
+	return rc;
 }
 
-/* ingest's hook for DELETIONS frames. */
-static int store_deletions(void *ctx, struct agent_rec *a, const struct sw_deletion *d, size_t n)
+int alerting_deletions(struct alerting *p, const char *agent, const struct sw_deletion *d,
+		       size_t n, int64_t now)
 {
-	struct alerting *p = ctx;
-
 	if (!p->started)
 		return -ESHUTDOWN;
-	return deletions_store(&p->deletions, a->name, d, n, (int64_t)time(NULL));
+	return deletions_store(&p->deletions, agent, d, n, now);
 }
 
 int alerting_start(struct alerting *p, uv_loop_t *loop, const struct collector_config *cfg,
-		   struct registry *reg, struct board *board, struct ingest *ing)
+		   struct registry *reg, struct board *board)
 {
 	char path[PATH_MAX + 16];
+	struct watch_deps deps;
 	int rc;
 
 	snprintf(path, sizeof path, "%s/ledger.db", cfg->data_dir);
@@ -65,41 +54,27 @@ int alerting_start(struct alerting *p, uv_loop_t *loop, const struct collector_c
 		return rc;
 	}
 	outbox_init(&p->outbox, loop, &p->ledger, p->alert_cfg.notify_expiry);
-	alert_init(&p->alerts, loop, &p->ledger, board, &p->outbox, &p->alert_cfg);
-	p->alerts.reg = reg;
-	deletions_init(&p->deletions, &p->ledger, reg);
-	p->deletions.keep = p->alert_cfg.deletions_keep;
-	ing->on_deletions = store_deletions;
-	ing->deletions_ctx = p;
-	rc = watch_init(&p->watch, loop, reg, board, &p->alerts, &p->ledger, &p->detect_cfg);
-	if (rc) {
-		log_err("alerting: cannot start the detector: %s", strerror(-rc));
-		goto fail;
-	}
+	alert_init(&p->alerts, loop, &p->ledger, board, reg, &p->outbox, &p->alert_cfg);
+	deletions_init(&p->deletions, &p->ledger, reg, p->alert_cfg.deletions_keep);
 	/* the detector's figures per sample, for the expected-purge graphs */
-	rc = rrddetect_start(&p->watch.rrd, cfg->data_dir);
+	rc = rrddetect_start(&p->detect_rrd, cfg->data_dir);
 	if (rc) {
 		log_err("alerting: cannot start the detector RRD writer: %s", strerror(-rc));
 		goto fail;
 	}
-	alert_seed_board(&p->alerts);
-	rc = ingest_observe(ing, watch_observe, &p->watch);
+	deps = (struct watch_deps){
+		.ledger = &p->ledger,
+		.cfg = &p->detect_cfg,
+		.board = board,
+		.alerts = &p->alerts,
+		.rrd = p->detect_rrd,
+	};
+	rc = watch_init(&p->watch, loop, reg, &deps);
 	if (rc) {
-		log_err("alerting: cannot observe stored samples: %s", strerror(-rc));
+		log_err("alerting: cannot start the detector: %s", strerror(-rc));
 		goto fail;
 	}
-	p->control.watch = &p->watch;
-	p->control.alerts = &p->alerts;
-	p->control.ledger = &p->ledger;
-	p->control.board = board;
-	p->control.outbox = &p->outbox;
-	rc = control_start(&p->control, loop, &p->control_cfg);
-	if (rc && p->control_cfg.path_set)
-		goto fail;
-	if (rc) /* the default place is the systemd unit's RuntimeDirectory= */
-		log_warn("alerting: running without a control socket: shrinkwatchctl's operator "
-			 "commands need 'control' in [collector] or a writable '%s'",
-			 p->control_cfg.path);
+	alert_seed_board(&p->alerts);
 	p->started = true;
 	return 0;
 fail:
@@ -113,10 +88,9 @@ void alerting_stop(struct alerting *p)
 	if (!p->started)
 		return;
 	p->started = false;
-	control_stop(&p->control);
 	outbox_stop(&p->outbox);
-	rrddetect_stop(p->watch.rrd); /* ingest has stopped: no more rows come */
-	p->watch.rrd = NULL;
+	rrddetect_stop(p->detect_rrd); /* ingest has stopped: no more rows come */
+	p->detect_rrd = NULL;
 	watch_stop(&p->watch);
 	alert_stop(&p->alerts);
 	ledger_close(&p->ledger);

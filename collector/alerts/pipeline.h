@@ -3,22 +3,25 @@
  *
  *   stored sample -> watch (detector) -> alerts (lifecycle, ledger)
  *                                      -> outbox -> notifiers
- *   shrinkwatchctl -> control socket -> alerts, explain, ledger
+ *   DELETIONS frames -> deletion reports (ledger)
  *
- * main.c only registers the config hooks, starts the pipeline after ingest,
- * and stops it after ingest has finished what it accepted.  The notifiers
- * themselves (collector/notify/notify.h) are started and stopped by main.c.  The ledger lives
- * in data_dir/ledger.db.
+ * main.c registers the config hooks (alerting_config_register()), starts the
+ * pipeline after ingest, connects ingest to it (watch_observe() as an
+ * observer of stored samples, alerting_deletions() for DELETIONS frames),
+ * starts the control socket on its parts, and stops it after ingest has
+ * finished what it accepted.  The pipeline knows neither ingest nor the
+ * control socket.  The notifiers themselves (collector/notify/notify.h) are
+ * started and stopped by main.c.  The ledger lives in data_dir/ledger.db.
  */
 #ifndef SHRINKWATCH_COLLECTOR_ALERTING_H
 #define SHRINKWATCH_COLLECTOR_ALERTING_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <uv.h>
 
 #include "lifecycle.h"
 #include "collector/config.h"
-#include "collector/control/control.h"
 #include "deletion_reports.h"
 #include "collector/ledger/ledger.h"
 #include "outbox.h"
@@ -26,41 +29,44 @@
 #include "shrinkwatch/detect_config.h"
 
 struct board;
-struct ingest;
 struct registry;
+struct rrddetect;
 
 struct alerting {
 	/* configuration, filled by the hooks */
 	struct detect_config_set detect_cfg;
 	struct alert_config alert_cfg;
-	struct control_config control_cfg;
 	bool configured;
 	/* running parts */
 	struct ledger ledger;
 	struct outbox outbox;
 	struct alerts alerts;
 	struct watch watch;
-	struct control control;
 	struct deletions deletions; /* the agents' deletion reports */
+	struct rrddetect *detect_rrd; /* the detector's figures per sample */
 	bool started;
 };
 
 /*
- * Adds the pipeline's config hooks ([detect], [store], and the [collector] keys repeat_interval, notify_expiry, control, control_mode,
- * admin_group) to hooks; returns how many were added (at most max).  Resets
- * the configuration to its defaults first, so call it once per load.
+ * Registers the pipeline's config hooks on cfg: [detect], [store] (the
+ * detector) and the [collector] keys repeat_interval, notify_expiry and
+ * deletion_reports_keep (the lifecycle).  Resets the configuration to its
+ * defaults first, unless the pipeline runs: a reload (SIGHUP) offers the keys
+ * again, they must be accepted, but the running pipeline keeps the values it
+ * started with.  Call it once per load.  0 or a negative errno from
+ * collector_config_register().
  */
-size_t alerting_config_hooks(struct alerting *p, struct collector_config_hook *hooks,
-			     size_t max);
+int alerting_config_register(struct alerting *p, struct collector_config *cfg);
 
-/* Opens the ledger, starts the outbox, the lifecycle, the detector (an
- * observer of ing) and the control socket.  0, or a negative errno after
- * logging what failed.  A control socket that cannot be created at its
- * default place (no /run/shrinkwatch outside the systemd unit) is a warning,
- * not a failure: detection and notification matter more than the operator
- * socket; an explicitly configured one that fails is an error. */
+/* Opens the ledger, starts the outbox, the lifecycle, the detector RRD
+ * writer and the detector.  0, or a negative errno after logging what
+ * failed (then everything started is stopped again). */
 int alerting_start(struct alerting *p, uv_loop_t *loop, const struct collector_config *cfg,
-		   struct registry *reg, struct board *board, struct ingest *ing);
+		   struct registry *reg, struct board *board);
+/* Stores n deletion reports of agent (a DELETIONS frame) at now: 0, a
+ * negative errno, -ESHUTDOWN when the pipeline is not running. */
+int alerting_deletions(struct alerting *p, const char *agent, const struct sw_deletion *d,
+		       size_t n, int64_t now);
 /* After a restart: tells the alertmanager notifiers which alerts are still
  * open, so they are re-sent at once instead of resolving at Alertmanager
  * for lack of refresh.  Call after notify_start(). */

@@ -178,15 +178,9 @@ static void feed(struct watch *w, struct watch_store *ws, const struct sw_sample
 	struct detect_input in;
 	int n;
 
-	memset(&in, 0, sizeof in);
-	in.time = s->time;
-	in.bytes = (double)s->bytes;
-	in.objects = (double)s->objects;
-	in.added_bytes = (double)s->added_bytes;
-	in.added_objects = (double)s->added_objects;
-	in.has_added = (s->flags & SW_SAMPLE_HAS_ADDED) != 0;
-	in.status = s->status;
-	in.mount_id = s->mount_id;
+	/* the same conversion shrinkwatchctl replay uses, so a trace replays
+	 * exactly as it was judged live */
+	detect_input_from_sample(&in, s);
 	n = detect_update_figures(&ws->st, &ws->p, &in, ev, &fig);
 	ws->arrived = now;
 	keep_figures(w, ws, s->time, &fig);
@@ -364,8 +358,8 @@ static void on_save(uv_timer_t *t)
 	uv_timer_start(&w->save, on_save, r == 0 ? 1 : WATCH_SAVE_INTERVAL_MS, 0);
 }
 
-int watch_init(struct watch *w, uv_loop_t *loop, struct registry *reg, struct board *b,
-	       struct alerts *al, struct ledger *l, const struct detect_config_set *cfg)
+int watch_init(struct watch *w, uv_loop_t *loop, struct registry *reg,
+	       const struct watch_deps *deps)
 {
 	const char *k, *sk;
 	void *v, *sv;
@@ -373,12 +367,13 @@ int watch_init(struct watch *w, uv_loop_t *loop, struct registry *reg, struct bo
 
 	memset(w, 0, sizeof *w);
 	w->loop = loop;
-	w->board = b;
-	w->alerts = al;
-	w->ledger = l;
-	w->cfg = cfg;
+	w->board = deps->board;
+	w->alerts = deps->alerts;
+	w->ledger = deps->ledger;
+	w->cfg = deps->cfg;
+	w->rrd = deps->rrd;
 	strmap_init(&w->stores);
-	err = ledger_state_each(l, restore_one, w);
+	err = ledger_state_each(w->ledger, restore_one, w);
 	if (err)
 		return err;
 	for (size_t i = 0; reg && strmap_next(&reg->agents, &i, &k, &v);) {
@@ -416,6 +411,7 @@ void watch_stop(struct watch *w)
 	const char *k;
 	void *v;
 
+	w->rrd = NULL; /* may be stopped already (watch_deps) */
 	if (w->timers_on) {
 		uv_timer_stop(&w->tick);
 		uv_timer_stop(&w->save);

@@ -31,6 +31,7 @@
 struct agent_rec;
 struct store_rec;
 struct registry;
+struct rrddetect;
 struct board;
 struct alerts;
 struct ledger;
@@ -55,6 +56,22 @@ struct watch_store {
 	int64_t arrived;
 };
 
+/*
+ * What the detector works with, given to watch_init().  The pointers are
+ * borrowed: each must stay valid until watch_stop().
+ */
+struct watch_deps {
+	struct ledger *ledger; /* saved states and explanations; required */
+	const struct detect_config_set *cfg; /* parameters per store; required */
+	struct board *board;   /* told each store's calibration and silence; may be NULL */
+	struct alerts *alerts; /* gets every detector event; may be NULL */
+	/* Where each judged sample's detector figures go (collector/store/rrddetect.h);
+	 * NULL = not kept.  Rows are handed to it only while samples are fed, and
+	 * watch_stop() never uses it: the caller may stop it once the last sample
+	 * was fed (ingest stopped), before watch_stop(). */
+	struct rrddetect *rrd;
+};
+
 struct watch {
 	uv_loop_t *loop;
 	struct board *board;
@@ -67,22 +84,24 @@ struct watch {
 	size_t saved_in_round; /* stores written so far in that round */
 	bool timers_on;
 	uint64_t samples, events;
-	/* Where each judged sample's detector figures go (collector/store/rrddetect.h); NULL =
-	 * not kept.  Set by the caller after watch_init(). */
-	struct rrddetect *rrd;
+	struct rrddetect *rrd; /* from watch_deps */
 };
 
 /*
- * Restores saved detector states from the ledger, creates states for every
+ * Restores saved detector states from deps->ledger, creates states for every
  * store of reg (may be NULL), applies the active explanations, and with a
- * loop starts the silence and save timers.  0 or a negative errno.
+ * loop starts the silence and save timers.  deps is copied.  0 or a negative
+ * errno.
  */
-int watch_init(struct watch *w, uv_loop_t *loop, struct registry *reg, struct board *b,
-	       struct alerts *al, struct ledger *l, const struct detect_config_set *cfg);
+int watch_init(struct watch *w, uv_loop_t *loop, struct registry *reg,
+	       const struct watch_deps *deps);
 /* Saves every state and stops the timers. */
 void watch_stop(struct watch *w);
 
-/* Ingest observer (ingest_stored_fn); ctx is the struct watch. */
+/* One stored sample of store st of agent a; ctx is the struct watch.  Its
+ * signature is ingest's observer's (collector/net/ingest.h: ingest_stored_fn),
+ * so the collector's main.c hands it to ingest_observe(); watch knows nothing
+ * of ingest. */
 void watch_observe(void *ctx, struct agent_rec *a, struct store_rec *st,
 		   const struct sw_sample *s);
 /* Feeds one sample of agent/store (what watch_observe does, without the

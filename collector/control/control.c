@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "control.h"
+#include "collector/config.h"
 #include "shrinkwatch/log.h"
 
 struct client {
@@ -75,6 +76,15 @@ int control_config_key(void *ctx, const char *section, const char *key, const ch
 		return 1;
 	}
 	return 0;
+}
+
+int control_config_register(struct control_config *cc, struct collector_config *cfg)
+{
+	const struct collector_config_hook hook = { control_config_key, cc };
+
+	memset(cc, 0, sizeof *cc);
+	control_config_default(cc);
+	return collector_config_register(cfg, &hook);
 }
 
 static bool in_group(const char *user, gid_t primary, gid_t want)
@@ -248,13 +258,25 @@ static void on_connection(uv_stream_t *server, int status)
 	uv_read_start((uv_stream_t *)&cl->pipe, on_alloc, on_read);
 }
 
-int control_start(struct control *c, uv_loop_t *loop, const struct control_config *cfg)
+void control_init(struct control *c, const struct control_config *cfg,
+		  const struct control_deps *deps)
 {
+	memset(c, 0, sizeof *c);
+	c->cfg = *cfg;
+	c->watch = deps->watch;
+	c->alerts = deps->alerts;
+	c->ledger = deps->ledger;
+	c->board = deps->board;
+	c->outbox = deps->outbox;
+}
+
+int control_start(struct control *c, uv_loop_t *loop)
+{
+	const struct control_config *cfg = &c->cfg;
 	struct stat st;
 	int err;
 
 	c->loop = loop;
-	c->cfg = *cfg;
 	if (lstat(cfg->path, &st) == 0) {
 		if (!S_ISSOCK(st.st_mode)) {
 			log_err("control: '%s' exists and is not a socket", cfg->path);

@@ -50,6 +50,20 @@ struct control_caller {
 	bool admin;     /* root or a member of admin_group */
 };
 
+/*
+ * What the commands act on, given to control_init().  Borrowed: each must
+ * outlive the control.  watch, alerts and ledger serve the changing commands
+ * (ack, explain, revoke) and the listings; board (the status command's store
+ * count) and outbox may be NULL.
+ */
+struct control_deps {
+	struct watch *watch;
+	struct alerts *alerts;
+	struct ledger *ledger;
+	struct board *board;
+	struct outbox *outbox;
+};
+
 struct control {
 	uv_loop_t *loop;
 	uv_pipe_t server;
@@ -70,8 +84,24 @@ void control_config_default(struct control_config *cfg);
 int control_config_key(void *ctx, const char *section, const char *key, const char *value,
 		       char *err, size_t errlen);
 
-/* Binds and listens (replacing a stale socket file).  0 or a negative errno. */
-int control_start(struct control *c, uv_loop_t *loop, const struct control_config *cfg);
+struct collector_config;
+/*
+ * Puts cc back to the defaults and registers control_config_key() for it on
+ * the collector's configuration, so the keys above are the control's own
+ * business (call it for every load).  cc must stay valid while cfg is read.
+ * 0 or a negative errno from collector_config_register().
+ */
+int control_config_register(struct control_config *cc, struct collector_config *cfg);
+
+/*
+ * Makes c ready to answer requests (control_handle()) with the settings cfg
+ * and the parts in deps (both copied), without a socket yet.
+ */
+void control_init(struct control *c, const struct control_config *cfg,
+		  const struct control_deps *deps);
+/* Binds the configured path and listens on loop (replacing a stale socket
+ * file).  0 or a negative errno. */
+int control_start(struct control *c, uv_loop_t *loop);
 void control_stop(struct control *c);
 
 /* Fills caller from a uid/gid/pid: user name, admin membership. */

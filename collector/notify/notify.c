@@ -15,6 +15,7 @@
 
 #include "notify.h"
 #include "notify_int.h"
+#include "collector/config.h"
 #include "shrinkwatch/confload.h"
 #include "shrinkwatch/log.h"
 #include "shrinkwatch/names.h"
@@ -100,6 +101,14 @@ void notify_config_reset(void)
 	for (size_t i = 0; i < nstaged; i++)
 		staged_free(staged[i]);
 	nstaged = 0;
+}
+
+int notify_config_register(struct collector_config *cfg)
+{
+	static const struct collector_config_hook hook = { notify_config_key, NULL };
+
+	notify_config_reset();
+	return collector_config_register(cfg, &hook);
 }
 
 static struct staged *staged_get(const char *name, char *err, size_t errlen)

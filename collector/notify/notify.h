@@ -80,6 +80,15 @@ int notify_config_key(void *ctx, const char *section, const char *key, const cha
  */
 void notify_config_reset(void);
 
+struct collector_config;
+/*
+ * Registers notify_config_key() on the collector's configuration (call it for
+ * every load, before collector_config_read()), after forgetting the sections
+ * of an earlier load with notify_config_reset().  0 or a negative errno from
+ * collector_config_register().
+ */
+int notify_config_register(struct collector_config *cfg);
+
 /*
  * Validates and starts every configured notifier on loop.  0, or -1 with a
  * message "[notify NAME] ..." in err.  Also usable by --check-config without

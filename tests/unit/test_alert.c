@@ -83,7 +83,7 @@ static int setup(void **state)
 	ob.clock = fake_clock;
 	alert_config_default(&cfg);
 	cfg.repeat_interval = 600;
-	alert_init(&al, NULL, &led, NULL, &ob, &cfg);
+	alert_init(&al, NULL, &led, NULL, NULL, &ob, &cfg);
 	return 0;
 }
 

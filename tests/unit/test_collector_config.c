@@ -1,4 +1,5 @@
 /* test_collector_config.c - the collector's config and section hooks. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -83,11 +84,60 @@ static void test_errors(void **state)
 	expect_error("[nonsense]\na=b\n", "[nonsense] a: unknown section");
 }
 
+/* A second module's hook: takes [detect] knob too, and counts its calls. */
+static int greedy_hook(void *ctx, const char *section, const char *key, const char *value,
+		       char *err, size_t errlen)
+{
+	int *calls = ctx;
+
+	(void)section;
+	(void)key;
+	(void)value;
+	(void)err;
+	(void)errlen;
+	(*calls)++;
+	return 1;
+}
+
+/* Modules register on the configuration object; keys go to the hooks in the
+ * order they registered, and the first that takes a key owns it. */
+static void test_register(void **state)
+{
+	struct collector_config cfg;
+	struct collector_config_hook first = { detect_hook, NULL }, second = { greedy_hook, NULL };
+	char path[256], err[1024];
+	int calls_first = 0, calls_second = 0;
+	(void)state;
+
+	first.ctx = &calls_first;
+	second.ctx = &calls_second;
+	tu_write(tu_dir, "collector.conf",
+		 "[collector]\nhttp = 127.0.0.1:1\nrrd_threads = 3\n[detect]\nknob = 1\n"
+		 "[other]\nkey = v\n",
+		 path, sizeof path);
+	collector_config_init(&cfg);
+	assert_int_equal(cfg.nhooks, 0);
+	assert_int_equal(cfg.rrd_threads, 2);
+	assert_int_equal(collector_config_register(&cfg, &first), 0);
+	assert_int_equal(collector_config_register(&cfg, &second), 0);
+	assert_int_equal(collector_config_read(path, &cfg, err, sizeof err), 0);
+	assert_int_equal(cfg.rrd_threads, 3);
+	assert_int_equal(calls_first, 1);  /* [detect] knob; http is taken uncounted */
+	assert_int_equal(calls_second, 1); /* [other] key: nobody before it took it */
+
+	/* the table is bounded: a module that does not fit is told so */
+	collector_config_init(&cfg);
+	for (int i = 0; i < COLLECTOR_CONFIG_MAX_HOOKS; i++)
+		assert_int_equal(collector_config_register(&cfg, &second), 0);
+	assert_int_equal(collector_config_register(&cfg, &first), -ENOSPC);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good_and_defaults),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_register),
 	};
 	return cmocka_run_group_tests_name("collector_config", tests, tu_setup_dir, tu_teardown_dir);
 }

@@ -39,6 +39,7 @@ static const int64_t now = 1800000000;
 
 static int setup(void **state)
 {
+	struct control_config cfg;
 	char path[128];
 
 	(void)state;
@@ -46,15 +47,14 @@ static int setup(void **state)
 	snprintf(path, sizeof path, "%s/ledger.db", dir);
 	if (ledger_open(&led, path))
 		return -1;
-	alert_init(&al, NULL, &led, NULL, NULL, NULL);
+	alert_init(&al, NULL, &led, NULL, NULL, NULL, NULL);
 	detect_config_init(&dcfg);
-	if (watch_init(&w, NULL, NULL, NULL, &al, &led, &dcfg))
+	if (watch_init(&w, NULL, NULL,
+		       &(struct watch_deps){ .ledger = &led, .cfg = &dcfg, .alerts = &al }))
 		return -1;
-	memset(&ctl, 0, sizeof ctl);
-	control_config_default(&ctl.cfg);
-	ctl.watch = &w;
-	ctl.alerts = &al;
-	ctl.ledger = &led;
+	control_config_default(&cfg);
+	control_init(&ctl, &cfg,
+		     &(struct control_deps){ .watch = &w, .alerts = &al, .ledger = &led });
 	control_caller_init(&root, 0, 0, 1, ctl.cfg.admin_group);
 	control_caller_init(&nobody, 65534, 65534, 2, ctl.cfg.admin_group);
 	buf_init(&out, CONTROL_RESPONSE_MAX);
@@ -297,7 +297,10 @@ static void test_socket(void **state)
 	assert_int_equal(uv_loop_init(&loop), 0);
 	control_config_default(&cfg);
 	snprintf(cfg.path, sizeof cfg.path, "%s/control.sock", dir);
-	assert_int_equal(control_start(&ctl, &loop, &cfg), 0);
+	/* the same parts as setup(), on a socket in the test's directory */
+	control_init(&ctl, &cfg,
+		     &(struct control_deps){ .watch = &w, .alerts = &al, .ledger = &led });
+	assert_int_equal(control_start(&ctl, &loop), 0);
 	req = "{\"cmd\":\"alerts\"}\n{\"cmd\":\"nope\"}\n";
 	socket_exchange(cfg.path, req, strlen(req), ans, sizeof ans);
 	assert_non_null(strstr(ans, "{\"ok\":true,\"alerts\":[]}\n"));

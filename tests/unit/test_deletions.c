@@ -73,7 +73,7 @@ static void test_reports_stored_once(void **state)
 	int rows = 0;
 	(void)state;
 
-	deletions_init(&d, &led, NULL);
+	deletions_init(&d, &led, NULL, 0);
 	assert_int_equal(deletions_store(&d, "evsrv01", r, 2, 2000), 0);
 	/* a resend after a reconnect: known, acknowledged again, not stored twice */
 	assert_int_equal(deletions_store(&d, "evsrv01", r, 2, 2001), 0);
@@ -101,7 +101,7 @@ static void test_old_reports_pruned(void **state)
 	int rows = 0;
 	(void)state;
 
-	deletions_init(&d, &led, NULL);
+	deletions_init(&d, &led, NULL, 0);
 	assert_int_equal(deletions_store(&d, "evsrv01", r, 4, now - day), 0);
 	assert_int_equal(d.pruned, 0); /* keep = 0: every report is kept */
 	d.keep = 400 * day;
@@ -130,7 +130,7 @@ static void test_attribution_text(void **state)
 	char text[LEDGER_TEXT_MAX];
 	(void)state;
 
-	deletions_init(&d, &led, NULL);
+	deletions_init(&d, &led, NULL, 0);
 	assert_int_equal(deletions_store(&d, "evsrv01", r, 2, 2000), 0);
 	/* one process: the scans' bytes go with it */
 	assert_int_equal(deletions_attribution(&led, "evsrv01", "bodycam", 900, 1100,
@@ -171,10 +171,10 @@ static void test_alert_attribution(void **state)
 	struct buf json;
 	(void)state;
 
-	deletions_init(&d, &led, NULL);
+	deletions_init(&d, &led, NULL, 0);
 	assert_int_equal(deletions_store(&d, "evsrv01", &r1, 1, 1700000001), 0);
 	alert_config_default(&cfg);
-	alert_init(&al, NULL, &led, NULL, NULL, &cfg);
+	alert_init(&al, NULL, &led, NULL, NULL, NULL, &cfg);
 	memset(&ev, 0, sizeof ev);
 	ev.time = 1700000010;
 	ev.since = 1700000010;

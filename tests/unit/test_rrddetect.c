@@ -309,6 +309,8 @@ static void test_watch_writes_the_detector_rrd(void **state)
 	struct ledger led;
 	struct alerts al;
 	struct watch w;
+	struct watch_deps deps = { .ledger = &led, .cfg = &cfg, .alerts = &al };
+	struct rrddetect *rrd;
 	struct sw_sample smp;
 	char ledger_path[256], err[256], path[256];
 	uint64_t bytes = 1000000000;
@@ -318,9 +320,10 @@ static void test_watch_writes_the_detector_rrd(void **state)
 	detect_config_init(&cfg);
 	assert_int_equal(detect_config_key(&cfg, "detect", "interval", "60s", err, sizeof err), 1);
 	assert_int_equal(ledger_open(&led, ledger_path), 0);
-	alert_init(&al, NULL, &led, NULL, NULL, NULL);
-	assert_int_equal(watch_init(&w, NULL, NULL, NULL, &al, &led, &cfg), 0);
-	assert_int_equal(rrddetect_start(&w.rrd, tu_dir), 0);
+	alert_init(&al, NULL, &led, NULL, NULL, NULL, NULL);
+	assert_int_equal(rrddetect_start(&rrd, tu_dir), 0);
+	deps.rrd = rrd;
+	assert_int_equal(watch_init(&w, NULL, NULL, &deps), 0);
 	for (int i = 0; i < 5; i++) {
 		memset(&smp, 0, sizeof smp);
 		smp.time = t0 + 60 * i;
@@ -331,9 +334,8 @@ static void test_watch_writes_the_detector_rrd(void **state)
 		smp.flags = SW_SAMPLE_HAS_ADDED;
 		watch_sample(&w, "it01", "alpha", &smp, smp.time);
 	}
-	rrddetect_flush(w.rrd);
-	rrddetect_stop(w.rrd);
-	w.rrd = NULL;
+	rrddetect_flush(rrd);
+	rrddetect_stop(rrd);
 	snprintf(path, sizeof path, "%s/detect/it01/alpha.rrd", tu_dir);
 	assert_true(fetch_at(path, "removed", t0 + 180) == 39000);
 	assert_true(fetch_at(path, "purge_allow", t0 + 180) > 39000);

@@ -28,9 +28,11 @@ static const int64_t t0 = 1800000000;
 
 static void start(void)
 {
+	const struct watch_deps deps = { .ledger = &led, .cfg = &cfg, .alerts = &al };
+
 	assert_int_equal(ledger_open(&led, path), 0);
-	alert_init(&al, NULL, &led, NULL, NULL, NULL);
-	assert_int_equal(watch_init(&w, NULL, NULL, NULL, &al, &led, &cfg), 0);
+	alert_init(&al, NULL, &led, NULL, NULL, NULL, NULL);
+	assert_int_equal(watch_init(&w, NULL, NULL, &deps), 0);
 }
 
 static void stop(void)
