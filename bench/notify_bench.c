@@ -139,7 +139,7 @@ int main(int argc, char **argv)
 		window = (unsigned)atoi(argv[2]);
 	struct notify_message m = {
 		.alert_id = 1, .agent = "evsrv01", .store = "bodycam", .kind = "drop",
-		.severity = NOTIFY_CRITICAL, .state = "firing", .summary = "bench",
+		.severity = NOTIFY_CRITICAL, .state = ALERT_FIRING, .summary = "bench",
 		.dashboard_url = "",
 		.json = "{\"id\":1,\"agent\":\"evsrv01\",\"store\":\"bodycam\",\"state\":\"firing\"}",
 	};

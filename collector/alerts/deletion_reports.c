@@ -191,7 +191,8 @@ static int refresh_one(void *ctx, const struct ledger_alert *a)
 	if (rc > 0) {
 		log_notice("deletions: alert %lld ('%s/%s') attributed: %s", (long long)a->id,
 			   a->agent, a->store, copy.attribution);
-		rc = ledger_event_add(rf->d->ledger, a->id, rf->now, "attributed", copy.attribution);
+		rc = ledger_event_add(rf->d->ledger, a->id, rf->now, ALERT_EVENT_ATTRIBUTED,
+				      copy.attribution);
 		if (rc)
 			rf->err = rc;
 	}

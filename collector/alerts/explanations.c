@@ -145,7 +145,8 @@ int explain_alert(struct watch *w, int64_t alert_id, int64_t bytes, int64_t obje
 	}
 	if (a->closed_at) {
 		r = -ESTALE;
-		snprintf(err, errlen, "alert %lld is already %s", (long long)alert_id, a->state);
+		snprintf(err, errlen, "alert %lld is already %s", (long long)alert_id,
+			 alert_state_name(a->state));
 		goto out;
 	}
 	snprintf(e->agent, sizeof e->agent, "%s", a->agent);

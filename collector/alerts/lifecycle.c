@@ -67,13 +67,16 @@ enum notify_severity alert_severity(unsigned kind)
 	}
 }
 
+/* info 0, warning 1, critical 2; an unknown name ranks with info */
 static int sev_rank(const char *s)
 {
-	return !strcmp(s, "critical") ? 2 : !strcmp(s, "warning") ? 1 : 0;
+	enum notify_severity sev = NOTIFY_INFO;
+
+	notify_severity_parse(s, &sev);
+	return (int)sev;
 }
 
-int alert_to_json(struct buf *b, const struct ledger_alert *a, const char *transition,
-		  int repeat)
+int alert_to_json(struct buf *b, const struct ledger_alert *a, enum alert_json_form form)
 {
 	int err = 0;
 
@@ -91,10 +94,10 @@ int alert_to_json(struct buf *b, const struct ledger_alert *a, const char *trans
 	K("kind"); S(a->kind); R(",");
 	K("episode"); I(a->episode); R(",");
 	K("severity"); S(a->severity); R(",");
-	K("state"); S(a->state); R(",");
-	if (transition) {
-		K("transition"); S(transition); R(",");
-		K("repeat"); R(repeat ? "true" : "false"); R(",");
+	K("state"); S(alert_state_name(a->state)); R(",");
+	if (form != ALERT_JSON_ROW) {
+		K("transition"); S(alert_state_name(a->state)); R(",");
+		K("repeat"); R(form == ALERT_JSON_REPEAT ? "true" : "false"); R(",");
 	}
 	K("since"); I(a->since); R(",");
 	K("fired_at"); I(a->fired_at); R(",");
@@ -123,8 +126,9 @@ int alert_to_json(struct buf *b, const struct ledger_alert *a, const char *trans
 	return err;
 }
 
-/* Queues the transition for every routed notifier; marks a->last_notified_at. */
-static int notify_transition(struct alerts *al, struct ledger_alert *a, const char *transition,
+/* Queues the notification of a's state (repeat: of a firing alert, again) for
+ * every routed notifier; marks a->last_notified_at. */
+static int notify_transition(struct alerts *al, struct ledger_alert *a, bool repeat,
 			     int64_t now)
 {
 	char names[ALERT_MAX_ROUTES][NOTIFY_NAME_MAX + 1];
@@ -141,13 +145,12 @@ static int notify_transition(struct alerts *al, struct ledger_alert *a, const ch
 		return 0;
 	a->last_notified_at = now;
 	buf_init(&b, ALERT_JSON_MAX);
-	err = alert_to_json(&b, a, !strcmp(transition, "repeated") ? "firing" : transition,
-			    !strcmp(transition, "repeated"));
+	err = alert_to_json(&b, a, repeat ? ALERT_JSON_REPEAT : ALERT_JSON_NOTICE);
 	if (!err)
 		err = buf_append(&b, "", 1);
 	for (i = 0; !err && i < n; i++)
-		err = outbox_queue(al->outbox, names[i], a->id, transition, (const char *)b.data,
-				   now);
+		err = outbox_queue(al->outbox, names[i], a->id, a->state, repeat,
+				   (const char *)b.data, now);
 	buf_release(&b);
 	return err;
 }
@@ -177,20 +180,20 @@ static void target_of(const struct ledger_alert *a, char *out, size_t len)
 	snprintf(out, len, "alert %lld", (long long)a->id);
 }
 
-/* Records one lifecycle transition: event row, audit row, notifications. */
-static int record(struct alerts *al, struct ledger_alert *a, const char *transition,
-		  const char *who, const char *audit_action, const char *detail, int64_t now,
-		  bool notify)
+/* Records alert a entering its state a->state: event row, audit row,
+ * notifications, the row itself. */
+static int record(struct alerts *al, struct ledger_alert *a, const char *who,
+		  const char *audit_action, const char *detail, int64_t now, bool notify)
 {
 	char target[64];
 	int err;
 
 	target_of(a, target, sizeof target);
-	err = ledger_event_add(al->ledger, a->id, now, transition, detail);
+	err = ledger_event_add(al->ledger, a->id, now, alert_event_entered(a->state), detail);
 	if (!err && audit_action)
 		err = ledger_audit_add(al->ledger, now, who, audit_action, target, detail);
 	if (!err && notify)
-		err = notify_transition(al, a, transition, now);
+		err = notify_transition(al, a, false, now);
 	if (!err)
 		err = ledger_alert_update(al->ledger, a);
 	if (!err)
@@ -207,7 +210,7 @@ static int on_firing(struct alerts *al, const char *agent, const char *store,
 	if (!a)
 		return -ENOMEM;
 	fill_from_event(a, agent, store, ev);
-	snprintf(a->state, sizeof a->state, "firing");
+	a->state = ALERT_FIRING;
 	a->fired_at = ev->time;
 	a->updated_at = now;
 	err = ledger_alert_insert(al->ledger, a);
@@ -215,7 +218,7 @@ static int on_firing(struct alerts *al, const char *agent, const char *store,
 	if (!err && deletions_attribute_alert(al->ledger, al->reg, a, now) < 0)
 		err = -EIO;
 	if (!err)
-		err = record(al, a, "firing", "collector", "alert-fired", a->summary, now, true);
+		err = record(al, a, "collector", "alert-fired", a->summary, now, true);
 	if (!err)
 		log_warn("alert: %s %s firing on '%s/%s' (alert %lld): %s%s%s", a->severity, a->kind,
 			 agent, store, (long long)a->id, a->summary, a->attribution[0] ? "; " : "",
@@ -246,13 +249,13 @@ static int apply_event(struct alerts *al, const char *agent, const char *store,
 	if (a->closed_at) {
 		/* explained (or resolved) already; the detector only caught up */
 		log_debug("alert: %lld is %s; ignoring the detector's '%s'", (long long)a->id,
-			  a->state, detect_state_name(ev->state));
+			  alert_state_name(a->state), detect_state_name(ev->state));
 		goto out;
 	}
 	if (ev->state == DETECT_FIRING || ev->state == DETECT_UPDATED) {
 		fill_from_event(a, agent, store, ev);
 		a->updated_at = now;
-		err = ledger_event_add(al->ledger, a->id, now, "updated", ev->summary);
+		err = ledger_event_add(al->ledger, a->id, now, ALERT_EVENT_UPDATED, ev->summary);
 		if (!err)
 			err = ledger_alert_update(al->ledger, a);
 		if (!err && deletions_attribute_alert(al->ledger, al->reg, a, now) < 0)
@@ -266,20 +269,20 @@ static int apply_event(struct alerts *al, const char *agent, const char *store,
 	a->updated_at = now;
 	a->closed_at = ev->time;
 	if (ev->resolution == DETECT_RES_EXPLAINED && explanation_id) {
-		snprintf(a->state, sizeof a->state, "explained");
+		a->state = ALERT_EXPLAINED;
 		a->explanation_id = explanation_id;
 		snprintf(detail, sizeof detail, "explained by explanation %lld",
 			 (long long)explanation_id);
-		err = record(al, a, "explained", "collector", "alert-explained", detail, now, true);
+		err = record(al, a, "collector", "alert-explained", detail, now, true);
 	} else {
-		snprintf(a->state, sizeof a->state, "resolved");
+		a->state = ALERT_RESOLVED;
 		snprintf(detail, sizeof detail, "%s: %s", detect_resolution_name(ev->resolution),
 			 ev->summary);
-		err = record(al, a, "resolved", "collector", "alert-resolved", detail, now, true);
+		err = record(al, a, "collector", "alert-resolved", detail, now, true);
 	}
 	if (!err)
 		log_notice("alert: %lld (%s on '%s/%s') %s: %s", (long long)a->id, a->kind, agent,
-			   store, a->state, detail);
+			   store, alert_state_name(a->state), detail);
 out:
 	free(a);
 	return err;
@@ -346,7 +349,8 @@ int alert_ack(struct alerts *al, int64_t id, const char *who, const char *commen
 		goto out;
 	}
 	if (a->closed_at) {
-		snprintf(err, errlen, "alert %lld is already %s", (long long)id, a->state);
+		snprintf(err, errlen, "alert %lld is already %s", (long long)id,
+			 alert_state_name(a->state));
 		rc = -ESTALE;
 		goto out;
 	}
@@ -356,7 +360,7 @@ int alert_ack(struct alerts *al, int64_t id, const char *who, const char *commen
 		rc = -EALREADY;
 		goto out;
 	}
-	snprintf(a->state, sizeof a->state, "acknowledged");
+	a->state = ALERT_ACKNOWLEDGED;
 	snprintf(a->ack_by, sizeof a->ack_by, "%s", who);
 	snprintf(a->ack_comment, sizeof a->ack_comment, "%s", comment);
 	a->ack_at = now;
@@ -364,7 +368,7 @@ int alert_ack(struct alerts *al, int64_t id, const char *who, const char *commen
 	snprintf(detail, sizeof detail, "acknowledged by %s: %s", who, comment);
 	rc = ledger_begin(al->ledger);
 	if (!rc) {
-		rc = record(al, a, "acknowledged", who, "ack", detail, now, true);
+		rc = record(al, a, who, "ack", detail, now, true);
 		rc = rc ? (ledger_rollback(al->ledger), rc) : ledger_commit(al->ledger);
 	}
 	if (rc) {
@@ -385,13 +389,13 @@ int alert_mark_explained(struct alerts *al, struct ledger_alert *a, int64_t expl
 	char detail[LEDGER_TEXT_MAX];
 	int err;
 
-	snprintf(a->state, sizeof a->state, "explained");
+	a->state = ALERT_EXPLAINED;
 	a->explanation_id = explain_id;
 	a->closed_at = now;
 	a->updated_at = now;
 	snprintf(detail, sizeof detail, "explained by %s (explanation %lld): %s", who,
 		 (long long)explain_id, reason);
-	err = record(al, a, "explained", who, "alert-explained", detail, now, true);
+	err = record(al, a, who, "alert-explained", detail, now, true);
 	if (!err)
 		log_notice("alert: %lld (%s on '%s/%s') explained by '%s': %s", (long long)a->id,
 			   a->kind, a->agent, a->store, who, reason);
@@ -473,7 +477,7 @@ static int find_repeats(void *ctx, const struct ledger_alert *a)
 {
 	struct repeat_ctx *r = ctx;
 
-	if (strcmp(a->state, "firing") || a->ack_at || !a->last_notified_at)
+	if (a->state != ALERT_FIRING || a->ack_at || !a->last_notified_at)
 		return 0;
 	if (r->now - a->last_notified_at < r->al->cfg.repeat_interval)
 		return 0;
@@ -500,8 +504,8 @@ static void send_repeats(struct alerts *al, int64_t now)
 			 (long long)(now - a->fired_at));
 		if (ledger_begin(al->ledger))
 			break;
-		if (ledger_event_add(al->ledger, a->id, now, "repeated", detail) ||
-		    notify_transition(al, a, "repeated", now) ||
+		if (ledger_event_add(al->ledger, a->id, now, ALERT_EVENT_REPEATED, detail) ||
+		    notify_transition(al, a, true, now) ||
 		    ledger_alert_update(al->ledger, a)) {
 			ledger_rollback(al->ledger);
 			break;

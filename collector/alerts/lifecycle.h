@@ -112,8 +112,15 @@ void alert_update_board(struct alerts *al, const char *agent, const char *store)
 void alert_seed_board(struct alerts *al);
 
 enum notify_severity alert_severity(unsigned kind);
-/* The alert as JSON (docs/control.md), transition being the state notified. */
-int alert_to_json(struct buf *b, const struct ledger_alert *a, const char *transition,
-		  int repeat);
+
+/* What alert_to_json() writes besides the row. */
+enum alert_json_form {
+	ALERT_JSON_ROW,    /* the row only (shrinkwatchctl alerts) */
+	ALERT_JSON_NOTICE, /* a notification of the alert's state: "transition", "repeat": false */
+	ALERT_JSON_REPEAT, /* a firing alert notified again: "transition", "repeat": true */
+};
+/* The alert as JSON (docs/control.md, docs/api.md); in a notification,
+ * "transition" names the state notified, which is the alert's state. */
+int alert_to_json(struct buf *b, const struct ledger_alert *a, enum alert_json_form form);
 
 #endif

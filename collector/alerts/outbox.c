@@ -115,9 +115,9 @@ struct run_ctx {
 	int started;
 };
 
-void outbox_message(const struct outbox *o, const struct ledger_alert *al, const char *state,
-		    int64_t time, const char *payload, char *url, size_t urllen,
-		    struct notify_message *m)
+void outbox_message(const struct outbox *o, const struct ledger_alert *al,
+		    enum alert_state state, bool repeat, int64_t time, const char *payload,
+		    char *url, size_t urllen, struct notify_message *m)
 {
 	memset(m, 0, sizeof *m);
 	m->alert_id = (uint64_t)al->id;
@@ -125,12 +125,11 @@ void outbox_message(const struct outbox *o, const struct ledger_alert *al, const
 	m->store = al->store;
 	m->kind = al->kind;
 	notify_severity_parse(al->severity, &m->severity);
-	m->repeat = strcmp(state, "repeated") == 0;
-	m->state = m->repeat ? "firing" : state;
+	m->state = state;
+	m->repeat = repeat;
 	m->since = al->since;
 	m->time = time;
-	m->ends_at = (!strcmp(m->state, "resolved") || !strcmp(m->state, "explained"))
-			     ? (al->closed_at ? al->closed_at : time) : 0;
+	m->ends_at = alert_state_closed(state) ? (al->closed_at ? al->closed_at : time) : 0;
 	m->lost_bytes = al->lost_bytes;
 	m->lost_objects = al->lost_objects;
 	m->summary = al->summary;
@@ -182,7 +181,8 @@ static int start_one(void *ctx, const struct ledger_outbox *row)
 		err = 0;
 		goto out;
 	}
-	outbox_message(o, al, row->state, row->created_at, row->payload, url, sizeof url, &m);
+	outbox_message(o, al, row->state, row->repeat, row->created_at, row->payload, url,
+		       sizeof url, &m);
 	o->stats.attempts++;
 	o->inflight_ids[o->inflight++] = a->id;
 	err = notify_send(row->notifier, &m, on_done, a);
@@ -249,11 +249,11 @@ void outbox_stop(struct outbox *o)
 	}
 }
 
-int outbox_queue(struct outbox *o, const char *notifier, int64_t alert_id, const char *state,
-		 const char *payload, int64_t now)
+int outbox_queue(struct outbox *o, const char *notifier, int64_t alert_id,
+		 enum alert_state state, bool repeat, const char *payload, int64_t now)
 {
-	int err = ledger_outbox_add(o->ledger, notifier, alert_id, state, payload, now, now,
-				    now + o->expiry);
+	int err = ledger_outbox_add(o->ledger, notifier, alert_id, state, repeat, payload, now,
+				    now, now + o->expiry);
 
 	if (!err && o->timer_on && !o->stopping)
 		uv_timer_start(&o->timer, on_timer, 0, 1000);

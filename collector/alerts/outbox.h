@@ -53,12 +53,12 @@ int outbox_init(struct outbox *o, uv_loop_t *loop, struct ledger *l, int64_t exp
 void outbox_stop(struct outbox *o);
 
 /*
- * Queues payload (the alert's JSON) for notifier about alert_id's transition
- * state ("firing", "repeated", "acknowledged", "resolved", "explained"), due
+ * Queues payload (the alert's JSON) for notifier about alert_id entering
+ * state, or, with repeat, about the firing alert being notified again; due
  * now.  Call inside the ledger transaction that records the transition.
  */
-int outbox_queue(struct outbox *o, const char *notifier, int64_t alert_id, const char *state,
-		 const char *payload, int64_t now);
+int outbox_queue(struct outbox *o, const char *notifier, int64_t alert_id,
+		 enum alert_state state, bool repeat, const char *payload, int64_t now);
 
 /*
  * Starts one delivery attempt for every due row that is not already in
@@ -73,13 +73,13 @@ int outbox_run(struct outbox *o, int64_t now);
 int64_t outbox_backoff(int attempts, uint32_t *rng);
 
 /*
- * The notification of alert al's transition state (at time, with the alert
- * JSON payload), as notify_send() takes it; url (urllen bytes) holds the
- * dashboard link m points to.  Strings in m point into al, state, payload and
- * url.
+ * The notification of alert al entering state (repeat: notified again while
+ * firing) at time, with the alert JSON payload, as notify_send() takes it;
+ * url (urllen bytes) holds the dashboard link m points to.  Strings in m
+ * point into al, payload and url.
  */
-void outbox_message(const struct outbox *o, const struct ledger_alert *al, const char *state,
-		    int64_t time, const char *payload, char *url, size_t urllen,
-		    struct notify_message *m);
+void outbox_message(const struct outbox *o, const struct ledger_alert *al,
+		    enum alert_state state, bool repeat, int64_t time, const char *payload,
+		    char *url, size_t urllen, struct notify_message *m);
 
 #endif

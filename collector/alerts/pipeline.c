@@ -111,9 +111,9 @@ static int prime_one(void *ctx, const struct ledger_alert *a)
 	char url[512];
 
 	buf_init(&json, 64 * 1024);
-	if (alert_to_json(&json, a, a->state, 0) == 0 && buf_put_u8(&json, 0) == 0) {
-		outbox_message(&pc->p->outbox, a, a->state, a->updated_at, (char *)json.data, url,
-			       sizeof url, &m);
+	if (alert_to_json(&json, a, ALERT_JSON_NOTICE) == 0 && buf_put_u8(&json, 0) == 0) {
+		outbox_message(&pc->p->outbox, a, a->state, false, a->updated_at,
+			       (char *)json.data, url, sizeof url, &m);
 		if (notify_alertmanager_prime(&m) > 0)
 			pc->primed++;
 	}

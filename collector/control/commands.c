@@ -174,7 +174,7 @@ static int list_alert(void *ctx, const struct ledger_alert *a)
 
 	if (l->n++)
 		json_put_raw(l->r->out, ",");
-	return l->err = alert_to_json(l->r->out, a, NULL, 0);
+	return l->err = alert_to_json(l->r->out, a, ALERT_JSON_ROW);
 }
 
 static int cmd_alerts(struct request *r)

@@ -80,12 +80,12 @@ static int put_head(struct buf *b, int64_t id, const char *agent, const char *st
 
 static int put_alert(const void *item, struct buf *b)
 {
-	const struct lv_alert *a = item;
+	const struct ledger_alert *a = item;
 	int err = put_head(b, a->id, a->agent, a->store);
 
 	err = err ? err : put_str(b, "kind", a->kind, true);
 	err = err ? err : put_str(b, "severity", a->severity, true);
-	err = err ? err : put_str(b, "state", a->state, true);
+	err = err ? err : put_str(b, "state", alert_state_name(a->state), true);
 	err = err ? err : json_put_key(b, "open");
 	err = err ? err : json_put_raw(b, a->closed_at ? "false," : "true,");
 	err = err ? err : put_time(b, "since", a->since, true);
@@ -113,7 +113,7 @@ static int put_alert(const void *item, struct buf *b)
 
 static int put_explanation(const void *item, struct buf *b)
 {
-	const struct lv_explanation *e = item;
+	const struct ledger_explain *e = item;
 	int err = put_head(b, e->id, e->agent, e->store);
 
 	err = err ? err : put_time(b, "start", e->start, true);
@@ -188,8 +188,8 @@ out:
 int http_api_store(struct http_server *h, const struct http_route *r, struct buf *b)
 {
 	struct http_store_view s;
-	struct lv_alert *al = NULL;
-	struct lv_explanation *ex = NULL;
+	struct ledger_alert *al = NULL;
+	struct ledger_explain *ex = NULL;
 	struct ledgerview lv;
 	size_t nal = 0, nex = 0;
 	char status[256];
@@ -199,10 +199,9 @@ int http_api_store(struct http_server *h, const struct http_route *r, struct buf
 	err = http_view_store(h, &lv, r->agent, r->store, &s);
 	if (err)
 		goto out;
-	if (lv.db && (ledgerview_alerts(&lv, r->agent, r->store, false, LEDGERVIEW_MAX_ROWS,
-					&al, &nal) ||
-		      ledgerview_explanations(&lv, r->agent, r->store, LEDGERVIEW_MAX_ROWS, &ex,
-					      &nex)))
+	if (ledgerview_is_open(&lv) &&
+	    (ledgerview_alerts(&lv, r->agent, r->store, false, LEDGERVIEW_MAX_ROWS, &al, &nal) ||
+	     ledgerview_explanations(&lv, r->agent, r->store, LEDGERVIEW_MAX_ROWS, &ex, &nex)))
 		snprintf(status, sizeof status, "%s", lv.error);
 	err = json_put_raw(b, "{");
 	err = err ? err : json_put_key(b, "store");
@@ -221,7 +220,7 @@ out:
 
 int http_api_alerts(struct http_server *h, const struct http_route *r, struct buf *b)
 {
-	struct lv_alert *al = NULL;
+	struct ledger_alert *al = NULL;
 	struct ledgerview lv;
 	size_t nal = 0;
 	char status[256];
@@ -241,7 +240,7 @@ int http_api_alerts(struct http_server *h, const struct http_route *r, struct bu
 
 int http_api_explanations(struct http_server *h, struct buf *b)
 {
-	struct lv_explanation *ex = NULL;
+	struct ledger_explain *ex = NULL;
 	struct ledgerview lv;
 	size_t nex = 0;
 	char status[256];

@@ -21,8 +21,8 @@ static void load_marks(struct http_server *h, const struct http_route *r, int64_
 		       struct graph_marks *m)
 {
 	int64_t from = now - range_seconds[r->range];
-	struct lv_alert *al = NULL;
-	struct lv_explanation *ex = NULL;
+	struct ledger_alert *al = NULL;
+	struct ledger_explain *ex = NULL;
 	struct ledgerview lv;
 	size_t nal = 0, nex = 0;
 

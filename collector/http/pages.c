@@ -53,7 +53,8 @@ static int put_store_link(struct buf *b, const char *agent, const char *store)
 	return err ? err : buf_printf(b, "</a>");
 }
 
-static int put_alert_table(struct buf *b, const struct lv_alert *a, size_t n, bool with_store)
+static int put_alert_table(struct buf *b, const struct ledger_alert *a, size_t n,
+			   bool with_store)
 {
 	char t[64], lb[48], lo[48];
 	int err = buf_printf(b, "<table><tr><th>Alert</th><th>State</th>%s<th>Kind</th>"
@@ -67,7 +68,7 @@ static int put_alert_table(struct buf *b, const struct lv_alert *a, size_t n, bo
 		err = buf_printf(b, "<tr class=\"%s\"><td><a href=\"/alert/%" PRId64 "\">#%" PRId64
 				    "</a></td><td>",
 				 a[i].closed_at ? "" : "alert", a[i].id, a[i].id);
-		err = err ? err : http_put_state(b, a[i].state);
+		err = err ? err : http_put_state(b, alert_state_name(a[i].state));
 		if (with_store) {
 			err = err ? err : buf_printf(b, "</td><td>");
 			err = err ? err : put_store_link(b, a[i].agent, a[i].store);
@@ -88,7 +89,7 @@ static int put_alert_table(struct buf *b, const struct lv_alert *a, size_t n, bo
 int http_page_overview(struct http_server *h, struct buf *b)
 {
 	struct http_store_view *v = NULL;
-	struct lv_alert *al = NULL;
+	struct ledger_alert *al = NULL;
 	struct ledgerview lv;
 	size_t nal = 0, alerting = 0;
 	int64_t now = (int64_t)time(NULL);
@@ -104,7 +105,8 @@ int http_page_overview(struct http_server *h, struct buf *b)
 		err = (int)n;
 		goto out;
 	}
-	if (lv.db && ledgerview_alerts(&lv, NULL, NULL, true, LEDGERVIEW_MAX_ROWS, &al, &nal))
+	if (ledgerview_is_open(&lv) &&
+	    ledgerview_alerts(&lv, NULL, NULL, true, LEDGERVIEW_MAX_ROWS, &al, &nal))
 		http_put_note(b, "err", lv.error);
 	for (long i = 0; i < n; i++)
 		alerting += v[i].open_alerts > 0;
@@ -198,7 +200,7 @@ static int put_facts(struct buf *b, const struct http_store_view *s)
 	return err ? err : buf_printf(b, "</dl>\n");
 }
 
-static int put_explanations(struct buf *b, const struct lv_explanation *e, size_t n)
+static int put_explanations(struct buf *b, const struct ledger_explain *e, size_t n)
 {
 	char t1[64], t2[64], by[48], ob[48];
 	int err = buf_printf(b, "<table><tr><th>#</th><th>Window</th><th>Allowance</th>"
@@ -292,8 +294,8 @@ static int put_graphs(struct http_server *h, struct buf *b, const struct http_ro
 int http_page_store(struct http_server *h, const struct http_route *r, struct buf *b)
 {
 	struct http_store_view s;
-	struct lv_alert *al = NULL;
-	struct lv_explanation *ex = NULL;
+	struct ledger_alert *al = NULL;
+	struct ledger_explain *ex = NULL;
 	struct ledgerview lv;
 	size_t nal = 0, nex = 0;
 	char title[2 * SW_NAME_MAX + 8];
@@ -332,14 +334,14 @@ out:
 	return err;
 }
 
-static int put_alert_facts(struct buf *b, const struct lv_alert *a)
+static int put_alert_facts(struct buf *b, const struct ledger_alert *a)
 {
 	char t[64], v1[48], v2[48], v3[48], v4[48];
 	int err = buf_printf(b, "<dl><dt>Store</dt><dd>");
 
 	err = err ? err : put_store_link(b, a->agent, a->store);
 	err = err ? err : buf_printf(b, "</dd><dt>State</dt><dd>");
-	err = err ? err : http_put_state(b, a->state);
+	err = err ? err : http_put_state(b, alert_state_name(a->state));
 	err = err ? err : buf_printf(b, "</dd><dt>Kind</dt><dd>");
 	err = err ? err : html_put_text(b, a->kind);
 	err = err ? err : buf_printf(b, "</dd><dt>Severity</dt><dd>");
@@ -391,9 +393,9 @@ static int put_alert_facts(struct buf *b, const struct lv_alert *a)
 
 int http_page_alert(struct http_server *h, int64_t id, struct buf *b)
 {
-	struct lv_alert a;
-	struct lv_event *ev = NULL;
-	struct lv_audit *au = NULL;
+	struct ledger_alert a;
+	struct ledger_event *ev = NULL;
+	struct ledger_audit *au = NULL;
 	struct ledgerview lv;
 	size_t nev = 0, nau = 0;
 	char title[64], target[48], t[64];
@@ -423,7 +425,7 @@ int http_page_alert(struct http_server *h, int64_t id, struct buf *b)
 	for (size_t i = 0; !err && i < nev; i++) {
 		http_fmt_time(ev[i].time, t, sizeof t);
 		err = buf_printf(b, "<tr><td>%s</td><td>", t);
-		err = err ? err : http_put_state(b, ev[i].state);
+		err = err ? err : http_put_state(b, alert_event_name(ev[i].kind));
 		err = err ? err : buf_printf(b, "</td><td>");
 		err = err ? err : html_put_text(b, ev[i].detail);
 		err = err ? err : buf_printf(b, "</td></tr>\n");

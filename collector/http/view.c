@@ -16,8 +16,8 @@ static int severity_rank(const char *s)
 	return 1;
 }
 
-void http_view_merge_alerts(struct http_store_view *v, size_t nv, const struct lv_alert *a,
-			    size_t na)
+void http_view_merge_alerts(struct http_store_view *v, size_t nv,
+			    const struct ledger_alert *a, size_t na)
 {
 	for (size_t i = 0; i < nv; i++) {
 		unsigned n = 0;
@@ -80,10 +80,10 @@ static void fill(struct http_server *h, struct http_store_view *v, const struct 
 static void merge_ledger(struct ledgerview *lv, struct http_store_view *v, size_t n,
 			 const char *agent, const char *store)
 {
-	struct lv_alert *a = NULL;
+	struct ledger_alert *a = NULL;
 	size_t na = 0;
 
-	if (!lv || !lv->db)
+	if (!lv || !ledgerview_is_open(lv))
 		return;
 	if (!ledgerview_alerts(lv, agent, store, true, LEDGERVIEW_MAX_ROWS, &a, &na))
 		http_view_merge_alerts(v, n, a, na);

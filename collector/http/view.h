@@ -38,7 +38,7 @@ int http_view_store(struct http_server *h, struct ledgerview *lv, const char *ag
 		    const char *store, struct http_store_view *out);
 
 /* Applies the open alerts in a (n entries, any order) to the views. */
-void http_view_merge_alerts(struct http_store_view *v, size_t nv, const struct lv_alert *a,
-			    size_t na);
+void http_view_merge_alerts(struct http_store_view *v, size_t nv,
+			    const struct ledger_alert *a, size_t na);
 
 #endif

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/types.h>
 
+#include "codec.h"
 #include "ledger.h"
 #include "shrinkwatch/log.h"
 
@@ -114,31 +115,20 @@ static const char schema[] =
 /* From schema version 1: what CREATE ... IF NOT EXISTS cannot add. */
 static const char migrate_1_2[] = "ALTER TABLE alerts ADD COLUMN attribution TEXT;\n";
 
-#define ALERT_COLS                                                                          \
-	"id, agent, store, kind, episode, severity, state, since, fired_at, updated_at, "   \
-	"closed_at, lost_bytes, lost_objects, expected_bytes, observed_bytes, "             \
-	"expected_objects, observed_objects, summary, ack_by, ack_at, ack_comment, "        \
-	"explanation_id, last_notified_at, attribution"
-#define EXPL_COLS                                                                         \
-	"id, agent, store, start, end, bytes, objects, reason, who, created_at, alert_id, " \
-	"revoked_at, revoked_by, revoke_reason"
+#define STR_(x) #x
+#define STR(x) STR_(x)
+static const char set_version[] = "PRAGMA user_version = " STR(LEDGER_USER_VERSION);
+
+#define ALERT_COLS LEDGER__ALERT_COLS
+#define EXPL_COLS LEDGER__EXPL_COLS
 
 #define DEL_COLS                                                                         \
 	"id, agent, report_id, store, first, last, files, dirs, dir, pid, uid, exe, "     \
 	"received_at"
 
 static const char *const sql[LS_COUNT] = {
-	[LS_ALERT_INSERT] = "INSERT INTO alerts (agent, store, kind, episode, severity, state, "
-			    "since, fired_at, updated_at, closed_at, lost_bytes, lost_objects, "
-			    "expected_bytes, observed_bytes, expected_objects, observed_objects, "
-			    "summary, ack_by, ack_at, ack_comment, explanation_id, "
-			    "last_notified_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-	[LS_ALERT_UPDATE] = "UPDATE alerts SET agent=?, store=?, kind=?, episode=?, severity=?, "
-			    "state=?, since=?, fired_at=?, updated_at=?, closed_at=?, "
-			    "lost_bytes=?, lost_objects=?, expected_bytes=?, observed_bytes=?, "
-			    "expected_objects=?, observed_objects=?, summary=?, ack_by=?, "
-			    "ack_at=?, ack_comment=?, explanation_id=?, last_notified_at=? "
-			    "WHERE id=?",
+	[LS_ALERT_INSERT] = LEDGER__ALERT_INSERT,
+	[LS_ALERT_UPDATE] = LEDGER__ALERT_UPDATE,
 	[LS_ALERT_GET] = "SELECT " ALERT_COLS " FROM alerts WHERE id=?",
 	[LS_ALERT_FIND] = "SELECT " ALERT_COLS " FROM alerts WHERE agent=? AND store=? AND "
 			  "kind=? AND episode=?",
@@ -147,10 +137,10 @@ static const char *const sql[LS_COUNT] = {
 	[LS_ALERT_OPEN_STORE] = "SELECT " ALERT_COLS " FROM alerts WHERE agent = ? AND store = ? "
 				"AND closed_at IS NULL ORDER BY id",
 	[LS_EVENT_ADD] = "INSERT INTO alert_events (alert_id, time, state, detail) VALUES (?,?,?,?)",
-	[LS_EVENT_LIST] = "SELECT id, alert_id, time, state, detail FROM alert_events "
+	[LS_EVENT_LIST] = "SELECT " LEDGER__EVENT_COLS " FROM alert_events "
 			  "WHERE alert_id=? ORDER BY time, id",
 	[LS_AUDIT_ADD] = "INSERT INTO audit (time, who, action, target, detail) VALUES (?,?,?,?,?)",
-	[LS_AUDIT_LIST] = "SELECT id, time, who, action, target, detail FROM audit "
+	[LS_AUDIT_LIST] = "SELECT " LEDGER__AUDIT_COLS " FROM audit "
 			  "WHERE time >= ? ORDER BY id LIMIT ?",
 	[LS_EXPL_INSERT] = "INSERT INTO explanations (agent, store, start, end, bytes, objects, "
 			   "reason, who, created_at, alert_id) VALUES (?,?,?,?,?,?,?,?,?,?)",
@@ -222,8 +212,8 @@ static int fail(struct ledger *l, int rc, const char *what)
 		log_err("ledger: cannot %s: the disk is full (will retry)", what);
 	else
 		log_err("ledger: cannot %s: %s", what, l->db ? sqlite3_errmsg(l->db) : "no database");
-	if (l->depth)
-		l->failed = true;
+	if (l->depth && !l->failed)
+		l->failed = err;
 	return err;
 }
 
@@ -256,13 +246,6 @@ static void bind_opt_i64(sqlite3_stmt *s, int i, int64_t v)
 		sqlite3_bind_int64(s, i, v);
 	else
 		sqlite3_bind_null(s, i);
-}
-
-static void col_text(sqlite3_stmt *s, int i, char *out, size_t len)
-{
-	const unsigned char *t = sqlite3_column_text(s, i);
-
-	snprintf(out, len, "%s", t ? (const char *)t : "");
 }
 
 /* Runs a statement that returns no rows. */
@@ -353,7 +336,7 @@ int ledger_open(struct ledger *l, const char *path)
 		goto out;
 	if ((v == 1 && (err = exec_sql(l, migrate_1_2, "migrate the schema to version 2"))) ||
 	    (err = exec_sql(l, schema, "create the schema")) ||
-	    (err = exec_sql(l, "PRAGMA user_version = 2", "set the schema version"))) {
+	    (err = exec_sql(l, set_version, "set the schema version"))) {
 		sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
 		goto out;
 	}
@@ -391,7 +374,7 @@ int ledger_begin(struct ledger *l)
 
 	if (l->depth++)
 		return 0;
-	l->failed = false;
+	l->failed = 0;
 	err = exec_stmt(l, stmt(l, LS_BEGIN), "begin a transaction");
 	if (err)
 		l->depth = 0;
@@ -407,9 +390,10 @@ int ledger_commit(struct ledger *l)
 	if (--l->depth)
 		return 0;
 	if (l->failed) {
+		err = l->failed;
+		l->failed = 0;
 		exec_stmt(l, stmt(l, LS_ROLLBACK), "roll back");
-		l->failed = false;
-		return -EIO;
+		return err;
 	}
 	err = exec_stmt(l, stmt(l, LS_COMMIT), "commit");
 	if (err && sqlite3_get_autocommit(l->db) == 0)
@@ -421,67 +405,57 @@ void ledger_rollback(struct ledger *l)
 {
 	if (!l->depth)
 		return;
-	l->depth = 0;
-	l->failed = false;
+	if (--l->depth) {
+		/* a nested part gave up: the whole group must */
+		if (!l->failed)
+			l->failed = -ECANCELED;
+		return;
+	}
+	l->failed = 0;
 	if (sqlite3_get_autocommit(l->db) == 0)
 		exec_stmt(l, stmt(l, LS_ROLLBACK), "roll back");
 }
 
 /* ---- alerts ------------------------------------------------------------ */
 
+/* Binds the columns LEDGER__ALERT_INSERT and LEDGER__ALERT_UPDATE write,
+ * parameter i being column i of enum ledger__alert_col. */
 static void bind_alert(sqlite3_stmt *s, const struct ledger_alert *a)
 {
-	bind_text_nn(s, 1, a->agent);
-	bind_text_nn(s, 2, a->store);
-	bind_text_nn(s, 3, a->kind);
-	sqlite3_bind_int64(s, 4, a->episode);
-	bind_text_nn(s, 5, a->severity);
-	bind_text_nn(s, 6, a->state);
-	sqlite3_bind_int64(s, 7, a->since);
-	sqlite3_bind_int64(s, 8, a->fired_at);
-	sqlite3_bind_int64(s, 9, a->updated_at);
-	bind_opt_i64(s, 10, a->closed_at);
-	sqlite3_bind_double(s, 11, a->lost_bytes);
-	sqlite3_bind_double(s, 12, a->lost_objects);
-	sqlite3_bind_double(s, 13, a->expected_bytes);
-	sqlite3_bind_double(s, 14, a->observed_bytes);
-	sqlite3_bind_double(s, 15, a->expected_objects);
-	sqlite3_bind_double(s, 16, a->observed_objects);
-	bind_text_nn(s, 17, a->summary);
-	bind_text(s, 18, a->ack_by);
-	bind_opt_i64(s, 19, a->ack_at);
-	bind_text(s, 20, a->ack_comment);
-	bind_opt_i64(s, 21, a->explanation_id);
-	bind_opt_i64(s, 22, a->last_notified_at);
+	bind_text_nn(s, LEDGER__AC_AGENT, a->agent);
+	bind_text_nn(s, LEDGER__AC_STORE, a->store);
+	bind_text_nn(s, LEDGER__AC_KIND, a->kind);
+	sqlite3_bind_int64(s, LEDGER__AC_EPISODE, a->episode);
+	bind_text_nn(s, LEDGER__AC_SEVERITY, a->severity);
+	bind_text_nn(s, LEDGER__AC_STATE, alert_state_name(a->state));
+	sqlite3_bind_int64(s, LEDGER__AC_SINCE, a->since);
+	sqlite3_bind_int64(s, LEDGER__AC_FIRED_AT, a->fired_at);
+	sqlite3_bind_int64(s, LEDGER__AC_UPDATED_AT, a->updated_at);
+	bind_opt_i64(s, LEDGER__AC_CLOSED_AT, a->closed_at);
+	sqlite3_bind_double(s, LEDGER__AC_LOST_BYTES, a->lost_bytes);
+	sqlite3_bind_double(s, LEDGER__AC_LOST_OBJECTS, a->lost_objects);
+	sqlite3_bind_double(s, LEDGER__AC_EXPECTED_BYTES, a->expected_bytes);
+	sqlite3_bind_double(s, LEDGER__AC_OBSERVED_BYTES, a->observed_bytes);
+	sqlite3_bind_double(s, LEDGER__AC_EXPECTED_OBJECTS, a->expected_objects);
+	sqlite3_bind_double(s, LEDGER__AC_OBSERVED_OBJECTS, a->observed_objects);
+	bind_text_nn(s, LEDGER__AC_SUMMARY, a->summary);
+	bind_text(s, LEDGER__AC_ACK_BY, a->ack_by);
+	bind_opt_i64(s, LEDGER__AC_ACK_AT, a->ack_at);
+	bind_text(s, LEDGER__AC_ACK_COMMENT, a->ack_comment);
+	bind_opt_i64(s, LEDGER__AC_EXPLANATION_ID, a->explanation_id);
+	bind_opt_i64(s, LEDGER__AC_LAST_NOTIFIED_AT, a->last_notified_at);
 }
 
-static void read_alert(sqlite3_stmt *s, struct ledger_alert *a)
+/* Decodes the current alert row; a row this program cannot represent is
+ * logged and answered with -EPROTO. */
+static int read_alert(sqlite3_stmt *s, struct ledger_alert *a)
 {
-	memset(a, 0, sizeof *a);
-	a->id = sqlite3_column_int64(s, 0);
-	col_text(s, 1, a->agent, sizeof a->agent);
-	col_text(s, 2, a->store, sizeof a->store);
-	col_text(s, 3, a->kind, sizeof a->kind);
-	a->episode = (uint32_t)sqlite3_column_int64(s, 4);
-	col_text(s, 5, a->severity, sizeof a->severity);
-	col_text(s, 6, a->state, sizeof a->state);
-	a->since = sqlite3_column_int64(s, 7);
-	a->fired_at = sqlite3_column_int64(s, 8);
-	a->updated_at = sqlite3_column_int64(s, 9);
-	a->closed_at = sqlite3_column_int64(s, 10);
-	a->lost_bytes = sqlite3_column_double(s, 11);
-	a->lost_objects = sqlite3_column_double(s, 12);
-	a->expected_bytes = sqlite3_column_double(s, 13);
-	a->observed_bytes = sqlite3_column_double(s, 14);
-	a->expected_objects = sqlite3_column_double(s, 15);
-	a->observed_objects = sqlite3_column_double(s, 16);
-	col_text(s, 17, a->summary, sizeof a->summary);
-	col_text(s, 18, a->ack_by, sizeof a->ack_by);
-	a->ack_at = sqlite3_column_int64(s, 19);
-	col_text(s, 20, a->ack_comment, sizeof a->ack_comment);
-	a->explanation_id = sqlite3_column_int64(s, 21);
-	a->last_notified_at = sqlite3_column_int64(s, 22);
-	col_text(s, 23, a->attribution, sizeof a->attribution);
+	char why[128];
+	int err = ledger__alert_decode(s, a, why, sizeof why);
+
+	if (err)
+		log_err("ledger: cannot read an alert: %s", why);
+	return err;
 }
 
 int ledger_alert_insert(struct ledger *l, struct ledger_alert *a)
@@ -501,20 +475,20 @@ int ledger_alert_update(struct ledger *l, const struct ledger_alert *a)
 	sqlite3_stmt *s = stmt(l, LS_ALERT_UPDATE);
 
 	bind_alert(s, a);
-	sqlite3_bind_int64(s, 23, a->id);
+	sqlite3_bind_int64(s, LEDGER__AC_ATTRIBUTION, a->id); /* WHERE id = ? */
 	return exec_stmt(l, s, "update an alert");
 }
 
 /* Steps a single-row query: 0 with the row read, -ENOENT, or an error. */
 static int one_alert(struct ledger *l, sqlite3_stmt *s, struct ledger_alert *out)
 {
-	int rc = sqlite3_step(s);
+	int rc = sqlite3_step(s), err = 0;
 
 	if (rc == SQLITE_ROW)
-		read_alert(s, out);
+		err = read_alert(s, out);
 	sqlite3_reset(s);
 	if (rc == SQLITE_ROW)
-		return 0;
+		return err;
 	return rc == SQLITE_DONE ? -ENOENT : fail(l, rc, "read an alert");
 }
 
@@ -548,8 +522,7 @@ static int alert_walk(struct ledger *l, sqlite3_stmt *s, ledger_alert_fn fn, voi
 		return -ENOMEM;
 	}
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		read_alert(s, a);
-		if ((r = fn(ctx, a)))
+		if ((r = read_alert(s, a)) || (r = fn(ctx, a)))
 			break;
 	}
 	sqlite3_reset(s);
@@ -576,14 +549,14 @@ int ledger_alert_each_open_of(struct ledger *l, const char *agent, const char *s
 
 /* ---- alert events and audit ------------------------------------------- */
 
-int ledger_event_add(struct ledger *l, int64_t alert_id, int64_t time, const char *state,
+int ledger_event_add(struct ledger *l, int64_t alert_id, int64_t time, enum alert_event kind,
 		     const char *detail)
 {
 	sqlite3_stmt *s = stmt(l, LS_EVENT_ADD);
 
 	sqlite3_bind_int64(s, 1, alert_id);
 	sqlite3_bind_int64(s, 2, time);
-	bind_text_nn(s, 3, state);
+	bind_text_nn(s, 3, alert_event_name(kind));
 	bind_text_nn(s, 4, detail);
 	return exec_stmt(l, s, "add an alert event");
 }
@@ -592,15 +565,15 @@ int ledger_event_each(struct ledger *l, int64_t alert_id, ledger_event_fn fn, vo
 {
 	sqlite3_stmt *s = stmt(l, LS_EVENT_LIST);
 	struct ledger_event e;
+	char why[128];
 	int rc, r = 0;
 
 	sqlite3_bind_int64(s, 1, alert_id);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		e.id = sqlite3_column_int64(s, 0);
-		e.alert_id = sqlite3_column_int64(s, 1);
-		e.time = sqlite3_column_int64(s, 2);
-		col_text(s, 3, e.state, sizeof e.state);
-		col_text(s, 4, e.detail, sizeof e.detail);
+		if ((r = ledger__event_decode(s, &e, why, sizeof why))) {
+			log_err("ledger: cannot read an alert event: %s", why);
+			break;
+		}
 		if ((r = fn(ctx, &e)))
 			break;
 	}
@@ -632,12 +605,7 @@ int ledger_audit_each(struct ledger *l, int64_t since, int limit, ledger_audit_f
 	sqlite3_bind_int64(s, 1, since);
 	sqlite3_bind_int(s, 2, limit);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		a.id = sqlite3_column_int64(s, 0);
-		a.time = sqlite3_column_int64(s, 1);
-		col_text(s, 2, a.who, sizeof a.who);
-		col_text(s, 3, a.action, sizeof a.action);
-		col_text(s, 4, a.target, sizeof a.target);
-		col_text(s, 5, a.detail, sizeof a.detail);
+		ledger__audit_decode(s, &a);
 		if ((r = fn(ctx, &a)))
 			break;
 	}
@@ -648,25 +616,6 @@ int ledger_audit_each(struct ledger *l, int64_t since, int limit, ledger_audit_f
 }
 
 /* ---- explanations ------------------------------------------------------ */
-
-static void read_explain(sqlite3_stmt *s, struct ledger_explain *e)
-{
-	memset(e, 0, sizeof *e);
-	e->id = sqlite3_column_int64(s, 0);
-	col_text(s, 1, e->agent, sizeof e->agent);
-	col_text(s, 2, e->store, sizeof e->store);
-	e->start = sqlite3_column_int64(s, 3);
-	e->end = sqlite3_column_int64(s, 4);
-	e->bytes = sqlite3_column_type(s, 5) == SQLITE_NULL ? -1 : sqlite3_column_int64(s, 5);
-	e->objects = sqlite3_column_type(s, 6) == SQLITE_NULL ? -1 : sqlite3_column_int64(s, 6);
-	col_text(s, 7, e->reason, sizeof e->reason);
-	col_text(s, 8, e->who, sizeof e->who);
-	e->created_at = sqlite3_column_int64(s, 9);
-	e->alert_id = sqlite3_column_int64(s, 10);
-	e->revoked_at = sqlite3_column_int64(s, 11);
-	col_text(s, 12, e->revoked_by, sizeof e->revoked_by);
-	col_text(s, 13, e->revoke_reason, sizeof e->revoke_reason);
-}
 
 int ledger_explain_insert(struct ledger *l, struct ledger_explain *e)
 {
@@ -699,7 +648,7 @@ int ledger_explain_get(struct ledger *l, int64_t id, struct ledger_explain *out)
 	sqlite3_bind_int64(s, 1, id);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
-		read_explain(s, out);
+		ledger__explain_decode(s, out);
 	sqlite3_reset(s);
 	if (rc == SQLITE_ROW)
 		return 0;
@@ -733,7 +682,7 @@ int ledger_explain_each(struct ledger *l, int64_t active_now, ledger_explain_fn 
 	if (active_now)
 		sqlite3_bind_int64(s, 1, active_now);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		read_explain(s, e);
+		ledger__explain_decode(s, e);
 		if ((r = fn(ctx, e)))
 			break;
 	}
@@ -746,15 +695,40 @@ int ledger_explain_each(struct ledger *l, int64_t active_now, ledger_explain_fn 
 
 /* ---- outbox ------------------------------------------------------------ */
 
+/*
+ * outbox.state: the name of the state notified, or "repeated" for a firing
+ * alert notified again (the same word its timeline entry has).
+ */
+static const char *notice_name(enum alert_state state, bool repeat)
+{
+	return repeat ? alert_event_name(ALERT_EVENT_REPEATED) : alert_state_name(state);
+}
+
+static int notice_parse(const char *text, enum alert_state *state, bool *repeat)
+{
+	enum alert_event e;
+
+	if (alert_event_parse(text, &e))
+		return -EPROTO;
+	*repeat = e == ALERT_EVENT_REPEATED;
+	if (*repeat)
+		*state = ALERT_FIRING; /* only a firing alert is repeated */
+	else if ((unsigned)e < ALERT_STATE_COUNT)
+		*state = (enum alert_state)e;
+	else
+		return -EPROTO;
+	return 0;
+}
+
 int ledger_outbox_add(struct ledger *l, const char *notifier, int64_t alert_id,
-		      const char *state, const char *payload, int64_t created_at,
-		      int64_t next_at, int64_t expires_at)
+		      enum alert_state state, bool repeat, const char *payload,
+		      int64_t created_at, int64_t next_at, int64_t expires_at)
 {
 	sqlite3_stmt *s = stmt(l, LS_OUTBOX_ADD);
 
 	bind_text_nn(s, 1, notifier);
 	sqlite3_bind_int64(s, 2, alert_id);
-	bind_text_nn(s, 3, state);
+	bind_text_nn(s, 3, notice_name(state, repeat));
 	bind_text_nn(s, 4, payload);
 	sqlite3_bind_int64(s, 5, created_at);
 	sqlite3_bind_int64(s, 6, next_at);
@@ -785,9 +759,15 @@ int ledger_outbox_due(struct ledger *l, int64_t now, int limit, ledger_outbox_fn
 		const unsigned char *p = sqlite3_column_text(s, 4);
 
 		o->id = sqlite3_column_int64(s, 0);
-		col_text(s, 1, o->notifier, sizeof o->notifier);
+		ledger__col_text(s, 1, o->notifier, sizeof o->notifier);
 		o->alert_id = sqlite3_column_int64(s, 2);
-		col_text(s, 3, o->state, sizeof o->state);
+		if (notice_parse((const char *)sqlite3_column_text(s, 3), &o->state,
+				 &o->repeat)) {
+			log_err("ledger: skipping outbox row %lld of alert %lld: its state is "
+				"unknown",
+				(long long)o->id, (long long)o->alert_id);
+			continue;
+		}
 		payloads[n] = strdup(p ? (const char *)p : "");
 		if (!payloads[n]) {
 			r = -ENOMEM;
@@ -902,17 +882,17 @@ static void read_deletion(sqlite3_stmt *s, struct ledger_deletion *d)
 {
 	memset(d, 0, sizeof *d);
 	d->id = sqlite3_column_int64(s, 0);
-	col_text(s, 1, d->agent, sizeof d->agent);
+	ledger__col_text(s, 1, d->agent, sizeof d->agent);
 	d->report_id = (uint64_t)sqlite3_column_int64(s, 2);
-	col_text(s, 3, d->store, sizeof d->store);
+	ledger__col_text(s, 3, d->store, sizeof d->store);
 	d->first = sqlite3_column_int64(s, 4);
 	d->last = sqlite3_column_int64(s, 5);
 	d->files = (uint64_t)sqlite3_column_int64(s, 6);
 	d->dirs = (uint64_t)sqlite3_column_int64(s, 7);
-	col_text(s, 8, d->dir, sizeof d->dir);
+	ledger__col_text(s, 8, d->dir, sizeof d->dir);
 	d->pid = (uint32_t)sqlite3_column_int64(s, 9);
 	d->uid = sqlite3_column_type(s, 10) == SQLITE_NULL ? -1 : sqlite3_column_int64(s, 10);
-	col_text(s, 11, d->exe, sizeof d->exe);
+	ledger__col_text(s, 11, d->exe, sizeof d->exe);
 	d->received_at = sqlite3_column_int64(s, 12);
 }
 
@@ -993,8 +973,8 @@ int ledger_state_each(struct ledger *l, ledger_state_fn fn, void *ctx)
 	int rc, r = 0;
 
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		col_text(s, 0, agent, sizeof agent);
-		col_text(s, 1, store, sizeof store);
+		ledger__col_text(s, 0, agent, sizeof agent);
+		ledger__col_text(s, 1, store, sizeof store);
 		r = fn(ctx, agent, store, (uint32_t)sqlite3_column_int64(s, 2),
 		       sqlite3_column_blob(s, 3), (size_t)sqlite3_column_bytes(s, 3));
 		if (r)

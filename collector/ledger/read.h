@@ -1,94 +1,85 @@
 /*
- * read.h - reading the alert ledger (docs/ledger.md) for the
- * dashboard, read-only.
+ * read.h - reading the alert ledger (docs/ledger.md) for the dashboard,
+ * read-only.
  *
- * The collector's loop thread is the ledger's only writer; the HTTP threads
- * open their own read-only connection per request (SQLITE_OPEN_READONLY, WAL
- * readers never block the writer), so no connection is shared between
- * threads.  A missing ledger is normal (no alert yet): ledgerview_open()
- * says -ENOENT and the pages show "no alerts".  A ledger of another
- * user_version is read as far as its columns allow; a query that fails
- * returns -EPROTO with SQLite's words in lv->error so the page can say what
- * it cannot show.
+ * The collector's loop thread is the ledger's only writer (ledger.h); the
+ * HTTP threads open their own read-only connection per request
+ * (SQLITE_OPEN_READONLY; WAL readers never block the writer), so no
+ * connection is shared between threads.  Rows come back as the structs of
+ * rows.h, decoded by the same codec the writer uses, so the dashboard and the
+ * collector cannot disagree on what a row says.  collector/http reads the
+ * ledger through this API only.
+ *
+ * A missing ledger is normal (no alert yet): ledgerview_open() says -ENOENT
+ * and the pages show "no alerts".  A ledger of another user_version is read
+ * as far as its columns allow: an alerts column it lacks reads as NULL (an
+ * older ledger's alerts have no attribution), and any other query it cannot
+ * answer fails with -EPROTO.  Every failure leaves a sentence in lv->error
+ * (SQLite's words where SQLite failed) so a page can say what it cannot show.
  */
-#ifndef SHRINKWATCH_COLLECTOR_HTTP_LEDGER_H
-#define SHRINKWATCH_COLLECTOR_HTTP_LEDGER_H
+#ifndef SHRINKWATCH_COLLECTOR_LEDGER_READ_H
+#define SHRINKWATCH_COLLECTOR_LEDGER_READ_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "shrinkwatch/sample.h"
+#include "collector/ledger/rows.h"
 
-#define LEDGERVIEW_VERSION 2 /* the user_version this reader was written for */
+#define LEDGERVIEW_VERSION LEDGER_USER_VERSION /* the user_version this reader knows */
 #define LEDGERVIEW_MAX_ROWS 500
 
 struct sqlite3;
 
 struct ledgerview {
 	struct sqlite3 *db;
-	int user_version;
+	int user_version; /* of the file, read at open; 0 if it could not be read */
 	char error[256];
+	/* the select list of the alerts columns this file has (built on first
+	 * use: an absent column is selected as NULL) */
+	char alert_cols[512];
 };
-
-struct lv_alert {
-	int64_t id;
-	char agent[SW_NAME_MAX + 1], store[SW_NAME_MAX + 1];
-	char kind[24], severity[16], state[16];
-	int64_t since, fired_at, updated_at, closed_at; /* closed_at 0: open */
-	double lost_bytes, lost_objects;
-	double expected_bytes, observed_bytes, expected_objects, observed_objects;
-	bool have_expected; /* expected/observed columns not NULL */
-	char summary[512];
-	char ack_by[64], ack_comment[256];
-	int64_t ack_at, explanation_id;
-	/* who deleted, from the agents' deletion reports (schema 2; "" when
-	 * none or the ledger is older) */
-	char attribution[512];
-};
-
-struct lv_explanation {
-	int64_t id;
-	char agent[SW_NAME_MAX + 1], store[SW_NAME_MAX + 1];
-	int64_t start, end, created_at, alert_id, revoked_at;
-	int64_t bytes, objects; /* -1: unlimited */
-	char reason[512], who[64], revoked_by[64];
-};
-
-struct lv_event {
-	int64_t time;
-	char state[24], detail[512];
-};
-
-struct lv_audit {
-	int64_t time;
-	char who[64], action[32], target[96], detail[512];
-};
-
-/* Opens data_dir/ledger.db read-only.  0, -ENOENT if there is none, or
- * -EIO with a message in lv->error. */
-int ledgerview_open(struct ledgerview *lv, const char *data_dir);
-void ledgerview_close(struct ledgerview *lv);
 
 /*
- * Alerts, newest first, at most max: of one store (agent and store not NULL)
- * or all; open ones only (closed_at IS NULL) if open_only.  *out is malloc'ed
- * (caller frees), *n the count.  0 or a negative errno.
+ * Opens data_dir/ledger.db read-only.  Returns 0; -ENOENT if there is no
+ * ledger (lv->error stays empty); or -EIO with a sentence in lv->error.
+ * Call ledgerview_close() in every case.
  */
+int ledgerview_open(struct ledgerview *lv, const char *data_dir);
+/* Closes the connection; safe on a view that failed to open or was closed. */
+void ledgerview_close(struct ledgerview *lv);
+/* Whether lv has an open connection (ledgerview_open() returned 0). */
+bool ledgerview_is_open(const struct ledgerview *lv);
+
+/*
+ * The queries below return 0, or: -ENOENT when lv is not open (or, for
+ * ledgerview_alert(), there is no such alert); -EPROTO when this ledger
+ * cannot answer the query (its schema, or a row with a state name this
+ * program does not know); -EIO when SQLite failed while reading; -ENOMEM.
+ * Except for -ENOENT, lv->error then says what went wrong.  The lists are
+ * malloc'ed into *out (caller frees, also when *n is 0; NULL on failure),
+ * with their count in *n.
+ */
+
+/* Alerts, open ones first, then newest fired first, at most max: of one store
+ * (agent and store not NULL) or of all; open ones only (closed_at IS NULL) if
+ * open_only. */
 int ledgerview_alerts(struct ledgerview *lv, const char *agent, const char *store,
-		      bool open_only, size_t max, struct lv_alert **out, size_t *n);
-/* One alert: 0, -ENOENT, or a negative errno. */
-int ledgerview_alert(struct ledgerview *lv, int64_t id, struct lv_alert *out);
-/* Declared deletions, newest first (of one store, or all). */
+		      bool open_only, size_t max, struct ledger_alert **out, size_t *n);
+/* One alert into *out. */
+int ledgerview_alert(struct ledgerview *lv, int64_t id, struct ledger_alert *out);
+/* Declared deletions, the latest start first, at most max (of one store, or
+ * all). */
 int ledgerview_explanations(struct ledgerview *lv, const char *agent, const char *store,
-			    size_t max, struct lv_explanation **out, size_t *n);
-/* The timeline of an alert, oldest first. */
+			    size_t max, struct ledger_explain **out, size_t *n);
+/* The timeline of an alert, oldest first, at most max. */
 int ledgerview_events(struct ledgerview *lv, int64_t alert_id, size_t max,
-		      struct lv_event **out, size_t *n);
-/* Audit rows about target ("alert 12", "agent/store"), oldest first. */
+		      struct ledger_event **out, size_t *n);
+/* Audit rows about target ("alert 12", "agent/store"), oldest first, at most
+ * max. */
 int ledgerview_audit(struct ledgerview *lv, const char *target, size_t max,
-		     struct lv_audit **out, size_t *n);
-/* Rows in the notification outbox. */
+		     struct ledger_audit **out, size_t *n);
+/* The number of rows in the notification outbox, into *rows (0 on failure). */
 int ledgerview_outbox_rows(struct ledgerview *lv, int64_t *rows);
 
 #endif

@@ -65,11 +65,6 @@ const char *notify_alertmanager_alertname(const char *kind)
 	return "ShrinkwatchUnexplainedLoss";
 }
 
-static bool is_closed(const char *state)
-{
-	return !strcmp(state, "resolved") || !strcmp(state, "explained");
-}
-
 static int put_pair(struct buf *b, const char *key, const char *value, bool comma)
 {
 	int e = 0;
@@ -94,7 +89,7 @@ int notify_alertmanager_build(const struct notify_message *m, struct buf *out)
 		 "Unexplained loss of %s (%.0f bytes) and %.0f objects on %s/%s since %s "
 		 "(shrinkwatch alert %s, %s, now %s).",
 		 lost, m->lost_bytes, m->lost_objects, m->agent, m->store, starts, id, m->kind,
-		 m->state);
+		 alert_state_name(m->state));
 
 	e = e ? e : json_put_raw(out, "{\"labels\":{");
 	e = e ? e : put_pair(out, "alertname", notify_alertmanager_alertname(m->kind), false);
@@ -106,14 +101,14 @@ int notify_alertmanager_build(const struct notify_message *m, struct buf *out)
 	e = e ? e : json_put_raw(out, "},\"annotations\":{");
 	e = e ? e : put_pair(out, "summary", m->summary, false);
 	e = e ? e : put_pair(out, "description", desc, true);
-	e = e ? e : put_pair(out, "state", m->state, true);
+	e = e ? e : put_pair(out, "state", alert_state_name(m->state), true);
 	if (m->attribution && m->attribution[0])
 		e = e ? e : put_pair(out, "attribution", m->attribution, true);
 	if (url[0])
 		e = e ? e : put_pair(out, "dashboard", url, true);
 	e = e ? e : json_put_raw(out, "}");
 	e = e ? e : put_pair(out, "startsAt", starts, true);
-	if (is_closed(m->state))
+	if (alert_state_closed(m->state))
 		e = e ? e : put_pair(out, "endsAt", ends, true);
 	if (url[0])
 		e = e ? e : put_pair(out, "generatorURL", url, true);
@@ -260,7 +255,7 @@ static int remember(struct notifier *n, const struct notify_message *m, const ch
 	char *old, *copy;
 
 	snprintf(id, sizeof id, "%" PRIu64, m->alert_id);
-	if (is_closed(m->state)) {
+	if (alert_state_closed(m->state)) {
 		free(strmap_del(&p->active, id));
 		return 0;
 	}
@@ -287,7 +282,7 @@ int notify_alertmanager_prime(const struct notify_message *m)
 	struct notifier *n;
 	int count = 0, e;
 
-	if (is_closed(m->state))
+	if (alert_state_closed(m->state))
 		return 0;
 	buf_init(&obj, AM_OBJECT_MAX);
 	e = notify_alertmanager_build(m, &obj);

@@ -74,22 +74,23 @@ int notify_email_build(const struct notify_message *m, const char *from, char *c
 		snprintf(line + l, sizeof line - l, "%s%s", i ? ", " : "", to[i]);
 	}
 	e = e ? e : put_header(out, "To", line);
-	if (!strcmp(m->state, "firing"))
+	if (m->state == ALERT_FIRING)
 		snprintf(line, sizeof line, "[shrinkwatch] %s %s on %s/%s: %s lost%s",
 			 notify__severity_upper(m->severity), m->kind, m->agent, m->store, lost,
 			 m->repeat ? " (still firing)" : "");
 	else
 		snprintf(line, sizeof line, "[shrinkwatch] %s: %s %s on %s/%s: %s lost",
-			 m->state, notify__severity_upper(m->severity), m->kind, m->agent,
+			 alert_state_name(m->state), notify__severity_upper(m->severity), m->kind,
+			 m->agent,
 			 m->store, lost);
 	e = e ? e : put_header(out, "Subject", line);
 	e = e ? e : put_header(out, "Date", date);
 	snprintf(line, sizeof line, "<shrinkwatch.%" PRIu64 ".%s.%" PRId64 ".%ld@%s>", m->alert_id,
-		 m->state, m->time, (long)getpid(), host);
+		 alert_state_name(m->state), m->time, (long)getpid(), host);
 	e = e ? e : put_header(out, "Message-ID", line);
 	snprintf(line, sizeof line, "%" PRIu64, m->alert_id);
 	e = e ? e : put_header(out, "X-Shrinkwatch-Alert-Id", line);
-	e = e ? e : put_header(out, "X-Shrinkwatch-State", m->state);
+	e = e ? e : put_header(out, "X-Shrinkwatch-State", alert_state_name(m->state));
 	e = e ? e : put_header(out, "MIME-Version", "1.0");
 	e = e ? e : put_header(out, "Content-Type", "text/plain; charset=utf-8");
 	e = e ? e : put_header(out, "Content-Transfer-Encoding", "8bit");
@@ -108,13 +109,13 @@ int notify_email_build(const struct notify_message *m, const char *from, char *c
 				   "Lost:          %s (%.0f bytes), %.0f objects\n"
 				   "Since:         %s\n"
 				   "This change:   %s\n",
-				   m->summary, m->alert_id, m->kind, m->state,
+				   m->summary, m->alert_id, m->kind, alert_state_name(m->state),
 				   m->repeat ? " (repeat)" : "", notify_severity_name(m->severity),
 				   m->agent, m->store, lost, m->lost_bytes, m->lost_objects, since,
 				   when);
 	if (!e && m->dashboard_url && m->dashboard_url[0])
 		e = buf_printf(&body, "Dashboard:     %s\n", m->dashboard_url);
-	if (!e && strcmp(m->state, "resolved") && strcmp(m->state, "explained"))
+	if (!e && !alert_state_closed(m->state))
 		e = buf_printf(&body,
 				   "\nAcknowledge:   shrinkwatchctl ack %" PRIu64 " --comment TEXT\n"
 				   "Explain:       shrinkwatchctl explain --alert %" PRIu64

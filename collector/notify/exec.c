@@ -110,7 +110,7 @@ static char **exec_env(const struct notify_message *m)
 		{ "SHRINKWATCH_STORE", m->store },
 		{ "SHRINKWATCH_KIND", m->kind },
 		{ "SHRINKWATCH_SEVERITY", notify_severity_name(m->severity) },
-		{ "SHRINKWATCH_STATE", m->state },
+		{ "SHRINKWATCH_STATE", alert_state_name(m->state) },
 		{ "SHRINKWATCH_SUMMARY", m->summary },
 		{ "SHRINKWATCH_LOST_BYTES", lb },
 		{ "SHRINKWATCH_LOST_OBJECTS", lo },

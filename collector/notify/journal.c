@@ -90,7 +90,8 @@ int notify_journal_build(const struct notify_message *m, const char *name,
 
 	f->n = 0;
 	e = e ? e : field(f, &used, "MESSAGE", "shrinkwatch: %s %s alert %" PRIu64 ": %s",
-			  notify__severity_upper(m->severity), m->state, m->alert_id, m->summary);
+			  notify__severity_upper(m->severity), alert_state_name(m->state),
+			  m->alert_id, m->summary);
 	e = e ? e : field(f, &used, "MESSAGE_ID", "%s", notify_journal_message_id(m->kind));
 	e = e ? e : field(f, &used, "PRIORITY", "%d", notify_journal_priority(m->severity));
 	e = e ? e : field(f, &used, "SYSLOG_IDENTIFIER", "%s", "shrinkwatch-collector");
@@ -100,7 +101,7 @@ int notify_journal_build(const struct notify_message *m, const char *name,
 	e = e ? e : field(f, &used, "STORE", "%s", m->store);
 	e = e ? e : field(f, &used, "KIND", "%s", m->kind);
 	e = e ? e : field(f, &used, "SEVERITY", "%s", notify_severity_name(m->severity));
-	e = e ? e : field(f, &used, "STATE", "%s", m->state);
+	e = e ? e : field(f, &used, "STATE", "%s", alert_state_name(m->state));
 	e = e ? e : field(f, &used, "LOST_BYTES", "%.0f", m->lost_bytes);
 	e = e ? e : field(f, &used, "LOST_OBJECTS", "%.0f", m->lost_objects);
 	e = e ? e : field(f, &used, "SINCE", "%" PRId64, m->since);

@@ -421,7 +421,8 @@ int notify_send(const char *name, const struct notify_message *m, notify_done_fn
 
 	if (!n)
 		return -ENOENT;
-	if (!m->json || !m->agent || !m->store || !m->kind || !m->state || !m->summary)
+	if (!m->json || !m->agent || !m->store || !m->kind ||
+	    (unsigned)m->state >= ALERT_STATE_COUNT || !m->summary)
 		return -EINVAL;
 	return n->type->send(n, m, done, ctx);
 }

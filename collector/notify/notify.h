@@ -20,6 +20,7 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "collector/ledger/alert_state.h"
 #include "shrinkwatch/sample.h"
 
 #define NOTIFY_NAME_MAX SW_NAME_MAX
@@ -39,7 +40,7 @@ struct notify_message {
 	const char *store;
 	const char *kind;    /* "drop", "leak", ... (detect_kind_name) */
 	enum notify_severity severity;
-	const char *state;   /* "firing", "acknowledged", "resolved", "explained" */
+	enum alert_state state; /* the state entered (firing again for a repeat) */
 	int64_t since;       /* when the loss started, unix seconds */
 	int64_t time;        /* when this transition happened */
 	int64_t ends_at;     /* resolved/explained: when; 0 while open */

@@ -86,7 +86,7 @@ static inline struct notify_message nt_message(uint64_t id)
 		.store = "bodycam",
 		.kind = "drop",
 		.severity = NOTIFY_CRITICAL,
-		.state = "firing",
+		.state = ALERT_FIRING,
 		.since = 1700000000,
 		.time = 1700000300,
 		.lost_bytes = 37200000000.0,

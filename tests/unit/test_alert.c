@@ -163,7 +163,7 @@ static void test_one_alert_per_episode(void **state)
 	assert_int_equal(alert_on_event(&al, "evsrv01", "bodycam", &e, 0, fake_now + 2), 0);
 	assert_int_equal(count("SELECT count(*) FROM alerts"), 1);
 	assert_int_equal(ledger_alert_find(&led, "evsrv01", "bodycam", "drop", 1, &a), 0);
-	assert_string_equal(a.state, "firing");
+	assert_int_equal(a.state, ALERT_FIRING);
 	assert_string_equal(a.severity, "critical");
 	assert_true(a.lost_bytes == 5000);
 	assert_int_equal(count("SELECT count(*) FROM alert_events WHERE state='updated'"), 2);
@@ -197,7 +197,7 @@ static void test_ack_resolve_explain(void **state)
 			 -EALREADY);
 	assert_int_equal(alert_ack(&al, 9999, "bob", "x", fake_now, err, sizeof err), -ENOENT);
 	assert_int_equal(ledger_alert_get(&led, a.id, &b), 0);
-	assert_string_equal(b.state, "acknowledged");
+	assert_int_equal(b.state, ALERT_ACKNOWLEDGED);
 	assert_string_equal(b.ack_by, "alice");
 	assert_string_equal(b.ack_comment, "checking the mount");
 	assert_int_equal(b.ack_at, fake_now + 5);
@@ -206,7 +206,7 @@ static void test_ack_resolve_explain(void **state)
 	e = event(DETECT_VANISHED, DETECT_RESOLVED, 3, 1e6);
 	assert_int_equal(alert_on_event(&al, "evsrv01", "bodycam", &e, 0, fake_now + 10), 0);
 	assert_int_equal(ledger_alert_get(&led, a.id, &b), 0);
-	assert_string_equal(b.state, "resolved");
+	assert_int_equal(b.state, ALERT_RESOLVED);
 	assert_int_equal(b.closed_at, fake_now);
 	assert_int_equal(alert_ack(&al, a.id, "bob", "late", fake_now + 20, err, sizeof err),
 			 -ESTALE);
@@ -230,13 +230,13 @@ static void test_ack_resolve_explain(void **state)
 	e.resolution = DETECT_RES_EXPLAINED;
 	assert_int_equal(alert_on_event(&al, "evsrv01", "bodycam", &e, x.id, fake_now + 1), 0);
 	assert_int_equal(ledger_alert_find(&led, "evsrv01", "bodycam", "drop", 4, &b), 0);
-	assert_string_equal(b.state, "explained");
+	assert_int_equal(b.state, ALERT_EXPLAINED);
 	assert_int_equal(b.explanation_id, x.id);
 	/* the detector catching up on a closed alert changes nothing */
 	e = event(DETECT_DROP, DETECT_UPDATED, 4, 999);
 	assert_int_equal(alert_on_event(&al, "evsrv01", "bodycam", &e, 0, fake_now + 2), 0);
 	assert_int_equal(ledger_alert_get(&led, b.id, &a), 0);
-	assert_string_equal(a.state, "explained");
+	assert_int_equal(a.state, ALERT_EXPLAINED);
 	assert_true(a.lost_bytes == 100);
 }
 

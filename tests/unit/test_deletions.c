@@ -189,7 +189,7 @@ static void test_alert_attribution(void **state)
 	assert_string_equal(a.attribution, "40 files, 800.0 KiB deleted under 2023/08/ by pid "
 					   "4312 /usr/bin/rsync uid 0");
 	buf_init(&json, 1 << 16);
-	assert_int_equal(alert_to_json(&json, &a, NULL, 0), 0);
+	assert_int_equal(alert_to_json(&json, &a, ALERT_JSON_ROW), 0);
 	assert_int_equal(buf_append(&json, "", 1), 0);
 	assert_non_null(strstr((char *)json.data, "\"attribution\":\"40 files, 800.0 KiB deleted"));
 	buf_release(&json);

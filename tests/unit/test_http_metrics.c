@@ -141,8 +141,8 @@ static void test_ledger_absent_and_other_versions(void **state)
 {
 	char dir[64], db[128];
 	struct ledgerview lv;
-	struct lv_alert *a = NULL;
-	struct lv_explanation *e = NULL;
+	struct ledger_alert *a = NULL;
+	struct ledger_explain *e = NULL;
 	struct http_store_view v[2];
 	int64_t rows;
 	size_t n;
@@ -196,7 +196,7 @@ static void test_ledger_absent_and_other_versions(void **state)
 	assert_null(e);
 	assert_int_equal(ledgerview_outbox_rows(&lv, &rows), -EPROTO);
 	{
-		struct lv_alert one;
+		struct ledger_alert one;
 
 		assert_int_equal(ledgerview_alert(&lv, 99, &one), -ENOENT);
 		assert_int_equal(ledgerview_alert(&lv, 8, &one), 0);

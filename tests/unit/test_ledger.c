@@ -13,6 +13,8 @@
 #include <cmocka.h>
 
 #include "collector/ledger/ledger.h"
+#include "collector/ledger/read.h"
+#include "ledger_query.h"
 #include "testutil.h"
 
 static char dir[64], path[128];
@@ -40,7 +42,7 @@ static void sample_alert(struct ledger_alert *a, uint32_t episode)
 	snprintf(a->kind, sizeof a->kind, "drop");
 	a->episode = episode;
 	snprintf(a->severity, sizeof a->severity, "critical");
-	snprintf(a->state, sizeof a->state, "firing");
+	a->state = ALERT_FIRING;
 	a->since = 1000;
 	a->fired_at = 1010;
 	a->updated_at = 1011;
@@ -48,6 +50,7 @@ static void sample_alert(struct ledger_alert *a, uint32_t episode)
 	a->lost_objects = 12;
 	a->expected_bytes = 10;
 	a->observed_bytes = -1.5e9;
+	a->have_expected = true; /* the writer stores the four numbers: they read back */
 	snprintf(a->summary, sizeof a->summary, "drop: 1.4 GiB lost \"quoted\"");
 }
 
@@ -131,7 +134,7 @@ static void test_alert_round_trip(void **state)
 	assert_int_equal(b.id, a.id);
 	assert_int_equal(ledger_alert_find(&l, "evsrv01", "bodycam", "drop", 2, &b), -ENOENT);
 	/* acknowledged and closed fields come back */
-	snprintf(a.state, sizeof a.state, "acknowledged");
+	a.state = ALERT_ACKNOWLEDGED;
 	snprintf(a.ack_by, sizeof a.ack_by, "alice");
 	snprintf(a.ack_comment, sizeof a.ack_comment, "on it");
 	a.ack_at = 2000;
@@ -248,6 +251,8 @@ struct rows {
 	int n;
 	int64_t ids[8];
 	char payload[8][64];
+	enum alert_state state[8];
+	bool repeat[8];
 };
 
 static int collect_outbox(void *ctx, const struct ledger_outbox *o)
@@ -256,6 +261,8 @@ static int collect_outbox(void *ctx, const struct ledger_outbox *o)
 
 	r->ids[r->n] = o->id;
 	snprintf(r->payload[r->n], sizeof r->payload[0], "%s", o->payload);
+	r->state[r->n] = o->state;
+	r->repeat[r->n] = o->repeat;
 	r->n++;
 	return 0;
 }
@@ -273,12 +280,20 @@ static void test_outbox_rows(void **state)
 	assert_int_equal(ledger_alert_insert(&l, &a), 0);
 	assert_int_equal(ledger_outbox_next(&l, &next), 0);
 	assert_true(next == INT64_MAX);
-	assert_int_equal(ledger_outbox_add(&l, "am", a.id, "firing", "{\"a\":1}", 100, 100, 500), 0);
-	assert_int_equal(ledger_outbox_add(&l, "hook", a.id, "firing", "{\"b\":2}", 100, 50, 500), 0);
+	assert_int_equal(ledger_outbox_add(&l, "am", a.id, ALERT_FIRING, false, "{\"a\":1}", 100,
+					   100, 500),
+			 0);
+	assert_int_equal(ledger_outbox_add(&l, "hook", a.id, ALERT_FIRING, true, "{\"b\":2}", 100,
+					   50, 500),
+			 0);
 	assert_int_equal(ledger_outbox_count(&l), 2);
 	assert_int_equal(ledger_outbox_due(&l, 60, 10, collect_outbox, &r), 0);
 	assert_int_equal(r.n, 1);
 	assert_string_equal(r.payload[0], "{\"b\":2}");
+	/* a repeat is stored as the word its timeline uses, and read back as one */
+	assert_int_equal(lq_count(l.db, "SELECT count(*) FROM outbox WHERE state = 'repeated'"), 1);
+	assert_int_equal(r.state[0], ALERT_FIRING);
+	assert_true(r.repeat[0]);
 	assert_int_equal(ledger_outbox_retry(&l, r.ids[0], 1, 300, "HTTP 503"), 0);
 	assert_int_equal(ledger_outbox_next(&l, &next), 0);
 	assert_int_equal(next, 100);
@@ -286,6 +301,8 @@ static void test_outbox_rows(void **state)
 	assert_int_equal(ledger_outbox_due(&l, 300, 10, collect_outbox, &r), 0);
 	assert_int_equal(r.n, 2); /* oldest next_at first */
 	assert_string_equal(r.payload[0], "{\"a\":1}");
+	assert_int_equal(r.state[0], ALERT_FIRING);
+	assert_false(r.repeat[0]);
 	assert_int_equal(ledger_outbox_delete(&l, r.ids[0]), 0);
 	assert_int_equal(ledger_outbox_count(&l), 1);
 	ledger_close(&l);
@@ -332,9 +349,18 @@ static void test_state_and_transactions(void **state)
 	assert_int_equal(ledger_begin(&l), 0);
 	assert_int_equal(ledger_alert_insert(&l, &a), -EEXIST);
 	assert_int_equal(ledger_commit(&l), 0); /* inner: joins the outer */
-	assert_int_equal(ledger_commit(&l), -EIO);
+	assert_int_equal(ledger_commit(&l), -EEXIST); /* the write's own error */
 	assert_int_equal(ledger_alert_each(&l, true, count_alerts, &n), 0);
 	assert_int_equal(n, 0);
+	/* so does a nested part that gives up: the outer commit rolls back */
+	assert_int_equal(ledger_begin(&l), 0);
+	assert_int_equal(ledger_alert_insert(&l, &a), 0);
+	assert_int_equal(ledger_begin(&l), 0);
+	ledger_rollback(&l);
+	assert_int_equal(ledger_commit(&l), -ECANCELED);
+	assert_int_equal(ledger_alert_each(&l, true, count_alerts, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(ledger_commit(&l), -EINVAL); /* no transaction open */
 	/* and a good group commits */
 	assert_int_equal(ledger_begin(&l), 0);
 	assert_int_equal(ledger_alert_insert(&l, &a), 0);
@@ -369,10 +395,120 @@ static void test_full_disk(void **state)
 	ledger_close(&l);
 }
 
+static int copy_event(void *ctx, const struct ledger_event *e)
+{
+	struct ledger_event *out = ctx;
+
+	out[e->id - 1] = *e;
+	return 0;
+}
+
+/* The writer and the dashboard's read-only API decode a row alike (one
+ * codec), and the state and event names are stored as docs/ledger.md says. */
+static void test_read_api_same_rows(void **state)
+{
+	static const struct {
+		enum alert_event kind;
+		const char *name;
+	} kinds[] = {
+		{ ALERT_EVENT_FIRING, "firing" },	  { ALERT_EVENT_UPDATED, "updated" },
+		{ ALERT_EVENT_ATTRIBUTED, "attributed" }, { ALERT_EVENT_REPEATED, "repeated" },
+		{ ALERT_EVENT_ACKNOWLEDGED, "acknowledged" }, { ALERT_EVENT_RESOLVED, "resolved" },
+		{ ALERT_EVENT_EXPLAINED, "explained" },
+	};
+	struct ledger_event written[8], *ev = NULL;
+	struct ledger_alert a, b, c, *list = NULL;
+	struct ledgerview lv;
+	char sql[128];
+	struct ledger l;
+	size_t n, i;
+	(void)state;
+
+	assert_int_equal(ledger_open(&l, path), 0);
+	sample_alert(&a, 1);
+	a.state = ALERT_ACKNOWLEDGED;
+	snprintf(a.ack_by, sizeof a.ack_by, "alice");
+	memset(a.ack_comment, 'c', sizeof a.ack_comment - 1); /* longer than any cut */
+	a.ack_at = 1020;
+	a.last_notified_at = 1015;
+	assert_int_equal(ledger_alert_insert(&l, &a), 0);
+	assert_int_equal(ledger_alert_set_attribution(&l, a.id, "rm by uid 0"), 0);
+	for (i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+		assert_int_equal(ledger_event_add(&l, a.id, 2000 + (int64_t)i, kinds[i].kind, "d"), 0);
+	for (i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+		snprintf(sql, sizeof sql, "SELECT count(*) FROM alert_events WHERE state = '%s'",
+			 kinds[i].name);
+		assert_int_equal(lq_count(l.db, sql), 1);
+	}
+	assert_int_equal(lq_count(l.db, "SELECT count(*) FROM alerts WHERE state = 'acknowledged'"),
+			 1);
+	assert_int_equal(ledger_alert_get(&l, a.id, &b), 0);
+	assert_string_equal(b.attribution, "rm by uid 0");
+	assert_int_equal(ledger_event_each(&l, a.id, copy_event, written), 0);
+
+	assert_int_equal(ledgerview_open(&lv, dir), 0);
+	assert_true(ledgerview_is_open(&lv));
+	assert_int_equal(ledgerview_alert(&lv, a.id, &c), 0);
+	assert_memory_equal(&b, &c, sizeof b);
+	assert_int_equal(ledgerview_alerts(&lv, NULL, NULL, true, 10, &list, &n), 0);
+	assert_int_equal(n, 1);
+	assert_memory_equal(&b, &list[0], sizeof b);
+	free(list);
+	assert_int_equal(ledgerview_events(&lv, a.id, 10, &ev, &n), 0);
+	assert_int_equal(n, sizeof kinds / sizeof kinds[0]);
+	for (i = 0; i < n; i++) {
+		assert_int_equal(ev[i].kind, kinds[i].kind);
+		assert_memory_equal(&ev[i], &written[i], sizeof ev[i]);
+	}
+	free(ev);
+
+	/* a state this program does not know: an error naming the row, no guess */
+	assert_int_equal(sqlite3_exec(l.db, "UPDATE alerts SET state = 'snoozed'", NULL, NULL,
+				      NULL),
+			 SQLITE_OK);
+	assert_int_equal(ledger_alert_get(&l, a.id, &b), -EPROTO);
+	assert_int_equal(ledgerview_alert(&lv, a.id, &c), -EPROTO);
+	assert_non_null(strstr(lv.error, "unknown state 'snoozed'"));
+	assert_int_equal(ledgerview_alerts(&lv, NULL, NULL, false, 10, &list, &n), -EPROTO);
+	assert_null(list);
+	assert_int_equal(n, 0);
+	ledgerview_close(&lv);
+	ledgerview_close(&lv); /* twice is harmless */
+	assert_false(ledgerview_is_open(&lv));
+	ledger_close(&l);
+}
+
+/* The names are the contract of docs/ledger.md; parse takes exactly them. */
+static void test_state_names(void **state)
+{
+	enum alert_state s = ALERT_RESOLVED;
+	enum alert_event e = ALERT_EVENT_UPDATED;
+	(void)state;
+
+	for (int i = 0; i < ALERT_STATE_COUNT; i++) {
+		assert_int_equal(alert_state_parse(alert_state_name((enum alert_state)i), &s), 0);
+		assert_int_equal(s, i);
+	}
+	for (int i = 0; i < ALERT_EVENT_COUNT; i++) {
+		assert_int_equal(alert_event_parse(alert_event_name((enum alert_event)i), &e), 0);
+		assert_int_equal(e, i);
+	}
+	assert_string_equal(alert_state_name(ALERT_EXPLAINED), "explained");
+	assert_string_equal(alert_event_name(alert_event_entered(ALERT_FIRING)), "firing");
+	assert_int_equal(alert_state_parse("repeated", &s), -EINVAL); /* not a state */
+	assert_int_equal(alert_state_parse("Firing", &s), -EINVAL);
+	assert_int_equal(alert_state_parse(NULL, &s), -EINVAL);
+	assert_string_equal(alert_state_name(ALERT_STATE_COUNT), "?");
+	assert_true(alert_state_closed(ALERT_RESOLVED) && alert_state_closed(ALERT_EXPLAINED));
+	assert_false(alert_state_closed(ALERT_FIRING) || alert_state_closed(ALERT_ACKNOWLEDGED));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_schema, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_read_api_same_rows, setup, teardown),
+		cmocka_unit_test(test_state_names),
 		cmocka_unit_test_setup_teardown(test_alert_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_alert_each_open_of, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_explanations, setup, teardown),

@@ -147,7 +147,7 @@ static void test_routing(void **state)
 static void test_send_unknown_notifier(void **state)
 {
 	struct notify_message m = { .agent = "a", .store = "b", .kind = "drop",
-				    .state = "firing", .summary = "s", .json = "{}" };
+				    .state = ALERT_FIRING, .summary = "s", .json = "{}" };
 	(void)state;
 
 	assert_int_equal(notify_send("nobody", &m, NULL, NULL), -ENOENT);
@@ -224,7 +224,7 @@ static int journal_child(void)
 {
 	struct notify_message m = { .alert_id = 42, .agent = "evsrv01", .store = "bodycam",
 				    .kind = "vanished", .severity = NOTIFY_CRITICAL,
-				    .state = "firing", .summary = "evsrv01/bodycam vanished",
+				    .state = ALERT_FIRING, .summary = "evsrv01/bodycam vanished",
 				    .dashboard_url = "", .json = "{}" };
 	char msg[8192], err[1024];
 	uv_loop_t loop;

@@ -220,7 +220,7 @@ static void test_firing_then_resolved(void **state)
 	assert_non_null(strstr(a, "\"state\":\"active\""));
 
 	/* Explained: endsAt is set, and Alertmanager no longer has it active. */
-	m.state = "explained";
+	m.state = ALERT_EXPLAINED;
 	m.time = m.ends_at = time(NULL) - 1;
 	attempt(&m, &o);
 	assert_int_equal(o.result, NOTIFY_OK);
@@ -328,7 +328,7 @@ static void test_build_json(void **state)
 					       "by pid 4312 /usr/bin/rsync uid 0\""));
 	m.attribution = NULL;
 	b.len = 0;
-	m.state = "resolved";
+	m.state = ALERT_RESOLVED;
 	m.ends_at = 1700000600;
 	assert_int_equal(notify_alertmanager_build(&m, &b), 0);
 	buf_put_u8(&b, 0);

@@ -108,7 +108,7 @@ static void test_mail_sent(void **state)
 	assert_null(strchr(mail, '\r'));
 
 	/* Resolved: the state leads the subject; no instructions to act. */
-	m.state = "resolved";
+	m.state = ALERT_RESOLVED;
 	attempt(&m, &o);
 	assert_int_equal(o.result, NOTIFY_OK);
 	mail = nt_slurp(dir, "mail");
