@@ -146,6 +146,8 @@ static void on_hup(uv_signal_t *s, int signum)
 		if (delivery_reload(&c->delivery, err, sizeof err))
 			log_err("collector: reload: keeping the running TLS settings and "
 				"allow-list: %s", err);
+		else
+			session_reauthorize(); /* open sessions meet the new settings */
 		c->cfg.max_connections = fresh.max_connections;
 		c->listener.max_sessions = fresh.max_connections;
 		/* notifiers: the new set replaces the old one only if it starts */
@@ -222,7 +224,7 @@ static int run(struct collector *c)
 			fatal("collector: TLS: %s", why);
 	}
 	if (listener_start(&c->listener, c->loop, c->cfg.listen_host, c->cfg.listen_port,
-			   &c->ingest, c->cfg.max_connections))
+			   &c->ingest, &c->delivery, c->cfg.max_connections))
 		fatal("collector: cannot listen for agents");
 	/* the dashboard: its own threads, read-only */
 	{
