@@ -4,7 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "shrinkwatch/backoff.h"
 #include "shrinkwatch/log.h"
+#include "shrinkwatch/stream.h"
 #include "ship.h"
 
 enum conn_state { CONN_RESOLVING, CONN_CONNECTING, CONN_TLS, CONN_HELLO, CONN_READY, CONN_CLOSING };
@@ -14,14 +16,10 @@ struct ship_conn {
 	enum conn_state state;
 	uv_getaddrinfo_t gai;
 	uv_connect_t connect_req;
-	uv_tcp_t tcp;
-	int tcp_open;
+	struct stream st; /* the framed (TLS) link, lib/stream.c */
+	int tcp_open;     /* st was initialised */
 	uv_timer_t hello_timer; /* handshake + HELLO deadline, then ACK deadline */
 	int pending_handles;
-	struct buf rbuf;
-	int tls_on;
-	struct tls_conn tls;
-	uint8_t cipher[64 * 1024]; /* ciphertext as read from the socket */
 	uint64_t sent; /* highest seq written on this connection */
 	/* last seq of each SAMPLES frame not yet covered by an ACK, oldest
 	 * first; the window is driven by acknowledged seqs, not by counting
@@ -32,11 +30,6 @@ struct ship_conn {
 	uint64_t del_inflight; /* last id of the DELETIONS frame unacknowledged, 0: none */
 };
 
-struct write_req {
-	uv_write_t req;
-	struct buf data;
-};
-
 static void schedule_retry(struct shipper *sh);
 static void conn_close(struct ship_conn *c, const char *why);
 static void pump(struct ship_conn *c);
@@ -45,12 +38,13 @@ static void handle_closed(uv_handle_t *h)
 {
 	struct ship_conn *c = h->data;
 
-	if (--c->pending_handles == 0) {
-		buf_release(&c->rbuf);
-		if (c->tls_on)
-			tls_conn_release(&c->tls);
+	if (--c->pending_handles == 0)
 		free(c);
-	}
+}
+
+static void stream_closed(void *ud)
+{
+	handle_closed((uv_handle_t *)&((struct ship_conn *)ud)->hello_timer);
 }
 
 /* Ends a connection attempt at whatever stage it is, once. */
@@ -80,66 +74,13 @@ static void conn_close(struct ship_conn *c, const char *why)
 	c->pending_handles = 1 + c->tcp_open;
 	uv_close((uv_handle_t *)&c->hello_timer, handle_closed);
 	if (c->tcp_open)
-		uv_close((uv_handle_t *)&c->tcp, handle_closed);
-}
-
-static void write_done(uv_write_t *req, int status)
-{
-	struct write_req *w = (struct write_req *)req;
-	struct ship_conn *c = req->handle->data;
-
-	buf_release(&w->data);
-	free(w);
-	if (status < 0 && status != UV_ECANCELED)
-		conn_close(c, uv_strerror(status));
-}
-
-/* Writes bytes as they are to the socket; takes ownership of frame's
- * storage. */
-static int raw_send(struct ship_conn *c, struct buf *frame)
-{
-	struct write_req *w = malloc(sizeof *w);
-	uv_buf_t b;
-	int err;
-
-	if (!w) {
-		buf_release(frame);
-		return -ENOMEM;
-	}
-	w->data = *frame;
-	b = uv_buf_init((char *)w->data.data, (unsigned)w->data.len);
-	err = uv_write(&w->req, (uv_stream_t *)&c->tcp, &b, 1, write_done);
-	if (err) {
-		buf_release(&w->data);
-		free(w);
-	}
-	return err;
-}
-
-/* Sends the ciphertext TLS has produced.  0 or a negative errno. */
-static int tls_flush(struct ship_conn *c)
-{
-	struct buf out;
-	int err;
-
-	buf_init(&out, SIZE_MAX);
-	err = tls_conn_output(&c->tls, &out);
-	if (!err && out.len)
-		return raw_send(c, &out);
-	buf_release(&out);
-	return err;
+		stream_close(&c->st, 0, NULL);
 }
 
 /* Sends one frame (encrypted with TLS); takes ownership of frame. */
 static int conn_send(struct ship_conn *c, struct buf *frame)
 {
-	int err;
-
-	if (!c->tls_on)
-		return raw_send(c, frame);
-	err = tls_conn_write(&c->tls, frame->data, frame->len);
-	buf_release(frame);
-	return err ? err : tls_flush(c);
+	return stream_send(&c->st, frame);
 }
 
 /* A collector that takes frames but never acknowledges them (stalled, or a
@@ -167,7 +108,7 @@ static void on_ack(struct ship_conn *c, uint64_t seq)
 			c->del_sent = delqueue_acked(sh->delq, sh->reader);
 		log_info("ship: connected to collector %s:%u%s, it has stored up to seq %llu; "
 			 "%llu samples to send",
-			 sh->host, sh->port, c->tls_on ? " (TLS)" : " (plaintext)",
+			 sh->host, sh->port, stream_tls(&c->st) ? " (TLS)" : " (plaintext)",
 			 (unsigned long long)seq,
 			 (unsigned long long)spool_pending(sh->spool, sh->reader));
 		if (sh->on_collector_seq)
@@ -237,8 +178,9 @@ static void version_retry(struct shipper *sh)
 		delqueue_set_reader(sh->delq, sh->reader, true);
 }
 
-static void handle_frame(struct ship_conn *c, const struct sw_frame *f)
+static void handle_frame(void *ud, const struct sw_frame *f)
 {
+	struct ship_conn *c = ud;
 	struct sw_error e;
 	uint64_t seq;
 
@@ -274,107 +216,33 @@ static void handle_frame(struct ship_conn *c, const struct sw_frame *f)
 	}
 }
 
-static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *b)
-{
-	struct ship_conn *c = h->data;
-	(void)hint;
-
-	if (c->tls_on) {
-		*b = uv_buf_init((char *)c->cipher, sizeof c->cipher);
-		return;
-	}
-	if (buf_reserve(&c->rbuf, 4096)) {
-		*b = uv_buf_init(NULL, 0);
-		return;
-	}
-	*b = uv_buf_init((char *)c->rbuf.data + c->rbuf.len,
-			 (unsigned)(c->rbuf.alloc - c->rbuf.len));
-}
-
-/* Handles every whole frame in rbuf.  0, or -1 once the connection closed. */
-static int process_frames(struct ship_conn *c)
-{
-	for (;;) {
-		struct sw_frame f;
-		long used = proto_frame_parse(c->rbuf.data, c->rbuf.len, &f);
-
-		if (used == 0)
-			return 0;
-		if (used < 0) {
-			conn_close(c, "malformed frame from the collector");
-			return -1;
-		}
-		handle_frame(c, &f);
-		if (c->state == CONN_CLOSING)
-			return -1;
-		buf_consume(&c->rbuf, (size_t)used);
-	}
-}
-
 static void send_hello(struct ship_conn *c);
 
-/* Ciphertext arrived: advance the handshake, then decrypt and handle. */
-static void tls_input(struct ship_conn *c, const uint8_t *p, size_t n)
+/* The TLS handshake completed: say HELLO. */
+static void established(void *ud)
 {
-	int r;
-
-	if (tls_conn_feed(&c->tls, p, n)) {
-		conn_close(c, "out of memory");
-		return;
-	}
-	if (c->state == CONN_TLS) {
-		r = tls_conn_handshake(&c->tls);
-		if (tls_flush(c) || r < 0) {
-			conn_close(c, r < 0 ? c->tls.error : "cannot send");
-			return;
-		}
-		if (r == 0)
-			return;
-		send_hello(c);
-		if (c->state == CONN_CLOSING)
-			return;
-	}
-	for (;;) {
-		long got;
-
-		if (buf_reserve(&c->rbuf, 4096)) {
-			conn_close(c, "collector sent more than the receive buffer holds");
-			return;
-		}
-		got = tls_conn_read(&c->tls, c->rbuf.data + c->rbuf.len, c->rbuf.alloc - c->rbuf.len);
-		if (got == 0)
-			break;
-		if (got < 0) {
-			conn_close(c, c->tls.error);
-			return;
-		}
-		c->rbuf.len += (size_t)got;
-		if (process_frames(c))
-			return;
-	}
-	if (tls_flush(c))
-		conn_close(c, "cannot send");
+	send_hello(ud);
 }
 
-static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
+/* The transport failed: say why, in the agent's words. */
+static void stream_failed(void *ud, enum stream_fail kind, int err, const char *why)
 {
-	struct ship_conn *c = s->data;
+	struct ship_conn *c = ud;
 
-	if (n == UV_ENOBUFS) {
-		conn_close(c, "collector sent more than the receive buffer holds");
-		return;
-	}
-	if (n < 0) {
-		conn_close(c, n == UV_EOF ? "connection closed by the collector" : uv_strerror((int)n));
-		return;
-	}
-	if (c->tls_on) {
-		tls_input(c, (const uint8_t *)b->base, (size_t)n);
-		return;
-	}
-	c->rbuf.len += (size_t)n;
-	process_frames(c);
+	if (kind == STREAM_HANGUP && err == UV_EOF)
+		why = "connection closed by the collector";
+	else if (kind == STREAM_FRAME)
+		why = err == -ENOBUFS ? "collector sent more than the receive buffer holds"
+				      : "malformed frame from the collector";
+	conn_close(c, why);
 }
+
+static const struct stream_ops stream_ops = {
+	.on_frame = handle_frame,
+	.on_established = established,
+	.on_error = stream_failed,
+	.on_closed = stream_closed,
+};
 
 /* Sends a frame the caller has just encoded (encode_err: the encoder's
  * result), or releases it; on failure the connection is closed.  0 or the
@@ -463,6 +331,7 @@ static void send_hello(struct ship_conn *c)
 static void on_connect(uv_connect_t *req, int status)
 {
 	struct ship_conn *c = req->data;
+	struct tls_conn *tls = stream_tls(&c->st);
 	int err;
 
 	if (c->state == CONN_CLOSING)
@@ -471,33 +340,24 @@ static void on_connect(uv_connect_t *req, int status)
 		conn_close(c, uv_strerror(status));
 		return;
 	}
-	uv_tcp_nodelay(&c->tcp, 1);
-	uv_tcp_keepalive(&c->tcp, 1, 60);
 	/* the handshake and the answer to HELLO share one deadline */
 	uv_timer_start(&c->hello_timer, hello_timeout, SHIP_HELLO_TIMEOUT_MS, 0);
-	err = uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
+	if (tls)
+		c->state = CONN_TLS;
+	err = stream_start(&c->st);
 	if (err) {
-		conn_close(c, uv_strerror(err));
+		conn_close(c, !tls ? uv_strerror(err) : tls->error[0] ? tls->error
+								     : "cannot start TLS");
 		return;
 	}
-	if (!c->sh->tls) {
+	if (!tls)
 		send_hello(c);
-		return;
-	}
-	err = tls_conn_init(&c->tls, c->sh->tls, c->sh->host);
-	if (err) {
-		conn_close(c, "cannot start TLS (is the collector's address a valid name?)");
-		return;
-	}
-	c->tls_on = 1;
-	c->state = CONN_TLS;
-	if (tls_conn_handshake(&c->tls) < 0 || tls_flush(c))
-		conn_close(c, c->tls.error[0] ? c->tls.error : "cannot start TLS");
 }
 
 static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *ai)
 {
 	struct ship_conn *c = req->data;
+	struct stream_config sc;
 	int err;
 
 	if (c->state == CONN_CLOSING) {
@@ -514,11 +374,20 @@ static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *ai)
 		return;
 	}
 	c->state = CONN_CONNECTING;
-	uv_tcp_init(c->sh->loop, &c->tcp);
-	c->tcp.data = c;
+	memset(&sc, 0, sizeof sc);
+	sc.tls = c->sh->tls;
+	sc.peer_host = c->sh->tls ? c->sh->host : NULL;
+	sc.max_frame = SHIP_RECV_MAX - SW_FRAME_HEADER; /* the collector only sends ACK and ERROR */
+	err = stream_init(&c->st, c->sh->loop, &sc, &stream_ops, c);
+	if (err) {
+		uv_freeaddrinfo(ai);
+		conn_close(c, c->sh->tls ? "cannot start TLS (is the collector's address a valid "
+					   "name?)" : uv_strerror(err));
+		return;
+	}
 	c->tcp_open = 1;
 	c->connect_req.data = c;
-	err = uv_tcp_connect(&c->connect_req, &c->tcp, ai->ai_addr, on_connect);
+	err = uv_tcp_connect(&c->connect_req, stream_handle(&c->st), ai->ai_addr, on_connect);
 	uv_freeaddrinfo(ai);
 	if (err)
 		conn_close(c, uv_strerror(err));
@@ -537,7 +406,6 @@ static void connect_now(struct shipper *sh)
 	}
 	c->sh = sh;
 	c->state = CONN_RESOLVING;
-	buf_init(&c->rbuf, 64 * 1024); /* the collector only sends ACK and ERROR */
 	uv_timer_init(sh->loop, &c->hello_timer);
 	c->hello_timer.data = c;
 	c->gai.data = c;
@@ -560,13 +428,17 @@ static void retry_fired(uv_timer_t *t)
 
 static void schedule_retry(struct shipper *sh)
 {
+	/* 1 s doubling to SHIP_BACKOFF_MAX_MS, +-20% jitter so a fleet does not
+	 * reconnect in lockstep (the jitter is drawn per process, backoff.h) */
+	static const struct backoff_policy policy = {
+		.min = 1000, .max = SHIP_BACKOFF_MAX_MS, .below_pct = 20, .above_pct = 20,
+	};
 	unsigned ms;
 
 	sh->backoff_ms = sh->backoff_ms ? sh->backoff_ms * 2 : 1000;
 	if (sh->backoff_ms > SHIP_BACKOFF_MAX_MS)
 		sh->backoff_ms = SHIP_BACKOFF_MAX_MS;
-	/* +-20% jitter so a fleet does not reconnect in lockstep */
-	ms = sh->backoff_ms * 4 / 5 + (unsigned)(rand() % (int)(sh->backoff_ms * 2 / 5 + 1));
+	ms = (unsigned)backoff_jitter(&policy, sh->backoff_ms, NULL);
 	log_info("ship: reconnecting to %s:%u in %u ms", sh->host, sh->port, ms);
 	uv_timer_start(&sh->retry, retry_fired, ms, 0);
 }

@@ -11,7 +11,8 @@
  * collector's pace, not all at once).  Every ACK advances its reader, and the
  * spool deletes what every collector has acknowledged.  Any error closes the
  * connection and a timer reconnects with exponential backoff (1 s doubling to
- * 60 s, with jitter).  Several collectors are several shippers, one spool
+ * 60 s, with +-20% jitter drawn per process, backoff.h).  The transport (TLS,
+ * framing, buffers) is lib/stream.c; this file is the protocol.  Several collectors are several shippers, one spool
  * reader each.
  *
  * Nothing here blocks: name resolution, connect, reads and writes are libuv
@@ -38,6 +39,9 @@
  * collector's RRD writes (and fdatasync). */
 #define SHIP_ACK_TIMEOUT_MS 120000
 #define SHIP_BACKOFF_MAX_MS 60000
+/* The most one read buffer holds: the collector only sends ACK, DELACK and
+ * ERROR, all small. */
+#define SHIP_RECV_MAX (64 * 1024)
 
 struct ship_conn;
 

@@ -160,6 +160,8 @@ static void on_hup(void *data, char *status, size_t len)
 		if (delivery_reload(&c->delivery, err, sizeof err))
 			log_err("collector: reload: keeping the running TLS settings and "
 				"allow-list: %s", err);
+		else
+			session_reauthorize(); /* open sessions meet the new settings */
 		c->cfg.max_connections = fresh.max_connections;
 		c->listener.max_sessions = fresh.max_connections;
 		/* notifiers: the new set replaces the old one only if it starts */
@@ -264,7 +266,7 @@ static int run(void *data, uv_loop_t *loop)
 			fatal("collector: TLS: %s", why);
 	}
 	if (listener_start(&c->listener, c->loop, c->cfg.listen_host, c->cfg.listen_port,
-			   &c->ingest, c->cfg.max_connections))
+			   &c->ingest, &c->delivery, c->cfg.max_connections))
 		fatal("collector: cannot listen for agents");
 	/* the dashboard: its own threads, read-only */
 	{

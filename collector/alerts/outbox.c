@@ -16,6 +16,7 @@
 #include "lifecycle.h"
 #include "collector/notify/notify.h"
 #include "outbox.h"
+#include "shrinkwatch/backoff.h"
 #include "shrinkwatch/log.h"
 
 struct attempt {
@@ -27,18 +28,16 @@ struct attempt {
 
 int64_t outbox_backoff(int attempts, uint32_t *rng)
 {
-	int64_t d = OUTBOX_BACKOFF_MIN;
+	/* 5 s doubling to 10 min, plus up to 25%: receivers that came back are
+	 * not hit by every collector's retries in the same second.  The jitter
+	 * is drawn from lib/backoff's per-process state (seeded with
+	 * uv_random()), not from *rng. */
+	static const struct backoff_policy policy = {
+		.min = OUTBOX_BACKOFF_MIN, .max = OUTBOX_BACKOFF_MAX, .below_pct = 0, .above_pct = 25,
+	};
 
-	for (int i = 1; i < attempts && d < OUTBOX_BACKOFF_MAX; i++)
-		d *= 2;
-	if (d > OUTBOX_BACKOFF_MAX)
-		d = OUTBOX_BACKOFF_MAX;
-	/* xorshift32: jitter only, so receivers that came back are not hit by
-	 * every collector's retries in the same second */
-	*rng ^= *rng << 13;
-	*rng ^= *rng >> 17;
-	*rng ^= *rng << 5;
-	return d + (int64_t)(*rng % (uint32_t)(d / 4 + 1));
+	(void)rng;
+	return (int64_t)backoff_delay(&policy, attempts > 0 ? (unsigned)attempts : 1, NULL);
 }
 
 static bool in_flight(const struct outbox *o, int64_t id)

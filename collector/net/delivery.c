@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "delivery.h"
-#include "session.h"
 #include "shrinkwatch/log.h"
 #include "shrinkwatch/names.h"
 #include "shrinkwatch/parse.h"
@@ -154,11 +153,11 @@ void delivery_config_hook(struct delivery *d, struct collector_config_hook *h)
 	memset(cfg, 0, sizeof *cfg);
 	tls_config_init(&cfg->tls);
 	strmap_init(&cfg->allow);
-	cfg->max_per_address = 64;
-	cfg->handshake_s = SESSION_HELLO_TIMEOUT_MS / 1000;
-	cfg->idle_s = SESSION_IDLE_MIN_S;
-	cfg->max_clock_skew_s = 300;
-	cfg->max_write_queue = 1 << 20;
+	cfg->max_per_address = DELIVERY_MAX_PER_ADDRESS;
+	cfg->handshake_s = DELIVERY_HANDSHAKE_S;
+	cfg->idle_s = DELIVERY_IDLE_S;
+	cfg->max_clock_skew_s = DELIVERY_MAX_CLOCK_SKEW_S;
+	cfg->max_write_queue = DELIVERY_MAX_WRITE_QUEUE;
 	h->fn = hook;
 	h->ctx = d;
 }
@@ -174,20 +173,21 @@ int delivery_allowed(const struct delivery_config *cfg, const char *agent)
 	return !cfg->have_allow || strmap_get(&cfg->allow, agent) != NULL;
 }
 
-/* Hands the running TLS context, allow-list and limits to the sessions. */
-static void apply_limits(struct delivery *d)
+void delivery_limits(const struct delivery *d, struct delivery_limits *out)
 {
-	struct session_limits lim;
+	memset(out, 0, sizeof *out);
+	out->tls = d->tls;
+	out->allow = &d->cfg;
+	out->max_per_address = d->cfg.max_per_address;
+	out->handshake_ms = d->cfg.handshake_s * 1000;
+	out->idle_min_s = d->cfg.idle_s;
+	out->max_clock_skew_s = d->cfg.max_clock_skew_s;
+	out->max_write_queue = d->cfg.max_write_queue;
+}
 
-	memset(&lim, 0, sizeof lim);
-	lim.tls = d->tls;
-	lim.delivery = &d->cfg;
-	lim.max_per_address = d->cfg.max_per_address;
-	lim.handshake_ms = d->cfg.handshake_s * 1000;
-	lim.idle_min_s = d->cfg.idle_s;
-	lim.max_clock_skew_s = d->cfg.max_clock_skew_s;
-	lim.max_write_queue = d->cfg.max_write_queue;
-	session_set_limits(&lim);
+/* Says what is now in force. */
+static void log_limits(const struct delivery *d)
+{
 	log_info("delivery: %s; %s; at most %u connections per address, handshake within "
 		 "%llu s, clock skew up to %llu s",
 		 d->tls ? "mutual TLS" : "PLAINTEXT (insecure = yes, loopback only)",
@@ -205,7 +205,7 @@ static void take_next(struct delivery *d, struct tls_ctx *tls)
 	memset(&d->next, 0, sizeof d->next);
 	tls_ctx_free(d->tls);
 	d->tls = tls;
-	apply_limits(d);
+	log_limits(d);
 }
 
 int delivery_start(struct delivery *d, char *err, size_t errlen)
@@ -229,7 +229,6 @@ int delivery_reload(struct delivery *d, char *err, size_t errlen)
 	if (!d->next.tls.insecure && tls_ctx_new(&tls, &d->next.tls, true, err, errlen))
 		return -1;
 	take_next(d, tls);
-	session_reauthorize();
 	return 0;
 }
 

@@ -31,6 +31,13 @@
 #include "shrinkwatch/strmap.h"
 #include "shrinkwatch/tls.h"
 
+/* Defaults of the keys above. */
+#define DELIVERY_HANDSHAKE_S 10
+#define DELIVERY_IDLE_S 300
+#define DELIVERY_MAX_CLOCK_SKEW_S 300
+#define DELIVERY_MAX_WRITE_QUEUE (1u << 20)
+#define DELIVERY_MAX_PER_ADDRESS 64
+
 struct delivery_config {
 	struct tls_config tls;
 	struct strmap allow; /* agent names; empty: every agent the CA vouches for */
@@ -43,8 +50,21 @@ struct delivery_config {
 
 struct delivery {
 	struct delivery_config next; /* what the last load parsed */
-	struct delivery_config cfg;  /* what the sessions use */
+	struct delivery_config cfg;  /* in force (delivery_limits()) */
 	struct tls_ctx *tls;
+};
+
+/* What the running config means for a connection, in the units the session
+ * layer uses.  The session layer reads it when it needs a limit (at accept,
+ * at HELLO, for every batch), so a reload applies to open connections too. */
+struct delivery_limits {
+	struct tls_ctx *tls;                   /* NULL: plaintext */
+	const struct delivery_config *allow;   /* for delivery_allowed() */
+	unsigned max_per_address;
+	uint64_t handshake_ms;
+	uint64_t idle_min_s;
+	uint64_t max_clock_skew_s;
+	uint64_t max_write_queue; /* bytes */
 };
 
 /* Resets d->next to the defaults and fills *hook with the parser of its keys
@@ -54,16 +74,18 @@ void delivery_config_hook(struct delivery *d, struct collector_config_hook *hook
  * insecure = yes on loopback only.  0, or -1 with a message in err. */
 int delivery_check(const struct delivery *d, const char *listen_host, char *err,
 		   size_t errlen);
-/* Loads the certificates and hands TLS and the limits to the sessions.
- * 0, or -1 with a message in err. */
+/* Loads the certificates and puts the parsed config in force (read with
+ * delivery_limits()).  0, or -1 with a message in err. */
 int delivery_start(struct delivery *d, char *err, size_t errlen);
 /* Whether the allow-list (if any) lets agent in. */
 int delivery_allowed(const struct delivery_config *cfg, const char *agent);
 /* After a reload parsed d->next: loads its TLS files and makes it the
- * running config, then closes the sessions it would not have admitted
- * (session_reauthorize()).  0, or -1 with a message in err and the running
- * config untouched. */
+ * running config.  The caller then has the open connections checked against
+ * it (session_reauthorize()): delivery knows no connections.  0, or -1 with
+ * a message in err and the running config untouched. */
 int delivery_reload(struct delivery *d, char *err, size_t errlen);
+/* The limits in force (after delivery_start()). */
+void delivery_limits(const struct delivery *d, struct delivery_limits *out);
 void delivery_release(struct delivery *d);
 
 #endif

@@ -1,32 +1,70 @@
 /* ingest.c - deduplication, RRD batches and acknowledgements (see ingest.h). */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "collector/store/board.h"
 #include "ingest.h"
 #include "collector/store/rrdstore.h"
-#include "session.h"
+
+/* Outlives its connection while batches taken from it are with the writers:
+ * a batch names its conn (rrd_batch.owner), so the pointer stays valid. */
+struct ingest_conn {
+	const struct ingest_conn_ops *ops;
+	void *ud;                /* NULL once the connection is gone */
+	struct agent_rec *agent;
+	unsigned batches;        /* with the writers */
+	char peer[64];
+	struct ingest_conn *prev, *next; /* ing->conns */
+};
+
+static void conn_free(struct ingest *ing, struct ingest_conn *c)
+{
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		ing->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	free(c);
+}
+
+/* The agent's current connection, or NULL. */
+static struct ingest_conn *current_conn(struct ingest *ing, const struct agent_rec *a)
+{
+	return strmap_get(&ing->current, a->name);
+}
+
+static void resume_all(struct ingest *ing)
+{
+	struct ingest_conn *c, *next;
+
+	for (c = ing->conns; c; c = next) {
+		next = c->next;
+		if (c->ud)
+			c->ops->resume(c->ud);
+	}
+}
 
 static void batch_done(struct rrd_batch *b, void *ctx)
 {
 	struct ingest *ing = ctx;
 	struct agent_rec *a = registry_agent(ing->reg, b->agent, 0);
-	struct session *owner = NULL;
+	struct ingest_conn *owner = b->owner, *cur;
 
 	ing->stats.batches++;
 	ing->pending_samples -= b->n;
+	owner->batches--;
 	if (ing->paused && ing->pending_samples <= INGEST_MAX_PENDING_SAMPLES / 2) {
 		ing->paused = false;
-		session_resume_held();
+		resume_all(ing);
 	}
 	ing->stats.write_usec_total += b->write_usec;
 	if (b->write_usec > ing->stats.write_usec_max)
 		ing->stats.write_usec_max = b->write_usec;
 	if (!a)
 		goto out; /* cannot happen: agents are never removed */
-	if (a->session && session_id(a->session) == (uint64_t)(uintptr_t)b->owner)
-		owner = a->session;
 
 	if (b->err) {
 		ing->stats.batches_failed++;
@@ -37,9 +75,9 @@ static void batch_done(struct rrd_batch *b, void *ctx)
 					b->n, a->name, b->errtext);
 			a->write_epoch++;
 			a->seq_accepted = a->seq_stored;
-			if (a->session)
-				session_close(a->session, SW_ERR_INTERNAL,
-					      "collector cannot store samples now");
+			if ((cur = current_conn(ing, a)))
+				cur->ops->close(cur->ud, SW_ERR_INTERNAL,
+						"collector cannot store samples now");
 		}
 		goto out;
 	}
@@ -78,11 +116,13 @@ static void batch_done(struct rrd_batch *b, void *ctx)
 		for (unsigned o = 0; o < ing->nobservers; o++)
 			ing->observers[o].fn(ing->observers[o].ctx, a, st, s);
 	}
-	if (owner)
-		session_batch_done(owner);
-	if (a->session)
-		session_send_ack(a->session, a->seq_stored);
+	if (owner->ud)
+		owner->ops->batch_done(owner->ud);
+	if ((cur = current_conn(ing, a)))
+		cur->ops->send_ack(cur->ud, a->seq_stored);
 out:
+	if (!owner->ud && !owner->batches)
+		conn_free(ing, owner);
 	rrd_batch_free(b);
 }
 
@@ -95,6 +135,7 @@ int ingest_init(struct ingest *ing, uv_loop_t *loop, const struct collector_conf
 	ing->reg = reg;
 	ing->old_rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(60, 5);
 	ing->fail_rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(60, 5);
+	strmap_init(&ing->current);
 	return rrdstore_start(&ing->rrd, loop, cfg->data_dir, cfg->rrd_threads, cfg->rrd_sync,
 			      batch_done, ing);
 }
@@ -109,37 +150,55 @@ int ingest_observe(struct ingest *ing, ingest_stored_fn fn, void *ctx)
 	return 0;
 }
 
-int ingest_hello(struct ingest *ing, struct session *s, const struct sw_hello *h,
-		 struct agent_rec **agent, uint64_t *ack)
+int ingest_hello(struct ingest *ing, const struct sw_hello *h, const struct ingest_conn_ops *ops,
+		 void *ud, const char *peer, struct ingest_conn **conn, struct agent_rec **agent,
+		 uint64_t *ack)
 {
 	struct agent_rec *a = registry_agent(ing->reg, h->agent, 1);
+	struct ingest_conn *c, *old;
 
 	if (!a)
 		return -ENOMEM;
+	c = calloc(1, sizeof *c);
+	if (!c)
+		return -ENOMEM;
+	c->ops = ops;
+	c->ud = ud;
+	c->agent = a;
+	snprintf(c->peer, sizeof c->peer, "%s", peer);
 	ing->stats.hellos++;
-	if (a->session && a->session != s) {
+	if ((old = current_conn(ing, a))) {
 		log_info("ingest: agent '%s' reconnected from %s; closing its older connection "
-			 "from %s", a->name, session_peer(s), session_peer(a->session));
-		session_close(a->session, 0, NULL);
+			 "from %s", a->name, c->peer, old->peer);
+		old->ops->close(old->ud, 0, NULL); /* calls ingest_conn_gone(old) */
 	}
+	if (strmap_put(&ing->current, a->name, c)) {
+		free(c);
+		return -ENOMEM;
+	}
+	c->next = ing->conns;
+	if (ing->conns)
+		ing->conns->prev = c;
+	ing->conns = c;
 	if (a->interval && a->interval != h->interval)
 		log_notice("ingest: agent '%s' changed its interval from %u s to %u s; existing "
 			   "RRD files keep their step", a->name, a->interval, h->interval);
-	a->session = s;
 	if (ing->board)
 		board_set_connected(ing->board, a->name, true);
 	a->interval = h->interval;
 	a->instance_id = h->instance_id;
 	snprintf(a->software, sizeof a->software, "%s", h->software);
 	a->last_seen = (int64_t)time(NULL);
+	*conn = c;
 	*agent = a;
 	*ack = a->seq_stored;
 	return 0;
 }
 
-int ingest_samples(struct ingest *ing, struct session *s, struct agent_rec *a,
-		   const struct sw_sample *x, size_t n)
+int ingest_samples(struct ingest *ing, struct ingest_conn *c, const struct sw_sample *x,
+		   size_t n)
 {
+	struct agent_rec *a = c->agent;
 	size_t first = 0, fresh;
 	struct rrd_batch *b;
 
@@ -153,16 +212,17 @@ int ingest_samples(struct ingest *ing, struct session *s, struct agent_rec *a,
 		/* all seen before: acknowledge now if they are stored, otherwise
 		 * the batch carrying them acknowledges when it is */
 		if (a->seq_stored >= x[n - 1].seq)
-			session_send_ack(s, a->seq_stored);
+			c->ops->send_ack(c->ud, a->seq_stored);
 		return 0;
 	}
 	b = rrd_batch_new(a->name, a->interval, fresh);
 	if (!b) {
-		session_close(s, SW_ERR_INTERNAL, "collector out of memory");
+		c->ops->close(c->ud, SW_ERR_INTERNAL, "collector out of memory");
 		return -ENOMEM;
 	}
 	memcpy(b->samples, x + first, fresh * sizeof *x);
-	b->owner = (void *)(uintptr_t)session_id(s);
+	b->owner = c;
+	c->batches++;
 	b->epoch = a->write_epoch;
 	a->seq_accepted = x[n - 1].seq;
 	ing->pending_samples += fresh;
@@ -170,9 +230,10 @@ int ingest_samples(struct ingest *ing, struct session *s, struct agent_rec *a,
 	return 1;
 }
 
-int ingest_deletions(struct ingest *ing, struct session *s, struct agent_rec *a,
-		     const struct sw_deletion *d, size_t n)
+int ingest_deletions(struct ingest *ing, struct ingest_conn *c, const struct sw_deletion *d,
+		     size_t n)
 {
+	struct agent_rec *a = c->agent;
 	int err = ing->on_deletions ? ing->on_deletions(ing->deletions_ctx, a, d, n) : -ENOSYS;
 
 	ing->stats.reports_received += n;
@@ -181,31 +242,35 @@ int ingest_deletions(struct ingest *ing, struct session *s, struct agent_rec *a,
 		log_ratelimited(&ing->fail_rl, LOG_ERR,
 				"ingest: cannot store %zu deletion reports of agent '%s': %s; "
 				"they will be sent again", n, a->name, strerror(-err));
-		session_close(s, SW_ERR_INTERNAL, "collector cannot store deletion reports now");
+		c->ops->close(c->ud, SW_ERR_INTERNAL, "collector cannot store deletion reports now");
 		return err;
 	}
-	session_send_delack(s, d[n - 1].id);
+	c->ops->send_delack(c->ud, d[n - 1].id);
 	return 0;
 }
 
-void ingest_session_gone(struct ingest *ing, struct session *s)
+void ingest_conn_gone(struct ingest *ing, struct ingest_conn *c)
 {
-	(void)ing;
-	/* find the agent whose current session this is: sessions know theirs */
-	struct agent_rec *a = session_agent(s);
+	struct agent_rec *a = c->agent;
 
-	if (a && a->session == s) {
-		a->session = NULL;
+	if (current_conn(ing, a) == c) {
+		strmap_del(&ing->current, a->name);
 		if (ing->board)
 			board_set_connected(ing->board, a->name, false);
 	}
+	c->ud = NULL;
+	if (!c->batches)
+		conn_free(ing, c);
 }
 
 void ingest_stop(struct ingest *ing)
 {
 	if (ing->rrd)
-		rrdstore_stop(ing->rrd);
+		rrdstore_stop(ing->rrd); /* hands back the last batches */
 	ing->rrd = NULL;
+	while (ing->conns)
+		conn_free(ing, ing->conns);
+	strmap_release(&ing->current);
 }
 
 bool ingest_overloaded(const struct ingest *ing)

@@ -1,7 +1,7 @@
 /*
  * ingest.h - from decoded frames to stored samples.
  *
- * Sessions hand their agent's HELLO and SAMPLES here.  Ingest drops samples
+ * Sessions hand their agent's HELLO, SAMPLES and DELETIONS here.  Ingest drops samples
  * it has already accepted (by the agent's seq: duplicates after a reconnect or
  * a restart), hands the rest to the RRD writers as one batch, and when the
  * batch comes back stored it advances the agent's stored seq, acknowledges on
@@ -23,7 +23,6 @@
 #include "shrinkwatch/proto.h"
 
 struct board;
-struct session;
 struct rrdstore;
 
 #define INGEST_MAX_OBSERVERS 8
@@ -75,6 +74,8 @@ struct ingest {
 	bool paused;            /* sessions were held for pending_samples */
 	ingest_deletions_fn on_deletions; /* NULL: reports are refused */
 	void *deletions_ctx;
+	struct strmap current;     /* agent name -> its struct ingest_conn */
+	struct ingest_conn *conns; /* every handle not yet freed */
 };
 
 /* Starts the RRD writers.  0 or a negative errno. */
@@ -83,31 +84,64 @@ int ingest_init(struct ingest *ing, uv_loop_t *loop, const struct collector_conf
 /* Adds an observer of stored samples.  0, or -ENOSPC. */
 int ingest_observe(struct ingest *ing, ingest_stored_fn fn, void *ctx);
 
-/* An agent said HELLO on session s: registers it (replacing an older
- * connection of the same agent) and gives the seq to acknowledge. */
-int ingest_hello(struct ingest *ing, struct session *s, const struct sw_hello *h,
-		 struct agent_rec **agent, uint64_t *ack);
 /*
- * Samples from agent a on session s (n >= 1, rising seq).  Returns 1 if a
- * batch went to the writers (the session counts it for flow control), 0 if
- * every sample was a duplicate (acknowledged now or by a batch in flight).
+ * How ingest answers the connection an agent's frames came on.  Ingest does
+ * not know what a connection is: the session layer hands these with its own
+ * user data at HELLO, and ingest calls them on the loop thread.
  */
-int ingest_samples(struct ingest *ing, struct session *s, struct agent_rec *a,
-		   const struct sw_sample *x, size_t n);
-/* Deletion reports from agent a on session s (n >= 1, rising ids): stored,
- * then acknowledged with DELACK; if they cannot be stored the session is
+struct ingest_conn_ops {
+	/* Send ACK(seq): everything up to seq is stored. */
+	void (*send_ack)(void *ud, uint64_t seq);
+	/* Send DELACK(id): the deletion reports up to id are stored. */
+	void (*send_delack)(void *ud, uint64_t id);
+	/* Close the connection, first sending ERROR(code, why) if code is not
+	 * 0.  The session calls ingest_conn_gone() while closing. */
+	void (*close)(void *ud, uint16_t code, const char *why);
+	/* One batch ingest_samples() took from this connection came back
+	 * stored: the connection may read again (flow control). */
+	void (*batch_done)(void *ud);
+	/* The writers caught up after ingest_overloaded(): a connection that
+	 * stopped reading for it may read again. */
+	void (*resume)(void *ud);
+};
+
+/* Ingest's handle on one connection that said HELLO (opaque). */
+struct ingest_conn;
+
+/*
+ * An agent said HELLO on a connection (ops and ud answer it; peer names it
+ * in log lines and is copied): registers the agent, closes an older
+ * connection of the same agent, and gives the handle for the frames that
+ * follow (*conn), the agent's record (*agent) and the seq to acknowledge
+ * (*ack).  0, or -ENOMEM with nothing registered.  The caller hands *conn
+ * back with ingest_conn_gone() when the connection closes.
+ */
+int ingest_hello(struct ingest *ing, const struct sw_hello *h, const struct ingest_conn_ops *ops,
+		 void *ud, const char *peer, struct ingest_conn **conn, struct agent_rec **agent,
+		 uint64_t *ack);
+/*
+ * Samples that came on conn (n >= 1, rising seq).  Returns 1 if a batch
+ * went to the writers (the connection counts it for flow control until
+ * ops->batch_done), 0 if every sample was a duplicate (acknowledged now or
+ * by a batch in flight), or -ENOMEM after closing the connection.
+ */
+int ingest_samples(struct ingest *ing, struct ingest_conn *conn, const struct sw_sample *x,
+		   size_t n);
+/* Deletion reports that came on conn (n >= 1, rising ids): stored, then
+ * acknowledged with DELACK; if they cannot be stored the connection is
  * closed with ERROR(internal) and the agent sends them again.  0 or a
  * negative errno. */
-int ingest_deletions(struct ingest *ing, struct session *s, struct agent_rec *a,
-		     const struct sw_deletion *d, size_t n);
-/* Session s is closing. */
-void ingest_session_gone(struct ingest *ing, struct session *s);
+int ingest_deletions(struct ingest *ing, struct ingest_conn *conn, const struct sw_deletion *d,
+		     size_t n);
+/* The connection behind conn is closing: ingest calls its ops no more and
+ * frees conn once its batches are back. */
+void ingest_conn_gone(struct ingest *ing, struct ingest_conn *conn);
 /* Writes what is queued and stops the writers. */
 void ingest_stop(struct ingest *ing);
 size_t ingest_pending(const struct ingest *ing);
-/* Whether sessions should stop reading (INGEST_MAX_PENDING_SAMPLES); a
- * session that does so calls ingest_hold() and is resumed by
- * session_resume_held() once the writers caught up. */
+/* Whether connections should stop reading (INGEST_MAX_PENDING_SAMPLES); a
+ * connection that does so calls ingest_hold(), and every connection's
+ * ops->resume is called once the writers caught up. */
 bool ingest_overloaded(const struct ingest *ing);
 void ingest_hold(struct ingest *ing);
 

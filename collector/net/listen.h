@@ -12,20 +12,23 @@
 #include <uv.h>
 
 struct ingest;
+struct delivery;
 
 struct listener {
 	uv_tcp_t tcp;
 	struct ingest *ing;
+	const struct delivery *dl;
 	unsigned max_sessions;
 	char where[300]; /* "127.0.0.1:7405" or "socket activation (fd 3)" */
 	uint16_t port;   /* the bound port (useful with port 0) */
 	int open;
 };
 
-/* Listens on host:port, or on the socket systemd passed.  0 or -errno, with
- * the reason logged. */
+/* Listens on host:port, or on the socket systemd passed; every connection
+ * becomes a session feeding ing under the TLS settings and limits of dl
+ * (session_accept()).  0 or -errno, with the reason logged. */
 int listener_start(struct listener *l, uv_loop_t *loop, const char *host, uint16_t port,
-		   struct ingest *ing, unsigned max_sessions);
+		   struct ingest *ing, const struct delivery *dl, unsigned max_sessions);
 void listener_stop(struct listener *l);
 
 #endif

@@ -12,56 +12,47 @@
 #include "shrinkwatch/log.h"
 #include "shrinkwatch/names.h"
 #include "shrinkwatch/proto.h"
+#include "shrinkwatch/stream.h"
 #include "shrinkwatch/tls.h"
-
-#define SESSION_CIPHER_BUF (64 * 1024)
-
-/* Ciphertext as read from a socket.  One buffer serves every session: libuv
- * calls on_read() right after on_alloc() on the loop thread, and on_read()
- * hands every byte to OpenSSL before it returns, so thousands of idle TLS
- * sessions do not each hold 64 KiB. */
-static uint8_t cipher_buf[SESSION_CIPHER_BUF];
 
 enum session_state { S_HELLO, S_READY, S_CLOSING };
 
 struct session {
-	uint64_t id;
 	struct ingest *ing;
-	uv_tcp_t tcp;
+	const struct delivery *dl; /* NULL: the defaults */
+	struct stream st;
 	uv_timer_t timer; /* HELLO deadline, then idle deadline */
 	int open_handles;
 	enum session_state state;
 	uint8_t version; /* what the agent's HELLO said: 2 takes DELETIONS */
 	struct agent_rec *agent;
-	struct buf rbuf;
+	struct ingest_conn *conn; /* after HELLO */
 	unsigned inflight;
-	int reading;
-	int tls_on;
-	struct tls_conn tls;
 	char ip[INET6_ADDRSTRLEN];
 	char peer[64];
 	struct session *prev, *next; /* every open session, for shutdown */
 };
 
-struct write_req {
-	uv_write_t req;
-	struct buf data;
-};
-
 static struct log_ratelimit refused_rl = LOG_RATELIMIT_INIT(60, 20);
 static struct log_ratelimit skew_rl = LOG_RATELIMIT_INIT(300, 5);
 static struct log_ratelimit gap_rl = LOG_RATELIMIT_INIT(60, 10);
-static struct session_limits limits = {
-	.handshake_ms = SESSION_HELLO_TIMEOUT_MS,
-	.idle_min_s = SESSION_IDLE_MIN_S,
-	.max_clock_skew_s = 300,
-	.max_write_queue = 1 << 20,
-};
 
-void session_set_limits(const struct session_limits *lim)
+static void close_session(struct session *s, uint16_t code, const char *why);
+
+/* The limits in force now. */
+static void limits_of(const struct session *s, struct delivery_limits *lim)
 {
-	limits = *lim;
+	if (s->dl) {
+		delivery_limits(s->dl, lim);
+		return;
+	}
+	memset(lim, 0, sizeof *lim);
+	lim->handshake_ms = DELIVERY_HANDSHAKE_S * 1000;
+	lim->idle_min_s = DELIVERY_IDLE_S;
+	lim->max_clock_skew_s = DELIVERY_MAX_CLOCK_SKEW_S;
+	lim->max_write_queue = DELIVERY_MAX_WRITE_QUEUE;
 }
+
 static struct session *all_sessions;
 static unsigned open_sessions;
 
@@ -94,128 +85,72 @@ unsigned session_count(void)
 void session_close_all(void)
 {
 	while (all_sessions)
-		session_close(all_sessions, 0, NULL);
+		close_session(all_sessions, 0, NULL);
 }
 
 void session_reauthorize(void)
 {
 	struct session *s, *next;
+	struct delivery_limits limits;
 	char why[SW_TEXT_MAX];
 
 	for (s = all_sessions; s; s = next) {
+		struct tls_conn *tls = stream_tls(&s->st);
+
 		next = s->next; /* closing unlinks s */
 		if (s->state == S_CLOSING)
 			continue;
-		if (s->tls_on != (limits.tls != NULL) || (s->tls_on && !s->tls.established)) {
+		limits_of(s, &limits);
+		if ((tls != NULL) != (limits.tls != NULL) || (tls && !tls->established)) {
 			/* made under other TLS settings, or mid-handshake under the
 			 * old ones: the agent reconnects and meets the new ones */
 			log_info("session: closing %s: TLS settings changed", s->peer);
-			session_close(s, 0, NULL);
-		} else if (s->tls_on && tls_conn_recheck(&s->tls, limits.tls)) {
-			snprintf(why, sizeof why, "certificate no longer accepted: %.200s", s->tls.error);
+			close_session(s, 0, NULL);
+		} else if (tls && tls_conn_recheck(tls, limits.tls)) {
+			snprintf(why, sizeof why, "certificate no longer accepted: %.200s", tls->error);
 			log_notice("session: closing %s%s%s%s: %s", s->peer,
 				   s->agent ? " (agent '" : "", s->agent ? s->agent->name : "",
 				   s->agent ? "')" : "", why);
-			session_close(s, SW_ERR_DENIED, why);
-		} else if (s->agent && limits.delivery &&
-			   !delivery_allowed(limits.delivery, s->agent->name)) {
+			close_session(s, SW_ERR_DENIED, why);
+		} else if (s->agent && limits.allow &&
+			   !delivery_allowed(limits.allow, s->agent->name)) {
 			snprintf(why, sizeof why, "agent '%s' is no longer on the allow-list",
 				 s->agent->name);
 			log_notice("session: closing %s: %s", s->peer, why);
-			session_close(s, SW_ERR_DENIED, why);
+			close_session(s, SW_ERR_DENIED, why);
 		}
 	}
-}
-
-uint64_t session_id(const struct session *s)
-{
-	return s->id;
-}
-
-const char *session_peer(const struct session *s)
-{
-	return s->peer;
-}
-
-struct agent_rec *session_agent(const struct session *s)
-{
-	return s->agent;
 }
 
 static void handle_closed(uv_handle_t *h)
 {
 	struct session *s = h->data;
 
-	if (--s->open_handles == 0) {
-		buf_release(&s->rbuf);
-		if (s->tls_on)
-			tls_conn_release(&s->tls);
+	if (--s->open_handles == 0)
 		free(s);
-	}
 }
 
-static void write_done(uv_write_t *req, int status)
+static void stream_closed(void *ud)
 {
-	struct write_req *w = (struct write_req *)req;
-	(void)status; /* a failed write shows up as a read error or EOF */
-
-	buf_release(&w->data);
-	free(w);
-}
-
-/* Writes bytes as they are; takes ownership of frame. */
-static void send_raw(struct session *s, struct buf *frame)
-{
-	struct write_req *w;
-	uv_buf_t b;
-
-	if (s->state == S_CLOSING || !(w = malloc(sizeof *w))) {
-		buf_release(frame);
-		return;
-	}
-	w->data = *frame;
-	b = uv_buf_init((char *)w->data.data, (unsigned)w->data.len);
-	if (uv_write(&w->req, (uv_stream_t *)&s->tcp, &b, 1, write_done)) {
-		buf_release(&w->data);
-		free(w);
-	}
-}
-
-static void tls_flush(struct session *s)
-{
-	struct buf out;
-
-	buf_init(&out, SIZE_MAX);
-	if (tls_conn_output(&s->tls, &out) == 0 && out.len)
-		send_raw(s, &out);
-	else
-		buf_release(&out);
+	handle_closed((uv_handle_t *)&((struct session *)ud)->timer);
 }
 
 static void send_frame(struct session *s, struct buf *frame)
 {
-	if (s->state != S_CLOSING &&
-	    uv_stream_get_write_queue_size((uv_stream_t *)&s->tcp) > limits.max_write_queue) {
+	int err = stream_send(&s->st, frame);
+
+	if (err == -ENOBUFS) {
 		log_ratelimited(&refused_rl, LOG_WARNING,
 				"session: dropping %s: it does not read what we send (%zu bytes "
-				"queued)", s->peer,
-				uv_stream_get_write_queue_size((uv_stream_t *)&s->tcp));
-		buf_release(frame);
-		session_close(s, 0, NULL);
-		return;
+				"queued)", s->peer, stream_write_queue_size(&s->st));
+		close_session(s, 0, NULL);
 	}
-	if (!s->tls_on) {
-		send_raw(s, frame);
-		return;
-	}
-	/* nothing goes out in the clear, and nothing before the handshake */
-	if (s->tls.established && tls_conn_write(&s->tls, frame->data, frame->len) == 0)
-		tls_flush(s);
-	buf_release(frame);
+	/* other failures show up as a read error or EOF */
 }
 
-void session_send_ack(struct session *s, uint64_t seq)
+static void send_ack(void *ud, uint64_t seq)
 {
+	struct session *s = ud;
 	struct buf frame;
 
 	buf_init(&frame, 64);
@@ -225,8 +160,9 @@ void session_send_ack(struct session *s, uint64_t seq)
 		buf_release(&frame);
 }
 
-void session_send_delack(struct session *s, uint64_t id)
+static void send_delack(void *ud, uint64_t id)
 {
+	struct session *s = ud;
 	struct buf frame;
 
 	buf_init(&frame, 64);
@@ -236,24 +172,24 @@ void session_send_delack(struct session *s, uint64_t id)
 		buf_release(&frame);
 }
 
-void session_close(struct session *s, uint16_t code, const char *why)
+/* Closes the session, first sending ERROR(code, why) if code is not 0. */
+static void close_session(struct session *s, uint16_t code, const char *why)
 {
 	if (s->state == S_CLOSING)
 		return;
-	if (code) {
-		struct buf frame;
-		buf_init(&frame, 512);
-		if (proto_encode_error(&frame, code, why) == 0)
-			send_frame(s, &frame); /* queued before the close: libuv flushes it */
-		else
-			buf_release(&frame);
-	}
-	ingest_session_gone(s->ing, s);
+	if (s->conn)
+		ingest_conn_gone(s->ing, s->conn);
+	s->conn = NULL;
 	unlink_session(s);
 	s->state = S_CLOSING;
 	s->open_handles = 2;
 	uv_close((uv_handle_t *)&s->timer, handle_closed);
-	uv_close((uv_handle_t *)&s->tcp, handle_closed);
+	stream_close(&s->st, code, why); /* the ERROR is flushed before the close */
+}
+
+static void conn_close(void *ud, uint16_t code, const char *why)
+{
+	close_session(ud, code, why);
 }
 
 /* A refusal caused by the peer: logged (rate-limited, since a peer can cause
@@ -263,7 +199,7 @@ static void refuse(struct session *s, uint16_t code, const char *why)
 	log_ratelimited(&refused_rl, LOG_WARNING, "session: refusing %s%s%s%s: %s", s->peer,
 			s->agent ? " (agent '" : "", s->agent ? s->agent->name : "",
 			s->agent ? "')" : "", why);
-	session_close(s, code, why);
+	close_session(s, code, why);
 }
 
 static void idle_timeout(uv_timer_t *t)
@@ -271,24 +207,39 @@ static void idle_timeout(uv_timer_t *t)
 	struct session *s = t->data;
 
 	if (s->state == S_HELLO)
-		refuse(s, SW_ERR_PROTOCOL, s->tls_on && !s->tls.established
-						   ? "no TLS handshake in time"
-						   : "no HELLO in time");
+		refuse(s, SW_ERR_PROTOCOL, !stream_established(&s->st) ? "no TLS handshake in time"
+									: "no HELLO in time");
 	else
-		session_close(s, 0, NULL);
+		close_session(s, 0, NULL);
 }
 
 static void arm_idle(struct session *s)
 {
-	uint64_t secs = limits.idle_min_s;
+	struct delivery_limits limits;
+	uint64_t secs;
 
+	limits_of(s, &limits);
+	secs = limits.idle_min_s;
 	if (s->agent && (uint64_t)s->agent->interval * SESSION_IDLE_INTERVALS > secs)
 		secs = (uint64_t)s->agent->interval * SESSION_IDLE_INTERVALS;
 	uv_timer_start(&s->timer, idle_timeout, secs * 1000, 0);
 }
 
+static void batch_done(void *ud);
+static void resume(void *ud);
+
+static const struct ingest_conn_ops conn_ops = {
+	.send_ack = send_ack,
+	.send_delack = send_delack,
+	.close = conn_close,
+	.batch_done = batch_done,
+	.resume = resume,
+};
+
 static void handle_hello(struct session *s, const struct sw_frame *f)
 {
+	struct delivery_limits limits;
+	struct tls_conn *tls = stream_tls(&s->st);
 	struct sw_hello h;
 	uint64_t ack;
 	int err;
@@ -314,23 +265,24 @@ static void handle_hello(struct session *s, const struct sw_frame *f)
 		refuse(s, SW_ERR_PROTOCOL, "malformed HELLO");
 		return;
 	}
-	if (s->tls_on && !tls_conn_peer_is(&s->tls, h.agent)) {
+	if (tls && !tls_conn_peer_is(tls, h.agent)) {
 		char cn[128], why[400];
 
-		tls_conn_peer_cn(&s->tls, cn, sizeof cn);
+		tls_conn_peer_cn(tls, cn, sizeof cn);
 		snprintf(why, sizeof why, "HELLO for agent '%s' but the certificate names '%s'",
 			 h.agent, cn);
 		refuse(s, SW_ERR_DENIED, why);
 		return;
 	}
-	if (limits.delivery && !delivery_allowed(limits.delivery, h.agent)) {
+	limits_of(s, &limits);
+	if (limits.allow && !delivery_allowed(limits.allow, h.agent)) {
 		char why[200];
 
 		snprintf(why, sizeof why, "agent '%s' is not on the allow-list", h.agent);
 		refuse(s, SW_ERR_DENIED, why);
 		return;
 	}
-	err = ingest_hello(s->ing, s, &h, &s->agent, &ack);
+	err = ingest_hello(s->ing, &h, &conn_ops, s, s->peer, &s->conn, &s->agent, &ack);
 	if (err) {
 		refuse(s, err == -ENOMEM ? SW_ERR_INTERNAL : SW_ERR_DENIED,
 		       err == -ENOMEM ? "out of memory" : "agent refused");
@@ -341,7 +293,7 @@ static void handle_hello(struct session *s, const struct sw_frame *f)
 	log_info("session: agent '%s' connected from %s (%s, interval %u s, protocol %u); "
 		 "stored up to seq %llu", h.agent, s->peer, h.software, h.interval,
 		 (unsigned)s->version, (unsigned long long)ack);
-	session_send_ack(s, ack);
+	send_ack(s, ack);
 	arm_idle(s);
 }
 
@@ -350,8 +302,11 @@ static void handle_hello(struct session *s, const struct sw_frame *f)
  * and say so.  (The seq still counts, so the agent's window moves on.) */
 static void clamp_future(struct session *s, struct sw_sample *x, size_t n)
 {
-	int64_t now = (int64_t)time(NULL), limit = now + (int64_t)limits.max_clock_skew_s;
+	struct delivery_limits limits;
+	int64_t now = (int64_t)time(NULL), limit;
 
+	limits_of(s, &limits);
+	limit = now + (int64_t)limits.max_clock_skew_s;
 	for (size_t i = 0; i < n; i++) {
 		if (x[i].time <= limit)
 			continue;
@@ -420,19 +375,18 @@ static void handle_samples(struct session *s, const struct sw_frame *f)
 	}
 	clamp_future(s, scratch, n);
 	note_gaps(s, scratch, n);
-	if (ingest_samples(s->ing, s, s->agent, scratch, n) == 1) {
+	if (ingest_samples(s->ing, s->conn, scratch, n) == 1) {
 		/* handed to the writers: hold reading when too much is queued,
 		 * by this agent or by all of them */
 		int held = ingest_overloaded(s->ing);
 
-		if ((++s->inflight >= SESSION_MAX_INFLIGHT || held) && s->reading) {
-			uv_read_stop((uv_stream_t *)&s->tcp);
-			s->reading = 0;
-		}
+		if (++s->inflight >= SESSION_MAX_INFLIGHT || held)
+			stream_pause(&s->st);
 		if (held)
 			ingest_hold(s->ing);
 	}
-	arm_idle(s);
+	if (s->state != S_CLOSING)
+		arm_idle(s);
 }
 
 static void handle_deletions(struct session *s, const struct sw_frame *f)
@@ -459,13 +413,15 @@ static void handle_deletions(struct session *s, const struct sw_frame *f)
 		refuse(s, SW_ERR_PROTOCOL, "malformed DELETIONS frame");
 		return;
 	}
-	ingest_deletions(s->ing, s, s->agent, scratch, n);
+	ingest_deletions(s->ing, s->conn, scratch, n);
 	if (s->state != S_CLOSING)
 		arm_idle(s);
 }
 
-static void handle_frame(struct session *s, const struct sw_frame *f)
+static void handle_frame(void *ud, const struct sw_frame *f)
 {
+	struct session *s = ud;
+
 	switch (f->type) {
 	case SW_MSG_HELLO:
 		handle_hello(s, f);
@@ -480,7 +436,7 @@ static void handle_frame(struct session *s, const struct sw_frame *f)
 		struct sw_error e;
 		if (proto_decode_error(f, &e) == 0)
 			log_warn("session: %s says: %s (code %u)", s->peer, e.text, e.code);
-		session_close(s, 0, NULL);
+		close_session(s, 0, NULL);
 		return;
 	}
 	default:
@@ -489,136 +445,65 @@ static void handle_frame(struct session *s, const struct sw_frame *f)
 	}
 }
 
-static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *b)
+/* The transport failed: say why in the words the collector always used. */
+static void stream_failed(void *ud, enum stream_fail kind, int err, const char *why)
 {
-	struct session *s = h->data;
-	size_t want = 64 * 1024;
-	(void)hint;
+	struct session *s = ud;
 
-	if (s->tls_on) {
-		*b = uv_buf_init((char *)cipher_buf, sizeof cipher_buf);
-		return;
-	}
-	if (s->rbuf.cap - s->rbuf.len < want)
-		want = s->rbuf.cap - s->rbuf.len;
-	if (want == 0 || buf_reserve(&s->rbuf, want)) {
-		*b = uv_buf_init(NULL, 0);
-		return;
-	}
-	*b = uv_buf_init((char *)s->rbuf.data + s->rbuf.len, (unsigned)want);
-}
-
-/* Handles every whole frame in rbuf. */
-static void process_frames(struct session *s)
-{
-	size_t off = 0;
-
-	while (s->state != S_CLOSING) {
-		struct sw_frame f;
-		long used = proto_frame_parse(s->rbuf.data + off, s->rbuf.len - off, &f);
-
-		if (used == 0)
-			break;
-		if (used < 0) {
-			refuse(s, used == -EPROTONOSUPPORT ? SW_ERR_VERSION : SW_ERR_PROTOCOL,
-			       used == -EMSGSIZE	   ? "frame larger than the maximum"
-			       : used == -EPROTONOSUPPORT ? "unsupported protocol version"
-							  : "not a shrinkwatch frame");
-			return;
-		}
-		handle_frame(s, &f);
-		off += (size_t)used;
-	}
-	if (s->state != S_CLOSING)
-		buf_consume(&s->rbuf, off);
-}
-
-/* Ciphertext arrived: advance the handshake, then decrypt and handle. */
-static void tls_input(struct session *s, const uint8_t *p, size_t n)
-{
-	if (tls_conn_feed(&s->tls, p, n)) {
-		session_close(s, 0, NULL);
-		return;
-	}
-	if (!s->tls.established) {
-		int r = tls_conn_handshake(&s->tls);
-
-		tls_flush(s); /* our flight, or the alert that says why not */
-		if (r < 0) {
-			log_ratelimited(&refused_rl, LOG_WARNING, "session: refusing %s: %s",
-					s->peer, s->tls.error);
-			session_close(s, 0, NULL);
-			return;
-		}
-		if (r == 0)
-			return;
-	}
-	while (s->state != S_CLOSING) {
-		size_t room = s->rbuf.cap - s->rbuf.len;
-		long got;
-
-		if (room > SESSION_CIPHER_BUF)
-			room = SESSION_CIPHER_BUF;
-		if (room == 0 || buf_reserve(&s->rbuf, room)) {
-			refuse(s, SW_ERR_PROTOCOL, "frame larger than the maximum");
-			return;
-		}
-		got = tls_conn_read(&s->tls, s->rbuf.data + s->rbuf.len, room);
-		if (got == 0)
-			break;
-		if (got < 0) {
-			if (got != -EPIPE)
-				log_info("session: %s: %s", s->peer, s->tls.error);
-			session_close(s, 0, NULL);
-			return;
-		}
-		s->rbuf.len += (size_t)got;
-		process_frames(s);
-	}
-	if (s->state != S_CLOSING)
-		tls_flush(s);
-}
-
-static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *b)
-{
-	struct session *s = st->data;
-
-	if (n < 0) {
-		if (n != UV_EOF && n != UV_ECONNRESET)
-			log_info("session: %s: %s", s->peer, uv_strerror((int)n));
-		else if (s->state == S_HELLO && s->tls_on && !s->tls.established)
+	switch (kind) {
+	case STREAM_HANGUP:
+		if (s->state == S_HELLO && stream_tls(&s->st) && !stream_established(&s->st))
 			log_ratelimited(&refused_rl, LOG_WARNING,
 					"session: %s hung up during the TLS handshake (it did not "
 					"accept our certificate?)", s->peer);
-		session_close(s, 0, NULL);
+		break;
+	case STREAM_IO:
+		log_info("session: %s: %s", s->peer, why);
+		break;
+	case STREAM_TLS:
+		if (!stream_established(&s->st))
+			log_ratelimited(&refused_rl, LOG_WARNING, "session: refusing %s: %s",
+					s->peer, why);
+		else if (err != -EPIPE)
+			log_info("session: %s: %s", s->peer, why);
+		break;
+	case STREAM_FRAME:
+		refuse(s, err == -EPROTONOSUPPORT ? SW_ERR_VERSION : SW_ERR_PROTOCOL,
+		       err == -EMSGSIZE || err == -ENOBUFS ? "frame larger than the maximum"
+		       : err == -EPROTONOSUPPORT	  ? "unsupported protocol version"
+							  : "not a shrinkwatch frame");
 		return;
+	case STREAM_NOMEM:
+		break;
 	}
-	if (s->tls_on) {
-		tls_input(s, (const uint8_t *)b->base, (size_t)n);
-		return;
-	}
-	s->rbuf.len += (size_t)n;
-	process_frames(s);
+	close_session(s, 0, NULL);
 }
 
-void session_batch_done(struct session *s)
+static const struct stream_ops stream_ops = {
+	.on_frame = handle_frame,
+	.on_error = stream_failed,
+	.on_closed = stream_closed,
+};
+
+static void batch_done(void *ud)
 {
+	struct session *s = ud;
+
 	if (s->state == S_CLOSING)
 		return;
 	if (s->inflight)
 		s->inflight--;
-	if (!s->reading && s->inflight < SESSION_MAX_INFLIGHT && !ingest_overloaded(s->ing)) {
-		if (uv_read_start((uv_stream_t *)&s->tcp, on_alloc, on_read) == 0)
-			s->reading = 1;
-	}
+	if (stream_paused(&s->st) && s->inflight < SESSION_MAX_INFLIGHT &&
+	    !ingest_overloaded(s->ing))
+		stream_resume(&s->st);
 }
 
-void session_resume_held(void)
+static void resume(void *ud)
 {
-	for (struct session *s = all_sessions; s; s = s->next)
-		if (s->state == S_READY && !s->reading && s->inflight < SESSION_MAX_INFLIGHT &&
-		    uv_read_start((uv_stream_t *)&s->tcp, on_alloc, on_read) == 0)
-			s->reading = 1;
+	struct session *s = ud;
+
+	if (s->state == S_READY && stream_paused(&s->st) && s->inflight < SESSION_MAX_INFLIGHT)
+		stream_resume(&s->st);
 }
 
 static void describe_peer(struct session *s)
@@ -628,7 +513,7 @@ static void describe_peer(struct session *s)
 	char host[INET6_ADDRSTRLEN] = "?";
 	unsigned port = 0;
 
-	if (uv_tcp_getpeername(&s->tcp, (struct sockaddr *)&ss, &len) == 0) {
+	if (uv_tcp_getpeername(stream_handle(&s->st), (struct sockaddr *)&ss, &len) == 0) {
 		if (ss.ss_family == AF_INET) {
 			struct sockaddr_in *in = (struct sockaddr_in *)&ss;
 			uv_ip4_name(in, host, sizeof host);
@@ -652,7 +537,7 @@ static int arrived_on_loopback(struct session *s)
 	int len = sizeof ss;
 	char host[INET6_ADDRSTRLEN] = "";
 
-	if (uv_tcp_getsockname(&s->tcp, (struct sockaddr *)&ss, &len))
+	if (uv_tcp_getsockname(stream_handle(&s->st), (struct sockaddr *)&ss, &len))
 		return 0;
 	if (ss.ss_family == AF_INET)
 		uv_ip4_name((struct sockaddr_in *)&ss, host, sizeof host);
@@ -671,26 +556,38 @@ static unsigned from_same_address(const struct session *s)
 	return n;
 }
 
-int session_accept(uv_stream_t *server, struct ingest *ing, unsigned max_sessions)
+int session_accept(uv_stream_t *server, struct ingest *ing, const struct delivery *dl,
+		   unsigned max_sessions)
 {
-	static uint64_t next_id = 1;
 	struct session *s = calloc(1, sizeof *s);
+	struct delivery_limits limits;
+	struct stream_config sc;
 	int err;
 
 	if (!s)
 		return -ENOMEM;
-	s->id = next_id++;
 	s->ing = ing;
-	buf_init(&s->rbuf, SW_FRAME_HEADER + SW_FRAME_MAX);
-	uv_tcp_init(server->loop, &s->tcp);
+	s->dl = dl;
+	limits_of(s, &limits);
+	memset(&sc, 0, sizeof sc);
+	sc.tls = limits.tls;
+	sc.max_frame = SW_FRAME_MAX;
+	sc.max_write_queue = limits.max_write_queue;
+	err = stream_init(&s->st, server->loop, &sc, &stream_ops, s);
+	if (err) {
+		free(s);
+		return err;
+	}
 	uv_timer_init(server->loop, &s->timer);
-	s->tcp.data = s->timer.data = s;
-	err = uv_accept(server, (uv_stream_t *)&s->tcp);
+	s->timer.data = s;
+	err = uv_accept(server, (uv_stream_t *)stream_handle(&s->st));
+	if (!err)
+		err = stream_start(&s->st);
 	if (err) {
 		s->state = S_CLOSING;
 		s->open_handles = 2;
 		uv_close((uv_handle_t *)&s->timer, handle_closed);
-		uv_close((uv_handle_t *)&s->tcp, handle_closed);
+		stream_close(&s->st, 0, NULL);
 		return err;
 	}
 	describe_peer(s);
@@ -704,25 +601,10 @@ int session_accept(uv_stream_t *server, struct ingest *ing, unsigned max_session
 		refuse(s, SW_ERR_OVERLOAD, "too many connections from this address");
 		return 0;
 	}
-	if (!limits.tls && limits.delivery && !arrived_on_loopback(s)) {
+	if (!limits.tls && limits.allow && !arrived_on_loopback(s)) {
 		refuse(s, SW_ERR_DENIED, "plaintext (insecure = yes) is served on loopback only");
 		return 0;
 	}
-	if (limits.tls) {
-		if (tls_conn_init(&s->tls, limits.tls, NULL)) {
-			session_close(s, 0, NULL);
-			return -ENOMEM;
-		}
-		s->tls_on = 1;
-	}
-	uv_tcp_nodelay(&s->tcp, 1);
-	uv_tcp_keepalive(&s->tcp, 1, 60);
 	uv_timer_start(&s->timer, idle_timeout, limits.handshake_ms, 0);
-	err = uv_read_start((uv_stream_t *)&s->tcp, on_alloc, on_read);
-	if (err) {
-		session_close(s, 0, NULL);
-		return err;
-	}
-	s->reading = 1;
 	return 0;
 }

@@ -15,8 +15,6 @@
 #include "shrinkwatch/sample.h"
 #include "shrinkwatch/strmap.h"
 
-struct session;
-
 struct store_rec {
 	char name[SW_NAME_MAX + 1];
 	struct sw_sample last; /* last stored sample (seq 0: loaded from RRD) */
@@ -34,7 +32,6 @@ struct agent_rec {
 	uint64_t seq_accepted;  /* highest seq handed to the RRD writers */
 	uint64_t seq_stored;    /* highest seq durably stored */
 	int64_t last_seen;      /* wall clock of the last frame, 0 = never this run */
-	struct session *session; /* current connection, or NULL */
 	struct strmap stores;   /* name -> struct store_rec * */
 	uint64_t samples_stored, samples_dropped_old;
 	uint32_t write_epoch;   /* RRD failure epoch, see struct rrd_batch */
