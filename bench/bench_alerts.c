@@ -50,7 +50,7 @@ int main(int argc, char **argv)
 		return 1;
 	detect_config_init(&cfg);
 	alert_init(&al, NULL, &led, NULL, NULL, NULL);
-	if (watch_init(&w, NULL, NULL, NULL, &al, &led, &cfg))
+	if (watch_init(&w, NULL, NULL, NULL, &al, &led, &cfg, NULL))
 		return 1;
 
 	memset(&s, 0, sizeof s);

@@ -41,6 +41,7 @@ struct collector {
 	struct collector_config cfg;
 	struct registry reg;
 	struct board board;
+	struct rrdstore *rrd; /* the RRD writer: samples and detector rows */
 	struct ingest ingest;
 	struct listener listener;
 	struct alerting alerting; /* detector, alerts, ledger, outbox, control */
@@ -84,7 +85,7 @@ static size_t config_hooks(struct collector *c, struct collector_config_hook *ho
 		http_config_defaults(&c->http_cfg);
 		hooks[n++] = (struct collector_config_hook){ http_config_hook, &c->http_cfg };
 	}
-	/* rrdcached: the address is copied into the writers at start-up */
+	/* rrdcached: the address is handed to the RRD writer at start-up */
 	memset(&c->rrdcached, 0, sizeof c->rrdcached);
 	if (n < max)
 		hooks[n++] = (struct collector_config_hook){ rrdcached_config_hook, &c->rrdcached };
@@ -201,18 +202,29 @@ static int run(struct collector *c)
 	if (board_init(&c->board))
 		fatal("collector: out of memory");
 	seed_board(c);
-	err = ingest_init(&c->ingest, c->loop, &c->cfg, &c->reg);
+	{
+		const struct rrdstore_config rc = {
+			.data_dir = c->cfg.data_dir,
+			.threads = c->cfg.rrd_threads,
+			.sync = c->cfg.rrd_sync,
+			.daemon = c->rrdcached.address,
+		};
+
+		err = rrdstore_start(&c->rrd, c->loop, &rc);
+	}
 	if (err)
 		fatal("collector: cannot start the RRD writers in '%s': %s", c->cfg.data_dir,
 		      strerror(-err));
-	if (c->rrdcached.address[0]) {
-		rrdstore_use_daemon(c->ingest.rrd, c->rrdcached.address);
+	if (c->rrdcached.address[0])
 		log_info("collector: RRD updates go through rrdcached at '%s'",
 			 c->rrdcached.address);
-	}
+	err = ingest_init(&c->ingest, c->loop, &c->cfg, &c->reg, c->rrd);
+	if (err)
+		fatal("collector: cannot start ingest: %s", strerror(-err));
 	c->ingest.board = &c->board;
 	ingest_observe(&c->ingest, board_observe_sample, &c->board);
-	if (alerting_start(&c->alerting, c->loop, &c->cfg, &c->reg, &c->board, &c->ingest))
+	if (alerting_start(&c->alerting, c->loop, &c->cfg, &c->reg, &c->board, &c->ingest,
+			   c->rrd))
 		fatal("collector: cannot start the alert pipeline (see above)");
 	/* delivery: TLS and the limits, before the first connection */
 	{
@@ -229,9 +241,8 @@ static int run(struct collector *c)
 		char herr[1024];
 
 		if (http_start(&c->http, &c->http_cfg, &c->cfg, c->loop, &c->board, &c->ingest,
-			       herr, sizeof herr))
+			       c->rrd, herr, sizeof herr))
 			fatal("collector: %s", herr);
-		c->http.detect_rrd = c->alerting.watch.rrd;
 	}
 
 	/* notifiers */
@@ -264,7 +275,9 @@ static int run(struct collector *c)
 	listener_stop(&c->listener);
 	session_close_all();
 	notify_stop(); /* notifiers */
-	ingest_stop(&c->ingest);
+	/* the last batches reach ingest and the detector, then its rows are written */
+	rrdstore_stop(c->rrd);
+	c->rrd = NULL;
 	alerting_stop(&c->alerting);
 	http_stop(&c->http);
 	daemon_close_loop(c->loop);

@@ -8,7 +8,6 @@
 
 #include "pipeline.h"
 #include "collector/notify/alertmanager.h"
-#include "collector/store/rrddetect.h"
 #include "collector/net/ingest.h"
 #include "shrinkwatch/log.h"
 
@@ -53,7 +52,8 @@ static int store_deletions(void *ctx, struct agent_rec *a, const struct sw_delet
 }
 
 int alerting_start(struct alerting *p, uv_loop_t *loop, const struct collector_config *cfg,
-		   struct registry *reg, struct board *board, struct ingest *ing)
+		   struct registry *reg, struct board *board, struct ingest *ing,
+		   struct rrdstore *rrd)
 {
 	char path[PATH_MAX + 16];
 	int rc;
@@ -71,15 +71,10 @@ int alerting_start(struct alerting *p, uv_loop_t *loop, const struct collector_c
 	p->deletions.keep = p->alert_cfg.deletions_keep;
 	ing->on_deletions = store_deletions;
 	ing->deletions_ctx = p;
-	rc = watch_init(&p->watch, loop, reg, board, &p->alerts, &p->ledger, &p->detect_cfg);
+	/* the detector's figures per sample go to rrd, for the expected-purge graphs */
+	rc = watch_init(&p->watch, loop, reg, board, &p->alerts, &p->ledger, &p->detect_cfg, rrd);
 	if (rc) {
 		log_err("alerting: cannot start the detector: %s", strerror(-rc));
-		goto fail;
-	}
-	/* the detector's figures per sample, for the expected-purge graphs */
-	rc = rrddetect_start(&p->watch.rrd, cfg->data_dir);
-	if (rc) {
-		log_err("alerting: cannot start the detector RRD writer: %s", strerror(-rc));
 		goto fail;
 	}
 	alert_seed_board(&p->alerts);
@@ -115,8 +110,6 @@ void alerting_stop(struct alerting *p)
 	p->started = false;
 	control_stop(&p->control);
 	outbox_stop(&p->outbox);
-	rrddetect_stop(p->watch.rrd); /* ingest has stopped: no more rows come */
-	p->watch.rrd = NULL;
 	watch_stop(&p->watch);
 	alert_stop(&p->alerts);
 	ledger_close(&p->ledger);

@@ -54,18 +54,21 @@ size_t alerting_config_hooks(struct alerting *p, struct collector_config_hook *h
 			     size_t max);
 
 /* Opens the ledger, starts the outbox, the lifecycle, the detector (an
- * observer of ing) and the control socket.  0, or a negative errno after
+ * observer of ing, handing its figures to rrd, the collector's RRD writer;
+ * NULL: not kept) and the control socket.  0, or a negative errno after
  * logging what failed.  A control socket that cannot be created at its
  * default place (no /run/shrinkwatch outside the systemd unit) is a warning,
  * not a failure: detection and notification matter more than the operator
  * socket; an explicitly configured one that fails is an error. */
 int alerting_start(struct alerting *p, uv_loop_t *loop, const struct collector_config *cfg,
-		   struct registry *reg, struct board *board, struct ingest *ing);
+		   struct registry *reg, struct board *board, struct ingest *ing,
+		   struct rrdstore *rrd);
 /* After a restart: tells the alertmanager notifiers which alerts are still
  * open, so they are re-sent at once instead of resolving at Alertmanager
  * for lack of refresh.  Call after notify_start(). */
 void alerting_prime_notifiers(struct alerting *p);
-/* Stops everything and saves the detector state; call after ingest_stop(). */
+/* Stops everything and saves the detector state; call after rrdstore_stop()
+ * (the last samples it hands back still reach the detector). */
 void alerting_stop(struct alerting *p);
 
 #endif

@@ -11,7 +11,7 @@
 #include "collector/store/board.h"
 #include "collector/ledger/ledger.h"
 #include "collector/store/registry.h"
-#include "collector/store/rrddetect.h"
+#include "collector/store/rrdstore.h"
 #include "watch.h"
 #include "shrinkwatch/log.h"
 
@@ -167,7 +167,7 @@ static void keep_figures(struct watch *w, struct watch_store *ws, int64_t t,
 	uint32_t step = ws->interval ? ws->interval : detect_interval(&ws->st, &ws->p);
 
 	if (w->rrd)
-		rrddetect_submit(w->rrd, ws->agent, ws->store, step ? step : 60, t, fig);
+		rrdstore_submit_figures(w->rrd, ws->agent, ws->store, step ? step : 60, t, fig);
 }
 
 /* One sample of ws through the detector; its events to the lifecycle. */
@@ -365,7 +365,8 @@ static void on_save(uv_timer_t *t)
 }
 
 int watch_init(struct watch *w, uv_loop_t *loop, struct registry *reg, struct board *b,
-	       struct alerts *al, struct ledger *l, const struct detect_config_set *cfg)
+	       struct alerts *al, struct ledger *l, const struct detect_config_set *cfg,
+	       struct rrdstore *rrd)
 {
 	const char *k, *sk;
 	void *v, *sv;
@@ -377,6 +378,7 @@ int watch_init(struct watch *w, uv_loop_t *loop, struct registry *reg, struct bo
 	w->alerts = al;
 	w->ledger = l;
 	w->cfg = cfg;
+	w->rrd = rrd;
 	strmap_init(&w->stores);
 	err = ledger_state_each(l, restore_one, w);
 	if (err)

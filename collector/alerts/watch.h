@@ -34,6 +34,7 @@ struct registry;
 struct board;
 struct alerts;
 struct ledger;
+struct rrdstore;
 
 #define WATCH_SAVE_INTERVAL_MS 60000
 /* Stores saved per loop turn: a transaction of this many takes ~10 ms. */
@@ -67,18 +68,21 @@ struct watch {
 	size_t saved_in_round; /* stores written so far in that round */
 	bool timers_on;
 	uint64_t samples, events;
-	/* Where each judged sample's detector figures go (collector/store/rrddetect.h); NULL =
-	 * not kept.  Set by the caller after watch_init(). */
-	struct rrddetect *rrd;
+	/* The RRD writer each sample's detector figures go to
+	 * (collector/store/rrdstore.h, collector/store/rrddetect.h); NULL = not kept. */
+	struct rrdstore *rrd;
 };
 
 /*
  * Restores saved detector states from the ledger, creates states for every
  * store of reg (may be NULL), applies the active explanations, and with a
- * loop starts the silence and save timers.  0 or a negative errno.
+ * loop starts the silence and save timers.  Every judged sample's figures go
+ * to rrd, the collector's RRD writer (NULL: not kept; the caller's, stopped
+ * after the last sample reaches watch).  0 or a negative errno.
  */
 int watch_init(struct watch *w, uv_loop_t *loop, struct registry *reg, struct board *b,
-	       struct alerts *al, struct ledger *l, const struct detect_config_set *cfg);
+	       struct alerts *al, struct ledger *l, const struct detect_config_set *cfg,
+	       struct rrdstore *rrd);
 /* Saves every state and stops the timers. */
 void watch_stop(struct watch *w);
 

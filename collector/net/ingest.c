@@ -87,7 +87,7 @@ out:
 }
 
 int ingest_init(struct ingest *ing, uv_loop_t *loop, const struct collector_config *cfg,
-		struct registry *reg)
+		struct registry *reg, struct rrdstore *rrd)
 {
 	memset(ing, 0, sizeof *ing);
 	ing->loop = loop;
@@ -95,8 +95,8 @@ int ingest_init(struct ingest *ing, uv_loop_t *loop, const struct collector_conf
 	ing->reg = reg;
 	ing->old_rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(60, 5);
 	ing->fail_rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(60, 5);
-	return rrdstore_start(&ing->rrd, loop, cfg->data_dir, cfg->rrd_threads, cfg->rrd_sync,
-			      batch_done, ing);
+	ing->rrd = rrd;
+	return 0;
 }
 
 int ingest_observe(struct ingest *ing, ingest_stored_fn fn, void *ctx)
@@ -166,7 +166,7 @@ int ingest_samples(struct ingest *ing, struct session *s, struct agent_rec *a,
 	b->epoch = a->write_epoch;
 	a->seq_accepted = x[n - 1].seq;
 	ing->pending_samples += fresh;
-	rrdstore_submit(ing->rrd, b);
+	rrdstore_submit(ing->rrd, b, batch_done, ing);
 	return 1;
 }
 
@@ -199,13 +199,6 @@ void ingest_session_gone(struct ingest *ing, struct session *s)
 		if (ing->board)
 			board_set_connected(ing->board, a->name, false);
 	}
-}
-
-void ingest_stop(struct ingest *ing)
-{
-	if (ing->rrd)
-		rrdstore_stop(ing->rrd);
-	ing->rrd = NULL;
 }
 
 bool ingest_overloaded(const struct ingest *ing)

@@ -62,7 +62,7 @@ struct ingest {
 	uv_loop_t *loop;
 	const struct collector_config *cfg;
 	struct registry *reg;
-	struct rrdstore *rrd;
+	struct rrdstore *rrd; /* the caller's; outlives ingest's use of it */
 	struct {
 		ingest_stored_fn fn;
 		void *ctx;
@@ -77,9 +77,14 @@ struct ingest {
 	void *deletions_ctx;
 };
 
-/* Starts the RRD writers.  0 or a negative errno. */
+/*
+ * Sets ing up to hand its batches to rrd, the collector's RRD writer
+ * (collector/store/rrdstore.h), which the caller started and stops with
+ * rrdstore_stop() -- which hands the last batches back here -- before
+ * anything ingest's observers use goes away.  0 or a negative errno.
+ */
 int ingest_init(struct ingest *ing, uv_loop_t *loop, const struct collector_config *cfg,
-		struct registry *reg);
+		struct registry *reg, struct rrdstore *rrd);
 /* Adds an observer of stored samples.  0, or -ENOSPC. */
 int ingest_observe(struct ingest *ing, ingest_stored_fn fn, void *ctx);
 
@@ -102,8 +107,6 @@ int ingest_deletions(struct ingest *ing, struct session *s, struct agent_rec *a,
 		     const struct sw_deletion *d, size_t n);
 /* Session s is closing. */
 void ingest_session_gone(struct ingest *ing, struct session *s);
-/* Writes what is queued and stops the writers. */
-void ingest_stop(struct ingest *ing);
 size_t ingest_pending(const struct ingest *ing);
 /* Whether sessions should stop reading (INGEST_MAX_PENDING_SAMPLES); a
  * session that does so calls ingest_hold() and is resumed by

@@ -48,7 +48,7 @@ static int setup(void **state)
 		return -1;
 	alert_init(&al, NULL, &led, NULL, NULL, NULL);
 	detect_config_init(&dcfg);
-	if (watch_init(&w, NULL, NULL, NULL, &al, &led, &dcfg))
+	if (watch_init(&w, NULL, NULL, NULL, &al, &led, &dcfg, NULL))
 		return -1;
 	memset(&ctl, 0, sizeof ctl);
 	control_config_default(&ctl.cfg);

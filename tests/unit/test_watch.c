@@ -30,7 +30,7 @@ static void start(void)
 {
 	assert_int_equal(ledger_open(&led, path), 0);
 	alert_init(&al, NULL, &led, NULL, NULL, NULL);
-	assert_int_equal(watch_init(&w, NULL, NULL, NULL, &al, &led, &cfg), 0);
+	assert_int_equal(watch_init(&w, NULL, NULL, NULL, &al, &led, &cfg, NULL), 0);
 }
 
 static void stop(void)
