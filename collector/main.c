@@ -41,6 +41,7 @@ struct collector {
 	struct collector_config cfg;
 	struct registry reg;
 	struct board board;
+	struct rrdstore *rrd; /* the RRD writer: samples and detector rows */
 	struct ingest ingest;
 	struct listener listener;
 	struct alerting alerting; /* detector, alerts, ledger, outbox */
@@ -92,7 +93,7 @@ static int register_config(struct collector *c, struct collector_config *cfg)
 	h = (struct collector_config_hook){ http_config_hook, &c->http_cfg };
 	if (!rc)
 		rc = collector_config_register(cfg, &h);
-	/* rrdcached: the address is copied into the writers at start-up */
+	/* rrdcached: the address is handed to the RRD writer at start-up */
 	memset(&c->rrdcached, 0, sizeof c->rrdcached);
 	h = (struct collector_config_hook){ rrdcached_config_hook, &c->rrdcached };
 	if (!rc)
@@ -238,18 +239,28 @@ static int run(void *data, uv_loop_t *loop)
 	if (board_init(&c->board))
 		fatal("collector: out of memory");
 	seed_board(c);
-	err = ingest_init(&c->ingest, c->loop, &c->cfg, &c->reg);
+	{
+		const struct rrdstore_config rc = {
+			.data_dir = c->cfg.data_dir,
+			.threads = c->cfg.rrd_threads,
+			.sync = c->cfg.rrd_sync,
+			.daemon = c->rrdcached.address,
+		};
+
+		err = rrdstore_start(&c->rrd, c->loop, &rc);
+	}
 	if (err)
 		fatal("collector: cannot start the RRD writers in '%s': %s", c->cfg.data_dir,
 		      strerror(-err));
-	if (c->rrdcached.address[0]) {
-		rrdstore_use_daemon(c->ingest.rrd, c->rrdcached.address);
+	if (c->rrdcached.address[0])
 		log_info("collector: RRD updates go through rrdcached at '%s'",
 			 c->rrdcached.address);
-	}
+	err = ingest_init(&c->ingest, c->loop, &c->cfg, &c->reg, c->rrd);
+	if (err)
+		fatal("collector: cannot start ingest: %s", strerror(-err));
 	c->ingest.board = &c->board;
 	ingest_observe(&c->ingest, board_observe_sample, &c->board);
-	if (alerting_start(&c->alerting, c->loop, &c->cfg, &c->reg, &c->board))
+	if (alerting_start(&c->alerting, c->loop, &c->cfg, &c->reg, &c->board, c->rrd))
 		fatal("collector: cannot start the alert pipeline (see above)");
 	/* the pipeline hears of every stored sample and every deletion report */
 	c->ingest.on_deletions = store_deletions;
@@ -273,9 +284,8 @@ static int run(void *data, uv_loop_t *loop)
 		char herr[1024];
 
 		if (http_start(&c->http, &c->http_cfg, &c->cfg, c->loop, &c->board, &c->ingest,
-			       herr, sizeof herr))
+			       c->rrd, herr, sizeof herr))
 			fatal("collector: %s", herr);
-		c->http.detect_rrd = c->alerting.detect_rrd;
 	}
 
 	/* notifiers */
@@ -302,7 +312,10 @@ static int run(void *data, uv_loop_t *loop)
 	listener_stop(&c->listener);
 	session_close_all();
 	notify_stop(); /* notifiers */
-	ingest_stop(&c->ingest);
+	/* the last batches reach ingest and the detector, then its rows are written */
+	rrdstore_stop(c->rrd);
+	c->rrd = NULL;
+	ingest_release(&c->ingest);
 	control_stop(&c->control);
 	alerting_stop(&c->alerting);
 	http_stop(&c->http);

@@ -8,7 +8,6 @@
 
 #include "pipeline.h"
 #include "collector/notify/alertmanager.h"
-#include "collector/store/rrddetect.h"
 #include "shrinkwatch/log.h"
 
 int alerting_config_register(struct alerting *p, struct collector_config *cfg)
@@ -41,7 +40,7 @@ int alerting_deletions(struct alerting *p, const char *agent, const struct sw_de
 }
 
 int alerting_start(struct alerting *p, uv_loop_t *loop, const struct collector_config *cfg,
-		   struct registry *reg, struct board *board)
+		   struct registry *reg, struct board *board, struct rrdstore *rrd)
 {
 	char path[PATH_MAX + 16];
 	struct watch_deps deps;
@@ -56,18 +55,13 @@ int alerting_start(struct alerting *p, uv_loop_t *loop, const struct collector_c
 	outbox_init(&p->outbox, loop, &p->ledger, p->alert_cfg.notify_expiry);
 	alert_init(&p->alerts, loop, &p->ledger, board, reg, &p->outbox, &p->alert_cfg);
 	deletions_init(&p->deletions, &p->ledger, reg, p->alert_cfg.deletions_keep);
-	/* the detector's figures per sample, for the expected-purge graphs */
-	rc = rrddetect_start(&p->detect_rrd, cfg->data_dir);
-	if (rc) {
-		log_err("alerting: cannot start the detector RRD writer: %s", strerror(-rc));
-		goto fail;
-	}
+	/* the detector's figures per sample go to rrd, for the expected-purge graphs */
 	deps = (struct watch_deps){
 		.ledger = &p->ledger,
 		.cfg = &p->detect_cfg,
 		.board = board,
 		.alerts = &p->alerts,
-		.rrd = p->detect_rrd,
+		.rrd = rrd,
 	};
 	rc = watch_init(&p->watch, loop, reg, &deps);
 	if (rc) {
@@ -89,8 +83,6 @@ void alerting_stop(struct alerting *p)
 		return;
 	p->started = false;
 	outbox_stop(&p->outbox);
-	rrddetect_stop(p->detect_rrd); /* ingest has stopped: no more rows come */
-	p->detect_rrd = NULL;
 	watch_stop(&p->watch);
 	alert_stop(&p->alerts);
 	ledger_close(&p->ledger);

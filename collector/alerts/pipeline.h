@@ -30,7 +30,7 @@
 
 struct board;
 struct registry;
-struct rrddetect;
+struct rrdstore;
 
 struct alerting {
 	/* configuration, filled by the hooks */
@@ -43,7 +43,6 @@ struct alerting {
 	struct alerts alerts;
 	struct watch watch;
 	struct deletions deletions; /* the agents' deletion reports */
-	struct rrddetect *detect_rrd; /* the detector's figures per sample */
 	bool started;
 };
 
@@ -58,11 +57,13 @@ struct alerting {
  */
 int alerting_config_register(struct alerting *p, struct collector_config *cfg);
 
-/* Opens the ledger, starts the outbox, the lifecycle, the detector RRD
- * writer and the detector.  0, or a negative errno after logging what
- * failed (then everything started is stopped again). */
+/* Opens the ledger, starts the outbox, the lifecycle and the detector, which
+ * hands its figures to rrd, the collector's RRD writer (NULL: not kept; the
+ * caller's, stopped after the last sample reached the detector).  0, or a
+ * negative errno after logging what failed (then everything started is
+ * stopped again). */
 int alerting_start(struct alerting *p, uv_loop_t *loop, const struct collector_config *cfg,
-		   struct registry *reg, struct board *board);
+		   struct registry *reg, struct board *board, struct rrdstore *rrd);
 /* Stores n deletion reports of agent (a DELETIONS frame) at now: 0, a
  * negative errno, -ESHUTDOWN when the pipeline is not running. */
 int alerting_deletions(struct alerting *p, const char *agent, const struct sw_deletion *d,
@@ -71,7 +72,8 @@ int alerting_deletions(struct alerting *p, const char *agent, const struct sw_de
  * open, so they are re-sent at once instead of resolving at Alertmanager
  * for lack of refresh.  Call after notify_start(). */
 void alerting_prime_notifiers(struct alerting *p);
-/* Stops everything and saves the detector state; call after ingest_stop(). */
+/* Stops everything and saves the detector state; call after rrdstore_stop()
+ * (the last samples it hands back still reach the detector). */
 void alerting_stop(struct alerting *p);
 
 #endif

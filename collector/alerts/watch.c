@@ -11,7 +11,7 @@
 #include "collector/store/board.h"
 #include "collector/ledger/ledger.h"
 #include "collector/store/registry.h"
-#include "collector/store/rrddetect.h"
+#include "collector/store/rrdstore.h"
 #include "watch.h"
 #include "shrinkwatch/log.h"
 
@@ -167,7 +167,7 @@ static void keep_figures(struct watch *w, struct watch_store *ws, int64_t t,
 	uint32_t step = ws->interval ? ws->interval : detect_interval(&ws->st, &ws->p);
 
 	if (w->rrd)
-		rrddetect_submit(w->rrd, ws->agent, ws->store, step ? step : 60, t, fig);
+		rrdstore_submit_figures(w->rrd, ws->agent, ws->store, step ? step : 60, t, fig);
 }
 
 /* One sample of ws through the detector; its events to the lifecycle. */

@@ -31,10 +31,10 @@
 struct agent_rec;
 struct store_rec;
 struct registry;
-struct rrddetect;
 struct board;
 struct alerts;
 struct ledger;
+struct rrdstore;
 
 #define WATCH_SAVE_INTERVAL_MS 60000
 /* Stores saved per loop turn: a transaction of this many takes ~10 ms. */
@@ -65,11 +65,12 @@ struct watch_deps {
 	const struct detect_config_set *cfg; /* parameters per store; required */
 	struct board *board;   /* told each store's calibration and silence; may be NULL */
 	struct alerts *alerts; /* gets every detector event; may be NULL */
-	/* Where each judged sample's detector figures go (collector/store/rrddetect.h);
+	/* The RRD writer each judged sample's detector figures go to
+	 * (collector/store/rrdstore.h, rows of collector/store/rrddetect.h);
 	 * NULL = not kept.  Rows are handed to it only while samples are fed, and
 	 * watch_stop() never uses it: the caller may stop it once the last sample
 	 * was fed (ingest stopped), before watch_stop(). */
-	struct rrddetect *rrd;
+	struct rrdstore *rrd;
 };
 
 struct watch {
@@ -84,7 +85,7 @@ struct watch {
 	size_t saved_in_round; /* stores written so far in that round */
 	bool timers_on;
 	uint64_t samples, events;
-	struct rrddetect *rrd; /* from watch_deps */
+	struct rrdstore *rrd; /* from watch_deps */
 };
 
 /*

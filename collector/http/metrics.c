@@ -174,7 +174,7 @@ int metrics_write(struct buf *b, const struct http_store_view *s, size_t n,
 				(double)st->write_usec_max / 1e6);
 	err = err ? err : gauge(b, "shrinkwatch_rrd_batches_queued",
 				"Batches waiting for or being written by the RRD writers.",
-				(double)c->stats.batches_queued);
+				(double)c->stats.rrd.batches_queued);
 	err = err ? err : gauge(b, "shrinkwatch_agents_connected",
 				"Agents connected now.", (double)c->stats.agents_connected);
 	err = err ? err : gauge(b, "shrinkwatch_agents_known",
@@ -186,16 +186,16 @@ int metrics_write(struct buf *b, const struct http_store_view *s, size_t n,
 					(double)c->outbox_rows);
 	err = err ? err : counter(b, "shrinkwatch_detector_rows_written_total",
 				  "Rows written to the detector RRD files (expected-purge graphs).",
-				  (double)c->stats.detect_rrd.written);
+				  (double)c->stats.rrd.rows_written);
 	err = err ? err : counter(b, "shrinkwatch_detector_rows_dropped_total",
 				  "Detector RRD rows dropped because the writer was behind.",
-				  (double)c->stats.detect_rrd.dropped);
+				  (double)c->stats.rrd.rows_dropped);
 	err = err ? err : counter(b, "shrinkwatch_detector_rows_failed_total",
 				  "Detector RRD rows whose write failed.",
-				  (double)c->stats.detect_rrd.failed);
+				  (double)c->stats.rrd.rows_failed);
 	err = err ? err : gauge(b, "shrinkwatch_detector_rows_held",
 				"Quiet stores' detector rows held to be written together.",
-				(double)c->stats.detect_rrd.held);
+				(double)c->stats.rrd.rows_held);
 	err = err ? err : counter(b, "shrinkwatch_http_requests_total",
 				  "HTTP requests served by the dashboard.",
 				  (double)c->http_requests);

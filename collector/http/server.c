@@ -125,10 +125,9 @@ static void copy_stats(uv_timer_t *t)
 
 	pthread_mutex_lock(&h->mu);
 	h->stats.ingest = h->ingest->stats;
-	h->stats.batches_queued = ingest_pending(h->ingest);
 	h->stats.agents_connected = session_count();
-	if (h->detect_rrd)
-		rrddetect_get_stats(h->detect_rrd, &h->stats.detect_rrd);
+	if (h->rrd)
+		rrdstore_get_stats(h->rrd, &h->stats.rrd);
 	pthread_mutex_unlock(&h->mu);
 }
 
@@ -349,7 +348,7 @@ static int resolve(const struct http_config *cfg, struct sockaddr_storage *ss, c
 
 int http_start(struct http_server *h, const struct http_config *cfg,
 	       const struct collector_config *ccfg, uv_loop_t *loop, struct board *board,
-	       struct ingest *ing, char *err, size_t errlen)
+	       struct ingest *ing, struct rrdstore *rrd, char *err, size_t errlen)
 {
 	struct sockaddr_storage ss;
 	const union MHD_DaemonInfo *di;
@@ -362,6 +361,7 @@ int http_start(struct http_server *h, const struct http_config *cfg,
 	snprintf(h->data_dir, sizeof h->data_dir, "%s", ccfg->data_dir);
 	h->board = board;
 	h->ingest = ing;
+	h->rrd = rrd;
 	strmap_init(&h->deltas);
 	if (pthread_mutex_init(&h->mu, NULL) || graph_cache_init(&h->cache) ||
 	    change24_cache_init(&h->change24, HTTP_CHANGE24_TTL)) {

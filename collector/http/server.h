@@ -30,7 +30,7 @@
 #include "graph.h"
 #include "graphdef.h"
 #include "collector/net/ingest.h"
-#include "collector/store/rrddetect.h"
+#include "collector/store/rrdstore.h"
 #include "shrinkwatch/strmap.h"
 
 #define HTTP_DEFAULT_LISTEN "127.0.0.1:7406"
@@ -57,9 +57,8 @@ int http_config_hook(void *ctx, const char *section, const char *key, const char
 /* What the loop thread's counters said at the last copy. */
 struct http_stats {
 	struct ingest_stats ingest;
-	uint64_t batches_queued;
 	unsigned agents_connected;
-	struct rrddetect_stats detect_rrd; /* zero without a detector RRD writer */
+	struct rrdstore_stats rrd; /* the RRD writer's; zero without one */
 };
 
 /* Removal in a store's last interval, from consecutive complete samples. */
@@ -75,9 +74,7 @@ struct http_server {
 	char data_dir[PATH_MAX];
 	struct board *board;
 	struct ingest *ingest;
-	/* The detector RRD writer, for its counters; set by the caller after
-	 * http_start() (NULL: none). */
-	struct rrddetect *detect_rrd;
+	struct rrdstore *rrd; /* the RRD writer, for its counters (NULL: none) */
 	uv_timer_t stats_timer;
 	bool timer_started;
 	pthread_mutex_t mu; /* stats, deltas */
@@ -99,12 +96,14 @@ int http_check(const struct http_config *cfg, char *err, size_t errlen);
 
 /*
  * Loads the graphs, starts the server's threads and, on loop, the stats copy
- * and an ingest observer.  Call on the loop thread.  Does nothing if the
- * config says off.  0, or -1 with a message in err.
+ * (ingest's counters and those of rrd, the collector's RRD writer, which may
+ * be NULL and must outlive the loop's last run) and an ingest observer.
+ * Call on the loop thread.  Does nothing if the config says off.  0, or -1
+ * with a message in err.
  */
 int http_start(struct http_server *h, const struct http_config *cfg,
 	       const struct collector_config *ccfg, uv_loop_t *loop, struct board *board,
-	       struct ingest *ing, char *err, size_t errlen);
+	       struct ingest *ing, struct rrdstore *rrd, char *err, size_t errlen);
 /* Stops the threads (waiting for requests in progress) and frees everything. */
 void http_stop(struct http_server *h);
 

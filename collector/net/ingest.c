@@ -127,7 +127,7 @@ out:
 }
 
 int ingest_init(struct ingest *ing, uv_loop_t *loop, const struct collector_config *cfg,
-		struct registry *reg)
+		struct registry *reg, struct rrdstore *rrd)
 {
 	memset(ing, 0, sizeof *ing);
 	ing->loop = loop;
@@ -135,9 +135,9 @@ int ingest_init(struct ingest *ing, uv_loop_t *loop, const struct collector_conf
 	ing->reg = reg;
 	ing->old_rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(60, 5);
 	ing->fail_rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(60, 5);
+	ing->rrd = rrd;
 	strmap_init(&ing->current);
-	return rrdstore_start(&ing->rrd, loop, cfg->data_dir, cfg->rrd_threads, cfg->rrd_sync,
-			      batch_done, ing);
+	return 0;
 }
 
 int ingest_observe(struct ingest *ing, ingest_stored_fn fn, void *ctx)
@@ -226,7 +226,7 @@ int ingest_samples(struct ingest *ing, struct ingest_conn *c, const struct sw_sa
 	b->epoch = a->write_epoch;
 	a->seq_accepted = x[n - 1].seq;
 	ing->pending_samples += fresh;
-	rrdstore_submit(ing->rrd, b);
+	rrdstore_submit(ing->rrd, b, batch_done, ing);
 	return 1;
 }
 
@@ -263,10 +263,8 @@ void ingest_conn_gone(struct ingest *ing, struct ingest_conn *c)
 		conn_free(ing, c);
 }
 
-void ingest_stop(struct ingest *ing)
+void ingest_release(struct ingest *ing)
 {
-	if (ing->rrd)
-		rrdstore_stop(ing->rrd); /* hands back the last batches */
 	ing->rrd = NULL;
 	while (ing->conns)
 		conn_free(ing, ing->conns);

@@ -61,7 +61,7 @@ struct ingest {
 	uv_loop_t *loop;
 	const struct collector_config *cfg;
 	struct registry *reg;
-	struct rrdstore *rrd;
+	struct rrdstore *rrd; /* the caller's; outlives ingest's use of it */
 	struct {
 		ingest_stored_fn fn;
 		void *ctx;
@@ -78,9 +78,14 @@ struct ingest {
 	struct ingest_conn *conns; /* every handle not yet freed */
 };
 
-/* Starts the RRD writers.  0 or a negative errno. */
+/*
+ * Sets ing up to hand its batches to rrd, the collector's RRD writer
+ * (collector/store/rrdstore.h), which the caller started and stops with
+ * rrdstore_stop() -- which hands the last batches back here -- before
+ * anything ingest's observers use goes away.  0 or a negative errno.
+ */
 int ingest_init(struct ingest *ing, uv_loop_t *loop, const struct collector_config *cfg,
-		struct registry *reg);
+		struct registry *reg, struct rrdstore *rrd);
 /* Adds an observer of stored samples.  0, or -ENOSPC. */
 int ingest_observe(struct ingest *ing, ingest_stored_fn fn, void *ctx);
 
@@ -136,8 +141,9 @@ int ingest_deletions(struct ingest *ing, struct ingest_conn *conn, const struct 
 /* The connection behind conn is closing: ingest calls its ops no more and
  * frees conn once its batches are back. */
 void ingest_conn_gone(struct ingest *ing, struct ingest_conn *conn);
-/* Writes what is queued and stops the writers. */
-void ingest_stop(struct ingest *ing);
+/* Frees every connection handle; call after rrdstore_stop(), which hands the
+ * last batches back here, and after every session closed. */
+void ingest_release(struct ingest *ing);
 size_t ingest_pending(const struct ingest *ing);
 /* Whether connections should stop reading (INGEST_MAX_PENDING_SAMPLES); a
  * connection that does so calls ingest_hold(), and every connection's

@@ -6,10 +6,11 @@
  *   rrdcached = unix:/run/rrdcached.sock
  *
  * A config hook (collector/config.h) owns the key, so the core config file
- * stays unaware of it; main.c hands the address to rrdstore_use_daemon().
- * rrdstore.h says what rrd_sync means with a daemon (FLUSH, then syncfs,
- * before acknowledging; without rrd_sync, acknowledged once rrdcached took
- * the update).
+ * stays unaware of it; main.c hands the address to rrdstore_start()
+ * (struct rrdstore_config).  rrdstore.h says what rrd_sync means with a
+ * daemon (FLUSH, then syncfs, before acknowledging; without rrd_sync,
+ * acknowledged once rrdcached took the update), and that detector rows are
+ * written into their files directly.
  */
 #ifndef SHRINKWATCH_COLLECTOR_RRDCACHED_H
 #define SHRINKWATCH_COLLECTOR_RRDCACHED_H

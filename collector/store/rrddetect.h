@@ -25,64 +25,27 @@
  * explained is a CDEF.  A sample the detector did not judge (partial scan,
  * first sample, vanished store) is a row of unknowns.
  *
- * Writes never block the event loop: rows go into a bounded queue that one
- * writer thread empties.  It holds a quiet store's rows (nothing removed)
- * for up to RRDDETECT_HOLD_S seconds and writes them with one rrd update
- * call, and writes a row with anything in it at once (rrddetect.c,
- * "Holding"): a quiet store costs one call per RRDDETECT_HOLD_ROWS rows
- * instead of one per sample, and its graph lags by at most that long.  A full queue drops the row (counted, logged at
- * most once a minute); a failed write is logged the same way.  Neither ever
- * touches ingest: the samples themselves are already stored in the store RRD.
+ * This file is the format: where the file is, how it is created and what an
+ * update line says.  The rows are written by the collector's one RRD writer
+ * (rrdstore.h, "Detector rows": its low-priority worker, a bounded queue,
+ * quiet stores' rows held and written together), never on the event loop and
+ * never in the way of a sample's acknowledgement.
  */
 #ifndef SHRINKWATCH_COLLECTOR_RRDDETECT_H
 #define SHRINKWATCH_COLLECTOR_RRDDETECT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "shrinkwatch/detect.h"
 
 #define RRDDETECT_NDS 10
-/* Rows waiting at most; beyond this a row is dropped (a graph gap). */
-#define RRDDETECT_QUEUE_MAX 65536
-/* A quiet store's rows are written together after this long or this many. */
-#define RRDDETECT_HOLD_S 300
-#define RRDDETECT_HOLD_ROWS 16
-/* The writer thread's nice value: it yields the CPU to the store writers. */
-#define RRDDETECT_NICE 19
-/* How often the writer looks for held rows that have waited long enough. */
-#define RRDDETECT_SWEEP_S 10
+/* Longest update line: a time and ten numbers of at most ~25 characters. */
+#define RRDDETECT_LINE_MAX 320
 
 /* Data sources in file order; the update string follows this order. */
 extern const char *const rrddetect_ds_names[RRDDETECT_NDS];
-
-struct rrddetect;
-
-struct rrddetect_stats {
-	uint64_t queued;  /* rows accepted */
-	uint64_t written; /* rows written */
-	uint64_t skipped; /* rows not newer than their file */
-	uint64_t dropped; /* rows refused: queue full */
-	uint64_t failed;  /* rows whose write failed */
-	uint64_t held;    /* rows of quiet stores waiting to be written together */
-	uint64_t turns;   /* times the writer took the queue */
-};
-
-/* Starts the writer thread for data_dir.  0 or a negative errno. */
-int rrddetect_start(struct rrddetect **out, const char *data_dir);
-/*
- * Queues the row of one judged (or unjudged) sample of agent/store at time t;
- * step is the store's interval (used when the file is created).  Never
- * blocks on I/O.  0, or -ENOBUFS when the queue is full (the row is dropped).
- */
-int rrddetect_submit(struct rrddetect *d, const char *agent, const char *store,
-		     uint32_t step, int64_t t, const struct detect_figures *fig);
-/* Returns once every row queued before the call is written (or failed),
- * held rows included. */
-void rrddetect_flush(struct rrddetect *d);
-void rrddetect_get_stats(struct rrddetect *d, struct rrddetect_stats *out);
-/* Writes what is queued, stops the thread and frees d (NULL-safe). */
-void rrddetect_stop(struct rrddetect *d);
 
 /* data_dir/detect/<agent>/<store>.rrd; 0 or -ENAMETOOLONG. */
 int rrddetect_path(const char *data_dir, const char *agent, const char *store, char *out,
@@ -90,8 +53,12 @@ int rrddetect_path(const char *data_dir, const char *agent, const char *store, c
 /* The creation arguments (DS and RRA) as rrdstore_layout() does them. */
 int rrddetect_layout(unsigned long step, const char **argv, int max, char *storage,
 		     size_t len);
-/* "t:v1:...:v10" (unknowns as U when !fig->judged).  0 or -ENOBUFS. */
+/* "t:v1:...:v10" (unknowns as U when !fig->judged); outlen must be at least
+ * RRDDETECT_LINE_MAX.  0 or -ENOBUFS. */
 int rrddetect_format_update(int64_t t, const struct detect_figures *fig, char *out,
 			    size_t outlen);
+/* Whether a row says anything (a removal, a purge window, a declared or
+ * unexplained loss): the writer holds a quiet store's rows, not these. */
+bool rrddetect_row_matters(const struct detect_figures *fig);
 
 #endif

@@ -2,11 +2,13 @@
  * rrdlast.h - each RRD file's last update time, remembered by its writer.
  *
  * librrd refuses an update not newer than the file's last one, and asking
- * the file (rrd_last_r) opens and parses its header every time.  A writer
- * thread (rrdstore.c for the store files, rrddetect.c for the detector's)
- * keeps the time it last wrote per path, reads the file only the first time
- * or after a failed write (rrdlast_forget), and drops older samples before
- * they reach librrd.  One cache per thread: no locking.
+ * the file (rrd_last_r) opens and parses its header every time.  Each worker
+ * of the RRD writer (rrdstore.c: the sample writers for the store files, the
+ * detector rows' worker for the detector's) keeps the time it last wrote per
+ * path, reads the file only the first time or after a failed write
+ * (rrdlast_forget), and drops older rows before they reach librrd.  Every
+ * file has exactly one worker that writes it, so one cache per worker needs
+ * no locking.
  */
 #ifndef SHRINKWATCH_COLLECTOR_RRDLAST_H
 #define SHRINKWATCH_COLLECTOR_RRDLAST_H

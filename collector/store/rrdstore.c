@@ -1,4 +1,4 @@
-/* rrdstore.c - RRD files written by writer threads (see rrdstore.h). */
+/* rrdstore.c - the RRD writer: sample batches and detector rows (see rrdstore.h). */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -9,10 +9,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "rrddetect.h"
 #include "rrdlast.h"
 #include "rrdstore.h"
 #include "shrinkwatch/log.h"
@@ -28,18 +31,53 @@ const char *const rrdstore_ds_names[RRDSTORE_NDS] = {
 /* Most batches a writer takes off its queue at once. */
 #define RRDSTORE_GROUP_MAX 256
 
+/* The two kinds of rows (rrdstore.h); each worker writes one kind. */
+enum row_kind {
+	ROWS_SAMPLES, /* batches of samples, acknowledged once stored */
+	ROWS_FIGURES, /* the detector's rows, for graphs */
+};
+
+/* A detector row waiting to be written. */
+struct fig_row {
+	struct fig_row *next;
+	char agent[SW_NAME_MAX + 1];
+	char store[SW_NAME_MAX + 1];
+	uint32_t step;
+	int64_t t;
+	struct detect_figures fig;
+};
+
+/* Detector rows of one store held back by the worker (see "Holding"). */
+struct held {
+	struct fig_row *head, *tail;
+	size_t n;
+	int64_t since; /* monotonic seconds when the oldest was held */
+	bool due;      /* on this turn's list of stores to write */
+};
+
 struct worker {
 	struct rrdstore *rs;
+	enum row_kind kind;
 	pthread_t thread;
+	bool started;
 	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	struct rrd_batch *head, *tail;
+	pthread_cond_t cv; /* work, a stop or a flush request (CLOCK_MONOTONIC) */
 	int stop;
-	struct rrdlast last_update; /* only this thread's files */
-	/* agent -> (void *)1 once its directory exists */
-	struct strmap agent_dirs;
-	/* agent -> (void *)(epoch + 1) of its last failed batch */
-	struct strmap failed_epoch;
+	/* ROWS_SAMPLES, under mu */
+	struct rrd_batch *head, *tail;
+	/* ROWS_FIGURES, under mu; mu also guards rs->stats and the two counts */
+	struct fig_row *rhead, *rtail;
+	size_t nrows;     /* rows in the queue */
+	uint64_t force;   /* flush requests: write every held row */
+	pthread_cond_t idle; /* rows completed */
+	uint64_t rows_submitted, rows_completed;
+	/* this thread only */
+	struct rrdlast last_update; /* the files this thread writes, and only those */
+	struct strmap agent_dirs;   /* "rrd/<agent>" or "detect/<agent>" -> (void *)1 */
+	struct strmap failed_epoch; /* samples: agent -> (void *)(epoch + 1) of its last failure */
+	struct strmap held;         /* figures: "agent/store" -> struct held * */
+	uint64_t nheld;             /* figures: rows in it */
+	int64_t last_sweep;         /* figures: monotonic seconds */
 };
 
 struct rrdstore {
@@ -48,13 +86,16 @@ struct rrdstore {
 	char data_dir[4096];
 	bool sync;
 	char daemon[256]; /* rrdcached address, "" = write files directly */
-	unsigned nworkers;
+	unsigned nworkers; /* sample writers */
+	/* nworkers sample writers, then the detector rows' worker */
 	struct worker *workers;
+	struct worker *figures;
 	pthread_mutex_t done_mu;
 	struct rrd_batch *done_head, *done_tail;
 	size_t pending; /* loop thread only */
-	rrdstore_done_fn done;
-	void *ctx;
+	struct rrdstore_stats stats; /* rows_*: under figures->mu */
+	struct log_ratelimit drop_rl; /* submitting thread (the loop) */
+	struct log_ratelimit fail_rl; /* the figures worker */
 };
 
 /* ---- layout ----------------------------------------------------------- */
@@ -208,40 +249,66 @@ static void batch_fail(struct rrd_batch *b, int err, const char *fmt, ...)
 	va_end(ap);
 }
 
-static int ensure_agent_dir(struct worker *w, const char *agent, struct rrd_batch *b)
+/* A reason in why, cut to whylen (a path in it may be long). */
+static void set_why(char *why, size_t whylen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void set_why(char *why, size_t whylen, const char *fmt, ...)
 {
-	char path[4200];
+	va_list ap;
 
-	if (strmap_get(&w->agent_dirs, agent))
-		return 0;
-	snprintf(path, sizeof path, "%s/rrd", w->rs->data_dir);
-	if (mkdir(path, 0750) && errno != EEXIST)
-		goto fail;
-	snprintf(path, sizeof path, "%s/rrd/%s", w->rs->data_dir, agent);
-	if (mkdir(path, 0750) && errno != EEXIST)
-		goto fail;
-	strmap_put(&w->agent_dirs, agent, (void *)1);
-	return 0;
-fail:
-	batch_fail(b, -errno, "cannot create '%s': %s", path, strerror(errno));
-	return -1;
+	va_start(ap, fmt);
+	vsnprintf(why, whylen, fmt, ap);
+	va_end(ap);
 }
 
-static int create_file(const char *path, unsigned long step, time_t start,
-		       struct rrd_batch *b)
+/*
+ * Makes data_dir/<top>/<agent> (top: "rrd" or "detect") the first time the
+ * worker writes for agent.  0, or a negative errno with the reason in why.
+ */
+static int ensure_dir(struct worker *w, const char *top, const char *agent, char *why,
+		      size_t whylen)
+{
+	char path[4200], key[2 * SW_NAME_MAX + 16];
+	int err;
+
+	snprintf(key, sizeof key, "%s/%s", top, agent);
+	if (strmap_get(&w->agent_dirs, key))
+		return 0;
+	snprintf(path, sizeof path, "%s/%s", w->rs->data_dir, top);
+	if (mkdir(path, 0750) && errno != EEXIST)
+		goto fail;
+	snprintf(path, sizeof path, "%s/%s/%s", w->rs->data_dir, top, agent);
+	if (mkdir(path, 0750) && errno != EEXIST)
+		goto fail;
+	strmap_put(&w->agent_dirs, key, (void *)1);
+	return 0;
+fail:
+	err = -errno;
+	set_why(why, whylen, "cannot create '%s': %s", path, strerror(-err));
+	return err;
+}
+
+/*
+ * The one creation path: path with kind's layout (rrdstore_layout() or
+ * rrddetect_layout()), step seconds, first update after start.  0, or a
+ * negative errno with the reason in why.
+ */
+static int create_file(enum row_kind kind, const char *path, unsigned long step, int64_t start,
+		       char *why, size_t whylen)
 {
 	const char *argv[64];
 	char storage[4096];
-	int argc = rrdstore_layout(step, argv, 64, storage, sizeof storage);
+	int argc = kind == ROWS_SAMPLES ? rrdstore_layout(step, argv, 64, storage, sizeof storage)
+					: rrddetect_layout(step, argv, 64, storage, sizeof storage);
 
 	if (argc < 0) {
-		batch_fail(b, argc, "rrd layout does not fit");
-		return -1;
+		set_why(why, whylen, "rrd layout does not fit");
+		return argc;
 	}
 	rrd_clear_error();
-	if (rrd_create_r2(path, step, start, 1, NULL, NULL, argc, argv)) {
-		batch_fail(b, -EIO, "cannot create '%s': %s", path, rrd_get_error());
-		return -1;
+	if (rrd_create_r2(path, step, (time_t)start, 1, NULL, NULL, argc, argv)) {
+		set_why(why, whylen, "cannot create '%s': %s", path, rrd_get_error());
+		return -EIO;
 	}
 	return 0;
 }
@@ -327,12 +394,17 @@ static int daemon_connect(struct worker *w, struct rrd_batch *b)
 	return 0;
 }
 
-/* Hands the updates to rrdcached, or writes them into the file. */
+/*
+ * Writes argc update lines into path, or hands them to rrdcached when one is
+ * configured and they are samples of batch b (b is NULL for detector rows,
+ * which always go into their files directly).  0, or -1 with librrd's error
+ * set (or b failed).
+ */
 static int update_file(struct worker *w, const char *path, int argc, const char **argv,
 		       struct rrd_batch *b)
 {
 	rrd_clear_error();
-	if (!w->rs->daemon[0])
+	if (!b || !w->rs->daemon[0])
 		return rrd_updatex_r(path, NULL, RRD_SKIP_PAST_UPDATES, argc, argv) ? -1 : 0;
 	if (daemon_connect(w, b))
 		return -1;
@@ -410,9 +482,16 @@ static int write_store(struct worker *w, struct rrd_batch *first, const struct s
 			b->dropped[refs[k].i] = 1;
 			continue;
 		}
-		if (last == 0 && argc == 0 &&
-		    create_file(path, first->interval, (time_t)(s->time - 1), first))
-			goto out;
+		if (last == 0 && argc == 0) {
+			char why[sizeof first->errtext];
+			int err = create_file(ROWS_SAMPLES, path, first->interval, s->time - 1, why,
+					      sizeof why);
+
+			if (err) {
+				batch_fail(first, err, "%s", why);
+				goto out;
+			}
+		}
 		argv[argc] = lines + (size_t)argc * 256;
 		rrdstore_format_update(s, lines + (size_t)argc * 256, 256);
 		argc++;
@@ -506,8 +585,15 @@ static void write_run(struct worker *w, struct rrd_batch **run, size_t nrun)
 		batch_fail(first, -ENOMEM, "out of memory");
 		goto out;
 	}
-	if (ensure_agent_dir(w, first->agent, first))
-		goto out;
+	{
+		char why[sizeof first->errtext];
+		int err = ensure_dir(w, "rrd", first->agent, why, sizeof why);
+
+		if (err) {
+			batch_fail(first, err, "%s", why);
+			goto out;
+		}
+	}
 	for (size_t k = 0; k < nrun; k++)
 		for (size_t i = 0; i < run[k]->n; i++, pos++)
 			in[pos] = (struct sample_ref){ .b = run[k], .i = i };
@@ -663,36 +749,301 @@ static void hand_back(struct rrdstore *rs, struct rrd_batch **v, size_t n)
 	uv_async_send(&rs->async);
 }
 
+/* ---- detector rows ---------------------------------------------------- */
+
+struct counts {
+	uint64_t written, skipped, failed;
+};
+
+/* Writes detector rows v[0..n) of one store (in time order) with one update
+ * call; a failure costs points of a graph, logged at most once a minute. */
+static void write_rows(struct worker *w, struct fig_row **v, size_t n, struct counts *c)
+{
+	char path[4200], why[512] = "";
+	const char **argv = calloc(n, sizeof *argv);
+	char *lines = malloc(n * RRDDETECT_LINE_MAX);
+	int64_t last;
+	int argc = 0;
+
+	if (!argv || !lines) {
+		snprintf(why, sizeof why, "out of memory");
+		goto fail;
+	}
+	if (rrddetect_path(w->rs->data_dir, v[0]->agent, v[0]->store, path, sizeof path)) {
+		snprintf(why, sizeof why, "path too long");
+		goto fail;
+	}
+	if (ensure_dir(w, "detect", v[0]->agent, why, sizeof why))
+		goto fail;
+	errno = 0;
+	rrd_clear_error();
+	last = rrdlast_get(&w->last_update, path);
+	if (last < 0) {
+		snprintf(why, sizeof why, "%s",
+			 rrd_test_error() ? rrd_get_error() : strerror(errno ? errno : EIO));
+		goto fail;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (v[i]->t <= last) {
+			c->skipped++;
+			continue;
+		}
+		if (last == 0 && argc == 0 &&
+		    create_file(ROWS_FIGURES, path, v[i]->step ? v[i]->step : 60, v[i]->t - 1, why,
+				sizeof why))
+			goto fail;
+		argv[argc] = lines + (size_t)argc * RRDDETECT_LINE_MAX;
+		rrddetect_format_update(v[i]->t, &v[i]->fig, lines + (size_t)argc * RRDDETECT_LINE_MAX,
+					RRDDETECT_LINE_MAX);
+		argc++;
+		last = v[i]->t;
+	}
+	if (!argc)
+		goto out;
+	if (update_file(w, path, argc, argv, NULL)) {
+		rrdlast_forget(&w->last_update, path); /* re-read its time next time */
+		snprintf(why, sizeof why, "%s", rrd_get_error());
+		goto fail;
+	}
+	rrdlast_set(&w->last_update, path, last);
+	c->written += (uint64_t)argc;
+	goto out;
+fail:
+	c->failed += argc ? (uint64_t)argc : n;
+	log_ratelimited(&w->rs->fail_rl, LOG_ERR,
+			"rrdstore: cannot write the detector RRD of '%s/%s': %s (graphs miss "
+			"these points; samples are not affected)",
+			v[0]->agent, v[0]->store, *why ? why : "unknown error");
+out:
+	free(argv);
+	free(lines);
+}
+
 /*
- * Takes everything queued (up to RRDSTORE_GROUP_MAX batches) at once, so
- * that under load the batches of one agent that piled up while the thread
- * was writing are merged into one write per file.
+ * Holding.  A quiet store's row is all zeros (nothing removed) or unknowns,
+ * and one rrd update call per row per store costs as much as the sample's
+ * own RRD write: half the collector's write work for rows nobody looks at
+ * until later.  So the worker holds a store's quiet rows and writes them
+ * together, in one call, after RRDSTORE_HOLD_S seconds or RRDSTORE_HOLD_ROWS
+ * rows; a row with anything in it (rrddetect_row_matters()) is written at
+ * once with the rows held before it.  Every row still reaches the file, in
+ * order, so the file is the same as with one call per row; a graph of a
+ * quiet store lags by at most RRDSTORE_HOLD_S, and a crash loses at most that
+ * much of quiet rows (a gap, drawn as unknown).
  */
+static int64_t mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec;
+}
+
+/* Appends r to its store's held rows; returns the store's entry (NULL if out
+ * of memory: r is then written alone, at once). */
+static struct held *hold(struct worker *w, struct fig_row *r, int64_t now)
+{
+	char key[2 * SW_NAME_MAX + 2];
+	struct held *h;
+
+	snprintf(key, sizeof key, "%s/%s", r->agent, r->store);
+	h = strmap_get(&w->held, key);
+	if (!h) {
+		h = calloc(1, sizeof *h);
+		if (!h || strmap_put(&w->held, key, h)) {
+			free(h);
+			return NULL;
+		}
+	}
+	r->next = NULL;
+	if (h->tail)
+		h->tail->next = r;
+	else
+		h->head = r;
+	h->tail = r;
+	if (!h->n++)
+		h->since = now;
+	w->nheld++;
+	return h;
+}
+
+/* Writes a store's held rows with one update call and frees them; returns
+ * how many there were. */
+static size_t write_held(struct worker *w, struct held *h, struct counts *c)
+{
+	struct fig_row **v = malloc(h->n * sizeof *v);
+	struct fig_row *r = h->head;
+	size_t n = h->n, i = 0;
+
+	if (v) {
+		for (; r; r = r->next)
+			v[i++] = r;
+		write_rows(w, v, n, c);
+		free(v);
+	} else {
+		c->failed += n;
+		log_ratelimited(&w->rs->fail_rl, LOG_ERR,
+				"rrdstore: out of memory: %zu detector rows not written", n);
+	}
+	while (h->head) {
+		r = h->head->next;
+		free(h->head);
+		h->head = r;
+	}
+	h->tail = NULL;
+	h->n = 0;
+	h->due = false;
+	w->nheld -= n;
+	return n;
+}
+
+/* Holds every row of list and writes the stores that are due: those with a
+ * row that matters or enough rows now, and, on a sweep (every few seconds,
+ * or all of them when flushing or stopping), those held long enough.
+ * Returns the number of rows that left the worker (written, skipped or
+ * failed). */
+static size_t take_rows(struct worker *w, struct fig_row *list, bool write_all,
+			struct counts *c)
+{
+	struct held **due = NULL;
+	size_t ndue = 0, cap = 0, done = 0;
+	int64_t now = mono_now();
+	const char *k;
+	void *v;
+
+	while (list) {
+		struct fig_row *r = list;
+		struct held *h;
+
+		list = r->next;
+		h = hold(w, r, now);
+		if (!h) {
+			write_rows(w, &r, 1, c);
+			free(r);
+			done++;
+			continue;
+		}
+		if (h->due || (!rrddetect_row_matters(&r->fig) && h->n < RRDSTORE_HOLD_ROWS))
+			continue;
+		if (ndue == cap) {
+			struct held **bigger = realloc(due, (cap ? cap * 2 : 64) * sizeof *due);
+			if (!bigger) {
+				done += write_held(w, h, c);
+				continue;
+			}
+			due = bigger;
+			cap = cap ? cap * 2 : 64;
+		}
+		h->due = true;
+		due[ndue++] = h;
+	}
+	for (size_t i = 0; i < ndue; i++)
+		done += write_held(w, due[i], c);
+	free(due);
+	if (write_all || now - w->last_sweep >= RRDSTORE_SWEEP_S) {
+		w->last_sweep = now;
+		for (size_t i = 0; strmap_next(&w->held, &i, &k, &v);) {
+			struct held *h = v;
+			if (h->n && (write_all || now - h->since >= RRDSTORE_HOLD_S))
+				done += write_held(w, h, c);
+		}
+	}
+	return done;
+}
+
+/* ---- the workers ------------------------------------------------------ */
+
+/*
+ * One turn of a sample writer, with w->mu held on entry and released on
+ * return: takes everything queued (up to RRDSTORE_GROUP_MAX batches) at
+ * once, so that under load the batches of one agent that piled up while the
+ * thread was writing are merged into one write per file, writes them and
+ * hands them back.  false once stopping and drained.
+ */
+static bool samples_turn(struct worker *w)
+{
+	struct rrd_batch *v[RRDSTORE_GROUP_MAX];
+	size_t n = 0;
+
+	while (!w->head && !w->stop)
+		pthread_cond_wait(&w->cv, &w->mu);
+	while (w->head && n < RRDSTORE_GROUP_MAX) {
+		v[n++] = w->head;
+		w->head = w->head->next;
+	}
+	if (!w->head)
+		w->tail = NULL;
+	pthread_mutex_unlock(&w->mu);
+	if (!n)
+		return false;
+	write_batches(w, v, n);
+	hand_back(w->rs, v, n);
+	return true;
+}
+
+/*
+ * One turn of the detector rows' worker, with w->mu held on entry and
+ * released on return: waits for rows, a flush or the next sweep, takes the
+ * whole queue, holds or writes it and counts.  *forced is the last flush
+ * request served.  false once stopping, drained and nothing held.
+ */
+static bool figures_turn(struct worker *w, uint64_t *forced)
+{
+	struct rrdstore *rs = w->rs;
+	struct counts c = { 0, 0, 0 };
+	struct timespec until;
+	struct fig_row *list;
+	bool write_all, stopping;
+	size_t done;
+
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += RRDSTORE_SWEEP_S;
+	while (!w->rhead && !w->stop && w->force == *forced &&
+	       pthread_cond_timedwait(&w->cv, &w->mu, &until) != ETIMEDOUT)
+		;
+	list = w->rhead;
+	w->rhead = w->rtail = NULL;
+	w->nrows = 0;
+	stopping = w->stop;
+	write_all = stopping || w->force != *forced;
+	*forced = w->force;
+	pthread_mutex_unlock(&w->mu);
+	done = take_rows(w, list, write_all, &c);
+	pthread_mutex_lock(&w->mu);
+	rs->stats.rows_written += c.written;
+	rs->stats.rows_skipped += c.skipped;
+	rs->stats.rows_failed += c.failed;
+	rs->stats.rows_held = w->nheld;
+	rs->stats.rows_turns++;
+	w->rows_completed += done;
+	pthread_cond_broadcast(&w->idle);
+	pthread_mutex_unlock(&w->mu);
+	return !(stopping && !list); /* when stopping, write_all left nothing held */
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
-	struct rrd_batch *v[RRDSTORE_GROUP_MAX];
+	uint64_t forced = 0;
+	bool more = true;
 
-	for (;;) {
-		size_t n = 0;
-
+	if (w->kind == ROWS_FIGURES) {
+		w->last_sweep = mono_now();
+		/* Lowest CPU priority for this thread only (Linux nice is per
+		 * thread): detector rows are for graphs, samples are what agents
+		 * wait for (rrdstore.h, "Detector rows"). */
+		if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), RRDSTORE_FIGURES_NICE))
+			log_info("rrdstore: cannot lower the detector rows' writer's priority: %s",
+				 strerror(errno));
+	}
+	while (more) {
 		pthread_mutex_lock(&w->mu);
-		while (!w->head && !w->stop)
-			pthread_cond_wait(&w->cv, &w->mu);
-		while (w->head && n < RRDSTORE_GROUP_MAX) {
-			v[n++] = w->head;
-			w->head = w->head->next;
-		}
-		if (!w->head)
-			w->tail = NULL;
-		pthread_mutex_unlock(&w->mu);
-		if (!n)
-			break; /* stopping and drained */
-		write_batches(w, v, n);
-		hand_back(w->rs, v, n);
+		more = w->kind == ROWS_SAMPLES ? samples_turn(w) : figures_turn(w, &forced);
 	}
 	return NULL;
 }
+
+/* ---- the loop thread's side ------------------------------------------- */
 
 static void drain_done(uv_async_t *a)
 {
@@ -706,7 +1057,7 @@ static void drain_done(uv_async_t *a)
 	while (b) {
 		struct rrd_batch *next = b->next;
 		rs->pending--;
-		rs->done(b, rs->ctx);
+		b->done(b, b->done_ctx);
 		b = next;
 	}
 }
@@ -720,11 +1071,13 @@ static unsigned agent_hash(const char *s)
 	return h;
 }
 
-void rrdstore_submit(struct rrdstore *rs, struct rrd_batch *b)
+void rrdstore_submit(struct rrdstore *rs, struct rrd_batch *b, rrdstore_done_fn done, void *ctx)
 {
 	struct worker *w = &rs->workers[agent_hash(b->agent) % rs->nworkers];
 
 	b->next = NULL;
+	b->done = done;
+	b->done_ctx = ctx;
 	rs->pending++;
 	pthread_mutex_lock(&w->mu);
 	if (w->tail)
@@ -736,63 +1089,114 @@ void rrdstore_submit(struct rrdstore *rs, struct rrd_batch *b)
 	pthread_mutex_unlock(&w->mu);
 }
 
-int rrdstore_use_daemon(struct rrdstore *rs, const char *address)
-{
-	int n = snprintf(rs->daemon, sizeof rs->daemon, "%s", address);
-
-	if (n < 0 || (size_t)n >= sizeof rs->daemon) {
-		rs->daemon[0] = '\0';
-		return -ENAMETOOLONG;
-	}
-	return 0;
-}
-
 size_t rrdstore_pending(const struct rrdstore *rs)
 {
 	return rs->pending;
 }
 
-int rrdstore_start(struct rrdstore **out, uv_loop_t *loop, const char *data_dir,
-		   unsigned threads, bool sync, rrdstore_done_fn done, void *ctx)
+int rrdstore_submit_figures(struct rrdstore *rs, const char *agent, const char *store,
+			    uint32_t step, int64_t t, const struct detect_figures *fig)
 {
-	struct rrdstore *rs = calloc(1, sizeof *rs);
-	char path[4200];
+	struct worker *w = rs->figures;
+	struct fig_row *r;
+	uint64_t dropped;
 
-	if (!rs)
+	pthread_mutex_lock(&w->mu);
+	if (w->nrows >= RRDSTORE_FIGURES_QUEUE_MAX) {
+		dropped = ++rs->stats.rows_dropped;
+		pthread_mutex_unlock(&w->mu);
+		log_ratelimited(&rs->drop_rl, LOG_WARNING,
+				"rrdstore: the detector rows' writer is behind: row of '%s/%s' "
+				"dropped (%" PRIu64 " so far; graphs miss these points)",
+				agent, store, dropped);
+		return -ENOBUFS;
+	}
+	pthread_mutex_unlock(&w->mu);
+	r = malloc(sizeof *r);
+	if (!r)
 		return -ENOMEM;
-	snprintf(path, sizeof path, "%s/rrd", data_dir);
-	if (mkdir(path, 0750) && errno != EEXIST) {
-		int err = -errno;
-		free(rs);
-		return err;
-	}
-	rs->loop = loop;
-	snprintf(rs->data_dir, sizeof rs->data_dir, "%s", data_dir);
-	rs->sync = sync;
-	rs->done = done;
-	rs->ctx = ctx;
-	rs->nworkers = threads ? threads : 1;
-	rs->workers = calloc(rs->nworkers, sizeof *rs->workers);
-	if (!rs->workers) {
-		free(rs);
-		return -ENOMEM;
-	}
-	pthread_mutex_init(&rs->done_mu, NULL);
-	uv_async_init(loop, &rs->async, drain_done);
-	rs->async.data = rs;
-	for (unsigned i = 0; i < rs->nworkers; i++) {
-		struct worker *w = &rs->workers[i];
-		w->rs = rs;
-		pthread_mutex_init(&w->mu, NULL);
-		pthread_cond_init(&w->cv, NULL);
-		rrdlast_init(&w->last_update);
-		strmap_init(&w->agent_dirs);
-		strmap_init(&w->failed_epoch);
-		if (pthread_create(&w->thread, NULL, worker_main, w))
-			fatal("rrd: cannot start a writer thread");
-	}
-	*out = rs;
+	r->next = NULL;
+	snprintf(r->agent, sizeof r->agent, "%s", agent);
+	snprintf(r->store, sizeof r->store, "%s", store);
+	r->step = step;
+	r->t = t;
+	r->fig = *fig;
+	pthread_mutex_lock(&w->mu);
+	if (w->rtail)
+		w->rtail->next = r;
+	else
+		w->rhead = r;
+	w->rtail = r;
+	w->nrows++;
+	w->rows_submitted++;
+	rs->stats.rows_queued++;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
 	return 0;
+}
+
+void rrdstore_flush_figures(struct rrdstore *rs)
+{
+	struct worker *w = rs->figures;
+
+	pthread_mutex_lock(&w->mu);
+	w->force++; /* held rows too */
+	pthread_cond_signal(&w->cv);
+	for (uint64_t target = w->rows_submitted; w->rows_completed < target;)
+		pthread_cond_wait(&w->idle, &w->mu);
+	pthread_mutex_unlock(&w->mu);
+}
+
+void rrdstore_get_stats(struct rrdstore *rs, struct rrdstore_stats *out)
+{
+	pthread_mutex_lock(&rs->figures->mu);
+	*out = rs->stats;
+	pthread_mutex_unlock(&rs->figures->mu);
+	out->batches_queued = rs->pending;
+}
+
+static void worker_init(struct worker *w, struct rrdstore *rs, enum row_kind kind)
+{
+	pthread_condattr_t ca;
+
+	w->rs = rs;
+	w->kind = kind;
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&w->cv, &ca);
+	pthread_condattr_destroy(&ca);
+	pthread_cond_init(&w->idle, NULL);
+	rrdlast_init(&w->last_update);
+	strmap_init(&w->agent_dirs);
+	strmap_init(&w->failed_epoch);
+	strmap_init(&w->held);
+}
+
+/* Stops w's thread once it has written everything it was given, and frees
+ * what the worker holds. */
+static void worker_stop(struct worker *w)
+{
+	const char *k;
+	void *v;
+
+	if (w->started) {
+		pthread_mutex_lock(&w->mu);
+		w->stop = 1;
+		pthread_cond_signal(&w->cv);
+		pthread_mutex_unlock(&w->mu);
+		pthread_join(w->thread, NULL);
+		w->started = false;
+	}
+	rrdlast_release(&w->last_update);
+	strmap_release(&w->agent_dirs);
+	strmap_release(&w->failed_epoch);
+	for (size_t i = 0; strmap_next(&w->held, &i, &k, &v);)
+		free(v); /* empty: stopping wrote every held row */
+	strmap_release(&w->held);
+	pthread_mutex_destroy(&w->mu);
+	pthread_cond_destroy(&w->cv);
+	pthread_cond_destroy(&w->idle);
 }
 
 static void free_async(uv_handle_t *h)
@@ -800,26 +1204,80 @@ static void free_async(uv_handle_t *h)
 	free(h->data);
 }
 
-void rrdstore_stop(struct rrdstore *rs)
+int rrdstore_start(struct rrdstore **out, uv_loop_t *loop, const struct rrdstore_config *cfg)
 {
-	for (unsigned i = 0; i < rs->nworkers; i++) {
-		struct worker *w = &rs->workers[i];
-		pthread_mutex_lock(&w->mu);
-		w->stop = 1;
-		pthread_cond_signal(&w->cv);
-		pthread_mutex_unlock(&w->mu);
+	struct rrdstore *rs = calloc(1, sizeof *rs);
+	const char *daemon = cfg->daemon ? cfg->daemon : "";
+	char path[4200];
+	int n, err = 0;
+
+	if (!rs)
+		return -ENOMEM;
+	n = snprintf(rs->data_dir, sizeof rs->data_dir, "%s", cfg->data_dir);
+	if (n < 0 || (size_t)n >= sizeof rs->data_dir - 200) {
+		err = -ENAMETOOLONG;
+		goto fail;
 	}
-	for (unsigned i = 0; i < rs->nworkers; i++) {
+	n = snprintf(rs->daemon, sizeof rs->daemon, "%s", daemon);
+	if (n < 0 || (size_t)n >= sizeof rs->daemon) {
+		err = -ENAMETOOLONG;
+		goto fail;
+	}
+	snprintf(path, sizeof path, "%s/rrd", cfg->data_dir);
+	if (mkdir(path, 0750) && errno != EEXIST) {
+		err = -errno;
+		goto fail;
+	}
+	rs->loop = loop;
+	rs->sync = cfg->sync;
+	rs->drop_rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(60, 1);
+	rs->fail_rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(60, 1);
+	rs->nworkers = cfg->threads ? cfg->threads : 1;
+	rs->workers = calloc(rs->nworkers + 1, sizeof *rs->workers);
+	if (!rs->workers) {
+		err = -ENOMEM;
+		goto fail;
+	}
+	rs->figures = &rs->workers[rs->nworkers];
+	pthread_mutex_init(&rs->done_mu, NULL);
+	uv_async_init(loop, &rs->async, drain_done);
+	rs->async.data = rs;
+	for (unsigned i = 0; i <= rs->nworkers; i++)
+		worker_init(&rs->workers[i], rs, i < rs->nworkers ? ROWS_SAMPLES : ROWS_FIGURES);
+	for (unsigned i = 0; i <= rs->nworkers && !err; i++) {
 		struct worker *w = &rs->workers[i];
 
-		pthread_join(w->thread, NULL);
-		rrdlast_release(&w->last_update);
-		strmap_release(&w->agent_dirs);
-		strmap_release(&w->failed_epoch);
-		pthread_mutex_destroy(&w->mu);
-		pthread_cond_destroy(&w->cv);
+		err = -pthread_create(&w->thread, NULL, worker_main, w);
+		w->started = !err;
 	}
+	if (err) {
+		for (unsigned i = 0; i <= rs->nworkers; i++)
+			worker_stop(&rs->workers[i]);
+		free(rs->workers);
+		pthread_mutex_destroy(&rs->done_mu);
+		uv_close((uv_handle_t *)&rs->async, free_async);
+		return err;
+	}
+	*out = rs;
+	return 0;
+fail:
+	free(rs);
+	return err;
+}
+
+void rrdstore_stop(struct rrdstore *rs)
+{
+	if (!rs)
+		return;
+	/* samples first: their hand-back runs the detector, which queues rows */
+	for (unsigned i = 0; i < rs->nworkers; i++)
+		worker_stop(&rs->workers[i]);
 	drain_done(&rs->async);
+	worker_stop(rs->figures);
+	if (rs->stats.rows_dropped || rs->stats.rows_failed)
+		log_notice("rrdstore: %" PRIu64 " detector rows written, %" PRIu64 " dropped (writer "
+			   "behind), %" PRIu64 " failed since start; graphs miss those points",
+			   rs->stats.rows_written, rs->stats.rows_dropped, rs->stats.rows_failed);
 	free(rs->workers);
 	pthread_mutex_destroy(&rs->done_mu);
 	uv_close((uv_handle_t *)&rs->async, free_async);

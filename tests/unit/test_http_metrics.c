@@ -63,7 +63,7 @@ static void test_exposition(void **state)
 	c.stats.ingest.samples_stored = 9;
 	c.stats.ingest.write_usec_total = 1500000;
 	c.stats.agents_connected = 1;
-	c.stats.detect_rrd.dropped = 7;
+	c.stats.rrd.rows_dropped = 7;
 	c.agents_known = 2;
 	c.outbox_rows = 3;
 	buf_init(&b, 1 << 20);

@@ -2,7 +2,7 @@
  * test_rrddetect.c - the per-store detector RRD with real librrd: the file
  * has the store RRD's archives and the documented data sources; the real
  * detector's figures for a declared deletion and a purge night are written
- * by the writer thread and read back with rrd_fetch; unjudged samples are
+ * by the collector's RRD writer and read back with rrd_fetch; unjudged samples are
  * unknown, old rows skipped; and the live detector (watch) writes the file
  * of a store on its own.
  */
@@ -55,6 +55,27 @@ static double fetch_at(const char *path, const char *ds, int64_t t)
 	rrd_freemem(names);
 	rrd_freemem(data);
 	return v;
+}
+
+/* The collector's RRD writer on a loop of its own; detector rows need no
+ * loop turn, so the tests never run it until the writer stops. */
+static uv_loop_t loop;
+
+static struct rrdstore *start_writer(void)
+{
+	const struct rrdstore_config cfg = { .data_dir = tu_dir, .threads = 1 };
+	struct rrdstore *rs = NULL;
+
+	uv_loop_init(&loop);
+	assert_int_equal(rrdstore_start(&rs, &loop, &cfg), 0);
+	return rs;
+}
+
+static void stop_writer(struct rrdstore *rs)
+{
+	rrdstore_stop(rs);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	uv_loop_close(&loop);
 }
 
 static void test_layout_matches_the_store_rrd(void **state)
@@ -129,8 +150,8 @@ static void test_detector_figures_read_back(void **state)
 	struct detect_figures f, f_decl = { 0 }, f_purge = { 0 };
 	struct detect_explain e = { .id = 7, .start = t0 + 3600, .end = t0 + 4200,
 				    .allow_bytes = 6e6, .allow_objects = -1 };
-	struct rrddetect *d;
-	struct rrddetect_stats s;
+	struct rrdstore *d;
+	struct rrdstore_stats s;
 	double bytes = 1e9, objects = 1e4;
 	char path[256];
 
@@ -141,7 +162,7 @@ static void test_detector_figures_read_back(void **state)
 	p.purge_window = 3600;
 	detect_state_init(&st);
 	assert_int_equal(detect_explain_add(&st, &e, ev), 0);
-	assert_int_equal(rrddetect_start(&d, tu_dir), 0);
+	d = start_writer();
 	for (int64_t t = t0; t <= t0 + 3 * 3600 + 300; t += 60) {
 		if (t == t0 + 3660) {
 			bytes -= 5e6;
@@ -162,20 +183,20 @@ static void test_detector_figures_read_back(void **state)
 			f_decl = f;
 		if (t == t0 + 3 * 3600 + 60)
 			f_purge = f;
-		assert_int_equal(rrddetect_submit(d, "evsrv01", "body.cam", 60, t, &f), 0);
+		assert_int_equal(rrdstore_submit_figures(d, "evsrv01", "body.cam", 60, t, &f), 0);
 	}
 	/* an unjudged (partial) sample is a row of unknowns */
 	memset(&f, 0, sizeof f);
-	assert_int_equal(rrddetect_submit(d, "evsrv01", "body.cam", 60, t0 + 3 * 3600 + 360, &f),
+	assert_int_equal(rrdstore_submit_figures(d, "evsrv01", "body.cam", 60, t0 + 3 * 3600 + 360, &f),
 			 0);
 	/* not newer than the file: skipped */
-	assert_int_equal(rrddetect_submit(d, "evsrv01", "body.cam", 60, t0 + 600, &f_decl), 0);
-	rrddetect_flush(d);
-	rrddetect_get_stats(d, &s);
-	assert_int_equal(s.failed, 0);
-	assert_int_equal(s.dropped, 0);
-	assert_int_equal(s.skipped, 1);
-	assert_int_equal(s.written, s.queued - 1);
+	assert_int_equal(rrdstore_submit_figures(d, "evsrv01", "body.cam", 60, t0 + 600, &f_decl), 0);
+	rrdstore_flush_figures(d);
+	rrdstore_get_stats(d, &s);
+	assert_int_equal(s.rows_failed, 0);
+	assert_int_equal(s.rows_dropped, 0);
+	assert_int_equal(s.rows_skipped, 1);
+	assert_int_equal(s.rows_written, s.rows_queued - 1);
 
 	/* the declared deletion: outside a purge window, consumed by the
 	 * declaration except the churn tolerance the alarms allow anyway */
@@ -205,7 +226,7 @@ static void test_detector_figures_read_back(void **state)
 	assert_true(fetch_at(path, "purge_allow_obj", t0 + 3 * 3600 + 60) == f_purge.purge_allow[1]);
 	assert_true(fetch_at(path, "purge_allow", t0 + 3600) == 0); /* outside the window */
 	assert_true(isnan(fetch_at(path, "removed", t0 + 3 * 3600 + 360)));
-	rrddetect_stop(d);
+	stop_writer(d);
 }
 
 /* A file that cannot be written (a file where the agent directory should
@@ -213,8 +234,8 @@ static void test_detector_figures_read_back(void **state)
 static void test_failed_write_is_counted(void **state)
 {
 	struct detect_figures f;
-	struct rrddetect *d;
-	struct rrddetect_stats s;
+	struct rrdstore *d;
+	struct rrdstore_stats s;
 	char dir[200], path[300];
 
 	(void)state;
@@ -223,27 +244,27 @@ static void test_failed_write_is_counted(void **state)
 	snprintf(dir, sizeof dir, "%s/detect", tu_dir);
 	assert_int_equal(mkdir(dir, 0750), 0);
 	tu_write(dir, "blocked", "not a directory", path, sizeof path);
-	assert_int_equal(rrddetect_start(&d, tu_dir), 0);
-	assert_int_equal(rrddetect_submit(d, "blocked", "s", 60, t0, &f), 0);
-	assert_int_equal(rrddetect_submit(d, "fine", "s", 60, t0, &f), 0);
+	d = start_writer();
+	assert_int_equal(rrdstore_submit_figures(d, "blocked", "s", 60, t0, &f), 0);
+	assert_int_equal(rrdstore_submit_figures(d, "fine", "s", 60, t0, &f), 0);
 	f.removed[0] = 42;
-	assert_int_equal(rrddetect_submit(d, "fine", "s", 60, t0 + 60, &f), 0);
-	rrddetect_flush(d);
-	rrddetect_get_stats(d, &s);
-	assert_int_equal(s.failed, 1);
-	assert_int_equal(s.written, 2);
-	rrddetect_stop(d);
+	assert_int_equal(rrdstore_submit_figures(d, "fine", "s", 60, t0 + 60, &f), 0);
+	rrdstore_flush_figures(d);
+	rrdstore_get_stats(d, &s);
+	assert_int_equal(s.rows_failed, 1);
+	assert_int_equal(s.rows_written, 2);
+	stop_writer(d);
 	snprintf(path, sizeof path, "%s/detect/fine/s.rrd", tu_dir);
 	assert_true(fetch_at(path, "removed", t0 + 60) == 42);
 }
 
 /* Waits (up to 10 s: the writer is a thread) until the writer has taken
  * every accepted row: written, skipped, failed or held. */
-static void wait_taken(struct rrddetect *d, struct rrddetect_stats *s)
+static void wait_taken(struct rrdstore *d, struct rrdstore_stats *s)
 {
 	for (int i = 0; i < 1000; i++) {
-		rrddetect_get_stats(d, s);
-		if (s->written + s->skipped + s->failed + s->held == s->queued)
+		rrdstore_get_stats(d, s);
+		if (s->rows_written + s->rows_skipped + s->rows_failed + s->rows_held == s->rows_queued)
 			return;
 		usleep(10000);
 	}
@@ -256,50 +277,50 @@ static void wait_taken(struct rrddetect *d, struct rrddetect_stats *s)
 static void test_quiet_rows_are_held(void **state)
 {
 	struct detect_figures quiet = { .judged = true }, loss = { .judged = true };
-	struct rrddetect *d;
-	struct rrddetect_stats s;
+	struct rrdstore *d;
+	struct rrdstore_stats s;
 	char path[300];
 
 	(void)state;
 	loss.removed[0] = 4096;
 	loss.unexplained[0] = 4096;
 	assert_int_equal(rrddetect_path(tu_dir, "evsrv01", "quiet", path, sizeof path), 0);
-	assert_int_equal(rrddetect_start(&d, tu_dir), 0);
+	d = start_writer();
 	for (int i = 0; i < 3; i++)
-		assert_int_equal(rrddetect_submit(d, "evsrv01", "quiet", 60, t0 + 60 * i, &quiet), 0);
+		assert_int_equal(rrdstore_submit_figures(d, "evsrv01", "quiet", 60, t0 + 60 * i, &quiet), 0);
 	wait_taken(d, &s);
-	assert_int_equal(s.held, 3);
-	assert_int_equal(s.written, 0);
+	assert_int_equal(s.rows_held, 3);
+	assert_int_equal(s.rows_written, 0);
 	assert_int_equal(access(path, F_OK), -1); /* nothing written yet */
 
-	assert_int_equal(rrddetect_submit(d, "evsrv01", "quiet", 60, t0 + 180, &loss), 0);
+	assert_int_equal(rrdstore_submit_figures(d, "evsrv01", "quiet", 60, t0 + 180, &loss), 0);
 	wait_taken(d, &s);
-	assert_int_equal(s.held, 0);
-	assert_int_equal(s.written, 4);
+	assert_int_equal(s.rows_held, 0);
+	assert_int_equal(s.rows_written, 4);
 	assert_true(fetch_at(path, "removed", t0 + 60) == 0);
 	assert_true(fetch_at(path, "removed", t0 + 120) == 0);
 	assert_true(fetch_at(path, "removed", t0 + 180) == 4096);
 	assert_true(fetch_at(path, "unexplained", t0 + 180) == 4096);
 
-	/* RRDDETECT_HOLD_ROWS quiet rows are written without waiting */
-	for (int i = 0; i < RRDDETECT_HOLD_ROWS; i++)
-		assert_int_equal(rrddetect_submit(d, "evsrv01", "quiet", 60, t0 + 240 + 60 * i,
+	/* RRDSTORE_HOLD_ROWS quiet rows are written without waiting */
+	for (int i = 0; i < RRDSTORE_HOLD_ROWS; i++)
+		assert_int_equal(rrdstore_submit_figures(d, "evsrv01", "quiet", 60, t0 + 240 + 60 * i,
 						  &quiet), 0);
 	wait_taken(d, &s);
-	assert_int_equal(s.held, 0);
-	assert_int_equal(s.written, 4 + RRDDETECT_HOLD_ROWS);
+	assert_int_equal(s.rows_held, 0);
+	assert_int_equal(s.rows_written, 4 + RRDSTORE_HOLD_ROWS);
 
 	/* a flush writes what is held */
-	assert_int_equal(rrddetect_submit(d, "evsrv01", "quiet", 60, t0 + 240 + 60 * RRDDETECT_HOLD_ROWS,
+	assert_int_equal(rrdstore_submit_figures(d, "evsrv01", "quiet", 60, t0 + 240 + 60 * RRDSTORE_HOLD_ROWS,
 					  &quiet), 0);
 	wait_taken(d, &s);
-	assert_int_equal(s.held, 1);
-	rrddetect_flush(d);
-	rrddetect_get_stats(d, &s);
-	assert_int_equal(s.held, 0);
-	assert_int_equal(s.written, 5 + RRDDETECT_HOLD_ROWS);
-	assert_true(fetch_at(path, "removed", t0 + 240 + 60 * RRDDETECT_HOLD_ROWS) == 0);
-	rrddetect_stop(d);
+	assert_int_equal(s.rows_held, 1);
+	rrdstore_flush_figures(d);
+	rrdstore_get_stats(d, &s);
+	assert_int_equal(s.rows_held, 0);
+	assert_int_equal(s.rows_written, 5 + RRDSTORE_HOLD_ROWS);
+	assert_true(fetch_at(path, "removed", t0 + 240 + 60 * RRDSTORE_HOLD_ROWS) == 0);
+	stop_writer(d);
 }
 
 /* The live detector writes every sample's figures on its own. */
@@ -310,7 +331,7 @@ static void test_watch_writes_the_detector_rrd(void **state)
 	struct alerts al;
 	struct watch w;
 	struct watch_deps deps = { .ledger = &led, .cfg = &cfg, .alerts = &al };
-	struct rrddetect *rrd;
+	struct rrdstore *rrd;
 	struct sw_sample smp;
 	char ledger_path[256], err[256], path[256];
 	uint64_t bytes = 1000000000;
@@ -321,7 +342,7 @@ static void test_watch_writes_the_detector_rrd(void **state)
 	assert_int_equal(detect_config_key(&cfg, "detect", "interval", "60s", err, sizeof err), 1);
 	assert_int_equal(ledger_open(&led, ledger_path), 0);
 	alert_init(&al, NULL, &led, NULL, NULL, NULL, NULL);
-	assert_int_equal(rrddetect_start(&rrd, tu_dir), 0);
+	rrd = start_writer();
 	deps.rrd = rrd;
 	assert_int_equal(watch_init(&w, NULL, NULL, &deps), 0);
 	for (int i = 0; i < 5; i++) {
@@ -334,8 +355,8 @@ static void test_watch_writes_the_detector_rrd(void **state)
 		smp.flags = SW_SAMPLE_HAS_ADDED;
 		watch_sample(&w, "it01", "alpha", &smp, smp.time);
 	}
-	rrddetect_flush(rrd);
-	rrddetect_stop(rrd);
+	rrdstore_flush_figures(rrd);
+	stop_writer(rrd);
 	snprintf(path, sizeof path, "%s/detect/it01/alpha.rrd", tu_dir);
 	assert_true(fetch_at(path, "removed", t0 + 180) == 39000);
 	assert_true(fetch_at(path, "purge_allow", t0 + 180) > 39000);

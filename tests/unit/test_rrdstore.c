@@ -1,5 +1,6 @@
 /* test_rrdstore.c - the RRD layout read back with librrd, values written by
- * the writer threads, dropped duplicates, and failure epochs. */
+ * the writer threads, dropped duplicates, failure epochs, and the two kinds
+ * of rows of the one writer at stop. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -69,11 +70,12 @@ static void run_batches(struct rrd_batch **b, int n, bool sync)
 	uv_loop_t loop;
 	struct rrdstore *rs;
 	int want = ndone + n;
+	const struct rrdstore_config cfg = { .data_dir = dir, .threads = 2, .sync = sync };
 
 	uv_loop_init(&loop);
-	assert_int_equal(rrdstore_start(&rs, &loop, dir, 2, sync, on_done, NULL), 0);
+	assert_int_equal(rrdstore_start(&rs, &loop, &cfg), 0);
 	for (int i = 0; i < n; i++)
-		rrdstore_submit(rs, b[i]);
+		rrdstore_submit(rs, b[i], on_done, NULL);
 	while (ndone < want)
 		uv_run(&loop, UV_RUN_ONCE);
 	assert_int_equal(rrdstore_pending(rs), 0);
@@ -346,6 +348,62 @@ static void test_format_update_digits(void **state)
 	}
 }
 
+/* What the detector does with a stored batch: one detector row per stored
+ * sample, queued from the done callback on the loop thread. */
+struct figures_ctx {
+	struct rrdstore *rs;
+	int batches;
+};
+
+static void on_done_figures(struct rrd_batch *b, void *ctx)
+{
+	struct figures_ctx *fc = ctx;
+	struct detect_figures f = { .judged = true };
+
+	fc->batches++;
+	assert_int_equal(b->err, 0);
+	for (size_t i = 0; i < b->n; i++) {
+		f.removed[0] = (double)b->samples[i].seq;
+		assert_int_equal(rrdstore_submit_figures(fc->rs, b->agent, b->samples[i].store,
+							 b->interval, b->samples[i].time, &f),
+				 0);
+	}
+	rrd_batch_free(b);
+}
+
+/*
+ * One writer, both kinds of rows: a batch still queued when the writer stops
+ * is written and handed back during rrdstore_stop(), and the detector rows
+ * its done callback queues then are written before the threads end -- the
+ * order the collector's shutdown relies on.  The counters say so.
+ */
+static void test_stop_writes_rows_queued_by_done(void **state)
+{
+	uv_loop_t loop;
+	struct rrdstore_stats st;
+	struct figures_ctx fc = { 0 };
+	const struct rrdstore_config cfg = { .data_dir = dir, .threads = 1, .sync = false };
+	struct rrd_batch *b = rrd_batch_new("both", 60, 3);
+	char path[256];
+	(void)state;
+
+	uv_loop_init(&loop);
+	assert_int_equal(rrdstore_start(&fc.rs, &loop, &cfg), 0);
+	for (int i = 0; i < 3; i++)
+		b->samples[i] = sample((uint64_t)i + 1, 1700000000 + 60 * i, "s", 1000);
+	rrdstore_submit(fc.rs, b, on_done_figures, &fc);
+	rrdstore_get_stats(fc.rs, &st);
+	assert_int_equal(st.batches_queued, 1);
+	rrdstore_stop(fc.rs); /* without ever running the loop */
+	assert_int_equal(fc.batches, 1);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	uv_loop_close(&loop);
+	rrdstore_path(dir, "both", "s", path, sizeof path);
+	assert_int_equal(rrd_last_r(path), 1700000120);
+	snprintf(path, sizeof path, "%s/detect/both/s.rrd", dir);
+	assert_int_equal(rrd_last_r(path), 1700000120);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -357,6 +415,8 @@ int main(void)
 		cmocka_unit_test(test_layout_coarse_step),
 		cmocka_unit_test(test_format_update_digits),
 		cmocka_unit_test_setup_teardown(test_stores_in_any_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stop_writes_rows_queued_by_done, setup,
+						teardown),
 	};
 	return cmocka_run_group_tests_name("rrdstore", tests, NULL, NULL);
 }
