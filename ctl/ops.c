@@ -16,6 +16,7 @@
 
 #include "client.h"
 #include "ops.h"
+#include "shrinkwatch/bytes.h"
 #include "shrinkwatch/json.h"
 #include "shrinkwatch/parse.h"
 
@@ -161,19 +162,6 @@ static const char *when(int64_t t, char *buf, size_t len)
 	return buf;
 }
 
-static const char *human_bytes(double v, char *buf, size_t len)
-{
-	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
-	int u = 0;
-
-	while ((v >= 1024 || v <= -1024) && u < 5) {
-		v /= 1024;
-		u++;
-	}
-	snprintf(buf, len, u ? "%.1f %s" : "%.0f %s", v, unit[u]);
-	return buf;
-}
-
 /* The array member key of the answer: its first element's token, or -1. */
 static int array_first(const struct ctl_response *r, const char *key, uint32_t *count)
 {
@@ -235,7 +223,7 @@ int ctl_status_main(int argc, char **argv)
 {
 	struct opts o = { .usage = "status [--socket PATH] [--json]" };
 	struct ctl_response r;
-	char a[80], s[80], st[32], scan[32], b1[32], b2[32], tbuf[40];
+	char a[80], s[80], st[32], scan[32], b1[BYTES_FMT_MAX], b2[BYTES_FMT_MAX], tbuf[40];
 	uint32_t n;
 	int rc = 0, e, i;
 	int64_t now;
@@ -263,7 +251,7 @@ int ctl_status_main(int argc, char **argv)
 		       fstr(&r, e, "state", st, sizeof st), up ? "up" : "down",
 		       fstr(&r, e, "scan", scan, sizeof scan),
 		       tbuf, fnum(&r, e, "objects"),
-		       human_bytes(fnum(&r, e, "bytes"), b1, sizeof b1),
+		       bytes_format(fnum(&r, e, "bytes"), b1, sizeof b1),
 		       fnum(&r, e, "open_alerts"),
 		       fnum(&r, e, "open_alerts") > 0 ? " " : "",
 		       fnum(&r, e, "open_alerts") > 0 ? fstr(&r, e, "worst_kind", st, sizeof st)
@@ -275,7 +263,7 @@ int ctl_status_main(int argc, char **argv)
 		       "alerts; %.0f notifications queued\n",
 		       fnum(&r, e, "agents"), fnum(&r, e, "agents_connected"),
 		       fnum(&r, e, "stores"), fnum(&r, e, "objects"),
-		       human_bytes(fnum(&r, e, "bytes"), b2, sizeof b2),
+		       bytes_format(fnum(&r, e, "bytes"), b2, sizeof b2),
 		       fnum(&r, e, "open_alerts"), fnum(&r, e, "outbox"));
 	ctl_response_release(&r);
 	return 0;
@@ -285,7 +273,7 @@ int ctl_alerts_main(int argc, char **argv)
 {
 	struct opts o = { .usage = "alerts [--all] [--socket PATH] [--json]" };
 	struct ctl_response r;
-	char a[80], s[80], st[24], sev[16], kind[24], sum[256], t1[40], b1[32], name[170];
+	char a[80], s[80], st[24], sev[16], kind[24], sum[256], t1[40], b1[BYTES_FMT_MAX], name[170];
 	uint32_t n;
 	int rc = 0, e, i;
 
@@ -306,7 +294,7 @@ int ctl_alerts_main(int argc, char **argv)
 		       fstr(&r, e, "severity", sev, sizeof sev),
 		       fstr(&r, e, "kind", kind, sizeof kind), name,
 		       when(fint(&r, e, "since"), t1, sizeof t1),
-		       human_bytes(fnum(&r, e, "lost_bytes"), b1, sizeof b1),
+		       bytes_format(fnum(&r, e, "lost_bytes"), b1, sizeof b1),
 		       fnum(&r, e, "lost_objects"), fstr(&r, e, "summary", sum, sizeof sum));
 		if (*fstr(&r, e, "attribution", sum, sizeof sum))
 			printf("%-5s deleted: %s\n", "", sum);
@@ -457,7 +445,7 @@ int ctl_explanations_main(int argc, char **argv)
 {
 	struct opts o = { .usage = "explanations [--all] [--socket PATH] [--json]" };
 	struct ctl_response r;
-	char a[80], s[80], who[64], reason[256], t1[40], t2[40], b[32], name[170], st[64];
+	char a[80], s[80], who[64], reason[256], t1[40], t2[40], b[BYTES_FMT_MAX], name[170], st[64];
 	uint32_t n;
 	int rc = 0, e, i;
 
@@ -479,7 +467,7 @@ int ctl_explanations_main(int argc, char **argv)
 		if (bi < 0 || r.toks[bi].type == JSONPARSE_NULL)
 			snprintf(b, sizeof b, "any");
 		else
-			human_bytes(fnum(&r, e, "bytes"), b, sizeof b);
+			bytes_format(fnum(&r, e, "bytes"), b, sizeof b);
 		if (oi < 0 || r.toks[oi].type == JSONPARSE_NULL)
 			snprintf(objs, sizeof objs, "any");
 		else

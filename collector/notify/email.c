@@ -11,6 +11,7 @@
 #include "email.h"
 #include "notify_int.h"
 #include "spawn.h"
+#include "shrinkwatch/bytes.h"
 #include "shrinkwatch/html.h"
 
 #define EMAIL_MAX_TO 32
@@ -55,13 +56,13 @@ static int put_body(struct buf *b, const uint8_t *text, size_t len)
 int notify_email_build(const struct notify_message *m, const char *from, char *const *to,
 		       size_t nto, int64_t now, const char *host, struct buf *out)
 {
-	char line[1024], lost[32], date[64], since[32], when[32];
+	char line[1024], lost[BYTES_FMT_MAX], date[64], since[32], when[32];
 	time_t t = (time_t)now;
 	struct buf body;
 	struct tm tm;
 	int e = 0;
 
-	notify__human_bytes(m->lost_bytes, lost, sizeof lost);
+	bytes_format(m->lost_bytes, lost, sizeof lost);
 	notify__rfc3339(m->since, since, sizeof since);
 	notify__rfc3339(m->time, when, sizeof when);
 	gmtime_r(&t, &tm);
