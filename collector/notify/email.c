@@ -159,14 +159,16 @@ static int address_valid(const char *a)
 
 static int parse_to(struct email_priv *p, const char *value, char *err, size_t errlen)
 {
-	char *copy = strdup(value), *save = NULL;
+	char *copy = strdup(value), *rest = copy, *a;
 	int rc = -1;
 
 	if (!copy) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	for (char *a = strtok_r(copy, ", \t", &save); a; a = strtok_r(NULL, ", \t", &save)) {
+	while ((a = strsep(&rest, ", \t"))) {
+		if (!*a)
+			continue; /* a run of separators is one */
 		if (!address_valid(a)) {
 			snprintf(err, errlen, "'%s' is not a plain mail address (user@host)", a);
 			goto out;
