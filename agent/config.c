@@ -8,6 +8,7 @@
 #include "shrinkwatch/confload.h"
 #include "shrinkwatch/names.h"
 #include "shrinkwatch/parse.h"
+#include "shrinkwatch/banned.h"
 
 /* Which keys were seen, so a repeated key is an error rather than a silent
  * override. */

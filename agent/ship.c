@@ -6,6 +6,7 @@
 
 #include "shrinkwatch/log.h"
 #include "ship.h"
+#include "shrinkwatch/banned.h"
 
 enum conn_state { CONN_RESOLVING, CONN_CONNECTING, CONN_TLS, CONN_HELLO, CONN_READY, CONN_CLOSING };
 

@@ -19,6 +19,7 @@
 #include "shrinkwatch/bytes.h"
 #include "shrinkwatch/json.h"
 #include "shrinkwatch/parse.h"
+#include "shrinkwatch/banned.h"
 
 #define REQ_MAX (64 * 1024)
 

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "pki.h"
+#include "shrinkwatch/banned.h"
 
 #define PKI_DEFAULT_DIR "/etc/shrinkwatch/pki"
 #define PKI_MAX_SANS 16

@@ -24,6 +24,7 @@
 #include "detect_int.h"
 #include "shrinkwatch/bytes.h"
 #include "shrinkwatch/sample.h"
+#include "shrinkwatch/banned.h"
 
 #define NO_EPISODE 0xff
 

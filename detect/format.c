@@ -11,6 +11,7 @@
 #include "shrinkwatch/detect.h"
 #include "shrinkwatch/json.h"
 #include "shrinkwatch/sample.h"
+#include "shrinkwatch/banned.h"
 
 void detect_input_from_sample(struct detect_input *in, const struct sw_sample *s)
 {

@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "shrinkwatch/bytes.h"
+#include "shrinkwatch/banned.h"
 
 const char *bytes_format(double v, char *out, size_t outlen)
 {

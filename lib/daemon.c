@@ -5,6 +5,7 @@
 
 #include "shrinkwatch/daemon.h"
 #include "shrinkwatch/version.h"
+#include "shrinkwatch/banned.h"
 
 enum { OPT_ONCE = 256 };
 

@@ -11,6 +11,7 @@
 
 #include "shrinkwatch/names.h"
 #include "shrinkwatch/proto.h"
+#include "shrinkwatch/banned.h"
 
 static const uint8_t magic[2] = { 'S', 'W' };
 

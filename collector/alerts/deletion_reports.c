@@ -9,6 +9,7 @@
 #include "collector/store/registry.h"
 #include "shrinkwatch/bytes.h"
 #include "shrinkwatch/log.h"
+#include "shrinkwatch/banned.h"
 
 void deletions_init(struct deletions *d, struct ledger *l, struct registry *reg)
 {

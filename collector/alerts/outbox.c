@@ -17,6 +17,7 @@
 #include "collector/notify/notify.h"
 #include "outbox.h"
 #include "shrinkwatch/log.h"
+#include "shrinkwatch/banned.h"
 
 struct attempt {
 	struct outbox *o;

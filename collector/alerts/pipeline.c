@@ -11,6 +11,7 @@
 #include "collector/store/rrddetect.h"
 #include "collector/net/ingest.h"
 #include "shrinkwatch/log.h"
+#include "shrinkwatch/banned.h"
 
 size_t alerting_config_hooks(struct alerting *p, struct collector_config_hook *hooks,
 			     size_t max)

@@ -15,6 +15,7 @@
 
 #include "control.h"
 #include "shrinkwatch/log.h"
+#include "shrinkwatch/banned.h"
 
 struct client {
 	uv_pipe_t pipe;

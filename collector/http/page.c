@@ -8,6 +8,7 @@
 #include "page.h"
 #include "shrinkwatch/html.h"
 #include "shrinkwatch/version.h"
+#include "shrinkwatch/banned.h"
 
 static const char css[] =
 	"body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:0;"

@@ -15,6 +15,7 @@
 #include "shrinkwatch/bytes.h"
 #include "shrinkwatch/html.h"
 #include "shrinkwatch/names.h"
+#include "shrinkwatch/banned.h"
 
 /* Opens the ledger; a problem other than "no ledger yet" becomes a note. */
 static bool open_ledger(struct http_server *h, struct ledgerview *lv, struct buf *b)

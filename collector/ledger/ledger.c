@@ -16,6 +16,7 @@
 
 #include "ledger.h"
 #include "shrinkwatch/log.h"
+#include "shrinkwatch/banned.h"
 
 static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS alerts (\n"

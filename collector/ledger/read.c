@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "read.h"
+#include "shrinkwatch/banned.h"
 
 int ledgerview_open(struct ledgerview *lv, const char *data_dir)
 {

@@ -9,6 +9,7 @@
 #include "shrinkwatch/log.h"
 #include "shrinkwatch/names.h"
 #include "shrinkwatch/parse.h"
+#include "shrinkwatch/banned.h"
 
 enum {
 	SEEN_ALLOW = 1, SEEN_ALLOW_FILE = 2, SEEN_PERADDR = 4, SEEN_HANDSHAKE = 8,

@@ -7,6 +7,7 @@
 #include "ingest.h"
 #include "collector/store/rrdstore.h"
 #include "session.h"
+#include "shrinkwatch/banned.h"
 
 static void batch_done(struct rrd_batch *b, void *ctx)
 {

@@ -13,6 +13,7 @@
 #include "shrinkwatch/names.h"
 #include "shrinkwatch/proto.h"
 #include "shrinkwatch/tls.h"
+#include "shrinkwatch/banned.h"
 
 #define SESSION_CIPHER_BUF (64 * 1024)
 

@@ -28,6 +28,7 @@
 #include "shrinkwatch/log.h"
 #include "shrinkwatch/parse.h"
 #include "shrinkwatch/strmap.h"
+#include "shrinkwatch/banned.h"
 
 #define AM_MAX_URLS 8
 #define AM_DEFAULT_TIMEOUT_MS 10000

@@ -13,6 +13,7 @@
 #include "spawn.h"
 #include "shrinkwatch/bytes.h"
 #include "shrinkwatch/html.h"
+#include "shrinkwatch/banned.h"
 
 #define EMAIL_MAX_TO 32
 #define EMAIL_ADDR_MAX 254

@@ -9,6 +9,7 @@
 #include "notify_int.h"
 #include "spawn.h"
 #include "shrinkwatch/log.h"
+#include "shrinkwatch/banned.h"
 
 #define GRACE_MS 2000
 

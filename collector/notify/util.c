@@ -7,6 +7,7 @@
 
 #include "notify_int.h"
 #include "shrinkwatch/parse.h"
+#include "shrinkwatch/banned.h"
 
 struct deferred {
 	struct deferred *next, **prevp; /* not yet reported */

@@ -19,6 +19,7 @@
 #include "shrinkwatch/log.h"
 #include "shrinkwatch/sample.h"
 #include "shrinkwatch/strmap.h"
+#include "shrinkwatch/banned.h"
 
 const char *const rrddetect_ds_names[RRDDETECT_NDS] = {
 	"removed",	   "purge_allow",     "purge_done",    "declared",
