@@ -8,6 +8,7 @@
 #include "shrinkwatch/confload.h"
 #include "shrinkwatch/names.h"
 #include "shrinkwatch/parse.h"
+#include "shrinkwatch/banned.h"
 
 /* Which keys were seen, so a repeated key is an error rather than a silent
  * override. */
@@ -181,16 +182,18 @@ static int handle_agent(struct parse_ctx *ctx, struct confload *cl, const char *
 /* "HOST:PORT [HOST:PORT...]": every collector gets every sample. */
 static int parse_addresses(struct confload *cl, struct agent_config *cfg, const char *v)
 {
-	char copy[2048], *save = NULL, *tok;
+	char copy[2048], *rest = copy, *tok;
 
 	if (strlen(v) >= sizeof copy) {
 		confload_error(cl, "value is too long");
 		return -1;
 	}
 	snprintf(copy, sizeof copy, "%s", v);
-	for (tok = strtok_r(copy, " \t,", &save); tok; tok = strtok_r(NULL, " \t,", &save)) {
+	while ((tok = strsep(&rest, " \t,"))) {
 		size_t i = cfg->ncollectors;
 
+		if (!*tok)
+			continue; /* a run of separators is one */
 		if (i >= AGENT_MAX_COLLECTORS) {
 			confload_error(cl, "too many collectors (at most %d)", AGENT_MAX_COLLECTORS);
 			return -1;

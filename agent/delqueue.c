@@ -6,6 +6,7 @@
 
 #include "delqueue.h"
 #include "shrinkwatch/log.h"
+#include "shrinkwatch/banned.h"
 
 int delqueue_init(struct delqueue *q, size_t cap, unsigned nreaders)
 {

@@ -12,6 +12,7 @@
 
 #include "delwatch.h"
 #include "shrinkwatch/log.h"
+#include "shrinkwatch/banned.h"
 
 #define DELWATCH_BUF 65536
 #define DELWATCH_HANDLE_MAX 128

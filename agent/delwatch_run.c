@@ -7,6 +7,7 @@
 #include "delwatch.h"
 #include "delwatch_run.h"
 #include "shrinkwatch/log.h"
+#include "shrinkwatch/banned.h"
 
 /* one delivery-queue reader per collector */
 _Static_assert(DELQUEUE_MAX_READERS >= AGENT_MAX_COLLECTORS, "delqueue readers");

@@ -4,6 +4,7 @@
 #include <sys/vfs.h>
 
 #include "fsstat.h"
+#include "shrinkwatch/banned.h"
 
 int fsstat_fill(int fd, struct sw_sample *out)
 {

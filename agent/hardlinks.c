@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "hardlinks.h"
+#include "shrinkwatch/banned.h"
 
 void hardlinks_init(struct hardlinks *hl)
 {

@@ -30,6 +30,7 @@
 #include "shrinkwatch/sdnotify.h"
 #include "shrinkwatch/version.h"
 #include "state.h"
+#include "shrinkwatch/banned.h"
 
 struct agent {
 	uv_loop_t *loop;

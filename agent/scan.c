@@ -12,6 +12,7 @@
 #include "scan.h"
 #include "scan_walk.h"
 #include "shrinkwatch/log.h"
+#include "shrinkwatch/banned.h"
 
 /* A small pool: the walk is metadata work that a few threads saturate, and
  * the agent must not load an evidence server. */

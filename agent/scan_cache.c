@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "scan_cache.h"
+#include "shrinkwatch/banned.h"
 
 struct scan_cache *scan_cache_new(unsigned full_interval_s, unsigned hot_s)
 {

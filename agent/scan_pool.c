@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "scan_pool.h"
+#include "shrinkwatch/banned.h"
 
 int scan_pool_init(struct scan_pool *p, unsigned nthreads, scan_pool_fn fn, void *arg)
 {

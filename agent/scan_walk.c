@@ -11,6 +11,7 @@
 
 #include "scan_walk.h"
 #include "shrinkwatch/log.h"
+#include "shrinkwatch/banned.h"
 
 #define SCAN_STATX_FLAGS (AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_STATX_DONT_SYNC)
 #define SCAN_STATX_MASK \

@@ -8,6 +8,7 @@
 #include "shrinkwatch/log.h"
 #include "shrinkwatch/stream.h"
 #include "ship.h"
+#include "shrinkwatch/banned.h"
 
 enum conn_state { CONN_RESOLVING, CONN_CONNECTING, CONN_TLS, CONN_HELLO, CONN_READY, CONN_CLOSING };
 

@@ -13,6 +13,7 @@
 #include "shrinkwatch/log.h"
 #include "spool.h"
 #include "spool_record.h"
+#include "shrinkwatch/banned.h"
 
 static struct log_ratelimit corrupt_rl = LOG_RATELIMIT_INIT(60, 10);
 

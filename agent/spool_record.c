@@ -5,6 +5,7 @@
 #include "shrinkwatch/crc32c.h"
 #include "shrinkwatch/proto.h"
 #include "spool_record.h"
+#include "shrinkwatch/banned.h"
 
 static uint32_t get_u32(const uint8_t *p)
 {

@@ -8,6 +8,7 @@
 
 #include "shrinkwatch/names.h"
 #include "state.h"
+#include "shrinkwatch/banned.h"
 
 #define STATE_FILE "agent.state"
 

@@ -6,6 +6,7 @@
 #include "config.h"
 #include "shrinkwatch/confload.h"
 #include "shrinkwatch/parse.h"
+#include "shrinkwatch/banned.h"
 
 struct parse_ctx {
 	struct collector_config *cfg;

@@ -32,6 +32,7 @@
 #include "shrinkwatch/log.h"
 #include "shrinkwatch/sdnotify.h"
 #include "shrinkwatch/version.h"
+#include "shrinkwatch/banned.h"
 
 #define STATUS_INTERVAL_MS 10000
 

@@ -13,6 +13,7 @@
 #include "shrinkwatch/control_proto.h"
 #include "client.h"
 #include "shrinkwatch/parse.h"
+#include "shrinkwatch/banned.h"
 
 const char *ctl_socket_path(const char *opt)
 {

@@ -13,6 +13,7 @@
 #include "pki.h"
 #include "replay.h"
 #include "shrinkwatch/version.h"
+#include "shrinkwatch/banned.h"
 
 struct ctl_command {
 	const char *name;

@@ -16,8 +16,10 @@
 
 #include "client.h"
 #include "ops.h"
+#include "shrinkwatch/bytes.h"
 #include "shrinkwatch/json.h"
 #include "shrinkwatch/parse.h"
+#include "shrinkwatch/banned.h"
 
 #define REQ_MAX (64 * 1024)
 
@@ -149,6 +151,17 @@ static int64_t fint(const struct ctl_response *r, int obj, const char *key)
 	return v;
 }
 
+/* The AGENT/STORE column of the element obj into buf, as every table that
+ * lists stores writes it ("-" for a part the answer lacks). */
+static const char *store_name(const struct ctl_response *r, int obj, char *buf, size_t len)
+{
+	char a[80], s[80];
+
+	snprintf(buf, len, "%s/%s", fstr(r, obj, "agent", a, sizeof a),
+		 fstr(r, obj, "store", s, sizeof s));
+	return buf;
+}
+
 static const char *when(int64_t t, char *buf, size_t len)
 {
 	struct tm tm;
@@ -158,19 +171,6 @@ static const char *when(int64_t t, char *buf, size_t len)
 		snprintf(buf, len, "-");
 	else
 		strftime(buf, len, "%Y-%m-%d %H:%M:%SZ", &tm);
-	return buf;
-}
-
-static const char *human_bytes(double v, char *buf, size_t len)
-{
-	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
-	int u = 0;
-
-	while ((v >= 1024 || v <= -1024) && u < 5) {
-		v /= 1024;
-		u++;
-	}
-	snprintf(buf, len, u ? "%.1f %s" : "%.0f %s", v, unit[u]);
 	return buf;
 }
 
@@ -235,7 +235,7 @@ int ctl_status_main(int argc, char **argv)
 {
 	struct opts o = { .usage = "status [--socket PATH] [--json]" };
 	struct ctl_response r;
-	char a[80], s[80], st[32], scan[32], b1[32], b2[32], tbuf[40];
+	char st[32], scan[32], b1[BYTES_FMT_MAX], b2[BYTES_FMT_MAX], tbuf[40];
 	uint32_t n;
 	int rc = 0, e, i;
 	int64_t now;
@@ -250,8 +250,7 @@ int ctl_status_main(int argc, char **argv)
 		int64_t last = fint(&r, e, "last_time");
 		char name[170];
 
-		snprintf(name, sizeof name, "%s/%s", fstr(&r, e, "agent", a, sizeof a),
-			 fstr(&r, e, "store", s, sizeof s));
+		store_name(&r, e, name, sizeof name);
 		if (last)
 			snprintf(tbuf, sizeof tbuf, "%llds", (long long)(now - last));
 		else
@@ -263,7 +262,7 @@ int ctl_status_main(int argc, char **argv)
 		       fstr(&r, e, "state", st, sizeof st), up ? "up" : "down",
 		       fstr(&r, e, "scan", scan, sizeof scan),
 		       tbuf, fnum(&r, e, "objects"),
-		       human_bytes(fnum(&r, e, "bytes"), b1, sizeof b1),
+		       bytes_format(fnum(&r, e, "bytes"), b1, sizeof b1),
 		       fnum(&r, e, "open_alerts"),
 		       fnum(&r, e, "open_alerts") > 0 ? " " : "",
 		       fnum(&r, e, "open_alerts") > 0 ? fstr(&r, e, "worst_kind", st, sizeof st)
@@ -275,7 +274,7 @@ int ctl_status_main(int argc, char **argv)
 		       "alerts; %.0f notifications queued\n",
 		       fnum(&r, e, "agents"), fnum(&r, e, "agents_connected"),
 		       fnum(&r, e, "stores"), fnum(&r, e, "objects"),
-		       human_bytes(fnum(&r, e, "bytes"), b2, sizeof b2),
+		       bytes_format(fnum(&r, e, "bytes"), b2, sizeof b2),
 		       fnum(&r, e, "open_alerts"), fnum(&r, e, "outbox"));
 	ctl_response_release(&r);
 	return 0;
@@ -285,7 +284,7 @@ int ctl_alerts_main(int argc, char **argv)
 {
 	struct opts o = { .usage = "alerts [--all] [--socket PATH] [--json]" };
 	struct ctl_response r;
-	char a[80], s[80], st[24], sev[16], kind[24], sum[256], t1[40], b1[32], name[170];
+	char st[24], sev[16], kind[24], sum[256], t1[40], b1[BYTES_FMT_MAX], name[170];
 	uint32_t n;
 	int rc = 0, e, i;
 
@@ -299,14 +298,13 @@ int ctl_alerts_main(int argc, char **argv)
 		       "SEVERITY", "KIND", "AGENT/STORE", "SINCE", "LOST", "OBJECTS", "SUMMARY");
 	}
 	for (i = 0; e >= 0 && (uint32_t)i < n; i++, e = (int)r.toks[e].next) {
-		snprintf(name, sizeof name, "%s/%s", fstr(&r, e, "agent", a, sizeof a),
-			 fstr(&r, e, "store", s, sizeof s));
+		store_name(&r, e, name, sizeof name);
 		printf("%-5" PRId64 " %-12s %-8s %-11s %-28s %-20s %11s %8.0f  %s\n",
 		       fint(&r, e, "id"), fstr(&r, e, "state", st, sizeof st),
 		       fstr(&r, e, "severity", sev, sizeof sev),
 		       fstr(&r, e, "kind", kind, sizeof kind), name,
 		       when(fint(&r, e, "since"), t1, sizeof t1),
-		       human_bytes(fnum(&r, e, "lost_bytes"), b1, sizeof b1),
+		       bytes_format(fnum(&r, e, "lost_bytes"), b1, sizeof b1),
 		       fnum(&r, e, "lost_objects"), fstr(&r, e, "summary", sum, sizeof sum));
 		if (*fstr(&r, e, "attribution", sum, sizeof sum))
 			printf("%-5s deleted: %s\n", "", sum);
@@ -457,7 +455,7 @@ int ctl_explanations_main(int argc, char **argv)
 {
 	struct opts o = { .usage = "explanations [--all] [--socket PATH] [--json]" };
 	struct ctl_response r;
-	char a[80], s[80], who[64], reason[256], t1[40], t2[40], b[32], name[170], st[64];
+	char who[64], reason[256], t1[40], t2[40], b[BYTES_FMT_MAX], name[170], st[64];
 	uint32_t n;
 	int rc = 0, e, i;
 
@@ -474,12 +472,11 @@ int ctl_explanations_main(int argc, char **argv)
 		int oi = jsonparse_get(r.text, r.toks, e, "objects");
 		char objs[32];
 
-		snprintf(name, sizeof name, "%s/%s", fstr(&r, e, "agent", a, sizeof a),
-			 fstr(&r, e, "store", s, sizeof s));
+		store_name(&r, e, name, sizeof name);
 		if (bi < 0 || r.toks[bi].type == JSONPARSE_NULL)
 			snprintf(b, sizeof b, "any");
 		else
-			human_bytes(fnum(&r, e, "bytes"), b, sizeof b);
+			bytes_format(fnum(&r, e, "bytes"), b, sizeof b);
 		if (oi < 0 || r.toks[oi].type == JSONPARSE_NULL)
 			snprintf(objs, sizeof objs, "any");
 		else
@@ -505,7 +502,7 @@ int ctl_deletions_main(int argc, char **argv)
 {
 	struct opts o = { .usage = "deletions [AGENT [STORE]] [--socket PATH] [--json]" };
 	struct ctl_response r;
-	char a[80], s[80], dir[256], exe[256], t1[40], name[170], uid[32];
+	char dir[256], exe[256], t1[40], name[170], uid[32];
 	struct buf req;
 	uint32_t n;
 	int rc = 0, e, i;
@@ -538,8 +535,7 @@ int ctl_deletions_main(int argc, char **argv)
 	for (i = 0; e >= 0 && (uint32_t)i < n; i++, e = (int)r.toks[e].next) {
 		int ui = jsonparse_get(r.text, r.toks, e, "uid");
 
-		snprintf(name, sizeof name, "%s/%s", fstr(&r, e, "agent", a, sizeof a),
-			 fstr(&r, e, "store", s, sizeof s));
+		store_name(&r, e, name, sizeof name);
 		if (ui < 0 || r.toks[ui].type == JSONPARSE_NULL)
 			snprintf(uid, sizeof uid, "?");
 		else

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "pki.h"
+#include "shrinkwatch/banned.h"
 
 #define PKI_DEFAULT_DIR "/etc/shrinkwatch/pki"
 #define PKI_MAX_SANS 16
@@ -221,6 +222,26 @@ static X509 *load_cert(const char *path)
 	return x;
 }
 
+/* Loads the CA of dir (DIR/ca.key, then DIR/ca.crt) into *key and *cert,
+ * which issuing and revoking both sign with.  Returns 0, or -1 with both
+ * NULL once stderr says which file could not be read; the caller frees
+ * both. */
+static int load_ca(const char *dir, EVP_PKEY **key, X509 **cert)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof path, "%s/ca.key", dir);
+	*key = load_key(path);
+	snprintf(path, sizeof path, "%s/ca.crt", dir);
+	*cert = *key ? load_cert(path) : NULL;
+	if (!*cert) {
+		EVP_PKEY_free(*key);
+		*key = NULL;
+		return -1;
+	}
+	return 0;
+}
+
 static int is_ip(const char *s)
 {
 	unsigned char b[16];
@@ -251,11 +272,7 @@ static int cmd_issue(const char *dir, const char *name, int server, long days, c
 		fprintf(stderr, "shrinkwatchctl: pki: '%s' is not a valid name\n", name);
 		return 2;
 	}
-	snprintf(kpath, sizeof kpath, "%s/ca.key", dir);
-	snprintf(cpath, sizeof cpath, "%s/ca.crt", dir);
-	ca_key = load_key(kpath);
-	ca = ca_key ? load_cert(cpath) : NULL;
-	if (!ca)
+	if (load_ca(dir, &ca_key, &ca))
 		goto out;
 	used = (size_t)snprintf(san, sizeof san, "%s:%s", is_ip(name) ? "IP" : "DNS", name);
 	for (size_t i = 0; i < nsans && used < sizeof san; i++)
@@ -301,7 +318,7 @@ out:
  * expired list would make every peer fail verification. */
 static int cmd_revoke(const char *dir, const char *name)
 {
-	char kpath[PATH_MAX], cpath[PATH_MAX], crlpath[PATH_MAX], tmp[PATH_MAX + 8];
+	char cpath[PATH_MAX], crlpath[PATH_MAX], tmp[PATH_MAX + 8];
 	EVP_PKEY *ca_key = NULL;
 	X509 *ca = NULL, *victim = NULL;
 	X509_CRL *crl = NULL;
@@ -314,13 +331,11 @@ static int cmd_revoke(const char *dir, const char *name)
 		fprintf(stderr, "shrinkwatchctl: pki: '%s' is not a valid name\n", name);
 		return 2;
 	}
-	snprintf(kpath, sizeof kpath, "%s/ca.key", dir);
-	snprintf(cpath, sizeof cpath, "%s/ca.crt", dir);
 	snprintf(crlpath, sizeof crlpath, "%s/crl.pem", dir);
-	ca_key = load_key(kpath);
-	ca = ca_key ? load_cert(cpath) : NULL;
+	if (load_ca(dir, &ca_key, &ca))
+		goto out;
 	snprintf(cpath, sizeof cpath, "%s/%s.crt", dir, name);
-	victim = ca ? load_cert(cpath) : NULL;
+	victim = load_cert(cpath);
 	if (!victim)
 		goto out;
 	f = fopen(crlpath, "r");

@@ -22,6 +22,7 @@
 #include "shrinkwatch/detect_config.h"
 #include "shrinkwatch/json.h"
 #include "shrinkwatch/strmap.h"
+#include "shrinkwatch/banned.h"
 
 struct rstore {
 	char name[TRACE_STORE_MAX + 1];

@@ -15,6 +15,7 @@
 
 #include "trace.h"
 #include "shrinkwatch/names.h"
+#include "shrinkwatch/banned.h"
 
 static const char *const trace_cols[TRACE_NCOLS] = {
 	"time", "store", "bytes", "objects", "added_bytes", "added_objects", "status", "mount_id",

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "detect_int.h"
+#include "shrinkwatch/banned.h"
 
 static double remaining(double allow, double used)
 {

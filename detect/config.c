@@ -15,6 +15,7 @@
 #include "shrinkwatch/confload.h"
 #include "shrinkwatch/detect_config.h"
 #include "shrinkwatch/parse.h"
+#include "shrinkwatch/banned.h"
 
 enum knob_type { K_DURATION, K_DAYS, K_TOD, K_COUNT, K_FRACTION, K_SIZE, K_NUMBER };
 

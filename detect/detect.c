@@ -26,7 +26,9 @@
 #include <string.h>
 
 #include "detect_int.h"
+#include "shrinkwatch/bytes.h"
 #include "shrinkwatch/sample.h"
+#include "shrinkwatch/banned.h"
 
 #define NO_EPISODE DETECT__NO_EPISODE
 
@@ -41,20 +43,6 @@ bool detect_calibrated(const struct detect_state *st, const struct detect_params
 bool detect_silent(const struct detect_state *st)
 {
 	return st->ep_episode[DETECT_SILENCE] != 0;
-}
-
-static void human_bytes(double v, char *buf, size_t len)
-{
-	static const char *const u[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
-	double a = fabs(v);
-	unsigned i = 0;
-
-	while (a >= 1024 && i < 5) {
-		a /= 1024;
-		v /= 1024;
-		i++;
-	}
-	snprintf(buf, len, i ? "%.1f %s" : "%.0f %s", v, u[i]);
 }
 
 static struct detect_event *emit(struct detect_state *st, struct detect_event *ev, int *n,
@@ -75,7 +63,7 @@ static struct detect_event *emit(struct detect_state *st, struct detect_event *e
 static void describe(struct detect_event *e, const double lost[2], const double before[2],
 		     const double now[2])
 {
-	char lb[32], ob[32], eb[32];
+	char lb[BYTES_FMT_MAX], ob[BYTES_FMT_MAX], eb[BYTES_FMT_MAX];
 	double pct = before[0] > 0 ? 100.0 * lost[0] / before[0] : 0;
 	double pco = before[1] > 0 ? 100.0 * lost[1] / before[1] : 0;
 	int i;
@@ -89,9 +77,9 @@ static void describe(struct detect_event *e, const double lost[2], const double 
 	for (i = 0; i < 2; i++)
 		if (!isfinite(lost[i]))
 			e->lost_bytes = e->lost_objects = 0;
-	human_bytes(e->lost_bytes, lb, sizeof lb);
-	human_bytes(e->observed_bytes, ob, sizeof ob);
-	human_bytes(e->expected_bytes, eb, sizeof eb);
+	bytes_format(e->lost_bytes, lb, sizeof lb);
+	bytes_format(e->observed_bytes, ob, sizeof ob);
+	bytes_format(e->expected_bytes, eb, sizeof eb);
 	switch (e->kind) {
 	case DETECT_SILENCE:
 		snprintf(e->summary, sizeof e->summary, "silence: no sample since %lld",

@@ -13,6 +13,7 @@
 #include "shrinkwatch/detect.h"
 #include "shrinkwatch/json.h"
 #include "shrinkwatch/sample.h"
+#include "shrinkwatch/banned.h"
 
 static const char *const kind_names[DETECT_KIND_COUNT] = {
 	"drop", "leak", "overpurge", "truncate", "object_loss", "vanished", "silence",

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "detect_int.h"
+#include "shrinkwatch/banned.h"
 
 #define CODE_UNKNOWN 0xffffu
 #define LAG_SCALE 4096.0

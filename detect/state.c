@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "detect_int.h"
+#include "shrinkwatch/banned.h"
 
 void detect_params_default(struct detect_params *p)
 {

@@ -5,6 +5,7 @@
 #include <uv.h>
 
 #include "shrinkwatch/backoff.h"
+#include "shrinkwatch/banned.h"
 
 /* splitmix64: spreads any seed (0, a small counter) over the whole state. */
 static uint64_t mix(uint64_t z)

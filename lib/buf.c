@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "shrinkwatch/buf.h"
+#include "shrinkwatch/banned.h"
 
 void buf_init(struct buf *b, size_t cap)
 {

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "shrinkwatch/confload.h"
+#include "shrinkwatch/banned.h"
 
 void confload_error(struct confload *cl, const char *fmt, ...)
 {

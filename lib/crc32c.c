@@ -2,6 +2,7 @@
 #include <pthread.h>
 
 #include "shrinkwatch/crc32c.h"
+#include "shrinkwatch/banned.h"
 
 static uint32_t table[256];
 static pthread_once_t table_once = PTHREAD_ONCE_INIT;

@@ -11,6 +11,7 @@
 #include "shrinkwatch/log.h"
 #include "shrinkwatch/sdnotify.h"
 #include "shrinkwatch/version.h"
+#include "shrinkwatch/banned.h"
 
 enum { OPT_ONCE = 256 };
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "shrinkwatch/html.h"
+#include "shrinkwatch/banned.h"
 
 /* Length of the valid UTF-8 sequence of at most avail bytes at p (2..4), or 0. */
 static size_t utf8_seq(const unsigned char *p, size_t avail)

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "shrinkwatch/json.h"
+#include "shrinkwatch/banned.h"
 
 /* Length of the valid UTF-8 sequence at p (1..4), or 0 if invalid. */
 static size_t utf8_len(const unsigned char *p)

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "shrinkwatch/jsonparse.h"
+#include "shrinkwatch/banned.h"
 
 struct parser {
 	const char *s;

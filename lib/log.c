@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "shrinkwatch/log.h"
+#include "shrinkwatch/banned.h"
 
 static const char *log_ident = "shrinkwatch";
 static int log_level = LOG_INFO;

@@ -3,6 +3,7 @@
 
 #include "shrinkwatch/names.h"
 #include "shrinkwatch/sample.h"
+#include "shrinkwatch/banned.h"
 
 bool name_valid_n(const char *s, size_t n)
 {

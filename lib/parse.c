@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "shrinkwatch/parse.h"
+#include "shrinkwatch/banned.h"
 
 int parse_u64(const char *s, uint64_t *v)
 {

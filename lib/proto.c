@@ -11,6 +11,7 @@
 
 #include "shrinkwatch/names.h"
 #include "shrinkwatch/proto.h"
+#include "shrinkwatch/banned.h"
 
 static const uint8_t magic[2] = { 'S', 'W' };
 
@@ -296,13 +297,13 @@ int proto_encode_ack(struct buf *out, uint64_t seq)
 int proto_encode_error(struct buf *out, uint16_t code, const char *text)
 {
 	char clipped[SW_TEXT_MAX + 1];
-	size_t start;
+	size_t start, n = strnlen(text, SW_TEXT_MAX);
 	int err = frame_begin(out, SW_MSG_ERROR, &start);
 
 	if (err)
 		return err;
-	strncpy(clipped, text, SW_TEXT_MAX);
-	clipped[SW_TEXT_MAX] = '\0';
+	memcpy(clipped, text, n);
+	clipped[n] = '\0';
 	err = buf_put_u16(out, code);
 	err = err ? err : buf_put_str(out, clipped, SW_TEXT_MAX);
 	return frame_end(out, start, err);

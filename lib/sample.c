@@ -1,6 +1,7 @@
 /* sample.c - helpers for the data contract (sample.h). */
 #include "shrinkwatch/json.h"
 #include "shrinkwatch/sample.h"
+#include "shrinkwatch/banned.h"
 
 const char *sample_status_name(unsigned status)
 {

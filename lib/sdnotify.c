@@ -8,6 +8,7 @@
 
 #include "shrinkwatch/log.h"
 #include "shrinkwatch/sdnotify.h"
+#include "shrinkwatch/banned.h"
 
 static uv_timer_t watchdog_timer;
 static int watchdog_armed;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "shrinkwatch/stream.h"
+#include "shrinkwatch/banned.h"
 
 /* Ciphertext as read from a socket, shared by every TLS stream of the
  * process: stream.h says why that is safe. */

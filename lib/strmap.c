@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "shrinkwatch/strmap.h"
+#include "shrinkwatch/banned.h"
 
 static char strmap__tombstone;
 #define TOMBSTONE (&strmap__tombstone)

@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "shrinkwatch/tls.h"
+#include "shrinkwatch/banned.h"
 
 struct tls_ctx {
 	SSL_CTX *ssl;

@@ -6,6 +6,7 @@
 
 #include "shrinkwatch/parse.h"
 #include "shrinkwatch/tls.h"
+#include "shrinkwatch/banned.h"
 
 enum { SEEN_CA = 1, SEEN_CERT = 2, SEEN_KEY = 4, SEEN_INSECURE = 8, SEEN_MINVER = 16, SEEN_CRL = 32 };
 

@@ -7,7 +7,9 @@
 
 #include "deletion_reports.h"
 #include "collector/store/registry.h"
+#include "shrinkwatch/bytes.h"
 #include "shrinkwatch/log.h"
+#include "shrinkwatch/banned.h"
 
 void deletions_init(struct deletions *d, struct ledger *l, struct registry *reg, int64_t keep)
 {
@@ -62,19 +64,6 @@ static int by_files_desc(const void *x, const void *y)
 	return a->files < b->files ? 1 : a->files > b->files ? -1 : 0;
 }
 
-static void fmt_bytes(double v, char *out, size_t len)
-{
-	/* binary units, as the detector's summaries use */
-	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
-	unsigned u = 0;
-
-	while (v >= 1024 && u + 1 < sizeof unit / sizeof unit[0]) {
-		v /= 1024;
-		u++;
-	}
-	snprintf(out, len, u ? "%.1f %s" : "%.0f %s", v, unit[u]);
-}
-
 /* "uid 0", or "uid ?" for a process that had gone. */
 static void fmt_uid(int64_t uid, char *out, size_t len)
 {
@@ -108,7 +97,7 @@ int deletions_attribution(struct ledger *l, const char *agent, const char *store
 			  int64_t to, double lost_bytes, char *out, size_t len)
 {
 	struct gather ga = { .max = 64 };
-	char bytes[32];
+	char bytes[BYTES_FMT_MAX];
 	size_t o = 0, i;
 	int err;
 
@@ -123,7 +112,7 @@ int deletions_attribution(struct ledger *l, const char *agent, const char *store
 	if (err || ga.n == 0)
 		goto out;
 	qsort(ga.g, ga.n, sizeof *ga.g, by_files_desc);
-	fmt_bytes(lost_bytes, bytes, sizeof bytes);
+	bytes_format(lost_bytes, bytes, sizeof bytes);
 	for (i = 0; i < ga.n && i < DELETIONS_ATTRIB_GROUPS && !err; i++) {
 		if (i && o + 3 < len) {
 			memcpy(out + o, "; ", 3);

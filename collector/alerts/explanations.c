@@ -16,6 +16,7 @@
 #include "collector/ledger/ledger.h"
 #include "watch.h"
 #include "shrinkwatch/log.h"
+#include "shrinkwatch/banned.h"
 
 static void window_text(char *out, size_t len, const struct ledger_explain *e)
 {

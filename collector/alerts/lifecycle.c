@@ -14,6 +14,7 @@
 #include "shrinkwatch/json.h"
 #include "shrinkwatch/log.h"
 #include "shrinkwatch/parse.h"
+#include "shrinkwatch/banned.h"
 
 #define ALERT_JSON_MAX (16 * 1024)
 #define ALERT_MAX_ROUTES 16

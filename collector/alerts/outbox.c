@@ -18,6 +18,7 @@
 #include "outbox.h"
 #include "shrinkwatch/backoff.h"
 #include "shrinkwatch/log.h"
+#include "shrinkwatch/banned.h"
 
 struct attempt {
 	struct outbox *o;

@@ -9,6 +9,7 @@
 #include "pipeline.h"
 #include "collector/notify/alertmanager.h"
 #include "shrinkwatch/log.h"
+#include "shrinkwatch/banned.h"
 
 int alerting_config_register(struct alerting *p, struct collector_config *cfg)
 {

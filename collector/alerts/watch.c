@@ -14,6 +14,7 @@
 #include "collector/store/rrdstore.h"
 #include "watch.h"
 #include "shrinkwatch/log.h"
+#include "shrinkwatch/banned.h"
 
 static void store_key(char *out, size_t len, const char *agent, const char *store)
 {

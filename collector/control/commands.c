@@ -23,6 +23,7 @@
 #include "shrinkwatch/log.h"
 #include "shrinkwatch/names.h"
 #include "shrinkwatch/strmap.h"
+#include "shrinkwatch/banned.h"
 
 #define MAX_TOKENS 64
 #define AUDIT_DEFAULT_LIMIT 1000

@@ -16,6 +16,7 @@
 #include "control.h"
 #include "collector/config.h"
 #include "shrinkwatch/log.h"
+#include "shrinkwatch/banned.h"
 
 struct client {
 	uv_pipe_t pipe;

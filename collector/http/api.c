@@ -8,6 +8,7 @@
 #include "collector/ledger/read.h"
 #include "view.h"
 #include "shrinkwatch/json.h"
+#include "shrinkwatch/banned.h"
 
 /* "key": number-or-null */
 static int put_num(struct buf *b, const char *key, bool have, double v, bool comma)

@@ -9,6 +9,7 @@
 #include "change24.h"
 #include "collector/store/rrdstore.h"
 #include "shrinkwatch/sample.h"
+#include "shrinkwatch/banned.h"
 
 struct change24_entry {
 	int64_t read_at;   /* wall clock of the file read */

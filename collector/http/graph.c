@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "graph.h"
+#include "shrinkwatch/banned.h"
 
 static pthread_mutex_t rrd_graph_mu = PTHREAD_MUTEX_INITIALIZER;
 

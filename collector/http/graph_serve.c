@@ -12,6 +12,7 @@
 #include "collector/store/rrddetect.h"
 #include "collector/store/rrdstore.h"
 #include "shrinkwatch/log.h"
+#include "shrinkwatch/banned.h"
 
 static const int64_t range_seconds[HTTP_NRANGES] = { 86400, 7 * 86400, 31 * 86400,
 						     366 * 86400 };

@@ -11,6 +11,7 @@
 #include "shrinkwatch/confload.h"
 #include "shrinkwatch/names.h"
 #include "shrinkwatch/parse.h"
+#include "shrinkwatch/banned.h"
 
 struct load_ctx {
 	struct graphdef *g;

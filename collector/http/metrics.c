@@ -7,6 +7,7 @@
 #include "collector/ledger/read.h"
 #include "metrics.h"
 #include "shrinkwatch/html.h"
+#include "shrinkwatch/banned.h"
 
 int metrics_put_label(struct buf *b, const char *v)
 {

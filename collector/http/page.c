@@ -8,6 +8,7 @@
 #include "page.h"
 #include "shrinkwatch/html.h"
 #include "shrinkwatch/version.h"
+#include "shrinkwatch/banned.h"
 
 static const char css[] =
 	"body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:0;"
@@ -95,26 +96,6 @@ void http_fmt_age(int64_t s, char *out, size_t outlen)
 		snprintf(out, outlen, "%" PRId64 " h", s / 3600);
 	else
 		snprintf(out, outlen, "%" PRId64 " d", s / 86400);
-}
-
-void http_fmt_bytes(double v, char *out, size_t outlen)
-{
-	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
-	double a = fabs(v);
-	unsigned u = 0;
-
-	if (!isfinite(v)) {
-		snprintf(out, outlen, "-");
-		return;
-	}
-	while (a >= 1024 && u < 5) {
-		a /= 1024;
-		u++;
-	}
-	if (u == 0)
-		snprintf(out, outlen, "%s%.0f B", v < 0 ? "-" : "", a);
-	else
-		snprintf(out, outlen, "%s%.*f %s", v < 0 ? "-" : "", a < 10 ? 2 : 1, a, units[u]);
 }
 
 void http_fmt_count(double v, int with_sign, char *out, size_t outlen)

@@ -23,8 +23,6 @@ int http_page_end(struct buf *b);
 void http_fmt_time(int64_t t, char *out, size_t outlen);
 /* "42 s", "3 min", "5 h", "2 d" into out. */
 void http_fmt_age(int64_t seconds, char *out, size_t outlen);
-/* "1.50 GiB", "12.0 KiB", "512 B"; negative values keep their sign. */
-void http_fmt_bytes(double v, char *out, size_t outlen);
 /* "+1,234" style count with sign when signed is set. */
 void http_fmt_count(double v, int with_sign, char *out, size_t outlen);
 /* <span class="st st-alert">alert</span> */

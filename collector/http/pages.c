@@ -12,8 +12,10 @@
 #include "pages.h"
 #include "view.h"
 #include "collector/store/rrddetect.h"
+#include "shrinkwatch/bytes.h"
 #include "shrinkwatch/html.h"
 #include "shrinkwatch/names.h"
+#include "shrinkwatch/banned.h"
 
 /* Opens the ledger; a problem other than "no ledger yet" becomes a note. */
 static bool open_ledger(struct http_server *h, struct ledgerview *lv, struct buf *b)
@@ -63,7 +65,7 @@ static int put_alert_table(struct buf *b, const struct ledger_alert *a, size_t n
 
 	for (size_t i = 0; !err && i < n; i++) {
 		http_fmt_time(a[i].since, t, sizeof t);
-		http_fmt_bytes(a[i].lost_bytes, lb, sizeof lb);
+		bytes_format(a[i].lost_bytes, lb, sizeof lb);
 		http_fmt_count(a[i].lost_objects, 0, lo, sizeof lo);
 		err = buf_printf(b, "<tr class=\"%s\"><td><a href=\"/alert/%" PRId64 "\">#%" PRId64
 				    "</a></td><td>",
@@ -125,10 +127,10 @@ int http_page_overview(struct http_server *h, struct buf *b)
 
 		if (s->e.have_last)
 			http_fmt_age(now - s->e.last.time, age, sizeof age);
-		http_fmt_bytes(s->e.have_last ? (double)s->e.last.bytes : 0.0 / 0.0, by, sizeof by);
+		bytes_format(s->e.have_last ? (double)s->e.last.bytes : 0.0 / 0.0, by, sizeof by);
 		http_fmt_count(s->e.have_last ? (double)s->e.last.objects : 0.0 / 0.0, 0, ob,
 			       sizeof ob);
-		http_fmt_bytes(s->have_change24 ? s->change24_bytes : 0.0 / 0.0, cb, sizeof cb);
+		bytes_format(s->have_change24 ? s->change24_bytes : 0.0 / 0.0, cb, sizeof cb);
 		http_fmt_count(s->have_change24 ? s->change24_objects : 0.0 / 0.0, 1, co,
 			       sizeof co);
 		err = buf_printf(b, "<tr class=\"%s\"><td>", s->open_alerts ? "alert" : "");
@@ -169,11 +171,11 @@ static int put_facts(struct buf *b, const struct http_store_view *s)
 					"<dt>Interval</dt><dd>%" PRIu32 " s</dd>",
 				     t, s->e.agent_connected ? "yes" : "no", s->e.interval);
 	if (!err && s->e.have_last) {
-		http_fmt_bytes((double)x->bytes, v1, sizeof v1);
+		bytes_format((double)x->bytes, v1, sizeof v1);
 		http_fmt_count((double)x->objects, 0, v2, sizeof v2);
 		err = buf_printf(b, "<dt>Stored</dt><dd>%s in %s objects</dd>", v1, v2);
-		http_fmt_bytes((double)x->fs_used, v1, sizeof v1);
-		http_fmt_bytes((double)x->fs_size, v2, sizeof v2);
+		bytes_format((double)x->fs_used, v1, sizeof v1);
+		bytes_format((double)x->fs_size, v2, sizeof v2);
 		err = err ? err : buf_printf(b, "<dt>Filesystem</dt><dd>%s used of %s</dd>", v1,
 					     v2);
 		err = err ? err : buf_printf(b, "<dt>Scan</dt><dd>%s", sample_status_name(x->status));
@@ -185,15 +187,15 @@ static int put_facts(struct buf *b, const struct http_store_view *s)
 		err = err ? err : buf_printf(b, "</dd>");
 	}
 	if (!err && s->delta.have_removed) {
-		http_fmt_bytes((double)x->added_bytes, v1, sizeof v1);
-		http_fmt_bytes(s->delta.removed_bytes, v2, sizeof v2);
+		bytes_format((double)x->added_bytes, v1, sizeof v1);
+		bytes_format(s->delta.removed_bytes, v2, sizeof v2);
 		http_fmt_count(s->delta.removed_objects, 0, v3, sizeof v3);
 		err = buf_printf(b, "<dt>Last interval</dt><dd>added %s, removed %s (%s objects)"
 				    "</dd>",
 				 v1, v2, v3);
 	}
 	if (!err && s->have_change24) {
-		http_fmt_bytes(s->change24_bytes, v1, sizeof v1);
+		bytes_format(s->change24_bytes, v1, sizeof v1);
 		http_fmt_count(s->change24_objects, 1, v2, sizeof v2);
 		err = buf_printf(b, "<dt>Change over 24 h</dt><dd>%s, %s objects</dd>", v1, v2);
 	}
@@ -210,7 +212,7 @@ static int put_explanations(struct buf *b, const struct ledger_explain *e, size_
 		http_fmt_time(e[i].start, t1, sizeof t1);
 		http_fmt_time(e[i].end, t2, sizeof t2);
 		if (e[i].bytes >= 0)
-			http_fmt_bytes((double)e[i].bytes, by, sizeof by);
+			bytes_format((double)e[i].bytes, by, sizeof by);
 		else
 			snprintf(by, sizeof by, "any bytes");
 		if (e[i].objects >= 0)
@@ -348,7 +350,7 @@ static int put_alert_facts(struct buf *b, const struct ledger_alert *a)
 	err = err ? err : html_put_text(b, a->severity);
 	err = err ? err : buf_printf(b, "</dd><dt>Summary</dt><dd>");
 	err = err ? err : html_put_text(b, a->summary);
-	http_fmt_bytes(a->lost_bytes, v1, sizeof v1);
+	bytes_format(a->lost_bytes, v1, sizeof v1);
 	http_fmt_count(a->lost_objects, 0, v2, sizeof v2);
 	err = err ? err : buf_printf(b, "</dd><dt>What was lost</dt><dd>%s in %s objects</dd>", v1,
 				     v2);
@@ -358,8 +360,8 @@ static int put_alert_facts(struct buf *b, const struct ledger_alert *a)
 		err = err ? err : buf_printf(b, "</dd>");
 	}
 	if (a->have_expected) {
-		http_fmt_bytes(a->expected_bytes, v1, sizeof v1);
-		http_fmt_bytes(a->observed_bytes, v2, sizeof v2);
+		bytes_format(a->expected_bytes, v1, sizeof v1);
+		bytes_format(a->observed_bytes, v2, sizeof v2);
 		http_fmt_count(a->expected_objects, 1, v3, sizeof v3);
 		http_fmt_count(a->observed_objects, 1, v4, sizeof v4);
 		err = err ? err : buf_printf(b, "<dt>Expected change</dt><dd>%s, %s objects</dd>"

@@ -6,6 +6,7 @@
 #include "route.h"
 #include "shrinkwatch/names.h"
 #include "shrinkwatch/parse.h"
+#include "shrinkwatch/banned.h"
 
 static const char *const range_names[HTTP_NRANGES] = { "day", "week", "month", "year" };
 static const char *const range_starts[HTTP_NRANGES] = { "end-1d", "end-1w", "end-1mon",

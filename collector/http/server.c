@@ -18,6 +18,7 @@
 #include "collector/net/session.h"
 #include "shrinkwatch/log.h"
 #include "shrinkwatch/parse.h"
+#include "shrinkwatch/banned.h"
 
 enum { SEEN_HTTP = 1, SEEN_DASHBOARDS = 2, SEEN_THREADS = 4 };
 

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "view.h"
+#include "shrinkwatch/banned.h"
 
 static int severity_rank(const char *s)
 {

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "alert_state.h"
+#include "shrinkwatch/banned.h"
 
 /* One table: a state's event has the state's name (alert_event_entered()). */
 static const char *const names[ALERT_EVENT_COUNT] = {

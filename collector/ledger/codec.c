@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "codec.h"
+#include "shrinkwatch/banned.h"
 
 const char *const ledger__alert_col_names[LEDGER__AC_COUNT] = {
 	"id", LEDGER__ALERT_WRITTEN(LEDGER__AC_NAME_STR) "attribution",

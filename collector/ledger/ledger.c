@@ -17,6 +17,7 @@
 #include "codec.h"
 #include "ledger.h"
 #include "shrinkwatch/log.h"
+#include "shrinkwatch/banned.h"
 
 static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS alerts (\n"

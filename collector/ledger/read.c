@@ -8,6 +8,7 @@
 
 #include "codec.h"
 #include "read.h"
+#include "shrinkwatch/banned.h"
 
 int ledgerview_open(struct ledgerview *lv, const char *data_dir)
 {

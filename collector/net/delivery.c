@@ -8,6 +8,7 @@
 #include "shrinkwatch/log.h"
 #include "shrinkwatch/names.h"
 #include "shrinkwatch/parse.h"
+#include "shrinkwatch/banned.h"
 
 enum {
 	SEEN_ALLOW = 1, SEEN_ALLOW_FILE = 2, SEEN_PERADDR = 4, SEEN_HANDSHAKE = 8,
@@ -30,15 +31,15 @@ static int allow_add(struct delivery_config *cfg, const char *name, char *err, s
 
 static int allow_list(struct delivery_config *cfg, const char *v, char *err, size_t errlen)
 {
-	char copy[4096], *save = NULL, *tok;
+	char copy[4096], *rest = copy, *tok;
 
 	if (strlen(v) >= sizeof copy) {
 		snprintf(err, errlen, "list too long: use allow_agents_file");
 		return -1;
 	}
 	snprintf(copy, sizeof copy, "%s", v);
-	for (tok = strtok_r(copy, " \t,", &save); tok; tok = strtok_r(NULL, " \t,", &save))
-		if (allow_add(cfg, tok, err, errlen))
+	while ((tok = strsep(&rest, " \t,")))
+		if (*tok && allow_add(cfg, tok, err, errlen)) /* empty: a run of separators */
 			return -1;
 	return 0;
 }

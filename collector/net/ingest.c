@@ -7,6 +7,7 @@
 #include "collector/store/board.h"
 #include "ingest.h"
 #include "collector/store/rrdstore.h"
+#include "shrinkwatch/banned.h"
 
 /* Outlives its connection while batches taken from it are with the writers:
  * a batch names its conn (rrd_batch.owner), so the pointer stays valid. */

@@ -9,6 +9,7 @@
 #include "listen.h"
 #include "session.h"
 #include "shrinkwatch/log.h"
+#include "shrinkwatch/banned.h"
 
 static void on_connection(uv_stream_t *server, int status)
 {

@@ -14,6 +14,7 @@
 #include "shrinkwatch/proto.h"
 #include "shrinkwatch/stream.h"
 #include "shrinkwatch/tls.h"
+#include "shrinkwatch/banned.h"
 
 enum session_state { S_HELLO, S_READY, S_CLOSING };
 

@@ -23,10 +23,12 @@
 #include "alertmanager.h"
 #include "http_post.h"
 #include "notify_int.h"
+#include "shrinkwatch/bytes.h"
 #include "shrinkwatch/json.h"
 #include "shrinkwatch/log.h"
 #include "shrinkwatch/parse.h"
 #include "shrinkwatch/strmap.h"
+#include "shrinkwatch/banned.h"
 
 #define AM_MAX_URLS 8
 #define AM_DEFAULT_TIMEOUT_MS 10000
@@ -77,13 +79,13 @@ static int put_pair(struct buf *b, const char *key, const char *value, bool comm
 
 int notify_alertmanager_build(const struct notify_message *m, struct buf *out)
 {
-	char id[32], starts[32], ends[32], lost[32], desc[1024];
+	char id[32], starts[32], ends[32], lost[BYTES_FMT_MAX], desc[1024];
 	const char *url = m->dashboard_url ? m->dashboard_url : "";
 	int e = 0;
 
 	snprintf(id, sizeof id, "%" PRIu64, m->alert_id);
 	notify__rfc3339(m->since, starts, sizeof starts);
-	notify__human_bytes(m->lost_bytes, lost, sizeof lost);
+	bytes_format(m->lost_bytes, lost, sizeof lost);
 	notify__rfc3339(m->ends_at ? m->ends_at : m->time, ends, sizeof ends);
 	snprintf(desc, sizeof desc,
 		 "Unexplained loss of %s (%.0f bytes) and %.0f objects on %s/%s since %s "

@@ -5,6 +5,7 @@
 
 #include "curl_uv.h"
 #include "shrinkwatch/log.h"
+#include "shrinkwatch/banned.h"
 
 struct xfer {
 	struct xfer *next, **prevp;

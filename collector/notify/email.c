@@ -11,7 +11,9 @@
 #include "email.h"
 #include "notify_int.h"
 #include "spawn.h"
+#include "shrinkwatch/bytes.h"
 #include "shrinkwatch/html.h"
+#include "shrinkwatch/banned.h"
 
 #define EMAIL_MAX_TO 32
 #define EMAIL_ADDR_MAX 254
@@ -55,13 +57,13 @@ static int put_body(struct buf *b, const uint8_t *text, size_t len)
 int notify_email_build(const struct notify_message *m, const char *from, char *const *to,
 		       size_t nto, int64_t now, const char *host, struct buf *out)
 {
-	char line[1024], lost[32], date[64], since[32], when[32];
+	char line[1024], lost[BYTES_FMT_MAX], date[64], since[32], when[32];
 	time_t t = (time_t)now;
 	struct buf body;
 	struct tm tm;
 	int e = 0;
 
-	notify__human_bytes(m->lost_bytes, lost, sizeof lost);
+	bytes_format(m->lost_bytes, lost, sizeof lost);
 	notify__rfc3339(m->since, since, sizeof since);
 	notify__rfc3339(m->time, when, sizeof when);
 	gmtime_r(&t, &tm);
@@ -159,14 +161,16 @@ static int address_valid(const char *a)
 
 static int parse_to(struct email_priv *p, const char *value, char *err, size_t errlen)
 {
-	char *copy = strdup(value), *save = NULL;
+	char *copy = strdup(value), *rest = copy, *a;
 	int rc = -1;
 
 	if (!copy) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	for (char *a = strtok_r(copy, ", \t", &save); a; a = strtok_r(NULL, ", \t", &save)) {
+	while ((a = strsep(&rest, ", \t"))) {
+		if (!*a)
+			continue; /* a run of separators is one */
 		if (!address_valid(a)) {
 			snprintf(err, errlen, "'%s' is not a plain mail address (user@host)", a);
 			goto out;

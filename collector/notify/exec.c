@@ -17,6 +17,7 @@
 
 #include "notify_int.h"
 #include "spawn.h"
+#include "shrinkwatch/banned.h"
 
 #define EXEC_MAX_ARGS 64
 #define EXEC_DEFAULT_TIMEOUT_MS 30000

@@ -10,6 +10,7 @@
 #include "shrinkwatch/buf.h"
 #include "shrinkwatch/log.h"
 #include "shrinkwatch/version.h"
+#include "shrinkwatch/banned.h"
 
 #define RESPONSE_KEEP 1024
 #define URL_MAX 2048

@@ -19,6 +19,7 @@
 
 #include "notify_int.h"
 #include "journal.h"
+#include "shrinkwatch/banned.h"
 
 static const struct {
 	const char *kind;

@@ -19,6 +19,7 @@
 #include "shrinkwatch/confload.h"
 #include "shrinkwatch/log.h"
 #include "shrinkwatch/names.h"
+#include "shrinkwatch/banned.h"
 
 #define NOTIFY_MAX 64
 #define NOTIFY_MAX_KEYS 64

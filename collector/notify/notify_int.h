@@ -87,8 +87,6 @@ int notify__defer(uv_loop_t *loop, notify_done_fn done, void *ctx, enum notify_r
  * again, and every attempt must hear its result exactly once). */
 void notify__defer_flush(void);
 
-/* "37.2 GB": a byte count for people (powers of 1000, as disks are sold). */
-void notify__human_bytes(double bytes, char *out, size_t outlen);
 /* RFC 3339 UTC ("2026-11-23T00:46:00Z"). */
 void notify__rfc3339(int64_t t, char *out, size_t outlen);
 /* Parses a duration key into milliseconds (1 s .. 1 day). */

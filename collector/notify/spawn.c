@@ -9,6 +9,7 @@
 #include "notify_int.h"
 #include "spawn.h"
 #include "shrinkwatch/log.h"
+#include "shrinkwatch/banned.h"
 
 #define GRACE_MS 2000
 
@@ -423,7 +424,7 @@ void notify__children_stop(struct notify_children *list)
 int notify__split_command(const char *cmd, char **argv, size_t max, char **storage, char *err,
 			  size_t errlen)
 {
-	char *copy = strdup(cmd), *save = NULL, *tok;
+	char *copy = strdup(cmd), *rest = copy, *tok;
 	size_t n = 0;
 
 	*storage = NULL;
@@ -431,7 +432,9 @@ int notify__split_command(const char *cmd, char **argv, size_t max, char **stora
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	for (tok = strtok_r(copy, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
+	while ((tok = strsep(&rest, " \t"))) {
+		if (!*tok)
+			continue; /* a run of blanks is one */
 		if (n + 1 >= max) {
 			snprintf(err, errlen, "more than %zu arguments", max - 2);
 			free(copy);

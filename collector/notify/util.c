@@ -7,6 +7,7 @@
 
 #include "notify_int.h"
 #include "shrinkwatch/parse.h"
+#include "shrinkwatch/banned.h"
 
 struct deferred {
 	struct deferred *next, **prevp; /* not yet reported */
@@ -66,22 +67,6 @@ void notify__defer_flush(void)
 {
 	while (pending)
 		deferred_report(pending);
-}
-
-void notify__human_bytes(double bytes, char *out, size_t outlen)
-{
-	static const char *const units[] = { "B", "kB", "MB", "GB", "TB", "PB", "EB" };
-	double v = bytes < 0 ? -bytes : bytes;
-	size_t u = 0;
-
-	while (v >= 1000.0 && u + 1 < sizeof units / sizeof units[0]) {
-		v /= 1000.0;
-		u++;
-	}
-	if (u == 0)
-		snprintf(out, outlen, "%s%.0f B", bytes < 0 ? "-" : "", v);
-	else
-		snprintf(out, outlen, "%s%.1f %s", bytes < 0 ? "-" : "", v, units[u]);
 }
 
 void notify__rfc3339(int64_t t, char *out, size_t outlen)

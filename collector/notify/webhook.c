@@ -18,6 +18,7 @@
 #include "curl_uv.h"
 #include "http_post.h"
 #include "notify_int.h"
+#include "shrinkwatch/banned.h"
 
 #define WEBHOOK_DEFAULT_TIMEOUT_MS 10000
 

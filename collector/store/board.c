@@ -7,6 +7,7 @@
 #include "board.h"
 #include "registry.h"
 #include "shrinkwatch/log.h"
+#include "shrinkwatch/banned.h"
 
 int board_init(struct board *b)
 {

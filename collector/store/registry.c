@@ -10,6 +10,7 @@
 #include "rrdstore.h"
 #include "shrinkwatch/log.h"
 #include "shrinkwatch/names.h"
+#include "shrinkwatch/banned.h"
 
 void registry_init(struct registry *r)
 {

@@ -4,6 +4,7 @@
 
 #include "rrdcached.h"
 #include "shrinkwatch/parse.h"
+#include "shrinkwatch/banned.h"
 
 int rrdcached_config_hook(void *ctx, const char *section, const char *key, const char *value,
 			  char *err, size_t errlen)

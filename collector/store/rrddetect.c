@@ -7,6 +7,7 @@
 
 #include "rrddetect.h"
 #include "rrdstore.h"
+#include "shrinkwatch/banned.h"
 
 const char *const rrddetect_ds_names[RRDDETECT_NDS] = {
 	"removed",	   "purge_allow",     "purge_done",    "declared",

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "rrdlast.h"
+#include "shrinkwatch/banned.h"
 
 void rrdlast_init(struct rrdlast *c)
 {

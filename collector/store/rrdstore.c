@@ -20,6 +20,7 @@
 #include "rrdstore.h"
 #include "shrinkwatch/log.h"
 #include "shrinkwatch/strmap.h"
+#include "shrinkwatch/banned.h"
 
 const char *const rrdstore_ds_names[RRDSTORE_NDS] = {
 	"bytes", "objects", "added_bytes", "added_objects", "fs_used", "fs_size", "fs_inodes",

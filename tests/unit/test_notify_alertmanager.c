@@ -216,6 +216,7 @@ static void test_firing_then_resolved(void **state)
 	assert_non_null(strstr(a, "\"kind\":\"drop\""));
 	assert_non_null(strstr(a, "\"severity\":\"critical\""));
 	assert_non_null(strstr(a, "\"summary\":\"evsrv01/bodycam: 37.2 GB lost\""));
+	assert_non_null(strstr(a, "\"description\":\"Unexplained loss of 34.6 GiB (37200000000 bytes)"));
 	assert_non_null(strstr(a, "\"dashboard\":\"http://127.0.0.1:8080/alert/1\""));
 	assert_non_null(strstr(a, "\"state\":\"active\""));
 

@@ -97,7 +97,7 @@ static void test_mail_sent(void **state)
 	assert_non_null(
 		strstr(headers, "To: oncall@example.org, team@example.org, chief@example.org\n"));
 	assert_non_null(strstr(headers,
-			       "Subject: [shrinkwatch] CRITICAL drop on evsrv01/bodycam: 37.2 GB "
+			       "Subject: [shrinkwatch] CRITICAL drop on evsrv01/bodycam: 34.6 GiB "
 			       "lost\n"));
 	assert_non_null(strstr(headers, "\nDate: "));
 	assert_non_null(strstr(headers, "\nMessage-ID: <shrinkwatch.31.firing.1700000300."));
@@ -113,7 +113,7 @@ static void test_mail_sent(void **state)
 	assert_int_equal(o.result, NOTIFY_OK);
 	mail = nt_slurp(dir, "mail");
 	assert_non_null(strstr(mail, "Subject: [shrinkwatch] resolved: CRITICAL drop on "
-				     "evsrv01/bodycam: 37.2 GB lost\n"));
+				     "evsrv01/bodycam: 34.6 GiB lost\n"));
 	assert_null(strstr(mail, "shrinkwatchctl ack"));
 }
 
@@ -135,7 +135,7 @@ static void test_no_header_injection(void **state)
 	assert_null(strstr(headers, "\nBcc:"));
 	assert_null(strstr(headers, "\nX-Evil:"));
 	assert_non_null(strstr(headers, "Subject: [shrinkwatch] CRITICAL drop X-Evil: 1 on "
-					"evsrv01/bodycam  Bcc: thief@example.org: 37.2 GB lost\n"));
+					"evsrv01/bodycam  Bcc: thief@example.org: 34.6 GiB lost\n"));
 	assert_null(strchr((char *)b.data, '\r'));
 	assert_non_null(strstr((char *)b.data, "Date: Tue, 14 Nov 2023 22:13:20 +0000\n"));
 	buf_release(&b);
