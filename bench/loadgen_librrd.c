@@ -2,7 +2,7 @@
  * loadgen_librrd.c - the ceiling: the same load written straight into RRD
  * files with librrd, no network, no collector, no sync (see loadgen.h).
  *
- * The files get the collector's own layout (rrdstore_layout()) and each
+ * The files get the collector's own layout (rrdsample_layout()) and each
  * rrd_updatex_r call carries per_frame updates of one file, as the
  * collector's writers do with the loadgen's frames; `threads` threads share
  * the agents.  Creating the files is not timed.
@@ -15,7 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "collector/store/rrdstore.h"
+#include "collector/store/rrdsample.h"
 #include "loadgen.h"
 
 struct lr_job {
@@ -32,7 +32,7 @@ static void file_path(const struct lg_load *l, const char *data_dir, unsigned a,
 
 	lg_agent_name(l, a, agent, sizeof agent);
 	lg_store_name(s, store, sizeof store);
-	rrdstore_path(data_dir, agent, store, out, len);
+	rrdsample_path(data_dir, agent, store, out, len);
 }
 
 static void *lr_create(void *arg)
@@ -40,7 +40,7 @@ static void *lr_create(void *arg)
 	struct lr_job *j = arg;
 	const char *argv[64];
 	char storage[4096], path[4400], agent[SW_NAME_MAX + 1];
-	int argc = rrdstore_layout(j->l->interval, argv, 64, storage, sizeof storage);
+	int argc = rrdsample_layout(j->l->interval, argv, 64, storage, sizeof storage);
 
 	for (unsigned a = j->first; a < j->l->agents && !j->err; a += j->step) {
 		lg_agent_name(j->l, a, agent, sizeof agent);
@@ -80,7 +80,7 @@ static void *lr_update(void *arg)
 
 					lg_sample(j->l, s, r, &x);
 					argv[n] = lines + (size_t)n * 256;
-					rrdstore_format_update(&x, lines + (size_t)n * 256, 256);
+					rrdsample_format_update(&x, lines + (size_t)n * 256, 256);
 					n++;
 				}
 				file_path(j->l, j->data_dir, a, s, path, sizeof path);

@@ -13,7 +13,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "lifecycle.h"
 #include "collector/notify/notify.h"
 #include "outbox.h"
 #include "shrinkwatch/backoff.h"

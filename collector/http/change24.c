@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "change24.h"
-#include "collector/store/rrdstore.h"
+#include "collector/store/rrdsample.h"
 #include "shrinkwatch/sample.h"
 #include "shrinkwatch/banned.h"
 
@@ -52,7 +52,7 @@ static int read_file(const char *data_dir, const char *agent, const char *store,
 	int ib = -1, io = -1;
 
 	e->have = false;
-	if (rrdstore_path(data_dir, agent, store, path, sizeof path))
+	if (rrdsample_path(data_dir, agent, store, path, sizeof path))
 		return -ENAMETOOLONG;
 	if (rrd_fetch_r(path, "AVERAGE", &start, &end, &step, &nds, &names, &data))
 		return -ENOENT;

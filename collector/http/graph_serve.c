@@ -10,7 +10,7 @@
 #include "collector/ledger/read.h"
 #include "pages.h"
 #include "collector/store/rrddetect.h"
-#include "collector/store/rrdstore.h"
+#include "collector/store/rrdsample.h"
 #include "shrinkwatch/log.h"
 #include "shrinkwatch/banned.h"
 
@@ -59,7 +59,7 @@ int http_graph(struct http_server *h, const struct http_route *r, struct buf *b)
 
 	if (!g || board_get(h->board, r->agent, r->store, &e))
 		return -ENOENT;
-	if (rrdstore_path(h->data_dir, r->agent, r->store, path, sizeof path) ||
+	if (rrdsample_path(h->data_dir, r->agent, r->store, path, sizeof path) ||
 	    stat(path, &st))
 		return -ENOENT;
 	snprintf(key, sizeof key, "%s/%s/%s/%s/%ux%u.%s", r->agent, r->store, g->name,

@@ -7,7 +7,7 @@
 
 #include "graphdef.h"
 #include "collector/store/rrddetect.h"
-#include "collector/store/rrdstore.h"
+#include "collector/store/rrdsample.h"
 #include "shrinkwatch/confload.h"
 #include "shrinkwatch/names.h"
 #include "shrinkwatch/parse.h"
@@ -177,8 +177,8 @@ static const char *file_name(enum graphdef_file f)
 /* Whether ds is a data source of the file f. */
 static bool ds_of(enum graphdef_file f, const char *ds)
 {
-	const char *const *names = f == GRAPHDEF_FILE_DETECT ? rrddetect_ds_names : rrdstore_ds_names;
-	unsigned n = f == GRAPHDEF_FILE_DETECT ? RRDDETECT_NDS : RRDSTORE_NDS;
+	const char *const *names = f == GRAPHDEF_FILE_DETECT ? rrddetect_ds_names : rrdsample_ds_names;
+	unsigned n = f == GRAPHDEF_FILE_DETECT ? RRDDETECT_NDS : RRDSAMPLE_NDS;
 
 	for (unsigned i = 0; i < n; i++)
 		if (!strcmp(ds, names[i]))

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "registry.h"
-#include "rrdstore.h"
+#include "rrdsample.h"
 #include "shrinkwatch/log.h"
 #include "shrinkwatch/names.h"
 #include "shrinkwatch/banned.h"
@@ -155,7 +155,7 @@ int registry_load(struct registry *r, const char *data_dir)
 			closedir(d);
 			return -ENOMEM;
 		}
-		a->seq_stored = a->seq_accepted = rrdstore_read_agent_seq(data_dir, a->name);
+		a->seq_stored = a->seq_accepted = rrdsample_read_agent_seq(data_dir, a->name);
 		while ((f = readdir(ad))) {
 			size_t before = a->stores.count;
 			load_store(a, dir, f->d_name);

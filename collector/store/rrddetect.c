@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "rrddetect.h"
-#include "rrdstore.h"
+#include "rrdsample.h"
 #include "shrinkwatch/banned.h"
 
 const char *const rrddetect_ds_names[RRDDETECT_NDS] = {
@@ -31,7 +31,7 @@ int rrddetect_layout(unsigned long step, const char **argv, int max, char *stora
 	const char *sv[64];
 	char tmp[4096];
 	size_t used = 0;
-	int n = rrdstore_layout(step, sv, 64, tmp, sizeof tmp), argc = 0;
+	int n = rrdsample_layout(step, sv, 64, tmp, sizeof tmp), argc = 0;
 
 	if (n < 0)
 		return n;

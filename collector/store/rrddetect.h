@@ -9,7 +9,7 @@
  * store) at data_dir/detect/<agent>/<store>.rrd (apart from data_dir/rrd,
  * which the registry reads as the list of stores, and because store names
  * may contain '.'), created on first use with the store RRD's step and
- * archives (rrdstore_layout()).  Data sources (GAUGE, per sample; "_obj" the
+ * archives (rrdsample_layout()).  Data sources (GAUGE, per sample; "_obj" the
  * same for objects):
  *
  *   removed, removed_obj          previous + added - now (negative: growth
@@ -50,7 +50,7 @@ extern const char *const rrddetect_ds_names[RRDDETECT_NDS];
 /* data_dir/detect/<agent>/<store>.rrd; 0 or -ENAMETOOLONG. */
 int rrddetect_path(const char *data_dir, const char *agent, const char *store, char *out,
 		   size_t outlen);
-/* The creation arguments (DS and RRA) as rrdstore_layout() does them. */
+/* The creation arguments (DS and RRA) as rrdsample_layout() does them. */
 int rrddetect_layout(unsigned long step, const char **argv, int max, char *storage,
 		     size_t len);
 /* "t:v1:...:v10" (unknowns as U when !fig->judged); outlen must be at least

@@ -3,17 +3,8 @@
  * samples agents sent (store RRDs) and what the detector made of them
  * (detector RRDs, collector/store/rrddetect.h) are two kinds of rows that go
  * through the same queues, worker threads, file-creation path, last-update
- * cache (rrdlast.h) and counters.
- *
- * Store RRD layout (DESIGN.md, docs/operations.md): one file per (agent,
- * store) at data_dir/rrd/<agent>/<store>.rrd, created on the first sample
- * with step = the agent's interval and heartbeat = 2 x step; data sources
- * bytes, objects, added_bytes, added_objects, fs_used, fs_size, fs_inodes
- * (GAUGE); AVERAGE, MIN and MAX archives at full resolution for 3 days,
- * 5-minute points for 5 weeks, hourly points for 400 days and daily points for
- * 10 years.  MIN is kept because it is what still shows a drop after
- * consolidation.  Totals of a partial or missing scan are written as unknown,
- * never as a number.  The detector RRD's layout is in rrddetect.h.
+ * cache (rrdlast.h) and counters.  The files' formats are rrdsample.h's and
+ * rrddetect.h's.
  *
  * Sample rows.  Sample writers, each owning the agents hashed to it (so one
  * file is only ever written by one thread and a per-thread cache of last
@@ -60,9 +51,6 @@
 #include "shrinkwatch/detect.h"
 #include "shrinkwatch/sample.h"
 
-/* Data sources in file order; the update string follows this order. */
-#define RRDSTORE_NDS 7
-extern const char *const rrdstore_ds_names[RRDSTORE_NDS];
 
 struct rrd_batch;
 /* Runs on the loop thread for a batch the writer is done with, successfully or
@@ -181,25 +169,5 @@ void rrdstore_stop(struct rrdstore *rs);
 
 struct rrd_batch *rrd_batch_new(const char *agent, uint32_t interval, size_t n);
 void rrd_batch_free(struct rrd_batch *b);
-
-/* Path of a store's RRD file (NUL-terminated in out). */
-int rrdstore_path(const char *data_dir, const char *agent, const char *store, char *out,
-		  size_t outlen);
-
-/*
- * The RRD creation arguments (DS and RRA definitions) for a step in seconds:
- * fills argv with up to max strings in storage (caller's buffer of len bytes)
- * and returns the count, or -ENOBUFS.  Exposed for tests and tooling.
- */
-int rrdstore_layout(unsigned long step, const char **argv, int max, char *storage, size_t len);
-
-/*
- * Formats one sample as an rrd update string "time:v1:...:v7" (unknown
- * totals as U).  Exposed for tests.
- */
-int rrdstore_format_update(const struct sw_sample *s, char *out, size_t outlen);
-
-/* Reads data_dir/rrd/<agent>/agent.seq (0 if absent). */
-uint64_t rrdstore_read_agent_seq(const char *data_dir, const char *agent);
 
 #endif

@@ -14,7 +14,7 @@
 #include <cmocka.h>
 
 #include "collector/http/change24.h"
-#include "collector/store/rrdstore.h"
+#include "collector/store/rrdsample.h"
 #include "testutil.h"
 
 static const int64_t t0 = 1800000000 - 1800000000 % 300;
@@ -25,7 +25,7 @@ static void make_rrd(const char *data_dir)
 {
 	char path[256], storage[4096], lines[320][64];
 	const char *argv[64], *up[320];
-	int argc = rrdstore_layout(300, argv, 64, storage, sizeof storage), n = 0;
+	int argc = rrdsample_layout(300, argv, 64, storage, sizeof storage), n = 0;
 
 	snprintf(path, sizeof path, "%s/rrd", data_dir);
 	assert_int_equal(mkdir(path, 0750), 0);

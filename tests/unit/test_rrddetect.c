@@ -20,6 +20,7 @@
 #include "collector/alerts/lifecycle.h"
 #include "collector/ledger/ledger.h"
 #include "collector/store/rrddetect.h"
+#include "collector/store/rrdsample.h"
 #include "collector/store/rrdstore.h"
 #include "collector/alerts/watch.h"
 #include "shrinkwatch/detect.h"
@@ -83,18 +84,18 @@ static void test_layout_matches_the_store_rrd(void **state)
 	const char *dv[64], *sv[64];
 	char ds_store[4096], ss[4096];
 	int nd = rrddetect_layout(300, dv, 64, ds_store, sizeof ds_store);
-	int ns = rrdstore_layout(300, sv, 64, ss, sizeof ss), nd_rra = 0, ns_rra = 0;
+	int ns = rrdsample_layout(300, sv, 64, ss, sizeof ss), nd_rra = 0, ns_rra = 0;
 
 	(void)state;
 	assert_true(nd > RRDDETECT_NDS);
-	assert_true(ns > RRDSTORE_NDS);
+	assert_true(ns > RRDSAMPLE_NDS);
 	for (int i = 0; i < RRDDETECT_NDS; i++)
 		assert_int_equal(strncmp(dv[i], "DS:", 3), 0);
 	assert_string_equal(dv[0], "DS:removed:GAUGE:600:U:U");
 	assert_string_equal(dv[1], "DS:purge_allow:GAUGE:600:0:U");
 	assert_string_equal(dv[4], "DS:unexplained:GAUGE:600:U:U");
 	/* the same archives, in the same order */
-	for (int i = RRDSTORE_NDS; i < ns; i++, ns_rra++)
+	for (int i = RRDSAMPLE_NDS; i < ns; i++, ns_rra++)
 		assert_string_equal(dv[RRDDETECT_NDS + ns_rra], sv[i]);
 	for (int i = RRDDETECT_NDS; i < nd; i++)
 		nd_rra++;

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <cmocka.h>
 
+#include "collector/store/rrdsample.h"
 #include "collector/store/rrdstore.h"
 #include "testutil.h"
 
@@ -127,14 +128,14 @@ static void test_layout_and_values(void **state)
 	assert_int_equal(b->err, 0);
 	assert_int_equal(b->stored, 3);
 
-	rrdstore_path(dir, "evsrv01", "bodycam", path, sizeof path);
+	rrdsample_path(dir, "evsrv01", "bodycam", path, sizeof path);
 	info = rrd_info_r(path);
 	assert_non_null(info);
 	assert_int_equal(info_cnt(info, "step"), 60);
-	for (int i = 0; i < RRDSTORE_NDS; i++) {
-		snprintf(key, sizeof key, "ds[%s].type", rrdstore_ds_names[i]);
+	for (int i = 0; i < RRDSAMPLE_NDS; i++) {
+		snprintf(key, sizeof key, "ds[%s].type", rrdsample_ds_names[i]);
 		assert_string_equal(info_str(info, key), "GAUGE");
-		snprintf(key, sizeof key, "ds[%s].minimal_heartbeat", rrdstore_ds_names[i]);
+		snprintf(key, sizeof key, "ds[%s].minimal_heartbeat", rrdsample_ds_names[i]);
 		assert_int_equal(info_cnt(info, key), 120);
 	}
 	/* 4 tiers x AVERAGE, MIN, MAX */
@@ -152,13 +153,13 @@ static void test_layout_and_values(void **state)
 
 	assert_int_equal(rrd_lastupdate_r(path, &last, &nds, &names, &values), 0);
 	assert_int_equal(last, 1700000060);
-	assert_int_equal(nds, RRDSTORE_NDS);
+	assert_int_equal(nds, RRDSAMPLE_NDS);
 	assert_string_equal(names[0], "bytes");
 	assert_string_equal(values[0], "90000");
 	assert_string_equal(values[1], "900");
 	assert_string_equal(values[6], "77");
 	free_lastupdate(nds, names, values);
-	assert_int_equal(rrdstore_read_agent_seq(dir, "evsrv01"), 3);
+	assert_int_equal(rrdsample_read_agent_seq(dir, "evsrv01"), 3);
 }
 
 static void test_partial_is_unknown_and_old_dropped(void **state)
@@ -181,14 +182,14 @@ static void test_partial_is_unknown_and_old_dropped(void **state)
 	assert_int_equal(b[1]->dropped[0], 1);
 	assert_int_equal(b[1]->dropped[1], 0);
 
-	rrdstore_path(dir, "a1", "s", path, sizeof path);
+	rrdsample_path(dir, "a1", "s", path, sizeof path);
 	assert_int_equal(rrd_lastupdate_r(path, &last, &nds, &names, &values), 0);
 	assert_int_equal(last, 1700000060);
 	assert_string_equal(values[0], "U"); /* a partial total is never a number */
 	assert_string_equal(values[4], "5000"); /* the filesystem figures still are */
 	free_lastupdate(nds, names, values);
 
-	rrdstore_format_update(&b[1]->samples[1], line, sizeof line);
+	rrdsample_format_update(&b[1]->samples[1], line, sizeof line);
 	assert_string_equal(line, "1700000060:U:U:U:U:5000:90000:77");
 }
 
@@ -226,10 +227,10 @@ static void test_queued_batches_merge(void **state)
 	assert_int_equal(b[4]->dropped_old, 1);
 	assert_int_equal(b[4]->dropped[1], 1);
 	assert_int_equal(b[4]->dropped[0], 0);
-	assert_int_equal(rrdstore_read_agent_seq(dir, "m1"), 8);
-	assert_int_equal(rrdstore_read_agent_seq(dir, "m2"), 8);
+	assert_int_equal(rrdsample_read_agent_seq(dir, "m1"), 8);
+	assert_int_equal(rrdsample_read_agent_seq(dir, "m2"), 8);
 
-	rrdstore_path(dir, "m2", "y", path, sizeof path);
+	rrdsample_path(dir, "m2", "y", path, sizeof path);
 	assert_int_equal(rrd_lastupdate_r(path, &last, &nds, &names, &values), 0);
 	assert_int_equal(last, 1700000180);
 	assert_string_equal(values[0], "2007");
@@ -257,7 +258,7 @@ static void test_failure_poisons_epoch(void **state)
 	assert_int_equal(b[1]->err, -ECANCELED);
 	assert_int_not_equal(b[2]->err, -ECANCELED); /* a new epoch is tried for real */
 	assert_int_not_equal(b[2]->err, 0);
-	assert_int_equal(rrdstore_read_agent_seq(dir, "bad"), 0);
+	assert_int_equal(rrdsample_read_agent_seq(dir, "bad"), 0);
 }
 
 static void test_layout_coarse_step(void **state)
@@ -269,12 +270,12 @@ static void test_layout_coarse_step(void **state)
 
 	/* an hourly agent: the 5-minute and hourly tiers merge into the raw
 	 * one, which keeps the hourly tier's 400 days */
-	argc = rrdstore_layout(3600, argv, 64, storage, sizeof storage);
-	assert_int_equal(argc, RRDSTORE_NDS + 2 * 3);
+	argc = rrdsample_layout(3600, argv, 64, storage, sizeof storage);
+	assert_int_equal(argc, RRDSAMPLE_NDS + 2 * 3);
 	assert_string_equal(argv[0], "DS:bytes:GAUGE:7200:0:U");
-	assert_string_equal(argv[RRDSTORE_NDS], "RRA:AVERAGE:0.5:1:9600");
-	assert_string_equal(argv[RRDSTORE_NDS + 3], "RRA:AVERAGE:0.5:24:3660");
-	assert_int_equal(rrdstore_layout(60, argv, 5, storage, sizeof storage), -ENOBUFS);
+	assert_string_equal(argv[RRDSAMPLE_NDS], "RRA:AVERAGE:0.5:1:9600");
+	assert_string_equal(argv[RRDSAMPLE_NDS + 3], "RRA:AVERAGE:0.5:24:3660");
+	assert_int_equal(rrdsample_layout(60, argv, 5, storage, sizeof storage), -ENOBUFS);
 }
 
 /* Stores in no fixed order within a batch (and more of them than a writer's
@@ -298,12 +299,12 @@ static void test_stores_in_any_order(void **state)
 	assert_int_equal(b->err, 0);
 	assert_int_equal(b->stored, n);
 	assert_int_equal(b->dropped_old, 0);
-	rrdstore_path(dir, "mix", "z", path, sizeof path);
+	rrdsample_path(dir, "mix", "z", path, sizeof path);
 	assert_int_equal(rrd_lastupdate_r(path, &last, &nds, &names, &values), 0);
 	assert_int_equal(last, 1700000000 + 20 * 60);
 	assert_string_equal(values[0], "1020");
 	free_lastupdate(nds, names, values);
-	rrdstore_path(dir, "mix", "s16", path, sizeof path);
+	rrdsample_path(dir, "mix", "s16", path, sizeof path);
 	assert_int_equal(rrd_lastupdate_r(path, &last, &nds, &names, &values), 0);
 	assert_int_equal(last, 1700000000 + 21 * 60);
 	assert_string_equal(values[0], "1021");
@@ -335,16 +336,16 @@ static void test_format_update_digits(void **state)
 			 ":%" PRIu64 ":%" PRIu64,
 			 s.time, s.bytes, s.objects, s.added_bytes, s.added_objects, s.fs_used,
 			 s.fs_size, s.fs_inodes);
-		assert_int_equal(rrdstore_format_update(&s, line, sizeof line), 0);
+		assert_int_equal(rrdsample_format_update(&s, line, sizeof line), 0);
 		assert_string_equal(line, want);
 	}
 	{
 		struct sw_sample s = sample(1, -5, "s", 7);
 
 		s.status = SW_SCAN_MISSING;
-		assert_int_equal(rrdstore_format_update(&s, line, sizeof line), 0);
+		assert_int_equal(rrdsample_format_update(&s, line, sizeof line), 0);
 		assert_string_equal(line, "-5:U:U:U:U:U:U:U");
-		assert_int_equal(rrdstore_format_update(&s, line, 199), -ENOBUFS);
+		assert_int_equal(rrdsample_format_update(&s, line, 199), -ENOBUFS);
 	}
 }
 
@@ -398,7 +399,7 @@ static void test_stop_writes_rows_queued_by_done(void **state)
 	assert_int_equal(fc.batches, 1);
 	uv_run(&loop, UV_RUN_DEFAULT);
 	uv_loop_close(&loop);
-	rrdstore_path(dir, "both", "s", path, sizeof path);
+	rrdsample_path(dir, "both", "s", path, sizeof path);
 	assert_int_equal(rrd_last_r(path), 1700000120);
 	snprintf(path, sizeof path, "%s/detect/both/s.rrd", dir);
 	assert_int_equal(rrd_last_r(path), 1700000120);
