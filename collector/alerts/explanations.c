@@ -16,6 +16,7 @@
 #include "collector/ledger/ledger.h"
 #include "watch.h"
 #include "shrinkwatch/log.h"
+#include "shrinkwatch/names.h"
 #include "shrinkwatch/banned.h"
 
 static void window_text(char *out, size_t len, const struct ledger_explain *e)
@@ -57,7 +58,8 @@ int explain_ahead(struct watch *w, const char *agent, const char *store, int64_t
 	struct detect_state *copy = malloc(sizeof *copy);
 	struct watch_store *ws;
 	struct detect_event ev;
-	char target[2 * SW_NAME_MAX + 2], detail[LEDGER_TEXT_MAX];
+	struct store_key target;
+	char detail[LEDGER_TEXT_MAX];
 	int r;
 
 	if (!e || !copy) {
@@ -91,9 +93,9 @@ int explain_ahead(struct watch *w, const char *agent, const char *store, int64_t
 	}
 	r = ledger_explain_insert(w->ledger, e);
 	if (!r) {
-		snprintf(target, sizeof target, "%s/%s", agent, store);
+		store_key(&target, agent, store);
 		window_text(detail, sizeof detail, e);
-		r = ledger_audit_add(w->ledger, now, who, "explain", target, detail);
+		r = ledger_audit_add(w->ledger, now, who, "explain", target.s, detail);
 	}
 	if (r)
 		snprintf(err, errlen, "cannot write the ledger: %s", strerror(-r));

@@ -14,6 +14,7 @@
 #include "shrinkwatch/json.h"
 #include "shrinkwatch/log.h"
 #include "shrinkwatch/parse.h"
+#include "shrinkwatch/names.h"
 #include "shrinkwatch/banned.h"
 
 #define ALERT_JSON_MAX (16 * 1024)
@@ -435,21 +436,21 @@ void alert_update_board(struct alerts *al, const char *agent, const char *store)
 
 struct seed_ctx {
 	struct alerts *al;
-	char done[64][2 * SW_NAME_MAX + 2];
+	char done[64][STORE_KEY_MAX];
 	unsigned n;
 };
 
 static int seed_one(void *ctx, const struct ledger_alert *a)
 {
 	struct seed_ctx *c = ctx;
-	char key[2 * SW_NAME_MAX + 2];
+	struct store_key key;
 
-	snprintf(key, sizeof key, "%s/%s", a->agent, a->store);
+	store_key(&key, a->agent, a->store);
 	for (unsigned i = 0; i < c->n; i++)
-		if (!strcmp(c->done[i], key))
+		if (!strcmp(c->done[i], key.s))
 			return 0;
 	if (c->n < sizeof c->done / sizeof c->done[0])
-		snprintf(c->done[c->n++], sizeof c->done[0], "%s", key);
+		memcpy(c->done[c->n++], key.s, sizeof key.s);
 	alert_update_board(c->al, a->agent, a->store);
 	return 0;
 }

@@ -14,12 +14,8 @@
 #include "collector/store/rrdstore.h"
 #include "watch.h"
 #include "shrinkwatch/log.h"
+#include "shrinkwatch/names.h"
 #include "shrinkwatch/banned.h"
-
-static void store_key(char *out, size_t len, const char *agent, const char *store)
-{
-	snprintf(out, len, "%s/%s", agent, store);
-}
 
 void watch_explain_to_detect(const struct ledger_explain *e, struct detect_explain *d)
 {
@@ -108,17 +104,17 @@ static void sync_explanations(struct watch *w, struct watch_store *only, int64_t
 
 static struct watch_store *store_new(struct watch *w, const char *agent, const char *store)
 {
-	char key[2 * SW_NAME_MAX + 2];
+	struct store_key key;
 	struct watch_store *ws = calloc(1, sizeof *ws);
 
 	if (!ws)
 		return NULL;
 	snprintf(ws->agent, sizeof ws->agent, "%s", agent);
 	snprintf(ws->store, sizeof ws->store, "%s", store);
-	store_key(key, sizeof key, agent, store);
-	detect_config_resolve(w->cfg, key, &ws->p);
+	store_key(&key, agent, store);
+	detect_config_resolve(w->cfg, key.s, &ws->p);
 	detect_state_init(&ws->st);
-	if (strmap_put(&w->stores, key, ws)) {
+	if (strmap_put(&w->stores, key.s, ws)) {
 		free(ws);
 		return NULL;
 	}
@@ -128,11 +124,11 @@ static struct watch_store *store_new(struct watch *w, const char *agent, const c
 struct watch_store *watch_get(struct watch *w, const char *agent, const char *store,
 			      bool create)
 {
-	char key[2 * SW_NAME_MAX + 2];
+	struct store_key key;
 	struct watch_store *ws;
 
-	store_key(key, sizeof key, agent, store);
-	ws = strmap_get(&w->stores, key);
+	store_key(&key, agent, store);
+	ws = strmap_get(&w->stores, key.s);
 	if (ws || !create)
 		return ws;
 	ws = store_new(w, agent, store);
@@ -326,10 +322,10 @@ static int restore_one(void *ctx, const char *agent, const char *store, uint32_t
 {
 	struct watch *w = ctx;
 	struct watch_store *ws;
-	char key[2 * SW_NAME_MAX + 2];
+	struct store_key key;
 
-	store_key(key, sizeof key, agent, store);
-	ws = strmap_get(&w->stores, key);
+	store_key(&key, agent, store);
+	ws = strmap_get(&w->stores, key.s);
 	if (!ws)
 		ws = store_new(w, agent, store);
 	if (!ws)
@@ -382,10 +378,10 @@ int watch_init(struct watch *w, uv_loop_t *loop, struct registry *reg,
 
 		for (size_t j = 0; strmap_next(&a->stores, &j, &sk, &sv);) {
 			struct store_rec *st = sv;
-			char key[2 * SW_NAME_MAX + 2];
+			struct store_key key;
 
-			store_key(key, sizeof key, a->name, st->name);
-			st->user = strmap_get(&w->stores, key);
+			store_key(&key, a->name, st->name);
+			st->user = strmap_get(&w->stores, key.s);
 			if (!st->user)
 				st->user = store_new(w, a->name, st->name);
 			if (!st->user)

@@ -317,7 +317,7 @@ static int get_allowance(struct request *r, const char *key, int64_t *v)
 
 static int cmd_explain(struct request *r)
 {
-	char reason[LEDGER_TEXT_MAX], store[2 * SW_NAME_MAX + 2], *slash;
+	char reason[LEDGER_TEXT_MAX], store[STORE_KEY_MAX], *slash;
 	int64_t alert = 0, from = 0, to = 0, bytes, objects, id = 0;
 	int err;
 

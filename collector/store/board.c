@@ -7,6 +7,7 @@
 #include "board.h"
 #include "registry.h"
 #include "shrinkwatch/log.h"
+#include "shrinkwatch/names.h"
 #include "shrinkwatch/banned.h"
 
 int board_init(struct board *b)
@@ -32,11 +33,10 @@ void board_release(struct board *b)
 /* The entry for agent/store, created if absent; call with mu held. */
 static struct board_entry *entry(struct board *b, const char *agent, const char *store)
 {
-	char key[2 * SW_NAME_MAX + 2];
+	struct store_key key;
 	struct board_entry *e;
 
-	snprintf(key, sizeof key, "%s/%s", agent, store);
-	e = strmap_get(&b->entries, key);
+	e = strmap_get(&b->entries, store_key(&key, agent, store));
 	if (e)
 		return e;
 	e = calloc(1, sizeof *e);
@@ -44,7 +44,7 @@ static struct board_entry *entry(struct board *b, const char *agent, const char 
 		return NULL;
 	snprintf(e->agent, sizeof e->agent, "%s", agent);
 	snprintf(e->store, sizeof e->store, "%s", store);
-	if (strmap_put(&b->entries, key, e)) {
+	if (strmap_put(&b->entries, key.s, e)) {
 		free(e);
 		return NULL;
 	}
@@ -171,12 +171,12 @@ long board_snapshot(struct board *b, struct board_entry **out)
 
 int board_get(struct board *b, const char *agent, const char *store, struct board_entry *out)
 {
-	char key[2 * SW_NAME_MAX + 2];
+	struct store_key key;
 	struct board_entry *e;
 
-	snprintf(key, sizeof key, "%s/%s", agent, store);
+	store_key(&key, agent, store);
 	pthread_mutex_lock(&b->mu);
-	e = strmap_get(&b->entries, key);
+	e = strmap_get(&b->entries, key.s);
 	if (e)
 		*out = copy_entry(b, e);
 	pthread_mutex_unlock(&b->mu);

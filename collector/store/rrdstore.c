@@ -21,6 +21,7 @@
 #include "rrdstore.h"
 #include "shrinkwatch/log.h"
 #include "shrinkwatch/strmap.h"
+#include "shrinkwatch/names.h"
 #include "shrinkwatch/banned.h"
 
 /* Longest command line we send rrdcached, with room to spare (its limit is
@@ -706,14 +707,13 @@ static int64_t mono_now(void)
  * of memory: r is then written alone, at once). */
 static struct held *hold(struct worker *w, struct fig_row *r, int64_t now)
 {
-	char key[2 * SW_NAME_MAX + 2];
+	struct store_key key;
 	struct held *h;
 
-	snprintf(key, sizeof key, "%s/%s", r->agent, r->store);
-	h = strmap_get(&w->held, key);
+	h = strmap_get(&w->held, store_key(&key, r->agent, r->store));
 	if (!h) {
 		h = calloc(1, sizeof *h);
-		if (!h || strmap_put(&w->held, key, h)) {
+		if (!h || strmap_put(&w->held, key.s, h)) {
 			free(h);
 			return NULL;
 		}

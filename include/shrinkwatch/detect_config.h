@@ -17,10 +17,11 @@
 #include <stdint.h>
 
 #include "shrinkwatch/detect.h"
+#include "shrinkwatch/names.h"
 #include "shrinkwatch/sample.h"
 
 struct detect_store_conf {
-	char key[2 * SW_NAME_MAX + 2]; /* "agent/store" */
+	char key[STORE_KEY_MAX]; /* "agent/store" (names.h) */
 	struct detect_params p;
 	uint32_t set; /* bit per knob given in the section */
 };
