@@ -95,14 +95,11 @@ static int register_config(struct collector *c, struct collector_config *cfg)
 	if (!rc)
 		rc = collector_config_register(cfg, &h);
 	/* rrdcached: the address is handed to the RRD writer at start-up */
-	memset(&c->rrdcached, 0, sizeof c->rrdcached);
-	h = (struct collector_config_hook){ rrdcached_config_hook, &c->rrdcached };
 	if (!rc)
-		rc = collector_config_register(cfg, &h);
+		rc = rrdcached_config_register(&c->rrdcached, cfg);
 	/* delivery: tls_*, insecure, allow_agents, connection limits */
-	delivery_config_hook(&c->delivery, &h);
 	if (!rc)
-		rc = collector_config_register(cfg, &h);
+		rc = delivery_config_register(&c->delivery, cfg);
 	return rc;
 }
 
@@ -256,16 +253,14 @@ static int run(void *data, uv_loop_t *loop)
 	if (c->rrdcached.address[0])
 		log_info("collector: RRD updates go through rrdcached at '%s'",
 			 c->rrdcached.address);
-	err = ingest_init(&c->ingest, c->loop, &c->cfg, &c->reg, c->rrd);
+	err = ingest_init(&c->ingest, c->loop, &c->cfg, &c->reg, &c->board, c->rrd);
 	if (err)
 		fatal("collector: cannot start ingest: %s", strerror(-err));
-	c->ingest.board = &c->board;
 	ingest_observe(&c->ingest, board_observe_sample, &c->board);
 	if (alerting_start(&c->alerting, c->loop, &c->cfg, &c->reg, &c->board, c->rrd))
 		fatal("collector: cannot start the alert pipeline (see above)");
 	/* the pipeline hears of every stored sample and every deletion report */
-	c->ingest.on_deletions = store_deletions;
-	c->ingest.deletions_ctx = &c->alerting;
+	ingest_on_deletions(&c->ingest, store_deletions, &c->alerting);
 	err = ingest_observe(&c->ingest, watch_observe, &c->alerting.watch);
 	if (err)
 		fatal("collector: cannot observe stored samples: %s", strerror(-err));

@@ -163,6 +163,14 @@ void delivery_config_hook(struct delivery *d, struct collector_config_hook *h)
 	h->ctx = d;
 }
 
+int delivery_config_register(struct delivery *d, struct collector_config *cfg)
+{
+	struct collector_config_hook h;
+
+	delivery_config_hook(d, &h);
+	return collector_config_register(cfg, &h);
+}
+
 int delivery_check(const struct delivery *d, const char *listen_host, char *err,
 		   size_t errlen)
 {

@@ -70,6 +70,9 @@ struct delivery_limits {
 /* Resets d->next to the defaults and fills *hook with the parser of its keys
  * (call it for every load, before collector_config_load()). */
 void delivery_config_hook(struct delivery *d, struct collector_config_hook *hook);
+/* The same, registered on cfg (collector_config_register()): 0 or its
+ * negative errno.  Call it for every load. */
+int delivery_config_register(struct delivery *d, struct collector_config *cfg);
 /* Checks the keys against the listen address: TLS files present, or
  * insecure = yes on loopback only.  0, or -1 with a message in err. */
 int delivery_check(const struct delivery *d, const char *listen_host, char *err,

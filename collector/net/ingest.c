@@ -128,17 +128,24 @@ out:
 }
 
 int ingest_init(struct ingest *ing, uv_loop_t *loop, const struct collector_config *cfg,
-		struct registry *reg, struct rrdstore *rrd)
+		struct registry *reg, struct board *board, struct rrdstore *rrd)
 {
 	memset(ing, 0, sizeof *ing);
 	ing->loop = loop;
 	ing->cfg = cfg;
 	ing->reg = reg;
+	ing->board = board;
 	ing->old_rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(60, 5);
 	ing->fail_rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(60, 5);
 	ing->rrd = rrd;
 	strmap_init(&ing->current);
 	return 0;
+}
+
+void ingest_on_deletions(struct ingest *ing, ingest_deletions_fn fn, void *ctx)
+{
+	ing->on_deletions = fn;
+	ing->deletions_ctx = ctx;
 }
 
 int ingest_observe(struct ingest *ing, ingest_stored_fn fn, void *ctx)

@@ -41,7 +41,8 @@ typedef void (*ingest_stored_fn)(void *ctx, struct agent_rec *a, struct store_re
 				 const struct sw_sample *s);
 
 /* Stores deletion reports (protocol version 2) of agent a; 0 once they are
- * on disk, or a negative errno.  Set by alerting_start() (collector/alerts/deletion_reports.h). */
+ * on disk, or a negative errno (collector/alerts/deletion_reports.h, through
+ * the composition: ingest_on_deletions()). */
 typedef int (*ingest_deletions_fn)(void *ctx, struct agent_rec *a, const struct sw_deletion *d,
 				   size_t n);
 
@@ -69,10 +70,10 @@ struct ingest {
 	unsigned nobservers;
 	struct ingest_stats stats;
 	struct log_ratelimit old_rl, fail_rl;
-	struct board *board; /* told when agents connect and go, if set */
+	struct board *board; /* told when agents connect and go; may be NULL */
 	size_t pending_samples; /* in batches handed to the writers */
 	bool paused;            /* sessions were held for pending_samples */
-	ingest_deletions_fn on_deletions; /* NULL: reports are refused */
+	ingest_deletions_fn on_deletions; /* ingest_on_deletions(); NULL: refused */
 	void *deletions_ctx;
 	struct strmap current;     /* agent name -> its struct ingest_conn */
 	struct ingest_conn *conns; /* every handle not yet freed */
@@ -82,12 +83,17 @@ struct ingest {
  * Sets ing up to hand its batches to rrd, the collector's RRD writer
  * (collector/store/rrdstore.h), which the caller started and stops with
  * rrdstore_stop() -- which hands the last batches back here -- before
- * anything ingest's observers use goes away.  0 or a negative errno.
+ * anything ingest's observers use goes away.  board (may be NULL) is told
+ * when agents connect and go.  reg, board and rrd are borrowed.  0 or a
+ * negative errno.
  */
 int ingest_init(struct ingest *ing, uv_loop_t *loop, const struct collector_config *cfg,
-		struct registry *reg, struct rrdstore *rrd);
+		struct registry *reg, struct board *board, struct rrdstore *rrd);
 /* Adds an observer of stored samples.  0, or -ENOSPC. */
 int ingest_observe(struct ingest *ing, ingest_stored_fn fn, void *ctx);
+/* Gives deletion reports to fn (with ctx); until then, and with fn NULL, a
+ * DELETIONS frame is refused and the agent keeps its reports. */
+void ingest_on_deletions(struct ingest *ing, ingest_deletions_fn fn, void *ctx);
 
 /*
  * How ingest answers the connection an agent's frames came on.  Ingest does

@@ -32,3 +32,11 @@ int rrdcached_config_hook(void *ctx, const char *section, const char *key, const
 	snprintf(rc->address, sizeof rc->address, "%s", value);
 	return 1;
 }
+
+int rrdcached_config_register(struct rrdcached_config *rc, struct collector_config *cfg)
+{
+	const struct collector_config_hook h = { rrdcached_config_hook, rc };
+
+	memset(rc, 0, sizeof *rc);
+	return collector_config_register(cfg, &h);
+}

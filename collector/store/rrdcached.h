@@ -17,6 +17,8 @@
 
 #include <stddef.h>
 
+#include "collector/config.h"
+
 struct rrdcached_config {
 	char address[256]; /* "" = write files directly */
 };
@@ -29,5 +31,9 @@ struct rrdcached_config {
  */
 int rrdcached_config_hook(void *ctx, const char *section, const char *key, const char *value,
 			  char *err, size_t errlen);
+/* Clears rc (no daemon) and registers the hook on cfg
+ * (collector_config_register()): 0 or its negative errno.  Call it for every
+ * load. */
+int rrdcached_config_register(struct rrdcached_config *rc, struct collector_config *cfg);
 
 #endif
