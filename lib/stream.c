@@ -355,6 +355,11 @@ struct tls_conn *stream_tls(struct stream *s)
 	return s->tls_on ? &s->tls : NULL;
 }
 
+void stream_set_max_write_queue(struct stream *s, size_t bytes)
+{
+	s->max_write_queue = bytes;
+}
+
 size_t stream_write_queue_size(const struct stream *s)
 {
 	return uv_stream_get_write_queue_size((const uv_stream_t *)&s->tcp);

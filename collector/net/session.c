@@ -119,6 +119,9 @@ void session_reauthorize(void)
 				 s->agent->name);
 			log_notice("session: closing %s: %s", s->peer, why);
 			close_session(s, SW_ERR_DENIED, why);
+		} else {
+			/* stays: under the reloaded limits */
+			stream_set_max_write_queue(&s->st, limits.max_write_queue);
 		}
 	}
 }

@@ -158,5 +158,8 @@ bool stream_established(const struct stream *s);
 struct tls_conn *stream_tls(struct stream *s);
 /* Bytes written but not yet taken by the kernel. */
 size_t stream_write_queue_size(const struct stream *s);
+/* Changes the cap stream_send() enforces (0: none), e.g. after a reload of
+ * the limits; what is queued already stays queued. */
+void stream_set_max_write_queue(struct stream *s, size_t bytes);
 
 #endif

@@ -486,6 +486,20 @@ static void test_write_queue_cap(void **state)
 	assert_true(refusedn);
 	assert_true(sent >= 1);
 	assert_true(stream_write_queue_size(&accepted->st) > 64 * 1024);
+	/* a reloaded, larger cap lets the next frame through; the old one refuses again */
+	{
+		struct buf f;
+		uint8_t h[SW_FRAME_HEADER] = { 'S', 'W', 1, SW_MSG_SAMPLES };
+
+		stream_set_max_write_queue(&accepted->st, SIZE_MAX);
+		buf_init(&f, 64);
+		assert_int_equal(buf_append(&f, h, sizeof h), 0);
+		assert_int_equal(stream_send(&accepted->st, &f), 0);
+		stream_set_max_write_queue(&accepted->st, 64 * 1024);
+		buf_init(&f, 64);
+		assert_int_equal(buf_append(&f, h, sizeof h), 0);
+		assert_int_equal(stream_send(&accepted->st, &f), -ENOBUFS);
+	}
 	/* the owner drops it */
 	stream_close(&accepted->st, 0, NULL);
 	RUN_UNTIL(accepted->closed);
