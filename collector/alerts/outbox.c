@@ -26,17 +26,12 @@ struct attempt {
 	char notifier[SW_NAME_MAX + 1];
 };
 
-int64_t outbox_backoff(int attempts, uint32_t *rng)
+int64_t outbox_backoff(int attempts)
 {
-	/* 5 s doubling to 10 min, plus up to 25%: receivers that came back are
-	 * not hit by every collector's retries in the same second.  The jitter
-	 * is drawn from lib/backoff's per-process state (seeded with
-	 * uv_random()), not from *rng. */
 	static const struct backoff_policy policy = {
 		.min = OUTBOX_BACKOFF_MIN, .max = OUTBOX_BACKOFF_MAX, .below_pct = 0, .above_pct = 25,
 	};
 
-	(void)rng;
 	return (int64_t)backoff_delay(&policy, attempts > 0 ? (unsigned)attempts : 1, NULL);
 }
 
@@ -69,7 +64,7 @@ static void drop_row(struct outbox *o, const struct attempt *a, const char *why)
 static void attempt_failed(struct outbox *o, const struct attempt *a, int64_t now,
 			   const char *why)
 {
-	int64_t next = now + outbox_backoff(a->attempts, &o->rng);
+	int64_t next = now + outbox_backoff(a->attempts);
 
 	if (next >= a->expires_at) {
 		o->stats.expired++;
@@ -226,9 +221,6 @@ int outbox_init(struct outbox *o, uv_loop_t *loop, struct ledger *l, int64_t exp
 	o->loop = loop;
 	o->ledger = l;
 	o->expiry = expiry > 0 ? expiry : OUTBOX_DEFAULT_EXPIRY;
-	o->rng = (uint32_t)time(NULL) ^ (uint32_t)getpid();
-	if (!o->rng)
-		o->rng = 1;
 	if (loop) {
 		uv_timer_init(loop, &o->timer);
 		o->timer.data = o;

@@ -42,7 +42,6 @@ struct outbox {
 	const char *dashboard_base; /* prefix of /alert/<id> links, "" if none */
 	unsigned inflight;
 	int64_t inflight_ids[OUTBOX_MAX_INFLIGHT];
-	uint32_t rng;
 	int64_t (*clock)(void); /* wall clock in seconds; NULL = time(); tests fake it */
 	struct outbox_stats stats;
 };
@@ -69,8 +68,10 @@ int outbox_queue(struct outbox *o, const char *notifier, int64_t alert_id,
 int outbox_run(struct outbox *o, int64_t now);
 
 /* Seconds to wait after the attempts-th failed attempt (1-based): 5 s doubling
- * to 10 min, plus up to 25% jitter drawn from *rng. */
-int64_t outbox_backoff(int attempts, uint32_t *rng);
+ * to 10 min, plus up to 25% jitter, drawn from lib/backoff's per-process state
+ * (so collectors retrying a receiver that came back do not all hit it in the
+ * same second). */
+int64_t outbox_backoff(int attempts);
 
 /*
  * The notification of alert al entering state (repeat: notified again while

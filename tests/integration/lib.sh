@@ -2,7 +2,9 @@
 #
 # Every test gets its own temporary directory ($T), free ports on 127.0.0.1
 # only, and a trap that stops every daemon it started and removes $T, so a
-# failing test leaves nothing behind.
+# failing test leaves nothing behind.  A test that must undo more (unmount a
+# file system it mounted) defines cleanup_after_daemons(), which the trap
+# calls once every daemon is gone.
 
 set -euo pipefail
 : "${BUILD:?BUILD must name the build directory}"
@@ -21,6 +23,8 @@ cleanup() {
 	# its arguments, so nothing of this test survives it.
 	pkill -TERM -f -- "$T/" 2>/dev/null && sleep 0.5
 	pkill -KILL -f -- "$T/" 2>/dev/null || true
+	# a test's own clean-up (an unmount), once nothing of it runs any more
+	if declare -F cleanup_after_daemons >/dev/null; then cleanup_after_daemons || true; fi
 	if [ "$rc" -ne 0 ]; then
 		echo "--- test failed (exit $rc); logs:"
 		for f in "$T"/*.log; do [ -f "$f" ] && { echo "--- $f"; tail -n 40 "$f"; }; done

@@ -18,8 +18,9 @@
 
 MNT=$T/full
 umount_full() { mountpoint -q "$MNT" 2>/dev/null && umount "$MNT" || true; }
-# cleanup reads the exit status from $?: keep it across the unmount
-trap 'rc=$?; umount_full; (exit $rc); cleanup' EXIT INT TERM
+# lib.sh's trap calls it after the daemons are gone (a daemon using the file
+# system would make the unmount fail and leave it mounted)
+cleanup_after_daemons() { umount_full; }
 
 port=$(free_port)
 mkdir -p "$T/data" "$T/s1" "$T/s2" "$T/st1" "$T/st2"
@@ -273,7 +274,11 @@ ok "every seq 1..$(made 1) of a1 and 1..$(made 2) of a2 (but the corrupted $rott
 # ---- data directory full ----------------------------------------------------------
 stop "$cpid"
 mkdir -p "$MNT"
-mount -t tmpfs -o size=64m tmpfs "$MNT" || fail "cannot mount a tmpfs (needs root)"
+# Room for both of a5's files at a 1 s step (the store RRD, about 46 MB, and
+# the detector's, about 64 MB), so that both exist before the disk is filled:
+# a file still being created while dd runs would take space and give it back
+# when its creation fails, and the disk would not stay full.
+mount -t tmpfs -o size=192m tmpfs "$MNT" || fail "cannot mount a tmpfs (needs root)"
 port2=$(free_port)
 collector_conf "$T/c2.conf" "$port2" "$MNT/data"
 agent_conf "$T/a5.conf" a5 "$port2" "$T/st5" 1s "s=$T/s1"
@@ -287,6 +292,7 @@ st5() { cat "$MNT/data/rrd/a5/agent.seq" 2>/dev/null || echo 0; }
 m5() { sed -n 's/^seq //p' "$T/st5/agent.state" 2>/dev/null || echo 0; }
 st5_at_least() { [ "$(st5)" -ge "$1" ]; }
 wait_for 20 "a5 stored on the small disk" st5_at_least 2
+wait_for 20 "a5's detector RRD on the small disk" test -s "$MNT/data/detect/a5/s.rrd"
 dd if=/dev/zero of="$MNT/filler" bs=1M 2>/dev/null || true
 wait_for 20 "a clear error about the full disk" grep -q "No space left on device" "$T/cfull.log"
 sleep 3
