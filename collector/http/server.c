@@ -108,7 +108,9 @@ static void copy_stats(uv_timer_t *t)
 	struct http_server *h = t->data;
 	struct http_stats now;
 
-	h->stats(h->stats_ud, &now);
+	memset(&now, 0, sizeof now);
+	if (h->stats)
+		h->stats(h->stats_ud, &now);
 	http_site_set_stats(&h->site, &now);
 }
 

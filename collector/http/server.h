@@ -88,7 +88,7 @@ int http_check(const struct http_config *cfg, char *err, size_t errlen);
  * Loads the graphs, starts the server's threads on ccfg's data_dir and board
  * (which must outlive the server) and, on loop, the stats copy: stats(stats_ud)
  * is called on the loop thread until http_stop(), and whatever it reads must
- * stay valid that long.  Call on the
+ * stay valid that long (stats NULL: the counters /metrics shows stay 0).  Call on the
  * loop thread.  Does nothing if the config says off; an address it cannot
  * listen on leaves the dashboard off with an error logged (agents matter
  * more).  0, or -1 with a message in err.
