@@ -219,6 +219,34 @@ static void start_control(struct collector *c)
 		 c->control_cfg.path);
 }
 
+/* The counters /metrics shows (http_stats_fn, collector/http/server.h), on the
+ * loop thread: ingest's, the sessions' and the RRD writer's. */
+static void read_http_stats(void *data, struct http_stats *out)
+{
+	struct collector *c = data;
+	const struct ingest_stats *st = &c->ingest.stats;
+	struct rrdstore_stats rs;
+
+	memset(out, 0, sizeof *out);
+	out->samples_received = st->samples_received;
+	out->samples_stored = st->samples_stored;
+	out->samples_duplicate = st->samples_duplicate;
+	out->samples_dropped_old = st->samples_dropped_old;
+	out->batches = st->batches;
+	out->batches_failed = st->batches_failed;
+	out->write_usec_total = st->write_usec_total;
+	out->write_usec_max = st->write_usec_max;
+	out->agents_connected = session_count();
+	if (!c->rrd)
+		return;
+	rrdstore_get_stats(c->rrd, &rs);
+	out->batches_queued = rs.batches_queued;
+	out->detector_rows_written = rs.rows_written;
+	out->detector_rows_dropped = rs.rows_dropped;
+	out->detector_rows_failed = rs.rows_failed;
+	out->detector_rows_held = rs.rows_held;
+}
+
 static int run(void *data, uv_loop_t *loop)
 {
 	struct collector *c = data;
@@ -275,13 +303,16 @@ static int run(void *data, uv_loop_t *loop)
 	if (listener_start(&c->listener, c->loop, c->cfg.listen_host, c->cfg.listen_port,
 			   &c->ingest, &c->delivery, c->cfg.max_connections))
 		fatal("collector: cannot listen for agents");
-	/* the dashboard: its own threads, read-only */
+	/* the dashboard: its own threads, read-only; our counters, the samples stored */
 	{
 		char herr[1024];
 
-		if (http_start(&c->http, &c->http_cfg, &c->cfg, c->loop, &c->board, &c->ingest,
-			       c->rrd, herr, sizeof herr))
+		if (http_start(&c->http, &c->http_cfg, &c->cfg, c->loop, &c->board,
+			       read_http_stats, c, herr, sizeof herr))
 			fatal("collector: %s", herr);
+		err = ingest_observe(&c->ingest, http_observe_sample, &c->http);
+		if (err)
+			fatal("collector: cannot observe stored samples: %s", strerror(-err));
 	}
 
 	/* notifiers */

@@ -145,10 +145,10 @@ static int put_array(struct buf *b, const char *key, const void *items, size_t n
 }
 
 /* "ledger": "ok" | "absent" | the error, so a client knows why lists are empty. */
-static int open_ledger(struct http_server *h, struct ledgerview *lv, char *status,
+static int open_ledger(struct http_site *site, struct ledgerview *lv, char *status,
 		       size_t len)
 {
-	int rc = ledgerview_open(lv, h->data_dir);
+	int rc = ledgerview_open(lv, site->data_dir);
 
 	snprintf(status, len, "%s", rc == 0 ? "ok" : rc == -ENOENT ? "absent" : lv->error);
 	return rc;
@@ -162,7 +162,7 @@ static int put_ledger_status(struct buf *b, const char *status, const struct led
 	return err ? err : json_put_i64(b, lv->user_version);
 }
 
-int http_api_stores(struct http_server *h, struct buf *b)
+int http_api_stores(struct http_site *site, struct buf *b)
 {
 	struct http_store_view *v = NULL;
 	struct ledgerview lv;
@@ -170,8 +170,8 @@ int http_api_stores(struct http_server *h, struct buf *b)
 	long n;
 	int err;
 
-	open_ledger(h, &lv, status, sizeof status);
-	n = http_view_stores(h, &lv, true, &v);
+	open_ledger(site, &lv, status, sizeof status);
+	n = http_view_stores(site, &lv, true, &v);
 	if (n < 0) {
 		err = (int)n;
 		goto out;
@@ -186,7 +186,7 @@ out:
 	return err;
 }
 
-int http_api_store(struct http_server *h, const struct http_route *r, struct buf *b)
+int http_api_store(struct http_site *site, const struct http_route *r, struct buf *b)
 {
 	struct http_store_view s;
 	struct ledger_alert *al = NULL;
@@ -196,8 +196,8 @@ int http_api_store(struct http_server *h, const struct http_route *r, struct buf
 	char status[256];
 	int err;
 
-	open_ledger(h, &lv, status, sizeof status);
-	err = http_view_store(h, &lv, r->agent, r->store, &s);
+	open_ledger(site, &lv, status, sizeof status);
+	err = http_view_store(site, &lv, r->agent, r->store, &s);
 	if (err)
 		goto out;
 	if (ledgerview_is_open(&lv) &&
@@ -219,7 +219,7 @@ out:
 	return err;
 }
 
-int http_api_alerts(struct http_server *h, const struct http_route *r, struct buf *b)
+int http_api_alerts(struct http_site *site, const struct http_route *r, struct buf *b)
 {
 	struct ledger_alert *al = NULL;
 	struct ledgerview lv;
@@ -227,7 +227,7 @@ int http_api_alerts(struct http_server *h, const struct http_route *r, struct bu
 	char status[256];
 	int err;
 
-	if (!open_ledger(h, &lv, status, sizeof status) &&
+	if (!open_ledger(site, &lv, status, sizeof status) &&
 	    ledgerview_alerts(&lv, NULL, NULL, r->open_only, LEDGERVIEW_MAX_ROWS, &al, &nal))
 		snprintf(status, sizeof status, "%s", lv.error);
 	err = json_put_raw(b, "{");
@@ -239,7 +239,7 @@ int http_api_alerts(struct http_server *h, const struct http_route *r, struct bu
 	return err;
 }
 
-int http_api_explanations(struct http_server *h, struct buf *b)
+int http_api_explanations(struct http_site *site, struct buf *b)
 {
 	struct ledger_explain *ex = NULL;
 	struct ledgerview lv;
@@ -247,7 +247,7 @@ int http_api_explanations(struct http_server *h, struct buf *b)
 	char status[256];
 	int err;
 
-	if (!open_ledger(h, &lv, status, sizeof status) &&
+	if (!open_ledger(site, &lv, status, sizeof status) &&
 	    ledgerview_explanations(&lv, NULL, NULL, LEDGERVIEW_MAX_ROWS, &ex, &nex))
 		snprintf(status, sizeof status, "%s", lv.error);
 	err = json_put_raw(b, "{");

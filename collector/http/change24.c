@@ -8,6 +8,7 @@
 
 #include "change24.h"
 #include "collector/store/rrdsample.h"
+#include "shrinkwatch/names.h"
 #include "shrinkwatch/sample.h"
 #include "shrinkwatch/banned.h"
 
@@ -83,12 +84,12 @@ int change24_lookup(struct change24_cache *c, const char *data_dir, const char *
 		    const char *store, int64_t last_time, int64_t now, double *bytes,
 		    double *objects)
 {
-	char key[2 * SW_NAME_MAX + 2];
+	struct store_key key;
 	struct change24_entry *e, fresh;
 
-	snprintf(key, sizeof key, "%s/%s", agent, store);
+	store_key(&key, agent, store);
 	pthread_mutex_lock(&c->mu);
-	e = strmap_get(&c->m, key);
+	e = strmap_get(&c->m, key.s);
 	if (e && now >= e->read_at && now - e->read_at < (int64_t)c->ttl &&
 	    last_time >= e->last_time) {
 		fresh = *e;
@@ -104,10 +105,10 @@ int change24_lookup(struct change24_cache *c, const char *data_dir, const char *
 	fresh.read_at = now;
 	fresh.last_time = last_time;
 	pthread_mutex_lock(&c->mu);
-	e = strmap_get(&c->m, key);
+	e = strmap_get(&c->m, key.s);
 	if (!e) {
 		e = malloc(sizeof *e);
-		if (e && strmap_put(&c->m, key, e)) {
+		if (e && strmap_put(&c->m, key.s, e)) {
 			free(e);
 			e = NULL;
 		}

@@ -26,7 +26,7 @@
 
 struct change24_cache {
 	pthread_mutex_t mu;
-	struct strmap m; /* "agent/store" -> struct change24_entry * */
+	struct strmap m; /* store_key() -> struct change24_entry * */
 	unsigned ttl;    /* seconds */
 	uint64_t reads, hits; /* RRD reads and cache answers, for tests and the bench */
 };

@@ -18,7 +18,7 @@ static const int64_t range_seconds[HTTP_NRANGES] = { 86400, 7 * 86400, 31 * 8640
 						     366 * 86400 };
 
 /* Alert times and declared-deletion windows of the store inside the range. */
-static void load_marks(struct http_server *h, const struct http_route *r, int64_t now,
+static void load_marks(struct http_site *site, const struct http_route *r, int64_t now,
 		       struct graph_marks *m)
 {
 	int64_t from = now - range_seconds[r->range];
@@ -28,7 +28,7 @@ static void load_marks(struct http_server *h, const struct http_route *r, int64_
 	size_t nal = 0, nex = 0;
 
 	memset(m, 0, sizeof *m);
-	if (ledgerview_open(&lv, h->data_dir))
+	if (ledgerview_open(&lv, site->data_dir))
 		return;
 	if (!ledgerview_alerts(&lv, r->agent, r->store, false, LEDGERVIEW_MAX_ROWS, &al, &nal))
 		for (size_t i = 0; i < nal && m->nalerts < HTTP_GRAPH_MAX_MARKS; i++)
@@ -46,9 +46,9 @@ static void load_marks(struct http_server *h, const struct http_route *r, int64_
 	ledgerview_close(&lv);
 }
 
-int http_graph(struct http_server *h, const struct http_route *r, struct buf *b)
+int http_graph(struct http_site *site, const struct http_route *r, struct buf *b)
 {
-	const struct graphdef *g = graphdefs_find(&h->graphs, r->graph);
+	const struct graphdef *g = graphdefs_find(&site->graphs, r->graph);
 	struct graph_request rq;
 	struct graph_marks marks;
 	struct board_entry e;
@@ -57,20 +57,21 @@ int http_graph(struct http_server *h, const struct http_route *r, struct buf *b)
 	struct stat st;
 	int rc;
 
-	if (!g || board_get(h->board, r->agent, r->store, &e))
+	if (!g || board_get(site->board, r->agent, r->store, &e))
 		return -ENOENT;
-	if (rrdsample_path(h->data_dir, r->agent, r->store, path, sizeof path) ||
+	if (rrdsample_path(site->data_dir, r->agent, r->store, path, sizeof path) ||
 	    stat(path, &st))
 		return -ENOENT;
 	snprintf(key, sizeof key, "%s/%s/%s/%s/%ux%u.%s", r->agent, r->store, g->name,
 		 http_range_name(r->range), r->width, r->height, r->svg ? "svg" : "png");
-	if (graph_cache_get(&h->cache, key, now, b) == 0)
+	if (graph_cache_get(&site->cache, key, now, b) == 0)
 		return 0;
-	load_marks(h, r, (int64_t)now, &marks);
+	load_marks(site, r, (int64_t)now, &marks);
 	memset(&rq, 0, sizeof rq);
 	rq.g = g;
 	rq.rrd_path = path;
-	if (g->uses_detect && !rrddetect_path(h->data_dir, r->agent, r->store, dpath, sizeof dpath) &&
+	if (g->uses_detect &&
+	    !rrddetect_path(site->data_dir, r->agent, r->store, dpath, sizeof dpath) &&
 	    !stat(dpath, &st))
 		rq.detect_path = dpath;
 	rq.range = r->range;
@@ -84,6 +85,6 @@ int http_graph(struct http_server *h, const struct http_route *r, struct buf *b)
 		log_warn("http: %s", err);
 		return rc == -ENOENT ? -EIO : rc;
 	}
-	graph_cache_put(&h->cache, key, now, b);
+	graph_cache_put(&site->cache, key, now, b);
 	return 0;
 }

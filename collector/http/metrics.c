@@ -149,7 +149,7 @@ static int gauge(struct buf *b, const char *name, const char *help, double v)
 int metrics_write(struct buf *b, const struct http_store_view *s, size_t n,
 		  const struct metrics_collector *c)
 {
-	const struct ingest_stats *st = &c->stats.ingest;
+	const struct http_stats *st = &c->stats;
 	int err = write_stores(b, s, n);
 
 	err = err ? err : counter(b, "shrinkwatch_samples_received_total",
@@ -175,9 +175,9 @@ int metrics_write(struct buf *b, const struct http_store_view *s, size_t n,
 				(double)st->write_usec_max / 1e6);
 	err = err ? err : gauge(b, "shrinkwatch_rrd_batches_queued",
 				"Batches waiting for or being written by the RRD writers.",
-				(double)c->stats.rrd.batches_queued);
+				(double)st->batches_queued);
 	err = err ? err : gauge(b, "shrinkwatch_agents_connected",
-				"Agents connected now.", (double)c->stats.agents_connected);
+				"Agents connected now.", (double)st->agents_connected);
 	err = err ? err : gauge(b, "shrinkwatch_agents_known",
 				"Agents the collector knows (connected or not).",
 				(double)c->agents_known);
@@ -187,16 +187,16 @@ int metrics_write(struct buf *b, const struct http_store_view *s, size_t n,
 					(double)c->outbox_rows);
 	err = err ? err : counter(b, "shrinkwatch_detector_rows_written_total",
 				  "Rows written to the detector RRD files (expected-purge graphs).",
-				  (double)c->stats.rrd.rows_written);
+				  (double)st->detector_rows_written);
 	err = err ? err : counter(b, "shrinkwatch_detector_rows_dropped_total",
 				  "Detector RRD rows dropped because the writer was behind.",
-				  (double)c->stats.rrd.rows_dropped);
+				  (double)st->detector_rows_dropped);
 	err = err ? err : counter(b, "shrinkwatch_detector_rows_failed_total",
 				  "Detector RRD rows whose write failed.",
-				  (double)c->stats.rrd.rows_failed);
+				  (double)st->detector_rows_failed);
 	err = err ? err : gauge(b, "shrinkwatch_detector_rows_held",
 				"Quiet stores' detector rows held to be written together.",
-				(double)c->stats.rrd.rows_held);
+				(double)st->detector_rows_held);
 	err = err ? err : counter(b, "shrinkwatch_http_requests_total",
 				  "HTTP requests served by the dashboard.",
 				  (double)c->http_requests);
@@ -216,7 +216,7 @@ static uint64_t distinct_agents(const struct http_store_view *v, size_t n)
 	return count;
 }
 
-int http_metrics(struct http_server *h, struct buf *b)
+int http_metrics(struct http_site *site, struct buf *b)
 {
 	struct http_store_view *v = NULL;
 	struct metrics_collector c;
@@ -227,18 +227,16 @@ int http_metrics(struct http_server *h, struct buf *b)
 
 	memset(&c, 0, sizeof c);
 	c.outbox_rows = -1;
-	have_lv = ledgerview_open(&lv, h->data_dir) == 0;
+	have_lv = ledgerview_open(&lv, site->data_dir) == 0;
 	if (have_lv && ledgerview_outbox_rows(&lv, &c.outbox_rows))
 		c.outbox_rows = -1;
-	n = http_view_stores(h, have_lv ? &lv : NULL, false, &v);
+	n = http_view_stores(site, have_lv ? &lv : NULL, false, &v);
 	ledgerview_close(&lv);
 	if (n < 0)
 		return (int)n;
-	pthread_mutex_lock(&h->mu);
-	c.stats = h->stats;
-	pthread_mutex_unlock(&h->mu);
+	http_site_stats(site, &c.stats);
 	c.agents_known = distinct_agents(v, (size_t)n);
-	c.http_requests = __atomic_load_n(&h->requests, __ATOMIC_RELAXED);
+	c.http_requests = __atomic_load_n(&site->requests, __ATOMIC_RELAXED);
 	err = metrics_write(b, v, (size_t)n, &c);
 	free(v);
 	return err;

@@ -12,7 +12,7 @@
 
 #include <stdint.h>
 
-#include "server.h"
+#include "site.h"
 #include "view.h"
 #include "shrinkwatch/buf.h"
 
@@ -30,6 +30,6 @@ int metrics_write(struct buf *b, const struct http_store_view *s, size_t n,
 int metrics_put_label(struct buf *b, const char *v);
 
 /* Gathers the snapshot and writes it (the /metrics handler). */
-int http_metrics(struct http_server *h, struct buf *b);
+int http_metrics(struct http_site *site, struct buf *b);
 
 #endif

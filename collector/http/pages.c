@@ -18,9 +18,9 @@
 #include "shrinkwatch/banned.h"
 
 /* Opens the ledger; a problem other than "no ledger yet" becomes a note. */
-static bool open_ledger(struct http_server *h, struct ledgerview *lv, struct buf *b)
+static bool open_ledger(struct http_site *site, struct ledgerview *lv, struct buf *b)
 {
-	int rc = ledgerview_open(lv, h->data_dir);
+	int rc = ledgerview_open(lv, site->data_dir);
 
 	if (rc == -ENOENT)
 		return false;
@@ -88,7 +88,7 @@ static int put_alert_table(struct buf *b, const struct ledger_alert *a, size_t n
 	return err ? err : buf_printf(b, "</table>\n");
 }
 
-int http_page_overview(struct http_server *h, struct buf *b)
+int http_page_overview(struct http_site *site, struct buf *b)
 {
 	struct http_store_view *v = NULL;
 	struct ledger_alert *al = NULL;
@@ -101,8 +101,8 @@ int http_page_overview(struct http_server *h, struct buf *b)
 	err = http_page_begin(b, "Evidence stores");
 	if (err)
 		return err;
-	open_ledger(h, &lv, b);
-	n = http_view_stores(h, &lv, true, &v);
+	open_ledger(site, &lv, b);
+	n = http_view_stores(site, &lv, true, &v);
 	if (n < 0) {
 		err = (int)n;
 		goto out;
@@ -243,12 +243,12 @@ static int put_explanations(struct buf *b, const struct ledger_explain *e, size_
 
 /* The detector's series come from the detector RRD, written from the first
  * sample the live detector sees: say so while a store has none. */
-static int note_detector_rrd(struct http_server *h, struct buf *b, const struct http_route *r)
+static int note_detector_rrd(struct http_site *site, struct buf *b, const struct http_route *r)
 {
 	char path[4200];
 	struct stat st;
 
-	if (rrddetect_path(h->data_dir, r->agent, r->store, path, sizeof path) == 0 &&
+	if (rrddetect_path(site->data_dir, r->agent, r->store, path, sizeof path) == 0 &&
 	    stat(path, &st) == 0)
 		return 0;
 	return http_put_note(b, "note", "This store has no detector RRD yet (it is written "
@@ -256,7 +256,7 @@ static int note_detector_rrd(struct http_server *h, struct buf *b, const struct 
 					"declared and unexplained series are empty.");
 }
 
-static int put_graphs(struct http_server *h, struct buf *b, const struct http_route *r)
+static int put_graphs(struct http_site *site, struct buf *b, const struct http_route *r)
 {
 	int err = buf_printf(b, "<h2>Graphs</h2><p class=\"tabs\">");
 
@@ -269,11 +269,11 @@ static int put_graphs(struct http_server *h, struct buf *b, const struct http_ro
 				 http_range_name(g), http_range_name(g));
 	}
 	err = err ? err : buf_printf(b, "</p>\n");
-	if (!err && !h->graphs.n)
+	if (!err && !site->graphs.n)
 		err = http_put_note(b, "note", "No graph definitions are installed (see the "
 						"collector's dashboards key).");
-	for (size_t i = 0; !err && i < h->graphs.n; i++) {
-		const struct graphdef *g = &h->graphs.v[i];
+	for (size_t i = 0; !err && i < site->graphs.n; i++) {
+		const struct graphdef *g = &site->graphs.v[i];
 
 		err = buf_printf(b, "<img class=\"graph\" src=\"/graph/%s/%s/%s?range=%s&amp;w=%u"
 				    "&amp;h=%u\" width=\"%u\" height=\"%u\" alt=\"",
@@ -290,10 +290,10 @@ static int put_graphs(struct http_server *h, struct buf *b, const struct http_ro
 					"purge graph sets what a purge window removed against "
 					"the purge the detector expected. Red lines mark alerts, "
 					"shaded bands declared deletions.");
-	return err ? err : note_detector_rrd(h, b, r);
+	return err ? err : note_detector_rrd(site, b, r);
 }
 
-int http_page_store(struct http_server *h, const struct http_route *r, struct buf *b)
+int http_page_store(struct http_site *site, const struct http_route *r, struct buf *b)
 {
 	struct http_store_view s;
 	struct ledger_alert *al = NULL;
@@ -308,13 +308,13 @@ int http_page_store(struct http_server *h, const struct http_route *r, struct bu
 	err = http_page_begin(b, title);
 	if (err)
 		return err;
-	have_lv = open_ledger(h, &lv, b);
-	if (http_view_store(h, have_lv ? &lv : NULL, r->agent, r->store, &s)) {
+	have_lv = open_ledger(site, &lv, b);
+	if (http_view_store(site, have_lv ? &lv : NULL, r->agent, r->store, &s)) {
 		err = -ENOENT;
 		goto out;
 	}
 	err = put_facts(b, &s);
-	err = err ? err : put_graphs(h, b, r);
+	err = err ? err : put_graphs(site, b, r);
 	err = err ? err : buf_printf(b, "<h2>Alerts</h2>\n");
 	if (!err && have_lv &&
 	    ledgerview_alerts(&lv, r->agent, r->store, false, 100, &al, &nal))
@@ -393,7 +393,7 @@ static int put_alert_facts(struct buf *b, const struct ledger_alert *a)
 	return err ? err : buf_printf(b, "</dl>\n");
 }
 
-int http_page_alert(struct http_server *h, int64_t id, struct buf *b)
+int http_page_alert(struct http_site *site, int64_t id, struct buf *b)
 {
 	struct ledger_alert a;
 	struct ledger_event *ev = NULL;
@@ -407,17 +407,17 @@ int http_page_alert(struct http_server *h, int64_t id, struct buf *b)
 	err = http_page_begin(b, title);
 	if (err)
 		return err;
-	if (!open_ledger(h, &lv, b) || ledgerview_alert(&lv, id, &a)) {
+	if (!open_ledger(site, &lv, b) || ledgerview_alert(&lv, id, &a)) {
 		err = -ENOENT;
 		goto out;
 	}
 	err = put_alert_facts(b, &a);
 	/* ledger names go into a URL only if they are valid names */
-	if (name_valid(a.agent) && name_valid(a.store) && h->graphs.n)
+	if (name_valid(a.agent) && name_valid(a.store) && site->graphs.n)
 		err = err ? err : buf_printf(b, "<img class=\"graph\" src=\"/graph/%s/%s/%s?range=day"
 					"&amp;w=%u&amp;h=%u\" width=\"%u\" height=\"%u\" "
 					"alt=\"bytes around the alert\">\n",
-				     a.agent, a.store, h->graphs.v[0].name,
+				     a.agent, a.store, site->graphs.v[0].name,
 				     HTTP_GRAPH_W_DEFAULT, HTTP_GRAPH_H_DEFAULT,
 				     HTTP_GRAPH_W_DEFAULT, HTTP_GRAPH_H_DEFAULT);
 	err = err ? err : buf_printf(b, "<h2>Timeline</h2>\n<table><tr><th>Time</th><th>State</th>"

@@ -14,8 +14,8 @@
 #include "metrics.h"
 #include "pages.h"
 #include "route.h"
+#include "site.h"
 #include "collector/store/registry.h"
-#include "collector/net/session.h"
 #include "shrinkwatch/log.h"
 #include "shrinkwatch/parse.h"
 #include "shrinkwatch/banned.h"
@@ -88,31 +88,13 @@ int http_config_hook(void *ctx, const char *section, const char *key, const char
 	return 0;
 }
 
-/*
- * Loads the graph definitions into gs.  A dashboards directory that is not
- * there (not installed) leaves the dashboard without graphs, with a warning:
- * the collector's job is to keep samples, and pages, API and /metrics work
- * without graphs.  A file that is there but wrong is an error.
- */
-static int load_graphs(const struct http_config *cfg, struct graphdefs *gs, char *err,
-		       size_t errlen)
-{
-	int rc = graphdefs_load(cfg->dashboards, gs, err, errlen);
-
-	if (rc == -ENOENT) {
-		log_warn("http: no graphs: %s", err);
-		return 0;
-	}
-	return rc ? -1 : 0;
-}
-
 int http_check(const struct http_config *cfg, char *err, size_t errlen)
 {
 	struct graphdefs gs;
 
 	if (!cfg->enabled)
 		return 0;
-	if (load_graphs(cfg, &gs, err, errlen))
+	if (http_site_load_graphs(cfg->dashboards, &gs, err, errlen))
 		return -1;
 	graphdefs_release(&gs);
 	return 0;
@@ -120,51 +102,26 @@ int http_check(const struct http_config *cfg, char *err, size_t errlen)
 
 /* ---- the loop thread's side ------------------------------------------- */
 
+/* The caller's counters, read on the loop thread, into the site's snapshot. */
 static void copy_stats(uv_timer_t *t)
 {
 	struct http_server *h = t->data;
+	struct http_stats now;
 
-	pthread_mutex_lock(&h->mu);
-	h->stats.ingest = h->ingest->stats;
-	h->stats.agents_connected = session_count();
-	if (h->rrd)
-		rrdstore_get_stats(h->rrd, &h->stats.rrd);
-	pthread_mutex_unlock(&h->mu);
+	memset(&now, 0, sizeof now);
+	if (h->stats)
+		h->stats(h->stats_ud, &now);
+	http_site_set_stats(&h->site, &now);
 }
 
 void http_observe_sample(void *ctx, struct agent_rec *a, struct store_rec *st,
 			 const struct sw_sample *s)
 {
 	struct http_server *h = ctx;
-	char key[2 * SW_NAME_MAX + 2];
-	struct http_delta *d;
 
-	snprintf(key, sizeof key, "%s/%s", a->name, st->name);
-	pthread_mutex_lock(&h->mu);
-	d = strmap_get(&h->deltas, key);
-	if (!d) {
-		d = calloc(1, sizeof *d);
-		if (!d || strmap_put(&h->deltas, key, d)) {
-			free(d);
-			goto out;
-		}
-	}
-	if (s->status != SW_SCAN_COMPLETE) {
-		/* totals unknown: no removal can be computed across this sample */
-		d->have_prev = d->have_removed = false;
-		goto out;
-	}
-	d->have_removed = d->have_prev && (s->flags & SW_SAMPLE_HAS_ADDED);
-	if (d->have_removed) {
-		d->removed_bytes = (double)d->prev_bytes + (double)s->added_bytes - (double)s->bytes;
-		d->removed_objects =
-			(double)d->prev_objects + (double)s->added_objects - (double)s->objects;
-	}
-	d->prev_bytes = s->bytes;
-	d->prev_objects = s->objects;
-	d->have_prev = true;
-out:
-	pthread_mutex_unlock(&h->mu);
+	if (!h->mhd)
+		return;
+	http_site_note_sample(&h->site, a->name, st->name, s);
 }
 
 /* ---- the HTTP threads' side ------------------------------------------- */
@@ -215,37 +172,37 @@ static enum MHD_Result respond_text(struct MHD_Connection *conn, unsigned code,
 }
 
 /* Runs the route's handler into b; sets the content type and cache policy. */
-static int dispatch(struct http_server *h, const struct http_route *r, struct buf *b,
+static int dispatch(struct http_site *site, const struct http_route *r, struct buf *b,
 		    const char **type, const char **cache)
 {
 	*type = "text/html; charset=utf-8";
 	*cache = "no-store";
 	switch (r->kind) {
 	case HTTP_R_OVERVIEW:
-		return http_page_overview(h, b);
+		return http_page_overview(site, b);
 	case HTTP_R_STORE:
-		return http_page_store(h, r, b);
+		return http_page_store(site, r, b);
 	case HTTP_R_ALERT:
-		return http_page_alert(h, r->alert_id, b);
+		return http_page_alert(site, r->alert_id, b);
 	case HTTP_R_GRAPH:
 		*type = r->svg ? "image/svg+xml" : "image/png";
 		*cache = "max-age=20";
-		return http_graph(h, r, b);
+		return http_graph(site, r, b);
 	case HTTP_R_API_STORES:
 		*type = "application/json";
-		return http_api_stores(h, b);
+		return http_api_stores(site, b);
 	case HTTP_R_API_STORE:
 		*type = "application/json";
-		return http_api_store(h, r, b);
+		return http_api_store(site, r, b);
 	case HTTP_R_API_ALERTS:
 		*type = "application/json";
-		return http_api_alerts(h, r, b);
+		return http_api_alerts(site, r, b);
 	case HTTP_R_API_EXPLANATIONS:
 		*type = "application/json";
-		return http_api_explanations(h, b);
+		return http_api_explanations(site, b);
 	case HTTP_R_METRICS:
 		*type = "text/plain; version=0.0.4; charset=utf-8";
-		return http_metrics(h, b);
+		return http_metrics(site, b);
 	case HTTP_R_NOT_FOUND:
 		break;
 	}
@@ -284,7 +241,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	(void)version;
 	(void)upload_data;
 
-	__atomic_add_fetch(&h->requests, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&h->site.requests, 1, __ATOMIC_RELAXED);
 	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD)) {
 		*upload_data_size = 0; /* a body is never read */
 		return respond_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
@@ -300,7 +257,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (args.bad)
 		return respond_text(conn, MHD_HTTP_BAD_REQUEST, "bad query argument\n");
 	buf_init(&b, HTTP_MAX_RESPONSE);
-	rc = dispatch(h, &r, &b, &type, &cache);
+	rc = dispatch(&h->site, &r, &b, &type, &cache);
 	if (rc == 0)
 		ret = respond(conn, MHD_HTTP_OK, type, b.data, b.len, cache);
 	else if (rc == -ENOENT)
@@ -349,7 +306,7 @@ static int resolve(const struct http_config *cfg, struct sockaddr_storage *ss, c
 
 int http_start(struct http_server *h, const struct http_config *cfg,
 	       const struct collector_config *ccfg, uv_loop_t *loop, struct board *board,
-	       struct ingest *ing, struct rrdstore *rrd, char *err, size_t errlen)
+	       http_stats_fn stats, void *stats_ud, char *err, size_t errlen)
 {
 	struct sockaddr_storage ss;
 	const union MHD_DaemonInfo *di;
@@ -359,20 +316,14 @@ int http_start(struct http_server *h, const struct http_config *cfg,
 	h->cfg = *cfg;
 	if (!cfg->enabled)
 		return 0;
-	snprintf(h->data_dir, sizeof h->data_dir, "%s", ccfg->data_dir);
-	h->board = board;
-	h->ingest = ing;
-	h->rrd = rrd;
-	strmap_init(&h->deltas);
-	if (pthread_mutex_init(&h->mu, NULL) || graph_cache_init(&h->cache) ||
-	    change24_cache_init(&h->change24, HTTP_CHANGE24_TTL)) {
-		snprintf(err, errlen, "http: out of memory");
+	h->stats = stats;
+	h->stats_ud = stats_ud;
+	if (http_site_init(&h->site, ccfg->data_dir, board, cfg->dashboards, err, errlen))
+		return -1;
+	if (resolve(cfg, &ss, err, errlen)) {
+		http_site_release(&h->site);
 		return -1;
 	}
-	if (load_graphs(cfg, &h->graphs, err, errlen))
-		return -1;
-	if (resolve(cfg, &ss, err, errlen))
-		return -1;
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	h->mhd = MHD_start_daemon(
@@ -386,11 +337,7 @@ int http_start(struct http_server *h, const struct http_config *cfg,
 		/* Agents matter more than the dashboard: keep collecting. */
 		log_err("http: cannot listen on %s:%u: %s; the dashboard is off", cfg->host,
 			cfg->port, strerror(errno ? errno : EADDRINUSE));
-		graphdefs_release(&h->graphs);
-		graph_cache_release(&h->cache);
-		change24_cache_release(&h->change24);
-		pthread_mutex_destroy(&h->mu);
-		strmap_release(&h->deltas);
+		http_site_release(&h->site);
 		return 0;
 	}
 	di = MHD_get_daemon_info(h->mhd, MHD_DAEMON_INFO_BIND_PORT);
@@ -400,17 +347,13 @@ int http_start(struct http_server *h, const struct http_config *cfg,
 	h->stats_timer.data = h;
 	uv_timer_start(&h->stats_timer, copy_stats, 0, HTTP_STATS_MS);
 	h->timer_started = true;
-	ingest_observe(ing, http_observe_sample, h);
-	log_info("http: dashboard on http://%s/ (%zu graphs from '%s')", h->where, h->graphs.n,
-		 cfg->dashboards);
+	log_info("http: dashboard on http://%s/ (%zu graphs from '%s')", h->where,
+		 h->site.graphs.n, cfg->dashboards);
 	return 0;
 }
 
 void http_stop(struct http_server *h)
 {
-	const char *k;
-	void *v;
-
 	if (!h->mhd)
 		return;
 	MHD_stop_daemon(h->mhd);
@@ -419,11 +362,5 @@ void http_stop(struct http_server *h)
 		uv_timer_stop(&h->stats_timer);
 		uv_close((uv_handle_t *)&h->stats_timer, NULL);
 	}
-	for (size_t i = 0; strmap_next(&h->deltas, &i, &k, &v);)
-		free(v);
-	strmap_release(&h->deltas);
-	graphdefs_release(&h->graphs);
-	graph_cache_release(&h->cache);
-	change24_cache_release(&h->change24);
-	pthread_mutex_destroy(&h->mu);
+	http_site_release(&h->site);
 }

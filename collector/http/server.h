@@ -2,13 +2,20 @@
  * server.h - the collector's read-only web interface: dashboard pages, RRD
  * graphs, a JSON API and /metrics (docs/api.md).
  *
- * libmicrohttpd runs it on its own thread pool, so neither a slow browser nor
- * graph rendering ever stalls the event loop that ingests samples.  What the
- * HTTP threads read is shared safely: per-store status from the board (its
- * own mutex), the ledger through their own read-only SQLite connections, and
- * the loop's counters through a snapshot the loop copies under h->mu once a
- * second (HTTP_STATS_MS).  Only GET and HEAD are served; nothing changes
- * state.
+ * This is the top of collector/http: the libmicrohttpd daemon, its
+ * configuration, start and stop, and request dispatch (route.h says what a
+ * request asks for; pages.h, api.h and metrics.h answer it from the shared
+ * struct http_site of site.h).  libmicrohttpd runs it on its own thread pool,
+ * so neither a slow browser nor graph rendering ever stalls the event loop
+ * that ingests samples.  What the HTTP threads read is shared safely (site.h):
+ * per-store status from the board (its own mutex), the ledger through their
+ * own read-only SQLite connections, and the loop's counters through a
+ * snapshot the loop copies once a second (HTTP_STATS_MS).  Only GET and HEAD
+ * are served; nothing changes state.
+ *
+ * The server does not know where the counters come from nor which samples
+ * are stored: the composition supplies an http_stats_fn to http_start() and
+ * connects http_observe_sample() to the samples it stores.
  *
  * Configuration, in [collector] (owned here through a config hook):
  *   http = 127.0.0.1:7406 | off
@@ -18,20 +25,17 @@
 #ifndef SHRINKWATCH_COLLECTOR_HTTP_H
 #define SHRINKWATCH_COLLECTOR_HTTP_H
 
-#include <limits.h>
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <uv.h>
 
 #include "collector/store/board.h"
 #include "collector/config.h"
-#include "change24.h"
-#include "graph.h"
-#include "graphdef.h"
-#include "collector/net/ingest.h"
-#include "collector/store/rrdstore.h"
-#include "shrinkwatch/strmap.h"
+#include "site.h"
+#include "shrinkwatch/sample.h"
+
+struct agent_rec;
+struct store_rec;
 
 #define HTTP_DEFAULT_LISTEN "127.0.0.1:7406"
 #define HTTP_DEFAULT_DASHBOARDS "/usr/share/shrinkwatch/dashboards"
@@ -54,38 +58,24 @@ void http_config_defaults(struct http_config *cfg);
 int http_config_hook(void *ctx, const char *section, const char *key, const char *value,
 		     char *err, size_t errlen);
 
-/* What the loop thread's counters said at the last copy. */
-struct http_stats {
-	struct ingest_stats ingest;
-	unsigned agents_connected;
-	struct rrdstore_stats rrd; /* the RRD writer's; zero without one */
-};
-
-/* Removal in a store's last interval, from consecutive complete samples. */
-struct http_delta {
-	uint64_t prev_bytes, prev_objects;
-	bool have_prev;
-	bool have_removed;
-	double removed_bytes, removed_objects;
-};
+/*
+ * Fills *out with the loop thread's counters now (every field; zero what
+ * does not exist).  Called on the loop thread by the server's stats timer,
+ * on the loop's first turn after http_start() and then every HTTP_STATS_MS;
+ * ud is the user data given to http_start().  The server copies the result
+ * into its site under the site's mutex.
+ */
+typedef void (*http_stats_fn)(void *ud, struct http_stats *out);
 
 struct http_server {
 	struct http_config cfg;
-	char data_dir[PATH_MAX];
-	struct board *board;
-	struct ingest *ingest;
-	struct rrdstore *rrd; /* the RRD writer, for its counters (NULL: none) */
+	struct http_site site; /* what the handlers read (site.h) */
+	http_stats_fn stats;   /* the caller's counters, and their user data */
+	void *stats_ud;
 	uv_timer_t stats_timer;
 	bool timer_started;
-	pthread_mutex_t mu; /* stats, deltas */
-	struct http_stats stats;
-	struct strmap deltas; /* "agent/store" -> struct http_delta * */
-	struct graphdefs graphs;
-	struct graph_cache cache;
-	struct change24_cache change24; /* the overview's 24-hour references */
-	struct MHD_Daemon *mhd;
+	struct MHD_Daemon *mhd; /* NULL: not serving (off, or could not listen) */
 	char where[300]; /* "127.0.0.1:7406" once listening */
-	uint64_t requests;  /* atomic */
 };
 
 /*
@@ -95,19 +85,27 @@ struct http_server {
 int http_check(const struct http_config *cfg, char *err, size_t errlen);
 
 /*
- * Loads the graphs, starts the server's threads and, on loop, the stats copy
- * (ingest's counters and those of rrd, the collector's RRD writer, which may
- * be NULL and must outlive the loop's last run) and an ingest observer.
- * Call on the loop thread.  Does nothing if the config says off.  0, or -1
- * with a message in err.
+ * Loads the graphs, starts the server's threads on ccfg's data_dir and board
+ * (which must outlive the server) and, on loop, the stats copy: stats(stats_ud)
+ * is called on the loop thread until http_stop(), and whatever it reads must
+ * stay valid that long (stats NULL: the counters /metrics shows stay 0).  Call on the
+ * loop thread.  Does nothing if the config says off; an address it cannot
+ * listen on leaves the dashboard off with an error logged (agents matter
+ * more).  0, or -1 with a message in err.
  */
 int http_start(struct http_server *h, const struct http_config *cfg,
 	       const struct collector_config *ccfg, uv_loop_t *loop, struct board *board,
-	       struct ingest *ing, struct rrdstore *rrd, char *err, size_t errlen);
+	       http_stats_fn stats, void *stats_ud, char *err, size_t errlen);
 /* Stops the threads (waiting for requests in progress) and frees everything. */
 void http_stop(struct http_server *h);
 
-/* Ingest observer: keeps the removal of each store's last interval. */
+/*
+ * An observer of stored samples (collector/net/ingest.h's ingest_stored_fn,
+ * h: the struct http_server), for the composition to connect: keeps the
+ * removal of each store's last interval, which pages, API and /metrics show.
+ * Called on the loop thread; does nothing while the server is not serving,
+ * so it may be connected whether the dashboard is on or not.
+ */
 void http_observe_sample(void *h, struct agent_rec *a, struct store_rec *st,
 			 const struct sw_sample *s);
 

@@ -46,36 +46,29 @@ void http_view_merge_alerts(struct http_store_view *v, size_t nv,
 
 /* The change over about 24 hours up to the last sample: the reference comes
  * from the RRD through the cache (change24.h). */
-static void change24(struct http_server *h, struct http_store_view *v)
+static void change24(struct http_site *site, struct http_store_view *v)
 {
 	double b, o;
 
 	if (!v->e.have_last || v->e.last.status != SW_SCAN_COMPLETE)
 		return;
-	if (change24_lookup(&h->change24, h->data_dir, v->e.agent, v->e.store, v->e.last.time,
-			    (int64_t)time(NULL), &b, &o))
+	if (change24_lookup(&site->change24, site->data_dir, v->e.agent, v->e.store,
+			    v->e.last.time, (int64_t)time(NULL), &b, &o))
 		return;
 	v->have_change24 = true;
 	v->change24_bytes = (double)v->e.last.bytes - b;
 	v->change24_objects = (double)v->e.last.objects - o;
 }
 
-static void fill(struct http_server *h, struct http_store_view *v, const struct board_entry *e)
+static void fill(struct http_site *site, struct http_store_view *v,
+		 const struct board_entry *e)
 {
-	char key[2 * SW_NAME_MAX + 2];
-	struct http_delta *d;
-
 	memset(v, 0, sizeof *v);
 	v->e = *e;
 	v->state = board_entry_state(e);
 	v->open_alerts = e->open_alerts;
 	snprintf(v->worst_kind, sizeof v->worst_kind, "%s", e->worst_kind);
-	snprintf(key, sizeof key, "%s/%s", e->agent, e->store);
-	pthread_mutex_lock(&h->mu);
-	d = strmap_get(&h->deltas, key);
-	if (d)
-		v->delta = *d;
-	pthread_mutex_unlock(&h->mu);
+	http_site_delta(site, e->agent, e->store, &v->delta);
 }
 
 static void merge_ledger(struct ledgerview *lv, struct http_store_view *v, size_t n,
@@ -102,12 +95,12 @@ static int by_alert_then_name(const void *pa, const void *pb)
 	return r ? r : strcmp(a->e.store, b->e.store);
 }
 
-long http_view_stores(struct http_server *h, struct ledgerview *lv, bool with_change24,
+long http_view_stores(struct http_site *site, struct ledgerview *lv, bool with_change24,
 		      struct http_store_view **out)
 {
 	struct board_entry *all = NULL;
 	struct http_store_view *v;
-	long n = board_snapshot(h->board, &all);
+	long n = board_snapshot(site->board, &all);
 
 	if (n < 0)
 		return n;
@@ -117,9 +110,9 @@ long http_view_stores(struct http_server *h, struct ledgerview *lv, bool with_ch
 		return -ENOMEM;
 	}
 	for (long i = 0; i < n; i++) {
-		fill(h, &v[i], &all[i]);
+		fill(site, &v[i], &all[i]);
 		if (with_change24)
-			change24(h, &v[i]);
+			change24(site, &v[i]);
 	}
 	free(all);
 	merge_ledger(lv, v, (size_t)n, NULL, NULL);
@@ -128,15 +121,15 @@ long http_view_stores(struct http_server *h, struct ledgerview *lv, bool with_ch
 	return n;
 }
 
-int http_view_store(struct http_server *h, struct ledgerview *lv, const char *agent,
+int http_view_store(struct http_site *site, struct ledgerview *lv, const char *agent,
 		    const char *store, struct http_store_view *out)
 {
 	struct board_entry e;
 
-	if (board_get(h->board, agent, store, &e))
+	if (board_get(site->board, agent, store, &e))
 		return -ENOENT;
-	fill(h, out, &e);
-	change24(h, out);
+	fill(site, out, &e);
+	change24(site, out);
 	merge_ledger(lv, out, 1, agent, store);
 	return 0;
 }

@@ -12,7 +12,7 @@
 #define SHRINKWATCH_COLLECTOR_HTTP_VIEW_H
 
 #include "collector/store/board.h"
-#include "server.h"
+#include "site.h"
 #include "collector/ledger/read.h"
 
 struct http_store_view {
@@ -31,10 +31,10 @@ struct http_store_view {
  * the value 24 hours ago.  *out is malloc'ed (caller frees); returns the
  * count or a negative errno.
  */
-long http_view_stores(struct http_server *h, struct ledgerview *lv, bool with_change24,
+long http_view_stores(struct http_site *site, struct ledgerview *lv, bool with_change24,
 		      struct http_store_view **out);
 /* One store: 0, or -ENOENT if the collector knows no such store. */
-int http_view_store(struct http_server *h, struct ledgerview *lv, const char *agent,
+int http_view_store(struct http_site *site, struct ledgerview *lv, const char *agent,
 		    const char *store, struct http_store_view *out);
 
 /* Applies the open alerts in a (n entries, any order) to the views. */

@@ -59,11 +59,11 @@ static void test_exposition(void **state)
 
 	make_views(v);
 	memset(&c, 0, sizeof c);
-	c.stats.ingest.samples_received = 10;
-	c.stats.ingest.samples_stored = 9;
-	c.stats.ingest.write_usec_total = 1500000;
+	c.stats.samples_received = 10;
+	c.stats.samples_stored = 9;
+	c.stats.write_usec_total = 1500000;
 	c.stats.agents_connected = 1;
-	c.stats.rrd.rows_dropped = 7;
+	c.stats.detector_rows_dropped = 7;
 	c.agents_known = 2;
 	c.outbox_rows = 3;
 	buf_init(&b, 1 << 20);
