@@ -190,6 +190,14 @@ static void record_latency(struct lg *lg, uint64_t ns)
 	lg->lat_us[lg->nlat++] = (uint32_t)(ns / 1000 > UINT32_MAX ? UINT32_MAX : ns / 1000);
 }
 
+/* Closes the stream of every agent that has one (those connect_more() reached);
+ * uv_run() returns once they are all closed. */
+static void close_all(struct lg *lg)
+{
+	for (unsigned i = 0; i < lg->next_connect; i++)
+		stream_close(&lg->agents[i].st, 0, NULL);
+}
+
 static void handle_ack(struct lg_agent *a, uint64_t seq)
 {
 	struct lg *lg = a->lg;
@@ -231,8 +239,7 @@ static void handle_ack(struct lg_agent *a, uint64_t seq)
 		if (++lg->done == lg->load.agents) {
 			/* every stream, this one too, delivers nothing more */
 			lg->t_end_ns = now;
-			for (unsigned i = 0; i < lg->load.agents; i++)
-				stream_close(&lg->agents[i].st, 0, NULL);
+			close_all(lg);
 			return;
 		}
 	}
@@ -271,9 +278,12 @@ static void on_error(void *ud, enum stream_fail kind, int err, const char *why)
 
 	if (a->done)
 		return;
+	if (kind == STREAM_TLS) {
+		agent_failed(a, why); /* OpenSSL's words say it is TLS */
+		return;
+	}
 	snprintf(what, sizeof what, "%s: %s",
-		 kind == STREAM_FRAME ? "collector sent garbage"
-		 : kind == STREAM_TLS ? "TLS" : "connection lost", why);
+		 kind == STREAM_FRAME ? "collector sent garbage" : "connection lost", why);
 	agent_failed(a, what);
 }
 
@@ -300,6 +310,8 @@ static void on_connect(uv_connect_t *req, int status)
 	int err;
 
 	lg->connecting--;
+	if (lg->failed)
+		return; /* the run is over: run_sw() closes every stream */
 	if (status) {
 		snprintf(why, sizeof why, "cannot connect: %s", uv_strerror(status));
 		agent_failed(a, why);
@@ -390,6 +402,7 @@ static void load_certs(struct lg *lg)
 static int run_sw(struct lg *lg)
 {
 	double secs;
+	int rc = 0;
 
 	lg->loop = uv_default_loop();
 	lg->agents = calloc(lg->load.agents, sizeof *lg->agents);
@@ -413,7 +426,11 @@ static int run_sw(struct lg *lg)
 	if (lg->failed || lg->done != lg->load.agents) {
 		fprintf(stderr, "loadgen: run failed (%u of %u agents done)\n", lg->done,
 			lg->load.agents);
-		return 1;
+		/* uv_stop() left streams open: close them all and let them go */
+		close_all(lg);
+		uv_run(lg->loop, UV_RUN_DEFAULT);
+		rc = 1;
+		goto out;
 	}
 	qsort(lg->lat_us, lg->nlat, sizeof *lg->lat_us, cmp_u32);
 	secs = (double)(lg->t_end_ns - lg->t_warm_ns) / 1e9;
@@ -426,6 +443,7 @@ static int run_sw(struct lg *lg)
 	       lg->samples_acked_measured, secs, (double)lg->samples_acked_measured / secs);
 	printf("frames=%zu\nlat_p50_ms=%.2f\nlat_p99_ms=%.2f\nlat_max_ms=%.2f\n", lg->nlat,
 	       pct(lg, 50), pct(lg, 99), pct(lg, 100));
+out:
 	/* uv_run returned: every stream is closed and released what it held */
 	assert(lg->open == 0);
 	for (unsigned i = 0; i < lg->load.agents; i++) {
@@ -436,7 +454,7 @@ static int run_sw(struct lg *lg)
 	free(lg->agents);
 	free(lg->lat_us);
 	uv_loop_close(lg->loop);
-	return 0;
+	return rc;
 }
 
 /* verify-sw: every agent.seq says the last seq, every file holds every row. */
