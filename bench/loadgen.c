@@ -6,7 +6,7 @@
  *       N agents x M stores over the real protocol (HELLO, SAMPLES, ACK) on
  *       127.0.0.1, one connection per agent, all in one libuv loop, in the
  *       clear or (--tls) over mutual TLS with each agent's own certificate
- *       (lib/tls.c, as the agent's shipper uses it).  Each agent
+ *       (lib/stream.c, the transport the agent's shipper uses).  Each agent
  *       keeps at most --window SAMPLES frames unacknowledged (the protocol says
  *       4; more plays a misbehaving agent, to show the collector's
  *       backpressure).  The first frame of every agent creates its RRD files;
@@ -25,6 +25,7 @@
  *
  * Results go to stdout as key=value lines for bench/ingest.sh to tabulate.
  */
+#include <assert.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -38,10 +39,15 @@
 #include "loadgen.h"
 #include "shrinkwatch/buf.h"
 #include "shrinkwatch/proto.h"
+#include "shrinkwatch/stream.h"
 #include "shrinkwatch/tls.h"
 
 #define LG_MAX_WINDOW 1024
 #define LG_CONNECTING_MAX 128
+/* The most one read buffer holds: the collector only sends ACK and ERROR,
+ * both small, so 4 KB per agent (as many reads at once as before the port to
+ * lib/stream.c) keeps 2,000 agents' buffers small. */
+#define LG_RECV_MAX 4096
 
 struct lg_frame {
 	uint64_t last_seq;
@@ -53,17 +59,14 @@ struct lg_agent {
 	struct lg *lg;
 	unsigned idx;
 	char name[SW_NAME_MAX + 1];
-	uv_tcp_t tcp;
+	struct stream st; /* the framed (TLS) link, lib/stream.c */
 	uv_connect_t creq;
-	struct buf rbuf;
 	unsigned next_round;  /* first round not yet sent */
 	uint64_t acked;       /* highest seq acknowledged */
 	struct lg_frame *win; /* ring of frames in flight */
 	unsigned whead, wcount;
 	int hello_acked, warm, done;
 	struct tls_ctx *tctx; /* this agent's certificate (--tls) */
-	struct tls_conn tls;
-	int tls_on;
 };
 
 struct lg {
@@ -75,17 +78,13 @@ struct lg {
 	double tls_setup_s;
 	struct lg_agent *agents;
 	unsigned next_connect, connecting, warm, done;
+	unsigned open; /* streams initialised and not yet closed */
 	unsigned round_limit; /* rounds an agent may send now (warm-up: per_frame) */
 	uint64_t t_begin_ns, t_warm_ns, t_end_ns;
 	uint32_t *lat_us; /* latency of every measured frame */
 	size_t nlat, lat_cap;
 	uint64_t samples_acked_measured;
 	int failed;
-};
-
-struct lg_write {
-	uv_write_t req;
-	struct buf data;
 };
 
 static void pump(struct lg_agent *a);
@@ -99,58 +98,27 @@ static void die(const char *fmt, const char *arg)
 	exit(1);
 }
 
-static void write_done(uv_write_t *req, int status)
+/* Ends the run as failed: the loop stops and the agent reads no more. */
+static void agent_failed(struct lg_agent *a, const char *what)
 {
-	struct lg_write *w = (struct lg_write *)req;
-
-	if (status)
-		fprintf(stderr, "loadgen: write: %s\n", uv_strerror(status));
-	buf_release(&w->data);
-	free(w);
+	fprintf(stderr, "loadgen: agent '%s': %s\n", a->name, what);
+	a->lg->failed = 1;
+	uv_stop(a->lg->loop);
+	stream_close(&a->st, 0, NULL);
 }
 
-/* Sends what TLS has for the socket (handshake flights, records). */
-static void tls_flush(struct lg_agent *a)
+/* Sends one frame (encrypted with --tls); takes ownership of frame.  0, or
+ * -1 after the run was failed. */
+static int send_frame(struct lg_agent *a, struct buf *frame)
 {
-	struct lg_write *w;
-	struct buf out;
-	uv_buf_t b;
+	int err = stream_send(&a->st, frame);
+	char why[128];
 
-	buf_init(&out, SIZE_MAX);
-	if (tls_conn_output(&a->tls, &out))
-		die("cannot take TLS output for '%s'", a->name);
-	if (!out.len) {
-		buf_release(&out);
-		return;
-	}
-	w = malloc(sizeof *w);
-	if (!w)
-		die("%s", "out of memory");
-	w->data = out;
-	b = uv_buf_init((char *)w->data.data, (unsigned)w->data.len);
-	if (uv_write(&w->req, (uv_stream_t *)&a->tcp, &b, 1, write_done))
-		die("cannot write to agent '%s' connection", a->name);
-}
-
-static void send_buf(struct lg_agent *a, struct buf *frame)
-{
-	struct lg_write *w;
-	uv_buf_t b;
-
-	if (a->tls_on) {
-		if (tls_conn_write(&a->tls, frame->data, frame->len))
-			die("TLS write failed for '%s'", a->name);
-		buf_release(frame);
-		tls_flush(a);
-		return;
-	}
-	w = malloc(sizeof *w);
-	if (!w)
-		die("%s", "out of memory");
-	w->data = *frame;
-	b = uv_buf_init((char *)w->data.data, (unsigned)w->data.len);
-	if (uv_write(&w->req, (uv_stream_t *)&a->tcp, &b, 1, write_done))
-		die("cannot write to agent '%s' connection", a->name);
+	if (!err)
+		return 0;
+	snprintf(why, sizeof why, "cannot send: %s", strerror(-err));
+	agent_failed(a, why);
+	return -1;
 }
 
 static void send_hello(struct lg_agent *a)
@@ -164,7 +132,7 @@ static void send_hello(struct lg_agent *a)
 	buf_init(&f, 4096);
 	if (proto_encode_hello(&f, &h))
 		die("%s", "cannot encode HELLO");
-	send_buf(a, &f);
+	send_frame(a, &f);
 }
 
 /* Sends frames while the window and the round limit allow. */
@@ -173,7 +141,8 @@ static void pump(struct lg_agent *a)
 	struct lg *lg = a->lg;
 	static struct sw_sample batch[SW_SAMPLES_MAX];
 
-	while (a->hello_acked && a->wcount < lg->window && a->next_round < lg->round_limit) {
+	while (a->hello_acked && !stream_closing(&a->st) && a->wcount < lg->window &&
+	       a->next_round < lg->round_limit) {
 		unsigned r0 = a->next_round, r1 = r0 + lg->per_frame;
 		size_t n = 0;
 		struct lg_frame *fr;
@@ -193,7 +162,8 @@ static void pump(struct lg_agent *a)
 		fr->measured = lg->t_warm_ns != 0;
 		a->wcount++;
 		a->next_round = r1;
-		send_buf(a, &f);
+		if (send_frame(a, &f))
+			return;
 	}
 }
 
@@ -218,6 +188,14 @@ static void record_latency(struct lg *lg, uint64_t ns)
 		lg->lat_cap = cap;
 	}
 	lg->lat_us[lg->nlat++] = (uint32_t)(ns / 1000 > UINT32_MAX ? UINT32_MAX : ns / 1000);
+}
+
+/* Closes the stream of every agent that has one (those connect_more() reached);
+ * uv_run() returns once they are all closed. */
+static void close_all(struct lg *lg)
+{
+	for (unsigned i = 0; i < lg->next_connect; i++)
+		stream_close(&lg->agents[i].st, 0, NULL);
 }
 
 static void handle_ack(struct lg_agent *a, uint64_t seq)
@@ -259,159 +237,95 @@ static void handle_ack(struct lg_agent *a, uint64_t seq)
 	if (!a->done && seq >= total) {
 		a->done = 1;
 		if (++lg->done == lg->load.agents) {
+			/* every stream, this one too, delivers nothing more */
 			lg->t_end_ns = now;
-			for (unsigned i = 0; i < lg->load.agents; i++)
-				uv_close((uv_handle_t *)&lg->agents[i].tcp, NULL);
+			close_all(lg);
 			return;
 		}
 	}
 	pump(a);
 }
 
-static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *b)
+/* A whole frame from the collector: ACK drives the window, ERROR ends the run. */
+static void on_frame(void *ud, const struct sw_frame *f)
 {
-	static char cipher[65536]; /* one loop thread: fed to TLS before the next read */
-	struct lg_agent *a = h->data;
-	(void)hint;
+	struct lg_agent *a = ud;
+	struct sw_error e;
+	uint64_t seq;
+	char why[SW_TEXT_MAX + 64];
 
-	if (a->tls_on) {
-		*b = uv_buf_init(cipher, sizeof cipher);
+	if (f->type == SW_MSG_ACK && proto_decode_ack(f, &seq) == 0) {
+		handle_ack(a, seq);
+	} else if (f->type == SW_MSG_ERROR && proto_decode_error(f, &e) == 0) {
+		snprintf(why, sizeof why, "collector says: %s (code %u)", e.text, e.code);
+		agent_failed(a, why);
+	}
+}
+
+/* The TLS handshake completed: say HELLO. */
+static void on_established(void *ud)
+{
+	send_hello(ud);
+}
+
+/* The link failed.  Once an agent is done the collector may close it first:
+ * that is the end of the run, not a failure. */
+static void on_error(void *ud, enum stream_fail kind, int err, const char *why)
+{
+	struct lg_agent *a = ud;
+	char what[512];
+	(void)err;
+
+	if (a->done)
+		return;
+	if (kind == STREAM_TLS) {
+		agent_failed(a, why); /* OpenSSL's words say it is TLS */
 		return;
 	}
-	if (buf_reserve(&a->rbuf, 4096)) {
-		*b = uv_buf_init(NULL, 0);
-		return;
-	}
-	*b = uv_buf_init((char *)a->rbuf.data + a->rbuf.len, 4096);
+	snprintf(what, sizeof what, "%s: %s",
+		 kind == STREAM_FRAME ? "collector sent garbage" : "connection lost", why);
+	agent_failed(a, what);
 }
 
-/* Handles the whole frames in rbuf.  1 if the caller must stop (the run is
- * over or failed), else 0. */
-static int process_frames(struct lg_agent *a)
+static void on_closed(void *ud)
 {
-	size_t off = 0;
+	struct lg_agent *a = ud;
 
-	for (;;) {
-		struct sw_frame f;
-		long used = proto_frame_parse(a->rbuf.data + off, a->rbuf.len - off, &f);
-		uint64_t seq;
-		struct sw_error e;
-
-		if (used == 0)
-			break;
-		if (used < 0)
-			die("collector sent garbage to '%s'", a->name);
-		off += (size_t)used;
-		if (f.type == SW_MSG_ACK && proto_decode_ack(&f, &seq) == 0) {
-			handle_ack(a, seq);
-			if (a->lg->done == a->lg->load.agents)
-				return 1; /* every handle is closing */
-		} else if (f.type == SW_MSG_ERROR && proto_decode_error(&f, &e) == 0) {
-			fprintf(stderr, "loadgen: agent '%s': collector says: %s (code %u)\n",
-				a->name, e.text, e.code);
-			a->lg->failed = 1;
-			uv_stop(a->lg->loop);
-			return 1;
-		}
-	}
-	buf_consume(&a->rbuf, off);
-	return 0;
+	a->lg->open--;
 }
 
-static void agent_failed(struct lg_agent *a, const char *what)
-{
-	fprintf(stderr, "loadgen: agent '%s': %s\n", a->name, what);
-	a->lg->failed = 1;
-	uv_stop(a->lg->loop);
-}
-
-/* Ciphertext in: the handshake (then HELLO), or records to decrypt. */
-static void tls_input(struct lg_agent *a, const uint8_t *p, size_t n)
-{
-	if (tls_conn_feed(&a->tls, p, n))
-		die("%s", "out of memory");
-	if (!a->tls.established) {
-		int r = tls_conn_handshake(&a->tls);
-
-		tls_flush(a);
-		if (r < 0) {
-			agent_failed(a, a->tls.error);
-			return;
-		}
-		if (r == 0)
-			return;
-		send_hello(a);
-	}
-	for (;;) {
-		long got;
-
-		if (buf_reserve(&a->rbuf, 4096))
-			die("%s", "out of memory");
-		got = tls_conn_read(&a->tls, a->rbuf.data + a->rbuf.len, a->rbuf.alloc - a->rbuf.len);
-		if (got == 0)
-			break;
-		if (got < 0) {
-			if (!a->done)
-				agent_failed(a, a->tls.error);
-			return;
-		}
-		a->rbuf.len += (size_t)got;
-		if (process_frames(a))
-			return;
-	}
-	tls_flush(a);
-}
-
-static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *b)
-{
-	struct lg_agent *a = st->data;
-
-	if (n < 0) {
-		if (!a->done) {
-			fprintf(stderr, "loadgen: agent '%s': connection lost: %s\n", a->name,
-				uv_strerror((int)n));
-			a->lg->failed = 1;
-			uv_stop(a->lg->loop);
-		}
-		return;
-	}
-	if (a->tls_on) {
-		tls_input(a, (const uint8_t *)b->base, (size_t)n);
-		return;
-	}
-	a->rbuf.len += (size_t)n;
-	process_frames(a);
-}
+static const struct stream_ops lg_stream_ops = {
+	.on_frame = on_frame,
+	.on_established = on_established,
+	.on_error = on_error,
+	.on_closed = on_closed,
+};
 
 static void on_connect(uv_connect_t *req, int status)
 {
 	struct lg_agent *a = req->data;
 	struct lg *lg = a->lg;
+	struct tls_conn *tls = stream_tls(&a->st);
+	char why[512];
+	int err;
 
 	lg->connecting--;
+	if (lg->failed)
+		return; /* the run is over: run_sw() closes every stream */
 	if (status) {
-		fprintf(stderr, "loadgen: agent '%s': cannot connect: %s\n", a->name,
-			uv_strerror(status));
-		lg->failed = 1;
-		uv_stop(lg->loop);
+		snprintf(why, sizeof why, "cannot connect: %s", uv_strerror(status));
+		agent_failed(a, why);
 		return;
 	}
-	uv_tcp_nodelay(&a->tcp, 1);
-	a->tcp.data = a;
-	if (a->tctx) {
-		if (tls_conn_init(&a->tls, a->tctx, lg->server_name))
-			die("cannot start TLS for '%s'", a->name);
-		a->tls_on = 1;
+	err = stream_start(&a->st); /* with --tls: the first handshake flight */
+	if (err) {
+		snprintf(why, sizeof why, "cannot start the connection: %s",
+			 tls && tls->error[0] ? tls->error : uv_strerror(err));
+		agent_failed(a, why);
+		return;
 	}
-	if (uv_read_start((uv_stream_t *)&a->tcp, on_alloc, on_read))
-		die("cannot read on '%s'", a->name);
-	if (a->tls_on) {
-		if (tls_conn_handshake(&a->tls) < 0)
-			die("cannot start TLS for '%s'", a->name);
-		tls_flush(a);
-	} else {
+	if (!tls)
 		send_hello(a);
-	}
 	connect_more(lg);
 }
 
@@ -423,12 +337,21 @@ static void connect_more(struct lg *lg)
 	uv_ip4_addr("127.0.0.1", (int)lg->port, &sa);
 	while (lg->connecting < LG_CONNECTING_MAX && lg->next_connect < lg->load.agents) {
 		struct lg_agent *a = &lg->agents[lg->next_connect++];
+		struct stream_config sc = {
+			.tls = a->tctx,
+			.peer_host = a->tctx ? lg->server_name : NULL,
+			.max_frame = LG_RECV_MAX - SW_FRAME_HEADER,
+		};
 		int err;
 
-		uv_tcp_init(lg->loop, &a->tcp);
-		a->tcp.data = a;
+		err = stream_init(&a->st, lg->loop, &sc, &lg_stream_ops, a);
+		if (err)
+			die("cannot start a connection: %s", err == -EINVAL ?
+			    "TLS refused the server name" : uv_strerror(err));
+		lg->open++;
 		a->creq.data = a;
-		err = uv_tcp_connect(&a->creq, &a->tcp, (const struct sockaddr *)&sa, on_connect);
+		err = uv_tcp_connect(&a->creq, stream_handle(&a->st),
+				     (const struct sockaddr *)&sa, on_connect);
 		if (err)
 			die("connect: %s", uv_strerror(err));
 		lg->connecting++;
@@ -479,6 +402,7 @@ static void load_certs(struct lg *lg)
 static int run_sw(struct lg *lg)
 {
 	double secs;
+	int rc = 0;
 
 	lg->loop = uv_default_loop();
 	lg->agents = calloc(lg->load.agents, sizeof *lg->agents);
@@ -489,7 +413,6 @@ static int run_sw(struct lg *lg)
 		a->lg = lg;
 		a->idx = i;
 		lg_agent_name(&lg->load, i, a->name, sizeof a->name);
-		buf_init(&a->rbuf, 1 << 20);
 		a->win = calloc(lg->window, sizeof *a->win);
 		if (!a->win)
 			die("%s", "out of memory");
@@ -503,7 +426,11 @@ static int run_sw(struct lg *lg)
 	if (lg->failed || lg->done != lg->load.agents) {
 		fprintf(stderr, "loadgen: run failed (%u of %u agents done)\n", lg->done,
 			lg->load.agents);
-		return 1;
+		/* uv_stop() left streams open: close them all and let them go */
+		close_all(lg);
+		uv_run(lg->loop, UV_RUN_DEFAULT);
+		rc = 1;
+		goto out;
 	}
 	qsort(lg->lat_us, lg->nlat, sizeof *lg->lat_us, cmp_u32);
 	secs = (double)(lg->t_end_ns - lg->t_warm_ns) / 1e9;
@@ -516,18 +443,18 @@ static int run_sw(struct lg *lg)
 	       lg->samples_acked_measured, secs, (double)lg->samples_acked_measured / secs);
 	printf("frames=%zu\nlat_p50_ms=%.2f\nlat_p99_ms=%.2f\nlat_max_ms=%.2f\n", lg->nlat,
 	       pct(lg, 50), pct(lg, 99), pct(lg, 100));
+out:
+	/* uv_run returned: every stream is closed and released what it held */
+	assert(lg->open == 0);
 	for (unsigned i = 0; i < lg->load.agents; i++) {
-		if (lg->agents[i].tls_on)
-			tls_conn_release(&lg->agents[i].tls);
 		if (lg->agents[i].tctx)
 			tls_ctx_free(lg->agents[i].tctx);
-		buf_release(&lg->agents[i].rbuf);
 		free(lg->agents[i].win);
 	}
 	free(lg->agents);
 	free(lg->lat_us);
 	uv_loop_close(lg->loop);
-	return 0;
+	return rc;
 }
 
 /* verify-sw: every agent.seq says the last seq, every file holds every row. */
