@@ -2,8 +2,9 @@
 #
 #   make            build the three programs into $(BUILD)/
 #   make deps       install the Debian packages the build and the tests need
-#   make check      deps, build, unit tests, integration tests, sanitizer unit
-#                   tests, short fuzz runs (and what mk/*.mk add)
+#   make check      deps, the layout checks, build, unit tests, integration
+#                   tests, sanitizer unit tests, short fuzz runs (and what
+#                   mk/*.mk add)
 #   make demo       a collector and an agent on a sample store, on 127.0.0.1
 #   make fuzz       every fuzz target for FUZZ_SECONDS each
 #
@@ -89,7 +90,7 @@ CHECK_EXTRA :=
 
 -include $(sort $(wildcard mk/*.mk))
 
-.PHONY: all deps check unit integration sanitize fuzz fuzz-build fuzz-smoke \
+.PHONY: all deps check layout unit integration sanitize fuzz fuzz-build fuzz-smoke \
 	demo clean install
 
 all: $(BINS)
@@ -154,7 +155,14 @@ sanitize:
 	@$(MAKE) --no-print-directory BUILD=build/asan SANITIZE=1 unit all
 	@BUILD=$(abspath build/asan) tests/run-suite integration-asan tests/integration/test_core.sh
 
+# The tree's shape: which room may include which, no circles (docs/design.md,
+# "Rooms"), and banned.h last in every source file.
+layout:
+	@tests/layout/check-rooms
+	@tests/layout/check-banned
+
 check: deps
+	@$(MAKE) --no-print-directory layout
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory integration

@@ -378,15 +378,15 @@ void notify_stop(void)
 bool notify__routes(const struct notifier *n, enum notify_severity severity, const char *agent,
 		    const char *store)
 {
-	char key[2 * NOTIFY_NAME_MAX + 2];
+	struct store_key key;
 
 	if (severity < n->min_severity)
 		return false;
 	if (!n->nstores)
 		return true;
-	snprintf(key, sizeof key, "%s/%s", agent, store);
+	store_key(&key, agent, store);
 	for (size_t i = 0; i < n->nstores; i++)
-		if (fnmatch(n->stores[i], key, FNM_PATHNAME) == 0)
+		if (fnmatch(n->stores[i], key.s, FNM_PATHNAME) == 0)
 			return true;
 	return false;
 }
