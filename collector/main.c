@@ -162,7 +162,7 @@ static void on_hup(void *data, char *status, size_t len)
 		else
 			session_reauthorize(); /* open sessions meet the new settings */
 		c->cfg.max_connections = fresh.max_connections;
-		c->listener.max_sessions = fresh.max_connections;
+		listener_set_max_sessions(&c->listener, fresh.max_connections);
 		/* notifiers: the new set replaces the old one only if it starts */
 		if (notify_start(c->loop, err, sizeof err))
 			log_err("collector: reload: keeping the running notifiers: %s", err);

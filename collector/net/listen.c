@@ -86,6 +86,11 @@ fail:
 	return err;
 }
 
+void listener_set_max_sessions(struct listener *l, unsigned max_sessions)
+{
+	l->max_sessions = max_sessions;
+}
+
 void listener_stop(struct listener *l)
 {
 	if (l->open && !uv_is_closing((uv_handle_t *)&l->tcp))

@@ -29,6 +29,9 @@ struct listener {
  * (session_accept()).  0 or -errno, with the reason logged. */
 int listener_start(struct listener *l, uv_loop_t *loop, const char *host, uint16_t port,
 		   struct ingest *ing, const struct delivery *dl, unsigned max_sessions);
+/* A reload's max_connections: applies to the next connection accepted (open
+ * sessions past the new limit stay). */
+void listener_set_max_sessions(struct listener *l, unsigned max_sessions);
 void listener_stop(struct listener *l);
 
 #endif
