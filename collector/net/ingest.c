@@ -56,7 +56,6 @@ static void batch_done(struct rrd_batch *b, void *ctx)
 
 	ing->stats.batches++;
 	ing->pending_samples -= b->n;
-	owner->batches--;
 	if (ing->paused && ing->pending_samples <= INGEST_MAX_PENDING_SAMPLES / 2) {
 		ing->paused = false;
 		resume_all(ing);
@@ -122,6 +121,10 @@ static void batch_done(struct rrd_batch *b, void *ctx)
 	if ((cur = current_conn(ing, a)))
 		cur->ops->send_ack(cur->ud, a->seq_stored);
 out:
+	/* Counted until here: closing the connection above (a failed batch) or
+	 * a failed ACK ends in ingest_conn_gone(), which must not free owner
+	 * while this batch still uses it. */
+	owner->batches--;
 	if (!owner->ud && !owner->batches)
 		conn_free(ing, owner);
 	rrd_batch_free(b);
