@@ -1,5 +1,5 @@
-/* test_containers.c - capped buffers, the JSON writer and the string map (the
- * agent's spool, which replaced its queue, has test_spool.c). */
+/* test_containers.c - capped buffers, the JSON writer, names and the one store key,
+ * and the string map (the agent's spool, which replaced its queue, has test_spool.c). */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -85,6 +85,29 @@ static void test_name_printable(void **state)
 	assert_string_equal(out, "0123456");
 }
 
+static void test_store_key(void **state)
+{
+	struct store_key k;
+	char agent[SW_NAME_MAX + 1], store[SW_NAME_MAX + 8];
+	(void)state;
+
+	assert_string_equal(store_key(&k, "evsrv01", "bodycam"), "evsrv01/bodycam");
+	assert_ptr_equal(store_key(&k, "a", "b"), k.s);
+	/* the two longest valid names fit */
+	memset(agent, 'a', SW_NAME_MAX);
+	agent[SW_NAME_MAX] = '\0';
+	memset(store, 's', SW_NAME_MAX);
+	store[SW_NAME_MAX] = '\0';
+	store_key(&k, agent, store);
+	assert_int_equal(strlen(k.s), 2 * SW_NAME_MAX + 1);
+	assert_int_equal(k.s[SW_NAME_MAX], '/');
+	/* a longer (invalid) name is cut, never written past the key */
+	memset(store, 's', sizeof store - 1);
+	store[sizeof store - 1] = '\0';
+	store_key(&k, agent, store);
+	assert_int_equal(strlen(k.s), 2 * SW_NAME_MAX + 1);
+}
+
 static void test_strmap(void **state)
 {
 	struct strmap m;
@@ -127,7 +150,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_buf_cap),   cmocka_unit_test(test_json_escaping),
 		cmocka_unit_test(test_names),     cmocka_unit_test(test_name_printable),
-		cmocka_unit_test(test_strmap),
+		cmocka_unit_test(test_store_key), cmocka_unit_test(test_strmap),
 	};
 	return cmocka_run_group_tests_name("containers", tests, NULL, NULL);
 }
