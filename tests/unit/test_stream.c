@@ -21,10 +21,10 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "ctl/pki.h"
 #include "shrinkwatch/proto.h"
 #include "shrinkwatch/stream.h"
 #include "shrinkwatch/tls.h"
+#include "pki_testutil.h"
 #include "testutil.h"
 
 static char dir[128];
@@ -143,44 +143,12 @@ static void spin(unsigned ms)
 	uv_run(&loop, UV_RUN_NOWAIT);
 }
 
-static int pki(const char *a, const char *b, const char *c, const char *d, const char *e)
-{
-	char *argv[8] = { "pki", (char *)a, (char *)b, (char *)c, (char *)d, (char *)e, NULL };
-	int argc = 1;
-
-	while (argv[argc])
-		argc++;
-	optind = 0;
-	return ctl_pki_main(argc, argv);
-}
-
-static struct tls_ctx *ctx_for(const char *ca_dir, const char *name, bool is_server)
-{
-	struct tls_config cfg;
-	struct tls_ctx *t = NULL;
-	char err[512];
-
-	tls_config_init(&cfg);
-	snprintf(cfg.ca, sizeof cfg.ca, "%s/pki/ca.crt", dir);
-	snprintf(cfg.cert, sizeof cfg.cert, "%s/%s/%s.crt", dir, ca_dir, name);
-	snprintf(cfg.key, sizeof cfg.key, "%s/%s/%s.key", dir, ca_dir, name);
-	if (tls_ctx_new(&t, &cfg, is_server, err, sizeof err))
-		fail_msg("tls_ctx_new: %s", err);
-	return t;
-}
-
 static int group_setup(void **state)
 {
-	char sub[200], other[200];
 	(void)state;
 
 	tu_mkdtemp(dir, sizeof dir);
-	snprintf(sub, sizeof sub, "%s/pki", dir);
-	snprintf(other, sizeof other, "%s/other", dir);
-	return pki("init", sub, NULL, NULL, NULL) ||
-	       pki("issue", "127.0.0.1", "--server", "--dir", sub) ||
-	       pki("issue", "it01", "--dir", sub, NULL) || pki("init", other, NULL, NULL, NULL) ||
-	       pki("issue", "it01", "--dir", other, NULL);
+	return tu_pki_two_cas(dir);
 }
 
 static int group_teardown(void **state)
@@ -299,22 +267,22 @@ static void test_plain_both_ways(void **state)
 
 static void test_tls_both_ways(void **state)
 {
-	struct tls_ctx *ct = ctx_for("pki", "it01", false);
+	struct tls_ctx *ct = tu_tls_ctx(dir, "pki", "it01", false);
 	(void)state;
 
-	server_cfg.tls = ctx_for("pki", "127.0.0.1", true);
+	server_cfg.tls = tu_tls_ctx(dir, "pki", "127.0.0.1", true);
 	both_ways(ct);
 	tls_ctx_free(ct);
 }
 
 static void test_plain_before_handshake_refused(void **state)
 {
-	struct tls_ctx *ct = ctx_for("pki", "it01", false);
+	struct tls_ctx *ct = tu_tls_ctx(dir, "pki", "it01", false);
 	struct end c;
 	struct buf f;
 	(void)state;
 
-	server_cfg.tls = ctx_for("pki", "127.0.0.1", true);
+	server_cfg.tls = tu_tls_ctx(dir, "pki", "127.0.0.1", true);
 	dial(&c, ct);
 	RUN_UNTIL(accepted);
 	/* nothing goes out before the handshake, and nothing in the clear */
@@ -428,7 +396,7 @@ static void test_hangup_mid_handshake(void **state)
 	int fd;
 	(void)state;
 
-	server_cfg.tls = ctx_for("pki", "127.0.0.1", true);
+	server_cfg.tls = tu_tls_ctx(dir, "pki", "127.0.0.1", true);
 	fd = raw_dial();
 	assert_int_equal(write(fd, "\x16\x03\x01", 3), 3); /* the start of a ClientHello */
 	spin(10);
@@ -441,11 +409,11 @@ static void test_hangup_mid_handshake(void **state)
 
 static void test_other_ca_refused(void **state)
 {
-	struct tls_ctx *ct = ctx_for("other", "it01", false);
+	struct tls_ctx *ct = tu_tls_ctx(dir, "other", "it01", false);
 	struct end c;
 	(void)state;
 
-	server_cfg.tls = ctx_for("pki", "127.0.0.1", true);
+	server_cfg.tls = tu_tls_ctx(dir, "pki", "127.0.0.1", true);
 	dial(&c, ct);
 	RUN_UNTIL(accepted && accepted->closed);
 	assert_int_equal(accepted->kind, STREAM_TLS);
@@ -551,10 +519,10 @@ static void test_error_at_close_plain(void **state)
 
 static void test_error_at_close_tls(void **state)
 {
-	struct tls_ctx *ct = ctx_for("pki", "it01", false);
+	struct tls_ctx *ct = tu_tls_ctx(dir, "pki", "it01", false);
 	(void)state;
 
-	server_cfg.tls = ctx_for("pki", "127.0.0.1", true);
+	server_cfg.tls = tu_tls_ctx(dir, "pki", "127.0.0.1", true);
 	error_at_close(ct);
 	tls_ctx_free(ct);
 }

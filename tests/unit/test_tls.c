@@ -14,38 +14,24 @@
 #include <cmocka.h>
 #include <getopt.h>
 
-#include "ctl/pki.h"
 #include "shrinkwatch/log.h"
 #include "shrinkwatch/tls.h"
+#include "pki_testutil.h"
 #include "testutil.h"
 
 static char dir[128];
 
-static int pki(const char *a, const char *b, const char *c, const char *d, const char *e)
-{
-	char *argv[8] = { "pki", (char *)a, (char *)b, (char *)c, (char *)d, (char *)e, NULL };
-	int argc = 1;
-
-	while (argv[argc])
-		argc++;
-	optind = 0; /* getopt_long restarts for every call */
-	return ctl_pki_main(argc, argv);
-}
-
 static int setup(void **state)
 {
-	char sub[200], other[200];
+	char sub[200];
 	(void)state;
 
 	tu_mkdtemp(dir, sizeof dir);
 	snprintf(sub, sizeof sub, "%s/pki", dir);
-	snprintf(other, sizeof other, "%s/other", dir);
-	if (pki("init", sub, NULL, NULL, NULL) || pki("issue", "127.0.0.1", "--server", "--dir", sub) ||
-	    pki("issue", "it01", "--dir", sub, NULL) || pki("init", other, NULL, NULL, NULL) ||
-	    pki("issue", "it01", "--dir", other, NULL))
+	if (tu_pki_two_cas(dir))
 		return -1;
 	/* nothing is overwritten */
-	return pki("issue", "it01", "--dir", sub, NULL) == 0 ? -1 : 0;
+	return tu_pki("issue", "it01", "--dir", sub, NULL) == 0 ? -1 : 0;
 }
 
 static int teardown(void **state)
@@ -53,21 +39,6 @@ static int teardown(void **state)
 	(void)state;
 	tu_rmrf(dir);
 	return 0;
-}
-
-static struct tls_ctx *ctx_for(const char *ca_dir, const char *name, bool server)
-{
-	struct tls_config cfg;
-	struct tls_ctx *t = NULL;
-	char err[512];
-
-	tls_config_init(&cfg);
-	snprintf(cfg.ca, sizeof cfg.ca, "%s/pki/ca.crt", dir);
-	snprintf(cfg.cert, sizeof cfg.cert, "%s/%s/%s.crt", dir, ca_dir, name);
-	snprintf(cfg.key, sizeof cfg.key, "%s/%s/%s.key", dir, ca_dir, name);
-	if (tls_ctx_new(&t, &cfg, server, err, sizeof err))
-		fail_msg("tls_ctx_new: %s", err);
-	return t;
 }
 
 /* Moves bytes both ways until both ends are established or one fails.
@@ -108,7 +79,8 @@ static int pair(struct tls_conn *cl, struct tls_conn *sv, char *why, size_t len)
 
 static void test_handshake_and_names(void **state)
 {
-	struct tls_ctx *s = ctx_for("pki", "127.0.0.1", true), *c = ctx_for("pki", "it01", false);
+	struct tls_ctx *s = tu_tls_ctx(dir, "pki", "127.0.0.1", true),
+		       *c = tu_tls_ctx(dir, "pki", "it01", false);
 	struct tls_conn cl, sv;
 	uint8_t got[64];
 	struct buf b;
@@ -143,7 +115,8 @@ static void test_handshake_and_names(void **state)
 
 static void test_other_ca_refused(void **state)
 {
-	struct tls_ctx *s = ctx_for("pki", "127.0.0.1", true), *c = ctx_for("other", "it01", false);
+	struct tls_ctx *s = tu_tls_ctx(dir, "pki", "127.0.0.1", true),
+		       *c = tu_tls_ctx(dir, "other", "it01", false);
 	struct tls_conn cl, sv;
 	char why[300];
 	(void)state;
@@ -161,7 +134,8 @@ static void test_other_ca_refused(void **state)
 
 static void test_collector_name_checked(void **state)
 {
-	struct tls_ctx *s = ctx_for("pki", "127.0.0.1", true), *c = ctx_for("pki", "it01", false);
+	struct tls_ctx *s = tu_tls_ctx(dir, "pki", "127.0.0.1", true),
+		       *c = tu_tls_ctx(dir, "pki", "it01", false);
 	struct tls_conn cl, sv;
 	char why[300];
 	(void)state;
@@ -186,9 +160,9 @@ static void test_revoked_refused(void **state)
 	(void)state;
 
 	snprintf(sub, sizeof sub, "%s/pki", dir);
-	assert_int_equal(pki("issue", "it02", "--dir", sub, NULL), 0);
-	assert_int_equal(pki("issue", "it03", "--dir", sub, NULL), 0);
-	assert_int_equal(pki("revoke", "it02", "--dir", sub, NULL), 0);
+	assert_int_equal(tu_pki("issue", "it02", "--dir", sub, NULL), 0);
+	assert_int_equal(tu_pki("issue", "it03", "--dir", sub, NULL), 0);
+	assert_int_equal(tu_pki("revoke", "it02", "--dir", sub, NULL), 0);
 	tls_config_init(&cfg);
 	snprintf(cfg.ca, sizeof cfg.ca, "%s/ca.crt", sub);
 	snprintf(cfg.cert, sizeof cfg.cert, "%s/127.0.0.1.crt", sub);
@@ -196,8 +170,8 @@ static void test_revoked_refused(void **state)
 	snprintf(cfg.crl, sizeof cfg.crl, "%s/crl.pem", sub);
 	if (tls_ctx_new(&s, &cfg, true, err, sizeof err))
 		fail_msg("server with a CRL: %s", err);
-	c_rev = ctx_for("pki", "it02", false);
-	c_ok = ctx_for("pki", "it03", false);
+	c_rev = tu_tls_ctx(dir, "pki", "it02", false);
+	c_ok = tu_tls_ctx(dir, "pki", "it03", false);
 
 	assert_int_equal(tls_conn_init(&cl, c_rev, "127.0.0.1"), 0);
 	assert_int_equal(tls_conn_init(&sv, s, NULL), 0);
