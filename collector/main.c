@@ -81,7 +81,6 @@ static void usage(FILE *out)
  */
 static int register_config(struct collector *c, struct collector_config *cfg)
 {
-	struct collector_config_hook h;
 	int rc;
 
 	rc = notify_config_register(cfg);
@@ -90,10 +89,8 @@ static int register_config(struct collector *c, struct collector_config *cfg)
 	if (!rc)
 		rc = control_config_register(&c->control_cfg, cfg);
 	/* http, dashboards, http_threads in [collector] (collector/http/server.h) */
-	http_config_defaults(&c->http_cfg);
-	h = (struct collector_config_hook){ http_config_hook, &c->http_cfg };
 	if (!rc)
-		rc = collector_config_register(cfg, &h);
+		rc = http_config_register(&c->http_cfg, cfg);
 	/* rrdcached: the address is handed to the RRD writer at start-up */
 	if (!rc)
 		rc = rrdcached_config_register(&c->rrdcached, cfg);

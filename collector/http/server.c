@@ -88,6 +88,14 @@ int http_config_hook(void *ctx, const char *section, const char *key, const char
 	return 0;
 }
 
+int http_config_register(struct http_config *cfg, struct collector_config *ccfg)
+{
+	const struct collector_config_hook h = { http_config_hook, cfg };
+
+	http_config_defaults(cfg);
+	return collector_config_register(ccfg, &h);
+}
+
 int http_check(const struct http_config *cfg, char *err, size_t errlen)
 {
 	struct graphdefs gs;

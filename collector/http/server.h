@@ -57,6 +57,10 @@ void http_config_defaults(struct http_config *cfg);
 /* collector_config_section_fn for the keys above (ctx: struct http_config). */
 int http_config_hook(void *ctx, const char *section, const char *key, const char *value,
 		     char *err, size_t errlen);
+/* Resets cfg to the defaults and registers its hook on ccfg
+ * (collector_config_register()): 0 or its negative errno.  Call it for every
+ * load. */
+int http_config_register(struct http_config *cfg, struct collector_config *ccfg);
 
 /*
  * Fills *out with the loop thread's counters now (every field; zero what
