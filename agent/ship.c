@@ -35,17 +35,22 @@ static void schedule_retry(struct shipper *sh);
 static void conn_close(struct ship_conn *c, const char *why);
 static void pump(struct ship_conn *c);
 
-static void handle_closed(uv_handle_t *h)
+/* One of the connection's handles (its timer, its stream) is closed; the
+ * last one frees it. */
+static void conn_put(struct ship_conn *c)
 {
-	struct ship_conn *c = h->data;
-
 	if (--c->pending_handles == 0)
 		free(c);
 }
 
+static void handle_closed(uv_handle_t *h)
+{
+	conn_put(h->data);
+}
+
 static void stream_closed(void *ud)
 {
-	handle_closed((uv_handle_t *)&((struct ship_conn *)ud)->hello_timer);
+	conn_put(ud);
 }
 
 /* Ends a connection attempt at whatever stage it is, once. */
