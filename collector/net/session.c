@@ -126,17 +126,22 @@ void session_reauthorize(void)
 	}
 }
 
-static void handle_closed(uv_handle_t *h)
+/* One of the session's handles (its timer, its stream) is closed; the last
+ * one frees it. */
+static void session_put(struct session *s)
 {
-	struct session *s = h->data;
-
 	if (--s->open_handles == 0)
 		free(s);
 }
 
+static void handle_closed(uv_handle_t *h)
+{
+	session_put(h->data);
+}
+
 static void stream_closed(void *ud)
 {
-	handle_closed((uv_handle_t *)&((struct session *)ud)->timer);
+	session_put(ud);
 }
 
 static void send_frame(struct session *s, struct buf *frame)
