@@ -191,7 +191,7 @@ fuzz-smoke: fuzz-build
 # ---- running -------------------------------------------------------------
 
 demo: deps
-	$(MAKE) all
+	$(MAKE) all $(BUILD)/bench/sendtrace
 	@BUILD=$(abspath $(BUILD)) packaging/demo/demo.sh
 
 deps:

@@ -123,7 +123,9 @@ int graph_args(const struct graph_request *rq, char **argv, int max)
 	err = err ? err : add(argv, &n, max, "--base=%u", g->base);
 	if (g->lower_zero)
 		err = err ? err : add(argv, &n, max, "--lower-limit=0");
-	err = err ? err : add(argv, &n, max, "--slope-mode");
+	/* no --slope-mode: it draws a point between its neighbours as a thin
+	 * triangle, and on the week, month and year graphs a purge, a declared
+	 * deletion or a loss is often one point wide -- exactly what must show */
 	err = err ? err : add(argv, &n, max, "--border=0");
 	err = err ? err : add(argv, &n, max, "--color=BACK#ffffff");
 	err = err ? err : add(argv, &n, max, "--color=CANVAS#ffffff");

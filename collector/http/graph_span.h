@@ -24,7 +24,7 @@
 
 /* The shortest span a young store's graph covers, in seconds: a store whose
  * first sample came a moment ago still gets a readable graph. */
-#define GRAPH_SPAN_MIN 300
+#define GRAPH_SPAN_MIN 60
 
 /*
  * The time a graph of the store RRD at path over [from, now], width pixels
