@@ -203,7 +203,7 @@ wait_for 20 paged
 echo
 echo "the exec notifier ($D/page-oncall) received (the last alert):"
 awk '/^== /{buf=""} {buf=buf $0 "\n"} END{printf "%s", buf}' "$D/paged.txt" | head -c 600; echo ...
-if [ -S /run/systemd/journal/socket ]; then
+if [ -S "$SW_DEMO_JOURNAL_SOCKET" ]; then
 	journal_done() { grep -q "delivered notification .* to 'journal'" "$D/collector.log"; }
 	wait_for 20 journal_done
 	echo "the journal notifier (journalctl MESSAGE_ID=04757486c1ac4d639935951c3b15f541 -o verbose):"

@@ -87,9 +87,8 @@ def main(argv):
     court_cases = sorted(old, key=lambda k: -sum(c.size for c in clips if c.case == k))[:3]
     court = [c for c in clips if c.case in court_cases]
     decl_from, decl_to = court_day + 14 * 3600, court_day + 16 * 3600
-    t = court_day + 14 * 3600 + 10 * 60
-    for c in court:
-        c.gone, t = t, t + rng.randint(20, 60)
+    for k, c in enumerate(court):  # one rm -r of three folders
+        c.gone = court_day + 14 * 3600 + 10 * 60 + k
     # the unexplained loss: this morning or yesterday in working hours, a
     # migration moved five case folders of ten days before to a new array
     # over ten minutes and lost them on the way
