@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """history.py - a month in the life of a body-worn-video evidence store.
 
-    history.py OUT_DIR [--now T] [--days N] [--step S] [--seed N]
+    history.py OUT_DIR [--now T] [--days N] [--step S] [--seed N] [--no-store]
 
 Models a store the way a police force's evidence system fills and empties
 one: body-worn-video clips uploaded from the docking stations through the
@@ -22,7 +22,7 @@ five case folders with it.  Writes into OUT_DIR:
                              as a sparse file of its real size (no disk
                              space), under YYYY/MM/DD/case-NNNN/clipN.mp4,
                              so the live agent's first scan continues the
-                             history exactly
+                             history exactly (not with --no-store)
   events.sh                  shell assignments the demo uses: the court
                              order's window, bytes, objects and reason, the
                              lost case folders and the time of the loss
@@ -73,6 +73,7 @@ def main(argv):
     ap.add_argument("--days", type=int, default=30)
     ap.add_argument("--step", type=int, default=300)
     ap.add_argument("--seed", type=int, default=4711)
+    ap.add_argument("--no-store", action="store_true", help="write no store/, only the traces")
     a = ap.parse_args(argv[1:])
     rng, step = random.Random(a.seed), a.step
     end = a.now // step * step - step  # the last sample: just before now
@@ -144,7 +145,7 @@ def main(argv):
 
     store = os.path.join(a.out, "store")
     now_clips = [c for c in clips if present(c, end + 1)]
-    for c in now_clips:
+    for c in now_clips if not a.no_store else ():
         p = os.path.join(store, c.path())
         os.makedirs(os.path.dirname(p), exist_ok=True)
         with open(p, "wb") as f:

@@ -57,6 +57,31 @@ out=$(PATH=$T/ns:$PATH SW_DEMO_NS=1 bash -c 'set -euo pipefail; . "$1"; demo_jou
 	fail "a failing mount: '$out' $(cat "$T/startup.err")"
 ok "start-up: falls back with a message when unshare or mount fail, re-executes when it can"
 
+# the history ending on four days of the week, through `shrinkwatchctl replay` (the
+# same detector, offline): one alert, the drop, within two samples of the
+# loss; the purges and the declared deletion raise nothing
+. "$root/packaging/demo/history.sh"
+history_conf | sed "s|^\[store .*\]|[store $HISTORY_STORE]|" >"$T/detect.conf"
+for d in 0 2 4 6; do
+	h=$T/replay-$d
+	python3 "$root/packaging/demo/history.py" "$h" --no-store --now $(($(date +%s) + d * 90000))
+	(. "$h/events.sh"
+	 printf 'start,end,store,bytes,objects,reason\n%s,%s,%s,%s,%s,"%s"\n' "$decl_from" \
+		"$decl_to" "$HISTORY_STORE" "$decl_bytes" "$decl_objects" "$decl_reason" >"$h/explain.csv"
+	 { cat "$h/trace-1.csv"; tail -n +2 "$h/trace-2.csv"; } >"$h/trace.csv"
+	 "$BUILD/shrinkwatchctl" replay --config "$T/detect.conf" --explain "$h/explain.csv" \
+		"$h/trace.csv" >"$h/alerts.jsonl"
+	 python3 - "$h/alerts.jsonl" "$loss_time" <<'PY'
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+assert [(e["kind"], e["state"]) for e in ev] == [("drop", "firing")], ev
+assert 0 < ev[0]["time"] - int(sys.argv[2]) <= 2 * 300 + 600, ev
+PY
+	) || fail "the history of day +$d: $(cat "$h/alerts.jsonl")"
+	rm -rf "$h"
+done
+ok "the history ending on four days of the week: one drop alert each, nothing for the purges and the declared deletion"
+
 # the whole demo, on that machine
 PATH=$T/nons:$PATH DEMO_DIR=$T/demo BUILD=$BUILD timeout 300 "$root/packaging/demo/demo.sh" \
 	>"$T/demo.log" 2>&1 || { tail -n 40 "$T/demo.log"; fail "the demo failed"; }
