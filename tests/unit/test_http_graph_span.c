@@ -1,11 +1,11 @@
 /* test_http_graph_span.c - a young store's graph covers the span it has
- * (collector/http/graph_span.c), an older one its whole range, gap or not. */
+ * (collector/http/graph_span.c), an older one its whole range, gap or not.
+ * What graph_args() makes of the start: test_http_graphdef.c. */
 #include <errno.h>
 #include <inttypes.h>
 #include <rrd.h>
 #include <setjmp.h>
 #include <stdarg.h>
-#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -14,7 +14,6 @@
 #include <time.h>
 #include <cmocka.h>
 
-#include "collector/http/graph.h"
 #include "collector/http/graph_span.h"
 #include "collector/store/rrdsample.h"
 #include "testutil.h"
@@ -110,45 +109,6 @@ static void test_unreadable_file_keeps_the_range(void **state)
 	assert_int_equal(graph_span_start(path, now - DAY, now, 720), now - DAY);
 }
 
-static bool has_arg(char **argv, int n, const char *want)
-{
-	for (int i = 0; i < n; i++)
-		if (!strcmp(argv[i], want))
-			return true;
-	return false;
-}
-
-/* The graph starts where graph_span_start() said and its title says since when. */
-static void test_graph_args_with_a_start(void **state)
-{
-	struct graph_request rq;
-	struct graphdef g;
-	char *argv[HTTP_GRAPH_MAX_ARGS];
-	int n;
-	(void)state;
-
-	memset(&g, 0, sizeof g);
-	snprintf(g.name, sizeof g.name, "bytes");
-	snprintf(g.title, sizeof g.title, "Stored bytes");
-	g.base = 1024;
-	memset(&rq, 0, sizeof rq);
-	rq.g = &g;
-	rq.rrd_path = "/x.rrd";
-	rq.range = HTTP_RANGE_DAY;
-	rq.width = 720;
-	rq.height = 240;
-	n = graph_args(&rq, argv, HTTP_GRAPH_MAX_ARGS);
-	assert_true(has_arg(argv, n, "--start=end-1d"));
-	assert_true(has_arg(argv, n, "--title=Stored bytes (day)"));
-	graph_args_free(argv, n);
-	rq.start = 1796303160; /* 2026-12-03 13:06 UTC */
-	n = graph_args(&rq, argv, HTTP_GRAPH_MAX_ARGS);
-	assert_true(has_arg(argv, n, "--start=1796303160"));
-	assert_true(has_arg(argv, n, "--end=now"));
-	assert_true(has_arg(argv, n, "--title=Stored bytes (day, since 2026-12-03 13:06 UTC)"));
-	graph_args_free(argv, n);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -162,7 +122,6 @@ int main(void)
 						tu_setup_dir, tu_teardown_dir),
 		cmocka_unit_test_setup_teardown(test_unreadable_file_keeps_the_range,
 						tu_setup_dir, tu_teardown_dir),
-		cmocka_unit_test(test_graph_args_with_a_start),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
