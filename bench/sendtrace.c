@@ -63,13 +63,20 @@ struct sender {
 	int failed, done;
 };
 
+/* Closes the link and the deadline (once): the loop then ends. */
+static void finish(struct sender *sd)
+{
+	stream_close(&sd->st, 0, NULL);
+	if (!uv_is_closing((uv_handle_t *)&sd->timer))
+		uv_close((uv_handle_t *)&sd->timer, NULL);
+}
+
 static void fail(struct sender *sd, const char *what)
 {
 	if (!sd->failed && !sd->done)
 		fprintf(stderr, "sendtrace: %s\n", what);
 	sd->failed = 1;
-	stream_close(&sd->st, 0, NULL);
-	uv_close((uv_handle_t *)&sd->timer, NULL);
+	finish(sd);
 }
 
 static void pump(struct sender *sd)
@@ -116,8 +123,7 @@ static void on_ack(struct sender *sd, uint64_t seq)
 	if (sd->next == sd->n && !sd->ninflight) {
 		printf("last_seq %" PRIu64 "\n", sd->s[sd->n - 1].seq);
 		sd->done = 1;
-		stream_close(&sd->st, 0, NULL);
-		uv_close((uv_handle_t *)&sd->timer, NULL);
+		finish(sd);
 		return;
 	}
 	pump(sd);
@@ -311,7 +317,7 @@ int main(int argc, char **argv)
 	struct sockaddr_in sa;
 	struct tls_config tc;
 	char err[512];
-	int c;
+	int c, rc = 1;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
@@ -330,38 +336,39 @@ int main(int argc, char **argv)
 	sd.port = (unsigned)port;
 	sd.interval = (uint32_t)interval;
 	if (load_trace(&sd, argv[optind], mount_id, fs_size))
-		return 1;
+		goto out;
 	tls_config_init(&tc);
 	snprintf(tc.ca, sizeof tc.ca, "%s/ca.crt", tls_dir);
 	snprintf(tc.cert, sizeof tc.cert, "%s/%s.crt", tls_dir, sd.agent);
 	snprintf(tc.key, sizeof tc.key, "%s/%s.key", tls_dir, sd.agent);
 	if (tls_ctx_new(&sd.tls, &tc, false, err, sizeof err)) {
 		fprintf(stderr, "sendtrace: %s\n", err);
-		return 1;
+		goto out;
 	}
 	if (uv_ip4_addr(sd.host, (int)sd.port, &sa)) {
 		fprintf(stderr, "sendtrace: '%s' is not an IPv4 address\n", sd.host);
-		return 1;
+		goto out;
 	}
 	sd.loop = uv_default_loop();
 	struct stream_config scfg = { .tls = sd.tls, .peer_host = sd.host,
 				      .max_frame = ST_RECV_MAX - SW_FRAME_HEADER };
 	if (stream_init(&sd.st, sd.loop, &scfg, &ops, &sd)) {
 		fprintf(stderr, "sendtrace: cannot start a TLS connection to '%s'\n", sd.host);
-		return 1;
+		goto out;
 	}
 	uv_timer_init(sd.loop, &sd.timer);
 	sd.timer.data = &sd;
 	uv_timer_start(&sd.timer, on_timeout, ST_TIMEOUT_MS, 0);
 	sd.creq.data = &sd;
 	if (uv_tcp_connect(&sd.creq, stream_handle(&sd.st), (const struct sockaddr *)&sa,
-			   on_connect)) {
-		fprintf(stderr, "sendtrace: cannot connect to %s:%u\n", sd.host, sd.port);
-		return 1;
-	}
+			   on_connect))
+		fail(&sd, "cannot connect"); /* closes both handles; the loop finishes */
 	uv_run(sd.loop, UV_RUN_DEFAULT);
 	uv_loop_close(sd.loop);
-	tls_ctx_free(sd.tls);
+	rc = sd.done && !sd.failed ? 0 : 1;
+out:
+	if (sd.tls)
+		tls_ctx_free(sd.tls);
 	free(sd.s);
-	return sd.done && !sd.failed ? 0 : 1;
+	return rc;
 }

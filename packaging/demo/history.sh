@@ -1,4 +1,5 @@
 # history.sh - the demo's month of history, for `make demo` and the browser
+# shellcheck shell=bash
 # test (source it; needs $BUILD with the programs and build/bench/sendtrace).
 #
 #   HISTORY_AGENT, HISTORY_STORE, HISTORY_STEP

@@ -1,4 +1,5 @@
 # journal.sh - a journald for the demo where the machine has none (source it).
+# shellcheck shell=bash
 #
 #   demo_journal_reexec SCRIPT ARGS...
 #       On a machine without journald (a container, a build machine), run as
