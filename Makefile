@@ -146,7 +146,7 @@ $(BUILD)/bench/%: bench/%.c $(ALL_A)
 unit: $(UNIT_BINS)
 	@tests/run-suite unit $(UNIT_BINS)
 
-integration: $(BINS)
+integration: $(BINS) $(BUILD)/bench/sendtrace
 	@BUILD=$(abspath $(BUILD)) tests/run-suite integration $(INTEGRATION_TESTS)
 
 # The unit tests, and the daemons through the core integration test, under
@@ -191,7 +191,7 @@ fuzz-smoke: fuzz-build
 # ---- running -------------------------------------------------------------
 
 demo: deps
-	$(MAKE) all
+	$(MAKE) all $(BUILD)/bench/sendtrace
 	@BUILD=$(abspath $(BUILD)) packaging/demo/demo.sh
 
 deps:

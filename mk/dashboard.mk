@@ -13,7 +13,7 @@ CHECK_EXTRA += browser
 
 .PHONY: browser
 
-browser: $(BINS)
+browser: $(BINS) $(BUILD)/bench/sendtrace
 	@BUILD=$(abspath $(BUILD)) tests/run-suite browser tests/browser/test_browser.sh
 
 .PHONY: bench-dashboard

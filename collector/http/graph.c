@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "graph.h"
 #include "shrinkwatch/banned.h"
@@ -101,16 +102,30 @@ int graph_args(const struct graph_request *rq, char **argv, int max)
 	err = err ? err : add(argv, &n, max, "--full-size-mode");
 	err = err ? err : add(argv, &n, max, "--width=%u", rq->width);
 	err = err ? err : add(argv, &n, max, "--height=%u", rq->height);
-	err = err ? err : add(argv, &n, max, "--start=%s", http_range_start(rq->range));
-	err = err ? err : add(argv, &n, max, "--end=now");
-	err = err ? err : add(argv, &n, max, "--title=%s (%s)", g->title,
-			       http_range_name(rq->range));
+	if (rq->start) {
+		struct tm tm;
+		time_t t = (time_t)rq->start;
+		char since[32];
+
+		strftime(since, sizeof since, "%Y-%m-%d %H:%M UTC", gmtime_r(&t, &tm));
+		err = err ? err : add(argv, &n, max, "--start=%" PRId64, rq->start);
+		err = err ? err : add(argv, &n, max, "--end=now");
+		err = err ? err : add(argv, &n, max, "--title=%s (%s, since %s)", g->title,
+				       http_range_name(rq->range), since);
+	} else {
+		err = err ? err : add(argv, &n, max, "--start=%s", http_range_start(rq->range));
+		err = err ? err : add(argv, &n, max, "--end=now");
+		err = err ? err : add(argv, &n, max, "--title=%s (%s)", g->title,
+				       http_range_name(rq->range));
+	}
 	if (g->vertical_label[0])
 		err = err ? err : add(argv, &n, max, "--vertical-label=%s", g->vertical_label);
 	err = err ? err : add(argv, &n, max, "--base=%u", g->base);
 	if (g->lower_zero)
 		err = err ? err : add(argv, &n, max, "--lower-limit=0");
-	err = err ? err : add(argv, &n, max, "--slope-mode");
+	/* no --slope-mode: it draws a point between its neighbours as a thin
+	 * triangle, and on the week, month and year graphs a purge, a declared
+	 * deletion or a loss is often one point wide -- exactly what must show */
 	err = err ? err : add(argv, &n, max, "--border=0");
 	err = err ? err : add(argv, &n, max, "--color=BACK#ffffff");
 	err = err ? err : add(argv, &n, max, "--color=CANVAS#ffffff");

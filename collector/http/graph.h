@@ -45,6 +45,9 @@ struct graph_request {
 	 * (the graph still renders, with a note) instead of failing. */
 	const char *detect_path;
 	enum http_range range;
+	/* 0: the graph covers the range; else it starts here (unix seconds), for
+	 * a store younger than the range (graph_span.h), and says so in its title */
+	int64_t start;
 	unsigned width, height;
 	bool svg;
 	uint32_t raw_step;              /* the store's interval (replaces RAWSTEP) */

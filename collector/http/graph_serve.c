@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "collector/ledger/read.h"
+#include "graph_span.h"
 #include "pages.h"
 #include "collector/store/rrddetect.h"
 #include "collector/store/rrdsample.h"
@@ -54,6 +55,7 @@ int http_graph(struct http_site *site, const struct http_route *r, struct buf *b
 	struct board_entry e;
 	char path[4200], dpath[4200], key[256], err[512];
 	time_t now = time(NULL);
+	int64_t from, start;
 	struct stat st;
 	int rc;
 
@@ -75,6 +77,9 @@ int http_graph(struct http_site *site, const struct http_route *r, struct buf *b
 	    !stat(dpath, &st))
 		rq.detect_path = dpath;
 	rq.range = r->range;
+	from = (int64_t)now - range_seconds[r->range];
+	start = graph_span_start(path, from, (int64_t)now, r->width);
+	rq.start = start > from ? start : 0;
 	rq.width = r->width;
 	rq.height = r->height;
 	rq.svg = r->svg;

@@ -8,7 +8,7 @@
 // For each URL: open it in a new tab, wait for the load event, save a
 // full-page screenshot OUT_DIR/page-N.png, and print one JSON line: the URL,
 // the title, the visible text, and every image with its natural size (0 means
-// the browser could not load or decode it).
+// the browser could not load or decode it) and the colours it draws.
 import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 
@@ -53,10 +53,32 @@ function timeout(ms, what) {
 	return new Promise((_, reject) => setTimeout(() => reject(new Error(`timeout: ${what}`)), ms).unref());
 }
 
+// colours: for each loaded image, how many pixels of each colour ("rrggbb")
+// its upper 80% holds -- the plot, without rrdtool's legend and its colour
+// swatches -- for colours of more than 20 pixels: what a graph draws, so a
+// test can tell an empty graph from one that shows a purge or an alert.
 const inspect = `(() => {
-	const imgs = [...document.images].map((i) => ({
-		src: i.getAttribute("src"), complete: i.complete, width: i.naturalWidth,
-		height: i.naturalHeight }));
+	const imgs = [...document.images].map((i) => {
+		const r = { src: i.getAttribute("src"), complete: i.complete, width: i.naturalWidth,
+			height: i.naturalHeight, colors: {} };
+		if (!i.complete || !i.naturalWidth)
+			return r;
+		const c = document.createElement("canvas");
+		c.width = i.naturalWidth;
+		c.height = i.naturalHeight;
+		const g = c.getContext("2d");
+		g.drawImage(i, 0, 0);
+		const d = g.getImageData(0, 0, c.width, Math.floor(c.height * 0.8)).data;
+		const n = {};
+		for (let k = 0; k < d.length; k += 4) {
+			const hex = ((d[k] << 16) | (d[k + 1] << 8) | d[k + 2]).toString(16).padStart(6, "0");
+			n[hex] = (n[hex] || 0) + 1;
+		}
+		for (const [hex, count] of Object.entries(n))
+			if (count > 20)
+				r.colors[hex] = count;
+		return r;
+	});
 	return JSON.stringify({ title: document.title, text: document.body.innerText, imgs });
 })()`;
 

@@ -1,16 +1,27 @@
 #!/usr/bin/env bash
 # test_browser.sh - a real browser on the dashboard: headless Debian Chromium
-# opens the overview and a store page from a collector on 127.0.0.1 (seeded
-# RRD history and alert ledger, as test_dashboard.sh), saves screenshots in
-# the test's temporary directory, and checks that the stores, the alert and
-# every graph image are there and loaded (naturalWidth > 0: no broken image).
-# SHRINKWATCH_KEEP_SCREENSHOTS=DIR copies the screenshots there to look at.
+# opens pages from a collector on 127.0.0.1, saves screenshots in the test's
+# temporary directory, and checks what they show.
+#
+# Two kinds of data: a store seeded straight into RRD and ledger files
+# (vault01/archive, dashboard_seed.sh: the overview, an alert with hostile
+# text, every graph image loaded), and the month of history `make demo`
+# shows (evsrv01/bodycam, packaging/demo/history.sh), sent over the real
+# protocol, so the store page and the alert page are the demo's own.  Its
+# graphs must not be empty: the week's churn graph draws the expected purges,
+# the declared deletion and the unexplained loss in their colours, the purge
+# graph its windows, and the alert page the alert's mark over the store's
+# bytes (pixel counts from pages.mjs).
+# SHRINKWATCH_KEEP_SCREENSHOTS=DIR copies the screenshots there to look at
+# (also when a check fails).
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../integration/lib.sh"
 . "$here/../integration/dashboard_seed.sh"
 root=$(cd "$here/../.." && pwd)
+. "$root/packaging/demo/history.sh"
 command -v chromium >/dev/null || fail "chromium is not installed (make deps)"
 command -v node >/dev/null || fail "node is not installed (make deps)"
+[ -x "$BUILD/bench/sendtrace" ] || fail "$BUILD/bench/sendtrace is not built (make browser builds it)"
 
 port=$(free_port)
 hport=$(free_port)
@@ -19,35 +30,85 @@ seed_archive_rrd "$T/data"
 seed_ledger "$T/data" "$(date +%s)"
 collector_conf "$T/collector.conf" "$port" "$T/data" \
 	"http = 127.0.0.1:$hport
-dashboards = $root/dashboards"
+dashboards = $root/dashboards
+control = $T/control.sock"
+history_conf >>"$T/collector.conf"
+pki_agent "$HISTORY_AGENT"
 start collector "$BUILD/shrinkwatch-collector" -c "$T/collector.conf"
 wait_for 10 "dashboard listening" grep -q "http: dashboard on" "$T/collector.log"
+wait_for 10 "control socket" test -S "$T/control.sock"
+
+t0=$(date +%s.%N)
+history_send "$T/history" "$port" "$PKI" "$T/control.sock" 2>"$T/history.log" ||
+	{ cat "$T/history.log"; fail "the demo's history could not be sent"; }
+ok "the demo's month of history: seq $HISTORY_SEQ stored in $(python3 -c "print(round($(date +%s.%N) - $t0, 1))") s"
+hid=$("$BUILD/shrinkwatchctl" --socket "$T/control.sock" alerts --json | python3 -c '
+import json, sys
+a = [a for a in json.load(sys.stdin)["alerts"] if a["agent"] == "evsrv01"]
+assert len(a) == 1 and a[0]["kind"] == "drop", a
+print(a[0]["id"])') || fail "the history did not raise exactly one drop alert"
+hs=$HISTORY_AGENT/$HISTORY_STORE
 
 U="http://127.0.0.1:$hport"
 node "$here/pages.mjs" "$(command -v chromium)" "$T/profile" "$T/shots" \
-	"$U/" "$U/store/vault01/archive" "$U/alert/1" >"$T/pages.jsonl" 2>"$T/node.log" ||
+	"$U/" "$U/store/vault01/archive" "$U/alert/1" "$U/store/$hs" "$U/store/$hs?range=week" \
+	"$U/alert/$hid" \
+	>"$T/pages.jsonl" 2>"$T/node.log" ||
 	{ cat "$T/node.log"; fail "the browser could not load the pages"; }
+# kept before the checks, so a failure can be looked at
+if [ -n "${SHRINKWATCH_KEEP_SCREENSHOTS:-}" ]; then
+	mkdir -p "$SHRINKWATCH_KEEP_SCREENSHOTS" && cp "$T"/shots/*.png "$SHRINKWATCH_KEEP_SCREENSHOTS/"
+fi
 
 python3 - "$T/pages.jsonl" <<'PY' || fail "what the browser shows is wrong"
 import json, sys
 pages = [json.loads(l) for l in open(sys.argv[1])]
-assert len(pages) == 3, pages
-ov, st, al = pages
+assert len(pages) == 6, pages
+ov, st, al, hday, hweek, hal = pages
 assert "vault01/archive" in ov["text"], ov["text"]
 assert "alert" in ov["text"] and "#1" in ov["text"], "overview shows no alert"
 assert '<script>alert("x")</script>' in ov["text"], "escaped summary not shown as text"
 assert len(st["imgs"]) == 4, st["imgs"]  # bytes, objects, churn, purge
-for p in (st, al):
+for p in (st, al, hday, hweek, hal):
     for i in p["imgs"]:
         assert i["complete"] and i["width"] == 720 and i["height"] == 240, f"broken image {i}"
 assert "court-ordered deletion" in st["text"]
 assert "still missing: 700 objects" in al["text"]
-print(f"ok - browser: overview, store page with {len(st['imgs'])} loaded graphs, alert page")
+
+# the demo's store: listed with its alert, and its graphs are not empty
+assert "evsrv01/bodycam" in ov["text"], "overview lacks the demo's store"
+assert "court order 2026/117" in hweek["text"], "store page lacks the declared deletion"
+assert "lost without explanation" in hal["text"] and "evsrv01" in hal["text"], hal["text"]
+def graphs(page):
+    g = {i["src"].split("?")[0].rsplit("/", 1)[1]: i["colors"] for i in page["imgs"]}
+    assert set(g) == {"bytes", "objects", "churn", "purge"}, g
+    return g
+day, week = graphs(hday), graphs(hweek)
+# colours of dashboards/graphs/*.conf and of the marks (collector/http/graph.c);
+# the loss lies in the last day (3 to 24 hours ago), the declared deletion
+# 3 days ago, a purge every night
+want = [("day", day, "bytes", "08519c", 600, "the bytes line"),
+        ("day", day, "bytes", "9ecae1", 8000, "the bytes MIN area"),
+        ("day", day, "churn", "74c476", 300, "added volume"),
+        ("day", day, "churn", "fdae6b", 300, "removal last night's purge explains"),
+        ("day", day, "churn", "de2d26", 100, "the unexplained removal"),
+        ("day", day, "churn", "d7301f", 100, "the alert's mark"),
+        ("week", week, "churn", "fdae6b", 300, "removal the purges explain"),
+        ("week", week, "churn", "6baed6", 25, "removal the declared deletion explains"),
+        ("week", week, "purge", "fdae6b", 300, "removal in the purge windows"),
+        ("week", week, "purge", "7f2704", 300, "the expected purge")]
+for view, g, name, colour, least, what in want:
+    n = g[name].get(colour, 0)
+    assert n >= least, f"{view} {name} graph: {what} (#{colour}) has {n} pixels, " \
+        f"want >= {least}; colours {g[name]}"
+alert_img = hal["imgs"][0]["colors"]
+assert alert_img.get("d7301f", 0) >= 100 and alert_img.get("08519c", 0) >= 600, alert_img
+print("ok - browser: overview, store page with %d loaded graphs, alert page; the demo's "
+      "churn graphs: purge %d px, unexplained %d px, alert %d px (day), declared %d px (week)" % (
+      len(st["imgs"]), day["churn"].get("fdae6b", 0), day["churn"].get("de2d26", 0),
+      day["churn"].get("d7301f", 0), week["churn"].get("6baed6", 0)))
 PY
 for f in "$T"/shots/page-*.png; do
 	[ "$(png_size "$f" | cut -dx -f1)" = 1280 ] || fail "screenshot $f is not a 1280-wide PNG"
 done
-if [ -n "${SHRINKWATCH_KEEP_SCREENSHOTS:-}" ]; then
-	mkdir -p "$SHRINKWATCH_KEEP_SCREENSHOTS" && cp "$T"/shots/*.png "$SHRINKWATCH_KEEP_SCREENSHOTS/"
-fi
 ok "screenshots saved in the test directory: $(ls "$T/shots" | tr '\n' ' ')"

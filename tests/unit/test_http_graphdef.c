@@ -244,6 +244,40 @@ static void test_graph_args(void **state)
 	tu_rmrf(dir);
 }
 
+/* A young store's graph (graph_span.h) starts where graph_span_start() said
+ * and its title says since when. */
+static void test_graph_args_with_a_start(void **state)
+{
+	struct graph_request rq;
+	struct graphdef g;
+	char *argv[HTTP_GRAPH_MAX_ARGS];
+	int n;
+	(void)state;
+
+	memset(&g, 0, sizeof g);
+	snprintf(g.name, sizeof g.name, "bytes");
+	snprintf(g.title, sizeof g.title, "Stored bytes");
+	g.base = 1024;
+	memset(&rq, 0, sizeof rq);
+	rq.g = &g;
+	rq.rrd_path = "/x.rrd";
+	rq.range = HTTP_RANGE_DAY;
+	rq.width = 720;
+	rq.height = 240;
+	n = graph_args(&rq, argv, HTTP_GRAPH_MAX_ARGS);
+	assert_true(has_arg(argv, n, "--start=end-1d"));
+	assert_true(has_arg(argv, n, "--title=Stored bytes (day)"));
+	/* a loss one point wide is a bar, not a thin triangle (docs/api.md) */
+	assert_false(has_arg(argv, n, "--slope-mode"));
+	graph_args_free(argv, n);
+	rq.start = 1796303160; /* 2026-12-03 13:06 UTC */
+	n = graph_args(&rq, argv, HTTP_GRAPH_MAX_ARGS);
+	assert_true(has_arg(argv, n, "--start=1796303160"));
+	assert_true(has_arg(argv, n, "--end=now"));
+	assert_true(has_arg(argv, n, "--title=Stored bytes (day, since 2026-12-03 13:06 UTC)"));
+	graph_args_free(argv, n);
+}
+
 static const char detect_graph[] =
 	"[graph]\n"
 	"title = Purge\n"
@@ -311,6 +345,7 @@ int main(void)
 		cmocka_unit_test(test_directory),
 		cmocka_unit_test(test_shipped_dashboards),
 		cmocka_unit_test(test_graph_args),
+		cmocka_unit_test(test_graph_args_with_a_start),
 		cmocka_unit_test_setup_teardown(test_detector_file, tu_setup_dir, tu_teardown_dir),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
