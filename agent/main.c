@@ -253,7 +253,8 @@ static void tick(uv_timer_t *t)
 		log_warn("agent: previous scan round still running; skipping this interval");
 		return;
 	}
-	if (a->seq_floor > a->state.seq) {
+	/* ship.c believes no floor above SHIP_SEQ_TRUST_MAX: seqs never wrap */
+	if (a->seq_floor > a->state.seq && a->seq_floor <= SHIP_SEQ_TRUST_MAX) {
 		log_warn("agent: collector has stored seq %llu, above our %llu (state_dir reset?); "
 			 "continuing above it", (unsigned long long)a->seq_floor,
 			 (unsigned long long)a->state.seq);
@@ -403,6 +404,15 @@ static int run_daemon(void *data, uv_loop_t *loop)
 				 (unsigned)a->cfg.ncollectors);
 		if (err)
 			fatal("agent: cannot open the spool in '%s': %s", sdir, strerror(-err));
+	}
+	if (a->state.seq > SHIP_SEQ_TRUST_MAX) {
+		/* an older agent believed a forged "stored up to 2^64-1" and
+		 * saved it: start again from the spool, the last seq we made */
+		log_err("agent: the saved seq %llu in '%s/agent.state' is beyond any this agent "
+			"hands out (a forged acknowledgement raised it); continuing from the "
+			"spool's seq %llu", (unsigned long long)a->state.seq, a->cfg.state_dir,
+			(unsigned long long)spool_last_seq(&a->spool));
+		a->state.seq = spool_last_seq(&a->spool);
 	}
 	if (spool_last_seq(&a->spool) > a->state.seq) {
 		log_info("agent: the spool holds seq %llu, above the saved %llu; continuing above "
