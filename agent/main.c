@@ -24,6 +24,7 @@
 #include "scan_cache.h"
 #include "ship.h"
 #include "spool.h"
+#include "spool_outage.h"
 #include "shrinkwatch/daemon.h"
 #include "shrinkwatch/json.h"
 #include "shrinkwatch/log.h"
@@ -58,8 +59,10 @@ struct agent {
 	struct sw_sample *results;
 	size_t nresults;
 	int state_save_err;
+	int state_save_failing; /* the last save failed (logged once) */
 	int spool_err;
 	uint64_t round_ms;
+	struct spool_outage outage; /* rounds the spool could not take (spool_outage.h) */
 };
 
 static void usage(FILE *out)
@@ -138,9 +141,21 @@ static void round_work(uv_work_t *req)
 {
 	struct agent *a = req->data;
 	struct timespec t0, t1;
+	/* each sample's scan start and its store's entry: a store's "previous
+	 * scan" moves only once its sample is in the spool */
+	struct timespec *starts = calloc(a->cfg.nstores ? a->cfg.nstores : 1, sizeof *starts);
+	struct agent_state_store **prevs = calloc(a->cfg.nstores ? a->cfg.nstores : 1,
+						  sizeof *prevs);
+	uint64_t seq0 = a->state.seq;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	a->nresults = 0;
+	a->spool_err = 0;
+	if (!starts || !prevs) {
+		a->spool_err = -ENOMEM;
+		spool_outage_failed(&a->outage, seq0 + 1, 0, a->spool_err);
+		goto out;
+	}
 	for (size_t i = 0; i < a->cfg.nstores && !a->stopping; i++) {
 		const struct agent_store_config *sc = &a->cfg.stores[i];
 		struct agent_state_store *prev = agent_state_store(&a->state, sc->name);
@@ -160,21 +175,66 @@ static void round_work(uv_work_t *req)
 		/* the nearest second: the boundary the scan was scheduled for */
 		s->time = (int64_t)opt.start.tv_sec + (opt.start.tv_nsec >= 500000000);
 		s->seq = ++a->state.seq;
-		if (prev)
-			prev->last_start = opt.start;
+		starts[a->nresults] = opt.start;
+		prevs[a->nresults] = prev;
 		a->nresults++;
 	}
 	/* The samples are in the spool before the state (seq, scan times) is
 	 * saved, and both before any sample leaves: a restart takes the higher
-	 * of the two seqs, so it never reuses a seq and never skips one. */
+	 * of the two seqs, so it never reuses a seq it delivered. */
 	a->spool_err = spool_append(&a->spool, a->results, a->nresults);
 	if (a->spool_err) {
-		a->state.seq -= a->nresults;
+		/* Not recorded: the scan times stay at the last recorded round,
+		 * so the next sample's added_* covers everything created since
+		 * (a loss during the outage cannot net out against new files),
+		 * and the collector sees the seqs of the outage's first round
+		 * missing (spool_outage.h). */
+		a->state.seq = seq0 + spool_outage_failed(&a->outage, seq0 + 1, a->nresults,
+							   a->spool_err);
 		a->nresults = 0;
+	} else {
+		for (size_t i = 0; i < a->nresults; i++)
+			if (prevs[i])
+				prevs[i]->last_start = starts[i];
+		spool_outage_recorded(&a->outage);
 	}
 	a->state_save_err = agent_state_save(a->cfg.state_dir, &a->state);
+out:
+	free(starts);
+	free(prevs);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	a->round_ms = (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000);
+}
+
+/* Says once that the spool takes no samples, and once that it does again
+ * (spool_outage.h); a status line says so meanwhile. */
+static void report_outage(struct agent *a)
+{
+	struct spool_outage *o = &a->outage;
+
+	if (o->active && !o->began_logged) {
+		o->began_logged = 1;
+		log_err("agent: cannot write samples to the spool in '%s/spool': %s.  Until it "
+			"can, no sample is recorded or sent: the collector sees silence and seqs "
+			"%llu-%llu missing, and the first sample recorded afterwards counts every "
+			"file created since the last recorded one, so a loss meanwhile still "
+			"shows.  Free space in '%s'",
+			a->cfg.state_dir, strerror(-o->err), (unsigned long long)o->skip_first,
+			(unsigned long long)o->skip_last, a->cfg.state_dir);
+	} else if (o->active) {
+		log_debug("agent: spool still not writable (%s); %llu rounds not recorded",
+			  strerror(-a->spool_err), (unsigned long long)o->rounds);
+	}
+	if (o->ended) {
+		o->ended = 0;
+		log_warn("agent: the spool in '%s/spool' takes samples again: %llu rounds "
+			 "(%llu samples) over %llu s were not recorded (%s); seqs %llu-%llu "
+			 "skipped; this round's samples count everything created since the last "
+			 "recorded round", a->cfg.state_dir, (unsigned long long)o->rounds,
+			 (unsigned long long)o->samples, (unsigned long long)o->ended_secs,
+			 strerror(-o->err), (unsigned long long)o->skip_first,
+			 (unsigned long long)o->skip_last);
+	}
 }
 
 static void round_done(uv_work_t *req, int status)
@@ -184,15 +244,17 @@ static void round_done(uv_work_t *req, int status)
 	a->round_running = 0;
 	if (status == UV_ECANCELED)
 		return;
-	if (a->spool_err)
-		log_err("agent: cannot write this round's samples to the spool in '%s/spool': "
-			"%s; they are LOST (the collector will see silence)",
-			a->cfg.state_dir, strerror(-a->spool_err));
-	if (a->state_save_err)
+	report_outage(a);
+	if (a->state_save_err && !a->state_save_failing && !a->outage.active)
 		/* the spool holds the seqs, so nothing is reused after a crash;
-		 * only the scan times may be older than they should */
-		log_err("agent: cannot save state in '%s': %s", a->cfg.state_dir,
-			strerror(-a->state_save_err));
+		 * only the scan times may be older than they should.  Said
+		 * once until a save succeeds (while the spool is not writable
+		 * either, report_outage() speaks). */
+		log_err("agent: cannot save state in '%s': %s (the spool keeps the seqs; "
+			"said once until it can)", a->cfg.state_dir, strerror(-a->state_save_err));
+	else if (!a->state_save_err && a->state_save_failing)
+		log_info("agent: state in '%s' saved again", a->cfg.state_dir);
+	a->state_save_failing = a->state_save_err != 0;
 	for (size_t i = 0; i < a->nresults; i++) {
 		const struct sw_sample *s = &a->results[i];
 		if (s->status != SW_SCAN_COMPLETE)
@@ -204,10 +266,22 @@ static void round_done(uv_work_t *req, int status)
 				  (unsigned long long)s->bytes, (unsigned long long)s->added_objects,
 				  s->scan_ms);
 	}
-	sdnotify_status("scanned %zu stores in %llu ms; %llu samples waiting; collector %s",
-			a->nresults, (unsigned long long)a->round_ms,
-			(unsigned long long)spool_pending(&a->spool, 0),
-			a->shippers[0].connected ? "connected" : "not connected");
+	if (a->outage.active) {
+		char since[32];
+		time_t t = (time_t)a->outage.since;
+		struct tm tm;
+
+		strftime(since, sizeof since, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+		sdnotify_status("SPOOL NOT WRITABLE (%s): %llu rounds not recorded since %s; "
+				"free space in %s", strerror(-a->outage.err),
+				(unsigned long long)a->outage.rounds, since, a->cfg.state_dir);
+	} else
+		sdnotify_status("scanned %zu stores in %llu ms; %llu samples waiting; collector %s"
+				"; %llu rounds not recorded since start",
+				a->nresults, (unsigned long long)a->round_ms,
+				(unsigned long long)spool_pending(&a->spool, 0),
+				a->shippers[0].connected ? "connected" : "not connected",
+				(unsigned long long)a->outage.total_rounds);
 	if (a->round_ms > (uint64_t)a->cfg.interval * 1000)
 		log_warn("agent: a scan round took %llu ms, longer than the %u s interval",
 			 (unsigned long long)a->round_ms, a->cfg.interval);

@@ -423,8 +423,9 @@ int spool_append(struct spool *sp, const struct sw_sample *s, size_t n)
 	if (sp->fd < 0 || !sp->nsegs || sp->segs[sp->nsegs - 1].bytes >= sp->segment_max) {
 		err = start_segment(sp, s[0].seq);
 		if (err) {
-			log_err("spool: cannot start a segment in '%s': %s", sp->dir,
-				strerror(-err));
+			/* the caller reports it, once per outage */
+			log_debug("spool: cannot start a segment in '%s': %s", sp->dir,
+				  strerror(-err));
 			goto out;
 		}
 	}
@@ -441,8 +442,8 @@ int spool_append(struct spool *sp, const struct sw_sample *s, size_t n)
 		if (ftruncate(sp->fd, (off_t)seg->bytes))
 			log_err("spool: cannot cut back a failed write in '%s': %s", sp->dir,
 				strerror(errno));
-		log_err("spool: cannot append %zu samples in '%s': %s", n, sp->dir,
-			strerror(-err));
+		log_debug("spool: cannot append %zu samples in '%s': %s", n, sp->dir,
+			  strerror(-err));
 		goto out;
 	}
 	if (!seg->count)

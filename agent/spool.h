@@ -87,7 +87,8 @@ void spool_close(struct spool *sp);
 /*
  * Appends n samples (rising seqs above every seq in the spool) and makes them
  * durable as the policy says.  Returns 0, or a negative errno with nothing
- * appended (a failed write is cut back off).  May drop the oldest segment to
+ * appended (a failed write is cut back off; logged at debug level only: the
+ * caller reports it, once per outage, spool_outage.h).  May drop the oldest segment to
  * respect the size bound (logged).
  */
 int spool_append(struct spool *sp, const struct sw_sample *s, size_t n);
