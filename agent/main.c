@@ -515,6 +515,15 @@ static int run_daemon(void *data, uv_loop_t *loop)
 	a->nshippers = a->cfg.ncollectors;
 	if (delqueue_init(&a->delq, DELQUEUE_DEFAULT_MAX, (unsigned)a->nshippers))
 		fatal("agent: out of memory");
+	{
+		char jpath[PATH_MAX + 32];
+
+		/* deletion reports survive a restart (deljournal.h) */
+		snprintf(jpath, sizeof jpath, "%s/deletions.journal", a->cfg.state_dir);
+		if (delqueue_persist(&a->delq, jpath))
+			log_err("agent: deletion reports are kept in memory only: a restart loses "
+				"those not yet delivered");
+	}
 	for (size_t i = 0; i < a->nshippers; i++) {
 		struct shipper *sh = &a->shippers[i];
 

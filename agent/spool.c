@@ -54,7 +54,7 @@ static void sync_dir(const char *dir)
 }
 
 /* Reads path from offset off to its end into *data (caller frees). */
-static int read_from(const char *path, uint64_t off, uint8_t **data, size_t *len)
+int spool__read_from(const char *path, uint64_t off, uint8_t **data, size_t *len)
 {
 	struct stat st;
 	uint8_t *p = NULL;
@@ -106,7 +106,7 @@ static int scan_segment(struct spool *sp, const char *path, struct spool_segment
 {
 	uint8_t *data;
 	size_t len, off = 0;
-	int err = read_from(path, 0, &data, &len);
+	int err = spool__read_from(path, 0, &data, &len);
 
 	memset(seg, 0, sizeof *seg);
 	*good_end = 0;
@@ -481,7 +481,7 @@ size_t spool_read(struct spool *sp, unsigned reader, uint64_t after, struct sw_s
 		if (cur->seg_id == seg->id && cur->seq == after && cur->off)
 			base = cur->off;
 		seg_path(sp, seg->id, path, sizeof path);
-		err = read_from(path, base, &data, &len);
+		err = spool__read_from(path, base, &data, &len);
 		if (err) {
 			log_ratelimited(&corrupt_rl, LOG_ERR, "spool: cannot read '%s': %s", path,
 					strerror(-err));

@@ -108,4 +108,9 @@ uint64_t spool_pending(struct spool *sp, unsigned reader);
 /* The highest seq ever appended, 0 if the spool is empty. */
 uint64_t spool_last_seq(struct spool *sp);
 
+/* Internal, shared with the deletion journal (deljournal.c): reads the file
+ * at path from offset off to its end into *data (caller frees; NULL and 0
+ * when there is nothing).  0 or a negative errno. */
+int spool__read_from(const char *path, uint64_t off, uint8_t **data, size_t *len);
+
 #endif
