@@ -253,8 +253,9 @@ static void handshake_reason(struct tls_conn *c)
 		 * from its CA but does not name the address it dialled */
 		snprintf(c->error, sizeof c->error,
 			 "the agent rejected the collector's certificate (bad certificate): most "
-			 "likely it does not name the address the agent connects to (its "
-			 "'collector =' line; the agent's log names it); on the CA's machine run "
+			 "likely it does not name the address the agent connects to ('address =' "
+			 "in the agent's [collector] section; its log names it); on the CA's "
+			 "machine run "
 			 "'shrinkwatchctl pki issue ADDRESS --server' for that address and install "
 			 "the certificate and key as this collector's tls_cert and tls_key");
 		ERR_clear_error();
