@@ -9,10 +9,10 @@
  * sends the rest in SAMPLES frames, at most SHIP_WINDOW frames
  * unacknowledged at once (so a long backlog after an outage flows at the
  * collector's pace, not all at once).  Every ACK advances its reader, and the
- * spool deletes what every collector has acknowledged.  An ACK above what
- * was sent is not believed (ack_believable() in ship.c): the connection is
- * closed and nothing is acknowledged, so a forged seq cannot empty the spool
- * or make the agent's seqs wrap.  Any error closes the
+ * spool deletes what every collector has acknowledged.  An ACK above the
+ * highest seq the agent has made is not believed (ack_believable() in
+ * ship.c): the connection is closed and nothing is acknowledged, so a forged
+ * seq cannot empty the spool or make the agent's seqs wrap.  Any error closes the
  * connection and a timer reconnects with exponential backoff (1 s doubling to
  * 60 s, with +-20% jitter drawn per process, backoff.h).  The transport (TLS,
  * framing, buffers) is lib/stream.c; this file is the protocol.  Several collectors are several shippers, one spool
