@@ -206,45 +206,15 @@ out:
 	a->round_ms = (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000);
 }
 
-/* Says once that the spool takes no samples, and once that it does again
- * (spool_outage.h); a status line says so meanwhile. */
-static void report_outage(struct agent *a)
-{
-	struct spool_outage *o = &a->outage;
-
-	if (o->active && !o->began_logged) {
-		o->began_logged = 1;
-		log_err("agent: cannot write samples to the spool in '%s/spool': %s.  Until it "
-			"can, no sample is recorded or sent: the collector sees silence and seqs "
-			"%llu-%llu missing, and the first sample recorded afterwards counts every "
-			"file created since the last recorded one, so a loss meanwhile still "
-			"shows.  Free space in '%s'",
-			a->cfg.state_dir, strerror(-o->err), (unsigned long long)o->skip_first,
-			(unsigned long long)o->skip_last, a->cfg.state_dir);
-	} else if (o->active) {
-		log_debug("agent: spool still not writable (%s); %llu rounds not recorded",
-			  strerror(-a->spool_err), (unsigned long long)o->rounds);
-	}
-	if (o->ended) {
-		o->ended = 0;
-		log_warn("agent: the spool in '%s/spool' takes samples again: %llu rounds "
-			 "(%llu samples) over %llu s were not recorded (%s); seqs %llu-%llu "
-			 "skipped; this round's samples count everything created since the last "
-			 "recorded round", a->cfg.state_dir, (unsigned long long)o->rounds,
-			 (unsigned long long)o->samples, (unsigned long long)o->ended_secs,
-			 strerror(-o->err), (unsigned long long)o->skip_first,
-			 (unsigned long long)o->skip_last);
-	}
-}
-
 static void round_done(uv_work_t *req, int status)
 {
 	struct agent *a = req->data;
+	char status_text[PATH_MAX + 256];
 
 	a->round_running = 0;
 	if (status == UV_ECANCELED)
 		return;
-	report_outage(a);
+	spool_outage_log(&a->outage, a->cfg.state_dir, a->spool_err);
 	if (a->state_save_err && !a->state_save_failing && !a->outage.active)
 		/* the spool holds the seqs, so nothing is reused after a crash;
 		 * only the scan times may be older than they should.  Said
@@ -266,16 +236,9 @@ static void round_done(uv_work_t *req, int status)
 				  (unsigned long long)s->bytes, (unsigned long long)s->added_objects,
 				  s->scan_ms);
 	}
-	if (a->outage.active) {
-		char since[32];
-		time_t t = (time_t)a->outage.since;
-		struct tm tm;
-
-		strftime(since, sizeof since, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
-		sdnotify_status("SPOOL NOT WRITABLE (%s): %llu rounds not recorded since %s; "
-				"free space in %s", strerror(-a->outage.err),
-				(unsigned long long)a->outage.rounds, since, a->cfg.state_dir);
-	} else
+	if (spool_outage_status(&a->outage, a->cfg.state_dir, status_text, sizeof status_text))
+		sdnotify_status("%s", status_text);
+	else
 		sdnotify_status("scanned %zu stores in %llu ms; %llu samples waiting; collector %s"
 				"; %llu rounds not recorded since start",
 				a->nresults, (unsigned long long)a->round_ms,

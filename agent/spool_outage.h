@@ -11,7 +11,8 @@
  * while later failed rounds reuse the seqs after them, so a long outage is
  * one small jump the collector's bound on seq jumps accepts; and the outage
  * is logged once when it begins and summarised when it ends, not on every
- * round.  This module keeps the counts; the caller logs and reports them.
+ * round (spool_outage_log()), and the service status says so meanwhile
+ * (spool_outage_status()).
  *
  * Used by the round's work thread and, after it, by the loop thread; never
  * by both at once (uv_queue_work's after-callback runs after the work).
@@ -46,5 +47,16 @@ uint64_t spool_outage_failed(struct spool_outage *o, uint64_t first_seq, size_t 
 /* A round was recorded: an outage in progress ends (o->ended is set, with
  * the counts of the outage kept until the next one begins). */
 void spool_outage_recorded(struct spool_outage *o);
+
+/* After each round, on the loop thread: logs the outage's start once (what
+ * is lost, what is not, and to free space in state_dir), each further failed
+ * round at debug level only (last_err: that round's error), and once, when
+ * it has ended, a summary of it. */
+void spool_outage_log(struct spool_outage *o, const char *state_dir, int last_err);
+
+/* While an outage lasts: 1 with a one-line service status (the error, the
+ * rounds not recorded since when, in ISO time) in out; 0 otherwise. */
+int spool_outage_status(const struct spool_outage *o, const char *state_dir, char *out,
+			size_t len);
 
 #endif

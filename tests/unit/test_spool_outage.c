@@ -2,7 +2,7 @@
  * (agent/spool_outage.h): only the first failed round's seqs stay used, so
  * the collector sees a gap but never a large jump; the outage ends on the
  * next recorded round, with its counts kept for the summary; a new outage
- * starts afresh. */
+ * starts afresh; the status line says what and since when. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -32,7 +32,16 @@ static void test_first_round_burns_its_seqs(void **state)
 	assert_int_equal(o.rounds, 3);
 	assert_int_equal(o.samples, 9);
 	assert_false(o.ended);
+	{
+		char st[512];
+
+		assert_int_equal(spool_outage_status(&o, "/var/lib/sw", st, sizeof st), 1);
+		assert_non_null(strstr(st, "SPOOL NOT WRITABLE (No space left on device): 3 "
+					   "rounds not recorded since 20"));
+		assert_non_null(strstr(st, "free space in /var/lib/sw"));
+	}
 	spool_outage_recorded(&o);
+	assert_int_equal(spool_outage_status(&o, "/var/lib/sw", (char[8]){ 0 }, 8), 0);
 	assert_false(o.active);
 	assert_true(o.ended);
 	assert_int_equal(o.rounds, 3); /* kept for the summary */
