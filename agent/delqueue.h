@@ -7,14 +7,17 @@
  * it (DELACK), and is sent again after a reconnect.  The queue is bounded:
  * when it is full the oldest report is dropped with a log line, since a
  * collector that has been away that long is better served by the newest.
- * It lives in memory only: reports not yet acknowledged when the agent stops
- * are lost (the scans still show the loss; only the attribution is gone),
- * which docs/design.md explains.
+ * With delqueue_persist() every report is also written to a journal on disk
+ * (deljournal.h) before any collector sees it, and read back at the next
+ * start, so a restart between a report and its acknowledgement loses
+ * nothing; without it (or if the journal cannot be written, logged) reports
+ * not yet acknowledged when the agent stops are lost.
  *
  * Each report gets an id from the wall clock in microseconds, kept rising
- * within a process: ids never repeat across restarts unless the clock steps
- * back, so the collector can store each (agent, id) once without the agent
- * keeping state on disk.  Only the loop thread uses a queue.
+ * within a process and above every id read back from the journal: ids never
+ * repeat across restarts unless the clock steps back, so the collector can
+ * store each (agent, id) once, and a report sent again after a restart is
+ * not counted twice.  Only the loop thread uses a queue.
  */
 #ifndef SHRINKWATCH_AGENT_DELQUEUE_H
 #define SHRINKWATCH_AGENT_DELQUEUE_H
@@ -23,6 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "deljournal.h"
 #include "shrinkwatch/proto.h"
 
 #define DELQUEUE_DEFAULT_MAX 4096
@@ -36,11 +40,25 @@ struct delqueue {
 	bool off[DELQUEUE_MAX_READERS];       /* collector takes no reports */
 	unsigned nreaders;
 	uint64_t dropped; /* reports dropped because the queue was full */
+	struct deljournal journal; /* valid when journaled */
+	bool journaled;
 };
+
+/* The journal is rewritten once it holds this many more records than twice
+ * the reports still waiting (or emptied when none wait). */
+#define DELQUEUE_JOURNAL_SLACK 64
 
 /* 0 or -ENOMEM/-EINVAL.  Release with delqueue_release(). */
 int delqueue_init(struct delqueue *q, size_t cap, unsigned nreaders);
 void delqueue_release(struct delqueue *q);
+/*
+ * Keeps the queue on disk in the journal at path (deljournal.h): the reports
+ * it holds from before are queued again (the newest cap of them), with their
+ * ids, and every report pushed from now on is written there first.  Call it
+ * once, after delqueue_init() and before any push.  0, or a negative errno
+ * (logged) with the queue still working in memory only.
+ */
+int delqueue_persist(struct delqueue *q, const char *path);
 /* Queues a copy of d with a fresh id (written back to d->id).  Drops the
  * oldest report, with a log line, when full. */
 void delqueue_push(struct delqueue *q, struct sw_deletion *d);

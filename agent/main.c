@@ -24,6 +24,7 @@
 #include "scan_cache.h"
 #include "ship.h"
 #include "spool.h"
+#include "spool_outage.h"
 #include "shrinkwatch/daemon.h"
 #include "shrinkwatch/json.h"
 #include "shrinkwatch/log.h"
@@ -58,8 +59,10 @@ struct agent {
 	struct sw_sample *results;
 	size_t nresults;
 	int state_save_err;
+	int state_save_failing; /* the last save failed (logged once) */
 	int spool_err;
 	uint64_t round_ms;
+	struct spool_outage outage; /* rounds the spool could not take (spool_outage.h) */
 };
 
 static void usage(FILE *out)
@@ -138,9 +141,21 @@ static void round_work(uv_work_t *req)
 {
 	struct agent *a = req->data;
 	struct timespec t0, t1;
+	/* each sample's scan start and its store's entry: a store's "previous
+	 * scan" moves only once its sample is in the spool */
+	struct timespec *starts = calloc(a->cfg.nstores ? a->cfg.nstores : 1, sizeof *starts);
+	struct agent_state_store **prevs = calloc(a->cfg.nstores ? a->cfg.nstores : 1,
+						  sizeof *prevs);
+	uint64_t seq0 = a->state.seq;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	a->nresults = 0;
+	a->spool_err = 0;
+	if (!starts || !prevs) {
+		a->spool_err = -ENOMEM;
+		spool_outage_failed(&a->outage, seq0 + 1, 0, a->spool_err);
+		goto out;
+	}
 	for (size_t i = 0; i < a->cfg.nstores && !a->stopping; i++) {
 		const struct agent_store_config *sc = &a->cfg.stores[i];
 		struct agent_state_store *prev = agent_state_store(&a->state, sc->name);
@@ -160,19 +175,33 @@ static void round_work(uv_work_t *req)
 		/* the nearest second: the boundary the scan was scheduled for */
 		s->time = (int64_t)opt.start.tv_sec + (opt.start.tv_nsec >= 500000000);
 		s->seq = ++a->state.seq;
-		if (prev)
-			prev->last_start = opt.start;
+		starts[a->nresults] = opt.start;
+		prevs[a->nresults] = prev;
 		a->nresults++;
 	}
 	/* The samples are in the spool before the state (seq, scan times) is
 	 * saved, and both before any sample leaves: a restart takes the higher
-	 * of the two seqs, so it never reuses a seq and never skips one. */
+	 * of the two seqs, so it never reuses a seq it delivered. */
 	a->spool_err = spool_append(&a->spool, a->results, a->nresults);
 	if (a->spool_err) {
-		a->state.seq -= a->nresults;
+		/* Not recorded: the scan times stay at the last recorded round,
+		 * so the next sample's added_* covers everything created since
+		 * (a loss during the outage cannot net out against new files),
+		 * and the collector sees the seqs of the outage's first round
+		 * missing (spool_outage.h). */
+		a->state.seq = seq0 + spool_outage_failed(&a->outage, seq0 + 1, a->nresults,
+							   a->spool_err);
 		a->nresults = 0;
+	} else {
+		for (size_t i = 0; i < a->nresults; i++)
+			if (prevs[i])
+				prevs[i]->last_start = starts[i];
+		spool_outage_recorded(&a->outage);
 	}
 	a->state_save_err = agent_state_save(a->cfg.state_dir, &a->state);
+out:
+	free(starts);
+	free(prevs);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	a->round_ms = (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000);
 }
@@ -180,19 +209,22 @@ static void round_work(uv_work_t *req)
 static void round_done(uv_work_t *req, int status)
 {
 	struct agent *a = req->data;
+	char status_text[PATH_MAX + 256];
 
 	a->round_running = 0;
 	if (status == UV_ECANCELED)
 		return;
-	if (a->spool_err)
-		log_err("agent: cannot write this round's samples to the spool in '%s/spool': "
-			"%s; they are LOST (the collector will see silence)",
-			a->cfg.state_dir, strerror(-a->spool_err));
-	if (a->state_save_err)
+	spool_outage_log(&a->outage, a->cfg.state_dir, a->spool_err);
+	if (a->state_save_err && !a->state_save_failing && !a->outage.active)
 		/* the spool holds the seqs, so nothing is reused after a crash;
-		 * only the scan times may be older than they should */
-		log_err("agent: cannot save state in '%s': %s", a->cfg.state_dir,
-			strerror(-a->state_save_err));
+		 * only the scan times may be older than they should.  Said
+		 * once until a save succeeds (while the spool is not writable
+		 * either, report_outage() speaks). */
+		log_err("agent: cannot save state in '%s': %s (the spool keeps the seqs; "
+			"said once until it can)", a->cfg.state_dir, strerror(-a->state_save_err));
+	else if (!a->state_save_err && a->state_save_failing)
+		log_info("agent: state in '%s' saved again", a->cfg.state_dir);
+	a->state_save_failing = a->state_save_err != 0;
 	for (size_t i = 0; i < a->nresults; i++) {
 		const struct sw_sample *s = &a->results[i];
 		if (s->status != SW_SCAN_COMPLETE)
@@ -204,10 +236,15 @@ static void round_done(uv_work_t *req, int status)
 				  (unsigned long long)s->bytes, (unsigned long long)s->added_objects,
 				  s->scan_ms);
 	}
-	sdnotify_status("scanned %zu stores in %llu ms; %llu samples waiting; collector %s",
-			a->nresults, (unsigned long long)a->round_ms,
-			(unsigned long long)spool_pending(&a->spool, 0),
-			a->shippers[0].connected ? "connected" : "not connected");
+	if (spool_outage_status(&a->outage, a->cfg.state_dir, status_text, sizeof status_text))
+		sdnotify_status("%s", status_text);
+	else
+		sdnotify_status("scanned %zu stores in %llu ms; %llu samples waiting; collector %s"
+				"; %llu rounds not recorded since start",
+				a->nresults, (unsigned long long)a->round_ms,
+				(unsigned long long)spool_pending(&a->spool, 0),
+				a->shippers[0].connected ? "connected" : "not connected",
+				(unsigned long long)a->outage.total_rounds);
 	if (a->round_ms > (uint64_t)a->cfg.interval * 1000)
 		log_warn("agent: a scan round took %llu ms, longer than the %u s interval",
 			 (unsigned long long)a->round_ms, a->cfg.interval);
@@ -253,7 +290,8 @@ static void tick(uv_timer_t *t)
 		log_warn("agent: previous scan round still running; skipping this interval");
 		return;
 	}
-	if (a->seq_floor > a->state.seq) {
+	/* ship.c believes no floor above SHIP_SEQ_TRUST_MAX: seqs never wrap */
+	if (a->seq_floor > a->state.seq && a->seq_floor <= SHIP_SEQ_TRUST_MAX) {
 		log_warn("agent: collector has stored seq %llu, above our %llu (state_dir reset?); "
 			 "continuing above it", (unsigned long long)a->seq_floor,
 			 (unsigned long long)a->state.seq);
@@ -404,6 +442,15 @@ static int run_daemon(void *data, uv_loop_t *loop)
 		if (err)
 			fatal("agent: cannot open the spool in '%s': %s", sdir, strerror(-err));
 	}
+	if (a->state.seq > SHIP_SEQ_TRUST_MAX) {
+		/* an older agent believed a forged "stored up to 2^64-1" and
+		 * saved it: start again from the spool, the last seq we made */
+		log_err("agent: the saved seq %llu in '%s/agent.state' is beyond any this agent "
+			"hands out (a forged acknowledgement raised it); continuing from the "
+			"spool's seq %llu", (unsigned long long)a->state.seq, a->cfg.state_dir,
+			(unsigned long long)spool_last_seq(&a->spool));
+		a->state.seq = spool_last_seq(&a->spool);
+	}
 	if (spool_last_seq(&a->spool) > a->state.seq) {
 		log_info("agent: the spool holds seq %llu, above the saved %llu; continuing above "
 			 "it", (unsigned long long)spool_last_seq(&a->spool),
@@ -431,6 +478,15 @@ static int run_daemon(void *data, uv_loop_t *loop)
 	a->nshippers = a->cfg.ncollectors;
 	if (delqueue_init(&a->delq, DELQUEUE_DEFAULT_MAX, (unsigned)a->nshippers))
 		fatal("agent: out of memory");
+	{
+		char jpath[PATH_MAX + 32];
+
+		/* deletion reports survive a restart (deljournal.h) */
+		snprintf(jpath, sizeof jpath, "%s/deletions.journal", a->cfg.state_dir);
+		if (delqueue_persist(&a->delq, jpath))
+			log_err("agent: deletion reports are kept in memory only: a restart loses "
+				"those not yet delivered");
+	}
 	for (size_t i = 0; i < a->nshippers; i++) {
 		struct shipper *sh = &a->shippers[i];
 

@@ -10,6 +10,7 @@
 
 #include "fsstat.h"
 #include "scan.h"
+#include "scan_error.h"
 #include "scan_walk.h"
 #include "shrinkwatch/log.h"
 #include "shrinkwatch/banned.h"
@@ -57,8 +58,7 @@ static void scan__fail(struct sw_sample *out, int status, const char *path, int 
 {
 	out->status = (uint8_t)status;
 	out->error_count = 1;
-	snprintf(out->first_error, sizeof(out->first_error), "cannot open '%s': %s", path,
-		 strerror(err));
+	scan_error_text(out->first_error, sizeof(out->first_error), "open", 0, err);
 	log_warn("scan: cannot open '%s': %s", path, strerror(err));
 }
 
@@ -233,8 +233,8 @@ int scan_store(const char *path, const struct scan_options *opt, struct sw_sampl
 		/* Out of memory part-way: the totals are not a truth at all. */
 		out->status = SW_SCAN_PARTIAL;
 		if (!out->error_count++)
-			snprintf(out->first_error, sizeof(out->first_error),
-				 "cannot scan '%s': %s", path, strerror(ENOMEM));
+			scan_error_text(out->first_error, sizeof(out->first_error), "scan", 0,
+					ENOMEM);
 	}
 out_walk:
 	if (pool_ok)

@@ -9,6 +9,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "scan_error.h"
 #include "scan_walk.h"
 #include "shrinkwatch/log.h"
 #include "shrinkwatch/banned.h"
@@ -87,8 +88,8 @@ void scan_walk_error(struct scan_worker *w, const char *what, const char *name, 
 	pthread_mutex_lock(&walk->lock);
 	first = walk->error_count++ == 0;
 	if (first)
-		snprintf(walk->first_error, sizeof(walk->first_error), "cannot %s '%s': %s", what,
-			 where, strerror(err));
+		scan_error_text(walk->first_error, sizeof(walk->first_error), what,
+				scan_error_depth(path, plen, name), err);
 	pthread_mutex_unlock(&walk->lock);
 	if (first)
 		log_warn("scan: cannot %s '%s': %s", what, where, strerror(err));

@@ -96,10 +96,51 @@ static void ack_timeout(uv_timer_t *t)
 	conn_close(t->data, "no acknowledgement in time; reconnecting");
 }
 
+/*
+ * Whether an ACK for seq may be believed (else the connection is closed,
+ * logged, and nothing is acknowledged).  The collector can only have stored
+ * what we sent: at most the highest seq in the spool (a batch sent on an
+ * earlier connection may be acknowledged on this one), or what we already
+ * believed.  In answer to HELLO it may say it has stored more than we ever
+ * handed out (our state_dir was reset, or someone holding a certificate for
+ * our name sent samples): we continue above it, unless it is so high that
+ * continuing would run towards the end of the sequence space — there we
+ * refuse, keep every sample spooled, and say what to do (docs/security.md,
+ * "A stolen agent certificate").
+ */
+static int ack_believable(struct ship_conn *c, uint64_t seq)
+{
+	struct shipper *sh = c->sh;
+	uint64_t ours = spool_last_seq(sh->spool);
+	char why[512];
+
+	if (c->state != CONN_HELLO && sh->acked > ours)
+		ours = sh->acked;
+
+	if (seq <= ours || (c->state == CONN_HELLO && seq <= SHIP_SEQ_TRUST_MAX))
+		return 1;
+	if (c->state == CONN_HELLO)
+		log_err("ship: collector %s:%u says it has stored seq %llu for agent '%s', far above "
+			"the highest this agent ever handed out (%llu): someone else with a "
+			"certificate for '%s' sent it.  Not believed: nothing is acknowledged and "
+			"every sample stays in the spool until the collector's record is corrected "
+			"(revoke that certificate, then see docs/security.md, \"A stolen agent "
+			"certificate\")",
+			sh->host, sh->port, (unsigned long long)seq, sh->hello.agent,
+			(unsigned long long)ours, sh->hello.agent);
+	snprintf(why, sizeof why, "acknowledged seq %llu, above the highest this agent sent "
+				  "(%llu); not believed, reconnecting",
+		 (unsigned long long)seq, (unsigned long long)ours);
+	conn_close(c, why);
+	return 0;
+}
+
 static void on_ack(struct ship_conn *c, uint64_t seq)
 {
 	struct shipper *sh = c->sh;
 
+	if (!ack_believable(c, seq))
+		return;
 	sh->acks++;
 	if (seq > sh->acked)
 		sh->acked = seq;
@@ -120,6 +161,9 @@ static void on_ack(struct ship_conn *c, uint64_t seq)
 		if (sh->on_collector_seq)
 			sh->on_collector_seq(sh->ctx, seq);
 	}
+	/* a batch sent on an earlier connection, stored since: not resent */
+	if (c->state == CONN_READY && sh->acked > c->sent)
+		c->sent = sh->acked;
 	while (c->inflight && c->inflight_last[0] <= sh->acked) {
 		memmove(c->inflight_last, c->inflight_last + 1,
 			(c->inflight - 1) * sizeof c->inflight_last[0]);

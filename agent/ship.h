@@ -9,7 +9,10 @@
  * sends the rest in SAMPLES frames, at most SHIP_WINDOW frames
  * unacknowledged at once (so a long backlog after an outage flows at the
  * collector's pace, not all at once).  Every ACK advances its reader, and the
- * spool deletes what every collector has acknowledged.  Any error closes the
+ * spool deletes what every collector has acknowledged.  An ACK above the
+ * highest seq the agent has made is not believed (ack_believable() in
+ * ship.c): the connection is closed and nothing is acknowledged, so a forged
+ * seq cannot empty the spool or make the agent's seqs wrap.  Any error closes the
  * connection and a timer reconnects with exponential backoff (1 s doubling to
  * 60 s, with +-20% jitter drawn per process, backoff.h).  The transport (TLS,
  * framing, buffers) is lib/stream.c; this file is the protocol.  Several collectors are several shippers, one spool
@@ -39,6 +42,10 @@
  * collector's RRD writes (and fdatasync). */
 #define SHIP_ACK_TIMEOUT_MS 120000
 #define SHIP_BACKOFF_MAX_MS 60000
+/* The highest seq a collector's answer to HELLO may make the agent continue
+ * above (2^48: 2,048 stores sampled every second for over 4,000 years), so
+ * that a forged "stored up to 2^64-1" can never make it wrap. */
+#define SHIP_SEQ_TRUST_MAX (1ull << 48)
 /* The most one read buffer holds: the collector only sends ACK, DELACK and
  * ERROR, all small. */
 #define SHIP_RECV_MAX (64 * 1024)

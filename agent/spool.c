@@ -54,7 +54,7 @@ static void sync_dir(const char *dir)
 }
 
 /* Reads path from offset off to its end into *data (caller frees). */
-static int read_from(const char *path, uint64_t off, uint8_t **data, size_t *len)
+int spool__read_from(const char *path, uint64_t off, uint8_t **data, size_t *len)
 {
 	struct stat st;
 	uint8_t *p = NULL;
@@ -106,7 +106,7 @@ static int scan_segment(struct spool *sp, const char *path, struct spool_segment
 {
 	uint8_t *data;
 	size_t len, off = 0;
-	int err = read_from(path, 0, &data, &len);
+	int err = spool__read_from(path, 0, &data, &len);
 
 	memset(seg, 0, sizeof *seg);
 	*good_end = 0;
@@ -423,8 +423,9 @@ int spool_append(struct spool *sp, const struct sw_sample *s, size_t n)
 	if (sp->fd < 0 || !sp->nsegs || sp->segs[sp->nsegs - 1].bytes >= sp->segment_max) {
 		err = start_segment(sp, s[0].seq);
 		if (err) {
-			log_err("spool: cannot start a segment in '%s': %s", sp->dir,
-				strerror(-err));
+			/* the caller reports it, once per outage */
+			log_debug("spool: cannot start a segment in '%s': %s", sp->dir,
+				  strerror(-err));
 			goto out;
 		}
 	}
@@ -441,8 +442,8 @@ int spool_append(struct spool *sp, const struct sw_sample *s, size_t n)
 		if (ftruncate(sp->fd, (off_t)seg->bytes))
 			log_err("spool: cannot cut back a failed write in '%s': %s", sp->dir,
 				strerror(errno));
-		log_err("spool: cannot append %zu samples in '%s': %s", n, sp->dir,
-			strerror(-err));
+		log_debug("spool: cannot append %zu samples in '%s': %s", n, sp->dir,
+			  strerror(-err));
 		goto out;
 	}
 	if (!seg->count)
@@ -480,7 +481,7 @@ size_t spool_read(struct spool *sp, unsigned reader, uint64_t after, struct sw_s
 		if (cur->seg_id == seg->id && cur->seq == after && cur->off)
 			base = cur->off;
 		seg_path(sp, seg->id, path, sizeof path);
-		err = read_from(path, base, &data, &len);
+		err = spool__read_from(path, base, &data, &len);
 		if (err) {
 			log_ratelimited(&corrupt_rl, LOG_ERR, "spool: cannot read '%s': %s", path,
 					strerror(-err));

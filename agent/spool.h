@@ -87,7 +87,8 @@ void spool_close(struct spool *sp);
 /*
  * Appends n samples (rising seqs above every seq in the spool) and makes them
  * durable as the policy says.  Returns 0, or a negative errno with nothing
- * appended (a failed write is cut back off).  May drop the oldest segment to
+ * appended (a failed write is cut back off; logged at debug level only: the
+ * caller reports it, once per outage, spool_outage.h).  May drop the oldest segment to
  * respect the size bound (logged).
  */
 int spool_append(struct spool *sp, const struct sw_sample *s, size_t n);
@@ -106,5 +107,10 @@ void spool_ack(struct spool *sp, unsigned reader, uint64_t seq);
 uint64_t spool_pending(struct spool *sp, unsigned reader);
 /* The highest seq ever appended, 0 if the spool is empty. */
 uint64_t spool_last_seq(struct spool *sp);
+
+/* Internal, shared with the deletion journal (deljournal.c): reads the file
+ * at path from offset off to its end into *data (caller frees; NULL and 0
+ * when there is nothing).  0 or a negative errno. */
+int spool__read_from(const char *path, uint64_t off, uint8_t **data, size_t *len);
 
 #endif

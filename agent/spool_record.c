@@ -20,33 +20,46 @@ static void set_u32(uint8_t *p, uint32_t v)
 	p[3] = (uint8_t)v;
 }
 
-int spool_record_encode(struct buf *out, const struct sw_sample *s)
+int spool_record_begin(struct buf *out, size_t *start)
 {
-	size_t start = out->len, frame;
-	int err;
+	int err = buf_reserve(out, SPOOL_RECORD_HEADER);
 
-	err = buf_reserve(out, SPOOL_RECORD_HEADER);
 	if (err)
 		return err;
+	*start = out->len;
 	out->len += SPOOL_RECORD_HEADER;
+	return 0;
+}
+
+void spool_record_seal(struct buf *out, size_t start)
+{
+	size_t frame = out->len - start - SPOOL_RECORD_HEADER;
+
+	set_u32(out->data + start, SPOOL_RECORD_MAGIC);
+	set_u32(out->data + start + 4, (uint32_t)frame);
+	set_u32(out->data + start + 8,
+		crc32c(0, out->data + start + SPOOL_RECORD_HEADER, frame));
+}
+
+int spool_record_encode(struct buf *out, const struct sw_sample *s)
+{
+	size_t start;
+	int err = spool_record_begin(out, &start);
+
+	if (err)
+		return err;
 	err = proto_encode_samples(out, s, 1);
 	if (err) {
 		out->len = start;
 		return err;
 	}
-	frame = out->len - start - SPOOL_RECORD_HEADER;
-	set_u32(out->data + start, SPOOL_RECORD_MAGIC);
-	set_u32(out->data + start + 4, (uint32_t)frame);
-	set_u32(out->data + start + 8,
-		crc32c(0, out->data + start + SPOOL_RECORD_HEADER, frame));
+	spool_record_seal(out, start);
 	return 0;
 }
 
-long spool_record_parse(const uint8_t *p, size_t n, struct sw_sample *s)
+long spool_record_frame(const uint8_t *p, size_t n, struct sw_frame *f)
 {
-	struct sw_frame f;
 	uint32_t len;
-	size_t count;
 	long used;
 
 	if (n < 4)
@@ -62,12 +75,23 @@ long spool_record_parse(const uint8_t *p, size_t n, struct sw_sample *s)
 		return 0;
 	if (crc32c(0, p + SPOOL_RECORD_HEADER, len) != get_u32(p + 8))
 		return -EBADMSG;
-	used = proto_frame_parse(p + SPOOL_RECORD_HEADER, len, &f);
-	if (used != (long)len || f.type != SW_MSG_SAMPLES)
-		return -EBADMSG;
-	if (proto_decode_samples(&f, s, 1, &count) || count != 1)
+	used = proto_frame_parse(p + SPOOL_RECORD_HEADER, len, f);
+	if (used != (long)len)
 		return -EBADMSG;
 	return (long)(SPOOL_RECORD_HEADER + len);
+}
+
+long spool_record_parse(const uint8_t *p, size_t n, struct sw_sample *s)
+{
+	struct sw_frame f;
+	size_t count;
+	long used = spool_record_frame(p, n, &f);
+
+	if (used <= 0)
+		return used;
+	if (f.type != SW_MSG_SAMPLES || proto_decode_samples(&f, s, 1, &count) || count != 1)
+		return -EBADMSG;
+	return used;
 }
 
 size_t spool_record_resync(const uint8_t *p, size_t n)

@@ -29,6 +29,18 @@
 /* Appends s as one record to out.  0 or a negative errno. */
 int spool_record_encode(struct buf *out, const struct sw_sample *s);
 
+/* The same record around any one frame (the deletion journal,
+ * deljournal.h, keeps DELETIONS frames in it): spool_record_begin() reserves
+ * the header at *start, the caller appends one frame, spool_record_seal()
+ * fills in the header.  0 or a negative errno. */
+int spool_record_begin(struct buf *out, size_t *start);
+void spool_record_seal(struct buf *out, size_t start);
+
+/* Like spool_record_parse() for a record of any frame type: the bytes the
+ * record occupies with *f pointing into p, 0 if cut short, -EBADMSG. */
+struct sw_frame;
+long spool_record_frame(const uint8_t *p, size_t n, struct sw_frame *f);
+
 /*
  * Looks at the record starting at p (n bytes available).  Returns the bytes
  * it occupies with *s filled; 0 if the record is cut short (more bytes are

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "shrinkwatch/log.h"
 #include "shrinkwatch/tls.h"
 #include "shrinkwatch/banned.h"
 
@@ -107,6 +108,12 @@ int tls_ctx_new(struct tls_ctx **out, const struct tls_config *cfg, bool server,
 		ssl_reason(err, errlen, "tls_key does not match tls_cert");
 		goto fail;
 	}
+	{
+		char why[PATH_MAX * 2 + 256];
+
+		if (tls_key_file_exposed(cfg->key, why, sizeof why) == 1)
+			log_warn("%s", why);
+	}
 	if (cfg->crl[0] && load_crl(ctx, cfg->crl, err, errlen))
 		goto fail;
 	/* both sides must show a certificate from the CA */
@@ -201,14 +208,56 @@ int tls_conn_feed(struct tls_conn *c, const uint8_t *p, size_t n)
 	return 0;
 }
 
-/* Describes a failed handshake, naming the certificate check if it was one. */
+/* The address or name a client's peer certificate had to carry, into out
+ * ("" when unknown). */
+static void expected_peer(SSL *ssl, char *out, size_t len)
+{
+	X509_VERIFY_PARAM *vp = SSL_get0_param(ssl);
+	char *ip = X509_VERIFY_PARAM_get1_ip_asc(vp);
+	const char *host = X509_VERIFY_PARAM_get0_host(vp, 0);
+
+	snprintf(out, len, "%s", ip ? ip : host ? host : "");
+	OPENSSL_free(ip);
+}
+
+/* Describes a failed handshake, naming the certificate check if it was one,
+ * and, when the collector's certificate does not carry the address the
+ * agent dialled, what to do about it: both ends of that failure say the same
+ * thing, since the operator may be reading either log. */
 static void handshake_reason(struct tls_conn *c)
 {
 	long vr = SSL_get_verify_result(c->ssl);
+	unsigned long e = ERR_peek_last_error();
+	char want[256];
 
+	if (vr == X509_V_ERR_IP_ADDRESS_MISMATCH || vr == X509_V_ERR_HOSTNAME_MISMATCH) {
+		expected_peer(c->ssl, want, sizeof want);
+		snprintf(c->error, sizeof c->error,
+			 "certificate verify failed: %s: the collector's certificate does not "
+			 "name '%s', the address this agent connects to; on the CA's machine run "
+			 "'shrinkwatchctl pki issue %s --server' and install that certificate and "
+			 "key as the collector's tls_cert and tls_key",
+			 X509_verify_cert_error_string(vr), want, want);
+		ERR_clear_error();
+		return;
+	}
 	if (vr != X509_V_OK) {
 		snprintf(c->error, sizeof c->error, "certificate verify failed: %s",
 			 X509_verify_cert_error_string(vr));
+		ERR_clear_error();
+		return;
+	}
+	if (SSL_is_server(c->ssl) && ERR_GET_LIB(e) == ERR_LIB_SSL &&
+	    ERR_GET_REASON(e) == SSL_R_SSLV3_ALERT_BAD_CERTIFICATE) {
+		/* the alert a client sends when the server's certificate is
+		 * from its CA but does not name the address it dialled */
+		snprintf(c->error, sizeof c->error,
+			 "the agent rejected the collector's certificate (bad certificate): most "
+			 "likely it does not name the address the agent connects to ('address =' "
+			 "in the agent's [collector] section; its log names it); on the CA's "
+			 "machine run "
+			 "'shrinkwatchctl pki issue ADDRESS --server' for that address and install "
+			 "the certificate and key as this collector's tls_cert and tls_key");
 		ERR_clear_error();
 		return;
 	}

@@ -1,8 +1,11 @@
 /* tlsconf.c - the TLS keys shared by both daemons' configs (see tls.h). */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <grp.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "shrinkwatch/parse.h"
 #include "shrinkwatch/tls.h"
@@ -107,6 +110,31 @@ int tls_config_check(const struct tls_config *c, const char *host, char *err, si
 				      "(see 'shrinkwatchctl pki'), or insecure = yes on a loopback "
 				      "address");
 		return -1;
+	}
+	return 0;
+}
+
+int tls_key_file_exposed(const char *path, char *why, size_t len)
+{
+	struct stat st;
+	struct group *g;
+
+	if (stat(path, &st))
+		return -errno;
+	if (st.st_mode & S_IROTH) {
+		snprintf(why, len, "tls: private key '%s' is readable by every user (mode %04o): "
+				   "anyone on this machine can act as this daemon; run 'chmod 600 %s' "
+				   "(owned by the daemon's user)",
+			 path, (unsigned)(st.st_mode & 07777), path);
+		return 1;
+	}
+	if (st.st_mode & S_IRGRP) {
+		g = getgrgid(st.st_gid);
+		snprintf(why, len, "tls: private key '%s' is readable by group '%s' (mode %04o): "
+				   "every member can act as this daemon; run 'chmod 600 %s' unless "
+				   "that group holds only the daemon's user",
+			 path, g ? g->gr_name : "?", (unsigned)(st.st_mode & 07777), path);
+		return 1;
 	}
 	return 0;
 }

@@ -58,11 +58,21 @@ int tls_config_key(struct tls_config *c, const char *key, const char *value, cha
 int tls_config_check(const struct tls_config *c, const char *host, char *err, size_t errlen);
 /* 127.0.0.0/8 (also IPv4-mapped), ::1 or "localhost". */
 bool tls_host_is_loopback(const char *host);
+/*
+ * Whether the private key file at path can be read by other users (its group
+ * or everyone): whoever reads it can act as this daemon, so both daemons warn
+ * at start-up (tls_ctx_new() logs it).  1 with the warning, saying what to
+ * run, in why; 0 when only its owner can read it; a negative errno when it
+ * cannot be examined.
+ */
+int tls_key_file_exposed(const char *path, char *why, size_t len);
 
 struct tls_ctx;
 
 /* Loads the CA, certificate and key (checked against each other) for a
- * server (collector) or client (agent).  0, or -1 with a message in err. */
+ * server (collector) or client (agent), and logs a warning if the key file is
+ * readable by other users (tls_key_file_exposed()).  0, or -1 with a message
+ * in err. */
 int tls_ctx_new(struct tls_ctx **out, const struct tls_config *cfg, bool server, char *err,
 		size_t errlen);
 void tls_ctx_free(struct tls_ctx *t);
@@ -71,7 +81,7 @@ struct tls_conn {
 	void *ssl; /* SSL * */
 	void *rbio, *wbio;
 	bool established;
-	char error[256]; /* why the last call failed */
+	char error[768]; /* why the last call failed (with what to do, if known) */
 };
 
 /* Starts a connection.  peer_host: for a client, the name or address its

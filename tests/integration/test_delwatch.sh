@@ -5,7 +5,10 @@
 # alert names the executable, the pid, the uid and the file count (in
 # `shrinkwatchctl alerts --json` and `shrinkwatchctl deletions`).  Then the
 # collector is killed (-9), a second subtree is deleted while it is down,
-# and the report still arrives after the restart, exactly once.  Skipped
+# and the report still arrives after the restart, exactly once; then the
+# agent is killed (-9) between a report and its delivery (the collector is
+# down), and after both restart the report still arrives (the agent's
+# deletion journal), exactly once.  Skipped
 # where fanotify cannot watch (no CAP_SYS_ADMIN, Linux < 5.9).
 . "$(dirname "$0")/lib.sh"
 
@@ -95,6 +98,25 @@ sleep 3
 reported "$rm1" 40 || fail "pid $rm1's report stored more than once: $(reports_of "$rm1") files"
 reported "$rm2" 25 || fail "pid $rm2's report stored more than once: $(reports_of "$rm2") files"
 ok "resent reports are stored once"
+
+# --- a report, then the agent dies before any collector has it -----------
+stop "$COLL" KILL
+"$T/evidence-rm" -rf "$T/store/2023/10" &
+rm3=$!
+wait "$rm3"
+wait_for 10 "the agent reports pid $rm3" grep -q "by pid $rm3 " "$T/agent.log"
+stop "$AGENT" KILL
+start agent2 "$BUILD/shrinkwatch-agent" -c "$T/agent.conf"
+AGENT=$LAST_PID
+wait_for 10 "the agent reads its journal back" grep -q "deletion reports from before the restart are sent again" "$T/agent2.log"
+start collector3 "$BUILD/shrinkwatch-collector" -c "$T/collector.conf"
+COLL=$LAST_PID
+wait_for 30 "the report of pid $rm3 after the agent's restart" reported "$rm3" 30
+sleep 3
+reported "$rm1" 40 || fail "pid $rm1's report stored more than once: $(reports_of "$rm1") files"
+reported "$rm2" 25 || fail "pid $rm2's report stored more than once: $(reports_of "$rm2") files"
+reported "$rm3" 30 || fail "pid $rm3's report stored more than once: $(reports_of "$rm3") files"
+ok "a report made before the agent was killed arrives after its restart, once"
 
 stop "$AGENT"
 stop "$COLL"

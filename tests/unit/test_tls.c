@@ -13,6 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include <getopt.h>
+#include <sys/stat.h>
 
 #include "shrinkwatch/log.h"
 #include "shrinkwatch/tls.h"
@@ -84,7 +85,7 @@ static void test_handshake_and_names(void **state)
 	struct tls_conn cl, sv;
 	uint8_t got[64];
 	struct buf b;
-	char why[300], cn[64];
+	char why[800], cn[64];
 	(void)state;
 
 	assert_int_equal(tls_conn_init(&cl, c, "127.0.0.1"), 0);
@@ -118,7 +119,7 @@ static void test_other_ca_refused(void **state)
 	struct tls_ctx *s = tu_tls_ctx(dir, "pki", "127.0.0.1", true),
 		       *c = tu_tls_ctx(dir, "other", "it01", false);
 	struct tls_conn cl, sv;
-	char why[300];
+	char why[800];
 	(void)state;
 
 	assert_int_equal(tls_conn_init(&cl, c, "127.0.0.1"), 0);
@@ -137,7 +138,7 @@ static void test_collector_name_checked(void **state)
 	struct tls_ctx *s = tu_tls_ctx(dir, "pki", "127.0.0.1", true),
 		       *c = tu_tls_ctx(dir, "pki", "it01", false);
 	struct tls_conn cl, sv;
-	char why[300];
+	char why[800];
 	(void)state;
 
 	/* the agent dialled 127.0.0.2: a certificate for 127.0.0.1 will not do */
@@ -145,6 +146,14 @@ static void test_collector_name_checked(void **state)
 	assert_int_equal(tls_conn_init(&sv, s, NULL), 0);
 	assert_int_equal(pair(&cl, &sv, why, sizeof why), -1);
 	assert_non_null(strstr(cl.error, "certificate verify failed"));
+	/* the agent names the address it dialled and the command that fixes it */
+	assert_non_null(strstr(cl.error, "IP address mismatch"));
+	assert_non_null(strstr(cl.error, "does not name '127.0.0.2'"));
+	assert_non_null(strstr(cl.error, "shrinkwatchctl pki issue 127.0.0.2 --server"));
+	/* the collector got the agent's alert in the same round (pair()) and
+	 * says what it means */
+	assert_non_null(strstr(sv.error, "the agent rejected the collector's certificate"));
+	assert_non_null(strstr(sv.error, "shrinkwatchctl pki issue ADDRESS --server"));
 	tls_conn_release(&cl);
 	tls_conn_release(&sv);
 	tls_ctx_free(s);
@@ -156,7 +165,7 @@ static void test_revoked_refused(void **state)
 	struct tls_config cfg;
 	struct tls_ctx *s, *c_rev, *c_ok;
 	struct tls_conn cl, sv;
-	char why[300], sub[200], err[512];
+	char why[800], sub[200], err[512];
 	(void)state;
 
 	snprintf(sub, sizeof sub, "%s/pki", dir);
@@ -216,6 +225,30 @@ static void test_config_rules(void **state)
 	assert_int_equal(tls_config_key(&c, "listen", "x", err, sizeof err), 0);
 }
 
+/* A private key others can read is named, with the command that fixes it;
+ * pki's own 0600 key is not. */
+static void test_exposed_key_warned(void **state)
+{
+	char key[300], why[1024];
+	(void)state;
+
+	snprintf(key, sizeof key, "%s/pki/it01.key", dir);
+	why[0] = '\0';
+	assert_int_equal(tls_key_file_exposed(key, why, sizeof why), 0);
+	assert_int_equal(chmod(key, 0644), 0);
+	assert_int_equal(tls_key_file_exposed(key, why, sizeof why), 1);
+	assert_non_null(strstr(why, "readable by every user"));
+	assert_non_null(strstr(why, "chmod 600"));
+	assert_non_null(strstr(why, key));
+	assert_int_equal(chmod(key, 0640), 0);
+	assert_int_equal(tls_key_file_exposed(key, why, sizeof why), 1);
+	assert_non_null(strstr(why, "readable by group"));
+	assert_int_equal(chmod(key, 0600), 0);
+	assert_int_equal(tls_key_file_exposed(key, why, sizeof why), 0);
+	snprintf(key, sizeof key, "%s/pki/none.key", dir);
+	assert_int_equal(tls_key_file_exposed(key, why, sizeof why), -ENOENT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -224,6 +257,7 @@ int main(void)
 		cmocka_unit_test(test_collector_name_checked),
 		cmocka_unit_test(test_revoked_refused),
 		cmocka_unit_test(test_config_rules),
+		cmocka_unit_test(test_exposed_key_warned),
 	};
 
 	log_init("test_tls", LOG_WARNING);
