@@ -115,6 +115,14 @@ static int load_config(struct collector *c, struct collector_config *cfg, char *
 	return collector_config_read(c->config_path, cfg, err, errlen);
 }
 
+/* What the modules' hooks kept of a configuration that will not run (it was
+ * refused, or only checked with --check-config). */
+static void forget_config(struct collector *c)
+{
+	delivery_release(&c->delivery);
+	detect_config_release(&c->alerting.detect_cfg);
+}
+
 static void report_status(uv_timer_t *t)
 {
 	struct collector *c = t->data;
@@ -368,27 +376,32 @@ int main(int argc, char **argv)
 		return rc;
 	memset(&c, 0, sizeof c);
 	c.config_path = args.config_path;
+	rc = 1;
 	if (load_config(&c, &c.cfg, err, sizeof err)) {
 		fprintf(stderr, "shrinkwatch-collector: %s\n", err);
-		return 1;
+		goto out;
 	}
 	if (check && notify_start(NULL, err, sizeof err)) { /* notifiers */
 		fprintf(stderr, "shrinkwatch-collector: %s: %s\n", c.config_path, err);
-		return 1;
+		goto out;
 	}
 	if (check && http_check(&c.http_cfg, err, sizeof err)) {
 		fprintf(stderr, "shrinkwatch-collector: %s\n", err);
-		return 1;
+		goto out;
 	}
 	/* delivery: TLS files, or insecure = yes on loopback only */
 	if (delivery_check(&c.delivery, c.cfg.listen_host, err, sizeof err)) {
 		fprintf(stderr, "shrinkwatch-collector: %s: [collector]: %s\n", c.config_path, err);
-		return 1;
+		goto out;
 	}
 	if (check) {
 		printf("%s: configuration OK: listen %s:%u, data_dir %s\n", c.config_path,
 		       c.cfg.listen_host, c.cfg.listen_port, c.cfg.data_dir);
-		return 0;
+		rc = 0;
+		goto out;
 	}
 	return daemon_run(run, &c);
+out:
+	forget_config(&c);
+	return rc;
 }
