@@ -19,6 +19,7 @@
 #include "shrinkwatch/bytes.h"
 #include "shrinkwatch/json.h"
 #include "shrinkwatch/parse.h"
+#include "shrinkwatch/termesc.h"
 #include "shrinkwatch/banned.h"
 
 #define REQ_MAX (64 * 1024)
@@ -93,7 +94,7 @@ static int usage_error(const struct opts *o, const char *why)
  * -1 when the command is finished (printed JSON or an error). */
 static int call(const struct opts *o, struct buf *req, struct ctl_response *resp, int *rc)
 {
-	char err[1024];
+	char err[1024], shown[TERM_ESCAPE_MAX(1024)];
 	bool ok = false;
 
 	if (buf_append(req, "", 1)) {
@@ -109,7 +110,7 @@ static int call(const struct opts *o, struct buf *req, struct ctl_response *resp
 	if (!ok) {
 		if (jsonparse_get_str(resp->text, resp->toks, 0, "error", err, sizeof err))
 			snprintf(err, sizeof err, "the collector refused the request");
-		fprintf(stderr, "shrinkwatchctl: %s\n", err);
+		fprintf(stderr, "shrinkwatchctl: %s\n", term_escape(err, shown, sizeof shown));
 		if (o->json)
 			printf("%s\n", resp->text);
 		ctl_response_release(resp);
@@ -127,11 +128,19 @@ static int call(const struct opts *o, struct buf *req, struct ctl_response *resp
 
 /* ---- field access for tables ------------------------------------------- */
 
+/* Member key of obj as text for the terminal, escaped (termesc.h): every
+ * string a table shows passes here, since any of them (a store name, a
+ * deleting program's path, a comment) may come from a hostile agent or file
+ * name.  "-" when absent or longer than a table can hold. */
 static const char *fstr(const struct ctl_response *r, int obj, const char *key, char *buf,
 			size_t len)
 {
-	if (jsonparse_get_str(r->text, r->toks, obj, key, buf, len))
+	char raw[4096];
+
+	if (jsonparse_get_str(r->text, r->toks, obj, key, raw, sizeof raw))
 		snprintf(buf, len, "-");
+	else
+		term_escape(raw, buf, len);
 	return buf;
 }
 
@@ -284,7 +293,7 @@ int ctl_alerts_main(int argc, char **argv)
 {
 	struct opts o = { .usage = "alerts [--all] [--socket PATH] [--json]" };
 	struct ctl_response r;
-	char st[24], sev[16], kind[24], sum[256], t1[40], b1[BYTES_FMT_MAX], name[170];
+	char st[24], sev[16], kind[24], sum[1024], t1[40], b1[BYTES_FMT_MAX], name[170];
 	uint32_t n;
 	int rc = 0, e, i;
 
@@ -502,7 +511,7 @@ int ctl_deletions_main(int argc, char **argv)
 {
 	struct opts o = { .usage = "deletions [AGENT [STORE]] [--socket PATH] [--json]" };
 	struct ctl_response r;
-	char dir[256], exe[256], t1[40], name[170], uid[32];
+	char dir[TERM_ESCAPE_MAX(256)], exe[TERM_ESCAPE_MAX(256)], t1[40], name[170], uid[32];
 	struct buf req;
 	uint32_t n;
 	int rc = 0, e, i;
