@@ -19,6 +19,7 @@
 #include "shrinkwatch/bytes.h"
 #include "shrinkwatch/json.h"
 #include "shrinkwatch/parse.h"
+#include "shrinkwatch/sample.h"
 #include "shrinkwatch/termesc.h"
 #include "shrinkwatch/banned.h"
 
@@ -240,6 +241,44 @@ static int read_call(int argc, char **argv, struct opts *o, struct ctl_response 
 }
 
 
+/* The status answer's "agents": history an agent lost, and what the
+ * collector refused of it (collector/net/admit.h), one line per agent. */
+static void print_agent_health(const struct ctl_response *r)
+{
+	uint32_t n;
+	int e, i;
+
+	for (e = array_first(r, "agents", &n), i = 0; e >= 0 && (uint32_t)i < n;
+	     i++, e = (int)r->toks[e].next) {
+		char agent[TERM_ESCAPE_MAX(SW_NAME_MAX)];
+		const char *sep = "";
+
+		if (i == 0)
+			printf("\n");
+		printf("agent %s:", fstr(r, e, "agent", agent, sizeof agent));
+		if (fnum(r, e, "samples_lost") || fnum(r, e, "gaps")) {
+			printf(" %.0f samples lost on the agent (%.0f gaps): that history is "
+			       "missing", fnum(r, e, "samples_lost"), fnum(r, e, "gaps"));
+			sep = ";";
+		}
+		if (fnum(r, e, "samples_refused")) {
+			printf("%s %.0f samples of %.0f stores refused (max_stores_per_agent, "
+			       "max_new_stores_per_hour)", sep, fnum(r, e, "samples_refused"),
+			       fnum(r, e, "stores_refused"));
+			sep = ";";
+		}
+		if (fnum(r, e, "frames_refused")) {
+			printf("%s %.0f frames refused (max_seq_jump)", sep,
+			       fnum(r, e, "frames_refused"));
+			sep = ";";
+		}
+		if (fnum(r, e, "hellos_refused"))
+			printf("%s %.0f connections refused (min_interval)", sep,
+			       fnum(r, e, "hellos_refused"));
+		printf("\n");
+	}
+}
+
 int ctl_status_main(int argc, char **argv)
 {
 	struct opts o = { .usage = "status [--socket PATH] [--json]" };
@@ -285,6 +324,7 @@ int ctl_status_main(int argc, char **argv)
 		       fnum(&r, e, "stores"), fnum(&r, e, "objects"),
 		       bytes_format(fnum(&r, e, "bytes"), b2, sizeof b2),
 		       fnum(&r, e, "open_alerts"), fnum(&r, e, "outbox"));
+	print_agent_health(&r);
 	ctl_response_release(&r);
 	return 0;
 }

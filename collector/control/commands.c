@@ -158,7 +158,11 @@ static int cmd_status(struct request *r)
 	json_put_raw(b, ","); json_put_key(b, "open_alerts"); json_put_u64(b, open);
 	json_put_raw(b, ","); json_put_key(b, "outbox");
 	json_put_i64(b, r->c->ledger ? ledger_outbox_count(r->c->ledger) : 0);
-	err = json_put_raw(b, "}}");
+	/* agents that lost samples or had some refused (admit.h) */
+	json_put_raw(b, "},\"agents\":");
+	if (!r->c->agents || r->c->agents(r->c->agents_ud, b))
+		json_put_raw(b, "[]");
+	err = json_put_raw(b, "}");
 	strmap_release(&seen);
 	free(e);
 	return err ? fail(r, err, "response too large") : 0;

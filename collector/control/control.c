@@ -269,6 +269,8 @@ void control_init(struct control *c, const struct control_config *cfg,
 	c->ledger = deps->ledger;
 	c->board = deps->board;
 	c->outbox = deps->outbox;
+	c->agents = deps->agents;
+	c->agents_ud = deps->agents_ud;
 }
 
 int control_start(struct control *c, uv_loop_t *loop)

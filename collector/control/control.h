@@ -56,12 +56,22 @@ struct control_caller {
  * (ack, explain, revoke) and the listings; board (the status command's store
  * count) and outbox may be NULL.
  */
+/*
+ * Appends to out a JSON array with one object per agent that lost or had
+ * refused samples ({"agent":...,"samples_lost":N,...}, collector/net/admit.h
+ * through the composition); 0 or a negative errno.  The status command shows
+ * it as "agents".
+ */
+typedef int (*control_agents_fn)(void *ud, struct buf *out);
+
 struct control_deps {
 	struct watch *watch;
 	struct alerts *alerts;
 	struct ledger *ledger;
 	struct board *board;
 	struct outbox *outbox;
+	control_agents_fn agents; /* may be NULL: "agents" is then [] */
+	void *agents_ud;
 };
 
 struct control {
@@ -74,6 +84,8 @@ struct control {
 	struct ledger *ledger;
 	struct board *board;
 	struct outbox *outbox;
+	control_agents_fn agents;
+	void *agents_ud;
 	unsigned nclients;
 	uint64_t requests, refused;
 };

@@ -120,6 +120,20 @@ static void copy_stats(uv_timer_t *t)
 	if (h->stats)
 		h->stats(h->stats_ud, &now);
 	http_site_set_stats(&h->site, &now);
+	if (h->metrics) {
+		struct buf text;
+
+		buf_init(&text, HTTP_EXTRA_METRICS_MAX);
+		if (h->metrics(h->metrics_ud, &text) == 0)
+			http_site_set_extra_metrics(&h->site, &text);
+		buf_release(&text);
+	}
+}
+
+void http_add_metrics(struct http_server *h, http_metrics_fn fn, void *ud)
+{
+	h->metrics = fn;
+	h->metrics_ud = ud;
 }
 
 void http_observe_sample(void *ctx, struct agent_rec *a, struct store_rec *st,

@@ -4,8 +4,13 @@
 Usage: sw_wire.py PORT ACTION...   where each ACTION is one of
   hello NAME [INTERVAL]      send HELLO
   sample STORE SEQ TIME      send SAMPLES with one sample (objects=1, bytes=100)
-  raw HEX                    send raw bytes
+  samples STORES SEQ TIME [FLAGS]
+                             send one SAMPLES frame: a sample of each of STORES
+                             (comma-separated; NAME*N stands for NAME0..NAME<N-1>)
+                             with seqs SEQ, SEQ+1, ... and the sample flags FLAGS
   read                       read one frame and print "TYPE field..." (ACK seq / ERROR code text)
+  readwait SECONDS           the same, printing TIMEOUT if nothing came in time
+  raw HEX                    send raw bytes
 Prints what it read; exits 0 unless the connection could not be made.
 """
 import socket, struct, sys
@@ -20,11 +25,29 @@ def frame(t, p):
 def hello(name, interval=60):
     return frame(1, s(name) + s('sw_wire.py') + struct.pack('>QII', 1, interval, 0))
 
-def sample(store, seq, t):
+def sample_body(store, seq, t, flags=0):
     body = struct.pack('>Qq', seq, t) + s(store)
     body += struct.pack('>8Q', 1, 100, 0, 0, 1, 2, 3, 4)
-    body += struct.pack('>IBI', 0, 0, 0) + s('') + struct.pack('>I', 1)
-    return frame(2, struct.pack('>H', 1) + body)
+    body += struct.pack('>IBI', flags, 0, 0) + s('') + struct.pack('>I', 1)
+    return body
+
+def sample(store, seq, t):
+    return frame(2, struct.pack('>H', 1) + sample_body(store, seq, t))
+
+def store_list(spec):
+    out = []
+    for part in spec.split(','):
+        if '*' in part:
+            name, n = part.split('*')
+            out += ['%s%d' % (name, i) for i in range(int(n))]
+        else:
+            out.append(part)
+    return out
+
+def samples(spec, seq, t, flags=0):
+    stores = store_list(spec)
+    body = b''.join(sample_body(st, seq + i, t, flags) for i, st in enumerate(stores))
+    return frame(2, struct.pack('>H', len(stores)) + body)
 
 def read_frame(sock):
     hdr = b''
@@ -59,6 +82,17 @@ def main(argv):
                 sock.sendall(hello(name, interval))
             elif a == 'sample':
                 sock.sendall(sample(args.pop(0), int(args.pop(0)), int(args.pop(0))))
+            elif a == 'samples':
+                spec, seq, t = args.pop(0), int(args.pop(0)), int(args.pop(0))
+                flags = int(args.pop(0)) if args and args[0].isdigit() else 0
+                sock.sendall(samples(spec, seq, t, flags))
+            elif a == 'readwait':
+                sock.settimeout(float(args.pop(0)))
+                try:
+                    print(read_frame(sock), flush=True)
+                except socket.timeout:
+                    print('TIMEOUT', flush=True)
+                sock.settimeout(10)
             elif a == 'raw':
                 sock.sendall(bytes.fromhex(args.pop(0)))
             elif a == 'read':
