@@ -22,6 +22,7 @@
 #include <sys/un.h>
 #include <uv.h>
 
+#include "peerlimit.h"
 #include "shrinkwatch/buf.h"
 #include "shrinkwatch/control_proto.h"
 
@@ -88,6 +89,9 @@ struct control {
 	void *agents_ud;
 	unsigned nclients;
 	uint64_t requests, refused;
+	uint64_t throttled; /* requests past a uid's budget (peerlimit.h) */
+	struct peerlimit limit;
+	uv_timer_t flush_timer; /* writes the refusal summaries (peerlimit.h) */
 };
 
 void control_config_default(struct control_config *cfg);
@@ -114,7 +118,17 @@ void control_init(struct control *c, const struct control_config *cfg,
 /* Binds the configured path and listens on loop (replacing a stale socket
  * file).  0 or a negative errno. */
 int control_start(struct control *c, uv_loop_t *loop);
+/* Stops listening (if it did), writes the refusal summaries still pending and
+ * frees what control_init() and the requests made. */
 void control_stop(struct control *c);
+
+/*
+ * Writes an audit row for every burst of refused changes that ended by now
+ * (all: every one with refusals to tell): "N more refused 'ack' requests of
+ * uid U between T1 and T2".  The socket calls it from a timer; the unit tests
+ * call it with their own clock.
+ */
+void control_flush_refusals(struct control *c, int64_t now, bool all);
 
 /* Fills caller from a uid/gid/pid: user name, admin membership. */
 void control_caller_init(struct control_caller *who, uid_t uid, gid_t gid, pid_t pid,
