@@ -21,6 +21,8 @@
  *   http = 127.0.0.1:7406 | off
  *   dashboards = /usr/share/shrinkwatch/dashboards   (graph definitions)
  *   http_threads = 4
+ *   http_max_connections_per_address = 32   (guard.h)
+ *   http_request_timeout = 10s              (guard.h)
  */
 #ifndef SHRINKWATCH_COLLECTOR_HTTP_H
 #define SHRINKWATCH_COLLECTOR_HTTP_H
@@ -31,6 +33,7 @@
 
 #include "collector/store/board.h"
 #include "collector/config.h"
+#include "guard.h"
 #include "site.h"
 #include "shrinkwatch/sample.h"
 
@@ -44,6 +47,11 @@ struct store_rec;
 #define HTTP_EXTRA_METRICS_MAX (4u << 20)
 #define HTTP_MAX_RESPONSE (16u << 20)
 #define HTTP_RAW_URI_MAX 2048 /* path and query, before decoding */
+#define HTTP_MAX_CONNECTIONS 256u /* libmicrohttpd's hard limit */
+/* The guard (guard.h) makes room before libmicrohttpd's hard limit is met. */
+#define HTTP_SOFT_CONNECTIONS 224u
+#define HTTP_DEFAULT_PER_ADDRESS 32
+#define HTTP_DEFAULT_REQUEST_TIMEOUT_S 10
 
 struct http_config {
 	bool enabled;
@@ -51,6 +59,8 @@ struct http_config {
 	uint16_t port;
 	char dashboards[PATH_MAX];
 	unsigned threads;
+	unsigned per_address;       /* http_max_connections_per_address */
+	uint64_t request_timeout_s; /* http_request_timeout */
 	unsigned seen; /* keys given (each at most once) */
 };
 
@@ -88,8 +98,9 @@ struct http_server {
 	void *stats_ud;
 	http_metrics_fn metrics; /* http_add_metrics() */
 	void *metrics_ud;
-	uv_timer_t stats_timer;
+	uv_timer_t stats_timer; /* also sweeps the guard */
 	bool timer_started;
+	struct http_guard guard; /* the connections' time and room (guard.h) */
 	struct MHD_Daemon *mhd; /* NULL: not serving (off, or could not listen) */
 	char where[300]; /* "127.0.0.1:7406" once listening */
 };
