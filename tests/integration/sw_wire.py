@@ -3,6 +3,10 @@
 
 Usage: sw_wire.py PORT ACTION...   where each ACTION is one of
   hello NAME [INTERVAL]      send HELLO
+  hello2 NAME [INTERVAL]     send HELLO of protocol version 2 (deletion reports)
+  deletion STORE ID TIME EXE DIR
+                             send DELETIONS (version 2) with one report: 3 files
+                             deleted under DIR by pid 4242 (uid 0) running EXE
   sample STORE SEQ TIME      send SAMPLES with one sample (objects=1, bytes=100)
   samples STORES SEQ TIME [FLAGS]
                              send one SAMPLES frame: a sample of each of STORES
@@ -19,11 +23,16 @@ def s(x):
     b = x.encode('utf-8', 'surrogateescape')
     return struct.pack('>H', len(b)) + b
 
-def frame(t, p):
-    return b'SW' + bytes([1, t]) + struct.pack('>I', len(p)) + p
+def frame(t, p, version=1):
+    return b'SW' + bytes([version, t]) + struct.pack('>I', len(p)) + p
 
-def hello(name, interval=60):
-    return frame(1, s(name) + s('sw_wire.py') + struct.pack('>QII', 1, interval, 0))
+def hello(name, interval=60, version=1):
+    return frame(1, s(name) + s('sw_wire.py') + struct.pack('>QII', 1, interval, 0), version)
+
+def deletion(store, rid, t, exe, d):
+    body = struct.pack('>Q', rid) + s(store) + struct.pack('>qqQQ', t, t, 3, 0) + s(d)
+    body += struct.pack('>Iq', 4242, 0) + s(exe)
+    return frame(5, struct.pack('>H', 1) + body, 2)
 
 def sample_body(store, seq, t, flags=0):
     body = struct.pack('>Qq', seq, t) + s(store)
@@ -65,6 +74,8 @@ def read_frame(sock):
         body += chunk
     if hdr[3] == 3:
         return 'ACK %d' % struct.unpack('>Q', body)[0]
+    if hdr[3] == 6:
+        return 'DELACK %d' % struct.unpack('>Q', body)[0]
     if hdr[3] == 4:
         code, ln = struct.unpack('>HH', body[:4])
         return 'ERROR %d %s' % (code, body[4:4 + ln].decode('utf-8', 'replace'))
@@ -76,10 +87,13 @@ def main(argv):
     while args:
         a = args.pop(0)
         try:
-            if a == 'hello':
+            if a in ('hello', 'hello2'):
                 name = args.pop(0)
                 interval = int(args.pop(0)) if args and args[0].isdigit() else 60
-                sock.sendall(hello(name, interval))
+                sock.sendall(hello(name, interval, 2 if a == 'hello2' else 1))
+            elif a == 'deletion':
+                store, rid, t = args.pop(0), int(args.pop(0)), int(args.pop(0))
+                sock.sendall(deletion(store, rid, t, args.pop(0), args.pop(0)))
             elif a == 'sample':
                 sock.sendall(sample(args.pop(0), int(args.pop(0)), int(args.pop(0))))
             elif a == 'samples':
