@@ -18,6 +18,7 @@
 struct admit_agent {
 	struct admit_counts c;
 	uint64_t seq_seen;     /* highest seq looked at (stored or refused) */
+	int64_t seq_time;      /* wall clock of the last frame let through */
 	double tokens;         /* new stores the agent may add now */
 	int64_t tokens_at;     /* when tokens was last topped up */
 	bool tokens_set;
@@ -116,12 +117,40 @@ static void count_gaps(struct admit *ad, struct admit_agent *x, const struct age
 	}
 }
 
-/* Whether x (last one of the frame) reaches too far above what the collector
- * has from the agent; why says so. */
+/* When the collector last heard of agent a's samples: when admit last let a
+ * frame of it through, or (after a restart) its stores' last RRD updates;
+ * 0 if never. */
+static int64_t last_heard(const struct admit_agent *x, const struct agent_rec *a)
+{
+	int64_t t = x->seq_time;
+	const char *k;
+	void *v;
+
+	if (t)
+		return t;
+	for (size_t i = 0; strmap_next(&a->stores, &i, &k, &v);) {
+		const struct store_rec *st = v;
+
+		if (st->have_last && st->last.time > t)
+			t = st->last.time;
+	}
+	return t;
+}
+
+/*
+ * Whether seq (the frame's last) reaches too far above what the collector
+ * has from the agent; why says so.  The bound grows with the time since the
+ * collector last heard of the agent: while the collector was away, an agent
+ * went on taking at most max_stores samples every min_interval, and its
+ * spool may have dropped the oldest of them (a gap, not an attack).
+ */
 static bool seq_jump(const struct delivery_limits *lim, const struct agent_rec *a,
-		     const struct admit_agent *x, uint64_t seq, char *why, size_t whylen)
+		     const struct admit_agent *x, uint64_t seq, int64_t now, char *why,
+		     size_t whylen)
 {
 	uint64_t base = a->seq_accepted > x->seq_seen ? a->seq_accepted : x->seq_seen;
+	int64_t heard = last_heard(x, a);
+	uint64_t away = heard && now > heard ? (uint64_t)(now - heard) : 0, bound;
 
 	if (!base) {
 		if (seq < ADMIT_SEQ_CEILING)
@@ -131,12 +160,15 @@ static bool seq_jump(const struct delivery_limits *lim, const struct agent_rec *
 			 (unsigned long long)seq, (unsigned long long)ADMIT_SEQ_CEILING - 1);
 		return true;
 	}
-	if (seq <= base || seq - base <= lim->max_seq_jump)
+	bound = lim->max_seq_jump + (uint64_t)lim->max_stores *
+		(away / (lim->min_interval_s ? lim->min_interval_s : 1) + 1);
+	if (seq <= base || seq - base <= bound)
 		return false;
 	snprintf(why, whylen, "seq %llu jumps %llu past seq %llu, the last this collector has "
-		 "from the agent (at most %llu: max_seq_jump)", (unsigned long long)seq,
-		 (unsigned long long)(seq - base), (unsigned long long)base,
-		 (unsigned long long)lim->max_seq_jump);
+		 "from the agent (at most %llu: max_seq_jump, plus max_stores_per_agent samples "
+		 "per min_interval for the %llu s since the agent was last heard of)",
+		 (unsigned long long)seq, (unsigned long long)(seq - base),
+		 (unsigned long long)base, (unsigned long long)bound, (unsigned long long)away);
 	return true;
 }
 
@@ -200,7 +232,7 @@ int admit_samples(struct admit *ad, const struct delivery_limits *lim,
 
 	if (!x)
 		return -ENOMEM;
-	if (*n && seq_jump(lim, a, x, s[*n - 1].seq, why, whylen)) {
+	if (*n && seq_jump(lim, a, x, s[*n - 1].seq, now, why, whylen)) {
 		x->c.frames_refused++; /* the session logs the refusal with why */
 		return -ERANGE;
 	}
@@ -231,6 +263,7 @@ int admit_samples(struct admit *ad, const struct delivery_limits *lim,
 	}
 	if (*n && s[*n - 1].seq > x->seq_seen)
 		x->seq_seen = s[*n - 1].seq;
+	x->seq_time = now;
 	*n = kept;
 	return 0;
 }

@@ -11,8 +11,11 @@
  *
  *   - a HELLO announcing an interval below min_interval is refused;
  *   - a SAMPLES frame whose seqs reach more than max_seq_jump above the
- *     highest seq the collector has from that agent is refused (an agent the
- *     collector has no seq of may start anywhere below ADMIT_SEQ_CEILING);
+ *     highest seq the collector has from that agent is refused -- plus, for
+ *     the time since the collector last heard of the agent, max_stores
+ *     samples per min_interval, which is the most an agent can have taken
+ *     (and its spool dropped) while the collector was away; an agent the
+ *     collector has no seq of may start anywhere below ADMIT_SEQ_CEILING;
  *   - a sample of a store the agent does not have yet is refused once the
  *     agent has max_stores_per_agent stores, or has added
  *     max_new_stores_per_hour in the last hour (a token bucket: that many at
