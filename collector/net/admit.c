@@ -102,17 +102,20 @@ static void count_gaps(struct admit *ad, struct admit_agent *x, const struct age
 		if (missing || (s[i].flags & SW_SAMPLE_GAP)) {
 			x->c.gaps++;
 			x->c.samples_lost += missing;
-			log_ratelimited(&ad->gap_rl, LOG_WARNING,
-					"admit: agent '%s': %s before seq %llu (%llu seqs never "
-					"arrived; %llu lost since start-up): the collector misses "
-					"that history, and a loss within it may show only as one "
-					"larger step",
-					a->name, s[i].flags & SW_SAMPLE_GAP
-						? "its spool overflowed: samples were dropped on the agent"
-						: "samples were lost or removed on the agent",
-					(unsigned long long)s[i].seq, (unsigned long long)missing,
-					(unsigned long long)x->c.samples_lost);
 		}
+		if (missing)
+			log_ratelimited(&ad->gap_rl, LOG_WARNING,
+					"admit: agent '%s': seqs %llu-%llu never arrived (lost or "
+					"removed on the agent; %llu since start-up): the collector "
+					"misses that history, and a loss within it shows only as "
+					"one larger step", a->name, (unsigned long long)(last + 1),
+					(unsigned long long)(s[i].seq - 1),
+					(unsigned long long)x->c.samples_lost);
+		if (s[i].flags & SW_SAMPLE_GAP)
+			log_ratelimited(&ad->gap_rl, LOG_WARNING,
+					"admit: agent '%s': its spool overflowed: samples before seq "
+					"%llu were dropped on the agent", a->name,
+					(unsigned long long)s[i].seq);
 		last = s[i].seq;
 	}
 }
