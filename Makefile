@@ -149,11 +149,13 @@ unit: $(UNIT_BINS)
 integration: $(BINS) $(BUILD)/bench/sendtrace
 	@BUILD=$(abspath $(BUILD)) tests/run-suite integration $(INTEGRATION_TESTS)
 
-# The unit tests, and the daemons through the core integration test, under
-# ASan/UBSan (a report or a leak at exit fails).
+# The unit tests, and the daemons through the core integration test and the
+# refused configurations (leaks on an error path), under ASan/UBSan (a report
+# or a leak at exit fails).
 sanitize:
 	@$(MAKE) --no-print-directory BUILD=build/asan SANITIZE=1 unit all
-	@BUILD=$(abspath build/asan) tests/run-suite integration-asan tests/integration/test_core.sh
+	@BUILD=$(abspath build/asan) tests/run-suite integration-asan tests/integration/test_core.sh \
+		tests/integration/test_config_refused.sh
 
 # The tree's shape: which room may include which, no circles (docs/design.md,
 # "Rooms"), and banned.h last in every source file.

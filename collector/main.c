@@ -17,6 +17,7 @@
 
 #include "collector/alerts/pipeline.h"
 #include "collector/control/control.h"
+#include "collector/net/admit.h"
 #include "collector/store/board.h"
 #include "config.h"
 #include "collector/net/delivery.h"
@@ -49,6 +50,7 @@ struct collector {
 	struct control_config control_cfg;
 	struct control control; /* the socket shrinkwatchctl talks to */
 	struct delivery delivery; /* TLS, allow-list, connection limits */
+	struct admit admit;       /* per-agent limits; samples agents lost */
 	struct daemon_signals signals;
 	uv_timer_t status_timer;
 	uint64_t last_stored;
@@ -113,6 +115,14 @@ static int load_config(struct collector *c, struct collector_config *cfg, char *
 		return -1;
 	}
 	return collector_config_read(c->config_path, cfg, err, errlen);
+}
+
+/* What the modules' hooks kept of a configuration that will not run (it was
+ * refused, or only checked with --check-config). */
+static void forget_config(struct collector *c)
+{
+	delivery_release(&c->delivery);
+	detect_config_release(&c->alerting.detect_cfg);
 }
 
 static void report_status(uv_timer_t *t)
@@ -195,6 +205,17 @@ static int store_deletions(void *ctx, struct agent_rec *a, const struct sw_delet
  * warning, not a failure: detection and notification matter more than the
  * operator socket; an explicitly configured one that fails is fatal.
  */
+/* admit's counters for the status command and /metrics (admit.h). */
+static int agents_json(void *ud, struct buf *out)
+{
+	return admit_put_json(ud, out);
+}
+
+static int agents_metrics(void *ud, struct buf *out)
+{
+	return admit_put_metrics(ud, out);
+}
+
 static void start_control(struct collector *c)
 {
 	const struct control_deps deps = {
@@ -203,6 +224,8 @@ static void start_control(struct collector *c)
 		.ledger = &c->alerting.ledger,
 		.board = &c->board,
 		.outbox = &c->alerting.outbox,
+		.agents = agents_json,
+		.agents_ud = &c->admit,
 	};
 
 	control_init(&c->control, &c->control_cfg, &deps);
@@ -278,6 +301,7 @@ static int run(void *data, uv_loop_t *loop)
 	if (c->rrdcached.address[0])
 		log_info("collector: RRD updates go through rrdcached at '%s'",
 			 c->rrdcached.address);
+	admit_init(&c->admit);
 	err = ingest_init(&c->ingest, c->loop, &c->cfg, &c->reg, &c->board, c->rrd);
 	if (err)
 		fatal("collector: cannot start ingest: %s", strerror(-err));
@@ -298,7 +322,7 @@ static int run(void *data, uv_loop_t *loop)
 			fatal("collector: TLS: %s", why);
 	}
 	if (listener_start(&c->listener, c->loop, c->cfg.listen_host, c->cfg.listen_port,
-			   &c->ingest, &c->delivery, c->cfg.max_connections))
+			   &c->ingest, &c->admit, &c->delivery, c->cfg.max_connections))
 		fatal("collector: cannot listen for agents");
 	/* the dashboard: its own threads, read-only; our counters, the samples stored */
 	{
@@ -307,6 +331,7 @@ static int run(void *data, uv_loop_t *loop)
 		if (http_start(&c->http, &c->http_cfg, &c->cfg, c->loop, &c->board,
 			       read_http_stats, c, herr, sizeof herr))
 			fatal("collector: %s", herr);
+		http_add_metrics(&c->http, agents_metrics, &c->admit);
 		err = ingest_observe(&c->ingest, http_observe_sample, &c->http);
 		if (err)
 			fatal("collector: cannot observe stored samples: %s", strerror(-err));
@@ -347,6 +372,7 @@ static int run(void *data, uv_loop_t *loop)
 	registry_release(&c->reg);
 	board_release(&c->board);
 	delivery_release(&c->delivery);
+	admit_release(&c->admit);
 	log_info("collector: stopped");
 	return 0;
 }
@@ -368,27 +394,32 @@ int main(int argc, char **argv)
 		return rc;
 	memset(&c, 0, sizeof c);
 	c.config_path = args.config_path;
+	rc = 1;
 	if (load_config(&c, &c.cfg, err, sizeof err)) {
 		fprintf(stderr, "shrinkwatch-collector: %s\n", err);
-		return 1;
+		goto out;
 	}
 	if (check && notify_start(NULL, err, sizeof err)) { /* notifiers */
 		fprintf(stderr, "shrinkwatch-collector: %s: %s\n", c.config_path, err);
-		return 1;
+		goto out;
 	}
 	if (check && http_check(&c.http_cfg, err, sizeof err)) {
 		fprintf(stderr, "shrinkwatch-collector: %s\n", err);
-		return 1;
+		goto out;
 	}
 	/* delivery: TLS files, or insecure = yes on loopback only */
 	if (delivery_check(&c.delivery, c.cfg.listen_host, err, sizeof err)) {
 		fprintf(stderr, "shrinkwatch-collector: %s: [collector]: %s\n", c.config_path, err);
-		return 1;
+		goto out;
 	}
 	if (check) {
 		printf("%s: configuration OK: listen %s:%u, data_dir %s\n", c.config_path,
 		       c.cfg.listen_host, c.cfg.listen_port, c.cfg.data_dir);
-		return 0;
+		rc = 0;
+		goto out;
 	}
 	return daemon_run(run, &c);
+out:
+	forget_config(&c);
+	return rc;
 }

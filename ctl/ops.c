@@ -19,6 +19,8 @@
 #include "shrinkwatch/bytes.h"
 #include "shrinkwatch/json.h"
 #include "shrinkwatch/parse.h"
+#include "shrinkwatch/sample.h"
+#include "shrinkwatch/termesc.h"
 #include "shrinkwatch/banned.h"
 
 #define REQ_MAX (64 * 1024)
@@ -93,7 +95,7 @@ static int usage_error(const struct opts *o, const char *why)
  * -1 when the command is finished (printed JSON or an error). */
 static int call(const struct opts *o, struct buf *req, struct ctl_response *resp, int *rc)
 {
-	char err[1024];
+	char err[1024], shown[TERM_ESCAPE_MAX(1024)];
 	bool ok = false;
 
 	if (buf_append(req, "", 1)) {
@@ -109,7 +111,7 @@ static int call(const struct opts *o, struct buf *req, struct ctl_response *resp
 	if (!ok) {
 		if (jsonparse_get_str(resp->text, resp->toks, 0, "error", err, sizeof err))
 			snprintf(err, sizeof err, "the collector refused the request");
-		fprintf(stderr, "shrinkwatchctl: %s\n", err);
+		fprintf(stderr, "shrinkwatchctl: %s\n", term_escape(err, shown, sizeof shown));
 		if (o->json)
 			printf("%s\n", resp->text);
 		ctl_response_release(resp);
@@ -127,11 +129,19 @@ static int call(const struct opts *o, struct buf *req, struct ctl_response *resp
 
 /* ---- field access for tables ------------------------------------------- */
 
+/* Member key of obj as text for the terminal, escaped (termesc.h): every
+ * string a table shows passes here, since any of them (a store name, a
+ * deleting program's path, a comment) may come from a hostile agent or file
+ * name.  "-" when absent or longer than a table can hold. */
 static const char *fstr(const struct ctl_response *r, int obj, const char *key, char *buf,
 			size_t len)
 {
-	if (jsonparse_get_str(r->text, r->toks, obj, key, buf, len))
+	char raw[4096];
+
+	if (jsonparse_get_str(r->text, r->toks, obj, key, raw, sizeof raw))
 		snprintf(buf, len, "-");
+	else
+		term_escape(raw, buf, len);
 	return buf;
 }
 
@@ -231,6 +241,44 @@ static int read_call(int argc, char **argv, struct opts *o, struct ctl_response 
 }
 
 
+/* The status answer's "agents": history an agent lost, and what the
+ * collector refused of it (collector/net/admit.h), one line per agent. */
+static void print_agent_health(const struct ctl_response *r)
+{
+	uint32_t n;
+	int e, i;
+
+	for (e = array_first(r, "agents", &n), i = 0; e >= 0 && (uint32_t)i < n;
+	     i++, e = (int)r->toks[e].next) {
+		char agent[TERM_ESCAPE_MAX(SW_NAME_MAX)];
+		const char *sep = "";
+
+		if (i == 0)
+			printf("\n");
+		printf("agent %s:", fstr(r, e, "agent", agent, sizeof agent));
+		if (fnum(r, e, "samples_lost") || fnum(r, e, "gaps")) {
+			printf(" %.0f samples lost on the agent (%.0f gaps): that history is "
+			       "missing", fnum(r, e, "samples_lost"), fnum(r, e, "gaps"));
+			sep = ";";
+		}
+		if (fnum(r, e, "samples_refused")) {
+			printf("%s %.0f samples of %.0f stores refused (max_stores_per_agent, "
+			       "max_new_stores_per_hour)", sep, fnum(r, e, "samples_refused"),
+			       fnum(r, e, "stores_refused"));
+			sep = ";";
+		}
+		if (fnum(r, e, "frames_refused")) {
+			printf("%s %.0f frames refused (max_seq_jump)", sep,
+			       fnum(r, e, "frames_refused"));
+			sep = ";";
+		}
+		if (fnum(r, e, "hellos_refused"))
+			printf("%s %.0f connections refused (min_interval)", sep,
+			       fnum(r, e, "hellos_refused"));
+		printf("\n");
+	}
+}
+
 int ctl_status_main(int argc, char **argv)
 {
 	struct opts o = { .usage = "status [--socket PATH] [--json]" };
@@ -276,6 +324,7 @@ int ctl_status_main(int argc, char **argv)
 		       fnum(&r, e, "stores"), fnum(&r, e, "objects"),
 		       bytes_format(fnum(&r, e, "bytes"), b2, sizeof b2),
 		       fnum(&r, e, "open_alerts"), fnum(&r, e, "outbox"));
+	print_agent_health(&r);
 	ctl_response_release(&r);
 	return 0;
 }
@@ -284,7 +333,7 @@ int ctl_alerts_main(int argc, char **argv)
 {
 	struct opts o = { .usage = "alerts [--all] [--socket PATH] [--json]" };
 	struct ctl_response r;
-	char st[24], sev[16], kind[24], sum[256], t1[40], b1[BYTES_FMT_MAX], name[170];
+	char st[24], sev[16], kind[24], sum[1024], t1[40], b1[BYTES_FMT_MAX], name[170];
 	uint32_t n;
 	int rc = 0, e, i;
 
@@ -502,7 +551,7 @@ int ctl_deletions_main(int argc, char **argv)
 {
 	struct opts o = { .usage = "deletions [AGENT [STORE]] [--socket PATH] [--json]" };
 	struct ctl_response r;
-	char dir[256], exe[256], t1[40], name[170], uid[32];
+	char dir[TERM_ESCAPE_MAX(256)], exe[TERM_ESCAPE_MAX(256)], t1[40], name[170], uid[32];
 	struct buf req;
 	uint32_t n;
 	int rc = 0, e, i;

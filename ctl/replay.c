@@ -22,6 +22,7 @@
 #include "shrinkwatch/detect_config.h"
 #include "shrinkwatch/json.h"
 #include "shrinkwatch/strmap.h"
+#include "shrinkwatch/termesc.h"
 #include "shrinkwatch/banned.h"
 
 struct rstore {
@@ -45,6 +46,16 @@ struct pending_ev {
 	const struct rstore *s;
 	struct detect_event ev;
 };
+
+/* A bad line of an input file: the file's own text in err is escaped for the
+ * terminal (termesc.h), as every name shrinkwatchctl prints. */
+static void print_bad(const char *path, unsigned long lineno, const char *err)
+{
+	char p[TERM_ESCAPE_MAX(256)], e[TERM_ESCAPE_MAX(512)];
+
+	fprintf(stderr, "replay: %s:%lu: %s\n", term_escape(path, p, sizeof p), lineno,
+		term_escape(err, e, sizeof e));
+}
 
 static void usage(FILE *f)
 {
@@ -225,7 +236,7 @@ static int load_explanations(struct replay *r, const char *path)
 	rc = 0;
 	goto out;
 bad:
-	fprintf(stderr, "replay: %s:%lu: %s\n", path, lineno, err);
+	print_bad(path, lineno, err);
 out:
 	free(line);
 	fclose(f);
@@ -297,7 +308,7 @@ io:
 	fprintf(stderr, "replay: cannot write events: out of memory or output error\n");
 	goto out;
 bad:
-	fprintf(stderr, "replay: %s:%lu: %s\n", path, lineno, err);
+	print_bad(path, lineno, err);
 out:
 	free(line);
 	if (f != stdin)
@@ -315,7 +326,7 @@ int ctl_replay_main(int argc, char **argv)
 	};
 	const char *config = NULL, *explain = NULL;
 	struct replay r;
-	char msg[768];
+	char msg[768], shown[TERM_ESCAPE_MAX(768)];
 	int c, rc = 1;
 	size_t i;
 
@@ -350,7 +361,7 @@ int ctl_replay_main(int argc, char **argv)
 		goto out;
 	}
 	if (config && detect_config_load(&r.cs, config, msg, sizeof msg)) {
-		fprintf(stderr, "replay: %s\n", msg);
+		fprintf(stderr, "replay: %s\n", term_escape(msg, shown, sizeof shown));
 		goto out;
 	}
 	if (explain && load_explanations(&r, explain))

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -162,8 +163,36 @@ static struct detect_store_conf *store_get(struct detect_config_set *cs, const c
 	return s;
 }
 
-int detect_config_key(struct detect_config_set *cs, const char *section, const char *key,
-		      const char *value, char *err, size_t errlen)
+/* Whether key is AGENT/STORE, both valid names (names.h). */
+static bool agent_store_valid(const char *key)
+{
+	const char *slash = strchr(key, '/');
+
+	return slash && name_valid_n(key, (size_t)(slash - key)) && name_valid(slash + 1);
+}
+
+/*
+ * Refuses a [store KEY] section that no store can ever match, so a typo is
+ * an error at start-up instead of settings silently never applied.  With
+ * agent_store (the live collector) KEY must be AGENT/STORE; otherwise (a
+ * replay, whose trace may name stores without their agent) a bare STORE is
+ * taken too.  0, or -1 with a message in err.
+ */
+static int check_store_key(const char *store, bool agent_store, char *err, size_t errlen)
+{
+	char shown[STORE_KEY_MAX];
+
+	if (agent_store_valid(store) || (!agent_store && name_valid(store)))
+		return 0;
+	name_printable(store, shown, sizeof shown);
+	snprintf(err, errlen, "'%s' does not name a store: write [store AGENT/STORE], the "
+		 "agent's and the store's names as the dashboard shows them (each 1-64 of "
+		 "A-Z a-z 0-9 . _ -, e.g. [store evsrv01/bodycam])", shown);
+	return -1;
+}
+
+static int config_key(struct detect_config_set *cs, const char *section, const char *key,
+		      const char *value, bool agent_store, char *err, size_t errlen)
 {
 	const char *store = confload_section_arg(section, "store");
 	struct detect_store_conf *sc = NULL;
@@ -172,9 +201,11 @@ int detect_config_key(struct detect_config_set *cs, const char *section, const c
 	if (strcmp(section, "detect") != 0 && !store)
 		return 0;
 	if (store && strlen(store) >= sizeof sc->key) {
-		snprintf(err, errlen, "store key '%s' is too long", store);
+		snprintf(err, errlen, "store key '%.80s...' is too long", store);
 		return -1;
 	}
+	if (store && check_store_key(store, agent_store, err, errlen))
+		return -1;
 	for (i = 0; i < NKNOBS; i++) {
 		if (strcmp(knobs[i].name, key) != 0)
 			continue;
@@ -199,10 +230,16 @@ int detect_config_key(struct detect_config_set *cs, const char *section, const c
 	return -1;
 }
 
+int detect_config_key(struct detect_config_set *cs, const char *section, const char *key,
+		      const char *value, char *err, size_t errlen)
+{
+	return config_key(cs, section, key, value, false, err, errlen);
+}
+
 int detect_config_hook(void *ctx, const char *section, const char *key, const char *value,
 		       char *err, size_t errlen)
 {
-	return detect_config_key(ctx, section, key, value, err, errlen);
+	return config_key(ctx, section, key, value, true, err, errlen);
 }
 
 void detect_config_resolve(const struct detect_config_set *cs, const char *key,

@@ -79,6 +79,14 @@ int json_put_str(struct buf *b, const char *s)
 			p++;
 			continue;
 		}
+		if (n == 2 && p[0] == 0xc2 && p[1] < 0xa0) {
+			/* a C1 control (U+0080-U+009F): escaped like C0, so that
+			 * JSON printed on a terminal cannot drive it */
+			snprintf(esc, sizeof esc, "\\u%04x", p[1]);
+			err = buf_append(b, esc, 6);
+			p += n;
+			continue;
+		}
 		err = buf_append(b, p, n);
 		p += n;
 	}

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "collector/alerts/lifecycle.h"
 #include "collector/store/board.h"
@@ -92,6 +93,17 @@ static bool get_flag(struct request *r, const char *key)
 	return v;
 }
 
+/* t as "2026-11-23T02:00:00Z" into buf. */
+static const char *iso_time(int64_t t, char *buf, size_t len)
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+
+	if (!gmtime_r(&tt, &tm) || !strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(buf, len, "%lld", (long long)t);
+	return buf;
+}
+
 static int put_ok(struct request *r)
 {
 	return json_put_raw(r->out, "{\"ok\":true");
@@ -158,7 +170,11 @@ static int cmd_status(struct request *r)
 	json_put_raw(b, ","); json_put_key(b, "open_alerts"); json_put_u64(b, open);
 	json_put_raw(b, ","); json_put_key(b, "outbox");
 	json_put_i64(b, r->c->ledger ? ledger_outbox_count(r->c->ledger) : 0);
-	err = json_put_raw(b, "}}");
+	/* agents that lost samples or had some refused (admit.h) */
+	json_put_raw(b, "},\"agents\":");
+	if (!r->c->agents || r->c->agents(r->c->agents_ud, b))
+		json_put_raw(b, "[]");
+	err = json_put_raw(b, "}");
 	strmap_release(&seen);
 	free(e);
 	return err ? fail(r, err, "response too large") : 0;
@@ -426,6 +442,26 @@ static const struct {
 	{ "revoke", cmd_revoke, true },
 };
 
+/* Writes the summary row of a burst of refusals (peerlimit.h). */
+static void audit_summary(void *ctx, const struct peerlimit_summary *s)
+{
+	struct control *c = ctx;
+	char detail[256], t1[32], t2[32];
+
+	snprintf(detail, sizeof detail, "%llu more '%s' requests refused from uid %u between "
+		 "%s and %s (the first of the burst has its own row)",
+		 (unsigned long long)s->count, s->cmd, (unsigned)s->uid,
+		 iso_time(s->first, t1, sizeof t1), iso_time(s->last, t2, sizeof t2));
+	if (c->ledger)
+		ledger_audit_add(c->ledger, s->last, s->user, "refused", s->cmd, detail);
+	log_warn("control: '%s' (uid %u): %s", s->user, (unsigned)s->uid, detail);
+}
+
+void control_flush_refusals(struct control *c, int64_t now, bool all)
+{
+	peerlimit_flush(&c->limit, now, c->loop ? uv_now(c->loop) : 0, all, audit_summary, c);
+}
+
 static void refuse(struct request *r, const char *cmd)
 {
 	char detail[256];
@@ -433,11 +469,15 @@ static void refuse(struct request *r, const char *cmd)
 	snprintf(detail, sizeof detail, "'%s' refused: uid %u is not root or a member of '%s'",
 		 cmd, (unsigned)r->who->uid, r->c->cfg.admin_group);
 	r->c->refused++;
-	if (r->c->ledger)
-		ledger_audit_add(r->c->ledger, r->now, r->who->user, "refused", cmd, detail);
-	log_warn("control: '%s' (uid %u, pid %d) may not '%s': not root or a member of '%s'",
-		 r->who->user, (unsigned)r->who->uid, (int)r->who->pid, cmd,
-		 r->c->cfg.admin_group);
+	/* the first of a burst gets its row and log line; the rest one summary */
+	if (peerlimit_refused(&r->c->limit, r->who->uid, r->who->user, cmd, r->now)) {
+		if (r->c->ledger)
+			ledger_audit_add(r->c->ledger, r->now, r->who->user, "refused", cmd,
+					 detail);
+		log_warn("control: '%s' (uid %u, pid %d) may not '%s': not root or a member of "
+			 "'%s'", r->who->user, (unsigned)r->who->uid, (int)r->who->pid, cmd,
+			 r->c->cfg.admin_group);
+	}
 	fail(r, -EPERM, "permission denied: '%s' needs root or membership of group '%s'", cmd,
 	     r->c->cfg.admin_group);
 }

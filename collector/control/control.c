@@ -15,6 +15,7 @@
 
 #include "control.h"
 #include "collector/config.h"
+#include "shrinkwatch/json.h"
 #include "shrinkwatch/log.h"
 #include "shrinkwatch/banned.h"
 
@@ -180,6 +181,24 @@ static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *b)
 	*b = uv_buf_init(scratch, sizeof scratch);
 }
 
+/* A request past its uid's budget: answered, not carried out, not audited. */
+static void throttle(struct client *cl, struct buf *out)
+{
+	static struct log_ratelimit rl = LOG_RATELIMIT_INIT(60, 1);
+	char why[200];
+
+	cl->c->throttled++;
+	log_ratelimited(&rl, LOG_WARNING, "control: '%s' (uid %u, pid %d) sends more than %u "
+			"requests a second: refusing the excess (%llu so far)", cl->who.user,
+			(unsigned)cl->who.uid, (int)cl->who.pid, PEERLIMIT_RATE,
+			(unsigned long long)cl->c->throttled);
+	snprintf(why, sizeof why, "too many requests from uid %u (at most %u a second): try "
+		 "again in a second", (unsigned)cl->who.uid, PEERLIMIT_RATE);
+	json_put_raw(out, "{\"ok\":false,\"error\":");
+	json_put_str(out, why);
+	json_put_raw(out, "}");
+}
+
 static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
 {
 	struct client *cl = s->data;
@@ -217,8 +236,11 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
 		}
 		buf_init(&r->out, CONTROL_RESPONSE_MAX);
 		cl->c->requests++;
-		control_handle(cl->c, &cl->who, (const char *)cl->in.data, len,
-			       (int64_t)time(NULL), &r->out);
+		if (peerlimit_take(&cl->c->limit, cl->who.uid, uv_now(cl->c->loop)))
+			control_handle(cl->c, &cl->who, (const char *)cl->in.data, len,
+				       (int64_t)time(NULL), &r->out);
+		else
+			throttle(cl, &r->out);
 		buf_consume(&cl->in, len + 1);
 		send_reply(cl, r);
 	}
@@ -269,6 +291,14 @@ void control_init(struct control *c, const struct control_config *cfg,
 	c->ledger = deps->ledger;
 	c->board = deps->board;
 	c->outbox = deps->outbox;
+	c->agents = deps->agents;
+	c->agents_ud = deps->agents_ud;
+	peerlimit_init(&c->limit, PEERLIMIT_RATE, PEERLIMIT_BURST, PEERLIMIT_WINDOW_S);
+}
+
+static void flush_tick(uv_timer_t *t)
+{
+	control_flush_refusals(t->data, (int64_t)time(NULL), false);
 }
 
 int control_start(struct control *c, uv_loop_t *loop)
@@ -296,6 +326,9 @@ int control_start(struct control *c, uv_loop_t *loop)
 		return err;
 	}
 	c->listening = true;
+	uv_timer_init(loop, &c->flush_timer);
+	c->flush_timer.data = c;
+	uv_timer_start(&c->flush_timer, flush_tick, 10000, 10000);
 	if (chmod(cfg->path, cfg->mode))
 		log_warn("control: cannot chmod '%s': %s", cfg->path, strerror(errno));
 	log_info("control: listening on '%s' (mode %04o; admin group '%s')", cfg->path,
@@ -305,9 +338,12 @@ int control_start(struct control *c, uv_loop_t *loop)
 
 void control_stop(struct control *c)
 {
+	control_flush_refusals(c, (int64_t)time(NULL), true);
+	peerlimit_release(&c->limit);
 	if (!c->listening)
 		return;
 	c->listening = false;
+	uv_close((uv_handle_t *)&c->flush_timer, NULL);
 	uv_close((uv_handle_t *)&c->server, NULL);
 	unlink(c->cfg.path);
 }

@@ -22,6 +22,7 @@
 #include <sys/un.h>
 #include <uv.h>
 
+#include "peerlimit.h"
 #include "shrinkwatch/buf.h"
 #include "shrinkwatch/control_proto.h"
 
@@ -56,12 +57,22 @@ struct control_caller {
  * (ack, explain, revoke) and the listings; board (the status command's store
  * count) and outbox may be NULL.
  */
+/*
+ * Appends to out a JSON array with one object per agent that lost or had
+ * refused samples ({"agent":...,"samples_lost":N,...}, collector/net/admit.h
+ * through the composition); 0 or a negative errno.  The status command shows
+ * it as "agents".
+ */
+typedef int (*control_agents_fn)(void *ud, struct buf *out);
+
 struct control_deps {
 	struct watch *watch;
 	struct alerts *alerts;
 	struct ledger *ledger;
 	struct board *board;
 	struct outbox *outbox;
+	control_agents_fn agents; /* may be NULL: "agents" is then [] */
+	void *agents_ud;
 };
 
 struct control {
@@ -74,8 +85,13 @@ struct control {
 	struct ledger *ledger;
 	struct board *board;
 	struct outbox *outbox;
+	control_agents_fn agents;
+	void *agents_ud;
 	unsigned nclients;
 	uint64_t requests, refused;
+	uint64_t throttled; /* requests past a uid's budget (peerlimit.h) */
+	struct peerlimit limit;
+	uv_timer_t flush_timer; /* writes the refusal summaries (peerlimit.h) */
 };
 
 void control_config_default(struct control_config *cfg);
@@ -102,7 +118,17 @@ void control_init(struct control *c, const struct control_config *cfg,
 /* Binds the configured path and listens on loop (replacing a stale socket
  * file).  0 or a negative errno. */
 int control_start(struct control *c, uv_loop_t *loop);
+/* Stops listening (if it did), writes the refusal summaries still pending and
+ * frees what control_init() and the requests made. */
 void control_stop(struct control *c);
+
+/*
+ * Writes an audit row for every burst of refused changes that ended by now
+ * (all: every one with refusals to tell): "N more refused 'ack' requests of
+ * uid U between T1 and T2".  The socket calls it from a timer; the unit tests
+ * call it with their own clock.
+ */
+void control_flush_refusals(struct control *c, int64_t now, bool all);
 
 /* Fills caller from a uid/gid/pid: user name, admin membership. */
 void control_caller_init(struct control_caller *who, uid_t uid, gid_t gid, pid_t pid,

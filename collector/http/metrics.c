@@ -238,6 +238,8 @@ int http_metrics(struct http_site *site, struct buf *b)
 	c.agents_known = distinct_agents(v, (size_t)n);
 	c.http_requests = __atomic_load_n(&site->requests, __ATOMIC_RELAXED);
 	err = metrics_write(b, v, (size_t)n, &c);
+	if (!err)
+		err = http_site_extra_metrics(site, b); /* http_add_metrics() */
 	free(v);
 	return err;
 }

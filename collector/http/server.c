@@ -20,7 +20,7 @@
 #include "shrinkwatch/parse.h"
 #include "shrinkwatch/banned.h"
 
-enum { SEEN_HTTP = 1, SEEN_DASHBOARDS = 2, SEEN_THREADS = 4 };
+enum { SEEN_HTTP = 1, SEEN_DASHBOARDS = 2, SEEN_THREADS = 4, SEEN_PERADDR = 8, SEEN_TIMEOUT = 16 };
 
 void http_config_defaults(struct http_config *cfg)
 {
@@ -29,6 +29,8 @@ void http_config_defaults(struct http_config *cfg)
 	parse_hostport(HTTP_DEFAULT_LISTEN, cfg->host, sizeof cfg->host, &cfg->port);
 	snprintf(cfg->dashboards, sizeof cfg->dashboards, "%s", HTTP_DEFAULT_DASHBOARDS);
 	cfg->threads = 4;
+	cfg->per_address = HTTP_DEFAULT_PER_ADDRESS;
+	cfg->request_timeout_s = HTTP_DEFAULT_REQUEST_TIMEOUT_S;
 }
 
 static int seen_once(struct http_config *cfg, unsigned bit, char *err, size_t errlen)
@@ -73,6 +75,27 @@ int http_config_hook(void *ctx, const char *section, const char *key, const char
 			return -1;
 		}
 		snprintf(cfg->dashboards, sizeof cfg->dashboards, "%s", value);
+		return 1;
+	}
+	if (!strcmp(key, "http_max_connections_per_address")) {
+		if (seen_once(cfg, SEEN_PERADDR, err, errlen))
+			return -1;
+		if (parse_u64(value, &n) || n < 1 || n > HTTP_SOFT_CONNECTIONS) {
+			snprintf(err, errlen, "'%s' is not a count between 1 and %u", value,
+				 HTTP_SOFT_CONNECTIONS);
+			return -1;
+		}
+		cfg->per_address = (unsigned)n;
+		return 1;
+	}
+	if (!strcmp(key, "http_request_timeout")) {
+		if (seen_once(cfg, SEEN_TIMEOUT, err, errlen))
+			return -1;
+		if (parse_duration(value, &n) || n < 1 || n > 3600) {
+			snprintf(err, errlen, "'%s' is not a duration between 1s and 1h", value);
+			return -1;
+		}
+		cfg->request_timeout_s = n;
 		return 1;
 	}
 	if (!strcmp(key, "http_threads")) {
@@ -120,6 +143,21 @@ static void copy_stats(uv_timer_t *t)
 	if (h->stats)
 		h->stats(h->stats_ud, &now);
 	http_site_set_stats(&h->site, &now);
+	http_guard_sweep(&h->guard, http_guard_now_ms());
+	if (h->metrics) {
+		struct buf text;
+
+		buf_init(&text, HTTP_EXTRA_METRICS_MAX);
+		if (h->metrics(h->metrics_ud, &text) == 0)
+			http_site_set_extra_metrics(&h->site, &text);
+		buf_release(&text);
+	}
+}
+
+void http_add_metrics(struct http_server *h, http_metrics_fn fn, void *ud)
+{
+	h->metrics = fn;
+	h->metrics_ud = ud;
 }
 
 void http_observe_sample(void *ctx, struct agent_rec *a, struct store_rec *st,
@@ -250,6 +288,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	(void)upload_data;
 
 	__atomic_add_fetch(&h->site.requests, 1, __ATOMIC_RELAXED);
+	{
+		const union MHD_ConnectionInfo *ci =
+			MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+		if (ci)
+			http_guard_busy(&h->guard, ci->socket_context, http_guard_now_ms());
+	}
 	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD)) {
 		*upload_data_size = 0; /* a body is never read */
 		return respond_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
@@ -276,6 +321,38 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	}
 	buf_release(&b);
 	return ret;
+}
+
+/* libmicrohttpd's connection notifications, for the guard (guard.h). */
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			  enum MHD_ConnectionNotificationCode toe)
+{
+	struct http_server *h = cls;
+	const union MHD_ConnectionInfo *fd, *addr;
+
+	if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+		http_guard_closed(&h->guard, socket_context);
+		return;
+	}
+	fd = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	addr = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (fd)
+		http_guard_started(&h->guard, fd->connect_fd, addr ? addr->client_addr : NULL,
+				   socket_context, http_guard_now_ms());
+}
+
+/* A response went out: the connection waits for its next request. */
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	struct http_server *h = cls;
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	(void)con_cls;
+	(void)toe;
+
+	if (ci)
+		http_guard_idle(&h->guard, ci->socket_context, http_guard_now_ms());
 }
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)
@@ -334,10 +411,18 @@ int http_start(struct http_server *h, const struct http_config *cfg,
 	}
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
+	if (http_guard_init(&h->guard, cfg->per_address, HTTP_SOFT_CONNECTIONS,
+			    cfg->request_timeout_s * 1000)) {
+		snprintf(err, errlen, "http: cannot make a mutex");
+		http_site_release(&h->site);
+		return -1;
+	}
 	h->mhd = MHD_start_daemon(
 		flags, cfg->port, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR, &ss,
-		MHD_OPTION_THREAD_POOL_SIZE, cfg->threads, MHD_OPTION_CONNECTION_LIMIT, 256u,
-		MHD_OPTION_PER_IP_CONNECTION_LIMIT, 64u, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
+		MHD_OPTION_THREAD_POOL_SIZE, cfg->threads, MHD_OPTION_CONNECTION_LIMIT,
+		HTTP_MAX_CONNECTIONS, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
+		MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
 		MHD_OPTION_URI_LOG_CALLBACK, check_raw_uri, NULL, MHD_OPTION_EXTERNAL_LOGGER,
 		mhd_log, NULL, MHD_OPTION_END);
@@ -345,6 +430,7 @@ int http_start(struct http_server *h, const struct http_config *cfg,
 		/* Agents matter more than the dashboard: keep collecting. */
 		log_err("http: cannot listen on %s:%u: %s; the dashboard is off", cfg->host,
 			cfg->port, strerror(errno ? errno : EADDRINUSE));
+		http_guard_release(&h->guard);
 		http_site_release(&h->site);
 		return 0;
 	}
@@ -355,8 +441,9 @@ int http_start(struct http_server *h, const struct http_config *cfg,
 	h->stats_timer.data = h;
 	uv_timer_start(&h->stats_timer, copy_stats, 0, HTTP_STATS_MS);
 	h->timer_started = true;
-	log_info("http: dashboard on http://%s/ (%zu graphs from '%s')", h->where,
-		 h->site.graphs.n, cfg->dashboards);
+	log_info("http: dashboard on http://%s/ (%zu graphs from '%s'); a request within %llu s, "
+		 "at most %u connections per address", h->where, h->site.graphs.n, cfg->dashboards,
+		 (unsigned long long)cfg->request_timeout_s, cfg->per_address);
 	return 0;
 }
 
@@ -366,6 +453,7 @@ void http_stop(struct http_server *h)
 		return;
 	MHD_stop_daemon(h->mhd);
 	h->mhd = NULL;
+	http_guard_release(&h->guard);
 	if (h->timer_started && !uv_is_closing((uv_handle_t *)&h->stats_timer)) {
 		uv_timer_stop(&h->stats_timer);
 		uv_close((uv_handle_t *)&h->stats_timer, NULL);

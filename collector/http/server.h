@@ -21,6 +21,8 @@
  *   http = 127.0.0.1:7406 | off
  *   dashboards = /usr/share/shrinkwatch/dashboards   (graph definitions)
  *   http_threads = 4
+ *   http_max_connections_per_address = 32   (guard.h)
+ *   http_request_timeout = 10s              (guard.h)
  */
 #ifndef SHRINKWATCH_COLLECTOR_HTTP_H
 #define SHRINKWATCH_COLLECTOR_HTTP_H
@@ -31,6 +33,7 @@
 
 #include "collector/store/board.h"
 #include "collector/config.h"
+#include "guard.h"
 #include "site.h"
 #include "shrinkwatch/sample.h"
 
@@ -40,8 +43,15 @@ struct store_rec;
 #define HTTP_DEFAULT_LISTEN "127.0.0.1:7406"
 #define HTTP_DEFAULT_DASHBOARDS "/usr/share/shrinkwatch/dashboards"
 #define HTTP_STATS_MS 1000
+/* The most text http_add_metrics()'s function may add to /metrics. */
+#define HTTP_EXTRA_METRICS_MAX (4u << 20)
 #define HTTP_MAX_RESPONSE (16u << 20)
 #define HTTP_RAW_URI_MAX 2048 /* path and query, before decoding */
+#define HTTP_MAX_CONNECTIONS 256u /* libmicrohttpd's hard limit */
+/* The guard (guard.h) makes room before libmicrohttpd's hard limit is met. */
+#define HTTP_SOFT_CONNECTIONS 224u
+#define HTTP_DEFAULT_PER_ADDRESS 32
+#define HTTP_DEFAULT_REQUEST_TIMEOUT_S 10
 
 struct http_config {
 	bool enabled;
@@ -49,6 +59,8 @@ struct http_config {
 	uint16_t port;
 	char dashboards[PATH_MAX];
 	unsigned threads;
+	unsigned per_address;       /* http_max_connections_per_address */
+	uint64_t request_timeout_s; /* http_request_timeout */
 	unsigned seen; /* keys given (each at most once) */
 };
 
@@ -71,13 +83,24 @@ int http_config_register(struct http_config *cfg, struct collector_config *ccfg)
  */
 typedef void (*http_stats_fn)(void *ud, struct http_stats *out);
 
+/*
+ * Appends more Prometheus families (with HELP and TYPE) to out, on the loop
+ * thread, for /metrics: what the composition counts and the server does
+ * not know (the agents' lost and refused samples, collector/net/admit.h).
+ * 0 or a negative errno (the last text is kept).
+ */
+typedef int (*http_metrics_fn)(void *ud, struct buf *out);
+
 struct http_server {
 	struct http_config cfg;
 	struct http_site site; /* what the handlers read (site.h) */
 	http_stats_fn stats;   /* the caller's counters, and their user data */
 	void *stats_ud;
-	uv_timer_t stats_timer;
+	http_metrics_fn metrics; /* http_add_metrics() */
+	void *metrics_ud;
+	uv_timer_t stats_timer; /* also sweeps the guard */
 	bool timer_started;
+	struct http_guard guard; /* the connections' time and room (guard.h) */
 	struct MHD_Daemon *mhd; /* NULL: not serving (off, or could not listen) */
 	char where[300]; /* "127.0.0.1:7406" once listening */
 };
@@ -100,6 +123,9 @@ int http_check(const struct http_config *cfg, char *err, size_t errlen);
 int http_start(struct http_server *h, const struct http_config *cfg,
 	       const struct collector_config *ccfg, uv_loop_t *loop, struct board *board,
 	       http_stats_fn stats, void *stats_ud, char *err, size_t errlen);
+/* Has fn(ud) called with the stats (same thread, same period) and its text
+ * appended to /metrics.  ud must stay valid until http_stop(). */
+void http_add_metrics(struct http_server *h, http_metrics_fn fn, void *ud);
 /* Stops the threads (waiting for requests in progress) and frees everything. */
 void http_stop(struct http_server *h);
 

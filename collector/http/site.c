@@ -62,6 +62,7 @@ void http_site_release(struct http_site *s)
 	for (size_t i = 0; strmap_next(&s->deltas, &i, &k, &v);)
 		free(v);
 	strmap_release(&s->deltas);
+	buf_release(&s->extra_metrics);
 	graphdefs_release(&s->graphs);
 	graph_cache_release(&s->cache);
 	change24_cache_release(&s->change24);
@@ -73,6 +74,29 @@ void http_site_set_stats(struct http_site *s, const struct http_stats *st)
 	pthread_mutex_lock(&s->mu);
 	s->stats = *st;
 	pthread_mutex_unlock(&s->mu);
+}
+
+void http_site_set_extra_metrics(struct http_site *s, struct buf *text)
+{
+	struct buf old;
+
+	pthread_mutex_lock(&s->mu);
+	old = s->extra_metrics;
+	s->extra_metrics = *text;
+	pthread_mutex_unlock(&s->mu);
+	buf_release(&old);
+	buf_init(text, text->cap);
+}
+
+int http_site_extra_metrics(struct http_site *s, struct buf *out)
+{
+	int err = 0;
+
+	pthread_mutex_lock(&s->mu);
+	if (s->extra_metrics.len)
+		err = buf_append(out, s->extra_metrics.data, s->extra_metrics.len);
+	pthread_mutex_unlock(&s->mu);
+	return err;
 }
 
 void http_site_stats(struct http_site *s, struct http_stats *out)

@@ -31,6 +31,7 @@
 #include "graphdef.h"
 #include "collector/store/board.h"
 #include "shrinkwatch/sample.h"
+#include "shrinkwatch/buf.h"
 #include "shrinkwatch/strmap.h"
 
 /*
@@ -76,6 +77,7 @@ struct http_site {
 	pthread_mutex_t mu;             /* stats, deltas */
 	struct http_stats stats;
 	struct strmap deltas; /* store_key() -> struct http_delta * */
+	struct buf extra_metrics; /* the composition's families (http_add_metrics()) */
 	uint64_t requests;    /* served; atomic (__atomic builtins) */
 };
 
@@ -103,12 +105,17 @@ void http_site_release(struct http_site *s);
  * for a store, to compute its removal in the interval that sample ends.
  * Either takes s->mu only to copy. */
 void http_site_set_stats(struct http_site *s, const struct http_stats *st);
+/* Replaces the extra /metrics text with *text's, taking its storage (*text
+ * is left empty). */
+void http_site_set_extra_metrics(struct http_site *s, struct buf *text);
 void http_site_note_sample(struct http_site *s, const char *agent, const char *store,
 			   const struct sw_sample *x);
 
 /* The HTTP threads' side: copies of the last snapshot, and of a store's
  * delta (false, with *out zeroed, if no sample of it was seen yet). */
 void http_site_stats(struct http_site *s, struct http_stats *out);
+/* Appends a copy of the extra /metrics text to out: 0 or a negative errno. */
+int http_site_extra_metrics(struct http_site *s, struct buf *out);
 bool http_site_delta(struct http_site *s, const char *agent, const char *store,
 		     struct http_delta *out);
 

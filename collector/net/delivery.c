@@ -8,11 +8,13 @@
 #include "shrinkwatch/log.h"
 #include "shrinkwatch/names.h"
 #include "shrinkwatch/parse.h"
+#include "shrinkwatch/proto.h"
 #include "shrinkwatch/banned.h"
 
 enum {
 	SEEN_ALLOW = 1, SEEN_ALLOW_FILE = 2, SEEN_PERADDR = 4, SEEN_HANDSHAKE = 8,
-	SEEN_IDLE = 16, SEEN_SKEW = 32, SEEN_WQ = 64,
+	SEEN_IDLE = 16, SEEN_SKEW = 32, SEEN_WQ = 64, SEEN_STORES = 128, SEEN_NEWSTORES = 256,
+	SEEN_MININT = 512, SEEN_SEQJUMP = 1024,
 };
 
 static int allow_add(struct delivery_config *cfg, const char *name, char *err, size_t errlen)
@@ -94,6 +96,20 @@ static int duration_key(struct delivery_config *cfg, unsigned bit, const char *v
 	return 1;
 }
 
+/* A count key between min and max. */
+static int count_key(struct delivery_config *cfg, unsigned bit, const char *v, uint64_t min,
+		     uint64_t max, uint64_t *out, char *err, size_t errlen)
+{
+	if (once(cfg, bit, err, errlen))
+		return -1;
+	if (parse_u64(v, out) || *out < min || *out > max) {
+		snprintf(err, errlen, "'%s' is not a count between %llu and %llu", v,
+			 (unsigned long long)min, (unsigned long long)max);
+		return -1;
+	}
+	return 1;
+}
+
 static int hook(void *ctx, const char *section, const char *key, const char *v, char *err,
 		size_t errlen)
 {
@@ -132,6 +148,23 @@ static int hook(void *ctx, const char *section, const char *key, const char *v, 
 		return duration_key(cfg, SEEN_IDLE, v, &cfg->idle_s, 86400, err, errlen);
 	if (!strcmp(key, "max_clock_skew"))
 		return duration_key(cfg, SEEN_SKEW, v, &cfg->max_clock_skew_s, 86400, err, errlen);
+	if (!strcmp(key, "max_stores_per_agent")) {
+		r = count_key(cfg, SEEN_STORES, v, 1, 100000, &n, err, errlen);
+		if (r > 0)
+			cfg->max_stores = (unsigned)n;
+		return r;
+	}
+	if (!strcmp(key, "max_new_stores_per_hour")) {
+		r = count_key(cfg, SEEN_NEWSTORES, v, 1, 100000, &n, err, errlen);
+		if (r > 0)
+			cfg->new_stores_per_hour = (unsigned)n;
+		return r;
+	}
+	if (!strcmp(key, "max_seq_jump"))
+		return count_key(cfg, SEEN_SEQJUMP, v, SW_SAMPLES_MAX, UINT64_C(1) << 40,
+				 &cfg->max_seq_jump, err, errlen);
+	if (!strcmp(key, "min_interval"))
+		return duration_key(cfg, SEEN_MININT, v, &cfg->min_interval_s, 86400, err, errlen);
 	if (!strcmp(key, "max_write_queue")) {
 		if (once(cfg, SEEN_WQ, err, errlen))
 			return -1;
@@ -159,6 +192,10 @@ void delivery_config_hook(struct delivery *d, struct collector_config_hook *h)
 	cfg->idle_s = DELIVERY_IDLE_S;
 	cfg->max_clock_skew_s = DELIVERY_MAX_CLOCK_SKEW_S;
 	cfg->max_write_queue = DELIVERY_MAX_WRITE_QUEUE;
+	cfg->max_stores = DELIVERY_MAX_STORES;
+	cfg->new_stores_per_hour = DELIVERY_NEW_STORES_PER_HOUR;
+	cfg->min_interval_s = DELIVERY_MIN_INTERVAL_S;
+	cfg->max_seq_jump = DELIVERY_MAX_SEQ_JUMP;
 	h->fn = hook;
 	h->ctx = d;
 }
@@ -192,17 +229,24 @@ void delivery_limits(const struct delivery *d, struct delivery_limits *out)
 	out->idle_min_s = d->cfg.idle_s;
 	out->max_clock_skew_s = d->cfg.max_clock_skew_s;
 	out->max_write_queue = d->cfg.max_write_queue;
+	out->max_stores = d->cfg.max_stores;
+	out->new_stores_per_hour = d->cfg.new_stores_per_hour;
+	out->min_interval_s = d->cfg.min_interval_s;
+	out->max_seq_jump = d->cfg.max_seq_jump;
 }
 
 /* Says what is now in force. */
 static void log_limits(const struct delivery *d)
 {
 	log_info("delivery: %s; %s; at most %u connections per address, handshake within "
-		 "%llu s, clock skew up to %llu s",
+		 "%llu s, clock skew up to %llu s; per agent at most %u stores (%u new per hour), "
+		 "intervals of %llu s or more, seq jumps up to %llu",
 		 d->tls ? "mutual TLS" : "PLAINTEXT (insecure = yes, loopback only)",
 		 d->cfg.have_allow ? "agents on the allow-list only" : "any agent the CA vouches for",
 		 d->cfg.max_per_address, (unsigned long long)d->cfg.handshake_s,
-		 (unsigned long long)d->cfg.max_clock_skew_s);
+		 (unsigned long long)d->cfg.max_clock_skew_s, d->cfg.max_stores,
+		 d->cfg.new_stores_per_hour, (unsigned long long)d->cfg.min_interval_s,
+		 (unsigned long long)d->cfg.max_seq_jump);
 }
 
 /* Makes the parsed config (d->next) the running one, with tls its context;

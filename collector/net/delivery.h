@@ -13,6 +13,16 @@
  *                                 to the collector's clock (default 5m)
  *   max_write_queue               bytes queued to a peer that does not read
  *                                 before it is dropped (default 1M)
+ *   max_stores_per_agent          stores one agent may have (default 64)
+ *   max_new_stores_per_hour       stores one agent may add per hour, a burst
+ *                                 of this many then one every 3600/N s (16)
+ *   min_interval                  shortest sample interval a HELLO may
+ *                                 announce (default 10s)
+ *   max_seq_jump                  how far above the last seq the collector
+ *                                 has from an agent a SAMPLES frame may reach
+ *                                 (default 1000000)
+ * (what the last four protect against: docs/security.md "Limits"; admit.h
+ * applies them)
  *
  * The hook parses into `next`; delivery_start() makes it the running `cfg`.
  * A reload (SIGHUP) parses `next` again and, only if the whole configuration
@@ -37,6 +47,10 @@
 #define DELIVERY_MAX_CLOCK_SKEW_S 300
 #define DELIVERY_MAX_WRITE_QUEUE (1u << 20)
 #define DELIVERY_MAX_PER_ADDRESS 64
+#define DELIVERY_MAX_STORES 64
+#define DELIVERY_NEW_STORES_PER_HOUR 16
+#define DELIVERY_MIN_INTERVAL_S 10
+#define DELIVERY_MAX_SEQ_JUMP 1000000
 
 struct delivery_config {
 	struct tls_config tls;
@@ -45,6 +59,8 @@ struct delivery_config {
 	unsigned max_per_address;
 	uint64_t handshake_s, idle_s, max_clock_skew_s;
 	uint64_t max_write_queue;
+	unsigned max_stores, new_stores_per_hour;
+	uint64_t min_interval_s, max_seq_jump;
 	unsigned seen;
 };
 
@@ -65,6 +81,10 @@ struct delivery_limits {
 	uint64_t idle_min_s;
 	uint64_t max_clock_skew_s;
 	uint64_t max_write_queue; /* bytes */
+	unsigned max_stores;          /* per agent */
+	unsigned new_stores_per_hour; /* per agent */
+	uint64_t min_interval_s;      /* shortest HELLO interval */
+	uint64_t max_seq_jump;        /* above the agent's last seq */
 };
 
 /* Resets d->next to the defaults and fills *hook with the parser of its keys

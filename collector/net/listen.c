@@ -20,7 +20,7 @@ static void on_connection(uv_stream_t *server, int status)
 		log_warn("listen: accept on %s failed: %s", l->where, uv_strerror(status));
 		return;
 	}
-	err = session_accept(server, l->ing, l->dl, l->max_sessions);
+	err = session_accept(server, l->ing, l->admit, l->dl, l->max_sessions);
 	if (err)
 		log_warn("listen: cannot accept on %s: %s", l->where, uv_strerror(err));
 }
@@ -40,7 +40,8 @@ static int bound_port(uv_tcp_t *tcp)
 }
 
 int listener_start(struct listener *l, uv_loop_t *loop, const char *host, uint16_t port,
-		   struct ingest *ing, const struct delivery *dl, unsigned max_sessions)
+		   struct ingest *ing, struct admit *admit, const struct delivery *dl,
+		   unsigned max_sessions)
 {
 	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
 				  .ai_flags = AI_PASSIVE | AI_NUMERICSERV };
@@ -50,6 +51,7 @@ int listener_start(struct listener *l, uv_loop_t *loop, const char *host, uint16
 
 	memset(l, 0, sizeof *l);
 	l->ing = ing;
+	l->admit = admit;
 	l->dl = dl;
 	l->max_sessions = max_sessions;
 	uv_tcp_init(loop, &l->tcp);

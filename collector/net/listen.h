@@ -11,12 +11,14 @@
 #include <stdint.h>
 #include <uv.h>
 
+struct admit;
 struct ingest;
 struct delivery;
 
 struct listener {
 	uv_tcp_t tcp;
 	struct ingest *ing;
+	struct admit *admit;
 	const struct delivery *dl;
 	unsigned max_sessions;
 	char where[300]; /* "127.0.0.1:7405" or "socket activation (fd 3)" */
@@ -25,10 +27,11 @@ struct listener {
 };
 
 /* Listens on host:port, or on the socket systemd passed; every connection
- * becomes a session feeding ing under the TLS settings and limits of dl
- * (session_accept()).  0 or -errno, with the reason logged. */
+ * becomes a session feeding ing through admit under the TLS settings and
+ * limits of dl (session_accept()).  0 or -errno, with the reason logged. */
 int listener_start(struct listener *l, uv_loop_t *loop, const char *host, uint16_t port,
-		   struct ingest *ing, const struct delivery *dl, unsigned max_sessions);
+		   struct ingest *ing, struct admit *admit, const struct delivery *dl,
+		   unsigned max_sessions);
 /* A reload's max_connections: applies to the next connection accepted (open
  * sessions past the new limit stay). */
 void listener_set_max_sessions(struct listener *l, unsigned max_sessions);

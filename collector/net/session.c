@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "admit.h"
 #include "delivery.h"
 #include "ingest.h"
 #include "session.h"
@@ -20,6 +21,7 @@ enum session_state { S_HELLO, S_READY, S_CLOSING };
 
 struct session {
 	struct ingest *ing;
+	struct admit *admit;
 	const struct delivery *dl; /* NULL: the defaults */
 	struct stream st;
 	uv_timer_t timer; /* HELLO deadline, then idle deadline */
@@ -36,7 +38,6 @@ struct session {
 
 static struct log_ratelimit refused_rl = LOG_RATELIMIT_INIT(60, 20);
 static struct log_ratelimit skew_rl = LOG_RATELIMIT_INIT(300, 5);
-static struct log_ratelimit gap_rl = LOG_RATELIMIT_INIT(60, 10);
 
 static void close_session(struct session *s, uint16_t code, const char *why);
 
@@ -52,6 +53,10 @@ static void limits_of(const struct session *s, struct delivery_limits *lim)
 	lim->idle_min_s = DELIVERY_IDLE_S;
 	lim->max_clock_skew_s = DELIVERY_MAX_CLOCK_SKEW_S;
 	lim->max_write_queue = DELIVERY_MAX_WRITE_QUEUE;
+	lim->max_stores = DELIVERY_MAX_STORES;
+	lim->new_stores_per_hour = DELIVERY_NEW_STORES_PER_HOUR;
+	lim->min_interval_s = DELIVERY_MIN_INTERVAL_S;
+	lim->max_seq_jump = DELIVERY_MAX_SEQ_JUMP;
 }
 
 static struct session *all_sessions;
@@ -291,6 +296,16 @@ static void handle_hello(struct session *s, const struct sw_frame *f)
 		refuse(s, SW_ERR_DENIED, why);
 		return;
 	}
+	{
+		char why[400];
+
+		err = admit_hello(s->admit, &limits, &h, why, sizeof why);
+		if (err) {
+			refuse(s, err == -ENOMEM ? SW_ERR_INTERNAL : SW_ERR_DENIED,
+			       err == -ENOMEM ? "out of memory" : why);
+			return;
+		}
+	}
 	err = ingest_hello(s->ing, &h, &conn_ops, s, s->peer, &s->conn, &s->agent, &ack);
 	if (err) {
 		refuse(s, err == -ENOMEM ? SW_ERR_INTERNAL : SW_ERR_DENIED,
@@ -330,31 +345,6 @@ static void clamp_future(struct session *s, struct sw_sample *x, size_t n)
 	}
 }
 
-/* Seqs that will never arrive are history the collector does not have: the
- * agent's spool overflowed (it says so with SW_SAMPLE_GAP), or records were
- * lost or removed on the agent's side.  Either way an operator should know. */
-static void note_gaps(struct session *s, const struct sw_sample *x, size_t n)
-{
-	uint64_t expect = s->agent->seq_accepted + 1;
-
-	for (size_t i = 0; i < n; i++) {
-		if (x[i].seq <= s->agent->seq_accepted)
-			continue; /* a resend */
-		if (x[i].flags & SW_SAMPLE_GAP)
-			log_ratelimited(&gap_rl, LOG_WARNING,
-					"session: agent '%s': its spool overflowed: samples before "
-					"seq %llu were dropped on the agent",
-					s->agent->name, (unsigned long long)x[i].seq);
-		else if (s->agent->seq_accepted && x[i].seq > expect)
-			log_ratelimited(&gap_rl, LOG_WARNING,
-					"session: agent '%s': seqs %llu-%llu never arrived (lost or "
-					"removed on the agent)",
-					s->agent->name, (unsigned long long)expect,
-					(unsigned long long)(x[i].seq - 1));
-		expect = x[i].seq + 1;
-	}
-}
-
 static void handle_samples(struct session *s, const struct sw_frame *f)
 {
 	static struct sw_sample scratch[SW_SAMPLES_MAX];
@@ -383,8 +373,22 @@ static void handle_samples(struct session *s, const struct sw_frame *f)
 		return;
 	}
 	clamp_future(s, scratch, n);
-	note_gaps(s, scratch, n);
-	if (ingest_samples(s->ing, s->conn, scratch, n) == 1) {
+	{
+		struct delivery_limits limits;
+		char why[400];
+
+		limits_of(s, &limits);
+		err = admit_samples(s->admit, &limits, s->agent, scratch, &n, (int64_t)time(NULL),
+				    why, sizeof why);
+		if (err) {
+			refuse(s, err == -ERANGE ? SW_ERR_PROTOCOL : SW_ERR_INTERNAL,
+			       err == -ERANGE ? why : "out of memory");
+			return;
+		}
+	}
+	/* n == 0: every sample was of a refused store (admit.h); the agent's
+	 * next stored sample acknowledges them */
+	if (n && ingest_samples(s->ing, s->conn, scratch, n) == 1) {
 		/* handed to the writers: hold reading when too much is queued,
 		 * by this agent or by all of them */
 		int held = ingest_overloaded(s->ing);
@@ -565,8 +569,8 @@ static unsigned from_same_address(const struct session *s)
 	return n;
 }
 
-int session_accept(uv_stream_t *server, struct ingest *ing, const struct delivery *dl,
-		   unsigned max_sessions)
+int session_accept(uv_stream_t *server, struct ingest *ing, struct admit *admit,
+		   const struct delivery *dl, unsigned max_sessions)
 {
 	struct session *s = calloc(1, sizeof *s);
 	struct delivery_limits limits;
@@ -576,6 +580,7 @@ int session_accept(uv_stream_t *server, struct ingest *ing, const struct deliver
 	if (!s)
 		return -ENOMEM;
 	s->ing = ing;
+	s->admit = admit;
 	s->dl = dl;
 	limits_of(s, &limits);
 	memset(&sc, 0, sizeof sc);

@@ -33,19 +33,21 @@
  * something to say. */
 #define SESSION_IDLE_INTERVALS 5
 
+struct admit;
 struct ingest;
 struct delivery;
 
 /*
  * Accepts one pending connection on server; past max_sessions open at once
- * it is refused with ERROR(overload).  Its frames go to ing; TLS and the
- * limits come from dl (delivery_limits(), read again whenever a limit is
- * needed, so a reload applies to open sessions; NULL: plaintext and the
- * defaults of delivery.h).  ing and dl outlive every session.  0 or a
- * negative errno.
+ * it is refused with ERROR(overload).  Its frames go to ing, after admit
+ * checked them against the per-agent limits (admit.h); TLS and the limits
+ * come from dl (delivery_limits(), read again whenever a limit is needed, so
+ * a reload applies to open sessions; NULL: plaintext and the defaults of
+ * delivery.h).  ing, admit and dl outlive every session.  0 or a negative
+ * errno.
  */
-int session_accept(uv_stream_t *server, struct ingest *ing, const struct delivery *dl,
-		   unsigned max_sessions);
+int session_accept(uv_stream_t *server, struct ingest *ing, struct admit *admit,
+		   const struct delivery *dl, unsigned max_sessions);
 unsigned session_count(void);
 /* Closes every open session (shutdown). */
 void session_close_all(void);

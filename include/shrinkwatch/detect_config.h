@@ -6,7 +6,9 @@
  *   [store KEY]    per-store settings: retention = 31d, purge_at = 02:00
  *                  (UTC) and any [detect] knob as an override
  * KEY is "agent/store" in the live collector and the trace's store column in
- * `shrinkwatchctl replay` (exact match).  A store's effective knobs are the
+ * `shrinkwatchctl replay` (exact match).  A KEY that can match no store
+ * ("evsrv01" in the collector, "a/b/c", "* /x") is an error naming the
+ * section and its line, not settings that silently never apply.  A store's effective knobs are the
  * built-in defaults, then [detect], then its own section, whatever the order
  * of the sections in the file.
  */
@@ -39,13 +41,15 @@ void detect_config_release(struct detect_config_set *cs);
 /*
  * Handles one key of the INI file.  Returns 1 when handled, 0 when the
  * section is not the detector's, -1 on error with a message in err (for
- * example "retention must be a duration like 30d").
+ * example "retention must be a duration like 30d").  KEY of [store KEY] may
+ * be AGENT/STORE or a bare STORE (a replay trace's store column).
  */
 int detect_config_key(struct detect_config_set *cs, const char *section, const char *key,
 		      const char *value, char *err, size_t errlen);
 
 /* The same with the collector's config-hook signature (ctx = the set), for
- * struct collector_config_hook. */
+ * struct collector_config_hook; the collector's stores are always
+ * AGENT/STORE, so a bare [store STORE] is refused here. */
 int detect_config_hook(void *ctx, const char *section, const char *key, const char *value,
 		       char *err, size_t errlen);
 

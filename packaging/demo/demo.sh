@@ -78,6 +78,8 @@ cat >"$D/collector.conf" <<CONF
 [collector]
 listen = 127.0.0.1:$port
 data_dir = $D/data
+; the demo samples faster than the default floor of 10 s
+min_interval = ${interval}s
 control = $D/control.sock
 http = 127.0.0.1:$hport
 dashboards = $root/dashboards

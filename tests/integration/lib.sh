@@ -109,14 +109,17 @@ tls_keys() {
 # dashboard is off unless EXTRA sets http (tests run in parallel: no test may
 # take the default port 7406).
 collector_conf() {
-	local http="http = off"
+	local http="http = off" floor="min_interval = 1s"
 	case "${4:-}" in *http\ =*|*http=*) http="" ;; esac
+	# the tests' agents sample every second, below the default floor of 10 s
+	case "${4:-}" in *min_interval*) floor="" ;; esac
 	[ "${SW_TLS:-1}" = 0 ] || pki_ensure
 	cat >"$1" <<CONF
 [collector]
 listen = 127.0.0.1:$2
 data_dir = $3
 $http
+$floor
 $(tls_keys 127.0.0.1)
 ${4:-}
 CONF

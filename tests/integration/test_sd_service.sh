@@ -130,7 +130,7 @@ os.mkdir(os.path.join(tmp, "data"))
 conf = os.path.join(tmp, "collector.conf")
 with open(conf, "w") as f:
     f.write(f"[collector]\nlisten = 127.0.0.1:{conf_port}\n"
-            f"data_dir = {tmp}/data\ninsecure = yes\n")
+            f"data_dir = {tmp}/data\ninsecure = yes\nmin_interval = 1s\n")
 notify = Notify(os.path.join(tmp, "notify-collector"))
 proc, err = start([os.path.join(build, "shrinkwatch-collector"), "-c", conf], notify, activated)
 activated.close()

@@ -48,6 +48,9 @@ static void test_json_escaping(void **state)
 	assert_string_equal(json_of(&b, "<script>&"), "\"\\u003cscript\\u003e\\u0026\"");
 	assert_string_equal(json_of(&b, "\x01\x7f"), "\"\\u0001\\u007f\"");
 	assert_string_equal(json_of(&b, "caf\xc3\xa9"), "\"caf\xc3\xa9\"");
+	/* C1 controls (CSI U+009B, NEL U+0085) are escaped like C0; U+00A0 is not */
+	assert_string_equal(json_of(&b, "\xc2\x9b" "31m\xc2\x85\xc2\xa0"),
+			    "\"\\u009b31m\\u0085\xc2\xa0\"");
 	assert_string_equal(json_of(&b, "bad\xff\xc3("), "\"bad\\ufffd\\ufffd(\"");
 	assert_string_equal(json_of(&b, "\xed\xa0\x80"), "\"\\ufffd\\ufffd\\ufffd\""); /* surrogate */
 	b.len = 0;

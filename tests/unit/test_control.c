@@ -64,6 +64,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
+	control_stop(&ctl); /* frees the refusal bookkeeping */
 	buf_release(&out);
 	watch_stop(&w);
 	alert_stop(&al);
@@ -322,6 +323,121 @@ static void test_socket(void **state)
 	assert_int_equal(uv_loop_close(&loop), 0);
 }
 
+/* Sends n copies of req at once on one connection and reads the n answers
+ * into ans (malloc'ed, caller frees). */
+static char *socket_burst(const char *sock, const char *req, unsigned n)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	size_t len = strlen(req), total = len * n, sent = 0, got = 0, cap = 1 << 20;
+	char *all = malloc(total), *ans = malloc(cap);
+	unsigned lines = 0;
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	assert_non_null(all);
+	assert_non_null(ans);
+	for (unsigned i = 0; i < n; i++)
+		memcpy(all + i * len, req, len);
+	snprintf(sa.sun_path, sizeof sa.sun_path, "%s", sock);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+	while (lines < n) {
+		ssize_t k;
+
+		if (sent < total) {
+			k = send(fd, all + sent, total - sent, MSG_DONTWAIT);
+			if (k > 0)
+				sent += (size_t)k;
+		}
+		uv_run(ctl.loop, UV_RUN_NOWAIT);
+		k = recv(fd, ans + got, cap - 1 - got, MSG_DONTWAIT);
+		if (k == 0)
+			break;
+		for (ssize_t i = 0; i < k; i++)
+			lines += ans[got + (size_t)i] == '\n';
+		if (k > 0)
+			got += (size_t)k;
+		assert_true(got < cap - 1);
+	}
+	ans[got] = '\0';
+	close(fd);
+	free(all);
+	return ans;
+}
+
+static unsigned occurrences(const char *s, const char *what)
+{
+	unsigned n = 0;
+
+	for (const char *p = s; (p = strstr(p, what)); p += strlen(what))
+		n++;
+	return n;
+}
+
+/* One local user cannot flood the audit trail: 1,000 refused changes are one
+ * row for the first and one summary row; and past its request budget, a uid's
+ * requests are answered without being carried out. */
+static void test_refusal_flood(void **state)
+{
+	struct control_config cfg;
+	uv_loop_t loop;
+	char *ans;
+	(void)state;
+
+	seed_store_with_alert();
+	for (int i = 0; i < 1000; i++)
+		assert_false(ask(&nobody, "{\"cmd\":\"ack\",\"id\":1,\"comment\":\"x\"}", NULL,
+				 0));
+	assert_false(ask(&nobody, "{\"cmd\":\"revoke\",\"id\":1,\"reason\":\"x\"}", NULL, 0));
+	/* the first of each command's burst has its row; nothing more yet */
+	assert_int_equal(count("SELECT count(*) FROM audit WHERE action='refused'"), 2);
+	control_flush_refusals(&ctl, now + 30, false);
+	assert_int_equal(count("SELECT count(*) FROM audit WHERE action='refused'"), 2);
+	/* the burst ended (a minute without a refusal): one summary row */
+	control_flush_refusals(&ctl, now + 61, false);
+	assert_int_equal(count("SELECT count(*) FROM audit WHERE action='refused'"), 3);
+	assert_int_equal(count("SELECT count(*) FROM audit WHERE action='refused' AND "
+			       "who='nobody' AND target='ack' AND detail='999 more ''ack'' "
+			       "requests refused from uid 65534 between 2027-01-15T08:00:00Z and "
+			       "2027-01-15T08:00:00Z (the first of the burst has its own row)'"),
+			 1);
+	/* a new burst starts with its own row again */
+	assert_false(ask(&nobody, "{\"cmd\":\"ack\",\"id\":1,\"comment\":\"x\"}", NULL, 0));
+	assert_int_equal(count("SELECT count(*) FROM audit WHERE action='refused'"), 4);
+	control_stop(&ctl);
+
+	/* the request budget, on the socket: 150 requests at once from one uid,
+	 * the first PEERLIMIT_BURST carried out */
+	assert_int_equal(uv_loop_init(&loop), 0);
+	control_config_default(&cfg);
+	snprintf(cfg.path, sizeof cfg.path, "%s/control.sock", dir);
+	control_init(&ctl, &cfg,
+		     &(struct control_deps){ .watch = &w, .alerts = &al, .ledger = &led });
+	assert_int_equal(control_start(&ctl, &loop), 0);
+	ans = socket_burst(cfg.path, "{\"cmd\":\"explanations\"}\n", 150);
+	assert_int_equal(occurrences(ans, "{\"ok\":true,"), PEERLIMIT_BURST);
+	assert_int_equal(occurrences(ans, "too many requests from uid"), 150 - PEERLIMIT_BURST);
+	free(ans);
+	control_stop(&ctl);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	assert_int_equal(uv_loop_close(&loop), 0);
+}
+
+static void test_peerlimit_budget(void **state)
+{
+	struct peerlimit pl;
+	unsigned ok = 0;
+	(void)state;
+
+	peerlimit_init(&pl, 20, 100, 60);
+	for (int i = 0; i < 150; i++)
+		ok += peerlimit_take(&pl, 1000, 5000);
+	assert_int_equal(ok, 100);
+	assert_true(peerlimit_take(&pl, 1001, 5000)); /* another uid has its own */
+	assert_false(peerlimit_take(&pl, 1000, 5049));
+	assert_true(peerlimit_take(&pl, 1000, 5050)); /* 20 a second: one per 50 ms */
+	assert_false(peerlimit_take(&pl, 1000, 5050));
+	peerlimit_release(&pl);
+}
+
 static void test_parse_time(void **state)
 {
 	int64_t t;
@@ -372,6 +488,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_request_parsing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_explain_ahead_and_after, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_socket, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refusal_flood, setup, teardown),
+		cmocka_unit_test(test_peerlimit_budget),
 		cmocka_unit_test(test_parse_time),
 		cmocka_unit_test(test_hoist_globals),
 	};

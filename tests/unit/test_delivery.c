@@ -50,6 +50,24 @@ static void test_keys(void **state)
 	assert_false(delivery_allowed(&d.next, "second"));
 	delivery_release(&d);
 
+	/* the per-agent limits (admit.h): defaults, then set */
+	memset(&d, 0, sizeof d);
+	assert_int_equal(load(&d, "[collector]\ninsecure = yes\n", err, sizeof err), 0);
+	assert_int_equal(d.next.max_stores, 64);
+	assert_int_equal(d.next.new_stores_per_hour, 16);
+	assert_int_equal(d.next.min_interval_s, 10);
+	assert_int_equal(d.next.max_seq_jump, 1000000);
+	delivery_release(&d);
+	memset(&d, 0, sizeof d);
+	assert_int_equal(load(&d, "[collector]\ninsecure = yes\nmax_stores_per_agent = 8\n"
+			      "max_new_stores_per_hour = 2\nmin_interval = 1s\nmax_seq_jump = 5000\n",
+			      err, sizeof err), 0);
+	assert_int_equal(d.next.max_stores, 8);
+	assert_int_equal(d.next.new_stores_per_hour, 2);
+	assert_int_equal(d.next.min_interval_s, 1);
+	assert_int_equal(d.next.max_seq_jump, 5000);
+	delivery_release(&d);
+
 	/* without a list, every agent the CA vouches for */
 	memset(&d, 0, sizeof d);
 	assert_int_equal(load(&d, "[collector]\ninsecure = yes\n", err, sizeof err), 0);
@@ -72,6 +90,10 @@ static void test_errors(void **state)
 	assert_int_equal(load(&d, "[collector]\ntls_ca = /a\ntls_ca = /b\n", err, sizeof err), -1);
 	assert_non_null(strstr(err, "key given twice"));
 	assert_int_equal(load(&d, "[collector]\nhandshake_timeout = 0s\n", err, sizeof err), -1);
+	assert_int_equal(load(&d, "[collector]\nmax_stores_per_agent = 0\n", err, sizeof err), -1);
+	assert_non_null(strstr(err, "not a count between 1 and 100000"));
+	assert_int_equal(load(&d, "[collector]\nmax_seq_jump = 10\n", err, sizeof err), -1);
+	assert_int_equal(load(&d, "[collector]\nmin_interval = 0s\n", err, sizeof err), -1);
 	assert_int_equal(load(&d, "[collector]\nallow_agents_file = /nonexistent/x\n", err, sizeof err),
 			 -1);
 	assert_non_null(strstr(err, "cannot open"));

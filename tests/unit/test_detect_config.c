@@ -53,6 +53,56 @@ static void test_keys(void **unused)
 	detect_config_release(&cs);
 }
 
+/* A [store KEY] section that can match no store is refused, naming the
+ * section and the line; the collector wants AGENT/STORE, a replay also a
+ * bare STORE (its trace may name stores without their agent). */
+static void test_store_section_names(void **unused)
+{
+	static const char *bad[] = { "store evsrv01", "store a/b/c", "store */x", "store a/",
+				     "store /b", "store ../x", "store a b/c" };
+	char path[] = "/tmp/test_detect_config.XXXXXX", msg[768];
+	struct detect_config_set cs;
+	char err[512];
+	FILE *f;
+	int fd;
+
+	(void)unused;
+	detect_config_init(&cs);
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		err[0] = '\0';
+		assert_int_equal(detect_config_hook(&cs, bad[i], "retention", "31d", err, sizeof err),
+				 -1);
+		assert_non_null(strstr(err, "does not name a store: write [store AGENT/STORE]"));
+	}
+	assert_int_equal(detect_config_hook(&cs, "store evsrv01/bwv", "retention", "31d", err,
+					    sizeof err), 1);
+	/* replay: "s1" is a trace's store, but a/b/c and * are nobody's */
+	assert_int_equal(detect_config_key(&cs, "store s1", "retention", "31d", err, sizeof err), 1);
+	assert_int_equal(detect_config_key(&cs, "store a/b/c", "retention", "31d", err, sizeof err),
+			 -1);
+	assert_int_equal(detect_config_key(&cs, "store */x", "retention", "31d", err, sizeof err), -1);
+	detect_config_release(&cs);
+
+	/* through a file: the line and the section are named; what the set
+	 * held before the error is freed by detect_config_release() */
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	fputs("[store ok/one]\nretention = 31d\n[store evsrv01]\nretention = 30d\n", f);
+	fclose(f);
+	detect_config_init(&cs);
+	assert_int_equal(detect_config_load(&cs, path, msg, sizeof msg), 0); /* bare: replay */
+	detect_config_release(&cs);
+	f = fopen(path, "w");
+	fputs("[store ok/one]\nretention = 31d\n[store a/b/c]\nretention = 30d\n", f);
+	fclose(f);
+	detect_config_init(&cs);
+	assert_int_equal(detect_config_load(&cs, path, msg, sizeof msg), -1);
+	assert_non_null(strstr(msg, ":4: [store a/b/c] retention: 'a/b/c' does not name a store"));
+	detect_config_release(&cs);
+	unlink(path);
+}
+
 static void test_load_ignores_other_sections(void **unused)
 {
 	char path[] = "/tmp/test_detect_config.XXXXXX", msg[768];
@@ -166,6 +216,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_keys),
 		cmocka_unit_test(test_load_ignores_other_sections),
+		cmocka_unit_test(test_store_section_names),
 		cmocka_unit_test(test_trace_rows),
 		cmocka_unit_test(test_explain_rows),
 	};
