@@ -17,6 +17,7 @@
 #include "client.h"
 #include "ops.h"
 #include "shrinkwatch/bytes.h"
+#include "shrinkwatch/isotime.h"
 #include "shrinkwatch/json.h"
 #include "shrinkwatch/parse.h"
 #include "shrinkwatch/banned.h"
@@ -162,15 +163,13 @@ static const char *store_name(const struct ctl_response *r, int obj, char *buf, 
 	return buf;
 }
 
+/* A time for the tables: ISO 8601 in UTC (isotime.h), "-" for none. */
 static const char *when(int64_t t, char *buf, size_t len)
 {
-	struct tm tm;
-	time_t tt = (time_t)t;
-
-	if (!t || !gmtime_r(&tt, &tm))
+	if (!t)
 		snprintf(buf, len, "-");
 	else
-		strftime(buf, len, "%Y-%m-%d %H:%M:%SZ", &tm);
+		iso_time(t, buf, len);
 	return buf;
 }
 
