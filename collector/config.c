@@ -176,8 +176,13 @@ int collector_config_load(const char *path, struct collector_config *cfg,
 /* The directory path names (its parent, for a path that does not exist yet). */
 static void parent_of(const char *path, char *out, size_t len)
 {
-	const char *slash = strrchr(path, '/');
-	size_t n = slash ? (size_t)(slash - path) : 0;
+	size_t n = strlen(path);
+	const char *slash;
+
+	while (n > 1 && path[n - 1] == '/') /* "/srv/data/": its parent is /srv */
+		n--;
+	slash = memrchr(path, '/', n);
+	n = slash ? (size_t)(slash - path) : 0;
 
 	if (n == 0)
 		n = 1; /* "/x": the root */
