@@ -85,7 +85,7 @@ FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 DEBS := build-essential clang libclang-rt-14-dev pkg-config \
 	libuv1-dev librrd-dev libsystemd-dev libcmocka-dev libinih-dev \
 	libsqlite3-dev libmicrohttpd-dev libcurl4-openssl-dev libssl-dev \
-	rrdtool sqlite3 procps psmisc
+	rrdtool sqlite3 procps psmisc strace
 CHECK_EXTRA :=
 
 -include $(sort $(wildcard mk/*.mk))

@@ -8,6 +8,7 @@
 #include "shrinkwatch/confload.h"
 #include "shrinkwatch/names.h"
 #include "shrinkwatch/parse.h"
+#include "shrinkwatch/tlsfiles.h"
 #include "shrinkwatch/banned.h"
 
 /* Which keys were seen, so a repeated key is an error rather than a silent
@@ -361,5 +362,17 @@ int agent_config_check_transport(const struct agent_config *cfg, const char *pat
 			snprintf(err, errlen, "%s: [collector]: %s", path, why);
 			return -1;
 		}
+	return 0;
+}
+
+int agent_config_check_files(const struct agent_config *cfg, const char *path, char *err,
+			     size_t errlen)
+{
+	char why[768];
+
+	if (tls_config_check_files(&cfg->tls, false, why, sizeof why)) {
+		snprintf(err, errlen, "%s: [collector]: %s", path, why);
+		return -1;
+	}
 	return 0;
 }

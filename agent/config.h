@@ -82,5 +82,13 @@ void agent_config_release(struct agent_config *cfg);
  */
 int agent_config_check_transport(const struct agent_config *cfg, const char *path, char *err,
 				 size_t errlen);
+/*
+ * Checks that the TLS files can be read and loaded by this process
+ * (tls_config_check_files()): separate from agent_config_check_transport() so
+ * the parser's tests and fuzz target open no files.  The daemon and
+ * --check-config call it.  0, or -1 with a message that says what to do.
+ */
+int agent_config_check_files(const struct agent_config *cfg, const char *path, char *err,
+			     size_t errlen);
 
 #endif

@@ -562,7 +562,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "shrinkwatch-agent: %s\n", err);
 		return 1;
 	}
-	if (!args.once && agent_config_check_transport(&a.cfg, a.config_path, err, sizeof err)) {
+	if (!args.once && (agent_config_check_transport(&a.cfg, a.config_path, err, sizeof err) ||
+			   agent_config_check_files(&a.cfg, a.config_path, err, sizeof err))) {
 		fprintf(stderr, "shrinkwatch-agent: %s\n", err);
 		agent_config_release(&a.cfg);
 		return 1;

@@ -2,6 +2,8 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "shrinkwatch/confload.h"
@@ -169,4 +171,78 @@ int collector_config_load(const char *path, struct collector_config *cfg,
 		}
 	}
 	return collector_config_read(path, cfg, err, errlen);
+}
+
+/* The directory path names (its parent, for a path that does not exist yet). */
+static void parent_of(const char *path, char *out, size_t len)
+{
+	size_t n = strlen(path);
+	const char *slash;
+
+	while (n > 1 && path[n - 1] == '/') /* "/srv/data/": its parent is /srv */
+		n--;
+	slash = memrchr(path, '/', n);
+	n = slash ? (size_t)(slash - path) : 0;
+
+	if (n == 0)
+		n = 1; /* "/x": the root */
+	if (n >= len)
+		n = len - 1;
+	memcpy(out, path, n);
+	out[n] = '\0';
+}
+
+int collector_config_check(const struct collector_config *cfg, char *err, size_t errlen)
+{
+	const char *dir = cfg->data_dir;
+	char parent[sizeof cfg->data_dir];
+	struct stat st;
+
+	if (stat(dir, &st) == 0) {
+		if (!S_ISDIR(st.st_mode)) {
+			snprintf(err, errlen, "data_dir '%s' is not a directory: point data_dir at "
+				 "one", dir);
+			return -1;
+		}
+		if (access(dir, R_OK | W_OK | X_OK)) {
+			snprintf(err, errlen, "data_dir '%s': %s: the collector's user must be able "
+				 "to read, write and search it (chown it to that user)", dir,
+				 strerror(errno));
+			return -1;
+		}
+		return 0;
+	}
+	if (errno != ENOENT) {
+		snprintf(err, errlen, "data_dir '%s': %s", dir, strerror(errno));
+		return -1;
+	}
+	/* the collector makes data_dir itself, but only its last component */
+	parent_of(dir, parent, sizeof parent);
+	if (stat(parent, &st) || !S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "data_dir '%s' does not exist and neither does '%s': create "
+			 "it (mkdir -p '%s', owned by the collector's user)", dir, parent, dir);
+		return -1;
+	}
+	if (access(parent, W_OK | X_OK)) {
+		snprintf(err, errlen, "data_dir '%s' does not exist and cannot be made in '%s': "
+			 "%s: create it (mkdir -p '%s', owned by the collector's user)", dir,
+			 parent, strerror(errno), dir);
+		return -1;
+	}
+	return 0;
+}
+
+int collector_config_check_socket(const char *path, char *warn, size_t len)
+{
+	char parent[PATH_MAX];
+
+	parent_of(path, parent, sizeof parent);
+	if (access(parent, W_OK | X_OK) == 0)
+		return 0;
+	snprintf(warn, len, "the control socket's directory '%s' is not usable (%s; the "
+		 "packaged systemd unit makes it): shrinkwatchctl's operator commands will not "
+		 "work; set 'control = /some/writable/dir/control.sock' in [collector] and point "
+		 "shrinkwatchctl at it (--socket or SHRINKWATCH_CONTROL)", parent,
+		 strerror(errno));
+	return 1;
 }

@@ -88,4 +88,20 @@ int collector_config_load(const char *path, struct collector_config *cfg,
 			  const struct collector_config_hook *hooks, size_t nhooks, char *err,
 			  size_t errlen);
 
+/*
+ * What --check-config can check beyond the file's syntax: that data_dir is a
+ * directory the collector can read, write and search, or that it does not
+ * exist yet and can be made (the collector makes the last component only).
+ * Checked as the user running the check.  0, or -1 with a message that says
+ * what to do in err.
+ */
+int collector_config_check(const struct collector_config *cfg, char *err, size_t errlen);
+/*
+ * Whether the control socket path (the default place, not given in the
+ * file) can be created: its directory, /run/shrinkwatch, exists only under
+ * the packaged unit.  0, or 1 with a warning naming the key to set in warn
+ * (the collector runs without the socket; see collector/main.c).
+ */
+int collector_config_check_socket(const char *path, char *warn, size_t len);
+
 #endif

@@ -404,7 +404,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (check && http_check(&c.http_cfg, err, sizeof err)) {
-		fprintf(stderr, "shrinkwatch-collector: %s\n", err);
+		fprintf(stderr, "shrinkwatch-collector: %s: [collector]: %s\n", c.config_path, err);
 		goto out;
 	}
 	/* delivery: TLS files, or insecure = yes on loopback only */
@@ -412,6 +412,17 @@ int main(int argc, char **argv)
 		fprintf(stderr, "shrinkwatch-collector: %s: [collector]: %s\n", c.config_path, err);
 		goto out;
 	}
+	if (delivery_check_files(&c.delivery, err, sizeof err)) {
+		fprintf(stderr, "shrinkwatch-collector: %s: [collector]: %s\n", c.config_path, err);
+		return 1;
+	}
+	if (check && collector_config_check(&c.cfg, err, sizeof err)) {
+		fprintf(stderr, "shrinkwatch-collector: %s: [collector]: %s\n", c.config_path, err);
+		return 1;
+	}
+	if (check && !c.control_cfg.path_set &&
+	    collector_config_check_socket(c.control_cfg.path, err, sizeof err))
+		fprintf(stderr, "shrinkwatch-collector: %s: warning: %s\n", c.config_path, err);
 	if (check) {
 		printf("%s: configuration OK: listen %s:%u, data_dir %s\n", c.config_path,
 		       c.cfg.listen_host, c.cfg.listen_port, c.cfg.data_dir);

@@ -17,6 +17,7 @@
 #include "client.h"
 #include "ops.h"
 #include "shrinkwatch/bytes.h"
+#include "shrinkwatch/isotime.h"
 #include "shrinkwatch/json.h"
 #include "shrinkwatch/parse.h"
 #include "shrinkwatch/sample.h"
@@ -172,15 +173,13 @@ static const char *store_name(const struct ctl_response *r, int obj, char *buf, 
 	return buf;
 }
 
+/* A time for the tables: ISO 8601 in UTC (isotime.h), "-" for none. */
 static const char *when(int64_t t, char *buf, size_t len)
 {
-	struct tm tm;
-	time_t tt = (time_t)t;
-
-	if (!t || !gmtime_r(&tt, &tm))
+	if (!t)
 		snprintf(buf, len, "-");
 	else
-		strftime(buf, len, "%Y-%m-%d %H:%M:%SZ", &tm);
+		iso_time(t, buf, len);
 	return buf;
 }
 
@@ -240,6 +239,51 @@ static int read_call(int argc, char **argv, struct opts *o, struct ctl_response 
 	return e;
 }
 
+/*
+ * Below the table: per store, whether the detector is calibrated and the
+ * floors in force, so that an operator whose test deletion raised nothing
+ * can see why (a loss must exceed the larger of the absolute floor and the
+ * store's fraction), and what "uncalibrated" means.
+ */
+static void print_floors(const struct ctl_response *r)
+{
+	char name[170], b1[BYTES_FMT_MAX], b2[BYTES_FMT_MAX];
+	bool any_uncalibrated = false;
+	uint32_t n;
+	int e, i;
+
+	e = array_first(r, "stores", &n);
+	if (e < 0 || !n)
+		return;
+	printf("\nAlert floors: a loss alerts only when the part without explanation reaches the "
+	       "larger of\ndrop_min_bytes / drop_min_objects and drop_threshold (a fraction of "
+	       "the store):\n");
+	for (i = 0; e >= 0 && (uint32_t)i < n; i++, e = (int)r->toks[e].next) {
+		bool cal = false;
+		double mb = fnum(r, e, "drop_min_bytes"), mo = fnum(r, e, "drop_min_objects");
+		double rel = fnum(r, e, "drop_threshold");
+		double nb = rel * fnum(r, e, "bytes"), no = rel * fnum(r, e, "objects");
+
+		store_name(r, e, name, sizeof name);
+		jsonparse_get_bool(r->text, r->toks, e, "calibrated", &cal);
+		any_uncalibrated |= !cal;
+		if (mb <= 0 && mo <= 0) {
+			printf("  %-32s %-13s floors not known yet (no sample since the collector "
+			       "started)\n", name, cal ? "calibrated" : "uncalibrated");
+			continue;
+		}
+		printf("  %-32s %-13s now %s or %.0f objects (floors %s / %.0f objects, "
+		       "threshold %.2f%%)\n",
+		       name, cal ? "calibrated" : "uncalibrated",
+		       bytes_format(nb > mb ? nb : mb, b1, sizeof b1), no > mo ? no : mo,
+		       bytes_format(mb, b2, sizeof b2), mo, 100.0 * rel);
+	}
+	if (any_uncalibrated)
+		printf("uncalibrated: the detector is still learning the store (a day of samples "
+		       "and its purge hour;\n'purge_at' in [store AGENT/STORE] gives the hour at "
+		       "once).  Until then a day's removal that\nlooks like the nightly purge (up "
+		       "to warmup_purge_cap, 10%% by default) is taken for it, not alerted.\n");
+}
 
 /* The status answer's "agents": history an agent lost, and what the
  * collector refused of it (collector/net/admit.h), one line per agent. */
@@ -325,6 +369,7 @@ int ctl_status_main(int argc, char **argv)
 		       bytes_format(fnum(&r, e, "bytes"), b2, sizeof b2),
 		       fnum(&r, e, "open_alerts"), fnum(&r, e, "outbox"));
 	print_agent_health(&r);
+	print_floors(&r);
 	ctl_response_release(&r);
 	return 0;
 }

@@ -26,7 +26,6 @@
 #include <string.h>
 
 #include "detect_int.h"
-#include "shrinkwatch/bytes.h"
 #include "shrinkwatch/sample.h"
 #include "shrinkwatch/banned.h"
 
@@ -63,7 +62,6 @@ static struct detect_event *emit(struct detect_state *st, struct detect_event *e
 static void describe(struct detect_event *e, const double lost[2], const double before[2],
 		     const double now[2])
 {
-	char lb[BYTES_FMT_MAX], ob[BYTES_FMT_MAX], eb[BYTES_FMT_MAX];
 	double pct = before[0] > 0 ? 100.0 * lost[0] / before[0] : 0;
 	double pco = before[1] > 0 ? 100.0 * lost[1] / before[1] : 0;
 	int i;
@@ -77,21 +75,7 @@ static void describe(struct detect_event *e, const double lost[2], const double 
 	for (i = 0; i < 2; i++)
 		if (!isfinite(lost[i]))
 			e->lost_bytes = e->lost_objects = 0;
-	bytes_format(e->lost_bytes, lb, sizeof lb);
-	bytes_format(e->observed_bytes, ob, sizeof ob);
-	bytes_format(e->expected_bytes, eb, sizeof eb);
-	switch (e->kind) {
-	case DETECT_SILENCE:
-		snprintf(e->summary, sizeof e->summary, "silence: no sample since %lld",
-			 (long long)e->since);
-		break;
-	default:
-		snprintf(e->summary, sizeof e->summary,
-			 "%s %s: %s (%.2f%%) and %.0f objects (%.2f%%) lost without explanation; "
-			 "expected %s, observed %s",
-			 detect_kind_name(e->kind), detect_state_name(e->state), lb, pct,
-			 e->lost_objects, pco, eb, ob);
-	}
+	detect__summary(e, pct, pco);
 	if (e->state == DETECT_RESOLVED) {
 		size_t l = strlen(e->summary);
 		snprintf(e->summary + l, sizeof e->summary - l, " (%s)",

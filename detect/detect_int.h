@@ -42,4 +42,13 @@ unsigned detect__retention(const struct detect_state *st, const struct detect_pa
 void detect__explain_consume(struct detect_state *st, int64_t t, const double want[2],
 			     double got[2]);
 
+/*
+ * The one-line summary of an event whose figures (lost, expected and
+ * observed) are filled in (format.c): pct and pco are the lost bytes and
+ * objects in percent of the totals before.  It leads with what was lost
+ * without explanation, in the measure the kind is about (objects for
+ * object_loss), and writes times in ISO 8601 (UTC).
+ */
+void detect__summary(struct detect_event *e, double pct, double pco);
+
 #endif

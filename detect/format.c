@@ -8,9 +8,13 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
+#include "detect_int.h"
+#include "shrinkwatch/bytes.h"
 #include "shrinkwatch/detect.h"
+#include "shrinkwatch/isotime.h"
 #include "shrinkwatch/json.h"
 #include "shrinkwatch/sample.h"
 #include "shrinkwatch/banned.h"
@@ -98,4 +102,36 @@ int detect_event_json(struct buf *b, const char *store, const struct detect_even
 	rc |= json_put_str(b, e->summary);
 	rc |= json_put_raw(b, "}");
 	return rc ? -ENOBUFS : 0;
+}
+
+void detect__summary(struct detect_event *e, double pct, double pco)
+{
+	char lb[BYTES_FMT_MAX], ob[BYTES_FMT_MAX], eb[BYTES_FMT_MAX], t[ISO_TIME_MAX];
+
+	bytes_format(e->lost_bytes, lb, sizeof lb);
+	bytes_format(e->observed_bytes, ob, sizeof ob);
+	bytes_format(e->expected_bytes, eb, sizeof eb);
+	switch (e->kind) {
+	case DETECT_SILENCE:
+		snprintf(e->summary, sizeof e->summary, "silence: no sample since %s",
+			 iso_time(e->since, t, sizeof t));
+		break;
+	case DETECT_OBJECT_LOSS:
+		/* The loss is in the object count; the bytes removed with them
+		 * may be too few to count as a byte loss.  Lead with the
+		 * objects, so the line never reads as explained. */
+		snprintf(e->summary, sizeof e->summary,
+			 "%s %s: %.0f objects (%.2f%%) lost without explanation (observed "
+			 "%+.0f objects, expected %+.0f); bytes changed by %s, %s of it "
+			 "unexplained",
+			 detect_kind_name(e->kind), detect_state_name(e->state), e->lost_objects,
+			 pco, e->observed_objects, e->expected_objects, ob, lb);
+		break;
+	default:
+		snprintf(e->summary, sizeof e->summary,
+			 "%s %s: %s (%.2f%%) and %.0f objects (%.2f%%) lost without explanation; "
+			 "expected %s, observed %s",
+			 detect_kind_name(e->kind), detect_state_name(e->state), lb, pct,
+			 e->lost_objects, pco, eb, ob);
+	}
 }

@@ -15,20 +15,22 @@
 #include "explanations.h"
 #include "collector/ledger/ledger.h"
 #include "watch.h"
+#include "shrinkwatch/isotime.h"
 #include "shrinkwatch/log.h"
 #include "shrinkwatch/names.h"
 #include "shrinkwatch/banned.h"
 
 static void window_text(char *out, size_t len, const struct ledger_explain *e)
 {
-	char b[32] = "unlimited", o[32] = "unlimited";
+	char b[32] = "unlimited", o[32] = "unlimited", t0[ISO_TIME_MAX], t1[ISO_TIME_MAX];
 
 	if (e->bytes >= 0)
 		snprintf(b, sizeof b, "%lld", (long long)e->bytes);
 	if (e->objects >= 0)
 		snprintf(o, sizeof o, "%lld", (long long)e->objects);
-	snprintf(out, len, "explanation %lld: %lld..%lld, bytes %s, objects %s: %.900s",
-		 (long long)e->id, (long long)e->start, (long long)e->end, b, o, e->reason);
+	snprintf(out, len, "explanation %lld: %s..%s, bytes %s, objects %s: %.900s",
+		 (long long)e->id, iso_time(e->start, t0, sizeof t0),
+		 iso_time(e->end, t1, sizeof t1), b, o, e->reason);
 }
 
 static int add_to_copy(struct watch_store *ws, const struct ledger_explain *e,

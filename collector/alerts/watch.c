@@ -140,9 +140,12 @@ struct watch_store *watch_get(struct watch *w, const char *agent, const char *st
 static void tell_board(struct watch *w, struct watch_store *ws)
 {
 	ws->silent = detect_silent(&ws->st);
-	if (w->board)
+	if (w->board) {
 		board_set_detector(w->board, ws->agent, ws->store,
 				   detect_calibrated(&ws->st, &ws->p), ws->silent);
+		board_set_floors(w->board, ws->agent, ws->store, ws->p.drop_bytes,
+				 ws->p.drop_objects, ws->p.drop_rel);
+	}
 }
 
 void watch_events(struct watch *w, struct watch_store *ws, const struct detect_event *ev,

@@ -159,6 +159,15 @@ static int cmd_status(struct request *r)
 		json_put_str(b, x->have_last ? sample_status_name(x->last.status) : "none");
 		json_put_raw(b, ","); json_put_key(b, "open_alerts"); json_put_u64(b, x->open_alerts);
 		json_put_raw(b, ","); json_put_key(b, "worst_kind"); json_put_str(b, x->worst_kind);
+		/* why a small deletion raised nothing: calibration and floors */
+		json_put_raw(b, ","); json_put_key(b, "calibrated");
+		json_put_raw(b, x->calibrated ? "true" : "false");
+		json_put_raw(b, ","); json_put_key(b, "drop_min_bytes");
+		json_put_double(b, x->drop_min_bytes);
+		json_put_raw(b, ","); json_put_key(b, "drop_min_objects");
+		json_put_double(b, x->drop_min_objects);
+		json_put_raw(b, ","); json_put_key(b, "drop_threshold");
+		json_put_double(b, x->drop_rel);
 		err = json_put_raw(b, "}");
 	}
 	json_put_raw(b, "],\"totals\":{");

@@ -390,9 +390,16 @@ int graphdefs_load(const char *dir, struct graphdefs *gs, char *err, size_t errl
 	snprintf(path, sizeof path, "%s/graphs", dir);
 	dh = opendir(path);
 	if (!dh) {
-		rc = errno == ENOENT ? -ENOENT : -1;
-		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-		return rc;
+		int e = errno;
+
+		/* Not installed (a source build): say which key finds them. */
+		if (e == ENOENT)
+			snprintf(err, errlen, "'%s' does not exist: no graph definitions; set "
+				 "'dashboards' in [collector] to the directory that holds "
+				 "graphs/*.conf (in a source tree, its 'dashboards' directory)", path);
+		else
+			snprintf(err, errlen, "'%s': cannot open: %s", path, strerror(e));
+		return e == ENOENT ? -ENOENT : -1;
 	}
 	gs->v = calloc(GRAPHDEF_MAX_GRAPHS, sizeof *gs->v);
 	if (!gs->v) {

@@ -122,10 +122,17 @@ int http_config_register(struct http_config *cfg, struct collector_config *ccfg)
 int http_check(const struct http_config *cfg, char *err, size_t errlen)
 {
 	struct graphdefs gs;
+	int rc;
 
 	if (!cfg->enabled)
 		return 0;
-	if (http_site_load_graphs(cfg->dashboards, &gs, err, errlen))
+	/* a dashboards directory set by hand must exist; the default may not
+	 * (a source build), which http_site_load_graphs() warns about */
+	if (cfg->seen & SEEN_DASHBOARDS)
+		rc = graphdefs_load(cfg->dashboards, &gs, err, errlen);
+	else
+		rc = http_site_load_graphs(cfg->dashboards, &gs, err, errlen);
+	if (rc)
 		return -1;
 	graphdefs_release(&gs);
 	return 0;

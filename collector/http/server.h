@@ -107,7 +107,9 @@ struct http_server {
 
 /*
  * Loads the graph definitions (without starting anything): for
- * --check-config.  0, or -1 with a message naming the file in err.
+ * --check-config.  A 'dashboards' directory given in the file must hold them;
+ * the default one may be missing (a source build: logged as a warning that
+ * names the key to set).  0, or -1 with a message naming the file in err.
  */
 int http_check(const struct http_config *cfg, char *err, size_t errlen);
 

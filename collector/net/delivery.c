@@ -9,6 +9,7 @@
 #include "shrinkwatch/names.h"
 #include "shrinkwatch/parse.h"
 #include "shrinkwatch/proto.h"
+#include "shrinkwatch/tlsfiles.h"
 #include "shrinkwatch/banned.h"
 
 enum {
@@ -212,6 +213,11 @@ int delivery_check(const struct delivery *d, const char *listen_host, char *err,
 		   size_t errlen)
 {
 	return tls_config_check(&d->next.tls, listen_host, err, errlen);
+}
+
+int delivery_check_files(const struct delivery *d, char *err, size_t errlen)
+{
+	return tls_config_check_files(&d->next.tls, true, err, errlen);
 }
 
 int delivery_allowed(const struct delivery_config *cfg, const char *agent)

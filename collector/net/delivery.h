@@ -97,6 +97,13 @@ int delivery_config_register(struct delivery *d, struct collector_config *cfg);
  * insecure = yes on loopback only.  0, or -1 with a message in err. */
 int delivery_check(const struct delivery *d, const char *listen_host, char *err,
 		   size_t errlen);
+/*
+ * Checks that the TLS files of the parsed configuration can be read and
+ * loaded (tls_config_check_files()): apart from delivery_check() so the
+ * config's tests open no files.  --check-config and the start call it, so a
+ * missing certificate is named with what to do.  0, or -1 with err.
+ */
+int delivery_check_files(const struct delivery *d, char *err, size_t errlen);
 /* Loads the certificates and puts the parsed config in force (read with
  * delivery_limits()).  0, or -1 with a message in err. */
 int delivery_start(struct delivery *d, char *err, size_t errlen);

@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "notify_int.h"
 #include "spawn.h"
@@ -73,6 +75,26 @@ static int exec_validate(struct notifier *n, char *err, size_t errlen)
 		return -1;
 	}
 	return 0;
+}
+
+/* The command must be there, a regular file, executable by us. */
+static int exec_check(const struct notifier *n, char *err, size_t errlen)
+{
+	const struct exec_priv *p = n->priv;
+	const char *why = NULL;
+	struct stat st;
+
+	if (stat(p->argv[0], &st) < 0)
+		why = strerror(errno);
+	else if (!S_ISREG(st.st_mode))
+		why = "not a regular file";
+	else if (access(p->argv[0], X_OK) < 0)
+		why = strerror(errno);
+	if (!why)
+		return 0;
+	snprintf(err, errlen, "command: '%s': %s: install it (executable by the collector's "
+		 "user) or correct the path", p->argv[0], why);
+	return -1;
 }
 
 /*
@@ -187,6 +209,7 @@ const struct notify_type notify_exec_type = {
 	.create = exec_create,
 	.parse = exec_parse,
 	.validate = exec_validate,
+	.check = exec_check,
 	.send = exec_send,
 	.destroy = exec_destroy,
 };

@@ -333,6 +333,17 @@ int notify_start(uv_loop_t *loop, char *err, size_t errlen)
 			goto out;
 		nfresh++;
 	}
+	for (size_t i = 0; i < nfresh; i++) {
+		char msg[400] = "";
+
+		if (!fresh[i]->type->check || !fresh[i]->type->check(fresh[i], msg, sizeof msg))
+			continue;
+		if (!loop) {
+			snprintf(err, errlen, "[notify %s] %s", fresh[i]->name, msg);
+			goto out;
+		}
+		log_warn("notify: '%s': %s", fresh[i]->name, msg);
+	}
 	if (!loop) { /* --check-config: validation only */
 		rc = 0;
 		goto out;

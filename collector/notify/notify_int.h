@@ -32,6 +32,11 @@ struct notify_type {
 		     size_t errlen);
 	/* The section as a whole (required keys).  0 or -1 with err. */
 	int (*validate)(struct notifier *n, char *err, size_t errlen);
+	/* What can be checked outside the file (a command exists and is
+	 * executable): an error for --check-config, a warning at start (the
+	 * command may be installed later; detection must not stop for it).
+	 * May be NULL.  0 or -1 with a message that says what to do in err. */
+	int (*check)(const struct notifier *n, char *err, size_t errlen);
 	/* Starts timers or shared handles on loop.  0 or a negative errno. */
 	int (*start)(struct notifier *n, uv_loop_t *loop);
 	/* One attempt, as notify_send() promises. */

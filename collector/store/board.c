@@ -122,6 +122,23 @@ void board_set_detector(struct board *b, const char *agent, const char *store,
 	pthread_mutex_unlock(&b->mu);
 }
 
+void board_set_floors(struct board *b, const char *agent, const char *store,
+		      double min_bytes, double min_objects, double rel)
+{
+	struct board_entry *e;
+
+	pthread_mutex_lock(&b->mu);
+	e = entry(b, agent, store);
+	if (e && (e->drop_min_bytes != min_bytes || e->drop_min_objects != min_objects ||
+		  e->drop_rel != rel)) {
+		e->drop_min_bytes = min_bytes;
+		e->drop_min_objects = min_objects;
+		e->drop_rel = rel;
+		b->version++;
+	}
+	pthread_mutex_unlock(&b->mu);
+}
+
 void board_set_alerts(struct board *b, const char *agent, const char *store,
 		      unsigned open_alerts, const char *worst_kind)
 {

@@ -42,6 +42,9 @@ struct board_entry {
 	/* from the detector */
 	bool calibrated;
 	bool silent;
+	/* the detector's floors for this store (board_set_floors()): a loss
+	 * below all of them never alerts; 0 until the detector has the store */
+	double drop_min_bytes, drop_min_objects, drop_rel;
 	/* from the alert lifecycle */
 	unsigned open_alerts;
 	char worst_kind[24]; /* kind of the most severe open alert, "" if none */
@@ -73,6 +76,13 @@ void board_set_detector(struct board *b, const char *agent, const char *store,
 			bool calibrated, bool silent);
 void board_set_alerts(struct board *b, const char *agent, const char *store,
 		      unsigned open_alerts, const char *worst_kind);
+/*
+ * The detector's loss floors in force for the store (drop_min_bytes,
+ * drop_min_objects and drop_threshold, a fraction of the store), so the
+ * status can say why a small deletion raised nothing.
+ */
+void board_set_floors(struct board *b, const char *agent, const char *store,
+		      double min_bytes, double min_objects, double rel);
 
 /*
  * A copy of every entry, sorted by open alerts first, then agent and store.

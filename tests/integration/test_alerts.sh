@@ -148,7 +148,7 @@ ok "silence resolved when samples came back"
 # --- the audit trail ----------------------------------------------------
 ctl audit >"$T/audit.txt"
 for action in alert-fired refused ack explain alert-explained revoke alert-resolved; do
-	grep -qE "^[0-9-]+ [0-9:]+Z +[^ ]+ +$action " "$T/audit.txt" || fail "audit lacks '$action': $(cat "$T/audit.txt")"
+	grep -qE "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z +[^ ]+ +$action " "$T/audit.txt" || fail "audit lacks '$action': $(cat "$T/audit.txt")"
 done
 grep -qE " nobody +refused " "$T/audit.txt" || fail "refusal not attributed to nobody"
 grep -qE " root +ack +alert $id " "$T/audit.txt" || fail "ack not attributed to root"

@@ -98,10 +98,24 @@ check "no setuid or world-writable files" test -z \
 	"$(find "$root" -path "$root/var/lib/dpkg" -prune -o -type f \( -perm -4000 -o -perm -0002 \) -print)"
 
 # ---- the daemons against the shipped configs ------------------------------
+# The shipped configs name certificates under /etc/shrinkwatch/pki that the
+# administrator makes (README): --check-config refuses them until they exist,
+# saying how to make them, and accepts them once they do (a scratch PKI).
+"$root/usr/bin/shrinkwatchctl" pki init "$work/pki" >/dev/null
+"$root/usr/bin/shrinkwatchctl" pki issue monitor.example.org --server --dir "$work/pki" >/dev/null
+"$root/usr/bin/shrinkwatchctl" pki issue evsrv01 --dir "$work/pki" >/dev/null
 for d in agent collector; do
-	check "shrinkwatch-$d --check-config accepts the shipped $d.conf" \
-		"$root/usr/sbin/shrinkwatch-$d" --check-config -c "$root/etc/shrinkwatch/$d.conf"
-	cp "$root/etc/shrinkwatch/$d.conf" "$work/broken-$d.conf"
+	out=$("$root/usr/sbin/shrinkwatch-$d" --check-config -c "$root/etc/shrinkwatch/$d.conf" 2>&1) && rc=0 || rc=$?
+	if [ -e /etc/shrinkwatch/pki/ca.crt ] || { [ "$rc" -eq 1 ] && grep -q "shrinkwatchctl pki init" <<<"$out"; }; then
+		ok "shrinkwatch-$d --check-config says how to make the shipped $d.conf's missing CA"
+	else
+		bad "shrinkwatch-$d --check-config says how to make the shipped $d.conf's missing CA (exit $rc)"
+		printf '%s\n' "$out" | sed 's/^/     /'
+	fi
+	sed "s|/etc/shrinkwatch/pki/|$work/pki/|" "$root/etc/shrinkwatch/$d.conf" >"$work/$d.conf"
+	check "shrinkwatch-$d --check-config accepts the shipped $d.conf (its certificates made)" \
+		"$root/usr/sbin/shrinkwatch-$d" --check-config -c "$work/$d.conf"
+	cp "$work/$d.conf" "$work/broken-$d.conf"
 	printf '[%s]\nno_such_key = 1\n' "$d" >>"$work/broken-$d.conf"
 	out=$("$root/usr/sbin/shrinkwatch-$d" --check-config -c "$work/broken-$d.conf" 2>&1) && rc=0 || rc=$?
 	if [ "$rc" -eq 1 ] && grep -q "broken-$d.conf:[0-9]*: .*no_such_key" <<<"$out"; then

@@ -19,12 +19,55 @@
 #include <time.h>
 #include <unistd.h>
 
-/* Makes a fresh directory under TMPDIR (or /tmp) into buf. */
+/*
+ * Whether nobody (the user the privilege tests drop to) can search every
+ * directory from / down to dir.  Not so under libpam-tmpdir, whose TMPDIR is
+ * /tmp/user/0 (mode 0700): a tree there cannot be reached once a test has
+ * dropped to nobody, and the test would fail for a reason that is not its own.
+ */
+static inline int tree__nobody_reaches(const char *dir)
+{
+	const struct passwd *pw = getpwnam("nobody");
+	char p[4096];
+	size_t n = strlen(dir);
+
+	if (!pw || n == 0 || n >= sizeof(p) || dir[0] != '/')
+		return 0;
+	memcpy(p, dir, n + 1);
+	for (size_t i = 1; i <= n; i++) {
+		struct stat st;
+		char c = p[i];
+
+		if (c != '/' && c != '\0')
+			continue;
+		p[i] = '\0';
+		if (stat(p, &st) < 0)
+			return 0;
+		p[i] = c;
+		if (st.st_uid == pw->pw_uid ? !(st.st_mode & S_IXUSR)
+		    : st.st_gid == pw->pw_gid ? !(st.st_mode & S_IXGRP)
+					      : !(st.st_mode & S_IXOTH))
+			return 0;
+	}
+	return 1;
+}
+
+/* Makes a fresh directory under TMPDIR (or /tmp) into buf: under /tmp, with a
+ * note on stderr, when nobody cannot reach TMPDIR (tree__nobody_reaches()), so
+ * the tests that drop to nobody test the walker, not TMPDIR's parents. */
 static inline int tree_make_root(char *buf, size_t len)
 {
 	const char *tmp = getenv("TMPDIR");
 
-	snprintf(buf, len, "%s/swscan.XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
+	if (!tmp || !tmp[0])
+		tmp = "/tmp";
+	if (strcmp(tmp, "/tmp") && !tree__nobody_reaches(tmp)) {
+		fprintf(stderr, "note: TMPDIR '%s' cannot be searched by 'nobody' (a parent "
+				"is not world-searchable, e.g. libpam-tmpdir's /tmp/user/0); test "
+				"trees go under /tmp\n", tmp);
+		tmp = "/tmp";
+	}
+	snprintf(buf, len, "%s/swscan.XXXXXX", tmp);
 	if (!mkdtemp(buf))
 		return -errno;
 	chmod(buf, 0755);

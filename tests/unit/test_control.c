@@ -236,6 +236,19 @@ static void test_explain_ahead_and_after(void **state)
 		 "\"bytes\":5000000,\"objects\":50,\"reason\":\"retention job\"}",
 		 (long long)now, (long long)now + 3600);
 	assert_true(ask(&root, req, err, sizeof err));
+	/* the audit trail says when in ISO 8601 (UTC), not in Unix seconds */
+	{
+		char t0[32], t1[32], q[256];
+		time_t a = (time_t)now, b = (time_t)now + 3600;
+		struct tm tm;
+
+		strftime(t0, sizeof t0, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&a, &tm));
+		strftime(t1, sizeof t1, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&b, &tm));
+		snprintf(q, sizeof q, "SELECT count(*) FROM audit WHERE action='explain' AND "
+			 "detail LIKE 'explanation 2: %s..%s, bytes 5000000, objects 50: %%'",
+			 t0, t1);
+		assert_int_equal(count(q), 1);
+	}
 	ws = watch_get(&w, "evsrv01", "bodycam", false);
 	bool found = false;
 	for (unsigned i = 0; i < ws->st.nexplain; i++)

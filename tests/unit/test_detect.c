@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 #include <errno.h>
@@ -36,6 +37,7 @@ struct sim {
 	double leak;           /* bytes lost per sample */
 	int kinds[DETECT_KIND_COUNT][3]; /* counts per kind and transition */
 	struct detect_event last;
+	struct detect_event last_firing; /* the last FIRING event */
 	int has_added;
 	int purge;
 };
@@ -66,6 +68,8 @@ static void record(struct sim *s, const struct detect_event *ev, int n)
 		assert_true(ev[i].state <= DETECT_RESOLVED);
 		s->kinds[ev[i].kind][ev[i].state]++;
 		s->last = ev[i];
+		if (ev[i].state == DETECT_FIRING)
+			s->last_firing = ev[i];
 	}
 }
 
@@ -207,6 +211,20 @@ static void test_truncate_and_object_loss(void **unused)
 	sim_run(&s, 3 * 3600);
 	assert_int_equal(fired(&s, DETECT_OBJECT_LOSS), 1);
 	assert_int_equal(any_fired(&s), 2);
+	/* it says what was lost, objects, and never reads as explained (it
+	 * read "0 B lost; expected -977 KiB, observed -977 KiB") */
+	assert_int_equal(s.last_firing.kind, DETECT_OBJECT_LOSS);
+	assert_true(s.last_firing.lost_objects > 0);
+	{
+		char want[96];
+
+		snprintf(want, sizeof want, "object_loss firing: %.0f objects (",
+			 s.last_firing.lost_objects);
+		assert_non_null(strstr(s.last_firing.summary, want));
+		assert_non_null(strstr(s.last_firing.summary, "lost without explanation"));
+		assert_non_null(strstr(s.last_firing.summary, "bytes changed by -"));
+		assert_null(strstr(s.last_firing.summary, "expected -"));
+	}
 }
 
 static void test_partial_scan_and_dip_never_fire(void **unused)
@@ -404,6 +422,16 @@ static void test_silence_and_resolution(void **unused)
 	assert_int_equal(detect_tick(&s.st, &s.p, deadline, &ev), 1);
 	assert_int_equal(ev.kind, DETECT_SILENCE);
 	assert_int_equal(ev.state, DETECT_FIRING);
+	/* a time an operator can read: ISO 8601, UTC (2025-01-02T00:00:00Z) */
+	{
+		char want[64];
+		time_t tt = (time_t)ev.since;
+		struct tm tm;
+
+		assert_non_null(gmtime_r(&tt, &tm));
+		strftime(want, sizeof want, "silence: no sample since %Y-%m-%dT%H:%M:%SZ", &tm);
+		assert_string_equal(ev.summary, want);
+	}
 	assert_int_equal(detect_tick(&s.st, &s.p, deadline + 600, &ev), 0); /* once */
 	s.t = deadline + 600;
 	sim_step_with(&s, 0, 0, SW_SCAN_COMPLETE);

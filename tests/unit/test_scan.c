@@ -233,6 +233,37 @@ static void test_unreadable_directory_is_partial(void **state)
 	rmdir(p);
 }
 
+/* Under libpam-tmpdir TMPDIR is /tmp/user/0, mode 0700: nobody cannot reach
+ * a tree made there, so the tests that drop to nobody failed with a bare
+ * "0x1 != 0".  tree_make_root() places the tree where nobody can reach it. */
+static void test_tree_reachable_from_a_private_tmpdir(void **state)
+{
+	char priv[1024], sub[1100], root[1024];
+	const char *old = getenv("TMPDIR");
+	char *saved = old ? strdup(old) : NULL;
+	struct sw_sample s;
+
+	(void)state;
+	snprintf(priv, sizeof(priv), "/tmp/swscan-user.XXXXXX");
+	assert_non_null(mkdtemp(priv));
+	check(chmod(priv, 0700) < 0 ? -errno : 0);
+	snprintf(sub, sizeof(sub), "%s/0", priv);
+	check(mkdir(sub, 0700) < 0 ? -errno : 0);
+	setenv("TMPDIR", sub, 1);
+	check(tree_make_root(root, sizeof(root)));
+	if (saved)
+		setenv("TMPDIR", saved, 1);
+	else
+		unsetenv("TMPDIR");
+	free(saved);
+	check(tree_file(root, "clip.mp4", 1000));
+	scan_as_nobody(root, &s);
+	assert_int_equal(s.status, SW_SCAN_COMPLETE);
+	assert_int_equal(s.objects, 1);
+	tree_remove(root);
+	tree_remove(priv);
+}
+
 /* Nesting past SCAN_MAX_DEPTH (256) is reported, not walked with ever more
  * buffers. */
 static void test_too_deep_is_partial(void **state)
@@ -329,6 +360,7 @@ int main(void)
 		cmocka_unit_test(test_missing_store),
 		cmocka_unit_test(test_unreadable_directory_is_partial),
 		cmocka_unit_test(test_too_deep_is_partial),
+		cmocka_unit_test(test_tree_reachable_from_a_private_tmpdir),
 		cmocka_unit_test(test_added_window),
 	};
 
