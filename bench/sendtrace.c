@@ -186,7 +186,7 @@ static const struct stream_ops ops = {
 static void on_connect(uv_connect_t *req, int status)
 {
 	struct sender *sd = req->data;
-	char why[512];
+	char why[1024];
 
 	if (status) {
 		snprintf(why, sizeof why, "cannot connect to %s:%u: %s", sd->host, sd->port,
