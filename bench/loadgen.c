@@ -306,7 +306,7 @@ static void on_connect(uv_connect_t *req, int status)
 	struct lg_agent *a = req->data;
 	struct lg *lg = a->lg;
 	struct tls_conn *tls = stream_tls(&a->st);
-	char why[512];
+	char why[1024];
 	int err;
 
 	lg->connecting--;
