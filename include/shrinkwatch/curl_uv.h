@@ -1,15 +1,17 @@
 /*
  * curl_uv.h - libcurl's multi interface driven by a libuv loop.
  *
- * HTTP notifiers (webhook, alertmanager) must never block the collector's
- * loop, which also receives samples: so every transfer runs through one
+ * Neither daemon may block its loop on HTTP: the collector's notifiers
+ * (webhook, alertmanager) share it with sample ingest, and the agent's object
+ * store listings (agent/objstore.c) share it with the shippers.  So every
+ * transfer runs through one
  * CURLM whose sockets are watched with uv_poll and whose timeouts run on a
  * uv_timer (curl_multi_socket_action, the "multi_socket" API).  The easy
  * handles stay the caller's: it configures them, and gets them back in the
  * done callback, already removed from the multi handle.
  */
-#ifndef SHRINKWATCH_COLLECTOR_CURL_UV_H
-#define SHRINKWATCH_COLLECTOR_CURL_UV_H
+#ifndef SHRINKWATCH_CURL_UV_H
+#define SHRINKWATCH_CURL_UV_H
 
 #include <curl/curl.h>
 #include <uv.h>

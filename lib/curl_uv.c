@@ -3,7 +3,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 
-#include "curl_uv.h"
+#include "shrinkwatch/curl_uv.h"
 #include "shrinkwatch/log.h"
 #include "shrinkwatch/banned.h"
 
