@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "objstore_config.h"
 #include "shrinkwatch/confload.h"
 #include "shrinkwatch/names.h"
 #include "shrinkwatch/parse.h"
@@ -247,7 +248,9 @@ static int handle_store(struct parse_ctx *ctx, struct confload *cl, const char *
 			const char *key, const char *v)
 {
 	struct agent_store_config *st = store_get(ctx, cl, name);
+	char why[512];
 	size_t idx;
+	int r;
 
 	if (!st)
 		return -1;
@@ -267,7 +270,14 @@ static int handle_store(struct parse_ctx *ctx, struct confload *cl, const char *
 			return -1;
 		return parse_delwatch(cl, v, &st->deletion_watch);
 	}
-	confload_error(cl, "unknown key (expected path, deletion_watch)");
+	r = objstore_config_key(st, key, v, why, sizeof why);
+	if (r < 0)
+		confload_error(cl, "%s", why);
+	if (r)
+		return r > 0 ? 0 : -1;
+	confload_error(cl, "unknown key (expected path, deletion_watch; or type, endpoint, "
+			   "bucket, container, account, prefix, region, credentials, profile, "
+			   "list_interval, requests_per_second, versions)");
 	return -1;
 }
 
@@ -289,6 +299,8 @@ static int handler(struct confload *cl, const char *section, const char *key, co
 
 static int validate(struct agent_config *cfg, const char *path, char *err, size_t errlen)
 {
+	char why[1024];
+
 	if (!cfg->name[0]) {
 		snprintf(err, errlen, "%s: [agent] name: missing (the agent's identity)", path);
 		return -1;
@@ -304,13 +316,20 @@ static int validate(struct agent_config *cfg, const char *path, char *err, size_
 	for (size_t i = 0; i < cfg->nstores; i++) {
 		if (cfg->stores[i].deletion_watch == AGENT_DELWATCH_INHERIT)
 			cfg->stores[i].deletion_watch = cfg->deletion_watch;
+		if (objstore_config_check(&cfg->stores[i], why, sizeof why)) {
+			snprintf(err, errlen, "%s: %s", path, why);
+			return -1;
+		}
+		if (cfg->stores[i].type != AGENT_STORE_DIR)
+			continue; /* no path */
 		if (!cfg->stores[i].path[0]) {
 			snprintf(err, errlen, "%s: [store %s] path: missing", path,
 				 cfg->stores[i].name);
 			return -1;
 		}
 		for (size_t j = 0; j < i; j++)
-			if (!strcmp(cfg->stores[i].path, cfg->stores[j].path)) {
+			if (cfg->stores[j].type == AGENT_STORE_DIR &&
+			    !strcmp(cfg->stores[i].path, cfg->stores[j].path)) {
 				snprintf(err, errlen,
 					 "%s: [store %s] path: '%s' is also store '%s'", path,
 					 cfg->stores[i].name, cfg->stores[i].path,

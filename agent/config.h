@@ -6,7 +6,10 @@
  *   [collector]  address (one or more HOST:PORT, space-separated: each
  *                collector gets every sample), tls_ca, tls_cert, tls_key,
  *                tls_min_version, insecure
- *   [store NAME] path
+ *   [store NAME] path, deletion_watch; or, for an object store (objstore.h),
+ *                type = s3|azure, endpoint, bucket | container + account,
+ *                prefix, region, credentials, profile, list_interval,
+ *                requests_per_second, versions
  *
  * Unknown sections and keys are errors, and so is a key given twice: a typo
  * in a monitoring config must not quietly switch a store off.
@@ -37,10 +40,39 @@ enum agent_delwatch {
 	AGENT_DELWATCH_NO,
 };
 
+/* What a store is: a directory tree (path) or an object store listing. */
+enum agent_store_type {
+	AGENT_STORE_DIR = 0,
+	AGENT_STORE_S3,
+	AGENT_STORE_AZURE,
+};
+
+#define AGENT_DEFAULT_LIST_INTERVAL 900 /* seconds: a full listing at most this often */
+#define AGENT_DEFAULT_LIST_RPS 10       /* listing requests per second */
+
+/* An S3 bucket or Azure container (type != AGENT_STORE_DIR).  No secret is
+ * held here: credentials names the file, read at each listing
+ * (objstore_cred.h), so a rotated key needs no reload. */
+struct agent_objstore_config {
+	char endpoint[512];   /* scheme://host[:port][/path], no trailing '/' */
+	char bucket[256];     /* S3 bucket, or Azure container */
+	char account[64];     /* Azure storage account */
+	char prefix[1024];    /* only keys under it ("" = all) */
+	char region[64];      /* S3 signing region */
+	char profile[128];    /* S3: the credentials file's section */
+	char credentials[PATH_MAX];
+	uint32_t list_interval;       /* seconds */
+	uint32_t requests_per_second; /* cap on listing requests */
+	int versions;                 /* 1: list versions (noncurrent, delete markers) */
+	uint32_t seen;                /* keys given (the parser's: a key given twice is an error) */
+};
+
 struct agent_store_config {
 	char name[SW_NAME_MAX + 1];
 	char path[PATH_MAX];
 	enum agent_delwatch deletion_watch; /* resolved at load: never INHERIT */
+	enum agent_store_type type;
+	struct agent_objstore_config os; /* type != AGENT_STORE_DIR only */
 };
 
 #define AGENT_DEFAULT_FULL_SCAN 3600

@@ -31,6 +31,14 @@ int curl_uv_new(uv_loop_t *loop, struct curl_uv **out);
 int curl_uv_add(struct curl_uv *cu, CURL *easy, curl_uv_done_fn done, void *ctx);
 
 /*
+ * Takes back a transfer before it finished: removed from the multi handle,
+ * its done is never called, and the caller owns easy again.  For a caller
+ * that is going away while its transfer runs.  Does nothing for an easy
+ * handle cu does not hold.
+ */
+void curl_uv_remove(struct curl_uv *cu, CURL *easy);
+
+/*
  * Aborts every transfer (their done sees CURLE_ABORTED_BY_CALLBACK), closes
  * the libuv handles and frees cu once libuv has closed them.  Must not be
  * called from a done callback.
