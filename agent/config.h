@@ -23,6 +23,7 @@
 
 #include "shrinkwatch/sample.h"
 #include "shrinkwatch/tls.h"
+#include "objstore_config.h"
 #include "spool.h"
 
 #define AGENT_DEFAULT_CONFIG "/etc/shrinkwatch/agent.conf"
@@ -38,33 +39,6 @@ enum agent_delwatch {
 	AGENT_DELWATCH_AUTO,
 	AGENT_DELWATCH_YES,
 	AGENT_DELWATCH_NO,
-};
-
-/* What a store is: a directory tree (path) or an object store listing. */
-enum agent_store_type {
-	AGENT_STORE_DIR = 0,
-	AGENT_STORE_S3,
-	AGENT_STORE_AZURE,
-};
-
-#define AGENT_DEFAULT_LIST_INTERVAL 900 /* seconds: a full listing at most this often */
-#define AGENT_DEFAULT_LIST_RPS 10       /* listing requests per second */
-
-/* An S3 bucket or Azure container (type != AGENT_STORE_DIR).  No secret is
- * held here: credentials names the file, read at each listing
- * (objstore_cred.h), so a rotated key needs no reload. */
-struct agent_objstore_config {
-	char endpoint[512];   /* scheme://host[:port][/path], no trailing '/' */
-	char bucket[256];     /* S3 bucket, or Azure container */
-	char account[64];     /* Azure storage account */
-	char prefix[1024];    /* only keys under it ("" = all) */
-	char region[64];      /* S3 signing region */
-	char profile[128];    /* S3: the credentials file's section */
-	char credentials[PATH_MAX];
-	uint32_t list_interval;       /* seconds */
-	uint32_t requests_per_second; /* cap on listing requests */
-	int versions;                 /* 1: list versions (noncurrent, delete markers) */
-	uint32_t seen;                /* keys given (the parser's: a key given twice is an error) */
 };
 
 struct agent_store_config {

@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "config.h"
 #include "objstore_config.h"
 #include "objstore_cred.h"
 #include "shrinkwatch/parse.h"
@@ -49,10 +48,9 @@ static int plain_name(const char *v, char *err, size_t errlen)
 	return 0;
 }
 
-int objstore_config_key(struct agent_store_config *st, const char *key, const char *v,
-			char *err, size_t errlen)
+int objstore_config_key(enum agent_store_type *type, struct agent_objstore_config *o,
+			const char *key, const char *v, char *err, size_t errlen)
 {
-	struct agent_objstore_config *o = &st->os;
 	unsigned bit = 0;
 	uint64_t n;
 	bool b;
@@ -70,11 +68,11 @@ int objstore_config_key(struct agent_store_config *st, const char *key, const ch
 	switch (bit) {
 	case K_TYPE:
 		if (!strcmp(v, "dir"))
-			st->type = AGENT_STORE_DIR;
+			*type = AGENT_STORE_DIR;
 		else if (!strcmp(v, "s3"))
-			st->type = AGENT_STORE_S3;
+			*type = AGENT_STORE_S3;
 		else if (!strcmp(v, "azure"))
-			st->type = AGENT_STORE_AZURE;
+			*type = AGENT_STORE_AZURE;
 		else {
 			snprintf(err, errlen, "'%s' is not dir, s3 or azure", v);
 			return -1;
@@ -195,41 +193,30 @@ static int check_endpoint(const char *url, char *err, size_t errlen)
 	return 0;
 }
 
-int objstore_config_check(struct agent_store_config *st, char *err, size_t errlen)
+int objstore_config_check(const char *store, enum agent_store_type type,
+			  struct agent_objstore_config *o, char *err, size_t errlen)
 {
-	struct agent_objstore_config *o = &st->os;
 	struct objstore_cred cred;
 	char why[1200];
-	bool azure = st->type == AGENT_STORE_AZURE;
+	bool azure = type == AGENT_STORE_AZURE;
 
-	if (st->type == AGENT_STORE_DIR) {
+	if (type == AGENT_STORE_DIR) {
 		if (o->seen & ~(unsigned)K_TYPE) {
 			snprintf(err, errlen, "[store %s]: object store keys without type = s3 or "
-				 "azure", st->name);
+				 "azure", store);
 			return -1;
 		}
 		return 0;
 	}
-	if (st->path[0]) {
-		snprintf(err, errlen, "[store %s]: path is for directory stores; an object store "
-			 "has endpoint and %s", st->name, azure ? "container" : "bucket");
-		return -1;
-	}
-	if (st->deletion_watch == AGENT_DELWATCH_YES) {
-		snprintf(err, errlen, "[store %s]: deletion_watch = yes is for directory stores "
-			 "(fanotify); an object store's deletions show in its listings", st->name);
-		return -1;
-	}
-	st->deletion_watch = AGENT_DELWATCH_NO;
 	if (azure ? (o->seen & (K_BUCKET | K_REGION | K_PROFILE)) : (o->seen & (K_CONTAINER | K_ACCOUNT))) {
-		snprintf(err, errlen, "[store %s]: %s", st->name,
+		snprintf(err, errlen, "[store %s]: %s", store,
 			 azure ? "bucket, region and profile are S3 keys (Azure has container and "
 				 "account)"
 			       : "container and account are Azure keys (S3 has bucket)");
 		return -1;
 	}
 	if (azure && !o->account[0]) {
-		snprintf(err, errlen, "[store %s] account: missing (the storage account)", st->name);
+		snprintf(err, errlen, "[store %s] account: missing (the storage account)", store);
 		return -1;
 	}
 	if (azure && !o->endpoint[0])
@@ -237,20 +224,20 @@ int objstore_config_check(struct agent_store_config *st, char *err, size_t errle
 			 o->account);
 	if (!o->endpoint[0]) {
 		snprintf(err, errlen, "[store %s] endpoint: missing (e.g. https://s3.example.org)",
-			 st->name);
+			 store);
 		return -1;
 	}
 	if (check_endpoint(o->endpoint, why, sizeof why)) {
-		snprintf(err, errlen, "[store %s] %s", st->name, why);
+		snprintf(err, errlen, "[store %s] %s", store, why);
 		return -1;
 	}
 	if (!o->bucket[0]) {
-		snprintf(err, errlen, "[store %s] %s: missing", st->name,
+		snprintf(err, errlen, "[store %s] %s: missing", store,
 			 azure ? "container" : "bucket");
 		return -1;
 	}
 	if (!o->credentials[0]) {
-		snprintf(err, errlen, "[store %s] credentials: missing (a file, mode 0600)", st->name);
+		snprintf(err, errlen, "[store %s] credentials: missing (a file, mode 0600)", store);
 		return -1;
 	}
 	if (!azure && !o->region[0])
@@ -260,7 +247,7 @@ int objstore_config_check(struct agent_store_config *st, char *err, size_t errle
 	if (!o->requests_per_second)
 		o->requests_per_second = AGENT_DEFAULT_LIST_RPS;
 	if (objstore_cred_load(o->credentials, azure, o->profile, &cred, why, sizeof why)) {
-		snprintf(err, errlen, "[store %s] %s", st->name, why);
+		snprintf(err, errlen, "[store %s] %s", store, why);
 		return -1;
 	}
 	objstore_cred_wipe(&cred);
