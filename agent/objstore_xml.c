@@ -21,7 +21,7 @@ enum root { ROOT_NONE, ROOT_S3, ROOT_AZURE, ROOT_ERROR };
 enum field {
 	F_NONE,
 	F_KEY, F_SIZE, F_ETAG, F_LM, F_ISLATEST, F_ISCURRENT, F_DELETED, F_VERSIONID,
-	F_TRUNC, F_NEXT, F_NEXTVER, F_ENCTYPE, F_CODE, F_MESSAGE,
+	F_TRUNC, F_NEXT, F_NEXTKEY, F_NEXTVER, F_ENCTYPE, F_CODE, F_MESSAGE,
 };
 
 struct rec {
@@ -52,6 +52,8 @@ struct objstore_xml {
 	size_t nrecs, recs_alloc;
 	struct buf arena;
 	int s3_url_encoded;
+	int next_is_key; /* page.next is a NextKeyMarker (URL-encoded like keys) */
+	uint64_t fed;    /* bytes fed */
 	int saw_trunc_true;
 	struct objstore_page page;
 };
@@ -122,8 +124,10 @@ static enum field top_field(struct objstore_xml *x, const xmlChar *n)
 		return is(n, "Code") ? F_CODE : is(n, "Message") ? F_MESSAGE : F_NONE;
 	if (is(n, "IsTruncated"))
 		return F_TRUNC;
-	if (is(n, "NextContinuationToken") || is(n, "NextMarker") || is(n, "NextKeyMarker"))
+	if (is(n, "NextContinuationToken") || is(n, "NextMarker"))
 		return F_NEXT;
+	if (is(n, "NextKeyMarker"))
+		return F_NEXTKEY;
 	if (is(n, "NextVersionIdMarker"))
 		return F_NEXTVER;
 	if (is(n, "EncodingType"))
@@ -287,6 +291,10 @@ static void end_field(struct objstore_xml *x)
 	case F_NEXT:
 		copy_token(x, x->page.next, "a continuation token");
 		break;
+	case F_NEXTKEY:
+		copy_token(x, x->page.next, "a key marker");
+		x->next_is_key = 1;
+		break;
 	case F_NEXTVER:
 		copy_token(x, x->page.next_version, "a version marker");
 		break;
@@ -405,6 +413,7 @@ struct objstore_xml *objstore_xml_new(objstore_record_fn fn, void *ctx)
 
 int objstore_xml_feed(struct objstore_xml *x, const char *data, size_t len)
 {
+	x->fed += len;
 	while (len && !x->failed) {
 		int n = len > (1u << 20) ? 1 << 20 : (int)len;
 
@@ -422,6 +431,8 @@ int objstore_xml_finish(struct objstore_xml *x, struct objstore_page *page, char
 	char *dec = NULL;
 	int rc = 0;
 
+	if (!x->fed)
+		fail(x, "an empty document");
 	if (!x->failed && xmlParseChunk(x->ctxt, NULL, 0, 1) != XML_ERR_OK)
 		fail(x, "malformed XML");
 	if (!x->failed && x->root == ROOT_NONE)
@@ -433,10 +444,10 @@ int objstore_xml_finish(struct objstore_xml *x, struct objstore_page *page, char
 	}
 	x->page.is_error = x->root == ROOT_ERROR;
 	x->page.truncated = x->saw_trunc_true || (x->root == ROOT_AZURE && x->page.next[0]);
-	if (x->s3_url_encoded && x->page.next[0] && x->root == ROOT_S3 &&
+	if (x->s3_url_encoded && x->next_is_key && x->page.next[0] && x->root == ROOT_S3 &&
 	    strlen(x->page.next) < sizeof x->text) {
-		/* NextKeyMarker (versions) comes encoded; a V2 token is opaque
-		 * and has nothing to decode */
+		/* NextKeyMarker (versions) comes encoded; a V2 continuation
+		 * token is opaque and is passed back as it came */
 		long n = objstore_url_decode(x->page.next, strlen(x->page.next), x->text,
 					     sizeof x->text - 1);
 

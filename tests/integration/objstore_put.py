@@ -71,7 +71,7 @@ def main():
     base = u.path.rstrip("/")
 
     def request(method, key, payload=b"", query=""):
-        path = f"{base}/{bucket}" + ("/" + urllib.parse.quote(key, safe="/~") if key is not None else "")
+        path = f"{base}/{bucket}" + ("/" + urllib.parse.quote(key.encode("utf-8", "surrogateescape"), safe="/~") if key is not None else "")
         if kind == "s3":
             headers = s3_sign(method, host, path, query, ident, secret, payload)
         else:
