@@ -136,9 +136,9 @@ static void finish(struct objstore *os, uint8_t status, const char *error)
 		uint64_t again = (uint64_t)os->sc.os.list_interval * 250;
 
 		os->next_due = os->t0 + (again > 1000 ? again : 1000);
-		log_warn("objstore: store '%s': listing of %s '%s' %s after %llu requests "
+		log_warn("objstore: store '%s': listing of %s '%s' is %s after %llu requests "
 			 "(%llu retries): %s", os->sc.name, kind, os->sc.os.bucket,
-			 status == SW_SCAN_MISSING ? "found no such " : "is PARTIAL (totals unknown)",
+			 status == SW_SCAN_MISSING ? "MISSING" : "PARTIAL (totals unknown)",
 			 (unsigned long long)c->requests, (unsigned long long)c->retries,
 			 c->first_error);
 	}

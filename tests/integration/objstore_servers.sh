@@ -35,14 +35,14 @@ s3rver_start() {
 }
 
 # azurite_start PORT: Azurite's blob service on 127.0.0.1:PORT, data in
-# $T/azdata; sets AZ_PID.  Account devstoreaccount1 with its published key.
+# $T/azdata, telemetry off (it would call out to Azure); sets AZ_PID.  Account devstoreaccount1 with its published key.
 AZ_ACCOUNT=devstoreaccount1
 AZ_KEY='Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=='
 azurite_start() {
 	mkdir -p "$T/azdata"
 	start azurite node "$SW_NPM_DIR/node_modules/azurite/dist/src/blob/main.js" \
 		--blobHost 127.0.0.1 --blobPort "$1" -l "$T/azdata" --skipApiVersionCheck \
-		--disableProductStyleUrl --silent
+		--disableProductStyleUrl --disableTelemetry --silent
 	AZ_PID=$LAST_PID
 	wait_for 30 "azurite on port $1" port_open "$1"
 }
