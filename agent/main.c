@@ -127,7 +127,9 @@ static int run_once(struct agent_config *cfg)
 			err = scan_store(cfg->stores[i].path, &opt, &s);
 		}
 		if (err) {
-			log_err("scan: store '%s' at '%s': %s", s.store, cfg->stores[i].path,
+			log_err("scan: store '%s' at '%s': %s", s.store,
+				cfg->stores[i].type == AGENT_STORE_DIR ? cfg->stores[i].path
+								       : cfg->stores[i].os.endpoint,
 				strerror(-err));
 			rc = 1;
 			continue;

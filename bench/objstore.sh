@@ -53,27 +53,44 @@ export RCLONE_CONFIG_B_TYPE=s3 RCLONE_CONFIG_B_PROVIDER=Other RCLONE_CONFIG_B_EN
 	RCLONE_CONFIG_B_ACCESS_KEY_ID=S3RVER RCLONE_CONFIG_B_SECRET_ACCESS_KEY=S3RVER \
 	RCLONE_CONFIG_B_FORCE_PATH_STYLE=true RCLONE_CONFIG_B_LIST_VERSION=2
 
-best_agent=""; best_rclone=""; rss_max=0
+# timed TOOL-NAME COMMAND...: runs it, keeps "wall cpu rss_kb" of the best
+# (least wall time) run in best_<name>
+timed() {
+	local name=$1; shift
+	/usr/bin/time -f "%e %U %S %M" -o "$T/time" "$@" >"$T/out" 2>"$T/err" ||
+		fail "$name failed: $(tail -n 5 "$T/err")"
+	read -r wall usr sys rss <"$T/time"
+	cpu=$(echo "$usr + $sys" | bc -l)
+	echo "  $name: ${wall}s wall, ${cpu}s CPU, RSS $((rss / 1024)) MB"
+	local var=best_$name
+	if [ -z "${!var:-}" ] || awk "BEGIN{exit !($wall < ${!var%% *})}"; then
+		printf -v "$var" '%s %s %s' "$wall" "$cpu" "$rss"
+	fi
+	[ "$name" != agent ] || [ "$rss" -le "${rss_max:-0}" ] || rss_max=$rss
+}
+# (a site-wide AWS_CA_BUNDLE breaks rclone 1.60 on plain http; the bench is local)
+export AWS_CA_BUNDLE=
 for r in $(seq "$RUNS"); do
-	/usr/bin/time -f "%e %M" -o "$T/time" "$BUILD/shrinkwatch-agent" -c "$T/agent.conf" --once \
-		>"$T/once.json" 2>"$T/once.err"
-	read -r secs rss <"$T/time"
-	grep -q "\"status\":\"complete\",\"objects\":$N," "$T/once.json" ||
-		fail "the agent did not count $N objects: $(cat "$T/once.json" "$T/once.err")"
-	[ "$rss" -gt "$rss_max" ] && rss_max=$rss
-	[ -z "$best_agent" ] || awk "BEGIN{exit !($secs < $best_agent)}" && best_agent=$secs
-	# (a site-wide AWS_CA_BUNDLE breaks rclone 1.60 on plain http; the bench is local)
-	AWS_CA_BUNDLE= /usr/bin/time -f "%e %M" -o "$T/rtime" rclone size B:footage --json >"$T/rclone.json" 2>"$T/rclone.err"
-	read -r rsecs rrss <"$T/rtime"
-	grep -q "\"count\":$N," "$T/rclone.json" || fail "rclone counted: $(cat "$T/rclone.json" "$T/rclone.err")"
-	[ -z "$best_rclone" ] || awk "BEGIN{exit !($rsecs < $best_rclone)}" && best_rclone=$rsecs
-	echo "run $r: agent ${secs}s (RSS $((rss / 1024)) MB), rclone size ${rsecs}s (RSS $((rrss / 1024)) MB)"
+	echo "run $r:"
+	timed agent "$BUILD/shrinkwatch-agent" -c "$T/agent.conf" --once
+	grep -q "\"status\":\"complete\",\"objects\":$N," "$T/out" ||
+		fail "the agent did not count $N objects: $(cat "$T/out" "$T/err")"
+	requests=$(grep -o "in [0-9]* requests" "$T/err" | tail -n 1)
+	timed rclone rclone size B:footage --json
+	grep -q "\"count\":$N," "$T/out" || fail "rclone counted: $(cat "$T/out")"
+	timed rclone_fast rclone size --fast-list B:footage --json
+	grep -q "\"count\":$N," "$T/out" || fail "rclone --fast-list counted: $(cat "$T/out")"
 done
-requests=$(grep -o "in [0-9]* requests" "$T/once.err" | tail -n 1)
-printf '\nbench-objstore: %d objects on s3rver (best of %d runs)\n' "$N" "$RUNS"
-printf '%-22s %10s %14s %12s\n' tool seconds objects/s "peak RSS"
-printf '%-22s %10s %14.0f %9d MB\n' "shrinkwatch-agent" "$best_agent" "$(echo "$N / $best_agent" | bc -l)" $((rss_max / 1024))
-printf '%-22s %10s %14.0f %9d MB\n' "rclone size" "$best_rclone" "$(echo "$N / $best_rclone" | bc -l)" $((rrss / 1024))
-printf 'agent / rclone time ratio: %.2f; agent listing: %s\n' "$(echo "$best_agent / $best_rclone" | bc -l)" "$requests"
+printf '\nbench-objstore: %d objects on s3rver, best of %d runs\n' "$N" "$RUNS"
+printf '%-32s %9s %12s %9s %9s %10s\n' tool "wall s" objects/s "CPU s" "RSS MB" "wall ratio"
+row() { # LABEL "wall cpu rss"
+	set -- "$1" $2
+	printf '%-32s %9s %12.0f %9.2f %9d %10.2f\n' "$1" "$2" "$(echo "$N / $2" | bc -l)" "$3" \
+		$(($4 / 1024)) "$(echo "$2 / ${best_agent%% *}" | bc -l)"
+}
+row "shrinkwatch-agent --once" "$best_agent"
+row "rclone size" "$best_rclone"
+row "rclone size --fast-list" "$best_rclone_fast"
+echo "agent listing: $requests; agent peak RSS over all runs: $((rss_max / 1024)) MB"
 [ "$rss_max" -le $((32 * 1024)) ] || fail "agent peak RSS $((rss_max / 1024)) MB is over 32 MB"
 echo "bench-objstore: agent RSS within 32 MB"

@@ -35,7 +35,7 @@ fake() { # SCRIPT
 	wait_for 10 "fake S3 server" python3 -c "import socket; socket.create_connection(('127.0.0.1', $port), 1)"
 	: >"$T/requests"
 }
-once() { "$BUILD/shrinkwatch-agent" -c "$T/agent.conf" --once >"$T/once.json" 2>"$T/once.err" || true; }
+once() { "$BUILD/shrinkwatch-agent" -c "$T/agent.conf" --once >"$T/once.json" 2>"$T/once.err" || fail "--once exited $?: $(tail -n 20 "$T/once.err")"; }
 
 conf 100
 fake "slowdown,429,ok,slowdown,500,ok"
