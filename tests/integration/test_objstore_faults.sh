@@ -4,13 +4,17 @@
 # 500 are retried with backoff and the listing completes with every object;
 # a page that keeps failing, or comes back cut in the middle, makes the
 # listing PARTIAL, never a smaller total; requests_per_second spaces the
-# requests; the request and retry counts are in the log.
+# requests; the request and retry counts are in the log.  The fake server
+# checks each request's SigV4 signature as S3 does (s3rver does not), with
+# continuation tokens that need escaping; and a versioned bucket's listing
+# (ListObjectVersions) counts current objects, and logs noncurrent versions
+# and delete markers.
 . "$(dirname "$0")/lib.sh"
 
 port=$(free_port)
 printf '[default]\naws_access_key_id = AK\naws_secret_access_key = SK\n' >"$T/s3.cred"
 chmod 600 "$T/s3.cred"
-conf() { # RPS
+conf() { # RPS [EXTRA-LINE]
 	cat >"$T/agent.conf" <<CONF
 [agent]
 name = faults
@@ -24,6 +28,7 @@ endpoint = http://127.0.0.1:$port
 bucket = b
 credentials = $T/s3.cred
 requests_per_second = $1
+${2:-}
 CONF
 }
 mkdir -p "$T/state"
@@ -44,6 +49,27 @@ grep -q '"status":"complete","objects":2500,"bytes":25000' "$T/once.json" || fai
 grep -q "listed bucket 'b': 2500 objects, 25000 bytes, +0 objects, in 7 requests (4 retries)" "$T/once.err" ||
 	fail "request count: $(cat "$T/once.err")"
 ok "503 SlowDown, 429 and 500 retried: complete, 2500 objects, 7 requests (4 retries) logged"
+ok "every request's SigV4 signature checked by the server, tokens 'p2/+= x' and 'p3&?' included"
+
+printf '[default]\naws_access_key_id = AK\naws_secret_access_key = WRONG\n' >"$T/wrong.cred"
+chmod 600 "$T/wrong.cred"
+sed -i "s|credentials = $T/s3.cred|credentials = $T/wrong.cred|" "$T/agent.conf"
+fake ""
+once
+grep -q '"status":"partial".*access denied.*SignatureDoesNotMatch' "$T/once.json" || fail "$(cat "$T/once.json")"
+grep -q "objstore: store 'b': the server refuses the credentials in '$T/wrong.cred'" "$T/once.err" ||
+	fail "$(cat "$T/once.err")"
+ok "a wrong secret: SignatureDoesNotMatch, partial, the store named"
+
+conf 100 "versions = yes"
+fake ""
+once
+# current: cur0..cur2 (100 bytes) and "k/m 1" (1000); the delete marker is no object
+grep -q '"status":"complete","objects":4,"bytes":1300' "$T/once.json" || fail "$(cat "$T/once.json" "$T/once.err")"
+grep -q "objstore: store 'b': 2 noncurrent versions (14 bytes) and 1 delete markers" "$T/once.err" ||
+	fail "versions not logged: $(cat "$T/once.err")"
+ok "versions = yes: 4 current objects counted; 2 noncurrent versions and 1 delete marker logged"
+conf 100
 
 fake "ok,slowdown,slowdown,slowdown,slowdown,slowdown"
 once
