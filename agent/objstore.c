@@ -20,8 +20,6 @@ struct objstore {
 	uv_loop_t *loop;
 	struct curl_uv *cu;
 	struct agent_store_config sc;
-	objstore_record_fn observe;
-	void *observe_ctx;
 	struct objstore_tuning tune;
 	uv_timer_t timer; /* pacing and retries */
 	int closing;
@@ -61,8 +59,8 @@ static int64_t now_unix(void)
 	return (int64_t)t.tv_sec;
 }
 
-/* The one place every record of a listing goes through: the counts, then
- * whoever observes the listing (an object manifest). */
+/* The one place every record of a listing goes through: the counts today;
+ * an object manifest (key, size, ETag, last-modified) is to be fed here. */
 static int on_record(void *ctx, const struct objstore_record *r)
 {
 	struct objstore *os = ctx;
@@ -87,7 +85,7 @@ static int on_record(void *ctx, const struct objstore_record *r)
 		c->delete_markers++;
 		break;
 	}
-	return os->observe ? os->observe(os->observe_ctx, r) : 0;
+	return 0;
 }
 
 static void release_request(struct objstore *os)
@@ -367,7 +365,7 @@ static void send_page(struct objstore *os)
 }
 
 int objstore_new(uv_loop_t *loop, struct curl_uv *cu, const struct agent_store_config *sc,
-		 objstore_record_fn observe, void *observe_ctx, struct objstore **out)
+		 struct objstore **out)
 {
 	struct objstore *os = calloc(1, sizeof *os);
 
@@ -376,8 +374,6 @@ int objstore_new(uv_loop_t *loop, struct curl_uv *cu, const struct agent_store_c
 	os->loop = loop;
 	os->cu = cu;
 	os->sc = *sc;
-	os->observe = observe;
-	os->observe_ctx = observe_ctx;
 	os->tune = (struct objstore_tuning){ 4, 250, 8000, 30, 300 };
 	uv_timer_init(loop, &os->timer);
 	os->timer.data = os;

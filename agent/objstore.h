@@ -24,9 +24,9 @@
  * markers (versions = yes) have no place in the sample: they are logged with
  * each listing and kept in the result for the agent's status.
  *
- * Every record of a listing passes through one function (objstore.c's
- * on_record) that counts it and hands it to the optional observer: the place
- * an object manifest (key, size, ETag, last-modified) plugs in.
+ * Every record of a listing (key, size, ETag, last-modified, kind) passes
+ * through one function, objstore.c's on_record(), which counts it: the one
+ * place an object manifest (issue 12's exact accounting) will consume them.
  *
  * Loop thread only.
  */
@@ -69,12 +69,10 @@ struct objstore;
 
 /*
  * A lister for the object store sc (type s3 or azure; copied), using cu for
- * its transfers.  observe, if not NULL, sees every record of every listing
- * (observe_ctx is its user data).  0, or -ENOMEM.  Caller frees with
- * objstore_free().
+ * its transfers.  0, or -ENOMEM.  Caller frees with objstore_free().
  */
 int objstore_new(uv_loop_t *loop, struct curl_uv *cu, const struct agent_store_config *sc,
-		 objstore_record_fn observe, void *observe_ctx, struct objstore **out);
+		 struct objstore **out);
 
 /* Replaces the retry schedule and timeouts (before a listing starts). */
 void objstore_set_tuning(struct objstore *os, const struct objstore_tuning *t);

@@ -46,7 +46,7 @@ static int build(struct objstore_set *set, const struct agent_config *cfg, struc
 			continue;
 		if (!set->cu && (err = curl_uv_new(set->loop, &set->cu)))
 			goto fail;
-		if ((err = objstore_new(set->loop, set->cu, &cfg->stores[i], NULL, NULL, &s[i].os)))
+		if ((err = objstore_new(set->loop, set->cu, &cfg->stores[i], &s[i].os)))
 			goto fail;
 	}
 	*out = s;
@@ -161,7 +161,7 @@ int objstore_set_list_once(const struct agent_store_config *sc, int64_t prev_sta
 		return err;
 	err = curl_uv_new(&loop, &cu);
 	if (!err)
-		err = objstore_new(&loop, cu, sc, NULL, NULL, &os);
+		err = objstore_new(&loop, cu, sc, &os);
 	if (!err && objstore_tick(os, prev_start, once_done, &done) != 1)
 		err = -EIO;
 	while (!err && !done && uv_run(&loop, UV_RUN_ONCE))
