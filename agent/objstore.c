@@ -154,13 +154,13 @@ static void on_timer(uv_timer_t *t)
 
 /* A page failed in a way worth another try: wait, then send it again; or
  * give up with a partial listing. */
-static void retry_or_fail(struct objstore *os, const char *why)
+static void retry_or_fail(struct objstore *os, const char *why, int retryable)
 {
 	char msg[SW_ERRTEXT_MAX + 1];
 	struct backoff_policy p = { os->tune.backoff_min_ms, os->tune.backoff_max_ms, 20, 20 };
 
 	release_request(os);
-	if (os->attempt < os->tune.retries) {
+	if (retryable && os->attempt < os->tune.retries) {
 		uint64_t ms = backoff_delay(&p, ++os->attempt, NULL);
 
 		os->cur.retries++;
@@ -170,8 +170,12 @@ static void retry_or_fail(struct objstore *os, const char *why)
 		uv_timer_start(&os->timer, on_timer, ms, 0);
 		return;
 	}
-	snprintf(msg, sizeof msg, "listing page %llu: %s (after %u tries)",
-		 (unsigned long long)os->cur.pages + 1, why, os->attempt + 1);
+	if (os->attempt)
+		snprintf(msg, sizeof msg, "listing page %llu: %s (after %u tries)",
+			 (unsigned long long)os->cur.pages + 1, why, os->attempt + 1);
+	else
+		snprintf(msg, sizeof msg, "listing page %llu: %s",
+			 (unsigned long long)os->cur.pages + 1, why);
 	finish(os, SW_SCAN_PARTIAL, msg);
 }
 
@@ -243,11 +247,7 @@ static void on_done(void *ctx, CURL *easy, CURLcode rc)
 		snprintf(why, sizeof why, "%s", rc == CURLE_WRITE_ERROR
 						 ? "an answer larger than 64 MiB"
 						 : curl_easy_strerror(rc));
-		if (rc == CURLE_ABORTED_BY_CALLBACK || !retryable_curl(rc)) {
-			release_request(os);
-			os->attempt = os->tune.retries; /* no retry */
-		}
-		retry_or_fail(os, why);
+		retry_or_fail(os, why, rc != CURLE_ABORTED_BY_CALLBACK && retryable_curl(rc));
 		return;
 	}
 	curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &code);
@@ -277,21 +277,16 @@ static void on_done(void *ctx, CURL *easy, CURLcode rc)
 			finish(os, SW_SCAN_PARTIAL, msg);
 			return;
 		}
-		if (!retryable_status(code, c))
-			os->attempt = os->tune.retries;
-		retry_or_fail(os, why);
+		retry_or_fail(os, why, retryable_status(code, c));
 		return;
 	}
 	if (prc) {
 		/* a malformed page is not a smaller one: the listing is partial */
-		release_request(os);
-		os->attempt = os->tune.retries;
-		retry_or_fail(os, perr);
+		retry_or_fail(os, perr, 0);
 		return;
 	}
 	if (page.is_error) {
-		os->attempt = os->tune.retries;
-		retry_or_fail(os, "an error document with HTTP 200");
+		retry_or_fail(os, "an error document with HTTP 200", 0);
 		return;
 	}
 	os->cur.pages++;

@@ -95,6 +95,10 @@ int objstore_config_key(enum agent_store_type *type, struct agent_objstore_confi
 	case K_CONTAINER:
 		if (plain_name(v, err, errlen))
 			return -1;
+		if (strlen(v) < 3 || strlen(v) > 63) {
+			snprintf(err, errlen, "'%s' is not 3 to 63 characters long", v);
+			return -1;
+		}
 		return set_str(o->bucket, sizeof o->bucket, v, err, errlen);
 	case K_ACCOUNT:
 		if (plain_name(v, err, errlen))

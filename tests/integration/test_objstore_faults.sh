@@ -25,7 +25,7 @@ insecure = yes
 [store b]
 type = s3
 endpoint = http://127.0.0.1:$port
-bucket = b
+bucket = bkt
 credentials = $T/s3.cred
 requests_per_second = $1
 ${2:-}
@@ -46,7 +46,7 @@ conf 100
 fake "slowdown,429,ok,slowdown,500,ok"
 once
 grep -q '"status":"complete","objects":2500,"bytes":25000' "$T/once.json" || fail "$(cat "$T/once.json" "$T/once.err")"
-grep -q "listed bucket 'b': 2500 objects, 25000 bytes, +0 objects, in 7 requests (4 retries)" "$T/once.err" ||
+grep -q "listed bucket 'bkt': 2500 objects, 25000 bytes, +0 objects, in 7 requests (4 retries)" "$T/once.err" ||
 	fail "request count: $(cat "$T/once.err")"
 ok "503 SlowDown, 429 and 500 retried: complete, 2500 objects, 7 requests (4 retries) logged"
 ok "every request's SigV4 signature checked by the server, tokens 'p2/+= x' and 'p3&?' included"

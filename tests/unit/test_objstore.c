@@ -368,7 +368,7 @@ static void test_config_s3(void **state)
 
 	/* defaults; http on loopback is fine */
 	snprintf(text, sizeof text, HEAD "[agent]\n[store f]\ntype=s3\nendpoint=http://127.0.0.1:9000\n"
-		 "bucket=b\ncredentials=%s/s3.cred\n", tu_dir);
+		 "bucket=bkt\ncredentials=%s/s3.cred\n", tu_dir);
 	assert_int_equal(load(text, &cfg, err, sizeof err), 0);
 	assert_int_equal(cfg.stores[0].os.list_interval, AGENT_DEFAULT_LIST_INTERVAL);
 	assert_int_equal(cfg.stores[0].os.requests_per_second, AGENT_DEFAULT_LIST_RPS);
@@ -400,7 +400,7 @@ static void test_config_errors(void **state)
 	cred("az.cred", "shared_key = c2VjcmV0\n", 0600);
 	cred("az2.cred", "shared_key = c2VjcmV0\nsas_token = sv=1&sig=SECRETS\n", 0600);
 
-#define S3 "[store f]\ntype=s3\nbucket=b\n"
+#define S3 "[store f]\ntype=s3\nbucket=bkt\n"
 	snprintf(b, sizeof b, S3 "endpoint=http://grid.example.org\ncredentials=%s/good.cred\n", tu_dir);
 	expect_error(b, "http is allowed only on a loopback address");
 	snprintf(b, sizeof b, S3 "endpoint=ftp://127.0.0.1\ncredentials=%s/good.cred\n", tu_dir);
@@ -423,22 +423,23 @@ static void test_config_errors(void **state)
 	snprintf(b, sizeof b, S3 "endpoint=https://h\ncredentials=%s/good.cred\ndeletion_watch=yes\n",
 		 tu_dir);
 	expect_error(b, "deletion_watch = yes is for directory stores");
-	snprintf(b, sizeof b, S3 "endpoint=https://h\ncredentials=%s/good.cred\ncontainer=c\n", tu_dir);
+	snprintf(b, sizeof b, S3 "endpoint=https://h\ncredentials=%s/good.cred\ncontainer=ccc\n", tu_dir);
 	expect_error(b, "Azure keys");
 	expect_error("[store f]\ntype=gcs\n", "not dir, s3 or azure");
-	expect_error("[store f]\nbucket=b\npath=/x\n", "object store keys without type");
+	expect_error("[store f]\nbucket=bkt\npath=/x\n", "object store keys without type");
 	expect_error("[store f]\ntype=s3\nbucket=B/x\n", "not a valid name");
+	expect_error("[store f]\ntype=azure\ncontainer=c\n", "not 3 to 63 characters long");
 	expect_error("[store f]\ntype=s3\nlist_interval=0\n", "between 1s and 7d");
 	expect_error("[store f]\ntype=s3\nrequests_per_second=0\n", "from 1 to 10000");
 	expect_error("[store f]\ntype=s3\ntype=s3\n", "given twice");
 	expect_error("[store f]\nflavour=s3\n", "unknown key");
 	/* Azure */
-	snprintf(b, sizeof b, "[store a]\ntype=azure\ncontainer=c\ncredentials=%s/az.cred\n", tu_dir);
+	snprintf(b, sizeof b, "[store a]\ntype=azure\ncontainer=ccc\ncredentials=%s/az.cred\n", tu_dir);
 	expect_error(b, "[store a] account: missing");
-	snprintf(b, sizeof b, "[store a]\ntype=azure\ncontainer=c\naccount=acct\nregion=x\n"
+	snprintf(b, sizeof b, "[store a]\ntype=azure\ncontainer=ccc\naccount=acct\nregion=x\n"
 		 "credentials=%s/az.cred\n", tu_dir);
 	expect_error(b, "S3 keys");
-	snprintf(b, sizeof b, "[store a]\ntype=azure\ncontainer=c\naccount=acct\n"
+	snprintf(b, sizeof b, "[store a]\ntype=azure\ncontainer=ccc\naccount=acct\n"
 		 "credentials=%s/az2.cred\n", tu_dir);
 	expect_error(b, "keep one");
 }
