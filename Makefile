@@ -30,7 +30,7 @@ FUZZ_SMOKE_SECONDS ?= 8
 V ?=
 Q := $(if $(V),,@)
 
-PKGS := libuv librrd libsystemd inih sqlite3 libmicrohttpd libcurl openssl
+PKGS := libuv librrd libsystemd inih sqlite3 libmicrohttpd libcurl openssl libxml-2.0
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -84,7 +84,7 @@ FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 # to CHECK_EXTRA (targets make check runs after the core steps).
 DEBS := build-essential clang libclang-rt-14-dev pkg-config \
 	libuv1-dev librrd-dev libsystemd-dev libcmocka-dev libinih-dev \
-	libsqlite3-dev libmicrohttpd-dev libcurl4-openssl-dev libssl-dev \
+	libsqlite3-dev libmicrohttpd-dev libcurl4-openssl-dev libssl-dev libxml2-dev \
 	rrdtool sqlite3 procps psmisc strace
 CHECK_EXTRA :=
 

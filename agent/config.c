@@ -1,10 +1,12 @@
 /* config.c - parsing and validating the agent's INI file (see config.h). */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
+#include "objstore_config.h"
 #include "shrinkwatch/confload.h"
 #include "shrinkwatch/names.h"
 #include "shrinkwatch/parse.h"
@@ -248,7 +250,9 @@ static int handle_store(struct parse_ctx *ctx, struct confload *cl, const char *
 			const char *key, const char *v)
 {
 	struct agent_store_config *st = store_get(ctx, cl, name);
+	char why[512];
 	size_t idx;
+	int r;
 
 	if (!st)
 		return -1;
@@ -268,7 +272,14 @@ static int handle_store(struct parse_ctx *ctx, struct confload *cl, const char *
 			return -1;
 		return parse_delwatch(cl, v, &st->deletion_watch);
 	}
-	confload_error(cl, "unknown key (expected path, deletion_watch)");
+	r = objstore_config_key(&st->type, &st->os, key, v, why, sizeof why);
+	if (r < 0)
+		confload_error(cl, "%s", why);
+	if (r)
+		return r > 0 ? 0 : -1;
+	confload_error(cl, "unknown key (expected path, deletion_watch; or type, endpoint, "
+			   "bucket, container, account, prefix, region, credentials, profile, "
+			   "list_interval, requests_per_second, versions)");
 	return -1;
 }
 
@@ -288,8 +299,29 @@ static int handler(struct confload *cl, const char *section, const char *key, co
 	return -1;
 }
 
+/* What a directory store has and an object store must not. */
+static int objstore_store_check(struct agent_store_config *st, char *err, size_t errlen)
+{
+	bool azure = st->type == AGENT_STORE_AZURE;
+
+	if (st->path[0]) {
+		snprintf(err, errlen, "[store %s]: path is for directory stores; an object store "
+			 "has endpoint and %s", st->name, azure ? "container" : "bucket");
+		return -1;
+	}
+	if (st->deletion_watch == AGENT_DELWATCH_YES) {
+		snprintf(err, errlen, "[store %s]: deletion_watch = yes is for directory stores "
+			 "(fanotify); an object store's deletions show in its listings", st->name);
+		return -1;
+	}
+	st->deletion_watch = AGENT_DELWATCH_NO;
+	return 0;
+}
+
 static int validate(struct agent_config *cfg, const char *path, char *err, size_t errlen)
 {
+	char why[1024];
+
 	if (!cfg->name[0]) {
 		snprintf(err, errlen, "%s: [agent] name: missing (the agent's identity)", path);
 		return -1;
@@ -303,15 +335,30 @@ static int validate(struct agent_config *cfg, const char *path, char *err, size_
 		return -1;
 	}
 	for (size_t i = 0; i < cfg->nstores; i++) {
-		if (cfg->stores[i].deletion_watch == AGENT_DELWATCH_INHERIT)
+		/* an object store checks its own deletion_watch before it inherits */
+		if (cfg->stores[i].deletion_watch == AGENT_DELWATCH_INHERIT &&
+		    cfg->stores[i].type == AGENT_STORE_DIR)
 			cfg->stores[i].deletion_watch = cfg->deletion_watch;
+		if (objstore_config_check(cfg->stores[i].name, cfg->stores[i].type,
+					  &cfg->stores[i].os, why, sizeof why)) {
+			snprintf(err, errlen, "%s: %s", path, why);
+			return -1;
+		}
+		if (cfg->stores[i].type != AGENT_STORE_DIR) {
+			if (objstore_store_check(&cfg->stores[i], why, sizeof why)) {
+				snprintf(err, errlen, "%s: %s", path, why);
+				return -1;
+			}
+			continue; /* no path */
+		}
 		if (!cfg->stores[i].path[0]) {
 			snprintf(err, errlen, "%s: [store %s] path: missing", path,
 				 cfg->stores[i].name);
 			return -1;
 		}
 		for (size_t j = 0; j < i; j++)
-			if (!strcmp(cfg->stores[i].path, cfg->stores[j].path)) {
+			if (cfg->stores[j].type == AGENT_STORE_DIR &&
+			    !strcmp(cfg->stores[i].path, cfg->stores[j].path)) {
 				snprintf(err, errlen,
 					 "%s: [store %s] path: '%s' is also store '%s'", path,
 					 cfg->stores[i].name, cfg->stores[i].path,

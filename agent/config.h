@@ -6,7 +6,10 @@
  *   [collector]  address (one or more HOST:PORT, space-separated: each
  *                collector gets every sample), tls_ca, tls_cert, tls_key,
  *                tls_min_version, insecure
- *   [store NAME] path
+ *   [store NAME] path, deletion_watch; or, for an object store (objstore.h),
+ *                type = s3|azure, endpoint, bucket | container + account,
+ *                prefix, region, credentials, profile, list_interval,
+ *                requests_per_second, versions
  *
  * Unknown sections and keys are errors, and so is a key given twice: a typo
  * in a monitoring config must not quietly switch a store off.
@@ -20,6 +23,7 @@
 
 #include "shrinkwatch/sample.h"
 #include "shrinkwatch/tls.h"
+#include "objstore_config.h"
 #include "spool.h"
 
 #define AGENT_DEFAULT_CONFIG "/etc/shrinkwatch/agent.conf"
@@ -41,6 +45,8 @@ struct agent_store_config {
 	char name[SW_NAME_MAX + 1];
 	char path[PATH_MAX];
 	enum agent_delwatch deletion_watch; /* resolved at load: never INHERIT */
+	enum agent_store_type type;
+	struct agent_objstore_config os; /* type != AGENT_STORE_DIR only */
 };
 
 #define AGENT_DEFAULT_FULL_SCAN 3600

@@ -20,6 +20,7 @@
 
 #include "config.h"
 #include "delwatch_run.h"
+#include "objstore_set.h"
 #include "scan.h"
 #include "scan_cache.h"
 #include "ship.h"
@@ -50,6 +51,7 @@ struct agent {
 	uint64_t seq_floor; /* the collector has stored up to here */
 	struct delqueue delq;      /* deletion reports until acknowledged */
 	struct delwatch_run *dwr;  /* fanotify deletion watch (delwatch_run.h) */
+	struct objstore_set *objstores; /* S3 and Azure listings (objstore_set.h) */
 
 	/* per store (parallel to cfg.stores): the incremental scan cache, or
 	 * NULL when every scan is full */
@@ -120,9 +122,17 @@ static int run_once(struct agent_config *cfg)
 		memset(&s, 0, sizeof s);
 		snprintf(s.store, sizeof s.store, "%s", cfg->stores[i].name);
 		scan_options_for(prev, &opt);
-		err = scan_store(cfg->stores[i].path, &opt, &s);
+		if (cfg->stores[i].type != AGENT_STORE_DIR) {
+			err = objstore_set_list_once(&cfg->stores[i],
+						     prev ? (int64_t)prev->last_start.tv_sec : 0, &s);
+			s.time = (int64_t)opt.start.tv_sec;
+		} else {
+			err = scan_store(cfg->stores[i].path, &opt, &s);
+		}
 		if (err) {
-			log_err("scan: store '%s' at '%s': %s", s.store, cfg->stores[i].path,
+			log_err("scan: store '%s' at '%s': %s", s.store,
+				cfg->stores[i].type == AGENT_STORE_DIR ? cfg->stores[i].path
+								       : cfg->stores[i].os.endpoint,
 				strerror(-err));
 			rc = 1;
 			continue;
@@ -167,7 +177,13 @@ static void round_work(uv_work_t *req)
 		snprintf(s->store, sizeof s->store, "%s", sc->name);
 		scan_options_for(prev, &opt);
 		opt.cache = a->caches[i];
-		err = scan_store(sc->path, &opt, s);
+		err = objstore_set_sample(a->objstores, i, s, prev);
+		if (err == 0)
+			continue; /* an object store not listed yet: nothing to say */
+		if (err < 0)
+			err = scan_store(sc->path, &opt, s);
+		else
+			err = 0;
 		if (err) {
 			log_err("scan: store '%s' at '%s': %s", sc->name, sc->path, strerror(-err));
 			continue;
@@ -176,7 +192,8 @@ static void round_work(uv_work_t *req)
 		s->time = (int64_t)opt.start.tv_sec + (opt.start.tv_nsec >= 500000000);
 		s->seq = ++a->state.seq;
 		starts[a->nresults] = opt.start;
-		prevs[a->nresults] = prev;
+		/* an object store's listing keeps its own times (objstore_set.h) */
+		prevs[a->nresults] = sc->type == AGENT_STORE_DIR ? prev : NULL;
 		a->nresults++;
 	}
 	/* The samples are in the spool before the state (seq, scan times) is
@@ -236,15 +253,19 @@ static void round_done(uv_work_t *req, int status)
 				  (unsigned long long)s->bytes, (unsigned long long)s->added_objects,
 				  s->scan_ms);
 	}
-	if (spool_outage_status(&a->outage, a->cfg.state_dir, status_text, sizeof status_text))
+	if (spool_outage_status(&a->outage, a->cfg.state_dir, status_text, sizeof status_text)) {
 		sdnotify_status("%s", status_text);
-	else
+	} else {
+		char os[160];
+
+		objstore_set_status(a->objstores, os, sizeof os);
 		sdnotify_status("scanned %zu stores in %llu ms; %llu samples waiting; collector %s"
-				"; %llu rounds not recorded since start",
+				"; %llu rounds not recorded since start%s%s",
 				a->nresults, (unsigned long long)a->round_ms,
 				(unsigned long long)spool_pending(&a->spool, 0),
 				a->shippers[0].connected ? "connected" : "not connected",
-				(unsigned long long)a->outage.total_rounds);
+				(unsigned long long)a->outage.total_rounds, os[0] ? "; " : "", os);
+	}
 	if (a->round_ms > (uint64_t)a->cfg.interval * 1000)
 		log_warn("agent: a scan round took %llu ms, longer than the %u s interval",
 			 (unsigned long long)a->round_ms, a->cfg.interval);
@@ -301,6 +322,8 @@ static void tick(uv_timer_t *t)
 	for (size_t i = 0; i < a->cfg.nstores; i++)
 		if (delwatch_run_take_rescan(a->dwr, a->cfg.stores[i].name) && a->caches[i])
 			scan_cache_reset(a->caches[i]);
+	/* object store listings run on the loop; the round takes their latest */
+	objstore_set_tick(a->objstores, &a->state);
 	a->round.data = a;
 	if (uv_queue_work(a->loop, &a->round, round_work, round_done) == 0)
 		a->round_running = 1;
@@ -390,6 +413,10 @@ static void on_hup(void *data, char *status, size_t len)
 		goto out;
 	}
 	struct sw_sample *r = realloc(a->results, (fresh.nstores ? fresh.nstores : 1) * sizeof *r);
+	if (r && objstore_set_update(a->objstores, &fresh)) {
+		a->results = r;
+		r = NULL;
+	}
 	struct scan_cache **caches = r ? caches_for(&fresh, &a->cfg, a->caches) : NULL;
 	if (!r || !caches) {
 		log_err("agent: reload: out of memory");
@@ -465,7 +492,7 @@ static int run_daemon(void *data, uv_loop_t *loop)
 	}
 	a->results = calloc(a->cfg.nstores, sizeof *a->results);
 	a->caches = caches_for(&a->cfg, NULL, NULL);
-	if (!a->results || !a->caches)
+	if (!a->results || !a->caches || objstore_set_new(a->loop, &a->cfg, &a->objstores))
 		fatal("agent: out of memory");
 
 	memset(&hello, 0, sizeof hello);
@@ -527,6 +554,7 @@ static int run_daemon(void *data, uv_loop_t *loop)
 	/* Orderly shutdown: close every handle and let their callbacks run. */
 	sdnotify_watchdog_stop();
 	delwatch_run_stop(a->dwr);
+	objstore_set_free(a->objstores);
 	for (size_t i = 0; i < a->nshippers; i++)
 		shipper_stop(&a->shippers[i]);
 	daemon_close_loop(a->loop);

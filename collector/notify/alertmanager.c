@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "curl_uv.h"
+#include "shrinkwatch/curl_uv.h"
 #include "alertmanager.h"
 #include "http_post.h"
 #include "notify_int.h"

@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "curl_uv.h"
+#include "shrinkwatch/curl_uv.h"
 #include "notify.h"
 
 /* The keys webhook and alertmanager share. */

@@ -3,7 +3,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 
-#include "curl_uv.h"
+#include "shrinkwatch/curl_uv.h"
 #include "shrinkwatch/log.h"
 #include "shrinkwatch/banned.h"
 
@@ -214,6 +214,19 @@ int curl_uv_add(struct curl_uv *cu, CURL *easy, curl_uv_done_fn done, void *ctx)
 	x->prevp = &cu->xfers;
 	cu->xfers = x;
 	return 0;
+}
+
+void curl_uv_remove(struct curl_uv *cu, CURL *easy)
+{
+	for (struct xfer *x = cu->xfers; x; x = x->next)
+		if (x->easy == easy) {
+			curl_multi_remove_handle(cu->multi, easy);
+			*x->prevp = x->next;
+			if (x->next)
+				x->next->prevp = x->prevp;
+			free(x);
+			return;
+		}
 }
 
 static void timer_closed(uv_handle_t *h)
