@@ -10,7 +10,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "shrinkwatch/detect.h"
+#include "detect_int.h"
 #include "shrinkwatch/json.h"
 #include "shrinkwatch/sample.h"
 #include "shrinkwatch/banned.h"
@@ -49,6 +49,7 @@ void detect_input_from_sample(struct detect_input *in, const struct sw_sample *s
 	in->has_added = (s->flags & SW_SAMPLE_HAS_ADDED) != 0;
 	in->status = s->status;
 	in->mount_id = s->mount_id;
+	detect__exact_input(in, s);
 }
 
 static int put_num(struct buf *b, const char *key, double v)
