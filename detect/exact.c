@@ -30,7 +30,6 @@
 
 #include "detect_int.h"
 #include "shrinkwatch/bytes.h"
-#include "shrinkwatch/proto.h"
 #include "shrinkwatch/sample.h"
 #include "shrinkwatch/banned.h"
 
@@ -75,9 +74,6 @@ uint64_t detect_retention(const struct detect_state *st, const struct detect_par
 
 void detect__exact_input(struct detect_input *in, const struct sw_sample *s)
 {
-#if SW_PROTO_VERSION_MAX < 3 /* TEMP until proto v3 is merged */
-	(void)in; (void)s; return;
-#else
 	in->exact = (s->flags & SW_SAMPLE_EXACT) != 0;
 	if (!in->exact)
 		return;
@@ -90,7 +86,6 @@ void detect__exact_input(struct detect_input *in, const struct sw_sample *s)
 	}
 	in->removed_min_age = s->removed_min_age;
 	in->retention = s->retention;
-#endif
 }
 
 bool detect__exact_take(struct detect_state *st, const struct detect_input *in, double r[2],

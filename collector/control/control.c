@@ -269,6 +269,7 @@ void control_init(struct control *c, const struct control_config *cfg,
 	c->ledger = deps->ledger;
 	c->board = deps->board;
 	c->outbox = deps->outbox;
+	c->inventories = deps->inventories;
 }
 
 int control_start(struct control *c, uv_loop_t *loop)

@@ -33,6 +33,7 @@ struct alerts;
 struct ledger;
 struct board;
 struct outbox;
+struct invrequests;
 
 struct control_config {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
@@ -62,6 +63,8 @@ struct control_deps {
 	struct ledger *ledger;
 	struct board *board;
 	struct outbox *outbox;
+	/* loss inventories asked of agents (`lost`); NULL: not offered */
+	struct invrequests *inventories;
 };
 
 struct control {
@@ -74,6 +77,7 @@ struct control {
 	struct ledger *ledger;
 	struct board *board;
 	struct outbox *outbox;
+	struct invrequests *inventories;
 	unsigned nclients;
 	uint64_t requests, refused;
 };
