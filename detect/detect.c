@@ -603,11 +603,14 @@ int detect_update_figures(struct detect_state *st, const struct detect_params *p
 		u[i] -= got[i] - young[i];
 	if (early && st->open_kind == NO_EPISODE) {
 		/* young removal is never a purge: no confirmation, no threshold;
-		 * inside the purge window it is the purge that went too far */
-		e = open_episode(st, ev, &n, inw ? DETECT_OVERPURGE : DETECT_DROP, in->time,
+		 * inside a known purge window it is the purge that went too far
+		 * (the warm-up's window is a guess: a drop there) */
+		bool purging = inw && detect__purge_hour_known(st, p);
+
+		e = open_episode(st, ev, &n, purging ? DETECT_OVERPURGE : DETECT_DROP, in->time,
 				 st->m[0].fast > 0 || st->m[1].fast > 0 ? st->fast_since : in->time,
 				 young, cur);
-		detect__exact_describe(e, in, young, inw);
+		detect__exact_describe(e, in, young, purging);
 	} else {
 		loss_episode(st, p, in->time, u, kf, thr, cur, ev, &n);
 	}

@@ -119,6 +119,23 @@ static void test_young_fires_at_once_on_a_new_store(void **unused)
 	assert_int_equal(s.fired[DETECT_DROP], 1);
 }
 
+/* Without a purge hour the detector warms up and takes purge-sized loss on
+ * trust (its whole day is a "window"): young removal is still a drop at
+ * once, and the learned figures never include it. */
+static void test_young_in_warmup_is_drop(void **unused)
+{
+	struct sim s;
+
+	(void)unused;
+	sim_init(&s, true);
+	s.p.purge_at = -1;
+	run_quiet(&s, 3);
+	assert_int_equal(step(&s, 0, 50, RET + 60, true), 0); /* old: the guessed purge */
+	assert_int_equal(step(&s, 2, 0, 60, true), 1);
+	assert_int_equal(s.last.kind, DETECT_DROP);
+	assert_non_null(strstr(s.last.summary, "2 items"));
+}
+
 /* Inside the purge window, old removal is the purge's; young removal at
  * the same time is an overpurge on the same sample. */
 static void test_young_in_purge_window_is_overpurge(void **unused)
@@ -222,15 +239,45 @@ static void test_restore_upgrades_version_1(void **unused)
 	assert_int_equal(back.nsamples, 0);
 }
 
+/* A version-3 sample's exact figures reach the detector; a sample without
+ * SW_SAMPLE_EXACT (a version-1 frame) leaves them out. */
+static void test_input_from_sample(void **unused)
+{
+	struct sw_sample x;
+	struct detect_input in;
+
+	(void)unused;
+	memset(&x, 0, sizeof x);
+	x.time = T0;
+	x.flags = SW_SAMPLE_HAS_ADDED | SW_SAMPLE_EXACT | SW_SAMPLE_YOUNG_SPLIT;
+	x.removed_objects = 10;
+	x.removed_bytes = 1000;
+	x.removed_young_objects = 3;
+	x.removed_young_bytes = 300;
+	x.removed_min_age = 42;
+	x.retention = 120;
+	detect_input_from_sample(&in, &x);
+	assert_true(in.exact && in.young_split);
+	assert_true(in.removed[1] == 10 && in.removed_young[0] == 300);
+	assert_int_equal(in.removed_min_age, 42);
+	assert_int_equal(in.retention, 120);
+	x.flags = SW_SAMPLE_HAS_ADDED;
+	detect_input_from_sample(&in, &x);
+	assert_false(in.exact || in.young_split);
+	assert_true(in.removed_young[1] == 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_young_fires_at_once_on_a_new_store),
+		cmocka_unit_test(test_young_in_warmup_is_drop),
 		cmocka_unit_test(test_young_in_purge_window_is_overpurge),
 		cmocka_unit_test(test_declared_deletion_covers_young),
 		cmocka_unit_test(test_without_split_statistical),
 		cmocka_unit_test(test_learns_retention_from_purge_nights),
 		cmocka_unit_test(test_restore_upgrades_version_1),
+		cmocka_unit_test(test_input_from_sample),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
