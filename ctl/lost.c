@@ -215,10 +215,9 @@ static void print_item(struct printer *p, const struct ctl_response *r, int it)
 		p->dirs++;
 		snprintf(p->dir, sizeof p->dir, "%s", dir);
 		if (!p->o->csv) {
-			printf("\n%s/", dir[0] ? "" : ".");
-			lost_term(stdout, dir);
-			printf("%s  %lld items, %s\n", dir[0] ? "/" : "",
-			       (long long)inv_int(r, it, "dir_items"),
+			putchar('\n');
+			lost_term(stdout, dir[0] ? dir : ".");
+			printf("/  %lld items, %s\n", (long long)inv_int(r, it, "dir_items"),
 			       bytes_format((double)inv_int(r, it, "dir_bytes"), b1, sizeof b1));
 		}
 	}
@@ -322,9 +321,10 @@ static void print_footer(const struct printer *p, const struct ctl_response *r, 
 	}
 	if (p->o->csv)
 		return;
-	printf("\n%llu items, %s, in %llu directories (the agent's journal matched %lld)\n",
+	printf("\n%llu items, %s, in %llu director%s (the agent's journal matched %lld)\n",
 	       (unsigned long long)p->items, bytes_format((double)p->bytes, b1, sizeof b1),
-	       (unsigned long long)p->dirs, (long long)inv_int(r, inv, "matched"));
+	       (unsigned long long)p->dirs, p->dirs == 1 ? "y" : "ies",
+	       (long long)inv_int(r, inv, "matched"));
 	if (truncated)
 		printf("Incomplete: the agent left out %lld items (its limit)\n",
 		       (long long)truncated);

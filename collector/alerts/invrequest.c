@@ -16,8 +16,20 @@ struct invrequest_pending {
 	int64_t started;
 	uint64_t young_below;
 	uint64_t received; /* items in the frames so far */
+	/* the kept items until the last frame: stored at once, in the
+	 * grouped order (their path and exe point into one allocation each) */
+	struct inventory_item *items;
+	size_t n, cap;
 	struct invrequest_pending *next;
 };
+
+static void pending_free(struct invrequest_pending *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		free((void *)p->items[i].path);
+	free(p->items);
+	free(p);
+}
 
 static struct invrequest_pending **find(struct invrequests *iv, int64_t id)
 {
@@ -47,7 +59,7 @@ static void finish(struct invrequests *iv, struct invrequest_pending **pp,
 	log_info("invrequest: inventory %lld of agent '%s' %s (%llu items received)%s%s",
 		 (long long)p->id, p->agent, inventory_state_name(state),
 		 (unsigned long long)p->received, error ? ": " : "", error ? error : "");
-	free(p);
+	pending_free(p);
 }
 
 void invrequest_init(struct invrequests *iv, struct ledger *l, const struct invrequest_ops *ops,
@@ -68,7 +80,7 @@ void invrequest_release(struct invrequests *iv)
 		struct invrequest_pending *p = iv->pending;
 
 		iv->pending = p->next;
-		free(p);
+		pending_free(p);
 	}
 }
 
@@ -157,40 +169,55 @@ int invrequest_start(struct invrequests *iv, const struct invrequest_query *q,
 	return 0;
 }
 
-/* Converts the frame's items, keeping the young ones when asked to. */
-static size_t keep_items(const struct invrequest_pending *p, const struct sw_invitem *items,
-			 size_t n, struct inventory_item *out)
+/* Copies the frame's items into p, keeping the young ones when asked to.
+ * 0 or -ENOMEM. */
+static int keep_items(struct invrequest_pending *p, const struct sw_invitem *items, size_t n)
 {
-	size_t k = 0;
-
 	for (size_t i = 0; i < n; i++) {
 		const struct sw_invitem *x = &items[i];
+		size_t pl = strnlen(x->path, SW_PATH_WIRE_MAX), el = strnlen(x->exe, SW_TEXT_MAX);
+		struct inventory_item *o;
+		char *mem;
 
 		if (p->young_below && x->removed_before - x->birth >= (int64_t)p->young_below)
 			continue; /* at or over retention age: the purge's, not the loss */
-		memset(&out[k], 0, sizeof out[k]);
-		out[k].path = x->path;
-		out[k].path_len = strlen(x->path);
-		out[k].size = x->size;
-		out[k].birth = x->birth;
-		out[k].removed_after = x->removed_after;
-		out[k].removed_before = x->removed_before;
-		out[k].pid = x->pid;
-		out[k].uid = x->uid;
-		out[k].exe = x->exe;
-		out[k].exe_len = strlen(x->exe);
-		out[k].flags = x->flags;
-		k++;
+		if (p->n == p->cap) {
+			size_t cap = p->cap ? 2 * p->cap : 1024;
+			struct inventory_item *more = realloc(p->items, cap * sizeof *more);
+
+			if (!more)
+				return -ENOMEM;
+			p->items = more;
+			p->cap = cap;
+		}
+		mem = malloc(pl + el + 2);
+		if (!mem)
+			return -ENOMEM;
+		memcpy(mem, x->path, pl);
+		mem[pl] = '\0';
+		memcpy(mem + pl + 1, x->exe, el);
+		mem[pl + 1 + el] = '\0';
+		o = &p->items[p->n++];
+		memset(o, 0, sizeof *o);
+		o->path = mem;
+		o->path_len = pl;
+		o->exe = mem + pl + 1;
+		o->exe_len = el;
+		o->size = x->size;
+		o->birth = x->birth;
+		o->removed_after = x->removed_after;
+		o->removed_before = x->removed_before;
+		o->pid = x->pid;
+		o->uid = x->uid;
+		o->flags = x->flags;
 	}
-	return k;
+	return 0;
 }
 
 void invrequest_frame(struct invrequests *iv, const char *agent, const struct sw_inventory *hdr,
 		      const struct sw_invitem *items, size_t n, int64_t now)
 {
-	static struct inventory_item conv[SW_INVENTORY_MAX];
 	struct invrequest_pending **pp = find(iv, (int64_t)hdr->req_id), *p;
-	size_t k;
 	int rc;
 
 	if (!pp || strcmp((*pp)->agent, agent)) {
@@ -209,18 +236,23 @@ void invrequest_frame(struct invrequests *iv, const char *agent, const struct sw
 		return;
 	}
 	p->received += n;
-	k = keep_items(p, items, n > SW_INVENTORY_MAX ? SW_INVENTORY_MAX : n, conv);
+	if (keep_items(p, items, n)) {
+		finish(iv, pp, INVENTORY_FAILED, "the collector ran out of memory for the items",
+		       now, 0, 0);
+		return;
+	}
+	if (hdr->status != SW_INV_LAST)
+		return;
+	/* the whole answer: stored at once, in the grouped order */
 	rc = ledger_begin(iv->ledger);
 	if (!rc) {
-		if (inventory_add_items(iv->ledger->db, p->id, conv, k))
+		if (inventory_add_items(iv->ledger->db, p->id, p->items, p->n))
 			ledger_rollback(iv->ledger);
 		rc = ledger_commit(iv->ledger);
 	}
-	if (rc) {
+	if (rc)
 		finish(iv, pp, INVENTORY_FAILED, "the ledger could not store the items", now, 0, 0);
-		return;
-	}
-	if (hdr->status == SW_INV_LAST)
+	else
 		finish(iv, pp, INVENTORY_COMPLETE, NULL, now, hdr->total_items, hdr->truncated);
 }
 

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <sqlite3.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "inventory.h"
@@ -41,9 +42,12 @@ static const char schema[] =
 	"  pid            INTEGER NOT NULL,\n"
 	"  uid            INTEGER NOT NULL,\n"
 	"  exe            BLOB NOT NULL,\n"
-	"  flags          INTEGER NOT NULL\n"
+	"  flags          INTEGER NOT NULL,\n"
+	"  ord            INTEGER,\n"
+	"  dir_items      INTEGER,\n"
+	"  dir_bytes      INTEGER\n"
 	");\n"
-	"CREATE INDEX IF NOT EXISTS inventory_items_dir ON inventory_items (inventory_id, dir);\n";
+	"CREATE INDEX IF NOT EXISTS inventory_items_ord ON inventory_items (inventory_id, ord);\n";
 
 #define REC_COLS                                                                          \
 	"id, agent, store, alert_id, from_t, to_t, young_below, who, reason, requested_at, " \
@@ -151,26 +155,80 @@ int inventory_insert(struct sqlite3 *db, struct inventory_rec *r)
 	return err;
 }
 
-int inventory_add_items(struct sqlite3 *db, int64_t id, const struct inventory_item *it,
-			size_t n)
+/* The grouped order: directories by their bytes, largest first (then by
+ * name), each directory's items largest first (then as they came). */
+static int grouped_cmp(const void *a, const void *b)
 {
-	sqlite3_stmt *s = NULL;
-	int err = prepare(db,
-			  "INSERT INTO inventory_items (inventory_id, dir, path, size, birth, "
-			  "removed_after, removed_before, pid, uid, exe, flags) "
-			  "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-			  &s, "add inventory items");
+	const struct inventory_item *x = *(const struct inventory_item *const *)a;
+	const struct inventory_item *y = *(const struct inventory_item *const *)b;
+	size_t n = x->dir_len < y->dir_len ? x->dir_len : y->dir_len;
+	int c;
 
+	if (x->dir_bytes != y->dir_bytes)
+		return x->dir_bytes > y->dir_bytes ? -1 : 1;
+	c = memcmp(x->dir, y->dir, n);
+	if (c || x->dir_len != y->dir_len)
+		return c ? c : x->dir_len < y->dir_len ? -1 : 1;
+	if (x->size != y->size)
+		return x->size > y->size ? -1 : 1;
+	return x->ord < y->ord ? -1 : x->ord > y->ord;
+}
+
+/* Fills each item's dir and its directory's totals (dir_bytes is 0 while
+ * the first sort groups by name only). */
+static void group_totals(struct inventory_item **v, size_t n)
+{
+	size_t i, j;
+
+	for (i = 0; i < n; i = j) {
+		uint64_t items = 0, bytes = 0;
+
+		for (j = i; j < n && v[j]->dir_len == v[i]->dir_len &&
+			    !memcmp(v[j]->dir, v[i]->dir, v[i]->dir_len); j++) {
+			items++;
+			bytes += v[j]->size;
+		}
+		for (size_t k = i; k < j; k++) {
+			v[k]->dir_items = items;
+			v[k]->dir_bytes = bytes;
+		}
+	}
+}
+
+int inventory_add_items(struct sqlite3 *db, int64_t id, struct inventory_item *it, size_t n)
+{
+	struct inventory_item **v = n ? calloc(n, sizeof *v) : NULL;
+	sqlite3_stmt *s = NULL;
+	int err;
+
+	if (n && !v)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		it[i].path_len = it[i].path_len > INVENTORY_PATH_MAX ? INVENTORY_PATH_MAX
+								     : it[i].path_len;
+		it[i].dir = it[i].path;
+		it[i].dir_len = inventory_dir_len(it[i].path, it[i].path_len);
+		it[i].dir_bytes = 0;
+		it[i].ord = i;
+		v[i] = &it[i];
+	}
+	qsort(v, n, sizeof *v, grouped_cmp); /* by directory name */
+	group_totals(v, n);
+	qsort(v, n, sizeof *v, grouped_cmp); /* the grouped order */
+	err = prepare(db,
+		      "INSERT INTO inventory_items (inventory_id, dir, path, size, birth, "
+		      "removed_after, removed_before, pid, uid, exe, flags, ord, dir_items, "
+		      "dir_bytes) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+		      &s, "add inventory items");
 	for (size_t i = 0; !err && i < n; i++) {
-		const struct inventory_item *x = &it[i];
-		size_t pl = x->path_len > INVENTORY_PATH_MAX ? INVENTORY_PATH_MAX : x->path_len;
+		struct inventory_item *x = v[i];
 		size_t el = x->exe_len > INVENTORY_PATH_MAX ? INVENTORY_PATH_MAX : x->exe_len;
 
+		x->ord = i;
 		sqlite3_reset(s);
 		sqlite3_bind_int64(s, 1, id);
-		sqlite3_bind_blob(s, 2, x->path, (int)inventory_dir_len(x->path, pl),
-				  SQLITE_STATIC);
-		sqlite3_bind_blob(s, 3, x->path, (int)pl, SQLITE_STATIC);
+		sqlite3_bind_blob(s, 2, x->path, (int)x->dir_len, SQLITE_STATIC);
+		sqlite3_bind_blob(s, 3, x->path, (int)x->path_len, SQLITE_STATIC);
 		sqlite3_bind_int64(s, 4, x->size > INT64_MAX ? INT64_MAX : (int64_t)x->size);
 		sqlite3_bind_int64(s, 5, x->birth);
 		sqlite3_bind_int64(s, 6, x->removed_after);
@@ -179,9 +237,14 @@ int inventory_add_items(struct sqlite3 *db, int64_t id, const struct inventory_i
 		sqlite3_bind_int64(s, 9, x->uid);
 		sqlite3_bind_blob(s, 10, x->exe ? x->exe : "", (int)el, SQLITE_STATIC);
 		sqlite3_bind_int64(s, 11, x->flags);
+		sqlite3_bind_int64(s, 12, (int64_t)i);
+		sqlite3_bind_int64(s, 13, (int64_t)x->dir_items);
+		sqlite3_bind_int64(s, 14, x->dir_bytes > INT64_MAX ? INT64_MAX
+								   : (int64_t)x->dir_bytes);
 		err = step_done(db, s, "add inventory items");
 	}
 	sqlite3_finalize(s);
+	free(v);
 	return err;
 }
 
@@ -337,6 +400,7 @@ static int item_row(sqlite3_stmt *s, void *ctx)
 	it.dir_len = (size_t)sqlite3_column_bytes(s, 9);
 	it.dir_items = (uint64_t)sqlite3_column_int64(s, 10);
 	it.dir_bytes = (uint64_t)sqlite3_column_int64(s, 11);
+	it.ord = (uint64_t)sqlite3_column_int64(s, 12);
 	if (!it.path)
 		it.path = "";
 	if (!it.exe)
@@ -353,12 +417,9 @@ int inventory_items(struct sqlite3 *db, int64_t id, uint64_t offset, uint64_t li
 	sqlite3_stmt *s = NULL;
 	int rc = sqlite3_prepare_v2(
 		db,
-		"SELECT i.path, i.size, i.birth, i.removed_after, i.removed_before, i.pid, "
-		"i.uid, i.exe, i.flags, i.dir, g.n, g.bytes FROM inventory_items i JOIN "
-		"(SELECT dir, count(*) AS n, sum(size) AS bytes FROM inventory_items "
-		"WHERE inventory_id=?1 GROUP BY dir) g ON g.dir = i.dir "
-		"WHERE i.inventory_id=?1 ORDER BY g.bytes DESC, i.dir, i.size DESC, i.id "
-		"LIMIT ?2 OFFSET ?3",
+		"SELECT path, size, birth, removed_after, removed_before, pid, uid, exe, flags, dir, "
+		"dir_items, dir_bytes, ord FROM inventory_items WHERE inventory_id=?1 AND ord >= ?3 "
+		"ORDER BY ord LIMIT ?2",
 		-1, &s, NULL);
 
 	if (rc != SQLITE_OK)

@@ -75,10 +75,12 @@ struct inventory_item {
 	const char *exe;
 	size_t exe_len;
 	uint8_t flags; /* SW_INV_* as sent */
-	/* filled by the readers: the directory's share */
+	/* filled by the readers: the directory's share, and the item's
+	 * position in the grouped order (inventory_items()) */
 	const char *dir;
 	size_t dir_len;
 	uint64_t dir_items, dir_bytes;
+	uint64_t ord;
 };
 
 /* One directory of the grouped view. */
@@ -99,11 +101,14 @@ int inventory_schema(struct sqlite3 *db);
 /* A new pending request (r->state ignored, r->id set; r->journal_dropped
  * is the store's last sample's).  0 or an errno. */
 int inventory_insert(struct sqlite3 *db, struct inventory_rec *r);
-/* Appends items to request id (call inside ledger_begin()/commit for
- * speed; 100,000 items take about a tenth of a second).  Each item's dir
- * is computed here from its path. */
-int inventory_add_items(struct sqlite3 *db, int64_t id, const struct inventory_item *it,
-			size_t n);
+/*
+ * Stores the n items of request id, all at once, in the grouped order
+ * (inventory_items()): fills each item's dir, dir_items, dir_bytes and ord
+ * from the paths and sizes, so a page of a large inventory is an index
+ * range, never a sort.  Call it once per request, inside
+ * ledger_begin()/commit (100,000 items take a few tenths of a second).
+ */
+int inventory_add_items(struct sqlite3 *db, int64_t id, struct inventory_item *it, size_t n);
 /* Ends request id: its state, error text (may be NULL) and the agent's
  * counts; counts the rows kept. */
 int inventory_finish(struct sqlite3 *db, int64_t id, enum inventory_state state,
@@ -123,10 +128,12 @@ typedef int (*inventory_item_fn)(void *ctx, const struct inventory_item *it);
 typedef int (*inventory_group_fn)(void *ctx, const struct inventory_group *g);
 
 /*
- * The items of request id in the grouped order: directories by their total
- * bytes, largest first, then each directory's items largest first; offset
- * and limit page through them (limit 0 = all).  Each item carries its
- * directory's totals.
+ * The items of a request in the grouped order: directories by their total
+ * bytes, largest first, then each directory's items largest first (put in
+ * that order once, by inventory_add_items(), so a page is an index range
+ * whatever the size); offset (a position in that order) and
+ * limit page through them (limit 0 = all).  Each item carries its
+ * directory's totals.  A pending request has no items yet.
  */
 int inventory_items(struct sqlite3 *db, int64_t id, uint64_t offset, uint64_t limit,
 		    inventory_item_fn fn, void *ctx);
