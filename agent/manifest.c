@@ -537,7 +537,8 @@ static int man__spill_open(struct manifest *m)
 	m->spill_fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 	if (m->spill_fd < 0)
 		return -errno;
-	m->spill_buf = malloc(MAN_SPILL_BUF);
+	if (!m->spill_buf)
+		m->spill_buf = malloc(MAN_SPILL_BUF);
 	return m->spill_buf ? 0 : -ENOMEM;
 }
 
@@ -761,7 +762,8 @@ int manifest_dir_update(struct manifest *m, const char *relpath, size_t relen,
 
 	if (relen > UINT16_MAX)
 		return -ENAMETOOLONG;
-	qsort_r(b->e, b->n, sizeof *b->e, man__entry_cmp, b->names);
+	if (b->n > 1)
+		qsort_r(b->e, b->n, sizeof *b->e, man__entry_cmp, b->names);
 	pthread_mutex_lock(&m->lock);
 	s = man__find(m, key);
 	if (s) {
