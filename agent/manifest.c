@@ -465,64 +465,6 @@ void manifest_counts(const struct manifest *m, uint64_t *dirs, uint64_t *files,
 	*disk_bytes = m->end;
 }
 
-/* ---- directory buffers --------------------------------------------------- */
-
-int manifest_dirbuf_add(struct manifest_dirbuf *b, const char *name, size_t namelen,
-			uint64_t size, uint64_t ino, int64_t birth, int64_t mtime)
-{
-	struct manifest_entry *e;
-
-	if (namelen == 0 || namelen > MAN_NAME_MAX)
-		return -EINVAL;
-	if (b->n == b->cap) {
-		size_t ncap = b->cap ? b->cap * 2 : 64;
-		struct manifest_entry *ne = realloc(b->e, ncap * sizeof *ne);
-
-		if (!ne)
-			return -ENOMEM;
-		b->e = ne;
-		b->cap = ncap;
-	}
-	if (b->nlen + namelen > b->ncap) {
-		size_t ncap = b->ncap ? b->ncap * 2 : 4096;
-		char *nn;
-
-		while (ncap < b->nlen + namelen)
-			ncap *= 2;
-		nn = realloc(b->names, ncap);
-		if (!nn)
-			return -ENOMEM;
-		b->names = nn;
-		b->ncap = ncap;
-	}
-	memcpy(b->names + b->nlen, name, namelen);
-	e = &b->e[b->n++];
-	e->name_off = b->nlen;
-	e->namelen = (uint16_t)namelen;
-	e->size = size;
-	e->ino = ino;
-	e->birth = birth;
-	e->mtime = mtime;
-	b->nlen += namelen;
-	return 0;
-}
-
-void manifest_dirbuf_reset(struct manifest_dirbuf *b)
-{
-	b->n = 0;
-	b->nlen = 0;
-	/* a huge directory's buffers are not kept for the small ones after it */
-	if (b->cap > 65536 || b->ncap > (4u << 20))
-		manifest_dirbuf_release(b);
-}
-
-void manifest_dirbuf_release(struct manifest_dirbuf *b)
-{
-	free(b->e);
-	free(b->names);
-	memset(b, 0, sizeof *b);
-}
-
 /* ---- the scan ------------------------------------------------------------ */
 
 static int man__spill_open(struct manifest *m)

@@ -44,32 +44,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "manifest_codec.h"
+
 struct manifest;
-
-/* One file of a directory, as the walker saw it.  name is an offset into
- * the directory buffer's name arena. */
-struct manifest_entry {
-	size_t name_off;
-	uint16_t namelen;
-	uint64_t size, ino;
-	int64_t birth, mtime; /* unix seconds */
-};
-
-/* The files of one directory, filled by one walker thread.  Reuse it from
- * directory to directory: manifest_dirbuf_reset() keeps the memory. */
-struct manifest_dirbuf {
-	struct manifest_entry *e;
-	size_t n, cap;
-	char *names;
-	size_t nlen, ncap;
-};
-
-/* Appends one file (name of namelen bytes, at most 255).  0 or -ENOMEM. */
-int manifest_dirbuf_add(struct manifest_dirbuf *b, const char *name, size_t namelen,
-			uint64_t size, uint64_t ino, int64_t birth, int64_t mtime);
-void manifest_dirbuf_reset(struct manifest_dirbuf *b);
-/* Frees the buffer's memory (the struct itself is the caller's). */
-void manifest_dirbuf_release(struct manifest_dirbuf *b);
 
 /* What one removed file was: path relative to the store. */
 struct manifest_removed {
