@@ -24,6 +24,10 @@ struct accounts {
 	pthread_mutex_t lock; /* the stores' retention */
 	struct acc_store *stores;
 	size_t nstores, cap;
+	/* recent deletion reports, a ring (under lock) */
+	struct sw_deletion *reports;
+	size_t rhead, rlen;
+	uint64_t last_report;
 };
 
 /* The removal callback's context: one scan of one store. */
@@ -66,6 +70,7 @@ void accounts_close(struct accounts *a)
 	for (size_t i = 0; i < a->nstores; i++)
 		manifest_close(a->stores[i].m);
 	free(a->stores);
+	free(a->reports);
 	journal_close(a->j);
 	pthread_mutex_destroy(&a->lock);
 	free(a);
@@ -120,6 +125,47 @@ uint64_t accounts_retention(struct accounts *a, const char *store)
 	return r;
 }
 
+void accounts_note_deletions(struct accounts *a, const struct delqueue *q)
+{
+	struct sw_deletion batch[64];
+	size_t n;
+
+	if (!a->reports && !(a->reports = calloc(ACCOUNTS_REPORTS, sizeof *a->reports)))
+		return;
+	while ((n = delqueue_read(q, a->last_report, batch, 64)) > 0) {
+		pthread_mutex_lock(&a->lock);
+		for (size_t i = 0; i < n; i++) {
+			a->reports[(a->rhead + a->rlen) % ACCOUNTS_REPORTS] = batch[i];
+			if (a->rlen < ACCOUNTS_REPORTS)
+				a->rlen++;
+			else
+				a->rhead = (a->rhead + 1) % ACCOUNTS_REPORTS;
+		}
+		pthread_mutex_unlock(&a->lock);
+		a->last_report = batch[n - 1].id;
+	}
+}
+
+/* The newest report of store that covers path (its directory prefix, or
+ * "*") and overlaps [after, before]: who removed it, as far as the watch
+ * saw.  Caller holds the lock. */
+static const struct sw_deletion *acc__attribute(const struct accounts *a, const char *store,
+						const char *path, size_t plen, int64_t after,
+						int64_t before)
+{
+	for (size_t k = a->rlen; k-- > 0;) {
+		const struct sw_deletion *d = &a->reports[(a->rhead + k) % ACCOUNTS_REPORTS];
+		size_t dl = strlen(d->dir);
+
+		if (strcmp(d->store, store) || d->last < after || d->first > before)
+			continue;
+		if (strcmp(d->dir, "*") && (dl > plen || memcmp(d->dir, path, dl)))
+			continue;
+		return d;
+	}
+	return NULL;
+}
+
 static int acc__removed(void *ud, const struct manifest_removed *r)
 {
 	struct acc_scan *sc = ud;
@@ -128,7 +174,20 @@ static int acc__removed(void *ud, const struct manifest_removed *r)
 		.birth = r->birth, .removed_after = sc->after, .removed_before = sc->before,
 		.pid = 0, .uid = -1, .exe = "?",
 	};
-	int err = journal_append(sc->a->j, &e);
+	char exe[SW_TEXT_MAX + 1];
+	const struct sw_deletion *d;
+	int err;
+
+	pthread_mutex_lock(&sc->a->lock);
+	d = acc__attribute(sc->a, sc->store, r->path, r->pathlen, sc->after, sc->before);
+	if (d) {
+		e.pid = d->pid;
+		e.uid = d->uid;
+		snprintf(exe, sizeof exe, "%s", d->exe);
+		e.exe = exe;
+	}
+	pthread_mutex_unlock(&sc->a->lock);
+	err = journal_append(sc->a->j, &e);
 
 	if (err)
 		sc->err = err;

@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "delqueue.h"
 #include "journal.h"
 #include "manifest.h"
 #include "scan.h"
@@ -55,6 +56,13 @@ void accounts_settle(struct accounts *a, const struct scan_options *opt, struct 
 void accounts_set_policy(struct accounts *a, const struct sw_policy *p, size_t n);
 /* The retention the last POLICY gave store (0: unknown). */
 uint64_t accounts_retention(struct accounts *a, const char *store);
+
+/* Deletion reports of the fanotify watch (delqueue.h) that arrived since the
+ * last call: kept (the newest ACCOUNTS_REPORTS of them) to attribute the
+ * removals a later scan finds under their directory and in their time to
+ * the process, uid and executable they name.  Loop thread. */
+void accounts_note_deletions(struct accounts *a, const struct delqueue *q);
+#define ACCOUNTS_REPORTS 4096
 
 /* Takes one encoded frame (the callee owns frame's storage from then on,
  * success or not).  0 or a negative errno, which stops the answer. */

@@ -286,6 +286,8 @@ static void kick_shippers(void *ctx)
 {
 	struct agent *a = ctx;
 
+	if (a->acc)
+		accounts_note_deletions(a->acc, &a->delq);
 	for (size_t i = 0; i < a->nshippers; i++)
 		shipper_kick(&a->shippers[i]);
 }
