@@ -20,6 +20,7 @@
 
 #include "config.h"
 #include "delwatch_run.h"
+#include "accounts.h"
 #include "scan.h"
 #include "scan_cache.h"
 #include "ship.h"
@@ -49,6 +50,7 @@ struct agent {
 	uint64_t seq_floor; /* the collector has stored up to here */
 	struct delqueue delq;      /* deletion reports until acknowledged */
 	struct delwatch_run *dwr;  /* fanotify deletion watch (delwatch_run.h) */
+	struct accounts *acc;      /* manifests and removal journal, or NULL */
 
 	/* per store (parallel to cfg.stores): the incremental scan cache, or
 	 * NULL when every scan is full */
@@ -152,7 +154,11 @@ static void round_work(uv_work_t *req)
 		snprintf(s->store, sizeof s->store, "%s", sc->name);
 		scan_options_for(prev, &opt);
 		opt.cache = a->caches[i];
+		if (a->acc)
+			accounts_prepare(a->acc, sc->name, &opt);
 		err = scan_store(sc->path, &opt, s);
+		if (a->acc)
+			accounts_settle(a->acc, &opt, s);
 		if (err) {
 			log_err("scan: store '%s' at '%s': %s", sc->name, sc->path, strerror(-err));
 			continue;
@@ -280,6 +286,8 @@ static void kick_shippers(void *ctx)
 {
 	struct agent *a = ctx;
 
+	if (a->acc)
+		accounts_note_deletions(a->acc, &a->delq);
 	for (size_t i = 0; i < a->nshippers; i++)
 		shipper_kick(&a->shippers[i]);
 }
@@ -416,6 +424,11 @@ static int run_daemon(void *data, uv_loop_t *loop)
 		if (tls_ctx_new(&a->tls, &a->cfg.tls, false, why, sizeof why))
 			fatal("agent: TLS: %s", why);
 	}
+	err = accounts_open(a->cfg.state_dir, a->cfg.removal_journal_keep,
+			    a->cfg.removal_journal_max, a->cfg.inventory_depth, &a->acc);
+	if (err)
+		log_err("agent: no exact accounts (manifest, removal journal) in '%s': %s; "
+			"samples carry totals only", a->cfg.state_dir, strerror(-err));
 	a->results = calloc(a->cfg.nstores, sizeof *a->results);
 	a->caches = caches_for(&a->cfg, NULL, NULL);
 	if (!a->results || !a->caches)
@@ -439,6 +452,7 @@ static int run_daemon(void *data, uv_loop_t *loop)
 		sh->on_collector_seq = collector_seq;
 		sh->ctx = a;
 		sh->delq = &a->delq;
+		sh->acc = a->acc;
 	}
 	{
 		char why[1024];
@@ -476,6 +490,7 @@ static int run_daemon(void *data, uv_loop_t *loop)
 	daemon_close_loop(a->loop);
 	delqueue_release(&a->delq);
 	spool_close(&a->spool);
+	accounts_close(a->acc);
 	tls_ctx_free(a->tls);
 	free(a->results);
 	for (size_t i = 0; i < a->cfg.nstores; i++)

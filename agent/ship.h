@@ -26,6 +26,7 @@
 
 #include "shrinkwatch/proto.h"
 #include "shrinkwatch/tls.h"
+#include "accounts.h"
 #include "delqueue.h"
 #include "spool.h"
 
@@ -39,9 +40,10 @@
  * collector's RRD writes (and fdatasync). */
 #define SHIP_ACK_TIMEOUT_MS 120000
 #define SHIP_BACKOFF_MAX_MS 60000
-/* The most one read buffer holds: the collector only sends ACK, DELACK and
- * ERROR, all small. */
-#define SHIP_RECV_MAX (64 * 1024)
+/* The most one read buffer holds: the collector sends ACK, DELACK, ERROR
+ * and INVREQ, all small, and POLICY (version 3), at most SW_POLICY_MAX
+ * stores of 74 bytes. */
+#define SHIP_RECV_MAX (256 * 1024)
 
 struct ship_conn;
 
@@ -67,7 +69,12 @@ struct shipper {
 	 * acknowledges this reader's reports up to an id, and a reconnect sends
 	 * the unacknowledged ones again. */
 	struct delqueue *delq;
-	uint8_t version; /* HELLO's version: SW_PROTO_VERSION_MAX, or 1 */
+	uint8_t version; /* HELLO's version: SW_PROTO_VERSION_MAX, or lower */
+	/* Exact accounts (protocol version 3), or NULL: POLICY goes to it and
+	 * INVREQ is answered from it; a version-3 collector gets version-3
+	 * SAMPLES, an older one totals only (each refusal of a HELLO steps
+	 * down one version: 3, 2, 1). */
+	struct accounts *acc;
 	uint64_t version1_at; /* uv_now() of the fall-back to version 1 */
 	unsigned version1_count; /* fall-backs so far (only the first warns) */
 
