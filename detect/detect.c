@@ -279,7 +279,9 @@ static struct detect_event *open_episode(struct detect_state *st, struct detect_
 	st->quiet = 0;
 	for (i = 0; i < 2; i++) {
 		struct detect_metric *m = &st->m[i];
-		bool gathering = m->fast > 0 || !extra;
+		/* exact young loss takes along only a statistical loss that is an
+		 * alarm itself (pending), not what stayed below its threshold */
+		bool gathering = !extra || st->pending[i];
 
 		m->ep_lost = gathering && m->fast_sum > 0 ? m->fast_sum : 0;
 		if (extra)
@@ -608,7 +610,7 @@ int detect_update_figures(struct detect_state *st, const struct detect_params *p
 		bool purging = inw && detect__purge_hour_known(st, p);
 
 		e = open_episode(st, ev, &n, purging ? DETECT_OVERPURGE : DETECT_DROP, in->time,
-				 st->m[0].fast > 0 || st->m[1].fast > 0 ? st->fast_since : in->time,
+				 st->pending[0] || st->pending[1] ? st->fast_since : in->time,
 				 young, cur);
 		detect__exact_describe(e, in, young, purging);
 	} else {

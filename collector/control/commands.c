@@ -459,6 +459,7 @@ static int alert_query(struct request *r, int64_t id, bool all, struct invreques
 {
 	struct ledger_alert a;
 	struct watch_store *ws;
+	uint32_t iv;
 	int err = ledger_alert_get(r->c->ledger, id, &a);
 
 	if (err == -ENOENT)
@@ -469,9 +470,13 @@ static int alert_query(struct request *r, int64_t id, bool all, struct invreques
 	snprintf(q->agent, sizeof q->agent, "%s", a.agent);
 	snprintf(q->store, sizeof q->store, "%s", a.store);
 	q->alert_id = id;
-	q->from = a.since;
 	q->to = a.closed_at ? a.closed_at : r->now;
 	ws = watch_get(r->c->watch, a.agent, a.store, false);
+	/* the removals a loss's first sample shows lie between the scan before
+	 * it and its own; two intervals back, so a bracket the agent stamped a
+	 * scan early is still found */
+	iv = ws ? (ws->interval ? ws->interval : detect_interval(&ws->st, &ws->p)) : 0;
+	q->from = a.since - 2 * (int64_t)iv;
 	if (!all && ws && ws->st.x.seen &&
 	    (!strcmp(a.kind, detect_kind_name(DETECT_DROP)) ||
 	     !strcmp(a.kind, detect_kind_name(DETECT_OVERPURGE))))
