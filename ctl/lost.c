@@ -217,7 +217,8 @@ static void print_item(struct printer *p, const struct ctl_response *r, int it)
 		if (!p->o->csv) {
 			putchar('\n');
 			lost_term(stdout, dir[0] ? dir : ".");
-			printf("/  %lld items, %s\n", (long long)inv_int(r, it, "dir_items"),
+			printf("/  %lld item%s, %s\n", (long long)inv_int(r, it, "dir_items"),
+			       inv_int(r, it, "dir_items") == 1 ? "" : "s",
 			       bytes_format((double)inv_int(r, it, "dir_bytes"), b1, sizeof b1));
 		}
 	}

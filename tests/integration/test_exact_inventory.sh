@@ -19,11 +19,14 @@ CTL="$BUILD/shrinkwatchctl"
 port=$(free_port)
 hport=$(free_port)
 sock="$T/control.sock"
+chmod 0755 "$T" # nobody must reach the socket to be refused by the collector
 mkdir -p "$T/data"
 # the samples lie ten minutes back; the nightly purge runs then (its window
 # opens at t0 and lasts ten minutes)
 t0=$(( $(date +%s) / 60 * 60 - 600 )); t1=$((t0 + 60)); t2=$((t0 + 120))
 collector_conf "$T/collector.conf" "$port" "$T/data" "control = $sock
+control_mode = 0666
+admin_group = shrinkwatch-test-nonexistent
 http = 127.0.0.1:$hport
 [detect]
 interval = 60s
@@ -81,6 +84,12 @@ ok "young items deleted during the purge: one overpurge alert of exactly the 5 y
 ctl status | grep -q "fake01/cam.*exact, retention 120s" || fail "status does not show the retention: $(ctl status)"
 ok "status shows the store's retention"
 
+out=$(setpriv --reuid=nobody --regid=nogroup --clear-groups "$CTL" --socket "$sock" lost "$id" \
+	--reason "curious" 2>&1) && fail "nobody got an inventory: $out"
+[[ "$out" == *"permission denied"* ]] || fail "nobody's refusal unclear: $out"
+ctl audit --json | grep -q '"action":"refused","target":"lost"' || fail "the refusal is not audited"
+[ "$(grep -c '^INVREQ' "$T/agent3.log")" = 0 ] || fail "a refused request reached the agent"
+ok "a non-administrator is refused (audited), nothing is asked of the agent"
 ctl lost "$id" >/dev/null 2>"$T/noreason.err" && fail "lost without --reason was accepted"
 grep -q -- "--reason is required" "$T/noreason.err" || fail "no clear message: $(cat "$T/noreason.err")"
 
@@ -109,7 +118,7 @@ grep -q '\\xff\\xfe.mp4' "$T/lost.txt" || fail "invalid UTF-8 not escaped"
 grep -q '\\x1b\[31mred.mp4' "$T/lost.txt" || fail "escape sequence not escaped"
 ! grep -q "^FORGED" "$T/lost.txt" || fail "a name forged a line"
 ! grep -q $'\x1b' "$T/lost.txt" || fail "an escape character reached the terminal"
-grep -q "^2021/case4411/  4 items, 3.8 MiB$" "$T/lost.txt" && grep -q "^2021/<script>alert(1)</script>/  1 items, 4.8 MiB$" "$T/lost.txt" || fail "no group header: $(cat "$T/lost.txt")"
+grep -q "^2021/case4411/  4 items, 3.8 MiB$" "$T/lost.txt" && grep -q "^2021/<script>alert(1)</script>/  1 item, 4.8 MiB$" "$T/lost.txt" || fail "no group header: $(cat "$T/lost.txt")"
 ok "terminal output groups by directory and escapes hostile names"
 
 ctl lost "$id" --reason "export for the CPS" --csv >"$T/lost.csv"
