@@ -211,6 +211,13 @@ static void v3_inventory(void *ctx, struct agent_rec *a, const struct sw_invento
 	invrequest_frame(&c->inventories, a->name, hdr, items, n, (int64_t)time(NULL));
 }
 
+static void v3_gone(void *ctx, struct agent_rec *a)
+{
+	struct collector *c = ctx;
+
+	invrequest_agent_gone(&c->inventories, a->name, (int64_t)time(NULL));
+}
+
 static int v3_send_invreq(void *ud, const char *agent, const struct sw_invreq *rq)
 {
 	struct collector *c = ud;
@@ -324,7 +331,7 @@ static int run(void *data, uv_loop_t *loop)
 
 		invrequest_init(&c->inventories, &c->alerting.ledger, &inv_ops,
 				(int64_t)time(NULL));
-		ingest_on_v3(&c->ingest, v3_policy, v3_inventory, c);
+		ingest_on_v3(&c->ingest, v3_policy, v3_inventory, v3_gone, c);
 	}
 	start_control(c);
 	/* delivery: TLS and the limits, before the first connection */

@@ -256,6 +256,20 @@ void invrequest_frame(struct invrequests *iv, const char *agent, const struct sw
 		finish(iv, pp, INVENTORY_COMPLETE, NULL, now, hdr->total_items, hdr->truncated);
 }
 
+void invrequest_agent_gone(struct invrequests *iv, const char *agent, int64_t now)
+{
+	struct invrequest_pending **pp = &iv->pending;
+
+	while (*pp) {
+		if (!strcmp((*pp)->agent, agent))
+			finish(iv, pp, INVENTORY_FAILED,
+			       "the agent disconnected before it answered; ask again when it is "
+			       "back", now, 0, 0);
+		else
+			pp = &(*pp)->next;
+	}
+}
+
 void invrequest_expire(struct invrequests *iv, int64_t now)
 {
 	struct invrequest_pending **pp = &iv->pending;

@@ -87,6 +87,9 @@ int invrequest_start(struct invrequests *iv, const struct invrequest_query *q,
 void invrequest_frame(struct invrequests *iv, const char *agent, const struct sw_inventory *hdr,
 		      const struct sw_invitem *items, size_t n, int64_t now);
 
+/* Agent's connection went: ends its pending requests as failed (their
+ * frames would come on that connection), so nobody waits for the timeout. */
+void invrequest_agent_gone(struct invrequests *iv, const char *agent, int64_t now);
 /* Ends as failed every pending request older than INVREQUEST_TIMEOUT_S. */
 void invrequest_expire(struct invrequests *iv, int64_t now);
 

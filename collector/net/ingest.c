@@ -194,10 +194,11 @@ void ingest_on_deletions(struct ingest *ing, ingest_deletions_fn fn, void *ctx)
 }
 
 void ingest_on_v3(struct ingest *ing, ingest_policy_fn policy, ingest_inventory_fn inventory,
-		  void *ctx)
+		  ingest_v3_gone_fn gone, void *ctx)
 {
 	ing->policy = policy;
 	ing->inventory = inventory;
+	ing->v3_gone = gone;
 	ing->v3_ctx = ctx;
 }
 
@@ -350,6 +351,8 @@ void ingest_conn_gone(struct ingest *ing, struct ingest_conn *c)
 		strmap_del(&ing->current, a->name);
 		if (ing->board)
 			board_set_connected(ing->board, a->name, false);
+		if (c->version >= SW_PROTO_VERSION_EXACT && ing->v3_gone)
+			ing->v3_gone(ing->v3_ctx, a);
 	}
 	c->ud = NULL;
 	if (!c->batches)

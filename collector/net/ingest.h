@@ -59,6 +59,9 @@ typedef size_t (*ingest_policy_fn)(void *ctx, struct agent_rec *a, struct sw_pol
 typedef void (*ingest_inventory_fn)(void *ctx, struct agent_rec *a,
 				    const struct sw_inventory *hdr, const struct sw_invitem *items,
 				    size_t n);
+/* Agent a's version-3 connection went: its unanswered requests will not be
+ * answered on it. */
+typedef void (*ingest_v3_gone_fn)(void *ctx, struct agent_rec *a);
 
 struct ingest_stats {
 	uint64_t hellos;
@@ -91,6 +94,7 @@ struct ingest {
 	void *deletions_ctx;
 	ingest_policy_fn policy;       /* ingest_on_v3(); NULL: empty POLICY */
 	ingest_inventory_fn inventory; /* ingest_on_v3(); NULL: frames dropped */
+	ingest_v3_gone_fn v3_gone;     /* ingest_on_v3(); may be NULL */
 	void *v3_ctx;
 	struct strmap current;     /* agent name -> its struct ingest_conn */
 	struct ingest_conn *conns; /* every handle not yet freed */
@@ -112,10 +116,11 @@ int ingest_observe(struct ingest *ing, ingest_stored_fn fn, void *ctx);
  * DELETIONS frame is refused and the agent keeps its reports. */
 void ingest_on_deletions(struct ingest *ing, ingest_deletions_fn fn, void *ctx);
 
-/* Gives version-3 agents their stores' retention (POLICY, from policy) and
- * their INVENTORY frames to inventory, both with ctx. */
+/* Gives version-3 agents their stores' retention (POLICY, from policy),
+ * their INVENTORY frames to inventory, and says when an agent's version-3
+ * connection goes (gone, may be NULL), all with ctx. */
 void ingest_on_v3(struct ingest *ing, ingest_policy_fn policy, ingest_inventory_fn inventory,
-		  void *ctx);
+		  ingest_v3_gone_fn gone, void *ctx);
 
 /*
  * How ingest answers the connection an agent's frames came on.  Ingest does

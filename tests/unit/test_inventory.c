@@ -208,6 +208,16 @@ static void test_failures(void **state)
 	assert_int_equal(r.state, INVENTORY_FAILED);
 	assert_non_null(strstr(r.error, "did not answer in time"));
 
+	/* the agent's connection goes: its requests end at once, others stay */
+	assert_int_equal(invrequest_start(&iv, &q, "root", "r", 150, &id, err, sizeof err), 0);
+	invrequest_agent_gone(&iv, "someone-else", 151);
+	assert_non_null(iv.pending);
+	invrequest_agent_gone(&iv, "a1", 151);
+	assert_null(iv.pending);
+	assert_int_equal(inventory_get(led.db, id, &r), 0);
+	assert_int_equal(r.state, INVENTORY_FAILED);
+	assert_non_null(strstr(r.error, "disconnected"));
+
 	/* a restart ends what a previous run left pending */
 	assert_int_equal(invrequest_start(&iv, &q, "root", "r", 200, &id, err, sizeof err), 0);
 	invrequest_release(&iv);
