@@ -17,7 +17,8 @@
  * override. */
 struct seen {
 	unsigned name : 1, interval : 1, state_dir : 1, address : 1, full_scan : 1,
-		spool_fsync : 1, spool_max : 1, deletion_watch : 1;
+		spool_fsync : 1, spool_max : 1, deletion_watch : 1, journal_keep : 1,
+		journal_max : 1, inventory_depth : 1;
 };
 
 struct parse_ctx {
@@ -94,6 +95,53 @@ static int parse_delwatch(struct confload *cl, const char *v, enum agent_delwatc
 		return -1;
 	}
 	return 0;
+}
+
+/* The exact-accounts keys of [agent] (issue 12): the removal journal's
+ * keep and cap, and how much of a path an inventory may carry. */
+static int handle_accounts(struct parse_ctx *ctx, struct confload *cl, const char *key,
+			   const char *v)
+{
+	struct agent_config *cfg = ctx->cfg;
+	uint64_t n;
+
+	if (!strcmp(key, "removal_journal_keep")) {
+		if (once(cl, ctx->seen.journal_keep))
+			return -1;
+		ctx->seen.journal_keep = 1;
+		if (parse_duration(v, &n) || n < 86400 || n > 3650ull * 86400) {
+			confload_error(cl, "'%s' is not a duration from 1d to 3650d (e.g. 400d)", v);
+			return -1;
+		}
+		cfg->removal_journal_keep = n;
+		return 0;
+	}
+	if (!strcmp(key, "removal_journal_max")) {
+		if (once(cl, ctx->seen.journal_max))
+			return -1;
+		ctx->seen.journal_max = 1;
+		if (parse_size(v, &cfg->removal_journal_max) || cfg->removal_journal_max < (1u << 20)) {
+			confload_error(cl, "'%s' is not a size of at least 1M (e.g. 256M)", v);
+			return -1;
+		}
+		return 0;
+	}
+	if (!strcmp(key, "inventory_depth")) {
+		if (once(cl, ctx->seen.inventory_depth))
+			return -1;
+		ctx->seen.inventory_depth = 1;
+		if (parse_u64(v, &n) || n > 64) {
+			confload_error(cl, "'%s' is not a number of path components from 0 (full "
+					   "paths) to 64", v);
+			return -1;
+		}
+		cfg->inventory_depth = (unsigned)n;
+		return 0;
+	}
+	confload_error(cl, "unknown key (expected name, interval, state_dir, full_scan_interval, "
+			   "spool_fsync, spool_max, deletion_watch, removal_journal_keep, "
+			   "removal_journal_max, inventory_depth)");
+	return -1;
 }
 
 static int handle_agent(struct parse_ctx *ctx, struct confload *cl, const char *key,
@@ -177,9 +225,7 @@ static int handle_agent(struct parse_ctx *ctx, struct confload *cl, const char *
 		ctx->seen.deletion_watch = 1;
 		return parse_delwatch(cl, v, &cfg->deletion_watch);
 	}
-	confload_error(cl, "unknown key (expected name, interval, state_dir, full_scan_interval, "
-			   "spool_fsync, spool_max, deletion_watch)");
-	return -1;
+	return handle_accounts(ctx, cl, key, v);
 }
 
 /* "HOST:PORT [HOST:PORT...]": every collector gets every sample. */
@@ -318,6 +364,18 @@ static int objstore_store_check(struct agent_store_config *st, char *err, size_t
 	return 0;
 }
 
+/* Whether path is dir or lies under it (textually: both are absolute). */
+static int path_within(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	if (strncmp(path, dir, n))
+		return 0;
+	return path[n] == '\0' || path[n] == '/' || (n == 1 && dir[0] == '/');
+}
+
 static int validate(struct agent_config *cfg, const char *path, char *err, size_t errlen)
 {
 	char why[1024];
@@ -356,6 +414,13 @@ static int validate(struct agent_config *cfg, const char *path, char *err, size_
 				 cfg->stores[i].name);
 			return -1;
 		}
+		if (path_within(cfg->state_dir, cfg->stores[i].path)) {
+			snprintf(err, errlen,
+				 "%s: [agent] state_dir: '%s' is inside store '%s' ('%s'); the "
+				 "manifest and removal journal must live outside every store",
+				 path, cfg->state_dir, cfg->stores[i].name, cfg->stores[i].path);
+			return -1;
+		}
 		for (size_t j = 0; j < i; j++)
 			if (cfg->stores[j].type == AGENT_STORE_DIR &&
 			    !strcmp(cfg->stores[i].path, cfg->stores[j].path)) {
@@ -383,6 +448,8 @@ int agent_config_load(const char *path, struct agent_config *cfg, char *err, siz
 	cfg->spool_fsync = SPOOL_FSYNC_ALWAYS;
 	cfg->spool_max = SPOOL_DEFAULT_MAX;
 	cfg->deletion_watch = AGENT_DELWATCH_AUTO;
+	cfg->removal_journal_keep = AGENT_DEFAULT_JOURNAL_KEEP;
+	cfg->removal_journal_max = AGENT_DEFAULT_JOURNAL_MAX;
 	rc = confload_file(&cl, err, errlen);
 	if (rc == 0)
 		rc = validate(cfg, path, err, errlen);

@@ -2,7 +2,8 @@
  * config.h - the agent's configuration file (shrinkwatch-agent.conf(5)).
  *
  *   [agent]      name, interval, state_dir, full_scan_interval, spool_fsync,
- *                spool_max
+ *                spool_max, deletion_watch, removal_journal_keep,
+ *                removal_journal_max, inventory_depth
  *   [collector]  address (one or more HOST:PORT, space-separated: each
  *                collector gets every sample), tls_ca, tls_cert, tls_key,
  *                tls_min_version, insecure
@@ -50,6 +51,8 @@ struct agent_store_config {
 };
 
 #define AGENT_DEFAULT_FULL_SCAN 3600
+#define AGENT_DEFAULT_JOURNAL_KEEP (400ull * 86400)
+#define AGENT_DEFAULT_JOURNAL_MAX (256ull << 20)
 
 struct agent_config {
 	char name[SW_NAME_MAX + 1];
@@ -70,6 +73,12 @@ struct agent_config {
 	enum spool_fsync spool_fsync;
 	uint64_t spool_max; /* bytes */
 	enum agent_delwatch deletion_watch; /* [agent] default for the stores */
+	/* The removal journal (journal.h): entries kept this many seconds, in
+	 * at most this many bytes (the oldest go first). */
+	uint64_t removal_journal_keep;
+	uint64_t removal_journal_max;
+	/* Path components an inventory item may carry; 0 = the whole path. */
+	unsigned inventory_depth;
 	struct agent_store_config *stores; /* owned */
 	size_t nstores;
 };

@@ -21,6 +21,7 @@
 #include "config.h"
 #include "delwatch_run.h"
 #include "objstore_set.h"
+#include "accounts.h"
 #include "scan.h"
 #include "scan_cache.h"
 #include "ship.h"
@@ -52,6 +53,7 @@ struct agent {
 	struct delqueue delq;      /* deletion reports until acknowledged */
 	struct delwatch_run *dwr;  /* fanotify deletion watch (delwatch_run.h) */
 	struct objstore_set *objstores; /* S3 and Azure listings (objstore_set.h) */
+	struct accounts *acc;      /* manifests and removal journal, or NULL */
 
 	/* per store (parallel to cfg.stores): the incremental scan cache, or
 	 * NULL when every scan is full */
@@ -180,10 +182,15 @@ static void round_work(uv_work_t *req)
 		err = objstore_set_sample(a->objstores, i, s, prev);
 		if (err == 0)
 			continue; /* an object store not listed yet: nothing to say */
-		if (err < 0)
+		if (err < 0) {
+			if (a->acc)
+				accounts_prepare(a->acc, sc->name, &opt);
 			err = scan_store(sc->path, &opt, s);
-		else
+			if (a->acc)
+				accounts_settle(a->acc, &opt, s);
+		} else {
 			err = 0;
+		}
 		if (err) {
 			log_err("scan: store '%s' at '%s': %s", sc->name, sc->path, strerror(-err));
 			continue;
@@ -341,6 +348,8 @@ static void kick_shippers(void *ctx)
 {
 	struct agent *a = ctx;
 
+	if (a->acc)
+		accounts_note_deletions(a->acc, &a->delq);
 	for (size_t i = 0; i < a->nshippers; i++)
 		shipper_kick(&a->shippers[i]);
 }
@@ -490,6 +499,11 @@ static int run_daemon(void *data, uv_loop_t *loop)
 		if (tls_ctx_new(&a->tls, &a->cfg.tls, false, why, sizeof why))
 			fatal("agent: TLS: %s", why);
 	}
+	err = accounts_open(a->cfg.state_dir, a->cfg.removal_journal_keep,
+			    a->cfg.removal_journal_max, a->cfg.inventory_depth, &a->acc);
+	if (err)
+		log_err("agent: no exact accounts (manifest, removal journal) in '%s': %s; "
+			"samples carry totals only", a->cfg.state_dir, strerror(-err));
 	a->results = calloc(a->cfg.nstores, sizeof *a->results);
 	a->caches = caches_for(&a->cfg, NULL, NULL);
 	if (!a->results || !a->caches || objstore_set_new(a->loop, &a->cfg, &a->objstores))
@@ -522,6 +536,7 @@ static int run_daemon(void *data, uv_loop_t *loop)
 		sh->on_collector_seq = collector_seq;
 		sh->ctx = a;
 		sh->delq = &a->delq;
+		sh->acc = a->acc;
 	}
 	{
 		char why[1024];
@@ -560,6 +575,7 @@ static int run_daemon(void *data, uv_loop_t *loop)
 	daemon_close_loop(a->loop);
 	delqueue_release(&a->delq);
 	spool_close(&a->spool);
+	accounts_close(a->acc);
 	tls_ctx_free(a->tls);
 	free(a->results);
 	for (size_t i = 0; i < a->cfg.nstores; i++)

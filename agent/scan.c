@@ -51,6 +51,9 @@ static int scan__incremental(const struct scan_cache *c, const struct scan_optio
 		return 0;
 	if (scan__is_zero(&opt->prev_start) || !scan__same(&c->last_start, &opt->prev_start))
 		return 0;
+	/* a manifest that holds no scan yet must see every directory */
+	if (opt->manifest && manifest_last_scan(opt->manifest) == 0)
+		return 0;
 	return opt->start.tv_sec - c->last_full.tv_sec < (time_t)c->full_interval_s;
 }
 
@@ -83,7 +86,7 @@ static void scan__elapsed(struct sw_sample *out, const struct timespec *t0)
 
 /* Adds up the workers' counters into out and the stats. */
 static int scan__collect(struct scan_walk *walk, struct sw_sample *out, struct scan_stats *st,
-			 int64_t *ndirs_delta, int *no_btime)
+			 int64_t *ndirs_delta, int *no_btime, int *man_failed)
 {
 	unsigned i;
 	int nomem = 0;
@@ -100,6 +103,7 @@ static int scan__collect(struct scan_walk *walk, struct sw_sample *out, struct s
 		st->files_statted += w->files_statted;
 		*ndirs_delta += w->ndirs_delta;
 		*no_btime |= w->no_btime;
+		*man_failed |= w->man_failed;
 		nomem |= w->nomem;
 	}
 	return nomem ? -ENOMEM : 0;
@@ -111,10 +115,59 @@ static void scan__workers_free(struct scan_walk *walk)
 
 	for (i = 0; walk->workers && i < walk->nworkers; i++) {
 		free(walk->workers[i].path);
-		for (d = 0; d <= SCAN_MAX_DEPTH; d++)
+		for (d = 0; d <= SCAN_MAX_DEPTH; d++) {
 			free(walk->workers[i].bufs[d]);
+			manifest_dirbuf_release(&walk->workers[i].mbufs[d]);
+		}
 	}
 	free(walk->workers);
+}
+
+/* Starts the manifest's part of a scan: whether the manifest holds the
+ * previous scan (else the figures cannot be exact). */
+static int scan__manifest_begin(struct scan_walk *walk, const struct scan_options *opt,
+				int *covers_prev)
+{
+	struct manifest *m = opt->manifest;
+
+	*covers_prev = manifest_last_scan(m) != 0 &&
+		       manifest_last_scan(m) == (int64_t)opt->prev_start.tv_sec;
+	if (manifest_begin(m, (int64_t)opt->start.tv_sec) < 0)
+		return -1;
+	walk->man = m;
+	return 0;
+}
+
+/* Ends it: diffs, calls the caller's removed(), and fills the figures. */
+static void scan__manifest_finish(const struct scan_options *opt, struct sw_sample *out,
+				  int man_failed, int covers_prev)
+{
+	struct manifest_diff d;
+	int complete = out->status == SW_SCAN_COMPLETE && !man_failed;
+	int err = manifest_finish(opt->manifest, complete, opt->retention, opt->removed,
+				  opt->removed_ud, &d);
+
+	if (err < 0)
+		log_warn("scan: store '%s': the manifest diff failed: %s; this scan is not exact",
+			 out->store, strerror(-err));
+	if (opt->diff)
+		*opt->diff = d;
+	out->removed_min_age = UINT64_MAX;
+	if (err || !d.exact || !covers_prev)
+		return;
+	out->flags |= SW_SAMPLE_EXACT;
+	out->removed_objects = d.removed_objects;
+	out->removed_bytes = d.removed_bytes;
+	out->removed_min_age = d.removed_min_age;
+	out->shrunk_bytes = d.shrunk_bytes;
+	out->moved_objects = d.moved_objects;
+	out->moved_bytes = d.moved_bytes;
+	if (opt->retention) {
+		out->flags |= SW_SAMPLE_YOUNG_SPLIT;
+		out->retention = opt->retention;
+		out->removed_young_objects = d.removed_young_objects;
+		out->removed_young_bytes = d.removed_young_bytes;
+	}
 }
 
 int scan_store(const char *path, const struct scan_options *opt, struct sw_sample *out)
@@ -128,6 +181,7 @@ int scan_store(const char *path, const struct scan_options *opt, struct sw_sampl
 	struct scan_task first;
 	int64_t ndirs_delta = 0;
 	int fd = -1, ret = 0, no_btime = 0, pool_ok = 0, mode = SCAN_MODE_READ;
+	int man_failed = 0, covers_prev = 0, man_on = 0;
 	unsigned i;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -139,6 +193,10 @@ int scan_store(const char *path, const struct scan_options *opt, struct sw_sampl
 	out->error_count = 0;
 	out->first_error[0] = '\0';
 	out->time = (int64_t)opt->start.tv_sec;
+	out->removed_objects = out->removed_bytes = 0;
+	out->removed_young_objects = out->removed_young_bytes = 0;
+	out->removed_min_age = out->shrunk_bytes = 0;
+	out->moved_objects = out->moved_bytes = out->retention = 0;
 
 	fd = scan__open_root(path);
 	if (fd < 0) {
@@ -185,6 +243,8 @@ int scan_store(const char *path, const struct scan_options *opt, struct sw_sampl
 		else
 			scan_walk_prepare(root, &rsx);
 	}
+	if (opt->manifest)
+		man_on = scan__manifest_begin(&walk, opt, &covers_prev) == 0;
 	st->full = !walk.incremental;
 	st->threads = scan__threads(opt->threads);
 	walk.nworkers = st->threads;
@@ -202,14 +262,16 @@ int scan_store(const char *path, const struct scan_options *opt, struct sw_sampl
 		goto out_walk;
 	pool_ok = 1;
 
-	if (mode == SCAN_MODE_CHECK)
+	if (mode == SCAN_MODE_CHECK) {
 		scan_walk_account(&walk.workers[0], root);
+		scan_walk_seen(&walk.workers[0], NULL);
+	}
 	first = (struct scan_task){ .fd = fd, .relpath = NULL, .node = root, .depth = 0, .mode = mode };
 	fd = -1; /* the walk closes it */
 	if (scan_pool_run(&walk.pool, &first) < 0)
 		log_debug("scan: '%s': walked with fewer threads than asked", path);
 
-	ret = scan__collect(&walk, out, st, &ndirs_delta, &no_btime);
+	ret = scan__collect(&walk, out, st, &ndirs_delta, &no_btime, &man_failed);
 	out->error_count = walk.error_count;
 	if (walk.error_count) {
 		out->status = SW_SCAN_PARTIAL;
@@ -236,7 +298,15 @@ int scan_store(const char *path, const struct scan_options *opt, struct sw_sampl
 			scan_error_text(out->first_error, sizeof(out->first_error), "scan", 0,
 					ENOMEM);
 	}
+	if (man_on)
+		scan__manifest_finish(opt, out, man_failed || ret < 0, covers_prev);
+	man_on = 0;
 out_walk:
+	if (man_on) {
+		struct manifest_diff d;
+
+		manifest_finish(opt->manifest, 0, 0, NULL, NULL, &d);
+	}
 	if (pool_ok)
 		scan_pool_release(&walk.pool);
 	hardlinks_release(&walk.hl);

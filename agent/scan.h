@@ -29,6 +29,8 @@
 
 #include "shrinkwatch/sample.h"
 
+#include "manifest.h"
+
 struct scan_cache; /* per-store memory between scans: scan_cache.h */
 
 /* What a scan did, for the agent's debug log and for benchmarks. */
@@ -53,6 +55,18 @@ struct scan_options {
 	struct scan_cache *cache;
 	int full;                 /* 1: read every directory, even with a cache */
 	struct scan_stats *stats; /* optional output */
+	/* Optional (NULL = totals only): the store's manifest (manifest.h).
+	 * The scan keeps it current and diffs each directory it reads against
+	 * it; a manifest that holds no scan yet makes the scan a full one.
+	 * retention (seconds, 0 = unknown) splits removals by age; removed
+	 * (may be NULL) is called for each removal, with removed_ud; the
+	 * caller commits the manifest (manifest_commit()) once it has kept
+	 * the removals, and diff (optional) receives the figures. */
+	struct manifest *manifest;
+	uint64_t retention;
+	manifest_removed_fn removed;
+	void *removed_ud;
+	struct manifest_diff *diff;
 };
 
 /*
@@ -60,7 +74,10 @@ struct scan_options {
  * added_bytes, fs_used, fs_size, fs_inodes, mount_id, flags (SW_SAMPLE_HAS_ADDED
  * when prev_start is set, SW_SAMPLE_BTIME when birth times were available),
  * status, error_count, first_error, scan_ms, and time (= start, in seconds).
- * Does not touch out->seq or out->store.  Returns 0 (the outcome, including a
+ * With a manifest, also the exact figures (removed_*, shrunk_bytes, moved_*,
+ * retention) and SW_SAMPLE_EXACT / SW_SAMPLE_YOUNG_SPLIT when the manifest
+ * holds the scan that started at prev_start and this scan is complete.
+ * Does not touch out->seq, out->store or out->journal_dropped.  Returns 0 (the outcome, including a
  * partial or missing store, is in out->status), or a negative errno when the
  * walk itself could not run (out of memory).
  */

@@ -167,6 +167,29 @@ static void scan__path_pop(struct scan_worker *w, size_t old)
 		w->path[old] = '\0';
 }
 
+void scan_walk_seen(struct scan_worker *w, const char *name)
+{
+	size_t old;
+
+	if (!w->walk->man)
+		return;
+	old = name ? scan__path_push(w, name) : w->len;
+	manifest_dir_seen(w->walk->man, w->path ? w->path : "", w->len);
+	scan__path_pop(w, old);
+}
+
+/* Records one regular file of the directory being read for the manifest. */
+static void scan__record(struct scan_worker *w, struct manifest_dirbuf *mb, const char *name,
+			 const struct statx *sx)
+{
+	const struct statx_timestamp *born =
+		(sx->stx_mask & STATX_BTIME) ? &sx->stx_btime : &sx->stx_ctime;
+
+	if (manifest_dirbuf_add(mb, name, strlen(name), sx->stx_size, sx->stx_ino, born->tv_sec,
+				sx->stx_mtime.tv_sec) < 0)
+		w->man_failed = 1;
+}
+
 /* Opens a subdirectory without following a symlink, without updating its
  * access time where we may (O_NOATIME needs ownership or CAP_FOWNER), or
  * as an O_PATH handle when only its subdirectories will be looked at. */
@@ -194,6 +217,7 @@ static void scan__child(struct scan_worker *w, int dfd, struct scan_node *c, con
 
 	if (c && scan_walk_unchanged(walk, c, sx)) {
 		scan_walk_account(w, c);
+		scan_walk_seen(w, name);
 		if (!c->children)
 			return; /* nothing below it to look at */
 		mode = SCAN_MODE_CHECK;
@@ -337,6 +361,7 @@ static void scan__read(struct scan_worker *w, int fd, struct scan_node *node, un
 	struct scan__dirsum sum = { 0 };
 	struct scan_node **index = NULL;
 	struct timespec hot_since;
+	struct manifest_dirbuf *mb = walk->man ? &w->mbufs[depth] : NULL;
 	size_t nindex = 0;
 	int complete = 1;
 	char *buf;
@@ -347,6 +372,8 @@ static void scan__read(struct scan_worker *w, int fd, struct scan_node *node, un
 	}
 	buf = w->bufs[depth];
 	w->dirs_read++;
+	if (mb)
+		manifest_dirbuf_reset(mb);
 	hot_since = scan__now_minus(walk->hot_s);
 	if (node && node->nchildren >= SCAN_INDEX_MIN) {
 		index = malloc(node->nchildren * sizeof(*index));
@@ -392,6 +419,8 @@ static void scan__read(struct scan_worker *w, int fd, struct scan_node *node, un
 				continue;
 			}
 			if (S_ISREG(sx.stx_mode)) {
+				if (mb)
+					scan__record(w, mb, name, &sx);
 				scan__file(w, &sx, &sum, node ? &hot_since : NULL);
 			} else if (S_ISDIR(sx.stx_mode)) {
 				struct scan_node *c = NULL;
@@ -420,6 +449,13 @@ static void scan__read(struct scan_worker *w, int fd, struct scan_node *node, un
 	}
 	free(index);
 	close(fd);
+	if (mb) {
+		if (complete && manifest_dir_update(walk->man, w->path ? w->path : "", w->len, mb) < 0)
+			w->man_failed = 1;
+		else if (!complete)
+			manifest_dir_seen(walk->man, w->path ? w->path : "", w->len);
+		manifest_dirbuf_reset(mb);
+	}
 	if (!node)
 		return;
 	if (complete)

@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "hardlinks.h"
+#include "manifest.h"
 #include "scan_cache.h"
 #include "scan_pool.h"
 #include "shrinkwatch/sample.h"
@@ -42,6 +43,9 @@ struct scan_worker {
 	int64_t ndirs_delta; /* cache nodes created minus freed */
 	int no_btime;        /* met a file without a birth time */
 	int nomem;
+	int man_failed;      /* a directory could not be recorded in the manifest */
+	/* the files of the directory being read at each depth (manifest) */
+	struct manifest_dirbuf mbufs[SCAN_MAX_DEPTH + 1];
 };
 
 struct scan_walk {
@@ -51,6 +55,7 @@ struct scan_walk {
 	int incremental; /* trust unchanged directories (needs nodes) */
 	unsigned hot_s;
 	uint64_t gen;
+	struct manifest *man; /* NULL: totals only */
 	struct hardlinks hl;
 	struct scan_pool pool;
 	struct scan_worker *workers;
@@ -68,6 +73,9 @@ void scan_walk_prepare(struct scan_node *node, const struct statx *sx);
 /* Whether node still stands for the directory whose statx is sx. */
 int scan_walk_unchanged(const struct scan_walk *walk, const struct scan_node *node,
 			const struct statx *sx);
+/* Tells the manifest (if any) that the directory at the worker's path plus
+ * name (NULL: the worker's path itself) is still there, unread. */
+void scan_walk_seen(struct scan_worker *w, const char *name);
 /* Adds an unchanged directory's cached totals. */
 void scan_walk_account(struct scan_worker *w, const struct scan_node *node);
 /* Walks the directory open on fd (closed on return) at the worker's path. */

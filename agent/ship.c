@@ -193,21 +193,24 @@ static void on_delack(struct ship_conn *c, uint64_t id)
 	pump(c);
 }
 
-/* A collector that knows only version 1 refused our version-2 HELLO: say
- * HELLO again in version 1, without reports for it. */
+/* A collector refused our HELLO's version: say HELLO again one version
+ * lower (3, 2, 1), keeping to ourselves what it does not speak (exact
+ * figures below 3, deletion reports below 2). */
 static int version_fallback(struct ship_conn *c, const struct sw_error *e)
 {
 	struct shipper *sh = c->sh;
 
 	if (e->code != SW_ERR_VERSION || c->state != CONN_HELLO || sh->version <= 1)
 		return 0;
+	sh->version--;
 	log_msg(sh->version1_count++ ? LOG_INFO : LOG_WARNING,
-		"ship: collector %s:%u speaks protocol version 1 only (%s): deletion reports "
-		"are not sent to it; version 2 is tried again in an hour", sh->host, sh->port,
-		e->text);
-	sh->version = 1;
+		"ship: collector %s:%u refused protocol version %u (%s): trying version %u, "
+		"without %s; version %d is tried again in an hour", sh->host, sh->port,
+		sh->version + 1u, e->text, (unsigned)sh->version,
+		sh->version >= 2 ? "exact accounts" : "exact accounts and deletion reports",
+		SW_PROTO_VERSION_MAX);
 	sh->version1_at = uv_now(sh->loop);
-	if (sh->delq)
+	if (sh->delq && sh->version < 2)
 		delqueue_set_reader(sh->delq, sh->reader, false);
 	sh->backoff_ms = 0;
 	conn_close(c, NULL);
@@ -226,6 +229,53 @@ static void version_retry(struct shipper *sh)
 	sh->version = SW_PROTO_VERSION_MAX;
 	if (sh->delq)
 		delqueue_set_reader(sh->delq, sh->reader, true);
+}
+
+static int send_encoded(struct ship_conn *c, struct buf *frame, int encode_err);
+
+static int send_inventory(void *ud, struct buf *frame)
+{
+	return conn_send(ud, frame);
+}
+
+/* Version 3: POLICY feeds the accounts; INVREQ is answered from them. */
+static void on_accounts(struct ship_conn *c, const struct sw_frame *f)
+{
+	static struct sw_policy policy[SW_POLICY_MAX];
+	struct shipper *sh = c->sh;
+	struct sw_invreq r;
+	size_t n;
+
+	if (sh->version < SW_PROTO_VERSION_EXACT) {
+		conn_close(c, "version-3 message on a link that is not version 3");
+		return;
+	}
+	if (f->type == SW_MSG_POLICY) {
+		if (proto_decode_policy(f, policy, SW_POLICY_MAX, &n)) {
+			conn_close(c, "malformed POLICY");
+			return;
+		}
+		if (sh->acc)
+			accounts_set_policy(sh->acc, policy, n);
+		return;
+	}
+	if (c->state != CONN_READY || proto_decode_invreq(f, &r)) {
+		conn_close(c, "malformed or early INVREQ");
+		return;
+	}
+	if (!sh->acc) {
+		struct sw_invitem why = { .uid = -1 };
+		struct sw_inventory hdr = { .req_id = r.req_id, .status = SW_INV_REFUSED };
+		struct buf frame;
+
+		snprintf(why.path, sizeof why.path, "this agent keeps no removal journal");
+		snprintf(why.exe, sizeof why.exe, "?");
+		buf_init(&frame, SW_FRAME_HEADER + SW_FRAME_MAX);
+		send_encoded(c, &frame, proto_encode_inventory(&frame, &hdr, &why, 1));
+		return;
+	}
+	if (accounts_inventory(sh->acc, &r, send_inventory, c) < 0)
+		conn_close(c, "cannot send an inventory");
 }
 
 static void handle_frame(void *ud, const struct sw_frame *f)
@@ -259,6 +309,10 @@ static void handle_frame(void *ud, const struct sw_frame *f)
 		log_err("ship: collector %s:%u refused us (code %u): %s", c->sh->host, c->sh->port,
 			e.code, e.text);
 		conn_close(c, NULL);
+		return;
+	case SW_MSG_POLICY:
+	case SW_MSG_INVREQ:
+		on_accounts(c, f);
 		return;
 	default:
 		conn_close(c, "unexpected message from the collector");
@@ -345,7 +399,8 @@ static void pump(struct ship_conn *c)
 		if (n == 0)
 			return;
 		buf_init(&frame, SW_FRAME_HEADER + SW_FRAME_MAX);
-		if (send_encoded(c, &frame, proto_encode_samples(&frame, batch, n)))
+		if (send_encoded(c, &frame,
+				 proto_encode_samples_version(&frame, batch, n, sh->version)))
 			return;
 		c->sent = batch[n - 1].seq;
 		if (c->inflight == 0)
@@ -427,7 +482,7 @@ static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *ai)
 	memset(&sc, 0, sizeof sc);
 	sc.tls = c->sh->tls;
 	sc.peer_host = c->sh->tls ? c->sh->host : NULL;
-	sc.max_frame = SHIP_RECV_MAX - SW_FRAME_HEADER; /* the collector only sends ACK and ERROR */
+	sc.max_frame = SHIP_RECV_MAX - SW_FRAME_HEADER; /* see SHIP_RECV_MAX */
 	err = stream_init(&c->st, c->sh->loop, &sc, &stream_ops, c);
 	if (err) {
 		uv_freeaddrinfo(ai);

@@ -29,6 +29,7 @@
 
 #include "shrinkwatch/proto.h"
 #include "shrinkwatch/tls.h"
+#include "accounts.h"
 #include "delqueue.h"
 #include "spool.h"
 
@@ -46,9 +47,10 @@
  * above (2^48: 2,048 stores sampled every second for over 4,000 years), so
  * that a forged "stored up to 2^64-1" can never make it wrap. */
 #define SHIP_SEQ_TRUST_MAX (1ull << 48)
-/* The most one read buffer holds: the collector only sends ACK, DELACK and
- * ERROR, all small. */
-#define SHIP_RECV_MAX (64 * 1024)
+/* The most one read buffer holds: the collector sends ACK, DELACK, ERROR
+ * and INVREQ, all small, and POLICY (version 3), at most SW_POLICY_MAX
+ * stores of 74 bytes. */
+#define SHIP_RECV_MAX (256 * 1024)
 
 struct ship_conn;
 
@@ -74,7 +76,12 @@ struct shipper {
 	 * acknowledges this reader's reports up to an id, and a reconnect sends
 	 * the unacknowledged ones again. */
 	struct delqueue *delq;
-	uint8_t version; /* HELLO's version: SW_PROTO_VERSION_MAX, or 1 */
+	uint8_t version; /* HELLO's version: SW_PROTO_VERSION_MAX, or lower */
+	/* Exact accounts (protocol version 3), or NULL: POLICY goes to it and
+	 * INVREQ is answered from it; a version-3 collector gets version-3
+	 * SAMPLES, an older one totals only (each refusal of a HELLO steps
+	 * down one version: 3, 2, 1). */
+	struct accounts *acc;
 	uint64_t version1_at; /* uv_now() of the fall-back to version 1 */
 	unsigned version1_count; /* fall-backs so far (only the first warns) */
 

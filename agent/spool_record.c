@@ -48,7 +48,7 @@ int spool_record_encode(struct buf *out, const struct sw_sample *s)
 
 	if (err)
 		return err;
-	err = proto_encode_samples(out, s, 1);
+	err = proto_encode_samples_version(out, s, 1, SW_PROTO_VERSION_EXACT);
 	if (err) {
 		out->len = start;
 		return err;

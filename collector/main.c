@@ -15,7 +15,9 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "collector/alerts/invrequest.h"
 #include "collector/alerts/pipeline.h"
+#include "collector/alerts/policy.h"
 #include "collector/control/control.h"
 #include "collector/net/admit.h"
 #include "collector/store/board.h"
@@ -58,6 +60,7 @@ struct collector {
 	struct http_config http_cfg;
 	struct http_server http;
 	struct rrdcached_config rrdcached; /* [collector] rrdcached */
+	struct invrequests inventories; /* loss inventories asked of agents */
 };
 
 static void usage(FILE *out)
@@ -170,6 +173,8 @@ static void on_hup(void *data, char *status, size_t len)
 			session_reauthorize(); /* open sessions meet the new settings */
 		c->cfg.max_connections = fresh.max_connections;
 		listener_set_max_sessions(&c->listener, fresh.max_connections);
+		/* version-3 agents hear their stores' retention again */
+		ingest_policy_changed(&c->ingest);
 		/* notifiers: the new set replaces the old one only if it starts */
 		if (notify_start(c->loop, err, sizeof err))
 			log_err("collector: reload: keeping the running notifiers: %s", err);
@@ -199,6 +204,37 @@ static int store_deletions(void *ctx, struct agent_rec *a, const struct sw_delet
 	return alerting_deletions(ctx, a->name, d, n, (int64_t)time(NULL));
 }
 
+/* Protocol version 3, between ingest and the pipeline: each store's
+ * retention for POLICY, inventory requests out and their answers in. */
+static size_t v3_policy(void *ctx, struct agent_rec *a, struct sw_policy *out, size_t max)
+{
+	struct collector *c = ctx;
+
+	return policy_of_agent(&c->alerting.watch, a, out, max);
+}
+
+static void v3_inventory(void *ctx, struct agent_rec *a, const struct sw_inventory *hdr,
+			 const struct sw_invitem *items, size_t n)
+{
+	struct collector *c = ctx;
+
+	invrequest_frame(&c->inventories, a->name, hdr, items, n, (int64_t)time(NULL));
+}
+
+static void v3_gone(void *ctx, struct agent_rec *a)
+{
+	struct collector *c = ctx;
+
+	invrequest_agent_gone(&c->inventories, a->name, (int64_t)time(NULL));
+}
+
+static int v3_send_invreq(void *ud, const char *agent, const struct sw_invreq *rq)
+{
+	struct collector *c = ud;
+
+	return ingest_invreq(&c->ingest, agent, rq);
+}
+
 /*
  * The control socket on the pipeline's parts.  One that cannot be created at
  * its default place (no /run/shrinkwatch outside the systemd unit) is a
@@ -226,6 +262,7 @@ static void start_control(struct collector *c)
 		.outbox = &c->alerting.outbox,
 		.agents = agents_json,
 		.agents_ud = &c->admit,
+		.inventories = &c->inventories,
 	};
 
 	control_init(&c->control, &c->control_cfg, &deps);
@@ -313,6 +350,13 @@ static int run(void *data, uv_loop_t *loop)
 	err = ingest_observe(&c->ingest, watch_observe, &c->alerting.watch);
 	if (err)
 		fatal("collector: cannot observe stored samples: %s", strerror(-err));
+	{
+		const struct invrequest_ops inv_ops = { .send = v3_send_invreq, .ud = c };
+
+		invrequest_init(&c->inventories, &c->alerting.ledger, &inv_ops,
+				(int64_t)time(NULL));
+		ingest_on_v3(&c->ingest, v3_policy, v3_inventory, v3_gone, c);
+	}
 	start_control(c);
 	/* delivery: TLS and the limits, before the first connection */
 	{
@@ -366,6 +410,7 @@ static int run(void *data, uv_loop_t *loop)
 	c->rrd = NULL;
 	ingest_release(&c->ingest);
 	control_stop(&c->control);
+	invrequest_release(&c->inventories);
 	alerting_stop(&c->alerting);
 	http_stop(&c->http);
 	daemon_close_loop(c->loop);

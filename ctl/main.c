@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "client.h"
+#include "lost.h"
 #include "ops.h"
 #include "pki.h"
 #include "replay.h"
@@ -32,6 +33,7 @@ static const struct ctl_command commands[] = {
 	{ "revoke", ctl_revoke_main, "revoke an explanation: revoke ID --reason TEXT" },
 	{ "audit", ctl_audit_main, "the audit log (--since T)" },
 	{ "deletions", ctl_deletions_main, "who deleted what: deletions [AGENT [STORE]]" },
+	{ "lost", ctl_lost_main, "which items a loss removed: lost ALERT_ID --reason TEXT" },
 	{ "pki", ctl_pki_main, "make a CA and agent/collector certificates for mutual TLS" },
 };
 

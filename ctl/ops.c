@@ -323,6 +323,26 @@ static void print_agent_health(const struct ctl_response *r)
 	}
 }
 
+/* The end of a status line: the retention exact accounting uses
+ * ("retention 31d", "retention 30d learned") for stores whose agent keeps
+ * exact accounts (protocol version 3). */
+static void print_retention(const struct ctl_response *r, int e)
+{
+	bool exact = false, learned = false;
+	int64_t ret = fint(r, e, "retention");
+
+	jsonparse_get_bool(r->text, r->toks, e, "exact", &exact);
+	jsonparse_get_bool(r->text, r->toks, e, "retention_learned", &learned);
+	if (!exact)
+		putchar('\n');
+	else if (!ret)
+		printf("  exact, retention unknown\n");
+	else if (ret % 86400 == 0)
+		printf("  exact, retention %lldd%s\n", (long long)(ret / 86400), learned ? " learned" : "");
+	else
+		printf("  exact, retention %llds%s\n", (long long)ret, learned ? " learned" : "");
+}
+
 int ctl_status_main(int argc, char **argv)
 {
 	struct opts o = { .usage = "status [--socket PATH] [--json]" };
@@ -350,7 +370,7 @@ int ctl_status_main(int argc, char **argv)
 		bool up = false;
 
 		jsonparse_get_bool(r.text, r.toks, e, "connected", &up);
-		printf("%-32s %-13s %-5s %-9s %-9s %10.0f %12s %.0f%s%s\n", name,
+		printf("%-32s %-13s %-5s %-9s %-9s %10.0f %12s %.0f%s%s", name,
 		       fstr(&r, e, "state", st, sizeof st), up ? "up" : "down",
 		       fstr(&r, e, "scan", scan, sizeof scan),
 		       tbuf, fnum(&r, e, "objects"),
@@ -359,6 +379,7 @@ int ctl_status_main(int argc, char **argv)
 		       fnum(&r, e, "open_alerts") > 0 ? " " : "",
 		       fnum(&r, e, "open_alerts") > 0 ? fstr(&r, e, "worst_kind", st, sizeof st)
 						       : "");
+		print_retention(&r, e);
 	}
 	e = jsonparse_get(r.text, r.toks, 0, "totals");
 	if (e >= 0)

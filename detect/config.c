@@ -18,7 +18,7 @@
 #include "shrinkwatch/parse.h"
 #include "shrinkwatch/banned.h"
 
-enum knob_type { K_DURATION, K_DAYS, K_TOD, K_COUNT, K_FRACTION, K_SIZE, K_NUMBER };
+enum knob_type { K_DURATION, K_RETENTION, K_TOD, K_COUNT, K_FRACTION, K_SIZE, K_NUMBER };
 
 struct knob {
 	const char *name;
@@ -31,7 +31,7 @@ struct knob {
 static const struct knob knobs[] = {
 	KNOB("interval", K_DURATION, interval, "a duration like 60s"),
 	KNOB("silence_intervals", K_COUNT, silence_intervals, "a count like 3"),
-	KNOB("retention", K_DAYS, retention_days, "a duration like 30d"),
+	KNOB("retention", K_RETENTION, retention_s, "a duration like 30d"),
 	KNOB("purge_at", K_TOD, purge_at, "a time of day like 02:00"),
 	KNOB("purge_window", K_DURATION, purge_window, "a duration like 2h"),
 	KNOB("warmup", K_DURATION, warmup, "a duration like 3d"),
@@ -94,15 +94,19 @@ static int set_knob(const struct knob *k, struct detect_params *p, const char *v
 
 	switch (k->type) {
 	case K_DURATION:
-	case K_DAYS:
 		if (parse_duration(value, &u) || u > UINT32_MAX)
 			return -EINVAL;
-		if (k->type == K_DAYS) {
-			if (u % 86400 || u / 86400 >= DETECT_RING_DAYS - 1)
-				return -EINVAL;
-			u /= 86400;
-		}
 		*(uint32_t *)(void *)base = (uint32_t)u;
+		return 0;
+	case K_RETENTION:
+		/* any duration for exact accounting (a test's 2m); the
+		 * statistical model takes whole days within its ring, and
+		 * learns the lag itself for anything else */
+		if (parse_duration(value, &u) || u == 0 || u > UINT32_MAX)
+			return -EINVAL;
+		p->retention_s = (uint32_t)u;
+		p->retention_days = u % 86400 == 0 && u / 86400 < DETECT_RING_DAYS - 1
+					    ? (uint32_t)(u / 86400) : 0;
 		return 0;
 	case K_TOD:
 		if (parse_time_of_day(value, &tod))
@@ -138,6 +142,8 @@ static void copy_knob(const struct knob *k, struct detect_params *dst,
 			    ? sizeof(double) : sizeof(uint32_t);
 
 	memcpy((char *)dst + k->off, (const char *)src + k->off, sz);
+	if (k->type == K_RETENTION)
+		dst->retention_days = src->retention_days;
 }
 
 static struct detect_store_conf *store_get(struct detect_config_set *cs, const char *key)

@@ -244,6 +244,47 @@ static unsigned classify(const struct detect_state *st, const struct detect_para
 	return DETECT_DROP;
 }
 
+/*
+ * Opens a loss episode of kind k and returns its FIRING event: the loss the
+ * fast accumulator gathered since it last left 0, plus extra (exact young
+ * removal, exact.c; NULL = none), starting from the total before it.
+ */
+static struct detect_event *open_episode(struct detect_state *st, struct detect_event *ev,
+					 int *n, unsigned k, int64_t t, int64_t since,
+					 const double extra[2], const double cur[2])
+{
+	struct detect_event *e;
+	double lost[2], before[2];
+	int i;
+
+	st->open_kind = (uint8_t)k;
+	e = fire(st, ev, n, k, t, since);
+	st->ep_since = since;
+	st->quiet = 0;
+	for (i = 0; i < 2; i++) {
+		struct detect_metric *m = &st->m[i];
+		/* exact young loss takes along only a statistical loss that is an
+		 * alarm itself (pending), not what stayed below its threshold */
+		bool gathering = !extra || st->pending[i];
+
+		m->ep_lost = gathering && m->fast_sum > 0 ? m->fast_sum : 0;
+		if (extra)
+			m->ep_lost += extra[i];
+		if (!st->ep_episode[DETECT_LEAK])
+			m->slow = m->leak_sum = 0; /* what it saw is this episode's */
+		m->ep_start = gathering ? m->fast_start : m->last;
+		m->reported = m->ep_lost;
+		m->fast = 0;
+		m->fast_sum = 0;
+		lost[i] = m->ep_lost;
+		before[i] = m->ep_start;
+		st->pending[i] = 0;
+	}
+	st->pending_purge = 0;
+	describe(e, lost, before, cur);
+	return e;
+}
+
 static void loss_episode(struct detect_state *st, const struct detect_params *p, int64_t t,
 			 const double u[2], const double kf[2], const double thr[2],
 			 const double cur[2], struct detect_event *ev, int *n)
@@ -298,26 +339,7 @@ static void loss_episode(struct detect_state *st, const struct detect_params *p,
 			st->pending_purge = 0;
 		return;
 	}
-	st->open_kind = (uint8_t)classify(st, p, raised);
-	e = fire(st, ev, n, st->open_kind, t, st->fast_since);
-	st->ep_since = st->fast_since;
-	st->quiet = 0;
-	for (i = 0; i < 2; i++) {
-		struct detect_metric *m = &st->m[i];
-
-		m->ep_lost = m->fast_sum > 0 ? m->fast_sum : 0;
-		if (!st->ep_episode[DETECT_LEAK])
-			m->slow = m->leak_sum = 0; /* what it saw is this episode's */
-		m->ep_start = m->fast_start;
-		m->reported = m->ep_lost;
-		m->fast = 0;
-		m->fast_sum = 0;
-		lost[i] = m->ep_lost;
-		before[i] = m->ep_start;
-		st->pending[i] = 0;
-	}
-	st->pending_purge = 0;
-	describe(e, lost, before, cur);
+	open_episode(st, ev, n, classify(st, p, raised), t, st->fast_since, NULL, cur);
 }
 
 static void leak_check(struct detect_state *st, const struct detect_params *p, int64_t t,
@@ -384,9 +406,9 @@ int detect_update_figures(struct detect_state *st, const struct detect_params *p
 			  struct detect_figures *fig)
 {
 	double cur[2] = { in->bytes, in->objects }, r[2], xl[2], ingest[2];
-	double u[2], want[2], got[2], kf[2], thr[2], hs[2], dt;
+	double u[2], want[2], got[2], kf[2], thr[2], hs[2], dt, young[2], ygot[2];
 	double floors[2] = { p->drop_bytes, p->drop_objects };
-	bool learn, inw, was_in, leak_on, was_zero;
+	bool learn, inw, was_in, leak_on, was_zero, early;
 	struct detect_event *e;
 	int n = 0, i;
 
@@ -452,9 +474,12 @@ int detect_update_figures(struct detect_state *st, const struct detect_params *p
 		ingest[i] = in->has_added ? added : (cur[i] > st->m[i].last ? cur[i] - st->m[i].last : 0);
 		xl[i] = in->has_added ? r[i] : (r[i] > 0 ? r[i] : 0);
 	}
+	/* exact accounting: young removal leaves the statistical residual */
+	early = detect__exact_take(st, in, r, xl, young, ygot);
 	was_in = st->in_purge;
 	inw = detect__purge_begin(st, p, in->time, learn,
 				  r[0] > 1e-4 * st->m[0].last || r[1] > 1e-4 * st->m[1].last);
+	detect__exact_learn(st, in, inw);
 	if (was_in && !inw && st->open_kind == NO_EPISODE) {
 		/* what stayed below the overpurge threshold was the purge's own
 		 * tolerance: it must not count against the tighter drop threshold */
@@ -494,6 +519,7 @@ int detect_update_figures(struct detect_state *st, const struct detect_params *p
 	}
 	detect__explain_consume(st, in->time, want, got);
 	figures(fig, st, inw, r, u, got);
+	detect__exact_figures(fig, young, ygot);
 
 	was_zero = st->m[0].fast <= 0 && st->m[1].fast <= 0;
 	/* the slow CUSUM rests while a loss episode owns the losses */
@@ -560,8 +586,20 @@ int detect_update_figures(struct detect_state *st, const struct detect_params *p
 		st->fast_since = in->time;
 
 	for (i = 0; i < 2; i++)
-		u[i] -= got[i];
-	loss_episode(st, p, in->time, u, kf, thr, cur, ev, &n);
+		u[i] -= got[i] - young[i];
+	if (early && st->open_kind == NO_EPISODE) {
+		/* young removal is never a purge: no confirmation, no threshold;
+		 * inside a known purge window it is the purge that went too far
+		 * (the warm-up's window is a guess: a drop there) */
+		bool purging = inw && detect__purge_hour_known(st, p);
+
+		e = open_episode(st, ev, &n, purging ? DETECT_OVERPURGE : DETECT_DROP, in->time,
+				 st->pending[0] || st->pending[1] ? st->fast_since : in->time,
+				 young, cur);
+		detect__exact_describe(e, in, young, purging);
+	} else {
+		loss_episode(st, p, in->time, u, kf, thr, cur, ev, &n);
+	}
 	if (leak_on)
 		leak_check(st, p, in->time, hs, cur, ev, &n);
 rebase:

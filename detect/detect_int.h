@@ -51,4 +51,27 @@ void detect__explain_consume(struct detect_state *st, int64_t t, const double wa
  */
 void detect__summary(struct detect_event *e, double pct, double pco);
 
+/*
+ * Exact accounting (exact.c).  detect__exact_input() adds a version-3
+ * sample's exact figures to in.  detect__exact_take(), for every complete
+ * sample before its residual is judged: with young removal split against a
+ * retention it takes that removal out of r[] and xl[] (the statistical
+ * model judges the rest), lets declared deletions consume it first (got[])
+ * and leaves in young[] what none covered; returns whether that is a loss
+ * to fire on now.  detect__exact_learn() learns the retention from what the
+ * purge window (inw) removed.  detect__exact_describe() writes the
+ * summary of an event the young loss opened; detect__exact_figures() adds
+ * the young removal to a judged sample's figures.
+ */
+struct sw_sample;
+void detect__exact_init(struct detect_state *st);
+void detect__exact_input(struct detect_input *in, const struct sw_sample *s);
+bool detect__exact_take(struct detect_state *st, const struct detect_input *in, double r[2],
+			double xl[2], double young[2], double got[2]);
+void detect__exact_learn(struct detect_state *st, const struct detect_input *in, bool inw);
+void detect__exact_describe(struct detect_event *e, const struct detect_input *in,
+			    const double young[2], bool inw);
+void detect__exact_figures(struct detect_figures *fig, const double young[2],
+			   const double got[2]);
+
 #endif

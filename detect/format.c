@@ -53,6 +53,7 @@ void detect_input_from_sample(struct detect_input *in, const struct sw_sample *s
 	in->has_added = (s->flags & SW_SAMPLE_HAS_ADDED) != 0;
 	in->status = s->status;
 	in->mount_id = s->mount_id;
+	detect__exact_input(in, s);
 }
 
 static int put_num(struct buf *b, const char *key, double v)

@@ -42,6 +42,7 @@ void detect_state_init(struct detect_state *st)
 	st->day_index = INT64_MIN;
 	st->m[0].ratio = 1.0f;
 	st->m[1].ratio = 1.0f;
+	detect__exact_init(st);
 }
 
 uint32_t detect_interval(const struct detect_state *st, const struct detect_params *p)

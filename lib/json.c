@@ -93,6 +93,38 @@ int json_put_str(struct buf *b, const char *s)
 	return err ? err : buf_put_u8(b, '"');
 }
 
+size_t json_utf8_char(const char *p)
+{
+	return utf8_len((const unsigned char *)p);
+}
+
+bool json_valid_utf8(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p) {
+		size_t n = utf8_len(p);
+
+		if (!n)
+			return false;
+		p += n;
+	}
+	return true;
+}
+
+int json_put_hex(struct buf *b, const char *s)
+{
+	static const char digits[] = "0123456789abcdef";
+	int err = buf_put_u8(b, '"');
+
+	for (const unsigned char *p = (const unsigned char *)s; !err && *p; p++) {
+		char two[2] = { digits[*p >> 4], digits[*p & 15] };
+
+		err = buf_append(b, two, 2);
+	}
+	return err ? err : buf_put_u8(b, '"');
+}
+
 int json_put_key(struct buf *b, const char *key)
 {
 	int err = json_put_str(b, key);

@@ -109,8 +109,11 @@ long proto_frame_parse(const uint8_t *buf, size_t len, struct sw_frame *f)
 		return -EPROTONOSUPPORT;
 	if (len >= 4 && (buf[3] == 0 || buf[3] > SW_MSG_TYPE_MAX))
 		return -EPROTO;
-	/* version-2 messages never travel in a version-1 frame */
+	/* version-2 messages never travel in a version-1 frame, nor version-3
+	 * messages in an older one */
 	if (len >= 4 && buf[3] >= SW_MSG_DELETIONS && buf[2] < 2)
+		return -EPROTO;
+	if (len >= 4 && buf[3] >= SW_MSG_POLICY && buf[2] < SW_PROTO_VERSION_EXACT)
 		return -EPROTO;
 	if (len < SW_FRAME_HEADER)
 		return 0;
@@ -168,8 +171,39 @@ int proto_decode_error(const struct sw_frame *f, struct sw_error *e)
 	return cur_finish(&c);
 }
 
-static int decode_one_sample(struct cursor *c, struct sw_sample *s)
+static void decode_exact(struct cursor *c, struct sw_sample *s)
 {
+	s->removed_objects = cur_u64(c);
+	s->removed_bytes = cur_u64(c);
+	s->removed_young_objects = cur_u64(c);
+	s->removed_young_bytes = cur_u64(c);
+	s->removed_min_age = cur_u64(c);
+	s->shrunk_bytes = cur_u64(c);
+	s->moved_objects = cur_u64(c);
+	s->moved_bytes = cur_u64(c);
+	s->retention = cur_u64(c);
+	s->journal_dropped = cur_u64(c);
+}
+
+/* The exact figures must hang together: the young part within the whole,
+ * the split only against a known retention, and only on an exact sample. */
+static int exact_valid(const struct sw_sample *s)
+{
+	if (s->removed_young_objects > s->removed_objects ||
+	    s->removed_young_bytes > s->removed_bytes)
+		return 0;
+	if ((s->flags & SW_SAMPLE_YOUNG_SPLIT) &&
+	    (!(s->flags & SW_SAMPLE_EXACT) || s->retention == 0))
+		return 0;
+	return !((s->flags & SW_SAMPLE_EXACT) && s->status != SW_SCAN_COMPLETE);
+}
+
+static int decode_one_sample(struct cursor *c, struct sw_sample *s, uint8_t version)
+{
+	uint32_t known = version >= SW_PROTO_VERSION_EXACT ? SW_SAMPLE_FLAGS_KNOWN
+							    : SW_SAMPLE_FLAGS_V1;
+
+	memset(s, 0, sizeof *s); /* a version-1 frame leaves the exact figures zero */
 	s->seq = cur_u64(c);
 	s->time = (int64_t)cur_u64(c);
 	cur_str(c, s->store, SW_NAME_MAX);
@@ -186,10 +220,12 @@ static int decode_one_sample(struct cursor *c, struct sw_sample *s)
 	s->error_count = cur_u32(c);
 	cur_str(c, s->first_error, SW_ERRTEXT_MAX);
 	s->scan_ms = cur_u32(c);
+	if (version >= SW_PROTO_VERSION_EXACT)
+		decode_exact(c, s);
 	if (c->bad)
 		return -EPROTO;
 	if (!name_valid(s->store) || s->status > SW_SCAN_STATUS_MAX ||
-	    (s->flags & ~(uint32_t)SW_SAMPLE_FLAGS_KNOWN) || s->time <= 0 || s->seq == 0)
+	    (s->flags & ~known) || s->time <= 0 || s->seq == 0 || !exact_valid(s))
 		return -EINVAL;
 	return 0;
 }
@@ -208,7 +244,7 @@ int proto_decode_samples(const struct sw_frame *f, struct sw_sample *out, size_t
 	if (c.bad || count == 0 || count > SW_SAMPLES_MAX || count > max)
 		return -EPROTO;
 	for (uint16_t i = 0; i < count; i++) {
-		int err = decode_one_sample(&c, &out[i]);
+		int err = decode_one_sample(&c, &out[i], f->version);
 
 		if (err == -EINVAL)
 			*n = i;
@@ -315,14 +351,41 @@ size_t proto_sample_wire_size(const struct sw_sample *s)
 	       4;
 }
 
+static int encode_exact(struct buf *out, const struct sw_sample *x)
+{
+	int err = buf_put_u64(out, x->removed_objects);
+
+	err = err ? err : buf_put_u64(out, x->removed_bytes);
+	err = err ? err : buf_put_u64(out, x->removed_young_objects);
+	err = err ? err : buf_put_u64(out, x->removed_young_bytes);
+	err = err ? err : buf_put_u64(out, x->removed_min_age);
+	err = err ? err : buf_put_u64(out, x->shrunk_bytes);
+	err = err ? err : buf_put_u64(out, x->moved_objects);
+	err = err ? err : buf_put_u64(out, x->moved_bytes);
+	err = err ? err : buf_put_u64(out, x->retention);
+	return err ? err : buf_put_u64(out, x->journal_dropped);
+}
+
 int proto_encode_samples(struct buf *out, const struct sw_sample *s, size_t n)
 {
+	return proto_encode_samples_version(out, s, n, SW_PROTO_VERSION);
+}
+
+int proto_encode_samples_version(struct buf *out, const struct sw_sample *s, size_t n,
+				 uint8_t version)
+{
+	uint32_t known;
 	size_t start;
 	int err;
 
-	if (n == 0 || n > SW_SAMPLES_MAX)
+	if (n == 0 || n > SW_SAMPLES_MAX || version < SW_PROTO_VERSION ||
+	    version > SW_PROTO_VERSION_MAX)
 		return -EINVAL;
-	err = frame_begin(out, SW_MSG_SAMPLES, &start);
+	/* SAMPLES is defined in versions 1 and 3: a version-2 link gets 1 */
+	if (version < SW_PROTO_VERSION_EXACT)
+		version = SW_PROTO_VERSION;
+	known = version >= SW_PROTO_VERSION_EXACT ? SW_SAMPLE_FLAGS_KNOWN : SW_SAMPLE_FLAGS_V1;
+	err = frame_begin_v(out, version, SW_MSG_SAMPLES, &start);
 	if (err)
 		return err;
 	err = buf_put_u16(out, (uint16_t)n);
@@ -343,11 +406,13 @@ int proto_encode_samples(struct buf *out, const struct sw_sample *s, size_t n)
 		err = err ? err : buf_put_u64(out, x->fs_size);
 		err = err ? err : buf_put_u64(out, x->fs_inodes);
 		err = err ? err : buf_put_u64(out, x->mount_id);
-		err = err ? err : buf_put_u32(out, x->flags);
+		err = err ? err : buf_put_u32(out, x->flags & known);
 		err = err ? err : buf_put_u8(out, x->status);
 		err = err ? err : buf_put_u32(out, x->error_count);
 		err = err ? err : buf_put_str(out, x->first_error, SW_ERRTEXT_MAX);
 		err = err ? err : buf_put_u32(out, x->scan_ms);
+		if (!err && version >= SW_PROTO_VERSION_EXACT)
+			err = encode_exact(out, x);
 	}
 	return frame_end(out, start, err);
 }
@@ -467,6 +532,197 @@ int proto_encode_delack(struct buf *out, uint64_t id)
 	return frame_end(out, start, buf_put_u64(out, id));
 }
 
+int proto_decode_policy(const struct sw_frame *f, struct sw_policy *out, size_t max,
+			size_t *n)
+{
+	struct cursor c;
+	uint16_t count;
+
+	*n = 0;
+	if (f->type != SW_MSG_POLICY || f->version < SW_PROTO_VERSION_EXACT)
+		return -EPROTO;
+	cur_init(&c, f);
+	count = cur_u16(&c);
+	if (c.bad || count > SW_POLICY_MAX || count > max)
+		return -EPROTO;
+	for (uint16_t i = 0; i < count; i++) {
+		cur_str(&c, out[i].store, SW_NAME_MAX);
+		out[i].retention = cur_u64(&c);
+		if (c.bad)
+			return -EPROTO;
+		if (!name_valid(out[i].store)) {
+			*n = i;
+			return -EINVAL;
+		}
+	}
+	if (cur_finish(&c))
+		return -EPROTO;
+	*n = count;
+	return 0;
+}
+
+int proto_decode_invreq(const struct sw_frame *f, struct sw_invreq *r)
+{
+	struct cursor c;
+
+	if (f->type != SW_MSG_INVREQ || f->version < SW_PROTO_VERSION_EXACT)
+		return -EPROTO;
+	cur_init(&c, f);
+	r->req_id = cur_u64(&c);
+	cur_str(&c, r->store, SW_NAME_MAX);
+	r->from = (int64_t)cur_u64(&c);
+	r->to = (int64_t)cur_u64(&c);
+	r->max_items = cur_u32(&c);
+	cur_str(&c, r->prefix, SW_TEXT_MAX);
+	if (cur_finish(&c))
+		return -EPROTO;
+	if (!name_valid(r->store) || r->from > r->to || r->req_id == 0)
+		return -EINVAL;
+	return 0;
+}
+
+static int decode_one_invitem(struct cursor *c, struct sw_invitem *it)
+{
+	cur_str(c, it->path, SW_PATH_WIRE_MAX);
+	it->size = cur_u64(c);
+	it->birth = (int64_t)cur_u64(c);
+	it->removed_after = (int64_t)cur_u64(c);
+	it->removed_before = (int64_t)cur_u64(c);
+	it->pid = cur_u32(c);
+	it->uid = (int64_t)cur_u64(c);
+	cur_str(c, it->exe, SW_TEXT_MAX);
+	it->flags = cur_u8(c);
+	if (c->bad)
+		return -EPROTO;
+	if (it->removed_before < it->removed_after || it->uid < -1 ||
+	    (it->flags & ~(unsigned)SW_INV_FLAGS_KNOWN))
+		return -EINVAL;
+	return 0;
+}
+
+int proto_decode_inventory(const struct sw_frame *f, struct sw_inventory *hdr,
+			   struct sw_invitem *items, size_t max, size_t *n)
+{
+	struct cursor c;
+	uint16_t count;
+
+	*n = 0;
+	if (f->type != SW_MSG_INVENTORY || f->version < SW_PROTO_VERSION_EXACT)
+		return -EPROTO;
+	cur_init(&c, f);
+	hdr->req_id = cur_u64(&c);
+	hdr->status = cur_u8(&c);
+	hdr->total_items = cur_u64(&c);
+	hdr->truncated = cur_u32(&c);
+	count = cur_u16(&c);
+	if (c.bad || count > SW_INVENTORY_MAX || count > max)
+		return -EPROTO;
+	if (hdr->status > SW_INV_STATUS_MAX || hdr->req_id == 0)
+		return -EINVAL;
+	for (uint16_t i = 0; i < count; i++) {
+		int err = decode_one_invitem(&c, &items[i]);
+
+		if (err == -EINVAL)
+			*n = i;
+		if (err)
+			return err;
+	}
+	if (cur_finish(&c))
+		return -EPROTO;
+	*n = count;
+	return 0;
+}
+
+int proto_encode_policy(struct buf *out, const struct sw_policy *p, size_t n)
+{
+	size_t start;
+	int err;
+
+	if (n > SW_POLICY_MAX)
+		return -EINVAL;
+	err = frame_begin_v(out, SW_PROTO_VERSION_EXACT, SW_MSG_POLICY, &start);
+	if (err)
+		return err;
+	err = buf_put_u16(out, (uint16_t)n);
+	for (size_t i = 0; i < n && !err; i++) {
+		if (!name_valid(p[i].store)) {
+			err = -EINVAL;
+			break;
+		}
+		err = buf_put_str(out, p[i].store, SW_NAME_MAX);
+		err = err ? err : buf_put_u64(out, p[i].retention);
+	}
+	return frame_end(out, start, err);
+}
+
+int proto_encode_invreq(struct buf *out, const struct sw_invreq *r)
+{
+	size_t start;
+	int err;
+
+	if (!name_valid(r->store) || r->from > r->to || r->req_id == 0)
+		return -EINVAL;
+	err = frame_begin_v(out, SW_PROTO_VERSION_EXACT, SW_MSG_INVREQ, &start);
+	if (err)
+		return err;
+	err = buf_put_u64(out, r->req_id);
+	err = err ? err : buf_put_str(out, r->store, SW_NAME_MAX);
+	err = err ? err : buf_put_u64(out, (uint64_t)r->from);
+	err = err ? err : buf_put_u64(out, (uint64_t)r->to);
+	err = err ? err : buf_put_u32(out, r->max_items);
+	err = err ? err : buf_put_str(out, r->prefix, SW_TEXT_MAX);
+	return frame_end(out, start, err);
+}
+
+size_t proto_invitem_wire_size(const struct sw_invitem *it)
+{
+	return 2 + strnlen(it->path, SW_PATH_WIRE_MAX + 1) + 8 * 4 + 4 + 8 + 2 +
+	       strnlen(it->exe, SW_TEXT_MAX + 1) + 1;
+}
+
+int proto_encode_inventory(struct buf *out, const struct sw_inventory *hdr,
+			   const struct sw_invitem *items, size_t n)
+{
+	size_t start;
+	int err;
+
+	if (n > SW_INVENTORY_MAX || hdr->status > SW_INV_STATUS_MAX || hdr->req_id == 0)
+		return -EINVAL;
+	err = frame_begin_v(out, SW_PROTO_VERSION_EXACT, SW_MSG_INVENTORY, &start);
+	if (err)
+		return err;
+	err = buf_put_u64(out, hdr->req_id);
+	err = err ? err : buf_put_u8(out, hdr->status);
+	err = err ? err : buf_put_u64(out, hdr->total_items);
+	err = err ? err : buf_put_u32(out, hdr->truncated);
+	err = err ? err : buf_put_u16(out, (uint16_t)n);
+	for (size_t i = 0; i < n && !err; i++) {
+		const struct sw_invitem *it = &items[i];
+
+		if (it->removed_before < it->removed_after || it->uid < -1 ||
+		    (it->flags & ~(unsigned)SW_INV_FLAGS_KNOWN)) {
+			err = -EINVAL;
+			break;
+		}
+		/* refuse before the frame grows past what a peer accepts */
+		if (out->len - start - SW_FRAME_HEADER + proto_invitem_wire_size(it) >
+		    SW_FRAME_MAX) {
+			err = -EMSGSIZE;
+			break;
+		}
+		err = buf_put_str(out, it->path, SW_PATH_WIRE_MAX);
+		err = err ? err : buf_put_u64(out, it->size);
+		err = err ? err : buf_put_u64(out, (uint64_t)it->birth);
+		err = err ? err : buf_put_u64(out, (uint64_t)it->removed_after);
+		err = err ? err : buf_put_u64(out, (uint64_t)it->removed_before);
+		err = err ? err : buf_put_u32(out, it->pid);
+		err = err ? err : buf_put_u64(out, (uint64_t)it->uid);
+		err = err ? err : buf_put_str(out, it->exe, SW_TEXT_MAX);
+		err = err ? err : buf_put_u8(out, it->flags);
+	}
+	return frame_end(out, start, err);
+}
+
 const char *proto_msg_name(unsigned type)
 {
 	switch (type) {
@@ -482,6 +738,12 @@ const char *proto_msg_name(unsigned type)
 		return "DELETIONS";
 	case SW_MSG_DELACK:
 		return "DELACK";
+	case SW_MSG_POLICY:
+		return "POLICY";
+	case SW_MSG_INVREQ:
+		return "INVREQ";
+	case SW_MSG_INVENTORY:
+		return "INVENTORY";
 	default:
 		return "UNKNOWN";
 	}

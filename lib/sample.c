@@ -24,6 +24,34 @@ static int put_u64_field(struct buf *b, const char *key, uint64_t v)
 	return err ? err : json_put_u64(b, v);
 }
 
+/* The exact accounts (protocol version 3), only when the sample has them:
+ * a totals-only sample must not look like one that removed nothing.
+ * removed_min_age is left out when nothing was removed (UINT64_MAX). */
+static int put_exact(struct buf *b, const struct sw_sample *s)
+{
+	int err;
+
+	if (!(s->flags & SW_SAMPLE_EXACT))
+		return 0;
+	err = json_put_raw(b, ",");
+	err = err ? err : json_put_key(b, "exact");
+	err = err ? err : json_put_raw(b, "true");
+	err = err ? err : put_u64_field(b, "removed_objects", s->removed_objects);
+	err = err ? err : put_u64_field(b, "removed_bytes", s->removed_bytes);
+	if (s->flags & SW_SAMPLE_YOUNG_SPLIT) {
+		err = err ? err : put_u64_field(b, "removed_young_objects",
+						s->removed_young_objects);
+		err = err ? err : put_u64_field(b, "removed_young_bytes", s->removed_young_bytes);
+		err = err ? err : put_u64_field(b, "retention", s->retention);
+	}
+	if (s->removed_min_age != UINT64_MAX)
+		err = err ? err : put_u64_field(b, "removed_min_age", s->removed_min_age);
+	err = err ? err : put_u64_field(b, "shrunk_bytes", s->shrunk_bytes);
+	err = err ? err : put_u64_field(b, "moved_objects", s->moved_objects);
+	err = err ? err : put_u64_field(b, "moved_bytes", s->moved_bytes);
+	return err ? err : put_u64_field(b, "journal_dropped", s->journal_dropped);
+}
+
 int sample_to_json(struct buf *b, const char *agent, const struct sw_sample *s)
 {
 	int err = json_put_raw(b, "{");
@@ -62,5 +90,6 @@ int sample_to_json(struct buf *b, const char *agent, const struct sw_sample *s)
 		err = err ? err : json_put_str(b, s->first_error);
 	}
 	err = err ? err : put_u64_field(b, "scan_ms", s->scan_ms);
+	err = err ? err : put_exact(b, s);
 	return err ? err : json_put_raw(b, "}");
 }

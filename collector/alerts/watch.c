@@ -333,13 +333,10 @@ static int restore_one(void *ctx, const char *agent, const char *store, uint32_t
 		ws = store_new(w, agent, store);
 	if (!ws)
 		return -ENOMEM;
-	if (version != DETECT_STATE_VERSION || len != sizeof ws->st || !blob) {
+	if (detect_state_restore(&ws->st, version, blob, len))
 		log_warn("watch: saved detector state of '%s/%s' is version %u (%zu bytes), this "
 			 "collector uses %u: learning it again",
 			 agent, store, version, len, (unsigned)DETECT_STATE_VERSION);
-		return 0;
-	}
-	memcpy(&ws->st, blob, sizeof ws->st);
 	return 0;
 }
 

@@ -19,6 +19,9 @@
 #include "collector/ledger/ledger.h"
 #include "collector/alerts/outbox.h"
 #include "collector/alerts/watch.h"
+#include "collector/alerts/invrequest.h"
+#include "collector/ledger/inventory.h"
+#include "collector/ledger/inventory_json.h"
 #include "shrinkwatch/json.h"
 #include "shrinkwatch/jsonparse.h"
 #include "shrinkwatch/log.h"
@@ -111,6 +114,25 @@ static int put_ok(struct request *r)
 
 /* ---- read-only commands ------------------------------------------------ */
 
+/* The retention exact accounting uses for a store (configured, or learned
+ * from the nightly purges: detect_retention()), null while unknown. */
+static void put_retention(struct request *r, const char *agent, const char *store)
+{
+	struct watch_store *ws = r->c->watch ? watch_get(r->c->watch, agent, store, false) : NULL;
+	bool learned = false;
+	uint64_t ret = ws ? detect_retention(&ws->st, &ws->p, &learned) : 0;
+
+	json_put_raw(r->out, ",");
+	json_put_key(r->out, "retention");
+	ret ? json_put_u64(r->out, ret) : json_put_raw(r->out, "null");
+	json_put_raw(r->out, ",");
+	json_put_key(r->out, "retention_learned");
+	json_put_raw(r->out, learned ? "true" : "false");
+	json_put_raw(r->out, ",");
+	json_put_key(r->out, "exact");
+	json_put_raw(r->out, ws && ws->st.x.seen ? "true" : "false");
+}
+
 static int cmd_status(struct request *r)
 {
 	struct board_entry *e = NULL;
@@ -168,6 +190,7 @@ static int cmd_status(struct request *r)
 		json_put_double(b, x->drop_min_objects);
 		json_put_raw(b, ","); json_put_key(b, "drop_threshold");
 		json_put_double(b, x->drop_rel);
+		put_retention(r, x->agent, x->store);
 		err = json_put_raw(b, "}");
 	}
 	json_put_raw(b, "],\"totals\":{");
@@ -436,6 +459,208 @@ static int cmd_deletions(struct request *r)
 	return err ? fail(r, err, "cannot list deletion reports: %s", strerror(-err)) : 0;
 }
 
+/* ---- loss inventories (collector/alerts/invrequest.h) --------------------- */
+
+/* A page of items stops growing past this (the response limit is 8 MB). */
+#define LOST_PAGE_BYTES (4u * 1024 * 1024)
+
+static int put_inventory(struct request *r, const struct inventory_rec *rec)
+{
+	put_ok(r);
+	json_put_raw(r->out, ",\"inventory\":");
+	inventory_rec_json(r->out, rec);
+	return json_put_raw(r->out, "}");
+}
+
+static int no_inventories(struct request *r)
+{
+	return fail(r, -ENOTSUP, "this collector offers no loss inventories");
+}
+
+/* An alert's query: its store and loss window; for an alert of young
+ * removal on a store with exact accounting (a drop or an overpurge), only
+ * items younger than the retention, unless all. */
+static int alert_query(struct request *r, int64_t id, bool all, struct invrequest_query *q)
+{
+	struct ledger_alert a;
+	struct watch_store *ws;
+	uint32_t iv;
+	int err = ledger_alert_get(r->c->ledger, id, &a);
+
+	if (err == -ENOENT)
+		return fail(r, err, "no alert %lld (shrinkwatchctl alerts --all lists them)",
+			    (long long)id);
+	if (err)
+		return fail(r, err, "cannot read alert %lld: %s", (long long)id, strerror(-err));
+	snprintf(q->agent, sizeof q->agent, "%s", a.agent);
+	snprintf(q->store, sizeof q->store, "%s", a.store);
+	q->alert_id = id;
+	q->to = a.closed_at ? a.closed_at : r->now;
+	ws = watch_get(r->c->watch, a.agent, a.store, false);
+	/* the removals a loss's first sample shows lie between the scan before
+	 * it and its own; two intervals back, so a bracket the agent stamped a
+	 * scan early is still found */
+	iv = ws ? (ws->interval ? ws->interval : detect_interval(&ws->st, &ws->p)) : 0;
+	q->from = a.since - 2 * (int64_t)iv;
+	if (!all && ws && ws->st.x.seen &&
+	    (!strcmp(a.kind, detect_kind_name(DETECT_DROP)) ||
+	     !strcmp(a.kind, detect_kind_name(DETECT_OVERPURGE))))
+		q->young_below = detect_retention(&ws->st, &ws->p, NULL);
+	return 0;
+}
+
+static int window_query(struct request *r, struct invrequest_query *q)
+{
+	char store[STORE_KEY_MAX], *slash;
+
+	if (get_text(r, "store", store, sizeof store, true) || get_int(r, "from", &q->from, true) ||
+	    get_int(r, "to", &q->to, true))
+		return -EINVAL;
+	slash = strchr(store, '/');
+	if (!slash)
+		return fail(r, -EINVAL, "store must be AGENT/STORE");
+	*slash = '\0';
+	if (!name_valid(store) || !name_valid(slash + 1))
+		return fail(r, -EINVAL, "'%s/%s' is not a valid AGENT/STORE", store, slash + 1);
+	if (q->from > q->to)
+		return fail(r, -EINVAL, "'from' is after 'to'");
+	snprintf(q->agent, sizeof q->agent, "%.64s", store);
+	snprintf(q->store, sizeof q->store, "%.64s", slash + 1);
+	return 0;
+}
+
+/*
+ * lost: an administrator asks which items an alert's loss (or a window's)
+ * removed.  Audited with the reason.  An alert whose inventory was fetched
+ * already is answered from the ledger (the read is audited too) unless
+ * refresh; otherwise the agent is asked and the answer says "pending":
+ * poll with lost_status, then page through lost_items.
+ */
+static int cmd_lost(struct request *r)
+{
+	struct invrequest_query q;
+	struct inventory_rec rec;
+	struct board_entry be;
+	char reason[LEDGER_TEXT_MAX], target[64], detail[LEDGER_TEXT_MAX];
+	int64_t alert = 0, id;
+	int err;
+
+	if (!r->c->inventories)
+		return no_inventories(r);
+	if (get_why(r, "reason", reason, sizeof reason))
+		return -EINVAL;
+	memset(&q, 0, sizeof q);
+	err = get_int(r, "alert", &alert, false);
+	if (err < 0)
+		return err;
+	err = err == 0 ? alert_query(r, alert, get_flag(r, "all"), &q) : window_query(r, &q);
+	if (err)
+		return err;
+	invrequest_expire(r->c->inventories, r->now);
+	if (alert && !get_flag(r, "refresh") &&
+	    inventory_latest_for_alert(r->c->ledger->db, alert, &rec) == 0 &&
+	    (rec.young_below != 0) == (q.young_below != 0)) {
+		snprintf(target, sizeof target, "alert %lld", (long long)alert);
+		snprintf(detail, sizeof detail, "read loss inventory %lld (fetched %lld): %.900s",
+			 (long long)rec.id, (long long)rec.finished_at, reason);
+		err = ledger_audit_add(r->c->ledger, r->now, r->who->user, "inventory", target,
+				       detail);
+		if (err)
+			return fail(r, err, "cannot write the audit trail: %s", strerror(-err));
+		return put_inventory(r, &rec);
+	}
+	if (r->c->board && board_get(r->c->board, q.agent, q.store, &be) == 0 && be.have_last)
+		q.journal_dropped = be.last.journal_dropped;
+	err = invrequest_start(r->c->inventories, &q, r->who->user, reason, r->now, &id, r->err,
+			       sizeof r->err);
+	if (err && !id)
+		return err;
+	if (inventory_get(r->c->ledger->db, id, &rec))
+		return fail(r, -EIO, "cannot read inventory %lld back", (long long)id);
+	return err ? err : put_inventory(r, &rec);
+}
+
+static int get_inventory(struct request *r, struct inventory_rec *rec)
+{
+	int64_t id;
+	int err;
+
+	if (!r->c->inventories)
+		return no_inventories(r);
+	if (get_int(r, "id", &id, true))
+		return -EINVAL;
+	invrequest_expire(r->c->inventories, r->now);
+	err = inventory_get(r->c->ledger->db, id, rec);
+	if (err == -ENOENT)
+		return fail(r, err, "no inventory %lld", (long long)id);
+	return err ? fail(r, err, "cannot read inventory %lld", (long long)id) : 0;
+}
+
+/* lost_status: how a request is going (no paths). */
+static int cmd_lost_status(struct request *r)
+{
+	struct inventory_rec rec;
+	int err = get_inventory(r, &rec);
+
+	return err ? err : put_inventory(r, &rec);
+}
+
+struct page_ctx {
+	struct request *r;
+	uint64_t n;
+	int err;
+};
+
+static int page_item(void *ctx, const struct inventory_item *it)
+{
+	struct page_ctx *p = ctx;
+	struct buf *b = p->r->out;
+
+	if (p->n && b->len > LOST_PAGE_BYTES)
+		return 1; /* the next page starts here */
+	if (p->n++)
+		json_put_raw(b, ",");
+	return p->err = inventory_item_json(b, it);
+}
+
+/* lost_items: one page of a stored inventory, grouped (largest directory
+ * first); "next" is the offset of the next page, null after the last. */
+static int cmd_lost_items(struct request *r)
+{
+	struct inventory_rec rec;
+	struct page_ctx p = { .r = r };
+	int64_t offset = 0;
+	int err = get_inventory(r, &rec);
+
+	if (err)
+		return err;
+	if (get_int(r, "offset", &offset, false) < 0 || offset < 0)
+		return fail(r, -EINVAL, "'offset' must be a non-negative integer");
+	if (offset == 0) {
+		/* the paths leave: who read them is in the audit trail */
+		char target[48], detail[128];
+
+		snprintf(target, sizeof target, "inventory %lld", (long long)rec.id);
+		snprintf(detail, sizeof detail, "listed the %llu items of loss inventory %lld",
+			 (unsigned long long)rec.kept, (long long)rec.id);
+		err = ledger_audit_add(r->c->ledger, r->now, r->who->user, "inventory-read",
+				       target, detail);
+		if (err)
+			return fail(r, err, "cannot write the audit trail: %s", strerror(-err));
+	}
+	put_ok(r);
+	json_put_raw(r->out, ",\"inventory\":");
+	inventory_rec_json(r->out, &rec);
+	json_put_raw(r->out, ",\"items\":[");
+	err = inventory_items(r->c->ledger->db, rec.id, (uint64_t)offset, 0, page_item, &p);
+	if (err < 0 || p.err)
+		return fail(r, err < 0 ? err : p.err, "cannot list inventory %lld",
+			    (long long)rec.id);
+	json_put_raw(r->out, "],\"next\":");
+	err == 1 ? json_put_u64(r->out, (uint64_t)offset + p.n) : json_put_raw(r->out, "null");
+	return json_put_raw(r->out, "}");
+}
+
 static const struct {
 	const char *name;
 	cmd_fn fn;
@@ -449,6 +674,10 @@ static const struct {
 	{ "ack", cmd_ack, true },
 	{ "explain", cmd_explain, true },
 	{ "revoke", cmd_revoke, true },
+	/* paths leave the evidence server: administrators only, audited */
+	{ "lost", cmd_lost, true },
+	{ "lost_items", cmd_lost_items, true },
+	{ "lost_status", cmd_lost_status, false },
 };
 
 /* Writes the summary row of a burst of refusals (peerlimit.h). */

@@ -293,6 +293,7 @@ void control_init(struct control *c, const struct control_config *cfg,
 	c->outbox = deps->outbox;
 	c->agents = deps->agents;
 	c->agents_ud = deps->agents_ud;
+	c->inventories = deps->inventories;
 	peerlimit_init(&c->limit, PEERLIMIT_RATE, PEERLIMIT_BURST, PEERLIMIT_WINDOW_S);
 }
 

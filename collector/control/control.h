@@ -34,6 +34,7 @@ struct alerts;
 struct ledger;
 struct board;
 struct outbox;
+struct invrequests;
 
 struct control_config {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
@@ -73,6 +74,8 @@ struct control_deps {
 	struct outbox *outbox;
 	control_agents_fn agents; /* may be NULL: "agents" is then [] */
 	void *agents_ud;
+	/* loss inventories asked of agents (`lost`); NULL: not offered */
+	struct invrequests *inventories;
 };
 
 struct control {
@@ -87,6 +90,7 @@ struct control {
 	struct outbox *outbox;
 	control_agents_fn agents;
 	void *agents_ud;
+	struct invrequests *inventories;
 	unsigned nclients;
 	uint64_t requests, refused;
 	uint64_t throttled; /* requests past a uid's budget (peerlimit.h) */

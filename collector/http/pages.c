@@ -9,6 +9,7 @@
 
 #include "collector/ledger/read.h"
 #include "page.h"
+#include "inventory_page.h"
 #include "pages.h"
 #include "view.h"
 #include "collector/store/rrddetect.h"
@@ -432,7 +433,9 @@ int http_page_alert(struct http_site *site, int64_t id, struct buf *b)
 		err = err ? err : html_put_text(b, ev[i].detail);
 		err = err ? err : buf_printf(b, "</td></tr>\n");
 	}
-	err = err ? err : buf_printf(b, "</table>\n<h2>Audit trail</h2>\n<table><tr><th>Time</th>"
+	err = err ? err : buf_printf(b, "</table>\n");
+	err = err ? err : http_inventory_section(&lv, id, b);
+	err = err ? err : buf_printf(b, "<h2>Audit trail</h2>\n<table><tr><th>Time</th>"
 					"<th>Who</th><th>Action</th><th>Detail</th></tr>\n");
 	snprintf(target, sizeof target, "alert %" PRId64, id);
 	if (!err && ledgerview_audit(&lv, target, LEDGERVIEW_MAX_ROWS, &au, &nau))

@@ -50,6 +50,19 @@ static const char *after(const char *path, const char *prefix)
 	return strncmp(path, prefix, n) ? NULL : path + n;
 }
 
+/* Whether p is a positive decimal id followed by exactly suffix (*id). */
+static bool id_then(const char *p, const char *suffix, uint64_t *id)
+{
+	char digits[20];
+	size_t n = strspn(p, "0123456789");
+
+	if (n == 0 || n > 18 || p[0] == '0' || strcmp(p + n, suffix))
+		return false;
+	memcpy(digits, p, n);
+	digits[n] = '\0';
+	return parse_u64(digits, id) == 0;
+}
+
 enum http_route_kind http_route_parse(const char *path, struct http_route *r)
 {
 	char(*as[3])[SW_NAME_MAX + 1] = { &r->agent, &r->store, &r->graph };
@@ -82,6 +95,12 @@ enum http_route_kind http_route_parse(const char *path, struct http_route *r)
 	else if ((p = after(path, "/alert/")) && p[0] >= '1' && p[0] <= '9' &&
 		 strlen(p) <= 18 && !parse_u64(p, &id)) {
 		r->kind = HTTP_R_ALERT;
+		r->alert_id = (int64_t)id;
+	} else if ((p = after(path, "/alert/")) && id_then(p, "/inventory.csv", &id)) {
+		r->kind = HTTP_R_INVENTORY_CSV;
+		r->alert_id = (int64_t)id;
+	} else if ((p = after(path, "/api/v1/alerts/")) && id_then(p, "/inventory", &id)) {
+		r->kind = HTTP_R_API_INVENTORY;
 		r->alert_id = (int64_t)id;
 	}
 	if (r->kind == HTTP_R_NOT_FOUND) {
@@ -133,5 +152,7 @@ int http_route_arg(struct http_route *r, const char *key, const char *value)
 		}
 		return -EINVAL;
 	}
+	if (!strcmp(key, "offset"))
+		return value && strlen(value) <= 18 && !parse_u64(value, &r->offset) ? 0 : -EINVAL;
 	return 0; /* unknown arguments are ignored, as browsers add their own */
 }

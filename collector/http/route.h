@@ -31,6 +31,8 @@ enum http_route_kind {
 	HTTP_R_API_ALERTS,       /* /api/v1/alerts                 */
 	HTTP_R_API_EXPLANATIONS, /* /api/v1/explanations           */
 	HTTP_R_METRICS,          /* /metrics                       */
+	HTTP_R_API_INVENTORY,    /* /api/v1/alerts/<id>/inventory  */
+	HTTP_R_INVENTORY_CSV,    /* /alert/<id>/inventory.csv      */
 };
 
 enum http_range { HTTP_RANGE_DAY = 0, HTTP_RANGE_WEEK, HTTP_RANGE_MONTH, HTTP_RANGE_YEAR };
@@ -54,6 +56,7 @@ struct http_route {
 	unsigned width, height; /* w=, h= (graphs) */
 	bool svg;               /* format=png|svg (graphs) */
 	bool open_only;         /* state=open|all (alerts; default all) */
+	uint64_t offset;        /* offset=N (an inventory's items; default 0) */
 };
 
 /* Fills r from a decoded path (no query).  Returns r->kind. */

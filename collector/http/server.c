@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "inventory_page.h"
 #include "server.h"
 #include "api.h"
 #include "metrics.h"
@@ -256,6 +257,12 @@ static int dispatch(struct http_site *site, const struct http_route *r, struct b
 	case HTTP_R_METRICS:
 		*type = "text/plain; version=0.0.4; charset=utf-8";
 		return http_metrics(site, b);
+	case HTTP_R_API_INVENTORY:
+		*type = "application/json";
+		return http_api_inventory(site, r->alert_id, r->offset, b);
+	case HTTP_R_INVENTORY_CSV:
+		*type = "text/csv; charset=utf-8";
+		return http_inventory_csv(site, r->alert_id, b);
 	case HTTP_R_NOT_FOUND:
 		break;
 	}

@@ -15,6 +15,7 @@
 #include <sys/types.h>
 
 #include "codec.h"
+#include "inventory.h"
 #include "ledger.h"
 #include "shrinkwatch/log.h"
 #include "shrinkwatch/banned.h"
@@ -336,7 +337,7 @@ int ledger_open(struct ledger *l, const char *path)
 	if ((err = exec_sql(l, "BEGIN", "create the schema")))
 		goto out;
 	if ((v == 1 && (err = exec_sql(l, migrate_1_2, "migrate the schema to version 2"))) ||
-	    (err = exec_sql(l, schema, "create the schema")) ||
+	    (err = exec_sql(l, schema, "create the schema")) || (err = inventory_schema(l->db)) ||
 	    (err = exec_sql(l, set_version, "set the schema version"))) {
 		sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
 		goto out;

@@ -19,7 +19,7 @@
 
 /* The schema these rows and their codecs are written for (PRAGMA
  * user_version).  2: deletion reports (deletions) and alerts.attribution. */
-#define LEDGER_USER_VERSION 2
+#define LEDGER_USER_VERSION 3
 #define LEDGER_TEXT_MAX 1024 /* reasons, comments, details */
 #define LEDGER_WHO_MAX 64
 

@@ -16,6 +16,8 @@ struct ingest_conn {
 	void *ud;                /* NULL once the connection is gone */
 	struct agent_rec *agent;
 	unsigned batches;        /* with the writers */
+	uint8_t version;         /* ingest_conn_speaks(); 0 = not said */
+	uint64_t policy_sum;     /* of the POLICY last sent (version 3) */
 	char peer[64];
 	struct ingest_conn *prev, *next; /* ing->conns */
 };
@@ -46,6 +48,44 @@ static void resume_all(struct ingest *ing)
 		if (c->ud)
 			c->ops->resume(c->ud);
 	}
+}
+
+/* FNV-1a over the entries: whether a POLICY says anything new. */
+static uint64_t policy_sum(const struct sw_policy *p, size_t n)
+{
+	uint64_t h = 14695981039346656037ull;
+
+	for (size_t i = 0; i < n; i++) {
+		const unsigned char *s = (const unsigned char *)p[i].store;
+
+		for (; *s; s++)
+			h = (h ^ *s) * 1099511628211ull;
+		h = (h ^ 0xff) * 1099511628211ull;
+		for (int k = 0; k < 64; k += 8)
+			h = (h ^ ((p[i].retention >> k) & 0xff)) * 1099511628211ull;
+	}
+	return h;
+}
+
+/* Sends c's agent its POLICY (version 3): always, or only when it changed
+ * since the last one sent. */
+static void send_policy(struct ingest *ing, struct ingest_conn *c, bool always)
+{
+	static struct sw_policy pol[SW_POLICY_MAX];
+	size_t n = 0;
+	uint64_t sum;
+
+	if (c->version < SW_PROTO_VERSION_EXACT || !c->ud)
+		return;
+	if (ing->policy)
+		n = ing->policy(ing->v3_ctx, c->agent, pol, SW_POLICY_MAX);
+	sum = policy_sum(pol, n);
+	if (!always && sum == c->policy_sum)
+		return;
+	c->policy_sum = sum;
+	if (c->ops->send_policy(c->ud, pol, n))
+		log_warn("ingest: cannot send agent '%s' its policy (%zu stores)", c->agent->name,
+			 n);
 }
 
 static void batch_done(struct rrd_batch *b, void *ctx)
@@ -118,8 +158,10 @@ static void batch_done(struct rrd_batch *b, void *ctx)
 	}
 	if (owner->ud)
 		owner->ops->batch_done(owner->ud);
-	if ((cur = current_conn(ing, a)))
+	if ((cur = current_conn(ing, a))) {
+		send_policy(ing, cur, false); /* a new store, a learned retention */
 		cur->ops->send_ack(cur->ud, a->seq_stored);
+	}
 out:
 	/* Counted until here: closing the connection above (a failed batch) or
 	 * a failed ACK ends in ingest_conn_gone(), which must not free owner
@@ -149,6 +191,47 @@ void ingest_on_deletions(struct ingest *ing, ingest_deletions_fn fn, void *ctx)
 {
 	ing->on_deletions = fn;
 	ing->deletions_ctx = ctx;
+}
+
+void ingest_on_v3(struct ingest *ing, ingest_policy_fn policy, ingest_inventory_fn inventory,
+		  ingest_v3_gone_fn gone, void *ctx)
+{
+	ing->policy = policy;
+	ing->inventory = inventory;
+	ing->v3_gone = gone;
+	ing->v3_ctx = ctx;
+}
+
+void ingest_conn_speaks(struct ingest *ing, struct ingest_conn *c, uint8_t version)
+{
+	c->version = version;
+	send_policy(ing, c, true);
+}
+
+void ingest_policy_changed(struct ingest *ing)
+{
+	for (struct ingest_conn *c = ing->conns; c; c = c->next)
+		send_policy(ing, c, true);
+}
+
+int ingest_invreq(struct ingest *ing, const char *agent, const struct sw_invreq *rq)
+{
+	struct ingest_conn *c = strmap_get(&ing->current, agent);
+
+	if (!c || !c->ud)
+		return -ENOTCONN;
+	if (c->version < SW_PROTO_VERSION_EXACT)
+		return -EPROTONOSUPPORT;
+	return c->ops->send_invreq(c->ud, rq);
+}
+
+int ingest_inventory(struct ingest *ing, struct ingest_conn *c, const struct sw_inventory *hdr,
+		     const struct sw_invitem *items, size_t n)
+{
+	c->agent->last_seen = (int64_t)time(NULL);
+	if (ing->inventory)
+		ing->inventory(ing->v3_ctx, c->agent, hdr, items, n);
+	return 0;
 }
 
 int ingest_observe(struct ingest *ing, ingest_stored_fn fn, void *ctx)
@@ -268,6 +351,8 @@ void ingest_conn_gone(struct ingest *ing, struct ingest_conn *c)
 		strmap_del(&ing->current, a->name);
 		if (ing->board)
 			board_set_connected(ing->board, a->name, false);
+		if (c->version >= SW_PROTO_VERSION_EXACT && ing->v3_gone)
+			ing->v3_gone(ing->v3_ctx, a);
 	}
 	c->ud = NULL;
 	if (!c->batches)

@@ -46,6 +46,23 @@ typedef void (*ingest_stored_fn)(void *ctx, struct agent_rec *a, struct store_re
 typedef int (*ingest_deletions_fn)(void *ctx, struct agent_rec *a, const struct sw_deletion *d,
 				   size_t n);
 
+/*
+ * Protocol version 3 (exact accounts), through the composition (main.c):
+ * the retention of each store of agent a, as POLICY tells it (configured,
+ * else learned, collector/alerts/policy.h): fills up to max entries of out
+ * and returns how many.
+ */
+typedef size_t (*ingest_policy_fn)(void *ctx, struct agent_rec *a, struct sw_policy *out,
+				   size_t max);
+/* One INVENTORY frame of agent a (hdr and its n items, valid during the
+ * call), for the inventory requests (collector/alerts/inventory.h). */
+typedef void (*ingest_inventory_fn)(void *ctx, struct agent_rec *a,
+				    const struct sw_inventory *hdr, const struct sw_invitem *items,
+				    size_t n);
+/* Agent a's version-3 connection went: its unanswered requests will not be
+ * answered on it. */
+typedef void (*ingest_v3_gone_fn)(void *ctx, struct agent_rec *a);
+
 struct ingest_stats {
 	uint64_t hellos;
 	uint64_t samples_received;
@@ -75,6 +92,10 @@ struct ingest {
 	bool paused;            /* sessions were held for pending_samples */
 	ingest_deletions_fn on_deletions; /* ingest_on_deletions(); NULL: refused */
 	void *deletions_ctx;
+	ingest_policy_fn policy;       /* ingest_on_v3(); NULL: empty POLICY */
+	ingest_inventory_fn inventory; /* ingest_on_v3(); NULL: frames dropped */
+	ingest_v3_gone_fn v3_gone;     /* ingest_on_v3(); may be NULL */
+	void *v3_ctx;
 	struct strmap current;     /* agent name -> its struct ingest_conn */
 	struct ingest_conn *conns; /* every handle not yet freed */
 };
@@ -95,6 +116,12 @@ int ingest_observe(struct ingest *ing, ingest_stored_fn fn, void *ctx);
  * DELETIONS frame is refused and the agent keeps its reports. */
 void ingest_on_deletions(struct ingest *ing, ingest_deletions_fn fn, void *ctx);
 
+/* Gives version-3 agents their stores' retention (POLICY, from policy),
+ * their INVENTORY frames to inventory, and says when an agent's version-3
+ * connection goes (gone, may be NULL), all with ctx. */
+void ingest_on_v3(struct ingest *ing, ingest_policy_fn policy, ingest_inventory_fn inventory,
+		  ingest_v3_gone_fn gone, void *ctx);
+
 /*
  * How ingest answers the connection an agent's frames came on.  Ingest does
  * not know what a connection is: the session layer hands these with its own
@@ -114,6 +141,10 @@ struct ingest_conn_ops {
 	/* The writers caught up after ingest_overloaded(): a connection that
 	 * stopped reading for it may read again. */
 	void (*resume)(void *ud);
+	/* Version 3 only (ingest_conn_speaks()): send POLICY (n entries, n may
+	 * be 0) and INVREQ.  0 or a negative errno. */
+	int (*send_policy)(void *ud, const struct sw_policy *p, size_t n);
+	int (*send_invreq)(void *ud, const struct sw_invreq *rq);
 };
 
 /* Ingest's handle on one connection that said HELLO (opaque). */
@@ -130,6 +161,26 @@ struct ingest_conn;
 int ingest_hello(struct ingest *ing, const struct sw_hello *h, const struct ingest_conn_ops *ops,
 		 void *ud, const char *peer, struct ingest_conn **conn, struct agent_rec **agent,
 		 uint64_t *ack);
+/*
+ * The protocol version the agent's HELLO on conn was accepted in (the
+ * session calls it right after ingest_hello(), before it sends anything):
+ * from version 3 on, the agent's POLICY goes out first, and again whenever
+ * a retention it was told changes (a store heard of, a retention learned)
+ * or ingest_policy_changed() says so.
+ */
+void ingest_conn_speaks(struct ingest *ing, struct ingest_conn *conn, uint8_t version);
+/* Sends POLICY again to every version-3 connection (after a reload). */
+void ingest_policy_changed(struct ingest *ing);
+/*
+ * Asks agent's current connection for an inventory (INVREQ).  0, -ENOTCONN
+ * when the agent is not connected, -EPROTONOSUPPORT when it speaks a
+ * version below 3 (it keeps no removal journal), or the send's error.
+ */
+int ingest_invreq(struct ingest *ing, const char *agent, const struct sw_invreq *rq);
+/* An INVENTORY frame that came on conn: to the inventory hook.  0. */
+int ingest_inventory(struct ingest *ing, struct ingest_conn *conn,
+		     const struct sw_inventory *hdr, const struct sw_invitem *items, size_t n);
+
 /*
  * Samples that came on conn (n >= 1, rising seq).  Returns 1 if a batch
  * went to the writers (the connection counts it for flow control until

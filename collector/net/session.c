@@ -186,6 +186,39 @@ static void send_delack(void *ud, uint64_t id)
 		buf_release(&frame);
 }
 
+/* Version 3: the agent's stores' retention, and an inventory request. */
+static int send_policy(void *ud, const struct sw_policy *p, size_t n)
+{
+	struct session *s = ud;
+	struct buf frame;
+	int err;
+
+	buf_init(&frame, 64 + n * (SW_NAME_MAX + 10));
+	err = proto_encode_policy(&frame, p, n);
+	if (err) {
+		buf_release(&frame);
+		return err;
+	}
+	send_frame(s, &frame);
+	return 0;
+}
+
+static int send_invreq(void *ud, const struct sw_invreq *rq)
+{
+	struct session *s = ud;
+	struct buf frame;
+	int err;
+
+	buf_init(&frame, 128 + SW_TEXT_MAX);
+	err = proto_encode_invreq(&frame, rq);
+	if (err) {
+		buf_release(&frame);
+		return err;
+	}
+	send_frame(s, &frame);
+	return s->state == S_CLOSING ? -ENOTCONN : 0;
+}
+
 /* Closes the session, first sending ERROR(code, why) if code is not 0. */
 static void close_session(struct session *s, uint16_t code, const char *why)
 {
@@ -248,6 +281,8 @@ static const struct ingest_conn_ops conn_ops = {
 	.close = conn_close,
 	.batch_done = batch_done,
 	.resume = resume,
+	.send_policy = send_policy,
+	.send_invreq = send_invreq,
 };
 
 static void handle_hello(struct session *s, const struct sw_frame *f)
@@ -314,6 +349,7 @@ static void handle_hello(struct session *s, const struct sw_frame *f)
 	}
 	s->state = S_READY;
 	s->version = f->version;
+	ingest_conn_speaks(s->ing, s->conn, s->version); /* v3: POLICY first */
 	log_info("session: agent '%s' connected from %s (%s, interval %u s, protocol %u); "
 		 "stored up to seq %llu", h.agent, s->peer, h.software, h.interval,
 		 (unsigned)s->version, (unsigned long long)ack);
@@ -353,6 +389,10 @@ static void handle_samples(struct session *s, const struct sw_frame *f)
 
 	if (s->state != S_READY) {
 		refuse(s, SW_ERR_PROTOCOL, "SAMPLES before HELLO");
+		return;
+	}
+	if (f->version >= SW_PROTO_VERSION_EXACT && s->version < SW_PROTO_VERSION_EXACT) {
+		refuse(s, SW_ERR_PROTOCOL, "version-3 SAMPLES after a lower-version HELLO");
 		return;
 	}
 	err = proto_decode_samples(f, scratch, SW_SAMPLES_MAX, &n);
@@ -431,6 +471,36 @@ static void handle_deletions(struct session *s, const struct sw_frame *f)
 		arm_idle(s);
 }
 
+/* INVENTORY (version 3): an answer to an INVREQ of ours.  The items of one
+ * frame (up to SW_INVENTORY_MAX, ~4.4 KB each) go in a buffer allocated on
+ * first use and kept: inventories are rare, and pages never touched cost
+ * nothing. */
+static void handle_inventory(struct session *s, const struct sw_frame *f)
+{
+	static struct sw_invitem *items;
+	struct sw_inventory hdr;
+	size_t n = 0;
+	int err;
+
+	if (s->state != S_READY || s->version < SW_PROTO_VERSION_EXACT) {
+		refuse(s, SW_ERR_PROTOCOL, "INVENTORY before a version-3 HELLO");
+		return;
+	}
+	if (!items && !(items = malloc(SW_INVENTORY_MAX * sizeof *items))) {
+		close_session(s, SW_ERR_INTERNAL, "collector out of memory");
+		return;
+	}
+	err = proto_decode_inventory(f, &hdr, items, SW_INVENTORY_MAX, &n);
+	if (err) {
+		refuse(s, SW_ERR_PROTOCOL, err == -EINVAL ? "INVENTORY item with an invalid status, "
+				   "flag, removal bracket or uid" : "malformed INVENTORY frame");
+		return;
+	}
+	ingest_inventory(s->ing, s->conn, &hdr, items, n);
+	if (s->state != S_CLOSING)
+		arm_idle(s);
+}
+
 static void handle_frame(void *ud, const struct sw_frame *f)
 {
 	struct session *s = ud;
@@ -444,6 +514,9 @@ static void handle_frame(void *ud, const struct sw_frame *f)
 		return;
 	case SW_MSG_DELETIONS:
 		handle_deletions(s, f);
+		return;
+	case SW_MSG_INVENTORY:
+		handle_inventory(s, f);
 		return;
 	case SW_MSG_ERROR: {
 		struct sw_error e;

@@ -29,8 +29,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Bumped whenever struct detect_state changes layout or meaning. */
-#define DETECT_STATE_VERSION 1
+/* Bumped whenever struct detect_state changes layout or meaning.  Version 2
+ * appended the exact-accounting part (struct detect_exact_state); a version-1
+ * state is upgraded in place by detect_state_restore(). */
+#define DETECT_STATE_VERSION 2
 /* Days of ingest history kept for retention (the longest retention learned). */
 #define DETECT_RING_DAYS 96
 /* Active declared deletions per store. */
@@ -75,6 +77,20 @@ struct detect_input {
 	bool has_added; /* added_* are meaningful */
 	uint8_t status; /* SW_SCAN_COMPLETE / PARTIAL / MISSING */
 	uint64_t mount_id; /* 0 = unknown */
+	/*
+	 * Exact accounting (protocol version 3, SW_SAMPLE_EXACT): the agent's
+	 * manifest says which files went, so the detector need not guess from
+	 * totals.  exact: removed_* are exact; young_split: removed_young_*
+	 * were split against retention (seconds) and are meaningful.  Removal
+	 * of items younger than the retention is never a purge (exact.c).
+	 * removed_min_age is UINT64_MAX when nothing was removed.
+	 */
+	bool exact;
+	bool young_split;
+	double removed[2];       /* bytes, objects */
+	double removed_young[2]; /* bytes, objects younger than retention */
+	uint64_t removed_min_age; /* seconds */
+	uint64_t retention;       /* the split's retention, seconds; 0 = none */
 };
 
 struct detect_event {
@@ -101,6 +117,10 @@ struct detect_params {
 	uint32_t interval;          /* seconds between samples; 0 = learn */
 	uint32_t silence_intervals; /* silence after this many missed intervals */
 	uint32_t retention_days;    /* 0 = learn from history */
+	/* The configured retention in seconds (`retention`, any duration), 0 =
+	 * not configured: exact stores then learn it (exact.c).
+	 * retention_days is its whole days for the statistical model. */
+	uint32_t retention_s;
 	int32_t purge_at;           /* seconds after 00:00 UTC; -1 = learn */
 	uint32_t purge_window;      /* seconds a purge may run after purge_at */
 	uint32_t warmup;            /* seconds before an unconfigured purge hour is trusted */
@@ -196,10 +216,39 @@ struct detect_state {
 	uint8_t lag_n[DETECT_RING_DAYS];
 	struct detect_metric m[2]; /* 0 = bytes, 1 = objects */
 	struct detect_explain explain[DETECT_MAX_EXPLAIN];
+	/* Version 2: exact accounting (exact.c), appended so a version-1 state
+	 * is this struct's prefix. */
+	struct detect_exact_state {
+		uint64_t night_min;  /* smallest removed_min_age in the open purge window */
+		int64_t night_day;   /* purge-cycle day night_min belongs to */
+		uint32_t nights[7];  /* the last nights' smallest purged age, seconds */
+		uint32_t learned;    /* retention learned from them, seconds; 0 = not yet */
+		uint8_t nnights;     /* nights[] filled (ring position = nnights % 7) */
+		uint8_t seen;        /* an exact sample was seen */
+		uint8_t pad[6];
+		uint64_t young_objects; /* young removal no declaration covered, ever */
+	} x;
 };
 
 /* Makes a fresh state. */
 void detect_state_init(struct detect_state *st);
+/*
+ * Takes a saved state blob of the given version into st: the current
+ * version as is, a version-1 state (the prefix of this one) upgraded with a
+ * fresh exact-accounting part, so an upgrade keeps what was learned.
+ * 0, or -EPROTO for any other version or size (st is then fresh).
+ */
+int detect_state_restore(struct detect_state *st, uint32_t version, const void *blob,
+			 size_t len);
+/*
+ * The retention exact accounting uses for a store, in seconds: the
+ * configured one (p->retention_s), else the one learned from what nightly
+ * purges removed (0 until three nights were seen).  The collector sends it
+ * to the agent (POLICY) and shows it (`shrinkwatchctl status`).  *learned
+ * (may be NULL) says whether it was learned.
+ */
+uint64_t detect_retention(const struct detect_state *st, const struct detect_params *p,
+			  bool *learned);
 
 /*
  * Feeds one sample.  Fills up to DETECT_MAX_EVENTS events into ev and returns

@@ -22,7 +22,13 @@
  * 1), except HELLO, whose byte is the highest version the agent speaks: a
  * collector that knows only 1 refuses a version-2 HELLO with ERROR 2, and the
  * agent says HELLO again in version 1 and keeps its reports to itself. */
-#define SW_PROTO_VERSION_MAX 2
+#define SW_PROTO_VERSION_MAX 3
+/* Version 3 adds exact accounts: SAMPLES frames of version 3 carry the
+ * sample's removal figures, the collector says each store's retention in
+ * POLICY, and asks for a loss inventory with INVREQ, answered by INVENTORY.
+ * A version-1/2 collector refuses a version-3 HELLO with ERROR 2 and the
+ * agent steps down one version at a time. */
+#define SW_PROTO_VERSION_EXACT 3
 #define SW_FRAME_HEADER 8
 /* Largest payload a peer may send; a larger length prefix closes the link. */
 #define SW_FRAME_MAX (1024u * 1024u)
@@ -38,7 +44,10 @@ enum sw_msg_type {
 	SW_MSG_ERROR = 4,   /* either way: why the link is being closed */
 	SW_MSG_DELETIONS = 5, /* agent -> collector (v2): deletion reports */
 	SW_MSG_DELACK = 6,    /* collector -> agent (v2): reports <= id are stored */
-	SW_MSG_TYPE_MAX = SW_MSG_DELACK,
+	SW_MSG_POLICY = 7,    /* collector -> agent (v3): each store's retention */
+	SW_MSG_INVREQ = 8,    /* collector -> agent (v3): send a loss inventory */
+	SW_MSG_INVENTORY = 9, /* agent -> collector (v3): removal-journal entries */
+	SW_MSG_TYPE_MAX = SW_MSG_INVENTORY,
 };
 
 enum sw_error_code {
@@ -83,6 +92,70 @@ struct sw_deletion {
 	char exe[SW_TEXT_MAX + 1];     /* "?" when unknown */
 };
 
+/* Most entries one POLICY frame may carry. */
+#define SW_POLICY_MAX 2048
+
+/* One store's policy (version 3), from the collector's configuration or what
+ * it learned: the agent splits removals by age against retention.  A store
+ * absent from POLICY has retention unknown (0). */
+struct sw_policy {
+	char store[SW_NAME_MAX + 1];
+	uint64_t retention; /* seconds, 0 = unknown */
+};
+
+/* An inventory request (version 3): the removal-journal entries of one
+ * store whose removal bracket overlaps [from, to], under prefix ("" = the
+ * whole store), at most max_items of them (0 = as many as the agent
+ * allows).  req_id is the collector's, echoed in every INVENTORY frame. */
+struct sw_invreq {
+	uint64_t req_id;
+	char store[SW_NAME_MAX + 1];
+	int64_t from, to;
+	uint32_t max_items;
+	char prefix[SW_TEXT_MAX + 1];
+};
+
+/* Longest path an INVENTORY item may carry, in bytes, without the NUL. */
+#define SW_PATH_WIRE_MAX 4096
+/* Most items one INVENTORY frame may carry (each frame also stays under
+ * SW_FRAME_MAX: size batches with proto_invitem_wire_size()). */
+#define SW_INVENTORY_MAX 4096
+
+enum sw_inv_status {
+	SW_INV_MORE = 0,    /* more frames follow for this req_id */
+	SW_INV_LAST = 1,    /* the last frame: total_items and truncated are set */
+	SW_INV_REFUSED = 2, /* unknown store, journal unavailable: why in item 0's path */
+	SW_INV_STATUS_MAX = SW_INV_REFUSED,
+};
+
+/* Inventory item flags. */
+enum {
+	SW_INV_CUT = 1u << 0, /* path cut to the agent's inventory_depth */
+	SW_INV_FLAGS_KNOWN = (1u << 1) - 1,
+};
+
+/* One removed item from the agent's removal journal (agent/journal.h).
+ * The path is relative to the store and is hostile input: any bytes but
+ * NUL (newlines, invalid UTF-8) travel as they are; escape it to print. */
+struct sw_invitem {
+	char path[SW_PATH_WIRE_MAX + 1];
+	uint64_t size;
+	int64_t birth;                        /* unix seconds */
+	int64_t removed_after, removed_before; /* the scans bracketing the removal */
+	uint32_t pid;                          /* 0: no deletion watch saw it */
+	int64_t uid;                           /* -1: unknown */
+	char exe[SW_TEXT_MAX + 1];             /* "?" when unknown */
+	uint8_t flags;                         /* SW_INV_* */
+};
+
+/* The fixed part of an INVENTORY frame. */
+struct sw_inventory {
+	uint64_t req_id;
+	uint8_t status;       /* enum sw_inv_status */
+	uint64_t total_items; /* last frame: how many matched; else 0 */
+	uint32_t truncated;   /* last frame: items left out because of max_items */
+};
+
 struct sw_error {
 	uint16_t code;
 	char text[SW_TEXT_MAX + 1];
@@ -117,6 +190,20 @@ int proto_decode_deletions(const struct sw_frame *f, struct sw_deletion *out, si
 			   size_t *n);
 int proto_decode_delack(const struct sw_frame *f, uint64_t *id);
 
+/* Version-3 decoders.  POLICY: up to max entries into out (caller
+ * allocates), *n the count; -EINVAL with *n the index for a bad store name.
+ * An empty POLICY (count 0) is valid: the collector knows no store yet. */
+int proto_decode_policy(const struct sw_frame *f, struct sw_policy *out, size_t max,
+			size_t *n);
+/* INVREQ: -EINVAL for a bad store name, from > to or a zero req_id. */
+int proto_decode_invreq(const struct sw_frame *f, struct sw_invreq *out);
+/* INVENTORY: the fixed part into *hdr, up to max items into items (caller
+ * allocates; an item is about 4.4 KB), *n the count.  -EINVAL (with *n the
+ * index, or 0 for the fixed part) for an unknown status or flag, a removal
+ * bracket that ends before it starts or a uid below -1. */
+int proto_decode_inventory(const struct sw_frame *f, struct sw_inventory *hdr,
+			   struct sw_invitem *items, size_t max, size_t *n);
+
 /* Encoders append one whole frame to out.  0 or a negative errno. */
 int proto_encode_hello(struct buf *out, const struct sw_hello *h);
 int proto_encode_ack(struct buf *out, uint64_t seq);
@@ -129,8 +216,29 @@ int proto_encode_hello_version(struct buf *out, const struct sw_hello *h, uint8_
 int proto_encode_deletions(struct buf *out, const struct sw_deletion *d, size_t n);
 int proto_encode_delack(struct buf *out, uint64_t id);
 
-/* Bytes one sample takes on the wire, so a sender can size its batches. */
+/* SAMPLES in a frame of the given version: 1 (or 2, which is written as 1)
+ * is the totals-only encoding, whose flags are cut to SW_SAMPLE_FLAGS_V1 so a
+ * version-1/2 collector accepts them; 3 adds the exact accounts.  Plain
+ * proto_encode_samples() says version 1. */
+int proto_encode_samples_version(struct buf *out, const struct sw_sample *s, size_t n,
+				 uint8_t version);
+/* Version-3 frames.  POLICY may be empty (n 0).  INVENTORY: items may be
+ * NULL when n is 0; a path longer than SW_PATH_WIRE_MAX or an exe longer
+ * than SW_TEXT_MAX is -EINVAL (the caller cuts paths itself, on purpose);
+ * -EMSGSIZE when the frame would exceed SW_FRAME_MAX (nothing appended). */
+int proto_encode_policy(struct buf *out, const struct sw_policy *p, size_t n);
+int proto_encode_invreq(struct buf *out, const struct sw_invreq *r);
+int proto_encode_inventory(struct buf *out, const struct sw_inventory *hdr,
+			   const struct sw_invitem *items, size_t n);
+
+/* Bytes one sample takes on the wire (version 1 encoding), so a sender can
+ * size its batches; a version-3 sample takes SW_SAMPLE_V3_EXTRA more. */
 size_t proto_sample_wire_size(const struct sw_sample *s);
+#define SW_SAMPLE_V3_EXTRA (10 * 8)
+/* Bytes one inventory item takes on the wire; the fixed part of a frame
+ * takes SW_INVENTORY_FIXED. */
+size_t proto_invitem_wire_size(const struct sw_invitem *it);
+#define SW_INVENTORY_FIXED (8 + 1 + 8 + 4 + 2)
 
 const char *proto_msg_name(unsigned type);
 

@@ -33,7 +33,16 @@ enum {
 	SW_SAMPLE_BTIME = 1u << 1,
 	/* The agent had to drop older samples before this one (spool full). */
 	SW_SAMPLE_GAP = 1u << 2,
-	SW_SAMPLE_FLAGS_KNOWN = (1u << 3) - 1,
+	/* The agent's manifest covered this scan and the previous delivered one,
+	 * so the removal figures (removed_*, shrunk_bytes, moved_*) are exact.
+	 * A partial scan never carries it.  Protocol version 3 only. */
+	SW_SAMPLE_EXACT = 1u << 3,
+	/* removed_young_* were split against a known retention (the retention
+	 * field, non-zero).  Only together with SW_SAMPLE_EXACT. */
+	SW_SAMPLE_YOUNG_SPLIT = 1u << 4,
+	/* The flags a version-1 SAMPLES frame may carry. */
+	SW_SAMPLE_FLAGS_V1 = (1u << 3) - 1,
+	SW_SAMPLE_FLAGS_KNOWN = (1u << 5) - 1,
 };
 
 struct sw_sample {
@@ -53,6 +62,21 @@ struct sw_sample {
 	uint32_t error_count;
 	char first_error[SW_ERRTEXT_MAX + 1];
 	uint32_t scan_ms; /* how long the scan took */
+
+	/* Exact accounts (protocol version 3), meaningful only with
+	 * SW_SAMPLE_EXACT; a version-1 frame leaves them zero.  They come from
+	 * the agent's manifest diff between the previous delivered scan and
+	 * this one (docs/protocol.md, "Version 3"). */
+	uint64_t removed_objects; /* files gone since the previous scan (moves excluded) */
+	uint64_t removed_bytes;   /* their sizes as last seen */
+	uint64_t removed_young_objects; /* the part younger than retention at scan start */
+	uint64_t removed_young_bytes;
+	uint64_t removed_min_age; /* smallest age (s) among removed, UINT64_MAX: none */
+	uint64_t shrunk_bytes;    /* sum of max(0, old - new) over files in both scans */
+	uint64_t moved_objects;   /* renames inside the store, matched by (inode, size) */
+	uint64_t moved_bytes;
+	uint64_t retention;       /* seconds the young split used, 0 = unknown */
+	uint64_t journal_dropped; /* journal entries dropped for space since start */
 };
 
 /* Human-readable name of a scan status ("complete", "partial", "missing"). */

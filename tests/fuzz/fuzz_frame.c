@@ -18,7 +18,7 @@ static void check_samples(const struct sw_frame *f)
 	if (proto_decode_samples(f, s, SW_SAMPLES_MAX, &n))
 		return;
 	buf_init(&again, SW_FRAME_HEADER + SW_FRAME_MAX);
-	if (proto_encode_samples(&again, s, n) ||
+	if (proto_encode_samples_version(&again, s, n, f->version) ||
 	    again.len != SW_FRAME_HEADER + f->len ||
 	    memcmp(again.data + SW_FRAME_HEADER, f->payload, f->len))
 		abort(); /* what we accept, we must be able to say back */
@@ -35,6 +35,52 @@ static void check_deletions(const struct sw_frame *f)
 		return;
 	buf_init(&again, SW_FRAME_HEADER + SW_FRAME_MAX);
 	if (proto_encode_deletions(&again, d, n) || again.len != SW_FRAME_HEADER + f->len ||
+	    memcmp(again.data + SW_FRAME_HEADER, f->payload, f->len))
+		abort();
+	buf_release(&again);
+}
+
+static void check_policy(const struct sw_frame *f)
+{
+	static struct sw_policy p[SW_POLICY_MAX];
+	struct buf again;
+	size_t n;
+
+	if (proto_decode_policy(f, p, SW_POLICY_MAX, &n))
+		return;
+	buf_init(&again, SW_FRAME_HEADER + SW_FRAME_MAX);
+	if (proto_encode_policy(&again, p, n) || again.len != SW_FRAME_HEADER + f->len ||
+	    memcmp(again.data + SW_FRAME_HEADER, f->payload, f->len))
+		abort();
+	buf_release(&again);
+}
+
+static void check_invreq(const struct sw_frame *f)
+{
+	struct sw_invreq r;
+	struct buf again;
+
+	if (proto_decode_invreq(f, &r))
+		return;
+	buf_init(&again, SW_FRAME_HEADER + SW_FRAME_MAX);
+	if (proto_encode_invreq(&again, &r) || again.len != SW_FRAME_HEADER + f->len ||
+	    memcmp(again.data + SW_FRAME_HEADER, f->payload, f->len))
+		abort();
+	buf_release(&again);
+}
+
+static void check_inventory(const struct sw_frame *f)
+{
+	static struct sw_invitem items[SW_INVENTORY_MAX];
+	struct sw_inventory hdr;
+	struct buf again;
+	size_t n;
+
+	if (proto_decode_inventory(f, &hdr, items, SW_INVENTORY_MAX, &n))
+		return;
+	buf_init(&again, SW_FRAME_HEADER + SW_FRAME_MAX);
+	if (proto_encode_inventory(&again, &hdr, items, n) ||
+	    again.len != SW_FRAME_HEADER + f->len ||
 	    memcmp(again.data + SW_FRAME_HEADER, f->payload, f->len))
 		abort();
 	buf_release(&again);
@@ -74,6 +120,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		case SW_MSG_DELACK:
 			proto_decode_delack(&f, &seq);
+			break;
+		case SW_MSG_POLICY:
+			check_policy(&f);
+			break;
+		case SW_MSG_INVREQ:
+			check_invreq(&f);
+			break;
+		case SW_MSG_INVENTORY:
+			check_inventory(&f);
 			break;
 		}
 		off += (size_t)used;

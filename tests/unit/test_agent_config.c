@@ -63,6 +63,9 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.full_scan_interval, AGENT_DEFAULT_FULL_SCAN);
 	assert_string_equal(cfg.state_dir, AGENT_DEFAULT_STATE_DIR);
 	assert_string_equal(cfg.collector_host, "::1");
+	assert_int_equal(cfg.removal_journal_keep, 400 * 86400);
+	assert_int_equal(cfg.removal_journal_max, 256u << 20);
+	assert_int_equal(cfg.inventory_depth, 0);
 	agent_config_release(&cfg);
 }
 
@@ -105,6 +108,40 @@ static void test_errors(void **state)
 
 /* deletion_watch: [agent] sets the default (auto without it), a store may
  * say otherwise. */
+/* Issue 12's keys: the removal journal and inventory depth, and the
+ * manifest's home (state_dir) never inside a store. */
+static void test_accounts_keys(void **state)
+{
+	struct agent_config cfg;
+	char err[1024];
+	(void)state;
+
+	assert_int_equal(load("[agent]\nname=a\nremoval_journal_keep=30d\nremoval_journal_max=64M\n"
+			      "inventory_depth=2\n[collector]\naddress=127.0.0.1:1\n[store s]\npath=/x\n",
+			      &cfg, err, sizeof err),
+			 0);
+	assert_int_equal(cfg.removal_journal_keep, 30 * 86400);
+	assert_int_equal(cfg.removal_journal_max, 64u << 20);
+	assert_int_equal(cfg.inventory_depth, 2);
+	agent_config_release(&cfg);
+	expect_error("[agent]\nremoval_journal_keep=1h\n", "removal_journal_keep: '1h' is not a duration");
+	expect_error("[agent]\nremoval_journal_max=10k\n", "removal_journal_max: '10k' is not a size");
+	expect_error("[agent]\ninventory_depth=65\n", "inventory_depth: '65' is not a number");
+	expect_error("[agent]\ninventory_depth=1\ninventory_depth=2\n", "key given twice");
+	expect_error("[agent]\nname=a\nstate_dir=/srv/evidence/.sw\n[collector]\naddress=127.0.0.1:1\n"
+		     "[store s]\npath=/srv/evidence/\n",
+		     "state_dir: '/srv/evidence/.sw' is inside store 's'");
+	expect_error("[agent]\nname=a\nstate_dir=/srv/x\n[collector]\naddress=127.0.0.1:1\n"
+		     "[store s]\npath=/srv/x\n",
+		     "is inside store 's'");
+	/* a sibling whose name starts the same is not inside */
+	assert_int_equal(load("[agent]\nname=a\nstate_dir=/srv/evidence2\n[collector]\n"
+			      "address=127.0.0.1:1\n[store s]\npath=/srv/evidence\n",
+			      &cfg, err, sizeof err),
+			 0);
+	agent_config_release(&cfg);
+}
+
 static void test_deletion_watch(void **state)
 {
 	struct agent_config cfg;
@@ -144,6 +181,7 @@ int main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_deletion_watch),
+		cmocka_unit_test(test_accounts_keys),
 		cmocka_unit_test(test_missing_file),
 	};
 	return cmocka_run_group_tests_name("agent_config", tests, tu_setup_dir, tu_teardown_dir);

@@ -36,13 +36,20 @@ static void test_keys(void **unused)
 	assert_int_equal(detect_config_key(&cs, "listen", "address", "x", err, sizeof err), 0);
 	assert_int_equal(detect_config_key(&cs, "store a/b", "retention", "31x", err, sizeof err), -1);
 	assert_string_equal(err, "retention must be a duration like 30d");
-	assert_int_equal(detect_config_key(&cs, "store a/b", "retention", "36h", err, sizeof err), -1);
+	/* any duration: exact accounting uses seconds, the statistical model
+	 * whole days (none here: it learns the lag) */
+	assert_int_equal(detect_config_key(&cs, "store c/d", "retention", "36h", err, sizeof err), 1);
+	assert_int_equal(detect_config_key(&cs, "store c/d", "retention", "0s", err, sizeof err), -1);
 	assert_int_equal(detect_config_key(&cs, "detect", "purge_at", "25:00", err, sizeof err), -1);
 	assert_int_equal(detect_config_key(&cs, "detect", "frobnicate", "1", err, sizeof err), -1);
 	assert_non_null(strstr(err, "unknown key 'frobnicate'"));
 
+	detect_config_resolve(&cs, "c/d", &p);
+	assert_int_equal(p.retention_s, 36 * 3600);
+	assert_int_equal(p.retention_days, 0);
 	detect_config_resolve(&cs, "a/b", &p);
 	assert_int_equal(p.retention_days, 31);
+	assert_int_equal(p.retention_s, 31 * 86400);
 	assert_int_equal(p.purge_at, 2 * 3600 + 1800);
 	assert_true(p.drop_rel > 0.00499 && p.drop_rel < 0.00501); /* store beats [detect] */
 	assert_int_equal(p.silence_intervals, 5);                  /* inherited */

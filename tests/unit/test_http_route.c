@@ -36,6 +36,14 @@ static void test_known_paths(void **state)
 
 	assert_int_equal(http_route_parse("/alert/12", &r), HTTP_R_ALERT);
 	assert_int_equal(r.alert_id, 12);
+
+	assert_int_equal(http_route_parse("/alert/12/inventory.csv", &r), HTTP_R_INVENTORY_CSV);
+	assert_int_equal(r.alert_id, 12);
+	assert_int_equal(http_route_parse("/api/v1/alerts/7/inventory", &r), HTTP_R_API_INVENTORY);
+	assert_int_equal(r.alert_id, 7);
+	assert_int_equal(http_route_arg(&r, "offset", "10000"), 0);
+	assert_int_equal(r.offset, 10000);
+	assert_int_equal(http_route_arg(&r, "offset", "-1"), -EINVAL);
 }
 
 static void test_unknown_and_hostile_paths(void **state)
@@ -49,6 +57,9 @@ static void test_unknown_and_hostile_paths(void **state)
 		"/graph/a/b", "/graph/a/b/c/d", "/graph/a/b/../c", "/graph/a/b/.c",
 		"/alert/", "/alert/0", "/alert/-1", "/alert/01", "/alert/1x", "/alert/1/",
 		"/alert/99999999999999999999", "/alert/ 1", "/STORE/a/b", "/Metrics",
+		"/alert/0/inventory.csv", "/alert/1/inventory.csv/", "/alert/1/inventory",
+		"/alert/01/inventory.csv", "/api/v1/alerts/1/inventory/", "/api/v1/alerts/x/inventory",
+		"/api/v1/alerts/1/../inventory", "/api/v1/alerts//inventory",
 	};
 	struct http_route r;
 	(void)state;

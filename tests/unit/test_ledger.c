@@ -71,6 +71,10 @@ static void test_schema(void **state)
 		"detector_state:agent,store,version,state,saved_at",
 		"deletions:id,agent,report_id,store,first,last,files,dirs,dir,pid,uid,exe,"
 		"received_at",
+		"inventories:id,agent,store,alert_id,from_t,to_t,young_below,who,reason,"
+		"requested_at,state,error,finished_at,matched,truncated,kept,journal_dropped",
+		"inventory_items:id,inventory_id,dir,path,size,birth,removed_after,removed_before,"
+		"pid,uid,exe,flags,ord,dir_items,dir_bytes",
 	};
 	struct ledger l;
 	sqlite3 *db;
@@ -98,7 +102,7 @@ static void test_schema(void **state)
 	}
 	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int(s, 0), 2);
+	assert_int_equal(sqlite3_column_int(s, 0), 3);
 	sqlite3_finalize(s);
 	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &s, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(s), SQLITE_ROW);

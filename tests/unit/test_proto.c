@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "shrinkwatch/proto.h"
+#include "shrinkwatch/sample.h"
 
 static struct sw_sample make_sample(uint64_t seq, const char *store)
 {
@@ -380,7 +381,7 @@ static void test_delack_and_hello_v2(void **state)
 {
 	static const uint8_t delack[] = { 'S', 'W', 2, SW_MSG_DELACK, 0, 0, 0, 8,
 					  0, 0, 0, 0, 0, 0, 0x01, 0x9c };
-	static const uint8_t v3[] = { 'S', 'W', 3, SW_MSG_HELLO, 0, 0, 0, 0 };
+	static const uint8_t v4[] = { 'S', 'W', 4, SW_MSG_HELLO, 0, 0, 0, 0 };
 	struct sw_hello h = { .instance_id = 1, .interval = 60 }, out;
 	struct sw_frame f;
 	struct buf b;
@@ -402,10 +403,370 @@ static void test_delack_and_hello_v2(void **state)
 	assert_true(proto_frame_parse(b.data, b.len, &f) > 0);
 	assert_int_equal(f.version, 2);
 	assert_int_equal(proto_decode_hello(&f, &out), 0);
-	assert_int_equal(proto_encode_hello_version(&b, &h, 3), -EINVAL);
+	assert_int_equal(proto_encode_hello_version(&b, &h, 4), -EINVAL);
 	/* a version this build does not know: what a v1 collector sees of v2 */
-	assert_int_equal(proto_frame_parse(v3, sizeof v3, &f), -EPROTONOSUPPORT);
+	assert_int_equal(proto_frame_parse(v4, sizeof v4, &f), -EPROTONOSUPPORT);
 	assert_string_equal(proto_msg_name(SW_MSG_DELETIONS), "DELETIONS");
+	buf_release(&b);
+}
+
+/* ---- version 3 ---------------------------------------------------------- */
+
+static struct sw_sample make_exact(uint64_t seq)
+{
+	struct sw_sample s = make_sample(seq, "bodycam");
+
+	s.status = SW_SCAN_COMPLETE;
+	s.error_count = 0;
+	s.first_error[0] = '\0';
+	s.flags |= SW_SAMPLE_EXACT | SW_SAMPLE_YOUNG_SPLIT;
+	s.removed_objects = 12;
+	s.removed_bytes = 12ull << 30;
+	s.removed_young_objects = 3;
+	s.removed_young_bytes = 3ull << 30;
+	s.removed_min_age = 3600;
+	s.shrunk_bytes = 777;
+	s.moved_objects = 40;
+	s.moved_bytes = 40ull << 20;
+	s.retention = 31 * 86400;
+	s.journal_dropped = 5;
+	return s;
+}
+
+static void test_samples_v3_round_trip(void **state)
+{
+	struct sw_sample in[2] = { make_exact(7), make_exact(8) }, out[2];
+	struct sw_frame f;
+	struct buf b, v1;
+	size_t n;
+	(void)state;
+
+	memset(out, 0, sizeof out);
+	buf_init(&b, 1 << 20);
+	buf_init(&v1, 1 << 20);
+	assert_int_equal(proto_encode_samples_version(&b, in, 2, 3), 0);
+	assert_int_equal(b.data[2], 3);
+	assert_int_equal(proto_encode_samples(&v1, in, 2), 0);
+	/* the version-3 encoding is the version-1 one plus ten u64 per sample */
+	assert_int_equal(b.len, v1.len + 2 * SW_SAMPLE_V3_EXTRA);
+	assert_int_equal(v1.len, SW_FRAME_HEADER + 2 + 2 * proto_sample_wire_size(&in[0]));
+	/* ... at the end of each sample, in the contract's order, big-endian */
+	assert_int_equal(b.data[b.len - 1], 5);      /* journal_dropped */
+	assert_int_equal(b.data[b.len - 8 - 1], 0x80); /* retention 2678400 = 0x28de80 */
+	assert_int_equal(b.data[b.len - 8 - 2], 0xde);
+	assert_int_equal(b.data[b.len - 8 - 3], 0x28);
+	assert_true(proto_frame_parse(b.data, b.len, &f) > 0);
+	assert_int_equal(proto_decode_samples(&f, out, 2, &n), 0);
+	assert_int_equal(n, 2);
+	for (size_t i = 0; i < 2; i++) {
+		assert_int_equal(out[i].seq, in[i].seq);
+		assert_int_equal(out[i].objects, in[i].objects);
+		assert_int_equal(out[i].flags, in[i].flags);
+		assert_int_equal(out[i].removed_objects, in[i].removed_objects);
+		assert_int_equal(out[i].removed_bytes, in[i].removed_bytes);
+		assert_int_equal(out[i].removed_young_objects, in[i].removed_young_objects);
+		assert_int_equal(out[i].removed_young_bytes, in[i].removed_young_bytes);
+		assert_int_equal(out[i].removed_min_age, in[i].removed_min_age);
+		assert_int_equal(out[i].shrunk_bytes, in[i].shrunk_bytes);
+		assert_int_equal(out[i].moved_objects, in[i].moved_objects);
+		assert_int_equal(out[i].moved_bytes, in[i].moved_bytes);
+		assert_int_equal(out[i].retention, in[i].retention);
+		assert_int_equal(out[i].journal_dropped, in[i].journal_dropped);
+	}
+	/* to a version-1/2 collector: totals only, no flag it would refuse */
+	assert_true(proto_frame_parse(v1.data, v1.len, &f) > 0);
+	assert_int_equal(f.version, 1);
+	assert_int_equal(proto_decode_samples(&f, out, 2, &n), 0);
+	assert_int_equal(out[0].flags, SW_SAMPLE_HAS_ADDED | SW_SAMPLE_BTIME);
+	assert_int_equal(out[0].removed_objects, 0);
+	assert_int_equal(out[0].journal_dropped, 0);
+	assert_int_equal(out[0].objects, in[0].objects);
+	/* a version-2 link gets SAMPLES in version 1 */
+	v1.len = 0;
+	assert_int_equal(proto_encode_samples_version(&v1, in, 2, 2), 0);
+	assert_int_equal(v1.data[2], 1);
+	assert_int_equal(proto_encode_samples_version(&v1, in, 2, 4), -EINVAL);
+	buf_release(&v1);
+	buf_release(&b);
+}
+
+static int decode_one_v3(const struct sw_sample *s, uint8_t version)
+{
+	struct sw_sample out;
+	struct sw_frame f;
+	struct buf b;
+	size_t n;
+	int err;
+
+	buf_init(&b, 1 << 20);
+	assert_int_equal(proto_encode_samples_version(&b, s, 1, 3), 0);
+	b.data[2] = version; /* what a peer could send */
+	assert_true(proto_frame_parse(b.data, b.len, &f) > 0);
+	err = proto_decode_samples(&f, &out, 1, &n);
+	buf_release(&b);
+	return err;
+}
+
+static void test_samples_v3_refusals(void **state)
+{
+	struct sw_sample s = make_exact(3);
+	(void)state;
+
+	assert_int_equal(decode_one_v3(&s, 3), 0);
+	/* the v3 encoding in a v1 frame: its flags are not version 1's */
+	assert_int_equal(decode_one_v3(&s, 1), -EINVAL);
+	s.flags &= SW_SAMPLE_FLAGS_V1; /* and without them, trailing bytes */
+	assert_int_equal(decode_one_v3(&s, 1), -EPROTO);
+	s = make_exact(3);
+	s.removed_young_objects = s.removed_objects + 1;
+	assert_int_equal(decode_one_v3(&s, 3), -EINVAL);
+	s = make_exact(3);
+	s.removed_young_bytes = s.removed_bytes + 1;
+	assert_int_equal(decode_one_v3(&s, 3), -EINVAL);
+	s = make_exact(3);
+	s.retention = 0; /* a split against no retention */
+	assert_int_equal(decode_one_v3(&s, 3), -EINVAL);
+	s = make_exact(3);
+	s.flags &= ~(uint32_t)SW_SAMPLE_EXACT; /* a split without exact figures */
+	assert_int_equal(decode_one_v3(&s, 3), -EINVAL);
+	s = make_exact(3);
+	s.status = SW_SCAN_PARTIAL; /* a partial scan is never exact */
+	assert_int_equal(decode_one_v3(&s, 3), -EINVAL);
+}
+
+/* A version-1 frame never carries the version-3 flags. */
+static void test_samples_v1_refuses_exact_flag(void **state)
+{
+	struct sw_sample s = make_sample(1, "bodycam"), out;
+	struct sw_frame f;
+	struct buf b;
+	size_t n, flags_at;
+	(void)state;
+
+	buf_init(&b, 1 << 20);
+	assert_int_equal(proto_encode_samples(&b, &s, 1), 0);
+	/* flags follow count, seq, time, store and eight u64 */
+	flags_at = SW_FRAME_HEADER + 2 + 8 + 8 + 2 + strlen(s.store) + 8 * 8;
+	assert_int_equal(b.data[flags_at + 3], SW_SAMPLE_HAS_ADDED | SW_SAMPLE_BTIME);
+	b.data[flags_at + 3] |= SW_SAMPLE_EXACT;
+	assert_true(proto_frame_parse(b.data, b.len, &f) > 0);
+	assert_int_equal(proto_decode_samples(&f, &out, 1, &n), -EINVAL);
+	buf_release(&b);
+}
+
+static void test_policy(void **state)
+{
+	static const uint8_t fixture[] = {
+		'S', 'W', 3, SW_MSG_POLICY, 0, 0, 0, 19,
+		0, 1,                              /* count */
+		0, 7, 'b', 'o', 'd', 'y', 'c', 'a', 'm',
+		0, 0, 0, 0, 0, 0x28, 0xde, 0x80,   /* 31 days */
+	};
+	struct sw_policy in = { .retention = 31 * 86400 }, out[2];
+	struct sw_frame f;
+	struct buf b;
+	size_t n = 9;
+	(void)state;
+
+	memset(out, 0, sizeof out);
+	snprintf(in.store, sizeof in.store, "bodycam");
+	buf_init(&b, 4096);
+	assert_int_equal(proto_encode_policy(&b, &in, 1), 0);
+	assert_int_equal(b.len, sizeof fixture);
+	assert_memory_equal(b.data, fixture, sizeof fixture);
+	assert_true(proto_frame_parse(b.data, b.len, &f) > 0);
+	assert_int_equal(proto_decode_policy(&f, out, 2, &n), 0);
+	assert_int_equal(n, 1);
+	assert_memory_equal(&in, &out[0], sizeof in);
+	assert_int_equal(proto_decode_policy(&f, out, 0, &n), -EPROTO); /* no room */
+	/* empty: the collector knows no store yet */
+	b.len = 0;
+	assert_int_equal(proto_encode_policy(&b, NULL, 0), 0);
+	assert_true(proto_frame_parse(b.data, b.len, &f) > 0);
+	assert_int_equal(proto_decode_policy(&f, out, 2, &n), 0);
+	assert_int_equal(n, 0);
+	/* a bad store name: refused with its index */
+	b.len = 0;
+	assert_int_equal(proto_encode_policy(&b, &in, 1), 0);
+	b.data[SW_FRAME_HEADER + 4] = '/';
+	assert_true(proto_frame_parse(b.data, b.len, &f) > 0);
+	assert_int_equal(proto_decode_policy(&f, out, 2, &n), -EINVAL);
+	assert_int_equal(n, 0);
+	/* a version-3 message in an older frame is malformed at the header */
+	b.data[2] = 2;
+	assert_int_equal(proto_frame_parse(b.data, b.len, &f), -EPROTO);
+	assert_int_equal(proto_encode_policy(&b, &in, SW_POLICY_MAX + 1), -EINVAL);
+	assert_string_equal(proto_msg_name(SW_MSG_POLICY), "POLICY");
+	buf_release(&b);
+}
+
+static void test_invreq(void **state)
+{
+	struct sw_invreq in = { .req_id = 77, .from = 1700000000, .to = 1700086400,
+				.max_items = 100000 },
+			 out;
+	struct sw_frame f;
+	struct buf b;
+	(void)state;
+
+	memset(&out, 0, sizeof out);
+	snprintf(in.store, sizeof in.store, "bodycam");
+	snprintf(in.prefix, sizeof in.prefix, "2021/case4411/");
+	buf_init(&b, 4096);
+	assert_int_equal(proto_encode_invreq(&b, &in), 0);
+	assert_true(proto_frame_parse(b.data, b.len, &f) > 0);
+	assert_int_equal(f.version, 3);
+	assert_int_equal(proto_decode_invreq(&f, &out), 0);
+	assert_memory_equal(&in, &out, sizeof in);
+	/* cut short: malformed */
+	f.len--;
+	assert_int_equal(proto_decode_invreq(&f, &out), -EPROTO);
+	/* from after to: unacceptable, both ways */
+	in.from = in.to + 1;
+	assert_int_equal(proto_encode_invreq(&b, &in), -EINVAL);
+	b.len = 0;
+	in.from = 1700000000;
+	assert_int_equal(proto_encode_invreq(&b, &in), 0);
+	b.data[SW_FRAME_HEADER + 8 + 2 + 7 + 7] = 0xff; /* from's low byte: after to */
+	b.data[SW_FRAME_HEADER + 8 + 2 + 7 + 3] = 0x7f;
+	assert_true(proto_frame_parse(b.data, b.len, &f) > 0);
+	assert_int_equal(proto_decode_invreq(&f, &out), -EINVAL);
+	buf_release(&b);
+}
+
+static void test_inventory_hostile_paths(void **state)
+{
+	static struct sw_invitem in[3], out[3];
+	struct sw_inventory hdr = { .req_id = 77, .status = SW_INV_LAST, .total_items = 3,
+				    .truncated = 1 },
+			    ohdr;
+	struct sw_frame f;
+	struct buf b;
+	size_t n;
+	(void)state;
+
+	memset(in, 0, sizeof in);
+	memset(out, 0, sizeof out);
+	for (int i = 0; i < 3; i++) {
+		in[i].size = 1000u * (unsigned)i;
+		in[i].birth = 1600000000 + i;
+		in[i].removed_after = 1700000000;
+		in[i].removed_before = 1700000060;
+		in[i].pid = 0;
+		in[i].uid = -1;
+		snprintf(in[i].exe, sizeof in[i].exe, "?");
+	}
+	snprintf(in[0].path, sizeof in[0].path, "2021/case\n4411/\xff\xfe\x1b[31mred.mp4");
+	memset(in[1].path, 'a', SW_PATH_WIRE_MAX); /* a 4 KB path */
+	in[1].path[SW_PATH_WIRE_MAX] = '\0';
+	in[1].pid = 4312;
+	in[1].uid = 1000;
+	snprintf(in[1].exe, sizeof in[1].exe, "/usr/bin/rm");
+	snprintf(in[2].path, sizeof in[2].path, "2021/case4411");
+	in[2].flags = SW_INV_CUT;
+	buf_init(&b, SW_FRAME_HEADER + SW_FRAME_MAX);
+	assert_int_equal(proto_encode_inventory(&b, &hdr, in, 3), 0);
+	assert_int_equal(b.len, SW_FRAME_HEADER + SW_INVENTORY_FIXED +
+					proto_invitem_wire_size(&in[0]) +
+					proto_invitem_wire_size(&in[1]) +
+					proto_invitem_wire_size(&in[2]));
+	assert_true(proto_frame_parse(b.data, b.len, &f) > 0);
+	assert_int_equal(proto_decode_inventory(&f, &ohdr, out, 3, &n), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(ohdr.req_id, 77);
+	assert_int_equal(ohdr.status, SW_INV_LAST);
+	assert_int_equal(ohdr.total_items, 3);
+	assert_int_equal(ohdr.truncated, 1);
+	for (int i = 0; i < 3; i++)
+		assert_memory_equal(&in[i], &out[i], sizeof in[i]);
+	assert_int_equal(proto_decode_inventory(&f, &ohdr, out, 2, &n), -EPROTO); /* no room */
+	/* every prefix waits, every cut is malformed */
+	for (size_t len = 0; len < b.len; len++)
+		assert_int_equal(proto_frame_parse(b.data, len, &f), 0);
+	assert_true(proto_frame_parse(b.data, b.len, &f) > 0);
+	f.len -= 1;
+	assert_int_equal(proto_decode_inventory(&f, &ohdr, out, 3, &n), -EPROTO);
+	/* a bracket that ends before it starts, an unknown flag: unacceptable */
+	in[2].removed_before = in[2].removed_after - 1;
+	b.len = 0;
+	assert_int_equal(proto_encode_inventory(&b, &hdr, in, 3), -EINVAL);
+	assert_int_equal(b.len, 0);
+	in[2].removed_before = in[2].removed_after;
+	in[2].flags = 0x80;
+	assert_int_equal(proto_encode_inventory(&b, &hdr, in, 3), -EINVAL);
+	in[2].flags = 0;
+	/* refused request: no items needed, or the reason in item 0 */
+	hdr.status = SW_INV_REFUSED;
+	assert_int_equal(proto_encode_inventory(&b, &hdr, NULL, 0), 0);
+	assert_true(proto_frame_parse(b.data, b.len, &f) > 0);
+	assert_int_equal(proto_decode_inventory(&f, &ohdr, out, 3, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(ohdr.status, SW_INV_REFUSED);
+	b.data[SW_FRAME_HEADER + 8] = 3; /* unknown status */
+	assert_int_equal(proto_decode_inventory(&f, &ohdr, out, 3, &n), -EINVAL);
+	buf_release(&b);
+}
+
+/* A frame full of 4 KB paths stops at SW_FRAME_MAX with -EMSGSIZE and
+ * leaves nothing behind; the sender sizes its batches by wire size. */
+static void test_inventory_frame_bound(void **state)
+{
+	static struct sw_invitem items[300];
+	struct sw_inventory hdr = { .req_id = 1, .status = SW_INV_MORE };
+	struct buf b;
+	size_t fit = 0, used = SW_INVENTORY_FIXED;
+	(void)state;
+
+	for (size_t i = 0; i < 300; i++) {
+		memset(items[i].path, 'p', SW_PATH_WIRE_MAX);
+		items[i].path[SW_PATH_WIRE_MAX] = '\0';
+		items[i].uid = -1;
+		snprintf(items[i].exe, sizeof items[i].exe, "?");
+	}
+	buf_init(&b, 2 * SW_FRAME_MAX);
+	assert_int_equal(proto_encode_inventory(&b, &hdr, items, 300), -EMSGSIZE);
+	assert_int_equal(b.len, 0);
+	while (used + proto_invitem_wire_size(&items[fit]) <= SW_FRAME_MAX)
+		used += proto_invitem_wire_size(&items[fit++]);
+	assert_int_equal(proto_encode_inventory(&b, &hdr, items, fit), 0);
+	assert_true(b.len <= SW_FRAME_HEADER + SW_FRAME_MAX);
+	buf_release(&b);
+}
+
+static void test_sample_json_exact(void **state)
+{
+	struct sw_sample s = make_exact(4);
+	struct buf b;
+	char *json;
+	(void)state;
+
+	buf_init(&b, 1 << 16);
+	assert_int_equal(sample_to_json(&b, NULL, &s), 0);
+	assert_int_equal(buf_put_u8(&b, 0), 0);
+	json = (char *)b.data;
+	assert_non_null(strstr(json, "\"exact\":true"));
+	assert_non_null(strstr(json, "\"removed_objects\":12"));
+	assert_non_null(strstr(json, "\"removed_young_objects\":3"));
+	assert_non_null(strstr(json, "\"retention\":2678400"));
+	assert_non_null(strstr(json, "\"removed_min_age\":3600"));
+	assert_non_null(strstr(json, "\"shrunk_bytes\":777"));
+	assert_non_null(strstr(json, "\"moved_objects\":40"));
+	assert_non_null(strstr(json, "\"journal_dropped\":5"));
+	/* totals only: no figure that could read as "nothing removed" */
+	b.len = 0;
+	s.flags &= ~(uint32_t)(SW_SAMPLE_EXACT | SW_SAMPLE_YOUNG_SPLIT);
+	assert_int_equal(sample_to_json(&b, NULL, &s), 0);
+	assert_int_equal(buf_put_u8(&b, 0), 0);
+	assert_null(strstr((char *)b.data, "removed_"));
+	/* nothing removed: no minimum age */
+	b.len = 0;
+	s = make_exact(4);
+	s.removed_objects = s.removed_young_objects = 0;
+	s.removed_bytes = s.removed_young_bytes = 0;
+	s.removed_min_age = UINT64_MAX;
+	assert_int_equal(sample_to_json(&b, NULL, &s), 0);
+	assert_int_equal(buf_put_u8(&b, 0), 0);
+	assert_null(strstr((char *)b.data, "removed_min_age"));
 	buf_release(&b);
 }
 
@@ -424,6 +785,14 @@ int main(void)
 		cmocka_unit_test(test_deletions_fixture),
 		cmocka_unit_test(test_deletions_refusals),
 		cmocka_unit_test(test_delack_and_hello_v2),
+		cmocka_unit_test(test_samples_v3_round_trip),
+		cmocka_unit_test(test_samples_v3_refusals),
+		cmocka_unit_test(test_samples_v1_refuses_exact_flag),
+		cmocka_unit_test(test_policy),
+		cmocka_unit_test(test_invreq),
+		cmocka_unit_test(test_inventory_hostile_paths),
+		cmocka_unit_test(test_inventory_frame_bound),
+		cmocka_unit_test(test_sample_json_exact),
 	};
 	return cmocka_run_group_tests_name("proto", tests, NULL, NULL);
 }

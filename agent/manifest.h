@@ -1,0 +1,123 @@
+/*
+ * manifest.h - the per-store manifest of regular files, and the exact diff
+ * between two scans (issue 12, docs/operations.md "Manifest").
+ *
+ * For every directory of a store that holds regular files the manifest keeps
+ * one record: the directory's path relative to the store and its files,
+ * sorted by name, each with size, birth time (statx btime, else ctime),
+ * inode and mtime.  Names are front-coded and numbers are varints, so a
+ * million files take about 30 bytes each on disk.  In memory the agent keeps
+ * only an index of directories (a 64-bit hash of the path -> where the
+ * directory's latest record is, about 32 bytes per directory), never the
+ * file names: a scan reads one directory's old record back with pread() when
+ * it re-reads that directory, so memory stays flat whatever the store holds.
+ *
+ * File format (state_dir/manifest/STORE.swm, mode 0600): a 64-byte header
+ * (magic, version, the committed length, the last committed scan's time and
+ * whether it was complete, its own CRC32C), then records appended in scan
+ * order, each "u32 length, u32 crc32c(payload), payload".  A newer record of
+ * a directory supersedes the older one; a record with no files is a
+ * tombstone.  When superseded records take more than the live ones, the file
+ * is rewritten (to a temporary file, fsync, rename).
+ *
+ * Crash safety: a scan appends records past the committed length and the
+ * commit (manifest_commit()) syncs them and then rewrites the header with
+ * the new committed length.  On open, bytes past the committed length belong
+ * to a scan that did not finish and are cut off; a header or any record
+ * before the committed length that does not check out means the file is
+ * damaged: it is logged, set aside and the next scan rebuilds the manifest
+ * from scratch (that scan is then not exact).
+ *
+ * Use by one scan: manifest_begin(); the walker threads call
+ * manifest_dir_update() for every directory they read completely and
+ * manifest_dir_seen() for every directory they trust unchanged or could not
+ * read; manifest_finish() then works out what left the store (directories
+ * not seen at all are gone, with all their files), matches removals against
+ * creations by (inode, size) as moves, and hands each real removal to the
+ * caller's callback; manifest_commit() makes the scan durable.  Only
+ * manifest_dir_update() and manifest_dir_seen() may run on several threads
+ * at once.
+ */
+#ifndef SHRINKWATCH_AGENT_MANIFEST_H
+#define SHRINKWATCH_AGENT_MANIFEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "manifest_codec.h"
+
+struct manifest;
+
+/* What one removed file was: path relative to the store. */
+struct manifest_removed {
+	const char *path;
+	size_t pathlen;
+	uint64_t size, ino;
+	int64_t birth;
+};
+
+/* Called by manifest_finish() for each file that left the store (moves
+ * excluded).  A non-zero return stops manifest_finish(), which returns it. */
+typedef int (*manifest_removed_fn)(void *ud, const struct manifest_removed *r);
+
+/* The exact figures of one scan against the previous committed one. */
+struct manifest_diff {
+	int exact; /* 1: the previous scan was in the manifest and this one is complete */
+	uint64_t removed_objects, removed_bytes;
+	uint64_t removed_young_objects, removed_young_bytes;
+	uint64_t removed_min_age; /* UINT64_MAX: nothing removed */
+	uint64_t shrunk_bytes;
+	uint64_t moved_objects, moved_bytes;
+	uint64_t created_objects; /* files not in the previous scan (moves included) */
+	uint64_t dirs_gone;
+};
+
+/* Most new files one scan matches against removals as possible moves; a
+ * scan that creates more is still recorded but is not exact. */
+#define MANIFEST_CREATED_MAX (1u << 20)
+
+/*
+ * Opens (or creates) the manifest of store in dir (created 0700 if needed),
+ * reading its index.  A damaged file is logged, renamed to STORE.swm.damaged
+ * and replaced by an empty manifest; then manifest_rebuilt() is true.
+ * Returns 0 and *out (caller frees with manifest_close()), or a negative
+ * errno when the directory or file cannot be used at all.
+ */
+int manifest_open(const char *dir, const char *store, struct manifest **out);
+void manifest_close(struct manifest *m);
+
+/* Whether open found the file damaged (and started again). */
+int manifest_rebuilt(const struct manifest *m);
+/* Time of the last committed scan (0: none) and whether it was complete. */
+int64_t manifest_last_scan(const struct manifest *m);
+int manifest_last_complete(const struct manifest *m);
+/* Directories and files the manifest holds, bytes on disk. */
+void manifest_counts(const struct manifest *m, uint64_t *dirs, uint64_t *files,
+		     uint64_t *disk_bytes);
+
+/* Starts a scan at scan_time (unix seconds).  0 or a negative errno (the
+ * scan then runs without the manifest). */
+int manifest_begin(struct manifest *m, int64_t scan_time);
+/* A directory read completely: replaces its record and diffs it against the
+ * old one.  relpath (relen bytes, "" for the store's root) is relative to the
+ * store.  Sorts b in place.  Thread-safe.  0 or a negative errno (the scan
+ * then cannot be exact: manifest_finish() says so). */
+int manifest_dir_update(struct manifest *m, const char *relpath, size_t relen,
+			struct manifest_dirbuf *b);
+/* A directory trusted unchanged, or not read completely: its record stays. */
+void manifest_dir_seen(struct manifest *m, const char *relpath, size_t relen);
+/*
+ * Ends the scan's walk.  complete: every directory was read or trusted (a
+ * partial scan keeps the records of directories it did not see rather than
+ * taking them for gone).  retention (seconds, 0 = unknown) splits removals
+ * by age at scan_time.  Calls removed() for every removal, then fills *out.
+ * 0 or a negative errno / the callback's return.
+ */
+int manifest_finish(struct manifest *m, int complete, uint64_t retention,
+		    manifest_removed_fn removed, void *ud, struct manifest_diff *out);
+/* Makes the scan durable (records synced, then the header), and rewrites
+ * the file when superseded records outweigh live ones.  0 or a negative
+ * errno (the manifest is then marked for a rebuild). */
+int manifest_commit(struct manifest *m);
+
+#endif

@@ -1,0 +1,306 @@
+/*
+ * test_detect_exact.c - the detector with exact accounting (detect/exact.c).
+ *
+ * A store of 1 TB sampled every 60 s, with exact figures as a version-3
+ * agent sends them: young removal (items younger than the retention) is
+ * unexplained on the first sample that shows it, whatever the hour and
+ * however new the store; old removal keeps the statistical model; declared
+ * deletions cover young removal; the retention is learned from what the
+ * nightly purge removed; a version-1 state is upgraded.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <errno.h>
+
+#include "shrinkwatch/detect.h"
+#include "shrinkwatch/sample.h"
+
+#define T0 1735689600LL /* 2025-01-01 00:00 UTC */
+#define IV 60
+#define DAY 86400
+#define RET (31 * DAY)
+
+struct sim {
+	struct detect_state st;
+	struct detect_params p;
+	int64_t t;
+	double bytes, objects;
+	int fired[DETECT_KIND_COUNT];
+	int events;
+	struct detect_event last;
+	struct detect_figures fig;
+};
+
+static void sim_init(struct sim *s, bool configured)
+{
+	memset(s, 0, sizeof *s);
+	detect_params_default(&s->p);
+	s->p.purge_at = 2 * 3600;
+	if (configured)
+		s->p.retention_s = RET;
+	detect_state_init(&s->st);
+	s->t = T0;
+	s->bytes = 1e12;
+	s->objects = 1e5;
+}
+
+/* One exact sample: `young` and `old` objects of 10 MB each went, with
+ * the youngest removed item min_age old (0: none removed); split says
+ * whether the agent knew the retention. */
+static int step(struct sim *s, double young, double old, uint64_t min_age, bool split)
+{
+	struct detect_event ev[DETECT_MAX_EVENTS];
+	struct detect_input in;
+	double each = 1e7;
+	int n;
+
+	s->t += IV;
+	s->bytes -= (young + old) * each;
+	s->objects -= young + old;
+	memset(&in, 0, sizeof in);
+	in.time = s->t;
+	in.bytes = s->bytes;
+	in.objects = s->objects;
+	in.has_added = true;
+	in.status = SW_SCAN_COMPLETE;
+	in.exact = true;
+	in.young_split = split;
+	in.removed[0] = (young + old) * each;
+	in.removed[1] = young + old;
+	if (split) {
+		in.removed_young[0] = young * each;
+		in.removed_young[1] = young;
+		in.retention = RET;
+	}
+	in.removed_min_age = young + old > 0 ? min_age : UINT64_MAX;
+	n = detect_update_figures(&s->st, &s->p, &in, ev, &s->fig);
+	for (int i = 0; i < n; i++) {
+		s->events++;
+		if (ev[i].state == DETECT_FIRING)
+			s->fired[ev[i].kind]++;
+		s->last = ev[i];
+	}
+	return n;
+}
+
+static void run_quiet(struct sim *s, int samples)
+{
+	for (int i = 0; i < samples; i++)
+		step(s, 0, 0, 0, true);
+}
+
+/* A single young file deleted in the first hour of a new store: fires at
+ * once as a drop (the statistical detector would take up to 10% a day for
+ * the purge until it is calibrated, and needs a second sample). */
+static void test_young_fires_at_once_on_a_new_store(void **unused)
+{
+	struct sim s;
+
+	(void)unused;
+	sim_init(&s, true);
+	run_quiet(&s, 10);
+	assert_false(detect_calibrated(&s.st, &s.p));
+	assert_int_equal(step(&s, 1, 0, 3600, true), 1);
+	assert_int_equal(s.last.kind, DETECT_DROP);
+	assert_int_equal(s.last.state, DETECT_FIRING);
+	assert_true(s.last.lost_objects > 0.9 && s.last.lost_objects < 1.1);
+	assert_non_null(strstr(s.last.summary, "younger than the retention (31d)"));
+	assert_true(s.fig.unexplained[1] > 0.9);
+	/* removed = declared + unexplained + purge part, the figures' rule */
+	assert_true(s.fig.removed[1] > 0.9 && s.fig.removed[1] < 1.1);
+	/* the alert is open: more young loss updates it, never a second one */
+	step(&s, 30, 0, 3600, true);
+	assert_int_equal(s.fired[DETECT_DROP], 1);
+}
+
+/* Without a purge hour the detector warms up and takes purge-sized loss on
+ * trust (its whole day is a "window"): young removal is still a drop at
+ * once, and the learned figures never include it. */
+static void test_young_in_warmup_is_drop(void **unused)
+{
+	struct sim s;
+
+	(void)unused;
+	sim_init(&s, true);
+	s.p.purge_at = -1;
+	run_quiet(&s, 3);
+	assert_int_equal(step(&s, 0, 50, RET + 60, true), 0); /* old: the guessed purge */
+	assert_int_equal(step(&s, 2, 0, 60, true), 1);
+	assert_int_equal(s.last.kind, DETECT_DROP);
+	assert_non_null(strstr(s.last.summary, "2 items"));
+}
+
+/* Inside the purge window, old removal is the purge's; young removal at
+ * the same time is an overpurge on the same sample. */
+static void test_young_in_purge_window_is_overpurge(void **unused)
+{
+	struct sim s;
+
+	(void)unused;
+	sim_init(&s, true);
+	while ((s.t - T0) % DAY != 2 * 3600 - IV)
+		step(&s, 0, 0, 0, true);
+	/* the purge: old items only, nothing fires */
+	for (int i = 0; i < 10; i++)
+		step(&s, 0, 20, RET + 600, true);
+	assert_int_equal(s.events, 0);
+	step(&s, 3, 20, 86400, true);
+	assert_int_equal(s.fired[DETECT_OVERPURGE], 1);
+	assert_int_equal(s.last.kind, DETECT_OVERPURGE);
+	/* the alert is the young items: the purge's old ones (an excess over
+	 * what a new store's allowance knows, below its own threshold) are
+	 * not counted in it */
+	assert_true(s.last.lost_objects > 2.9 && s.last.lost_objects < 3.1);
+	assert_non_null(strstr(s.last.summary, "purge window removed 3 items"));
+}
+
+/* A new store's first purge night: its allowance knows nothing yet, so the
+ * old items' removal is an excess gathering below the overpurge threshold;
+ * the alert young removal opens counts the young items only. */
+static void test_overpurge_counts_young_only(void **unused)
+{
+	struct sim s;
+
+	(void)unused;
+	sim_init(&s, true);
+	s.p.purge_at = 0; /* the first samples lie in the window */
+	s.objects = 20;   /* small: the warm-up cap (10%) allows 2 items */
+	s.bytes = 20 * 1e7;
+	run_quiet(&s, 2);
+	assert_int_equal(step(&s, 3, 5, 60, true), 1);
+	assert_int_equal(s.last.kind, DETECT_OVERPURGE);
+	assert_true(s.last.lost_objects > 2.9 && s.last.lost_objects < 3.1);
+}
+
+/* A declared deletion covers young removal, item for item in its
+ * allowance; what exceeds it fires. */
+static void test_declared_deletion_covers_young(void **unused)
+{
+	struct detect_explain e = { .id = 7, .start = T0, .end = T0 + DAY,
+				    .allow_bytes = -1, .allow_objects = 5 };
+	struct detect_event ev;
+	struct sim s;
+
+	(void)unused;
+	sim_init(&s, true);
+	run_quiet(&s, 5);
+	assert_int_equal(detect_explain_add(&s.st, &e, &ev), 0);
+	assert_int_equal(step(&s, 5, 0, 3600, true), 0);
+	assert_true(s.fig.declared[1] > 4.9);
+	assert_int_equal(step(&s, 2, 0, 3600, true), 1);
+	assert_int_equal(s.last.kind, DETECT_DROP);
+	assert_true(s.last.lost_objects > 1.9 && s.last.lost_objects < 2.1);
+}
+
+/* Without the split (the agent did not know the retention yet) the sample
+ * goes to the statistical model: one small removal does not fire. */
+static void test_without_split_statistical(void **unused)
+{
+	struct sim s;
+
+	(void)unused;
+	sim_init(&s, false);
+	run_quiet(&s, 10);
+	assert_int_equal(step(&s, 1, 0, 3600, false), 0);
+	assert_int_equal(s.events, 0);
+}
+
+/* The retention is learned from the youngest item each night's purge
+ * removed: three nights are needed, one night with a manual deletion in
+ * the window (a low minimum) does not pull it down, and it is rounded
+ * down to whole days. */
+static void test_learns_retention_from_purge_nights(void **unused)
+{
+	uint32_t mins[4] = { RET + 3000, RET + 5 * DAY / 10, 3 * DAY, RET + 2000 };
+	bool learned = false;
+	struct sim s;
+
+	(void)unused;
+	sim_init(&s, false);
+	for (int night = 0; night < 4; night++) {
+		while ((s.t - T0) % DAY != 2 * 3600 - IV)
+			step(&s, 0, 0, 0, false);
+		for (int i = 0; i < 5; i++)
+			step(&s, 0, 10, mins[night] + (uint32_t)i * 100, false);
+		step(&s, 0, 0, 0, false);
+		if (night == 1)
+			assert_int_equal(detect_retention(&s.st, &s.p, NULL), 0);
+		run_quiet(&s, 180); /* past the window */
+	}
+	assert_int_equal(detect_retention(&s.st, &s.p, &learned), RET);
+	assert_true(learned);
+	s.p.retention_s = 7 * DAY; /* configured wins */
+	assert_int_equal(detect_retention(&s.st, &s.p, &learned), 7 * DAY);
+	assert_false(learned);
+}
+
+/* A saved version-1 state (this struct without its exact part) is taken
+ * with what it learned; anything else is refused. */
+static void test_restore_upgrades_version_1(void **unused)
+{
+	struct sim s;
+	struct detect_state back;
+
+	(void)unused;
+	sim_init(&s, true);
+	run_quiet(&s, 50);
+	s.st.version = 1;
+	assert_int_equal(detect_state_restore(&back, 1, &s.st,
+					      offsetof(struct detect_state, x)), 0);
+	assert_int_equal(back.version, DETECT_STATE_VERSION);
+	assert_int_equal(back.nsamples, s.st.nsamples);
+	assert_true(back.x.night_min == UINT64_MAX);
+	assert_int_equal(detect_state_restore(&back, 1, &s.st, 100), -EPROTO);
+	assert_int_equal(detect_state_restore(&back, 9, &s.st, sizeof s.st), -EPROTO);
+	assert_int_equal(back.nsamples, 0);
+}
+
+/* A version-3 sample's exact figures reach the detector; a sample without
+ * SW_SAMPLE_EXACT (a version-1 frame) leaves them out. */
+static void test_input_from_sample(void **unused)
+{
+	struct sw_sample x;
+	struct detect_input in;
+
+	(void)unused;
+	memset(&x, 0, sizeof x);
+	x.time = T0;
+	x.flags = SW_SAMPLE_HAS_ADDED | SW_SAMPLE_EXACT | SW_SAMPLE_YOUNG_SPLIT;
+	x.removed_objects = 10;
+	x.removed_bytes = 1000;
+	x.removed_young_objects = 3;
+	x.removed_young_bytes = 300;
+	x.removed_min_age = 42;
+	x.retention = 120;
+	detect_input_from_sample(&in, &x);
+	assert_true(in.exact && in.young_split);
+	assert_true(in.removed[1] == 10 && in.removed_young[0] == 300);
+	assert_int_equal(in.removed_min_age, 42);
+	assert_int_equal(in.retention, 120);
+	x.flags = SW_SAMPLE_HAS_ADDED;
+	detect_input_from_sample(&in, &x);
+	assert_false(in.exact || in.young_split);
+	assert_true(in.removed_young[1] == 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_young_fires_at_once_on_a_new_store),
+		cmocka_unit_test(test_young_in_warmup_is_drop),
+		cmocka_unit_test(test_young_in_purge_window_is_overpurge),
+		cmocka_unit_test(test_overpurge_counts_young_only),
+		cmocka_unit_test(test_declared_deletion_covers_young),
+		cmocka_unit_test(test_without_split_statistical),
+		cmocka_unit_test(test_learns_retention_from_purge_nights),
+		cmocka_unit_test(test_restore_upgrades_version_1),
+		cmocka_unit_test(test_input_from_sample),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
