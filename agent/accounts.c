@@ -266,6 +266,10 @@ size_t accounts_cut_path(const char *path, size_t len, unsigned depth)
 	return len;
 }
 
+/* Items per INVENTORY frame (of SW_INVENTORY_MAX allowed): 1024 items of
+ * 4.4 KB each is the answer's working memory. */
+#define ACC_FRAME_ITEMS 1024
+
 /* One inventory answer in progress. */
 struct acc_inv {
 	struct accounts *a;
@@ -341,7 +345,7 @@ static int acc__item(void *ud, const struct journal_entry *e)
 	}
 	v->wire += proto_invitem_wire_size(it);
 	v->n++;
-	if (v->n == SW_INVENTORY_MAX && (err = acc__flush(v, SW_INV_MORE)) < 0)
+	if (v->n == ACC_FRAME_ITEMS && (err = acc__flush(v, SW_INV_MORE)) < 0)
 		return err;
 	return 0;
 }
@@ -385,7 +389,7 @@ int accounts_inventory(struct accounts *a, const struct sw_invreq *r, accounts_s
 		return acc__refuse(r, "unknown store: this agent has not scanned it", send, ud);
 	v.max = r->max_items && r->max_items < ACCOUNTS_INVENTORY_MAX ? r->max_items
 								       : ACCOUNTS_INVENTORY_MAX;
-	v.items = calloc(SW_INVENTORY_MAX, sizeof *v.items);
+	v.items = calloc(ACC_FRAME_ITEMS, sizeof *v.items);
 	if (!v.items)
 		return acc__refuse(r, "agent out of memory", send, ud);
 	err = journal_query(a->j, r->store, r->from, r->to, r->prefix, strlen(r->prefix),
