@@ -33,7 +33,7 @@ struct accounts {
 /* The removal callback's context: one scan of one store. */
 struct acc_scan {
 	struct accounts *a;
-	const char *store;
+	char store[SW_NAME_MAX + 1]; /* a copy: POLICY may grow the store table meanwhile */
 	int64_t after, before;
 	int err;
 };
@@ -224,7 +224,7 @@ void accounts_prepare(struct accounts *a, const char *store, struct scan_options
 		return;
 	}
 	sc->a = a;
-	sc->store = s->name;
+	snprintf(sc->store, sizeof sc->store, "%s", store);
 	sc->after = (int64_t)opt->prev_start.tv_sec;
 	sc->before = (int64_t)opt->start.tv_sec;
 	opt->removed = acc__removed;
