@@ -117,8 +117,10 @@ void manifest_dir_seen(struct manifest *m, const char *relpath, size_t relen);
 int manifest_finish(struct manifest *m, int complete, uint64_t retention,
 		    manifest_removed_fn removed, void *ud, struct manifest_diff *out);
 /* Makes the scan the committed one (the header names its end), and rewrites
- * the file when superseded records outweigh live ones.  0 or a negative
- * errno (the manifest is then marked for a rebuild). */
+ * the file when superseded records outweigh live ones.  Without a
+ * manifest_finish() since manifest_begin() (the scan stopped early, a
+ * missing store) it does nothing: the manifest still holds the scan before.
+ * 0 or a negative errno (the manifest is then marked for a rebuild). */
 int manifest_commit(struct manifest *m);
 
 #endif

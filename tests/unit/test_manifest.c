@@ -396,6 +396,43 @@ static void test_hostile_names(void **state)
 	destroy(&r);
 }
 
+/* A scan that never reaches the manifest (the store is missing) leaves it
+ * as the scan before left it; when the store is back nothing is lost. */
+static void test_missing_store_keeps_manifest(void **state)
+{
+	struct run r;
+	struct scan_options opt = { 0 };
+	char moved[1100];
+	int64_t last;
+	(void)state;
+
+	build(&r);
+	scan(&r);
+	scan(&r);
+	last = manifest_last_scan(r.m);
+	snprintf(moved, sizeof moved, "%s.away", r.root);
+	check(rename(r.root, moved));
+	r.now.tv_sec += 60;
+	opt.start = r.now;
+	opt.prev_start = r.prev;
+	opt.manifest = r.m;
+	memset(&r.s, 0, sizeof r.s);
+	check(scan_store(r.root, &opt, &r.s));
+	assert_int_equal(r.s.status, SW_SCAN_MISSING);
+	assert_false(r.s.flags & SW_SAMPLE_EXACT);
+	check(manifest_commit(r.m));
+	assert_int_equal(manifest_last_scan(r.m), last);
+	r.prev = opt.start;
+	check(rename(moved, r.root));
+	scan(&r);
+	assert_false(r.s.flags & SW_SAMPLE_EXACT); /* the window is not the manifest's */
+	assert_int_equal(r.nremoved, 0);
+	scan(&r);
+	assert_true(r.s.flags & SW_SAMPLE_EXACT);
+	assert_int_equal(r.s.removed_objects, 0);
+	destroy(&r);
+}
+
 /* The file lives under state_dir with mode 0600. */
 static void test_file_mode(void **state)
 {
@@ -424,6 +461,7 @@ int main(void)
 		cmocka_unit_test(test_unfinished_scan_tail),
 		cmocka_unit_test(test_damaged_is_rebuilt),
 		cmocka_unit_test(test_hostile_names),
+		cmocka_unit_test(test_missing_store_keeps_manifest),
 		cmocka_unit_test(test_file_mode),
 	};
 	return cmocka_run_group_tests_name("manifest", tests, NULL, NULL);
