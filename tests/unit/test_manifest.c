@@ -433,6 +433,55 @@ static void test_missing_store_keeps_manifest(void **state)
 	destroy(&r);
 }
 
+/* Superseded records are rewritten away once they outweigh the live ones
+ * (by 1 MB): the compacted file is small, reopens cleanly and still diffs. */
+static void test_compaction(void **state)
+{
+	struct run r;
+	char p[2048];
+	struct stat st;
+	uint64_t dirs, files, bytes, most = 0, before = 0;
+	int shrank = 0;
+	(void)state;
+
+	build(&r);
+	check(tree_mkdir(r.root, "big"));
+	for (int i = 0; i < 5000; i++) {
+		snprintf(p, sizeof p, "big/a-rather-long-file-name-for-the-record-%05d.mp4", i);
+		check(tree_file(r.root, p, (uint64_t)i));
+	}
+	scan(&r);
+	for (int k = 0; k < 20; k++) {
+		snprintf(p, sizeof p, "big/new-%02d.mp4", k);
+		check(tree_file(r.root, p, 1));
+		scan(&r);
+		manifest_counts(r.m, &dirs, &files, &bytes);
+		if (bytes > most)
+			most = bytes;
+		if (before && bytes < before / 4)
+			shrank = 1; /* compacted: the live records only */
+		before = bytes;
+	}
+	assert_int_equal(files, 31 + 5000 + 20);
+	/* it grew past 1 MB of superseded records and was cut back */
+	assert_true(most > (1u << 20));
+	assert_true(shrank);
+	assert_true(bytes < most);
+	snprintf(p, sizeof p, "%s/bodycam.swm", r.state);
+	check(stat(p, &st));
+	assert_int_equal((uint64_t)st.st_size, bytes);
+	manifest_close(r.m);
+	check(manifest_open(r.state, "bodycam", &r.m));
+	assert_false(manifest_rebuilt(r.m));
+	snprintf(p, sizeof p, "%s/big/new-07.mp4", r.root);
+	check(unlink(p));
+	scan(&r);
+	assert_true(r.s.flags & SW_SAMPLE_EXACT);
+	assert_int_equal(r.s.removed_objects, 1);
+	assert_true(saw_removed(&r, "big/new-07.mp4"));
+	destroy(&r);
+}
+
 /* The file lives under state_dir with mode 0600. */
 static void test_file_mode(void **state)
 {
@@ -462,6 +511,7 @@ int main(void)
 		cmocka_unit_test(test_damaged_is_rebuilt),
 		cmocka_unit_test(test_hostile_names),
 		cmocka_unit_test(test_missing_store_keeps_manifest),
+		cmocka_unit_test(test_compaction),
 		cmocka_unit_test(test_file_mode),
 	};
 	return cmocka_run_group_tests_name("manifest", tests, NULL, NULL);
