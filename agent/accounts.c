@@ -33,7 +33,7 @@ struct accounts {
 /* The removal callback's context: one scan of one store. */
 struct acc_scan {
 	struct accounts *a;
-	const char *store;
+	char store[SW_NAME_MAX + 1]; /* a copy: POLICY may grow the store table meanwhile */
 	int64_t after, before;
 	int err;
 };
@@ -224,7 +224,7 @@ void accounts_prepare(struct accounts *a, const char *store, struct scan_options
 		return;
 	}
 	sc->a = a;
-	sc->store = s->name;
+	snprintf(sc->store, sizeof sc->store, "%s", store);
 	sc->after = (int64_t)opt->prev_start.tv_sec;
 	sc->before = (int64_t)opt->start.tv_sec;
 	opt->removed = acc__removed;
@@ -265,6 +265,10 @@ size_t accounts_cut_path(const char *path, size_t len, unsigned depth)
 			return i;
 	return len;
 }
+
+/* Items per INVENTORY frame (of SW_INVENTORY_MAX allowed): 1024 items of
+ * 4.4 KB each is the answer's working memory. */
+#define ACC_FRAME_ITEMS 1024
 
 /* One inventory answer in progress. */
 struct acc_inv {
@@ -341,7 +345,7 @@ static int acc__item(void *ud, const struct journal_entry *e)
 	}
 	v->wire += proto_invitem_wire_size(it);
 	v->n++;
-	if (v->n == SW_INVENTORY_MAX && (err = acc__flush(v, SW_INV_MORE)) < 0)
+	if (v->n == ACC_FRAME_ITEMS && (err = acc__flush(v, SW_INV_MORE)) < 0)
 		return err;
 	return 0;
 }
@@ -385,7 +389,7 @@ int accounts_inventory(struct accounts *a, const struct sw_invreq *r, accounts_s
 		return acc__refuse(r, "unknown store: this agent has not scanned it", send, ud);
 	v.max = r->max_items && r->max_items < ACCOUNTS_INVENTORY_MAX ? r->max_items
 								       : ACCOUNTS_INVENTORY_MAX;
-	v.items = calloc(SW_INVENTORY_MAX, sizeof *v.items);
+	v.items = calloc(ACC_FRAME_ITEMS, sizeof *v.items);
 	if (!v.items)
 		return acc__refuse(r, "agent out of memory", send, ud);
 	err = journal_query(a->j, r->store, r->from, r->to, r->prefix, strlen(r->prefix),

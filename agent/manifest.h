@@ -21,8 +21,9 @@
  * is rewritten (to a temporary file, fsync, rename).
  *
  * Crash safety: a scan appends records past the committed length and the
- * commit (manifest_commit()) syncs them and then rewrites the header with
- * the new committed length.  On open, bytes past the committed length belong
+ * commit (manifest_commit()) rewrites the header with the new committed
+ * length (one 64-byte pwrite; not synced: after a power cut, records the
+ * header counts but the disk lost fail their CRC and the file is rebuilt).  On open, bytes past the committed length belong
  * to a scan that did not finish and are cut off; a header or any record
  * before the committed length that does not check out means the file is
  * damaged: it is logged, set aside and the next scan rebuilds the manifest
@@ -115,9 +116,11 @@ void manifest_dir_seen(struct manifest *m, const char *relpath, size_t relen);
  */
 int manifest_finish(struct manifest *m, int complete, uint64_t retention,
 		    manifest_removed_fn removed, void *ud, struct manifest_diff *out);
-/* Makes the scan durable (records synced, then the header), and rewrites
- * the file when superseded records outweigh live ones.  0 or a negative
- * errno (the manifest is then marked for a rebuild). */
+/* Makes the scan the committed one (the header names its end), and rewrites
+ * the file when superseded records outweigh live ones.  Without a
+ * manifest_finish() since manifest_begin() (the scan stopped early, a
+ * missing store) it does nothing: the manifest still holds the scan before.
+ * 0 or a negative errno (the manifest is then marked for a rebuild). */
 int manifest_commit(struct manifest *m);
 
 #endif

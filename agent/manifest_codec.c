@@ -71,7 +71,8 @@ int mcodec_encode(const char *relpath, size_t relen, const struct manifest_dirbu
 		o += mc__varint(p + o, e->size);
 		o += mc__varint(p + o, mc__zz(e->birth));
 		o += mc__varint(p + o, e->ino);
-		o += mc__varint(p + o, mc__zz(e->mtime - e->birth));
+		/* wrapping difference: hostile times must not overflow */
+		o += mc__varint(p + o, mc__zz((int64_t)((uint64_t)e->mtime - (uint64_t)e->birth)));
 		prev = name;
 		prevlen = e->namelen;
 	}
@@ -152,7 +153,7 @@ int mcodec_next(struct mcodec_reader *r, struct mcodec_file *f)
 	f->size = size;
 	f->birth = mc__unzz(birth);
 	f->ino = ino;
-	f->mtime = f->birth + mc__unzz(dm);
+	f->mtime = (int64_t)((uint64_t)f->birth + (uint64_t)mc__unzz(dm));
 	r->done++;
 	return 1;
 }

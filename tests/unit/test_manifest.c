@@ -396,6 +396,92 @@ static void test_hostile_names(void **state)
 	destroy(&r);
 }
 
+/* A scan that never reaches the manifest (the store is missing) leaves it
+ * as the scan before left it; when the store is back nothing is lost. */
+static void test_missing_store_keeps_manifest(void **state)
+{
+	struct run r;
+	struct scan_options opt = { 0 };
+	char moved[1100];
+	int64_t last;
+	(void)state;
+
+	build(&r);
+	scan(&r);
+	scan(&r);
+	last = manifest_last_scan(r.m);
+	snprintf(moved, sizeof moved, "%s.away", r.root);
+	check(rename(r.root, moved));
+	r.now.tv_sec += 60;
+	opt.start = r.now;
+	opt.prev_start = r.prev;
+	opt.manifest = r.m;
+	memset(&r.s, 0, sizeof r.s);
+	check(scan_store(r.root, &opt, &r.s));
+	assert_int_equal(r.s.status, SW_SCAN_MISSING);
+	assert_false(r.s.flags & SW_SAMPLE_EXACT);
+	check(manifest_commit(r.m));
+	assert_int_equal(manifest_last_scan(r.m), last);
+	r.prev = opt.start;
+	check(rename(moved, r.root));
+	scan(&r);
+	assert_false(r.s.flags & SW_SAMPLE_EXACT); /* the window is not the manifest's */
+	assert_int_equal(r.nremoved, 0);
+	scan(&r);
+	assert_true(r.s.flags & SW_SAMPLE_EXACT);
+	assert_int_equal(r.s.removed_objects, 0);
+	destroy(&r);
+}
+
+/* Superseded records are rewritten away once they outweigh the live ones
+ * (by 1 MB): the compacted file is small, reopens cleanly and still diffs. */
+static void test_compaction(void **state)
+{
+	struct run r;
+	char p[2048];
+	struct stat st;
+	uint64_t dirs, files, bytes, most = 0, before = 0;
+	int shrank = 0;
+	(void)state;
+
+	build(&r);
+	check(tree_mkdir(r.root, "big"));
+	for (int i = 0; i < 5000; i++) {
+		snprintf(p, sizeof p, "big/a-rather-long-file-name-for-the-record-%05d.mp4", i);
+		check(tree_file(r.root, p, (uint64_t)i));
+	}
+	scan(&r);
+	for (int k = 0; k < 20; k++) {
+		snprintf(p, sizeof p, "big/new-%02d.mp4", k);
+		check(tree_file(r.root, p, 1));
+		scan(&r);
+		manifest_counts(r.m, &dirs, &files, &bytes);
+		if (bytes > most)
+			most = bytes;
+		if (before && bytes < before / 4)
+			shrank = 1; /* compacted: the live records only */
+		before = bytes;
+	}
+	assert_int_equal(files, 31 + 5000 + 20);
+	/* it grew past 1 MB of superseded records and was cut back */
+	assert_true(most > (1u << 20));
+	assert_true(shrank);
+	assert_true(bytes < most);
+	snprintf(p, sizeof p, "%s/bodycam.swm", r.state);
+	check(stat(p, &st));
+	assert_int_equal((uint64_t)st.st_size, bytes);
+	manifest_close(r.m);
+	check(manifest_open(r.state, "bodycam", &r.m));
+	assert_false(manifest_rebuilt(r.m));
+	snprintf(p, sizeof p, "%s/big/new-07.mp4", r.root);
+	check(unlink(p));
+	scan(&r);
+	assert_true(r.s.flags & SW_SAMPLE_EXACT);
+	assert_int_equal(r.s.removed_objects, 1);
+	assert_true(saw_removed(&r, "big/new-07.mp4"));
+	destroy(&r);
+}
+
 /* The file lives under state_dir with mode 0600. */
 static void test_file_mode(void **state)
 {
@@ -424,6 +510,8 @@ int main(void)
 		cmocka_unit_test(test_unfinished_scan_tail),
 		cmocka_unit_test(test_damaged_is_rebuilt),
 		cmocka_unit_test(test_hostile_names),
+		cmocka_unit_test(test_missing_store_keeps_manifest),
+		cmocka_unit_test(test_compaction),
 		cmocka_unit_test(test_file_mode),
 	};
 	return cmocka_run_group_tests_name("manifest", tests, NULL, NULL);
