@@ -225,8 +225,8 @@ void accounts_prepare(struct accounts *a, const char *store, struct scan_options
 	}
 	sc->a = a;
 	snprintf(sc->store, sizeof sc->store, "%s", store);
-	sc->after = (int64_t)opt->prev_start.tv_sec;
-	sc->before = (int64_t)opt->start.tv_sec;
+	sc->after = scan_second(&opt->prev_start);
+	sc->before = scan_second(&opt->start);
 	opt->removed = acc__removed;
 	opt->removed_ud = sc;
 }
@@ -243,7 +243,8 @@ void accounts_settle(struct accounts *a, const struct scan_options *opt, struct 
 	if (err)
 		journal_abort(a->j);
 	else
-		err = journal_commit(a->j, sc->store, sc->before);
+		/* the batch carries the manifest's scan time (journal_rollback()) */
+		err = journal_commit(a->j, sc->store, (int64_t)opt->start.tv_sec);
 	if (!err)
 		err = manifest_commit(opt->manifest);
 	if (err) {

@@ -196,7 +196,7 @@ static void round_work(uv_work_t *req)
 			continue;
 		}
 		/* the nearest second: the boundary the scan was scheduled for */
-		s->time = (int64_t)opt.start.tv_sec + (opt.start.tv_nsec >= 500000000);
+		s->time = scan_second(&opt.start);
 		s->seq = ++a->state.seq;
 		starts[a->nresults] = opt.start;
 		/* an object store's listing keeps its own times (objstore_set.h) */

@@ -318,3 +318,8 @@ out:
 	scan__elapsed(out, &t0);
 	return ret;
 }
+
+int64_t scan_second(const struct timespec *t)
+{
+	return (int64_t)t->tv_sec + (t->tv_nsec >= 500000000);
+}

@@ -83,4 +83,10 @@ struct scan_options {
  */
 int scan_store(const char *path, const struct scan_options *opt, struct sw_sample *out);
 
+/* The unix second a scan that started at t stands for: the nearest one, the
+ * boundary the scan was scheduled for.  A sample's time and the removal
+ * bracket the journal records both use it, so an investigator reads a
+ * removal between the times of the two samples that show it. */
+int64_t scan_second(const struct timespec *t);
+
 #endif

@@ -89,6 +89,7 @@ static void build(struct run *r, unsigned depth)
 	}
 	check(accounts_open(r->state, 400 * 86400, 256u << 20, depth, &r->acc));
 	clock_gettime(CLOCK_REALTIME, &r->now);
+	r->now.tv_nsec = 700000000; /* rounds up: a sample's second differs from tv_sec */
 }
 
 static void destroy(struct run *r)
@@ -166,6 +167,9 @@ static void test_scan_journal_inventory(void **state)
 	assert_string_equal(g.byname.exe, "/usr/bin/rm");
 	assert_int_equal(g.byname.size, 100);
 	assert_int_equal(g.byname.removed_before - g.byname.removed_after, 60);
+	/* the bracket is the two samples' times (rounded as a sample's time is),
+	 * not a second earlier: take a start just past the half second */
+	assert_int_equal(g.byname.removed_before, scan_second(&r.prev));
 	memset(&g, 0, sizeof g);
 	g.want = "2021/case2/f0.mp4";
 	check(accounts_inventory(r.acc, &req, collect, &g));
