@@ -2,7 +2,7 @@
  * lost.c - shrinkwatchctl lost (see lost.h).
  *
  * Every name printed here came from an evidence server and is hostile:
- * the terminal form goes through lost_term() (control characters, C1,
+ * the terminal form goes through term_escape() (control characters, C1,
  * invalid UTF-8 and backslashes escaped), CSV through csv_put_field(), and
  * --json passes on the collector's JSON, which escaped it already.
  */
@@ -19,6 +19,7 @@
 #include "shrinkwatch/csv.h"
 #include "shrinkwatch/html.h"
 #include "shrinkwatch/json.h"
+#include "shrinkwatch/termesc.h"
 #include "shrinkwatch/banned.h"
 
 #define USAGE                                                                           \
@@ -37,35 +38,16 @@ struct lost_opts {
 };
 
 /*
- * Writes s to f for a terminal: printable UTF-8 as is, every control
- * character, DEL, C1 control and invalid byte as an escape (\n, \t, \xNN,
- * \u0085), a backslash as \\, so a file name can neither forge lines nor
- * send escape sequences.  The one place this command escapes for a
- * terminal: lib/termesc.c's term_escape() (issue 16) does the same and
- * replaces it once both are on main.
+ * Writes s to f for a terminal through term_escape() (lib/termesc.c, the one
+ * escaper every shrinkwatchctl printer uses), so a file name can neither
+ * forge lines nor send escape sequences.  Names from the wire are at most a
+ * 4 KB path; text past 8 KB ends in "..." rather than overflowing.
  */
 static void lost_term(FILE *f, const char *s)
 {
-	while (*s) {
-		unsigned char c = (unsigned char)*s;
-		size_t n = json_utf8_char(s);
+	static char out[TERM_ESCAPE_MAX(8192)];
 
-		if (c == '\\') {
-			fputs("\\\\", f);
-		} else if (c == '\n') {
-			fputs("\\n", f);
-		} else if (c == '\t') {
-			fputs("\\t", f);
-		} else if (c < 0x20 || c == 0x7f || !n) {
-			fprintf(f, "\\x%02x", c);
-			n = 1;
-		} else if (n == 2 && c == 0xc2 && (unsigned char)s[1] < 0xa0) {
-			fprintf(f, "\\u%04x", (unsigned char)s[1]); /* C1 control */
-		} else {
-			fwrite(s, 1, n, f);
-		}
-		s += n ? n : 1;
-	}
+	fputs(term_escape(s, out, sizeof out), f);
 }
 
 static int parse(int argc, char **argv, struct lost_opts *o)
