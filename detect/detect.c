@@ -229,18 +229,22 @@ static int check_vanished(struct detect_state *st, const struct detect_params *p
 	return VANISH_HOLD;
 }
 
-/* Learns the mean and variance of the clamped residual y: the slow CUSUM
- * subtracts exactly this mean, so skewed churn (temp files only ever show as
- * removals) cannot drift it. */
-static void learn_noise(struct detect_metric *m, double y, double dt, uint64_t n)
+/* Learns the mean of the clamped residual y (the slow CUSUM subtracts exactly
+ * this mean, so skewed churn - temp files only ever show as removals - cannot
+ * drift it) and the variance of yv, the residual clamped only at the alarm
+ * threshold.  The variance must not come from y: y is clamped at a multiple
+ * of the learned spread itself, so sparse churn (a few temp files vanishing
+ * now and then) would shrink the spread sample after sample towards zero and
+ * every later vanish would look like a loss. */
+static void learn_noise(struct detect_metric *m, double y, double yv, double dt, double age)
 {
 	/* a running mean for the first day, then a two-week memory */
-	double a = dt / (14.0 * DETECT__DAY), d = y - m->base;
+	double a = dt / (14.0 * DETECT__DAY), d = y - m->base, dv = yv - m->base;
 
-	if ((double)n * dt < DETECT__DAY)
-		a = 1.0 / (double)(n < 2 ? 1 : n);
+	if (age < DETECT__DAY)
+		a = age > dt ? dt / age : 1.0;
 	m->base += a * d;
-	m->var += a * (d * d - m->var);
+	m->var += a * (dv * dv - m->var);
 }
 
 static unsigned classify(const struct detect_state *st, const struct detect_params *p,
@@ -402,7 +406,7 @@ int detect_update_figures(struct detect_state *st, const struct detect_params *p
 	double cur[2] = { in->bytes, in->objects }, r[2], xl[2], ingest[2];
 	double u[2], want[2], got[2], kf[2], thr[2], hs[2], dt;
 	double floors[2] = { p->drop_bytes, p->drop_objects };
-	bool learn, inw, was_in, leak_on, was_zero;
+	bool learn, inw, was_in, was_known, leak_on, was_zero;
 	struct detect_event *e;
 	int n = 0, i;
 
@@ -448,6 +452,7 @@ int detect_update_figures(struct detect_state *st, const struct detect_params *p
 		st->mount_id = in->mount_id;
 		st->has_prev = 1;
 		st->last_complete = in->time;
+		st->base_since = in->time;
 		detect__purge_begin(st, p, in->time, true, false);
 		return n;
 	}
@@ -469,8 +474,22 @@ int detect_update_figures(struct detect_state *st, const struct detect_params *p
 		xl[i] = in->has_added ? r[i] : (r[i] > 0 ? r[i] : 0);
 	}
 	was_in = st->in_purge;
+	was_known = detect__purge_hour_known(st, p);
+	/* "still deleting" is a rate (0.02% of the store an hour), not a
+	 * per-sample amount: a three-hour purge seen every minute removes less
+	 * per sample than any fixed fraction that a sample every 15 min needs */
+	dt = (double)(in->time - st->last_complete);
 	inw = detect__purge_begin(st, p, in->time, learn,
-				  r[0] > 1e-4 * st->m[0].last || r[1] > 1e-4 * st->m[1].last);
+				  r[0] > 2e-4 * st->m[0].last * dt / 3600 ||
+					  r[1] > 2e-4 * st->m[1].last * dt / 3600);
+	if (!was_known && detect__purge_hour_known(st, p)) {
+		/* until the purge hour was known every sample was learned, purges
+		 * included: their removal is no baseline.  The slow CUSUM subtracts
+		 * the baseline, so a purge-sized one would hide every leak for the
+		 * two weeks it takes to forget it: start it again from zero. */
+		st->m[0].base = st->m[1].base = 0;
+		st->base_since = in->time;
+	}
 	if (was_in && !inw && st->open_kind == NO_EPISODE) {
 		/* what stayed below the overpurge threshold was the purge's own
 		 * tolerance: it must not count against the tighter drop threshold */
@@ -480,7 +499,6 @@ int detect_update_figures(struct detect_state *st, const struct detect_params *p
 		}
 		st->pending_purge = 0;
 	}
-	dt = (double)(in->time - st->last_complete);
 	detect__purge_account(st, in->time, ingest, r);
 
 	for (i = 0; i < 2; i++) {
@@ -518,8 +536,12 @@ int detect_update_figures(struct detect_state *st, const struct detect_params *p
 	for (i = 0; i < 2; i++) {
 		struct detect_metric *m = &st->m[i];
 		double v = u[i] - got[i] - (inw ? 0 : kf[i]), ks, x;
-		double y = xl[i] - got[i];
+		double y = xl[i] - got[i], yv = y;
 
+		if (yv > thr[i] / 2)
+			yv = thr[i] / 2;
+		if (yv < -thr[i] / 2)
+			yv = -thr[i] / 2;
 		if (y > kf[i])
 			y = kf[i];
 		if (y < -kf[i])
@@ -570,7 +592,7 @@ int detect_update_figures(struct detect_state *st, const struct detect_params *p
 		}
 		if (learn && (!inw || (st->in_purge && !detect__purge_hour_known(st, p))) &&
 		    m->fast < thr[i] / 4 && m->slow < hs[i] / 2)
-			learn_noise(m, y, dt, st->nsamples);
+			learn_noise(m, y, yv, dt, (double)(in->time - st->base_since));
 	}
 	if (was_zero && (st->m[0].fast > 0 || st->m[1].fast > 0))
 		st->fast_since = in->time;

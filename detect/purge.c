@@ -52,14 +52,18 @@ static int64_t floor_div(int64_t a, int64_t b)
  * votes for 02:00 on some nights and 03:00 on others). */
 static int learned_hour(const struct detect_state *st)
 {
-	unsigned sum = 0, best = 0, pair;
+	unsigned sum = 0, best = 0, span;
 	int h, bh = -1;
 
+	/* a purge that starts with a jitter of half an hour and runs for up to
+	 * three hours puts its busiest hour anywhere in a three-hour span: vote
+	 * for the span (the window below covers it with an hour either side) */
 	for (h = 0; h < 24; h++) {
 		sum += st->hour_votes[h];
-		pair = (unsigned)st->hour_votes[h] + st->hour_votes[(h + 1) % 24];
-		if (pair > best) {
-			best = pair;
+		span = (unsigned)st->hour_votes[h] + st->hour_votes[(h + 1) % 24] +
+		       st->hour_votes[(h + 2) % 24];
+		if (span > best) {
+			best = span;
 			bh = h;
 		}
 	}
@@ -82,8 +86,11 @@ static int64_t window_start(const struct detect_state *st, const struct detect_p
 	int h;
 
 	if (p->purge_at >= 0) {
-		*len = 600 + p->purge_window;
-		return ((int64_t)p->purge_at - 600 + DETECT__DAY) % DETECT__DAY;
+		/* purge jobs start up to half an hour off their hour (schedulers
+		 * jitter, the previous job overruns): the window opens an hour
+		 * early; only what retention explains is allowed inside it anyway */
+		*len = 3600 + p->purge_window;
+		return ((int64_t)p->purge_at - 3600 + DETECT__DAY) % DETECT__DAY;
 	}
 	h = learned_hour(st);
 	if (h >= 0) {

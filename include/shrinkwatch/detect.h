@@ -30,7 +30,7 @@
 #include <stdint.h>
 
 /* Bumped whenever struct detect_state changes layout or meaning. */
-#define DETECT_STATE_VERSION 1
+#define DETECT_STATE_VERSION 2
 /* Days of ingest history kept for retention (the longest retention learned). */
 #define DETECT_RING_DAYS 96
 /* Active declared deletions per store. */
@@ -191,6 +191,7 @@ struct detect_state {
 	uint8_t pending_vanish; /* totals collapsed once: confirm on the next sample */
 	uint8_t pad2;
 	int64_t vanish_since;
+	int64_t base_since;   /* when the noise baseline was (re)started */
 	int16_t lag_mean[DETECT_RING_DAYS]; /* log(purge/ingest L days before) x 4096 */
 	uint16_t lag_dev[DETECT_RING_DAYS]; /* its mean squared deviation x 4096 */
 	uint8_t lag_n[DETECT_RING_DAYS];
