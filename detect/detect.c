@@ -253,14 +253,17 @@ static unsigned classify(const struct detect_state *st, const struct detect_para
 	double rl[2];
 	int i;
 
-	if (st->pending_purge)
-		return DETECT_OVERPURGE;
 	for (i = 0; i < 2; i++)
 		rl[i] = st->m[i].fast_start > 0 ? st->m[i].fast_sum / st->m[i].fast_start : 0;
+	/* a purge deletes whole files: bytes and objects go together, so a
+	 * loss of one metric alone is truncation or object loss even when it
+	 * happens inside the purge window */
 	if (raised[0] && !raised[1] && rl[1] < p->flat_ratio * rl[0])
 		return DETECT_TRUNCATE;
 	if (raised[1] && !raised[0] && rl[0] < p->flat_ratio * rl[1])
 		return DETECT_OBJECT_LOSS;
+	if (st->pending_purge)
+		return DETECT_OVERPURGE;
 	return DETECT_DROP;
 }
 
@@ -465,7 +468,9 @@ int detect_update_figures(struct detect_state *st, const struct detect_params *p
 		break;
 	}
 
-	learn = !alarmed(st);
+	/* a night with a declared deletion under way is no normal purge to
+	 * learn from: what it removed would widen every later allowance */
+	learn = !alarmed(st) && !detect__explain_active(st, in->time);
 	for (i = 0; i < 2; i++) {
 		double added = in->has_added ? (i ? in->added_objects : in->added_bytes) : 0;
 
@@ -513,7 +518,9 @@ int detect_update_figures(struct detect_state *st, const struct detect_params *p
 		if (kf[i] < h / 100)
 			kf[i] = h / 100;
 		if (inw) {
-			u[i] = detect__purge_excess(m, r[i]);
+			/* the churn's mean is no purge: it must not eat the
+			 * allowance (or, while warming up, exceed it) */
+			u[i] = detect__purge_excess(m, r[i] - (m->base > 0 ? m->base : 0));
 			thr[i] = p->overpurge_rel * m->last;
 			if (thr[i] < floors[i])
 				thr[i] = floors[i];
@@ -521,9 +528,13 @@ int detect_update_figures(struct detect_state *st, const struct detect_params *p
 				thr[i] = p->noise_mult * sd;
 			want[i] = u[i] > 0 ? u[i] : 0;
 		} else {
-			u[i] = r[i];
+			u[i] = r[i] - detect__purge_late(st, p, m, in->time, r[i] - kf[i]);
 			thr[i] = h;
-			want[i] = u[i] > kf[i] ? u[i] - kf[i] : 0;
+			/* the whole residual: what a declared deletion explains must
+			 * not leave the churn tolerance of every sample in its
+			 * window to the slow CUSUM (a leak alert hours into a
+			 * declared deletion) */
+			want[i] = u[i] > 0 ? u[i] : 0;
 		}
 	}
 	detect__explain_consume(st, in->time, want, got);

@@ -218,16 +218,20 @@ static void open_window(struct detect_state *st, const struct detect_params *p, 
 				allow += (st->missed < 3 ? st->missed : 3) *
 					 (hi * E > 2.5 * floor_p ? hi * E : 2.5 * floor_p);
 		} else if (floor_p > 0 || recent_d > 0) {
-			/* R or the ingest R days ago unknown: generous, since
-			 * weekdays, surges and missed nights make purges vary */
-			allow = 2.5 * floor_p;
-			if (1.2 * recent_d > allow)
-				allow = 1.2 * recent_d;
+			/* R or the ingest R days ago unknown: the last four purges
+			 * (half as much again) bound tonight's; before any purge
+			 * was seen, the largest day of ingest does (a purge deletes
+			 * about one day of earlier ingest).  Missed nights add a
+			 * night each. */
+			allow = floor_p > 0 ? 1.5 * floor_p : 1.2 * recent_d;
 			allow *= 1 + (st->missed < 3 ? st->missed : 3);
 		} else {
 			allow = p->warmup_purge_cap * m->last;
 		}
-		if (allow < 1.5 * floor_p)
+		/* recent purges vouch for tonight only while retention is not
+		 * known: with it, their slack would hide an overpurge, or a drop
+		 * inside the window, of up to half a night's purge */
+		if ((warm || E < 0) && allow < 1.5 * floor_p)
 			allow = 1.5 * floor_p;
 		m->purge_allow = allow;
 		m->purge_cur = 0;
@@ -438,4 +442,24 @@ void detect__purge_account(struct detect_state *st, int64_t t, const double inge
 	}
 	if (removal[0] > 0)
 		st->hour_sum += removal[0];
+}
+
+double detect__purge_late(const struct detect_state *st, const struct detect_params *p,
+			  struct detect_metric *m, int64_t t, double r)
+{
+	int64_t len, start = window_start(st, p, &len), tod;
+	double left;
+
+	/* only in the four hours after tonight's window closed short of its
+	 * allowance: a purge that ran in two parts, started late or was
+	 * interrupted */
+	tod = (t - start) - floor_div(t - start, DETECT__DAY) * DETECT__DAY;
+	if (st->in_purge || st->purge_day != st->day_index || r <= 0 || tod >= len + 4 * 3600 ||
+	    m->purge_cur >= 0.75 * m->purge_allow)
+		return 0;
+	left = 0.75 * m->purge_allow - m->purge_cur;
+	if (r > left)
+		r = left;
+	m->purge_cur += r;
+	return r;
 }
