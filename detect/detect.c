@@ -407,9 +407,9 @@ int detect_update_figures(struct detect_state *st, const struct detect_params *p
 			  struct detect_figures *fig)
 {
 	double cur[2] = { in->bytes, in->objects }, r[2], xl[2], ingest[2];
-	double u[2], want[2], got[2], kf[2], thr[2], hs[2], dt;
+	double u[2], want[2], got[2], kf[2], thr[2], hs[2], dt, rel[2];
 	double floors[2] = { p->drop_bytes, p->drop_objects };
-	bool learn, inw, was_in, was_known, leak_on, was_zero;
+	bool learn, inw, was_in, was_known, leak_on, was_zero, whole_files, pl[2];
 	struct detect_event *e;
 	int n = 0, i;
 
@@ -505,6 +505,11 @@ int detect_update_figures(struct detect_state *st, const struct detect_params *p
 		st->pending_purge = 0;
 	}
 	detect__purge_account(st, in->time, ingest, r);
+	/* a purge deletes whole files: both metrics fall, in proportion */
+	rel[0] = st->m[0].last > 0 ? r[0] / st->m[0].last : 0;
+	rel[1] = st->m[1].last > 0 ? r[1] / st->m[1].last : 0;
+	whole_files = rel[0] > 0 && rel[1] > 0 && rel[0] >= p->flat_ratio * rel[1] &&
+		      rel[1] >= p->flat_ratio * rel[0];
 
 	for (i = 0; i < 2; i++) {
 		struct detect_metric *m = &st->m[i];
@@ -517,7 +522,12 @@ int detect_update_figures(struct detect_state *st, const struct detect_params *p
 		kf[i] = (m->base > 0 ? m->base : 0) + 3 * sd;
 		if (kf[i] < h / 100)
 			kf[i] = h / 100;
-		if (inw) {
+		/* a purge deletes whole files: a metric that falls while the
+		 * other does not (bytes truncated in place, objects emptied) is
+		 * no purge, whatever the hour (with added_* only: without them
+		 * concurrent ingest can hide the other metric's removal) */
+		pl[i] = inw && (!in->has_added || r[i] <= 0 || r[1 - i] > 0 || r[i] <= kf[i]);
+		if (pl[i]) {
 			/* the churn's mean is no purge: it must not eat the
 			 * allowance (or, while warming up, exceed it) */
 			u[i] = detect__purge_excess(m, r[i] - (m->base > 0 ? m->base : 0));
@@ -528,7 +538,9 @@ int detect_update_figures(struct detect_state *st, const struct detect_params *p
 				thr[i] = p->noise_mult * sd;
 			want[i] = u[i] > 0 ? u[i] : 0;
 		} else {
-			u[i] = r[i] - detect__purge_late(st, p, m, in->time, r[i] - kf[i]);
+			u[i] = r[i] - (whole_files ? detect__purge_late(st, p, m, in->time,
+									r[i] - kf[i])
+						   : 0);
 			thr[i] = h;
 			/* the whole residual: what a declared deletion explains must
 			 * not leave the churn tolerance of every sample in its
@@ -546,13 +558,13 @@ int detect_update_figures(struct detect_state *st, const struct detect_params *p
 		  st->open_kind == NO_EPISODE;
 	for (i = 0; i < 2; i++) {
 		struct detect_metric *m = &st->m[i];
-		double v = u[i] - got[i] - (inw ? 0 : kf[i]), ks, x;
+		double v = u[i] - got[i] - (pl[i] ? 0 : kf[i]), ks, x;
 		double y = xl[i] - got[i], yv = y;
 
-		if (yv > thr[i] / 2)
-			yv = thr[i] / 2;
-		if (yv < -thr[i] / 2)
-			yv = -thr[i] / 2;
+		if (yv > thr[i] / 4)
+			yv = thr[i] / 4;
+		if (yv < -thr[i] / 4)
+			yv = -thr[i] / 4;
 		if (y > kf[i])
 			y = kf[i];
 		if (y < -kf[i])
@@ -567,7 +579,7 @@ int detect_update_figures(struct detect_state *st, const struct detect_params *p
 			m->fast_sum += u[i] - got[i];
 		else
 			m->fast_sum = 0;
-		if (inw && m->fast >= thr[i])
+		if (pl[i] && m->fast >= thr[i])
 			st->pending_purge = 1;
 
 		ks = p->leak_rate / 2 * m->last * dt / DETECT__DAY;

@@ -187,7 +187,7 @@ static double expected_ingest(const struct detect_state *st, const struct detect
 
 static void open_window(struct detect_state *st, const struct detect_params *p, int64_t t)
 {
-	unsigned i, k;
+	unsigned i, k, seen;
 	bool warm = warming_up(st, p, t);
 
 	for (i = 0; i < 2; i++) {
@@ -219,11 +219,16 @@ static void open_window(struct detect_state *st, const struct detect_params *p, 
 					 (hi * E > 2.5 * floor_p ? hi * E : 2.5 * floor_p);
 		} else if (floor_p > 0 || recent_d > 0) {
 			/* R or the ingest R days ago unknown: the last four purges
-			 * (half as much again) bound tonight's; before any purge
+			 * (half as much again; 2.5x while fewer were seen, as
+			 * weekdays make purges vary) bound tonight's; before any purge
 			 * was seen, the largest day of ingest does (a purge deletes
 			 * about one day of earlier ingest).  Missed nights add a
 			 * night each. */
-			allow = floor_p > 0 ? 1.5 * floor_p : 1.2 * recent_d;
+			for (k = 0, seen = 0; k < 4; k++)
+				seen += m->recent_purge[k] > 0;
+			allow = (seen >= 4 ? 1.5 : 2.5) * floor_p;
+			if (!seen)
+				allow = 1.2 * recent_d;
 			allow *= 1 + (st->missed < 3 ? st->missed : 3);
 		} else {
 			allow = p->warmup_purge_cap * m->last;
@@ -450,14 +455,14 @@ double detect__purge_late(const struct detect_state *st, const struct detect_par
 	int64_t len, start = window_start(st, p, &len), tod;
 	double left;
 
-	/* only in the four hours after tonight's window closed short of its
-	 * allowance: a purge that ran in two parts, started late or was
-	 * interrupted */
+	/* only in the two hours after tonight's window closed with less than
+	 * half its allowance used: a purge that ran in two parts, started late
+	 * or was interrupted */
 	tod = (t - start) - floor_div(t - start, DETECT__DAY) * DETECT__DAY;
-	if (st->in_purge || st->purge_day != st->day_index || r <= 0 || tod >= len + 4 * 3600 ||
-	    m->purge_cur >= 0.75 * m->purge_allow)
+	if (st->in_purge || st->purge_day != st->day_index || r <= 0 || tod >= len + 2 * 3600 ||
+	    m->purge_cur >= 0.5 * m->purge_allow)
 		return 0;
-	left = 0.75 * m->purge_allow - m->purge_cur;
+	left = 0.9 * m->purge_allow - m->purge_cur;
 	if (r > left)
 		r = left;
 	m->purge_cur += r;

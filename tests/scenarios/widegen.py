@@ -250,8 +250,11 @@ def main():
             purge_run_end = t_next + second_run[3]
             second_run = None
         if purge_left_b > 0:
+            # whole files: a video and its sidecar at a time, bytes with them
             fr = min(1.0, dt / max(purge_run_end - t, dt))
-            db, do = purge_left_b * fr, purge_left_o * fr
+            do = purge_left_o * fr
+            do = min(purge_left_o, 2 * math.floor(do / 2 + rng.random())) if fr < 1 else purge_left_o
+            db = purge_left_b * (do / purge_left_o) if purge_left_o > 0 else purge_left_b * fr
             purge_left_b -= db
             purge_left_o -= do
             if purge_left_b < 1:
