@@ -378,6 +378,27 @@ static void leak_check(struct detect_state *st, const struct detect_params *p, i
 	describe(e, lost, before, cur);
 }
 
+/*
+ * How much the operator's false-alarm rate moves the thresholds, as a factor
+ * of ln(ARL): a store sampled every dt seconds gives N = a year / dt samples
+ * a year, and an expected `false_alerts_year` alerts means an average run
+ * length of N / rate samples between false alarms.  CUSUM's threshold grows
+ * with ln(ARL) (Siegmund: ARL ~ exp(2 k h / var)), a one-sample z-threshold
+ * with its square root.  The built-in multiples (noise_multiple, and 10 for
+ * the slow CUSUM) were calibrated by the evaluation at 0.1 a year, so the
+ * factor is ln(N / rate) / ln(N / 0.1): 1 at the default.
+ */
+static double fa_factor(const struct detect_params *p, double dt)
+{
+	double n = 365.0 * DETECT__DAY / (dt > 1 ? dt : 1), rate = p->false_alerts_year;
+
+	if (!(rate > 0))
+		rate = 0.1;
+	if (n <= 0.1 || n <= rate)
+		return 1;
+	return log(n / rate) / log(n / 0.1);
+}
+
 int detect_update(struct detect_state *st, const struct detect_params *p,
 		  const struct detect_input *in, struct detect_event *ev)
 {
@@ -407,7 +428,7 @@ int detect_update_figures(struct detect_state *st, const struct detect_params *p
 			  struct detect_figures *fig)
 {
 	double cur[2] = { in->bytes, in->objects }, r[2], xl[2], ingest[2];
-	double u[2], want[2], got[2], kf[2], thr[2], hs[2], dt, rel[2];
+	double u[2], want[2], got[2], kf[2], thr[2], hs[2], dt, rel[2], fa, zmult;
 	double floors[2] = { p->drop_bytes, p->drop_objects };
 	bool learn, inw, was_in, was_known, leak_on, was_zero, whole_files, pl[2];
 	struct detect_event *e;
@@ -505,6 +526,8 @@ int detect_update_figures(struct detect_state *st, const struct detect_params *p
 		st->pending_purge = 0;
 	}
 	detect__purge_account(st, in->time, ingest, r);
+	fa = fa_factor(p, dt);
+	zmult = p->noise_mult * sqrt(fa);
 	/* a purge deletes whole files: both metrics fall, in proportion */
 	rel[0] = st->m[0].last > 0 ? r[0] / st->m[0].last : 0;
 	rel[1] = st->m[1].last > 0 ? r[1] / st->m[1].last : 0;
@@ -517,8 +540,8 @@ int detect_update_figures(struct detect_state *st, const struct detect_params *p
 
 		if (h < floors[i])
 			h = floors[i];
-		if (h < p->noise_mult * sd)
-			h = p->noise_mult * sd;
+		if (h < zmult * sd)
+			h = zmult * sd;
 		kf[i] = (m->base > 0 ? m->base : 0) + 3 * sd;
 		if (kf[i] < h / 100)
 			kf[i] = h / 100;
@@ -534,8 +557,8 @@ int detect_update_figures(struct detect_state *st, const struct detect_params *p
 			thr[i] = p->overpurge_rel * m->last;
 			if (thr[i] < floors[i])
 				thr[i] = floors[i];
-			if (thr[i] < p->noise_mult * sd)
-				thr[i] = p->noise_mult * sd;
+			if (thr[i] < zmult * sd)
+				thr[i] = zmult * sd;
 			want[i] = u[i] > 0 ? u[i] : 0;
 		} else {
 			u[i] = r[i] - (whole_files ? detect__purge_late(st, p, m, in->time,
@@ -595,8 +618,8 @@ int detect_update_figures(struct detect_state *st, const struct detect_params *p
 			keff = ks - 2 * sqrt(m->var / (neff > 1 ? neff : 1));
 			if (keff < ks / 4)
 				keff = ks / 4;
-			if (hs[i] < 10 * m->var / (2 * keff))
-				hs[i] = 10 * m->var / (2 * keff);
+			if (hs[i] < 10 * fa * m->var / (2 * keff))
+				hs[i] = 10 * fa * m->var / (2 * keff);
 		}
 		if (hs[i] < floors[i])
 			hs[i] = floors[i];

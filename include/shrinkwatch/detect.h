@@ -116,6 +116,9 @@ struct detect_params {
 	double warmup_purge_cap; /* largest purge explained before anything is learned */
 	double flat_ratio;   /* "stays flat": the other metric lost < this x relatively */
 	double vanish_rel;   /* totals below this fraction of before = vanished */
+	/* Expected false alerts per store per year: the noise multiples of the
+	 * drop and leak alarms follow from it (docs/detection.md). */
+	double false_alerts_year;
 };
 
 void detect_params_default(struct detect_params *p);
