@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """wide_score.py - scores `shrinkwatchctl replay` on widegen.py traces.
 
-    wide_score.py [--assert] [--limits FILE] [--table-out FILE] NAME PREFIX...
+    wide_score.py [--assert] [--limits FILE] [--doc FILE] NAME PREFIX...
 
 NAME names the seed set (dev, test).  For each PREFIX it reads PREFIX.json
 (the label) and PREFIX.sw.jsonl (replay's events).  An anomaly is caught
@@ -16,7 +16,9 @@ It prints per family and contract: caught, timely, right kind, false alerts,
 and the detectability table: the smallest size such that every anomaly of
 that size or larger in the set was caught within 1, 6 and 24 samples (sizes:
 per cent of the store; per cent per day for leaks; the multiple of the due
-purge for overpurge).  --table-out writes that table as Markdown.
+purge for overpurge).  --doc FILE rewrites that table in FILE between the
+lines "<!-- detectability:begin -->" and "<!-- detectability:end -->"
+(docs/detection.md; `make eval-doc`).
 
 The gates of issue 14 apply to the anomalies at or above the promised limits
 (--limits FILE: lines "FAMILY CONTRACT SIZE", in the units above; a family
@@ -25,6 +27,7 @@ right kind >= 95% of the caught, false alerts <= 0.02 per store-month.  With
 --assert the exit status is 1 when one is missed.
 """
 import json
+import math
 import sys
 
 GRACE = 7200
@@ -65,14 +68,14 @@ def main(argv):
         elif a == "--limits":
             i += 1
             limits_path = argv[i]
-        elif a == "--table-out":
+        elif a == "--doc":
             i += 1
             table_out = argv[i]
         else:
             args.append(a)
         i += 1
     if len(args) < 2:
-        sys.stderr.write("usage: wide_score.py [--assert] [--limits F] [--table-out F] NAME PREFIX...\n")
+        sys.stderr.write("usage: wide_score.py [--assert] [--limits F] [--doc F] NAME PREFIX...\n")
         return 2
     name, prefixes = args[0], args[1:]
     limits = {}
@@ -112,7 +115,9 @@ def main(argv):
                 "pos": lab["position"], "caught": hit is not None,
                 "timely": hit is not None and hit[0] <= end + GRACE,
                 "kind_ok": hit is not None and hit[1] == fam,
-                "delay": (hit[0] - onset) / iv if hit else None,
+                # samples from the first one after the onset (as score.c
+                # counts: a drop confirmed by the next sample is 1)
+                "delay": math.floor(max(0, hit[0] - onset) / iv + 0.05) if hit else None,
             })
 
     months = store_days / 30.0
@@ -167,13 +172,28 @@ def main(argv):
     table = detectability(rows)
     print("\n" + table)
     if table_out:
-        with open(table_out, "w") as f:
-            f.write(table)
+        write_doc(table_out, name, len(prefixes), months, table)
     for m in failed:
         print("wide eval (%s): GAP: %s" % (name, m))
     if not failed:
         print("wide eval (%s): every gate met" % name)
     return 1 if failed and do_assert else 0
+
+
+def write_doc(path, name, ntraces, months, table):
+    """Replaces the table between the markers of path."""
+    begin, end = "<!-- detectability:begin -->", "<!-- detectability:end -->"
+    with open(path) as f:
+        text = f.read()
+    a, b = text.find(begin), text.find(end)
+    if a < 0 or b < a:
+        sys.stderr.write("wide_score: '%s' has no detectability markers\n" % path)
+        sys.exit(2)
+    body = ("\n*Computed by `make eval-doc` (tests/scenarios/wide_score.py) on the %s seeds: "
+            "%d traces, %.1f store-months, default false-alarm rate.*\n\n%s" %
+            (name, ntraces, months, table))
+    with open(path, "w") as f:
+        f.write(text[:a + len(begin)] + "\n" + body + text[b:])
 
 
 def detectability(rows):
