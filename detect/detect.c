@@ -637,7 +637,7 @@ int detect_update_figures(struct detect_state *st, const struct detect_params *p
 				m->leak_sum = 0;
 		}
 		if (learn && (!inw || (st->in_purge && !detect__purge_hour_known(st, p))) &&
-		    m->fast < thr[i] / 4 && m->slow < hs[i] / 2)
+		    m->fast < thr[i] / 2 && m->slow < hs[i] / 2)
 			learn_noise(m, y, yv, dt, (double)(in->time - st->base_since));
 	}
 	if (was_zero && (st->m[0].fast > 0 || st->m[1].fast > 0))

@@ -33,7 +33,7 @@ double detect__purge_excess(struct detect_metric *m, double r);
  * Retention first, also after the window: once tonight's window closed with
  * less removed than half its allowance (a purge run in two parts, started
  * late or interrupted), a later removal r (above the churn tolerance) in the
- * two hours after the window is explained up to 90% of the allowance.  Returns
+ * four hours after the window is explained up to 90% of the allowance.  Returns
  * the part of r explained (0 while the window is open or was used up).
  */
 double detect__purge_late(const struct detect_state *st, const struct detect_params *p,

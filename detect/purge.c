@@ -455,11 +455,11 @@ double detect__purge_late(const struct detect_state *st, const struct detect_par
 	int64_t len, start = window_start(st, p, &len), tod;
 	double left;
 
-	/* only in the two hours after tonight's window closed with less than
+	/* only in the four hours after tonight's window closed with less than
 	 * half its allowance used: a purge that ran in two parts, started late
 	 * or was interrupted */
 	tod = (t - start) - floor_div(t - start, DETECT__DAY) * DETECT__DAY;
-	if (st->in_purge || st->purge_day != st->day_index || r <= 0 || tod >= len + 2 * 3600 ||
+	if (st->in_purge || st->purge_day != st->day_index || r <= 0 || tod >= len + 4 * 3600 ||
 	    m->purge_cur >= 0.5 * m->purge_allow)
 		return 0;
 	left = 0.9 * m->purge_allow - m->purge_cur;
