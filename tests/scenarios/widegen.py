@@ -63,7 +63,7 @@ def main():
     interval = rng.choice([60, 60, 120, 300, 300, 600, 900])
     days = 36
     configured = rng.random() < 0.5 and R < 95
-    tmp_scale = size0 * rng.uniform(1e-6, 5e-5)
+    tmp_scale = min(clip, size0 * rng.uniform(1e-6, 5e-5))  # a partial upload
 
     # hourly cohorts: [bytes, objects]; prefilled for R days so that the
     # purge runs from the first night; the evidence pool holds the rest
