@@ -150,13 +150,11 @@ def main():
     last_day = -1
     temp_b = temp_o = 0.0
     temp_until = -1.0
-    lost_total_b = 0.0
     declared_b = declared_o = 0.0
     inj_started = False
     inj_target_b = inj_target_o = 0.0
     inj_done_b = inj_done_o = 0.0
     gap_until = -1.0
-    prev_t = 0.0
     size_at_onset = size0
 
     def take_fraction(fb, fo):
@@ -266,16 +264,13 @@ def main():
             if not inj_started:
                 inj_started = True
                 size_at_onset = live_total() + purge_left_b
-                if family == "leak":
-                    pass
-                elif family == "object_loss":
+                if family == "object_loss":
                     inj_target_o = size * (live_objs() + purge_left_o)
                     inj_target_b = inj_target_o / 2 * 8192
-                elif family == "truncate":
+                elif family != "leak":
                     inj_target_b = size * size_at_onset
-                else:
-                    inj_target_b = size * size_at_onset
-                    inj_target_o = size * (live_objs() + purge_left_o)
+                    if family != "truncate":
+                        inj_target_o = size * (live_objs() + purge_left_o)
                 if family == "declared":
                     declared_b = inj_target_b * declared[2]
                     declared_o = inj_target_o * declared[2]
@@ -302,7 +297,6 @@ def main():
                 rb += ob
             inj_done_b += rb
             inj_done_o += ro
-            lost_total_b += rb
 
         # temp files: born and gone within a few samples
         if temp_until >= 0 and t_next >= temp_until:
@@ -333,9 +327,7 @@ def main():
             csv.write("%d,%s,%.0f,%.0f,%.0f,%.0f,complete,7\n" %
                       (ts, store, tot_b, tot_o, acc_b, acc_o))
         acc_b = acc_o = 0.0
-        prev_t = t
     csv.close()
-    del prev_t, lost_total_b
 
     with open(out + ".explain.csv", "w") as f:
         f.write("start,end,store,bytes,objects,reason\n")
