@@ -215,6 +215,9 @@ def main():
                 pass  # missed night: tomorrow deletes both
             else:
                 cut_h = int((pstart - R * 86400) // 3600)
+                if day == anomaly_day and family == "overpurge":
+                    onset = pstart  # the label follows the jittered start
+                    end = onset + inj_len
                 if day in over_nights:  # retention misconfigured: over_mult nights' worth
                     cut_h += int((day - anomaly_day + 1) * (over_mult - 1) * 24)
                 pb = po = 0.0
