@@ -73,7 +73,8 @@ def main():
             hour_w[(s + k) % 24] += 2.0 / (k + 1)
     wsum = sum(hour_w)
     cohorts = {}
-    first_h = -R * 24 - 48
+    # the first night then deletes one day of footage, as every night does
+    first_h = purge_at // 3600 - R * 24 - 24
     for h in range(first_h, 0):
         b = V * hour_w[h % 24] / wsum
         cohorts[h] = [b, b / clip * 2]  # a video and its sidecar
