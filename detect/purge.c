@@ -297,7 +297,13 @@ static void close_window(struct detect_state *st, const struct detect_params *p,
 {
 	unsigned R = detect__retention(st, p), i;
 	bool warm = warming_up(st, p, t);
+	int64_t len, opened = st->purge_day * DETECT__DAY + window_start(st, p, &len);
 
+	/* a window the store's first sample fell into was seen in part: what
+	 * it removed is no night's purge, and as the first "recent purge" it
+	 * would set a tiny allowance for the nights to come */
+	if (st->first_time > opened + 600)
+		learn = false;
 	for (i = 0; i < 2 && learn; i++) {
 		struct detect_metric *m = &st->m[i];
 		double P = m->purge_cur > 0 ? m->purge_cur : 0;
