@@ -369,6 +369,22 @@ static void test_truncate_inside_purge_window(void **unused)
 	assert_int_equal(any_fired(&s), 1);
 }
 
+/* A trace that starts inside the purge window: what that window saw (a
+ * little churn) is no night's purge and must not set the allowance of the
+ * nights to come (it made every purge of the first days an overpurge). */
+static void test_first_partial_window_is_not_learned(void **unused)
+{
+	static struct sim s;
+
+	(void)unused;
+	sim_init(&s, 1);
+	s.t = T0 + 5400; /* 01:30, inside the 01:00-04:00 window */
+	sim_run(&s, 300);
+	sim_step_with(&s, 3e8, 30, SW_SCAN_COMPLETE);
+	sim_run(&s, 3 * DAY);
+	assert_int_equal(any_fired(&s), 0);
+}
+
 /* The false-alarm knob: the noise multiple follows ln(ARL), so the same
  * small object loss on a noisy store alarms at the default rate and not when
  * the operator asks for far fewer false alerts. */
@@ -540,6 +556,7 @@ int main(void)
 		cmocka_unit_test(test_overpurge),
 		cmocka_unit_test(test_declared_window_over_purge_is_quiet),
 		cmocka_unit_test(test_truncate_inside_purge_window),
+		cmocka_unit_test(test_first_partial_window_is_not_learned),
 		cmocka_unit_test(test_false_alarm_rate_sets_thresholds),
 		cmocka_unit_test(test_vanished_and_recovered),
 		cmocka_unit_test(test_missing_path_is_vanished),
