@@ -49,6 +49,16 @@ void detect__explain_consume(struct detect_state *st, int64_t t, const double wa
 	}
 }
 
+bool detect__explain_active(const struct detect_state *st, int64_t t)
+{
+	unsigned k;
+
+	for (k = 0; k < st->nexplain; k++)
+		if (t >= st->explain[k].start && t <= st->explain[k].end)
+			return true;
+	return false;
+}
+
 bool detect_explain_covers(const struct detect_event *a, const struct detect_explain *e)
 {
 	if (a->kind == DETECT_SILENCE)

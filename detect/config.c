@@ -18,7 +18,7 @@
 #include "shrinkwatch/parse.h"
 #include "shrinkwatch/banned.h"
 
-enum knob_type { K_DURATION, K_RETENTION, K_TOD, K_COUNT, K_FRACTION, K_SIZE, K_NUMBER };
+enum knob_type { K_DURATION, K_RETENTION, K_TOD, K_COUNT, K_FRACTION, K_SIZE, K_NUMBER, K_RATE };
 
 struct knob {
 	const char *name;
@@ -47,6 +47,8 @@ static const struct knob knobs[] = {
 	KNOB("warmup_purge_cap", K_FRACTION, warmup_purge_cap, "a fraction like 10%"),
 	KNOB("flat_ratio", K_FRACTION, flat_ratio, "a fraction like 0.1"),
 	KNOB("vanish_fraction", K_FRACTION, vanish_rel, "a fraction like 5%"),
+	KNOB("false_alerts_per_year", K_RATE, false_alerts_year,
+	     "a number of false alerts per store per year above 0 and at most 1000, like 0.1"),
 };
 #define NKNOBS (sizeof knobs / sizeof knobs[0])
 
@@ -125,9 +127,12 @@ static int set_knob(const struct knob *k, struct detect_params *p, const char *v
 		return 0;
 	case K_NUMBER:
 	case K_FRACTION:
+	case K_RATE:
 		if (parse_fraction(value, &d))
 			return -EINVAL;
 		if (k->type == K_FRACTION && d > 10)
+			return -EINVAL;
+		if (k->type == K_RATE && (d <= 0 || d > 1000))
 			return -EINVAL;
 		*(double *)(void *)base = d;
 		return 0;
@@ -138,7 +143,8 @@ static int set_knob(const struct knob *k, struct detect_params *p, const char *v
 static void copy_knob(const struct knob *k, struct detect_params *dst,
 		      const struct detect_params *src)
 {
-	size_t sz = (k->type == K_SIZE || k->type == K_NUMBER || k->type == K_FRACTION)
+	size_t sz = (k->type == K_SIZE || k->type == K_NUMBER || k->type == K_FRACTION ||
+		     k->type == K_RATE)
 			    ? sizeof(double) : sizeof(uint32_t);
 
 	memcpy((char *)dst + k->off, (const char *)src + k->off, sz);

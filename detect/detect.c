@@ -213,18 +213,22 @@ static int check_vanished(struct detect_state *st, const struct detect_params *p
 	return VANISH_HOLD;
 }
 
-/* Learns the mean and variance of the clamped residual y: the slow CUSUM
- * subtracts exactly this mean, so skewed churn (temp files only ever show as
- * removals) cannot drift it. */
-static void learn_noise(struct detect_metric *m, double y, double dt, uint64_t n)
+/* Learns the mean of the clamped residual y (the slow CUSUM subtracts exactly
+ * this mean, so skewed churn - temp files only ever show as removals - cannot
+ * drift it) and the variance of yv, the residual clamped only at the alarm
+ * threshold.  The variance must not come from y: y is clamped at a multiple
+ * of the learned spread itself, so sparse churn (a few temp files vanishing
+ * now and then) would shrink the spread sample after sample towards zero and
+ * every later vanish would look like a loss. */
+static void learn_noise(struct detect_metric *m, double y, double yv, double dt, double age)
 {
 	/* a running mean for the first day, then a two-week memory */
-	double a = dt / (14.0 * DETECT__DAY), d = y - m->base;
+	double a = dt / (14.0 * DETECT__DAY), d = y - m->base, dv = yv - m->base;
 
-	if ((double)n * dt < DETECT__DAY)
-		a = 1.0 / (double)(n < 2 ? 1 : n);
+	if (age < DETECT__DAY)
+		a = age > dt ? dt / age : 1.0;
 	m->base += a * d;
-	m->var += a * (d * d - m->var);
+	m->var += a * (dv * dv - m->var);
 }
 
 static unsigned classify(const struct detect_state *st, const struct detect_params *p,
@@ -233,14 +237,17 @@ static unsigned classify(const struct detect_state *st, const struct detect_para
 	double rl[2];
 	int i;
 
-	if (st->pending_purge)
-		return DETECT_OVERPURGE;
 	for (i = 0; i < 2; i++)
 		rl[i] = st->m[i].fast_start > 0 ? st->m[i].fast_sum / st->m[i].fast_start : 0;
+	/* a purge deletes whole files: bytes and objects go together, so a
+	 * loss of one metric alone is truncation or object loss even when it
+	 * happens inside the purge window */
 	if (raised[0] && !raised[1] && rl[1] < p->flat_ratio * rl[0])
 		return DETECT_TRUNCATE;
 	if (raised[1] && !raised[0] && rl[0] < p->flat_ratio * rl[1])
 		return DETECT_OBJECT_LOSS;
+	if (st->pending_purge)
+		return DETECT_OVERPURGE;
 	return DETECT_DROP;
 }
 
@@ -377,6 +384,27 @@ static void leak_check(struct detect_state *st, const struct detect_params *p, i
 	describe(e, lost, before, cur);
 }
 
+/*
+ * How much the operator's false-alarm rate moves the thresholds, as a factor
+ * of ln(ARL): a store sampled every dt seconds gives N = a year / dt samples
+ * a year, and an expected `false_alerts_year` alerts means an average run
+ * length of N / rate samples between false alarms.  CUSUM's threshold grows
+ * with ln(ARL) (Siegmund: ARL ~ exp(2 k h / var)), a one-sample z-threshold
+ * with its square root.  The built-in multiples (noise_multiple, and 10 for
+ * the slow CUSUM) were calibrated by the evaluation at 0.1 a year, so the
+ * factor is ln(N / rate) / ln(N / 0.1): 1 at the default.
+ */
+static double fa_factor(const struct detect_params *p, double dt)
+{
+	double n = 365.0 * DETECT__DAY / (dt > 1 ? dt : 1), rate = p->false_alerts_year;
+
+	if (!(rate > 0))
+		rate = 0.1;
+	if (n <= 0.1 || n <= rate)
+		return 1;
+	return log(n / rate) / log(n / 0.1);
+}
+
 int detect_update(struct detect_state *st, const struct detect_params *p,
 		  const struct detect_input *in, struct detect_event *ev)
 {
@@ -406,9 +434,10 @@ int detect_update_figures(struct detect_state *st, const struct detect_params *p
 			  struct detect_figures *fig)
 {
 	double cur[2] = { in->bytes, in->objects }, r[2], xl[2], ingest[2];
-	double u[2], want[2], got[2], kf[2], thr[2], hs[2], dt, young[2], ygot[2];
+	double u[2], want[2], got[2], kf[2], thr[2], hs[2], dt, rel[2], fa, zmult, young[2],
+		ygot[2];
 	double floors[2] = { p->drop_bytes, p->drop_objects };
-	bool learn, inw, was_in, leak_on, was_zero, early;
+	bool learn, inw, was_in, was_known, leak_on, was_zero, whole_files, pl[2], early;
 	struct detect_event *e;
 	int n = 0, i;
 
@@ -454,6 +483,7 @@ int detect_update_figures(struct detect_state *st, const struct detect_params *p
 		st->mount_id = in->mount_id;
 		st->has_prev = 1;
 		st->last_complete = in->time;
+		st->base_since = in->time;
 		detect__purge_begin(st, p, in->time, true, false);
 		return n;
 	}
@@ -466,7 +496,9 @@ int detect_update_figures(struct detect_state *st, const struct detect_params *p
 		break;
 	}
 
-	learn = !alarmed(st);
+	/* a night with a declared deletion under way is no normal purge to
+	 * learn from: what it removed would widen every later allowance */
+	learn = !alarmed(st) && !detect__explain_active(st, in->time);
 	for (i = 0; i < 2; i++) {
 		double added = in->has_added ? (i ? in->added_objects : in->added_bytes) : 0;
 
@@ -477,9 +509,23 @@ int detect_update_figures(struct detect_state *st, const struct detect_params *p
 	/* exact accounting: young removal leaves the statistical residual */
 	early = detect__exact_take(st, in, r, xl, young, ygot);
 	was_in = st->in_purge;
+	was_known = detect__purge_hour_known(st, p);
+	/* "still deleting" is a rate (0.02% of the store an hour), not a
+	 * per-sample amount: a three-hour purge seen every minute removes less
+	 * per sample than any fixed fraction that a sample every 15 min needs */
+	dt = (double)(in->time - st->last_complete);
 	inw = detect__purge_begin(st, p, in->time, learn,
-				  r[0] > 1e-4 * st->m[0].last || r[1] > 1e-4 * st->m[1].last);
+				  r[0] > 2e-4 * st->m[0].last * dt / 3600 ||
+					  r[1] > 2e-4 * st->m[1].last * dt / 3600);
 	detect__exact_learn(st, in, inw);
+	if (!was_known && detect__purge_hour_known(st, p)) {
+		/* until the purge hour was known every sample was learned, purges
+		 * included: their removal is no baseline.  The slow CUSUM subtracts
+		 * the baseline, so a purge-sized one would hide every leak for the
+		 * two weeks it takes to forget it: start it again from zero. */
+		st->m[0].base = st->m[1].base = 0;
+		st->base_since = in->time;
+	}
 	if (was_in && !inw && st->open_kind == NO_EPISODE) {
 		/* what stayed below the overpurge threshold was the purge's own
 		 * tolerance: it must not count against the tighter drop threshold */
@@ -489,8 +535,14 @@ int detect_update_figures(struct detect_state *st, const struct detect_params *p
 		}
 		st->pending_purge = 0;
 	}
-	dt = (double)(in->time - st->last_complete);
 	detect__purge_account(st, in->time, ingest, r);
+	fa = fa_factor(p, dt);
+	zmult = p->noise_mult * sqrt(fa);
+	/* a purge deletes whole files: both metrics fall, in proportion */
+	rel[0] = st->m[0].last > 0 ? r[0] / st->m[0].last : 0;
+	rel[1] = st->m[1].last > 0 ? r[1] / st->m[1].last : 0;
+	whole_files = rel[0] > 0 && rel[1] > 0 && rel[0] >= p->flat_ratio * rel[1] &&
+		      rel[1] >= p->flat_ratio * rel[0];
 
 	for (i = 0; i < 2; i++) {
 		struct detect_metric *m = &st->m[i];
@@ -498,23 +550,36 @@ int detect_update_figures(struct detect_state *st, const struct detect_params *p
 
 		if (h < floors[i])
 			h = floors[i];
-		if (h < p->noise_mult * sd)
-			h = p->noise_mult * sd;
+		if (h < zmult * sd)
+			h = zmult * sd;
 		kf[i] = (m->base > 0 ? m->base : 0) + 3 * sd;
 		if (kf[i] < h / 100)
 			kf[i] = h / 100;
-		if (inw) {
-			u[i] = detect__purge_excess(m, r[i]);
+		/* a purge deletes whole files: a metric that falls while the
+		 * other does not (bytes truncated in place, objects emptied) is
+		 * no purge, whatever the hour (with added_* only: without them
+		 * concurrent ingest can hide the other metric's removal) */
+		pl[i] = inw && (!in->has_added || r[i] <= 0 || r[1 - i] > 0 || r[i] <= kf[i]);
+		if (pl[i]) {
+			/* the churn's mean is no purge: it must not eat the
+			 * allowance (or, while warming up, exceed it) */
+			u[i] = detect__purge_excess(m, r[i] - (m->base > 0 ? m->base : 0));
 			thr[i] = p->overpurge_rel * m->last;
 			if (thr[i] < floors[i])
 				thr[i] = floors[i];
-			if (thr[i] < p->noise_mult * sd)
-				thr[i] = p->noise_mult * sd;
+			if (thr[i] < zmult * sd)
+				thr[i] = zmult * sd;
 			want[i] = u[i] > 0 ? u[i] : 0;
 		} else {
-			u[i] = r[i];
+			u[i] = r[i] - (whole_files ? detect__purge_late(st, p, m, in->time,
+									r[i] - kf[i])
+						   : 0);
 			thr[i] = h;
-			want[i] = u[i] > kf[i] ? u[i] - kf[i] : 0;
+			/* the whole residual: what a declared deletion explains must
+			 * not leave the churn tolerance of every sample in its
+			 * window to the slow CUSUM (a leak alert hours into a
+			 * declared deletion) */
+			want[i] = u[i] > 0 ? u[i] : 0;
 		}
 	}
 	detect__explain_consume(st, in->time, want, got);
@@ -527,9 +592,13 @@ int detect_update_figures(struct detect_state *st, const struct detect_params *p
 		  st->open_kind == NO_EPISODE;
 	for (i = 0; i < 2; i++) {
 		struct detect_metric *m = &st->m[i];
-		double v = u[i] - got[i] - (inw ? 0 : kf[i]), ks, x;
-		double y = xl[i] - got[i];
+		double v = u[i] - got[i] - (pl[i] ? 0 : kf[i]), ks, x;
+		double y = xl[i] - got[i], yv = y;
 
+		if (yv > thr[i] / 4)
+			yv = thr[i] / 4;
+		if (yv < -thr[i] / 4)
+			yv = -thr[i] / 4;
 		if (y > kf[i])
 			y = kf[i];
 		if (y < -kf[i])
@@ -544,7 +613,7 @@ int detect_update_figures(struct detect_state *st, const struct detect_params *p
 			m->fast_sum += u[i] - got[i];
 		else
 			m->fast_sum = 0;
-		if (inw && m->fast >= thr[i])
+		if (pl[i] && m->fast >= thr[i])
 			st->pending_purge = 1;
 
 		ks = p->leak_rate / 2 * m->last * dt / DETECT__DAY;
@@ -560,8 +629,8 @@ int detect_update_figures(struct detect_state *st, const struct detect_params *p
 			keff = ks - 2 * sqrt(m->var / (neff > 1 ? neff : 1));
 			if (keff < ks / 4)
 				keff = ks / 4;
-			if (hs[i] < 10 * m->var / (2 * keff))
-				hs[i] = 10 * m->var / (2 * keff);
+			if (hs[i] < 10 * fa * m->var / (2 * keff))
+				hs[i] = 10 * fa * m->var / (2 * keff);
 		}
 		if (hs[i] < floors[i])
 			hs[i] = floors[i];
@@ -579,8 +648,8 @@ int detect_update_figures(struct detect_state *st, const struct detect_params *p
 				m->leak_sum = 0;
 		}
 		if (learn && (!inw || (st->in_purge && !detect__purge_hour_known(st, p))) &&
-		    m->fast < thr[i] / 4 && m->slow < hs[i] / 2)
-			learn_noise(m, y, dt, st->nsamples);
+		    m->fast < thr[i] / 2 && m->slow < hs[i] / 2)
+			learn_noise(m, y, yv, dt, (double)(in->time - st->base_since));
 	}
 	if (was_zero && (st->m[0].fast > 0 || st->m[1].fast > 0))
 		st->fast_since = in->time;

@@ -29,6 +29,15 @@ bool detect__purge_begin(struct detect_state *st, const struct detect_params *p,
 /* Adds a sample's removal r[i] to the window, returns the part above the
  * allowance that this sample adds (>= 0 or negative when it shrinks). */
 double detect__purge_excess(struct detect_metric *m, double r);
+/*
+ * Retention first, also after the window: once tonight's window closed with
+ * less removed than half its allowance (a purge run in two parts, started
+ * late or interrupted), a later removal r (above the churn tolerance) in the
+ * four hours after the window is explained up to 90% of the allowance.  Returns
+ * the part of r explained (0 while the window is open or was used up).
+ */
+double detect__purge_late(const struct detect_state *st, const struct detect_params *p,
+			  struct detect_metric *m, int64_t t, double r);
 /* Books ingest for the current cycle day and the hour-of-day removal vote. */
 void detect__purge_account(struct detect_state *st, int64_t t, const double ingest[2],
 			   const double removal[2]);
@@ -41,6 +50,8 @@ unsigned detect__retention(const struct detect_state *st, const struct detect_pa
  * allowances active at t; returns the consumed amounts in got[i]. */
 void detect__explain_consume(struct detect_state *st, int64_t t, const double want[2],
 			     double got[2]);
+/* Whether a declared deletion's window covers t (allowance.c). */
+bool detect__explain_active(const struct detect_state *st, int64_t t);
 
 /*
  * The one-line summary of an event whose figures (lost, expected and

@@ -52,14 +52,18 @@ static int64_t floor_div(int64_t a, int64_t b)
  * votes for 02:00 on some nights and 03:00 on others). */
 static int learned_hour(const struct detect_state *st)
 {
-	unsigned sum = 0, best = 0, pair;
+	unsigned sum = 0, best = 0, span;
 	int h, bh = -1;
 
+	/* a purge that starts with a jitter of half an hour and runs for up to
+	 * three hours puts its busiest hour anywhere in a three-hour span: vote
+	 * for the span (the window below covers it with an hour either side) */
 	for (h = 0; h < 24; h++) {
 		sum += st->hour_votes[h];
-		pair = (unsigned)st->hour_votes[h] + st->hour_votes[(h + 1) % 24];
-		if (pair > best) {
-			best = pair;
+		span = (unsigned)st->hour_votes[h] + st->hour_votes[(h + 1) % 24] +
+		       st->hour_votes[(h + 2) % 24];
+		if (span > best) {
+			best = span;
 			bh = h;
 		}
 	}
@@ -82,8 +86,11 @@ static int64_t window_start(const struct detect_state *st, const struct detect_p
 	int h;
 
 	if (p->purge_at >= 0) {
-		*len = 600 + p->purge_window;
-		return ((int64_t)p->purge_at - 600 + DETECT__DAY) % DETECT__DAY;
+		/* purge jobs start up to half an hour off their hour (schedulers
+		 * jitter, the previous job overruns): the window opens an hour
+		 * early; only what retention explains is allowed inside it anyway */
+		*len = 3600 + p->purge_window;
+		return ((int64_t)p->purge_at - 3600 + DETECT__DAY) % DETECT__DAY;
 	}
 	h = learned_hour(st);
 	if (h >= 0) {
@@ -180,7 +187,7 @@ static double expected_ingest(const struct detect_state *st, const struct detect
 
 static void open_window(struct detect_state *st, const struct detect_params *p, int64_t t)
 {
-	unsigned i, k;
+	unsigned i, k, seen;
 	bool warm = warming_up(st, p, t);
 
 	for (i = 0; i < 2; i++) {
@@ -211,16 +218,25 @@ static void open_window(struct detect_state *st, const struct detect_params *p, 
 				allow += (st->missed < 3 ? st->missed : 3) *
 					 (hi * E > 2.5 * floor_p ? hi * E : 2.5 * floor_p);
 		} else if (floor_p > 0 || recent_d > 0) {
-			/* R or the ingest R days ago unknown: generous, since
-			 * weekdays, surges and missed nights make purges vary */
-			allow = 2.5 * floor_p;
-			if (1.2 * recent_d > allow)
+			/* R or the ingest R days ago unknown: the last four purges
+			 * (half as much again; 2.5x while fewer were seen, as
+			 * weekdays make purges vary) bound tonight's; before any purge
+			 * was seen, the largest day of ingest does (a purge deletes
+			 * about one day of earlier ingest).  Missed nights add a
+			 * night each. */
+			for (k = 0, seen = 0; k < 4; k++)
+				seen += m->recent_purge[k] > 0;
+			allow = (seen >= 4 ? 1.5 : 2.5) * floor_p;
+			if (!seen)
 				allow = 1.2 * recent_d;
 			allow *= 1 + (st->missed < 3 ? st->missed : 3);
 		} else {
 			allow = p->warmup_purge_cap * m->last;
 		}
-		if (allow < 1.5 * floor_p)
+		/* recent purges vouch for tonight only while retention is not
+		 * known: with it, their slack would hide an overpurge, or a drop
+		 * inside the window, of up to half a night's purge */
+		if ((warm || E < 0) && allow < 1.5 * floor_p)
 			allow = 1.5 * floor_p;
 		m->purge_allow = allow;
 		m->purge_cur = 0;
@@ -281,7 +297,13 @@ static void close_window(struct detect_state *st, const struct detect_params *p,
 {
 	unsigned R = detect__retention(st, p), i;
 	bool warm = warming_up(st, p, t);
+	int64_t len, opened = st->purge_day * DETECT__DAY + window_start(st, p, &len);
 
+	/* a window the store's first sample fell into was seen in part: what
+	 * it removed is no night's purge, and as the first "recent purge" it
+	 * would set a tiny allowance for the nights to come */
+	if (st->first_time > opened + 600)
+		learn = false;
 	for (i = 0; i < 2 && learn; i++) {
 		struct detect_metric *m = &st->m[i];
 		double P = m->purge_cur > 0 ? m->purge_cur : 0;
@@ -431,4 +453,24 @@ void detect__purge_account(struct detect_state *st, int64_t t, const double inge
 	}
 	if (removal[0] > 0)
 		st->hour_sum += removal[0];
+}
+
+double detect__purge_late(const struct detect_state *st, const struct detect_params *p,
+			  struct detect_metric *m, int64_t t, double r)
+{
+	int64_t len, start = window_start(st, p, &len), tod;
+	double left;
+
+	/* only in the four hours after tonight's window closed with less than
+	 * half its allowance used: a purge that ran in two parts, started late
+	 * or was interrupted */
+	tod = (t - start) - floor_div(t - start, DETECT__DAY) * DETECT__DAY;
+	if (st->in_purge || st->purge_day != st->day_index || r <= 0 || tod >= len + 4 * 3600 ||
+	    m->purge_cur >= 0.5 * m->purge_allow)
+		return 0;
+	left = 0.9 * m->purge_allow - m->purge_cur;
+	if (r > left)
+		r = left;
+	m->purge_cur += r;
+	return r;
 }

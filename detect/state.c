@@ -30,6 +30,7 @@ void detect_params_default(struct detect_params *p)
 	p->warmup_purge_cap = 0.1;
 	p->flat_ratio = 0.1;
 	p->vanish_rel = 0.05;
+	p->false_alerts_year = 0.1;
 }
 
 void detect_state_init(struct detect_state *st)

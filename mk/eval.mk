@@ -2,7 +2,12 @@
 #
 #   make eval         simulate labelled traces, run replay and the two
 #                     reference detectors, print the table and assert the
-#                     targets (exit 1 when one is missed)
+#                     targets (exit 1 when one is missed); then the wide
+#                     evaluation (tests/scenarios/widegen.py, independent
+#                     generator) on the DEV and the TEST seeds, which prints
+#                     its tables and the gaps to the issue-14 gates
+#   make eval-doc     rewrites the detectability table of docs/detection.md
+#                     from the TEST seeds
 #
 # The simulator, the reference detectors and the scorer are test tools, built
 # into $(BUILD)/eval/ and never installed.
@@ -28,12 +33,24 @@ eval-tools: $(EVAL_TOOLS) $(CTL_BIN)
 
 eval: eval-tools
 	@tests/scenarios/eval.sh $(abspath $(BUILD)) --assert
+	@tests/scenarios/wide_eval.sh $(abspath $(BUILD)) dev
+	@tests/scenarios/wide_eval.sh $(abspath $(BUILD)) test $(WIDE_ASSERT)
+
+# The issue-14 gates on the TEST seeds are reported, not yet asserted: the
+# detector does not meet them yet (docs/detection.md, "Wide evaluation").
+# `make eval WIDE_ASSERT=--assert` fails on them.
+WIDE_ASSERT ?=
+
+.PHONY: eval-doc
+eval-doc: $(CTL_BIN)
+	@tests/scenarios/wide_eval.sh $(abspath $(BUILD)) test --doc docs/detection.md
 
 # A year of 60-second samples through replay (a benchmark: prints, never fails).
 .PHONY: bench-replay
 bench-replay: $(CTL_BIN)
 	@tests/scenarios/bench_replay.sh $(abspath $(BUILD))
 
-# make eval asserts every target and takes well under a minute on 2 cores.
+# make eval asserts every target of the project traces (about 25 s on 2 cores)
+# and runs the wide DEV and TEST sets (about 25 s each).
 CHECK_EXTRA += eval
-DEBS += bc
+DEBS += bc python3

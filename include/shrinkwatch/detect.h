@@ -30,8 +30,9 @@
 #include <stdint.h>
 
 /* Bumped whenever struct detect_state changes layout or meaning.  Version 2
- * appended the exact-accounting part (struct detect_exact_state); a version-1
- * state is upgraded in place by detect_state_restore(). */
+ * appended the exact-accounting part (struct detect_exact_state) and the
+ * noise baseline's start (base_since); a version-1 state is their prefix
+ * and is upgraded in place by detect_state_restore(). */
 #define DETECT_STATE_VERSION 2
 /* Days of ingest history kept for retention (the longest retention learned). */
 #define DETECT_RING_DAYS 96
@@ -136,6 +137,9 @@ struct detect_params {
 	double warmup_purge_cap; /* largest purge explained before anything is learned */
 	double flat_ratio;   /* "stays flat": the other metric lost < this x relatively */
 	double vanish_rel;   /* totals below this fraction of before = vanished */
+	/* Expected false alerts per store per year: the noise multiples of the
+	 * drop and leak alarms follow from it (docs/detection.md). */
+	double false_alerts_year;
 };
 
 void detect_params_default(struct detect_params *p);
@@ -216,8 +220,8 @@ struct detect_state {
 	uint8_t lag_n[DETECT_RING_DAYS];
 	struct detect_metric m[2]; /* 0 = bytes, 1 = objects */
 	struct detect_explain explain[DETECT_MAX_EXPLAIN];
-	/* Version 2: exact accounting (exact.c), appended so a version-1 state
-	 * is this struct's prefix. */
+	/* Version 2: exact accounting (exact.c) and base_since, appended so a
+	 * version-1 state is this struct's prefix. */
 	struct detect_exact_state {
 		uint64_t night_min;  /* smallest removed_min_age in the open purge window */
 		int64_t night_day;   /* purge-cycle day night_min belongs to */
@@ -228,6 +232,8 @@ struct detect_state {
 		uint8_t pad[6];
 		uint64_t young_objects; /* young removal no declaration covered, ever */
 	} x;
+	int64_t base_since; /* when the noise baseline was (re)started; 0: before
+			     * an upgrade from version 1, an established one */
 };
 
 /* Makes a fresh state. */

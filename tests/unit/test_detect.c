@@ -40,6 +40,7 @@ struct sim {
 	struct detect_event last_firing; /* the last FIRING event */
 	int has_added;
 	int purge;
+	double noise_o; /* added_objects off by this much, alternately + and - */
 };
 
 static void sim_init(struct sim *s, int configured)
@@ -97,7 +98,7 @@ static int sim_step_with(struct sim *s, double lost_b, double lost_o, uint8_t st
 	in.bytes = status == SW_SCAN_COMPLETE ? s->bytes : 0;
 	in.objects = status == SW_SCAN_COMPLETE ? s->objects : 0;
 	in.added_bytes = add_b;
-	in.added_objects = add_o;
+	in.added_objects = add_o + ((s->t / IV) % 2 ? s->noise_o : -s->noise_o);
 	in.has_added = s->has_added;
 	in.mount_id = 7;
 	n = detect_update(&s->st, &s->p, &in, ev);
@@ -349,6 +350,81 @@ static void test_overpurge(void **unused)
 	assert_int_equal(any_fired(&s), 1);
 }
 
+/* Issue 14, class 1: a declared deletion spread over a window that spans
+ * the nightly purge, allowance exactly what is deleted, stays quiet (it fired
+ * `leak`: each sample's churn tolerance was left to the slow CUSUM). */
+static void test_declared_window_over_purge_is_quiet(void **unused)
+{
+	static struct sim s;
+	struct detect_explain e = { .id = 3, .allow_bytes = 2e10, .allow_objects = 2000 };
+	struct detect_event ev;
+	int k;
+
+	(void)unused;
+	sim_init(&s, 1);
+	sim_run(&s, 5 * DAY + 23 * 3600);
+	e.start = s.t;
+	e.end = s.t + 6 * 3600;
+	assert_int_equal(detect_explain_add(&s.st, &e, &ev), 0);
+	for (k = 0; k < 6 * 60; k++) /* 23:00 to 05:00, the purge at 02:00 */
+		sim_step_with(&s, 2e10 / 360, 2000.0 / 360, SW_SCAN_COMPLETE);
+	sim_run(&s, 2 * DAY);
+	assert_int_equal(any_fired(&s), 0);
+}
+
+/* With added_*, bytes that fall while objects do not are no purge, even
+ * inside the purge window: truncation, not overpurge (and not absorbed). */
+static void test_truncate_inside_purge_window(void **unused)
+{
+	static struct sim s;
+
+	(void)unused;
+	sim_init(&s, 1);
+	sim_run(&s, 6 * DAY + 2 * 3600 + 600);
+	sim_step_with(&s, 0.02 * s.bytes, 0, SW_SCAN_COMPLETE);
+	sim_run(&s, 600);
+	assert_int_equal(fired(&s, DETECT_TRUNCATE), 1);
+	assert_int_equal(any_fired(&s), 1);
+}
+
+/* A trace that starts inside the purge window: what that window saw (a
+ * little churn) is no night's purge and must not set the allowance of the
+ * nights to come (it made every purge of the first days an overpurge). */
+static void test_first_partial_window_is_not_learned(void **unused)
+{
+	static struct sim s;
+
+	(void)unused;
+	sim_init(&s, 1);
+	s.t = T0 + 5400; /* 01:30, inside the 01:00-04:00 window */
+	sim_run(&s, 300);
+	sim_step_with(&s, 3e8, 30, SW_SCAN_COMPLETE);
+	sim_run(&s, 3 * DAY);
+	assert_int_equal(any_fired(&s), 0);
+}
+
+/* The false-alarm knob: the noise multiple follows ln(ARL), so the same
+ * small object loss on a noisy store alarms at the default rate and not when
+ * the operator asks for far fewer false alerts. */
+static void test_false_alarm_rate_sets_thresholds(void **unused)
+{
+	static struct sim s;
+	int rare;
+
+	(void)unused;
+	for (rare = 0; rare < 2; rare++) {
+		sim_init(&s, 1);
+		s.noise_o = 60;
+		if (rare)
+			s.p.false_alerts_year = 1e-9;
+		sim_run(&s, 8 * DAY + 12 * 3600);
+		assert_int_equal(any_fired(&s), 0);
+		sim_step_with(&s, 0, 800, SW_SCAN_COMPLETE);
+		sim_run(&s, 600);
+		assert_int_equal(fired(&s, DETECT_OBJECT_LOSS), rare ? 0 : 1);
+	}
+}
+
 static void test_vanished_and_recovered(void **unused)
 {
 	static struct sim s;
@@ -506,6 +582,10 @@ int main(void)
 		cmocka_unit_test(test_explained_after_the_fact),
 		cmocka_unit_test(test_leak_fires_and_learning_freezes),
 		cmocka_unit_test(test_overpurge),
+		cmocka_unit_test(test_declared_window_over_purge_is_quiet),
+		cmocka_unit_test(test_truncate_inside_purge_window),
+		cmocka_unit_test(test_first_partial_window_is_not_learned),
+		cmocka_unit_test(test_false_alarm_rate_sets_thresholds),
 		cmocka_unit_test(test_vanished_and_recovered),
 		cmocka_unit_test(test_missing_path_is_vanished),
 		cmocka_unit_test(test_silence_and_resolution),

@@ -110,6 +110,29 @@ static void test_store_section_names(void **unused)
 	unlink(path);
 }
 
+/* The false-alarm knob: one rate per store and year, above 0. */
+static void test_false_alarm_rate(void **unused)
+{
+	struct detect_config_set cs;
+	struct detect_params p;
+	char err[256];
+
+	(void)unused;
+	detect_config_init(&cs);
+	detect_config_resolve(&cs, "x/y", &p);
+	assert_true(p.false_alerts_year > 0.0999 && p.false_alerts_year < 0.1001);
+	assert_int_equal(detect_config_key(&cs, "detect", "false_alerts_per_year", "0", err,
+					   sizeof err), -1);
+	assert_non_null(strstr(err, "above 0"));
+	assert_int_equal(detect_config_key(&cs, "detect", "false_alerts_per_year", "5000", err,
+					   sizeof err), -1);
+	assert_int_equal(detect_config_key(&cs, "store a/b", "false_alerts_per_year", "0.01", err,
+					   sizeof err), 1);
+	detect_config_resolve(&cs, "a/b", &p);
+	assert_true(p.false_alerts_year > 0.00999 && p.false_alerts_year < 0.01001);
+	detect_config_release(&cs);
+}
+
 static void test_load_ignores_other_sections(void **unused)
 {
 	char path[] = "/tmp/test_detect_config.XXXXXX", msg[768];
@@ -222,6 +245,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_keys),
+		cmocka_unit_test(test_false_alarm_rate),
 		cmocka_unit_test(test_load_ignores_other_sections),
 		cmocka_unit_test(test_store_section_names),
 		cmocka_unit_test(test_trace_rows),

@@ -1,0 +1,361 @@
+#!/usr/bin/env python3
+"""widegen.py - an independent, wide generator of labelled evidence-store traces.
+
+    widegen.py SEED OUTPREFIX
+
+Written apart from simulate.c (different model code, different random
+numbers) so that the detector is evaluated on stores it was never tuned on.
+Every physical parameter is drawn per trace (SEED alone decides the trace;
+the output is byte-identical for a given seed):
+
+  store size 1-500 TB (log-uniform); daily ingest 0.5-3% of the store (capped
+  so that R days of ingest fit in the store) with a weekly rhythm, upload
+  peaks after shift changes and 2-5x incident surges; 5-40% of each purged
+  cohort kept as evidence; retention 7-180 days; purge hour anywhere, jittered
+  by up to 30 minutes, lasting 10 minutes to 3 hours; missed nights and
+  double runs; temp-file churn; sampling every 60 s to 15 minutes with jitter,
+  missed samples, gaps and partial scans; the added_* columns present or not.
+
+The family (normal, declared, drop, leak, overpurge, truncate, object_loss)
+and the contract follow from the seed; the anomaly is placed before, inside
+or right after a purge, or anywhere.  A declared deletion's window (1 hour to
+3 days) straddles purge nights and its allowance is the deleted volume plus
+0-10%.
+
+Writes OUTPREFIX.csv (the trace, `shrinkwatchctl replay` format),
+OUTPREFIX.explain.csv (declared deletions), OUTPREFIX.conf (retention and
+purge hour for about half the traces, else empty: the detector learns them)
+and OUTPREFIX.json (the label: family, contract, onset, end, size, ...).
+Standard library only.
+"""
+import json
+import math
+import random
+import sys
+
+FAMILIES = ["normal", "declared", "drop", "leak", "overpurge", "truncate", "object_loss"]
+POSITIONS = ["before", "inside", "after", "anywhere"]
+T0 = 1767225600  # 2026-01-01 00:00 UTC, a Thursday
+
+
+def main():
+    if len(sys.argv) != 3:
+        sys.stderr.write("usage: widegen.py SEED OUTPREFIX\n")
+        return 2
+    seed = int(sys.argv[1])
+    out = sys.argv[2]
+    rng = random.Random(seed * 7919 + 17)
+    family = FAMILIES[seed % len(FAMILIES)]
+    net = rng.random() < 0.3
+    position = rng.choice(POSITIONS)
+
+    size0 = math.exp(rng.uniform(math.log(1e12), math.log(500e12)))
+    R = int(math.exp(rng.uniform(math.log(7), math.log(180))))
+    d_hi = min(0.03, 0.9 / R)
+    dfrac = rng.uniform(0.005, max(0.005, d_hi))
+    keep = rng.uniform(0.05, 0.40)
+    clip = rng.uniform(20e6, 2e9)  # average file size
+    V = dfrac * size0  # bytes per day
+    weekend = rng.uniform(0.4, 0.9)
+    shifts = sorted(rng.sample(range(24), 3))
+    purge_at = rng.randrange(0, 86400, 60)
+    purge_len = rng.uniform(600, 3 * 3600)
+    interval = rng.choice([60, 60, 120, 300, 300, 600, 900])
+    days = 36
+    configured = rng.random() < 0.5 and R < 95
+    tmp_scale = min(clip, size0 * rng.uniform(1e-6, 5e-5))  # a partial upload
+
+    # hourly cohorts: [bytes, objects]; prefilled for R days so that the
+    # purge runs from the first night; the evidence pool holds the rest
+    hour_w = [0.3] * 24
+    for s in shifts:
+        for k in range(3):
+            hour_w[(s + k) % 24] += 2.0 / (k + 1)
+    wsum = sum(hour_w)
+    cohorts = {}
+    # the first night then deletes one day of footage, as every night does
+    first_h = purge_at // 3600 - R * 24 - 24
+    for h in range(first_h, 0):
+        b = V * hour_w[h % 24] / wsum
+        cohorts[h] = [b, b / clip * 2]  # a video and its sidecar
+    pre = sum(c[0] for c in cohorts.values())
+    pool_b = max(size0 - pre, 0.1 * size0)
+    pool_o = pool_b / clip * 2
+    next_purge_h = first_h  # oldest cohort not purged yet
+
+    # the anomaly
+    onset = end = -1
+    size = 0.0
+    label = {"family": family, "seed": seed, "contract": "net" if net else "added",
+             "interval": interval, "days": days, "retention": R, "configured": configured,
+             "purge_at": purge_at, "purge_len": round(purge_len), "position": position,
+             "store_tb": round(size0 / 1e12, 3), "ingest_pct_day": round(100 * dfrac, 3)}
+    anomaly_day = rng.randint(12, 20)
+    night = anomaly_day * 86400 + purge_at
+    if position == "before":
+        onset = night - rng.uniform(600, 6 * 3600)
+    elif position == "inside":
+        onset = night + rng.uniform(0, purge_len)
+    elif position == "after":
+        onset = night + purge_len + rng.uniform(0, 1800)
+    else:
+        onset = anomaly_day * 86400 + rng.uniform(0, 86400)
+    inj_len = 0.0
+    declared = None
+    over_nights = set()
+    over_mult = 1.0
+    if family == "normal":
+        onset = -1
+    elif family in ("drop", "truncate", "object_loss"):
+        size = math.exp(rng.uniform(math.log(0.002), math.log(0.05)))
+        inj_len = rng.uniform(0, 3) * interval + rng.uniform(0, 600)
+    elif family == "leak":
+        size = rng.uniform(0.0003, 0.0015)  # fraction of the store per day
+        inj_len = rng.uniform(7, 14) * 86400
+        onset = anomaly_day * 86400 + rng.uniform(0, 86400) - 10 * 86400
+        onset = max(onset, 8 * 86400)
+    elif family == "overpurge":
+        over_mult = rng.uniform(2.0, 3.0)
+        nights = rng.randint(1, 3)
+        over_nights = set(range(anomaly_day, anomaly_day + nights))
+        onset = night
+        inj_len = (nights - 1) * 86400 + purge_len
+        size = over_mult
+    elif family == "declared":
+        wlen = math.exp(rng.uniform(math.log(3600), math.log(3 * 86400)))
+        # the window straddles a purge night: it starts up to wlen before it
+        wstart = night - rng.uniform(0.1, 0.9) * wlen
+        size = math.exp(rng.uniform(math.log(0.002), math.log(0.05)))
+        onset = wstart + rng.uniform(0, 0.1) * wlen
+        inj_len = rng.uniform(0.3, 0.85) * (wstart + wlen - onset)
+        declared = [wstart, wstart + wlen, rng.uniform(1.0, 1.10)]
+    if onset >= 0:
+        onset = float(int(onset))
+        end = onset + inj_len
+
+    csv = open(out + ".csv", "w")
+    csv.write("time,store,bytes,objects,status,mount_id\n" if net else
+              "time,store,bytes,objects,added_bytes,added_objects,status,mount_id\n")
+    store = "w%d" % seed
+    t = 0.0
+    acc_b = acc_o = 0.0
+    raw = [pre, sum(c[1] for c in cohorts.values())]  # cohorts, unscaled
+    sc_b = sc_o = 1.0  # what random deletions left of every cohort
+    purge_left_b = purge_left_o = 0.0
+    purge_rate = 0.0
+    purge_run_end = 0.0
+    second_run = None
+    day_factor = 1.0
+    surge_until = -1.0
+    surge = 1.0
+    last_day = -1
+    temp_b = temp_o = 0.0
+    temp_until = -1.0
+    declared_b = declared_o = 0.0
+    inj_started = False
+    inj_target_b = inj_target_o = 0.0
+    inj_done_b = inj_done_o = 0.0
+    gap_until = -1.0
+    size_at_onset = size0
+
+    def take_fraction(fb, fo):
+        """Deletes fractions of every cohort and the pool (random files)."""
+        nonlocal pool_b, pool_o, sc_b, sc_o
+        rb = raw[0] * sc_b * fb + pool_b * fb
+        ro = raw[1] * sc_o * fo + pool_o * fo
+        sc_b *= 1 - fb
+        sc_o *= 1 - fo
+        pool_b -= pool_b * fb
+        pool_o -= pool_o * fo
+        return rb, ro
+
+    def live_total():
+        return raw[0] * sc_b + pool_b
+
+    def live_objs():
+        return raw[1] * sc_o + pool_o
+
+    while t < days * 86400:
+        dt = interval * rng.uniform(0.9, 1.1)
+        t_next = t + dt
+        day = int(t // 86400)
+        if day != last_day:
+            last_day = day
+            day_factor = math.exp(rng.gauss(0, 0.2))
+            jitter = rng.uniform(-1800, 1800)
+            if rng.random() < 0.1:
+                s0 = day * 86400 + rng.uniform(8, 18) * 3600
+                surge_until = s0 + rng.uniform(2, 8) * 3600
+                surge = rng.uniform(2, 5)
+                surge_from = s0
+            else:
+                surge_from = surge_until = -1
+        # ingest over (t, t_next]
+        h = int(t // 3600)
+        dow = (T0 // 86400 + day + 4) % 7
+        w = weekend if dow in (0, 6) else 1.0
+        b = V * w * day_factor * hour_w[h % 24] / wsum * dt / 3600 * rng.uniform(0.5, 1.5)
+        if surge_from <= t < surge_until:
+            b *= surge
+        o = math.floor(b / clip + rng.random())
+        b = o * clip * rng.uniform(0.8, 1.2)
+        o *= 2
+        c = cohorts.setdefault(h, [0.0, 0.0])
+        c[0] += b / sc_b
+        c[1] += o / sc_o
+        raw[0] += b / sc_b
+        raw[1] += o / sc_o
+        acc_b += b
+        acc_o += o
+
+        # the nightly purge (jittered start; missed nights; double runs)
+        pstart = day * 86400 + purge_at + jitter
+        if t < pstart <= t_next:
+            r = rng.random()
+            if r < 0.03 and day not in over_nights:
+                pass  # missed night: tomorrow deletes both
+            else:
+                cut_h = int((pstart - R * 86400) // 3600)
+                if day == anomaly_day and family == "overpurge":
+                    onset = pstart  # the label follows the jittered start
+                    end = onset + inj_len
+                if day in over_nights:  # retention misconfigured: over_mult nights' worth
+                    cut_h += int((day - anomaly_day + 1) * (over_mult - 1) * 24)
+                pb = po = 0.0
+                while next_purge_h < cut_h:
+                    cc = cohorts.pop(next_purge_h, None)
+                    next_purge_h += 1
+                    if cc is None:
+                        continue
+                    raw[0] -= cc[0]
+                    raw[1] -= cc[1]
+                    cc = [cc[0] * sc_b, cc[1] * sc_o]
+                    kb, ko = cc[0] * keep, cc[1] * keep
+                    pool_b += kb
+                    pool_o += ko
+                    pb += cc[0] - kb
+                    po += cc[1] - ko
+                length = purge_len * rng.uniform(0.8, 1.25)
+                if rng.random() < 0.04:  # a double run: half now, half hours later
+                    second_run = (pstart + rng.uniform(1, 4) * 3600, pb / 2, po / 2, length / 2)
+                    pb /= 2
+                    po /= 2
+                    length /= 2
+                purge_left_b += pb
+                purge_left_o += po
+                purge_rate = (purge_left_b / length, purge_left_o / length)
+                purge_run_end = t_next + length
+        if second_run and t_next >= second_run[0]:
+            purge_left_b += second_run[1]
+            purge_left_o += second_run[2]
+            purge_rate = (purge_left_b / second_run[3], purge_left_o / second_run[3])
+            purge_run_end = t_next + second_run[3]
+            second_run = None
+        if purge_left_b > 0:
+            # whole files: a video and its sidecar at a time, bytes with them
+            fr = min(1.0, dt / max(purge_run_end - t, dt))
+            do = purge_left_o * fr
+            do = min(purge_left_o, 2 * math.floor(do / 2 + rng.random())) if fr < 1 else purge_left_o
+            db = purge_left_b * (do / purge_left_o) if purge_left_o > 0 else purge_left_b * fr
+            purge_left_b -= db
+            purge_left_o -= do
+            if purge_left_b < 1:
+                purge_left_b = purge_left_o = 0.0
+
+        # injected losses over (onset, end]
+        if onset >= 0 and family not in ("overpurge", "normal") and t_next > onset and (
+                t < end or not inj_started):
+            if not inj_started:
+                inj_started = True
+                size_at_onset = live_total() + purge_left_b
+                if family == "object_loss":
+                    inj_target_o = size * (live_objs() + purge_left_o)
+                    inj_target_b = inj_target_o / 2 * 8192
+                elif family != "leak":
+                    inj_target_b = size * size_at_onset
+                    if family != "truncate":
+                        inj_target_o = size * (live_objs() + purge_left_o)
+                if family == "declared":
+                    declared_b = inj_target_b * declared[2]
+                    declared_o = inj_target_o * declared[2]
+            if family == "leak":
+                f = size * dt / 86400
+                fb, fo = f, f
+            else:
+                span = max(end - onset, 1.0)
+                frac = 1.0 if end <= t_next else max(0.0, min(1.0, (t_next - onset) / span))
+                want_b = inj_target_b * frac - inj_done_b
+                want_o = inj_target_o * frac - inj_done_o
+                tb = live_total()
+                to = live_objs()
+                fb = max(0.0, want_b / tb) if tb > 0 else 0.0
+                fo = max(0.0, want_o / to) if to > 0 else 0.0
+                if family == "object_loss":
+                    fb = 0.0  # sidecars: the bytes are booked below
+                if family == "truncate":
+                    fo = 0.0
+            rb, ro = take_fraction(fb, fo)
+            if family == "object_loss":
+                ob = min(want_b, pool_b)
+                pool_b -= ob
+                rb += ob
+            inj_done_b += rb
+            inj_done_o += ro
+
+        # temp files: born and gone within a few samples
+        if temp_until >= 0 and t_next >= temp_until:
+            temp_b = temp_o = 0.0
+            temp_until = -1
+        if temp_until < 0 and rng.random() < 0.05:
+            temp_b = tmp_scale * rng.uniform(0.1, 1.0)
+            temp_o = rng.randint(1, 5)
+            acc_b += temp_b
+            acc_o += temp_o
+            temp_until = t_next + rng.uniform(1, 4) * dt
+
+        t = t_next
+        tot_b = live_total() + purge_left_b + temp_b
+        tot_o = live_objs() + purge_left_o + temp_o
+        ts = T0 + int(t)
+        if t < gap_until:
+            continue
+        if rng.random() < 0.001:  # a missed sample, rarely an outage of up to 2 hours
+            gap_until = t + (rng.uniform(0, 7200) if rng.random() < 0.03 else dt)
+            continue
+        if rng.random() < 0.002:
+            csv.write("%d,%s,,,%spartial,7\n" % (ts, store, "" if net else ",,"))
+            continue
+        if net:
+            csv.write("%d,%s,%.0f,%.0f,complete,7\n" % (ts, store, tot_b, tot_o))
+        else:
+            csv.write("%d,%s,%.0f,%.0f,%.0f,%.0f,complete,7\n" %
+                      (ts, store, tot_b, tot_o, acc_b, acc_o))
+        acc_b = acc_o = 0.0
+    csv.close()
+
+    with open(out + ".explain.csv", "w") as f:
+        f.write("start,end,store,bytes,objects,reason\n")
+        if declared:
+            f.write("%d,%d,%s,%.0f,%.0f,court order %d\n" %
+                    (T0 + int(declared[0]), T0 + int(declared[1]), store, declared_b,
+                     declared_o, seed))
+    with open(out + ".conf", "w") as f:
+        if configured:
+            f.write("[store %s]\nretention = %dd\npurge_at = %02d:%02d\n" %
+                    (store, R, purge_at // 3600, purge_at // 60 % 60))
+    label["onset"] = T0 + int(onset) if onset >= 0 else -1
+    label["end"] = T0 + int(end) if onset >= 0 else -1
+    # the loss's size: fraction of the store (drops), per day (leaks),
+    # the multiple of the due purge (overpurge)
+    label["size"] = size
+    if declared:
+        label["window"] = [T0 + int(declared[0]), T0 + int(declared[1])]
+    with open(out + ".json", "w") as f:
+        json.dump(label, f, sort_keys=True)
+        f.write("\n")
+    return 0
+
+
+
+if __name__ == "__main__":
+    sys.exit(main())
