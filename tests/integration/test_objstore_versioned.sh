@@ -2,7 +2,7 @@
 # test_objstore_versioned.sh - a versioned S3 bucket end to end: objects
 # deleted from it leave delete markers, the agent's samples carry them with
 # the noncurrent versions and the listing's request count (protocol v3), and
-# the collector's drop alert says the deletion is recoverable ("N delete
+# the collector's drop alert and its notification say the deletion is recoverable ("N delete
 # markers appeared: the objects are recoverable as noncurrent versions");
 # `shrinkwatchctl status` and /metrics show the markers, the noncurrent
 # versions and shrinkwatch_store_list_requests_total.  The bucket is
@@ -25,6 +25,11 @@ printf '[default]\naws_access_key_id = AK\naws_secret_access_key = SK\n' >"$T/s3
 chmod 600 "$T/s3.cred"
 
 purge_hour=$(( (10#$(date -u +%H) + 12) % 24 ))
+cat >"$T/notify.sh" <<'SH'
+#!/bin/sh
+{ echo "--- $SHRINKWATCH_STATE $SHRINKWATCH_SUMMARY"; cat; echo; } >>"$(dirname "$0")/exec.out"
+SH
+chmod 0755 "$T/notify.sh"
 collector_conf "$T/collector.conf" "$port" "$T/data" "control = $sock
 http = 127.0.0.1:$hport
 [detect]
@@ -33,7 +38,11 @@ purge_at = $(printf %02d "$purge_hour"):00
 purge_window = 1m
 drop_min_bytes = 1k
 drop_min_objects = 2
-resolve_after = 100000"
+resolve_after = 100000
+[notify oncall]
+type = exec
+command = $T/notify.sh
+min_severity = warning"
 agent_conf "$T/agent.conf" veragent "$port" "$T/state" 1s
 cat >>"$T/agent.conf" <<CONF
 [store footage]
@@ -88,7 +97,10 @@ case $sum in
 esac
 grep -q "alert: .* drop firing on 'veragent/footage'.*120 delete markers appeared: the objects are recoverable" \
 	"$T/collector.log" || fail "the collector's alert log line lacks the note"
-ok "120 objects deleted from a versioned bucket: the drop alert says 120 delete markers appeared, recoverable"
+notified() { grep -q "^--- firing .*120 delete markers appeared: the objects are recoverable as noncurrent versions" \
+	"$T/exec.out" 2>/dev/null; }
+wait_for 20 "the notification to say recoverable" notified
+ok "120 objects deleted from a versioned bucket: the drop alert and its notification say 120 delete markers appeared, recoverable"
 
 [ "$(field delete_markers)" = 120 ] && [ "$(field noncurrent_objects)" = 120 ] &&
 	[ "$(field noncurrent_bytes)" = 120000 ] || fail "status: $(ctl status --json)"
