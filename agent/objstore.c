@@ -123,7 +123,7 @@ static void finish(struct objstore *os, uint8_t status, const char *error)
 			 os->sc.os.bucket, (unsigned long long)c->objects,
 			 (unsigned long long)c->bytes, (unsigned long long)c->added_objects,
 			 (unsigned long long)c->requests, (unsigned long long)c->retries, c->ms);
-		if (os->sc.os.versions)
+		if (c->versioned)
 			log_info("objstore: store '%s': %llu noncurrent versions (%llu bytes) and "
 				 "%llu delete markers: deletions that can still be undone",
 				 os->sc.name, (unsigned long long)c->noncurrent_objects,
@@ -400,6 +400,7 @@ int objstore_tick(struct objstore *os, int64_t prev_start,
 	os->t0 = uv_now(os->loop);
 	os->cur.start = now_unix(); /* until the server's Date says otherwise */
 	os->cur.has_added = os->prev_known;
+	os->cur.versioned = os->sc.os.versions != 0;
 	os->running = 1;
 	if (objstore_cred_load(os->sc.os.credentials, os->sc.type == AGENT_STORE_AZURE,
 			       os->sc.os.profile, &os->cred, why, sizeof why)) {
@@ -426,8 +427,17 @@ void objstore_fill_sample(const struct objstore_result *r, int fresh, struct sw_
 	s->error_count = r->error_count;
 	snprintf(s->first_error, sizeof s->first_error, "%s", r->first_error);
 	s->scan_ms = r->ms;
+	/* what this listing cost, once: the rounds that repeat it cost nothing */
+	s->flags |= SW_SAMPLE_LISTING;
+	s->requests = fresh ? r->requests : 0;
 	if (r->status != SW_SCAN_COMPLETE)
 		return; /* totals unknown */
+	if (r->versioned) {
+		s->flags |= SW_SAMPLE_VERSIONED;
+		s->noncurrent_objects = r->noncurrent_objects;
+		s->noncurrent_bytes = r->noncurrent_bytes;
+		s->delete_markers = r->delete_markers;
+	}
 	s->objects = r->objects;
 	s->bytes = r->bytes;
 	if (r->has_added || !fresh) {

@@ -20,9 +20,12 @@
  * Listing costs money and loads the grid, so a full listing runs at most
  * every list_interval; the agent's rounds in between repeat the last
  * listing's totals with added_* = 0 (exact: nothing is known to have been
- * added since), or its partial status.  Noncurrent versions and delete
- * markers (versions = yes) have no place in the sample: they are logged with
- * each listing and kept in the result for the agent's status.
+ * added since), or its partial status.  Every sample of an object store
+ * says SW_SAMPLE_LISTING and carries the listing's request count (the first
+ * round that takes a listing; 0 on the rounds that repeat it); a complete
+ * listing of a versioned bucket (versions = yes) also says
+ * SW_SAMPLE_VERSIONED with its noncurrent versions and delete markers, so
+ * the collector can tell that a deletion there is recoverable.
  *
  * Every record of a listing (key, size, ETag, last-modified, kind) passes
  * through one function, objstore.c's on_record(), which counts it: the one
@@ -49,6 +52,7 @@ struct objstore_result {
 	int64_t start;          /* unix seconds, the server's clock */
 	int has_added;          /* there was a previous start: added_* mean something */
 	uint64_t objects, bytes, added_objects, added_bytes;
+	int versioned;          /* listed with versions = yes: the next three mean something */
 	uint64_t noncurrent_objects, noncurrent_bytes, delete_markers;
 	uint64_t requests, retries, pages;
 	uint8_t status;         /* enum sw_scan_status */
@@ -96,7 +100,9 @@ int objstore_tick(struct objstore *os, int64_t prev_start,
 int objstore_take(struct objstore *os, struct objstore_result *out, int *fresh);
 
 /* A sample from a listing taken with objstore_take(): the fields a tree
- * walk fills (scan.h), the time excepted. */
+ * walk fills (scan.h), the time excepted, and the listing's own (flags
+ * SW_SAMPLE_LISTING, SW_SAMPLE_VERSIONED; requests, noncurrent_*,
+ * delete_markers). */
 void objstore_fill_sample(const struct objstore_result *r, int fresh, struct sw_sample *s);
 
 /* 1 while a listing runs. */

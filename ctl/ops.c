@@ -343,6 +343,24 @@ static void print_retention(const struct ctl_response *r, int e)
 		printf("  exact, retention %llds%s\n", (long long)ret, learned ? " learned" : "");
 }
 
+/* Under an object store's line: its listing cost, and for a versioned
+ * bucket the deletions that can still be undone. */
+static void print_listing(const struct ctl_response *r, int e)
+{
+	bool versioned = false;
+	char b1[BYTES_FMT_MAX];
+
+	if (jsonparse_get(r->text, r->toks, e, "list_requests") < 0)
+		return;
+	jsonparse_get_bool(r->text, r->toks, e, "versioned", &versioned);
+	printf("  %.0f listing requests", fnum(r, e, "list_requests"));
+	if (versioned)
+		printf("; versioned: %.0f delete markers, %.0f noncurrent versions (%s) can be "
+		       "restored", fnum(r, e, "delete_markers"), fnum(r, e, "noncurrent_objects"),
+		       bytes_format(fnum(r, e, "noncurrent_bytes"), b1, sizeof b1));
+	printf("\n");
+}
+
 int ctl_status_main(int argc, char **argv)
 {
 	struct opts o = { .usage = "status [--socket PATH] [--json]" };
@@ -380,6 +398,7 @@ int ctl_status_main(int argc, char **argv)
 		       fnum(&r, e, "open_alerts") > 0 ? fstr(&r, e, "worst_kind", st, sizeof st)
 						       : "");
 		print_retention(&r, e);
+		print_listing(&r, e);
 	}
 	e = jsonparse_get(r.text, r.toks, 0, "totals");
 	if (e >= 0)

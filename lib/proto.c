@@ -185,6 +185,27 @@ static void decode_exact(struct cursor *c, struct sw_sample *s)
 	s->journal_dropped = cur_u64(c);
 }
 
+/* The object store tail of a version-3 sample, present only with
+ * SW_SAMPLE_LISTING (samples spooled before it existed decode unchanged). */
+static void decode_listing(struct cursor *c, struct sw_sample *s)
+{
+	if (!(s->flags & SW_SAMPLE_LISTING))
+		return;
+	s->requests = cur_u64(c);
+	s->noncurrent_objects = cur_u64(c);
+	s->noncurrent_bytes = cur_u64(c);
+	s->delete_markers = cur_u64(c);
+}
+
+/* Versioned figures only on a listing, and only from a versioned one. */
+static int listing_valid(const struct sw_sample *s)
+{
+	if ((s->flags & SW_SAMPLE_VERSIONED) && !(s->flags & SW_SAMPLE_LISTING))
+		return 0;
+	return (s->flags & SW_SAMPLE_VERSIONED) ||
+	       !(s->noncurrent_objects || s->noncurrent_bytes || s->delete_markers);
+}
+
 /* The exact figures must hang together: the young part within the whole,
  * the split only against a known retention, and only on an exact sample. */
 static int exact_valid(const struct sw_sample *s)
@@ -220,12 +241,15 @@ static int decode_one_sample(struct cursor *c, struct sw_sample *s, uint8_t vers
 	s->error_count = cur_u32(c);
 	cur_str(c, s->first_error, SW_ERRTEXT_MAX);
 	s->scan_ms = cur_u32(c);
-	if (version >= SW_PROTO_VERSION_EXACT)
+	if (version >= SW_PROTO_VERSION_EXACT) {
 		decode_exact(c, s);
+		decode_listing(c, s);
+	}
 	if (c->bad)
 		return -EPROTO;
 	if (!name_valid(s->store) || s->status > SW_SCAN_STATUS_MAX ||
-	    (s->flags & ~known) || s->time <= 0 || s->seq == 0 || !exact_valid(s))
+	    (s->flags & ~known) || s->time <= 0 || s->seq == 0 || !exact_valid(s) ||
+	    !listing_valid(s))
 		return -EINVAL;
 	return 0;
 }
@@ -363,7 +387,13 @@ static int encode_exact(struct buf *out, const struct sw_sample *x)
 	err = err ? err : buf_put_u64(out, x->moved_objects);
 	err = err ? err : buf_put_u64(out, x->moved_bytes);
 	err = err ? err : buf_put_u64(out, x->retention);
-	return err ? err : buf_put_u64(out, x->journal_dropped);
+	err = err ? err : buf_put_u64(out, x->journal_dropped);
+	if (err || !(x->flags & SW_SAMPLE_LISTING))
+		return err;
+	err = buf_put_u64(out, x->requests);
+	err = err ? err : buf_put_u64(out, x->noncurrent_objects);
+	err = err ? err : buf_put_u64(out, x->noncurrent_bytes);
+	return err ? err : buf_put_u64(out, x->delete_markers);
 }
 
 int proto_encode_samples(struct buf *out, const struct sw_sample *s, size_t n)

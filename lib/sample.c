@@ -52,6 +52,25 @@ static int put_exact(struct buf *b, const struct sw_sample *s)
 	return err ? err : put_u64_field(b, "journal_dropped", s->journal_dropped);
 }
 
+/* An object store listing's cost and, for a versioned bucket, what can
+ * still be undone; nothing for a directory store. */
+static int put_listing(struct buf *b, const struct sw_sample *s)
+{
+	int err;
+
+	if (!(s->flags & SW_SAMPLE_LISTING))
+		return 0;
+	err = put_u64_field(b, "list_requests", s->requests);
+	if (err || !(s->flags & SW_SAMPLE_VERSIONED))
+		return err;
+	err = json_put_raw(b, ",");
+	err = err ? err : json_put_key(b, "versioned");
+	err = err ? err : json_put_raw(b, "true");
+	err = err ? err : put_u64_field(b, "noncurrent_objects", s->noncurrent_objects);
+	err = err ? err : put_u64_field(b, "noncurrent_bytes", s->noncurrent_bytes);
+	return err ? err : put_u64_field(b, "delete_markers", s->delete_markers);
+}
+
 int sample_to_json(struct buf *b, const char *agent, const struct sw_sample *s)
 {
 	int err = json_put_raw(b, "{");
@@ -91,5 +110,6 @@ int sample_to_json(struct buf *b, const char *agent, const struct sw_sample *s)
 	}
 	err = err ? err : put_u64_field(b, "scan_ms", s->scan_ms);
 	err = err ? err : put_exact(b, s);
+	err = err ? err : put_listing(b, s);
 	return err ? err : json_put_raw(b, "}");
 }

@@ -182,6 +182,7 @@ static void feed(struct watch *w, struct watch_store *ws, const struct sw_sample
 	 * exactly as it was judged live */
 	detect_input_from_sample(&in, s);
 	n = detect_update_figures(&ws->st, &ws->p, &in, ev, &fig);
+	versioned_note(&ws->versioned, s, ev, n);
 	ws->arrived = now;
 	keep_figures(w, ws, s->time, &fig);
 	ws->dirty = true;

@@ -27,6 +27,7 @@
 #include "shrinkwatch/detect_config.h"
 #include "shrinkwatch/sample.h"
 #include "shrinkwatch/strmap.h"
+#include "versioned.h"
 
 struct agent_rec;
 struct store_rec;
@@ -54,6 +55,8 @@ struct watch_store {
 	 * outage) is not silent, and a restarted collector gives every agent
 	 * the silence period to reconnect before it calls a store silent. */
 	int64_t arrived;
+	/* delete markers of a versioned bucket, for the alert's note */
+	struct versioned_track versioned;
 };
 
 /*

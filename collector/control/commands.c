@@ -133,6 +133,24 @@ static void put_retention(struct request *r, const char *agent, const char *stor
 	json_put_raw(r->out, ws && ws->st.x.seen ? "true" : "false");
 }
 
+/* An object store's listing cost and, for a versioned bucket, what can be
+ * undone; nothing for a directory store. */
+static void put_listing(struct buf *b, const struct board_entry *x)
+{
+	if (!x->listed)
+		return;
+	json_put_raw(b, ","); json_put_key(b, "list_requests"); json_put_u64(b, x->list_requests);
+	if (!x->have_last || !(x->last.flags & SW_SAMPLE_VERSIONED))
+		return;
+	json_put_raw(b, ","); json_put_key(b, "versioned"); json_put_raw(b, "true");
+	json_put_raw(b, ","); json_put_key(b, "noncurrent_objects");
+	json_put_u64(b, x->last.noncurrent_objects);
+	json_put_raw(b, ","); json_put_key(b, "noncurrent_bytes");
+	json_put_u64(b, x->last.noncurrent_bytes);
+	json_put_raw(b, ","); json_put_key(b, "delete_markers");
+	json_put_u64(b, x->last.delete_markers);
+}
+
 static int cmd_status(struct request *r)
 {
 	struct board_entry *e = NULL;
@@ -191,6 +209,7 @@ static int cmd_status(struct request *r)
 		json_put_raw(b, ","); json_put_key(b, "drop_threshold");
 		json_put_double(b, x->drop_rel);
 		put_retention(r, x->agent, x->store);
+		put_listing(b, x);
 		err = json_put_raw(b, "}");
 	}
 	json_put_raw(b, "],\"totals\":{");

@@ -132,6 +132,46 @@ static int write_stores(struct buf *b, const struct http_store_view *s, size_t n
 	return err;
 }
 
+/* Object stores: what their listings cost (a counter since start-up) and,
+ * for a versioned bucket, the deletions that can still be undone. */
+static int write_listings(struct buf *b, const struct http_store_view *s, size_t n)
+{
+	static const struct {
+		const char *name, *help;
+	} vers[] = {
+		{ "shrinkwatch_store_noncurrent_objects",
+		  "Noncurrent object versions in the versioned bucket at its last listing." },
+		{ "shrinkwatch_store_noncurrent_bytes",
+		  "Bytes of noncurrent versions in the versioned bucket at its last listing." },
+		{ "shrinkwatch_store_delete_markers",
+		  "Delete markers in the versioned bucket at its last listing (recoverable "
+		  "deletions)." },
+	};
+	int err = family(b, "shrinkwatch_store_list_requests_total", "counter",
+			 "Object store listing requests the agent reported since start-up.");
+
+	for (size_t i = 0; !err && i < n; i++) {
+		if (!s[i].e.listed)
+			continue;
+		err = store_labels(b, "shrinkwatch_store_list_requests_total", &s[i]);
+		err = err ? err : buf_printf(b, "} %" PRIu64 "\n", s[i].e.list_requests);
+	}
+	for (size_t m = 0; !err && m < sizeof vers / sizeof vers[0]; m++) {
+		err = family(b, vers[m].name, "gauge", vers[m].help);
+		for (size_t i = 0; !err && i < n; i++) {
+			const struct sw_sample *x = &s[i].e.last;
+			uint64_t v = m == 0 ? x->noncurrent_objects
+				     : m == 1 ? x->noncurrent_bytes : x->delete_markers;
+
+			if (!s[i].e.have_last || !(x->flags & SW_SAMPLE_VERSIONED))
+				continue;
+			err = store_labels(b, vers[m].name, &s[i]);
+			err = err ? err : buf_printf(b, "} %" PRIu64 "\n", v);
+		}
+	}
+	return err;
+}
+
 static int counter(struct buf *b, const char *name, const char *help, double v)
 {
 	int err = family(b, name, "counter", help);
@@ -151,6 +191,8 @@ int metrics_write(struct buf *b, const struct http_store_view *s, size_t n,
 {
 	const struct http_stats *st = &c->stats;
 	int err = write_stores(b, s, n);
+
+	err = err ? err : write_listings(b, s, n);
 
 	err = err ? err : counter(b, "shrinkwatch_samples_received_total",
 				  "Samples received from agents.", (double)st->samples_received);

@@ -64,6 +64,10 @@ void board_observe_sample(void *board, struct agent_rec *a, struct store_rec *st
 		e->have_last = true;
 		e->interval = a->interval;
 		e->samples++;
+		if (s->flags & SW_SAMPLE_LISTING) {
+			e->listed = true;
+			e->list_requests += s->requests;
+		}
 		e->silent = false;
 		b->version++;
 	}

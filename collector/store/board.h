@@ -49,6 +49,10 @@ struct board_entry {
 	unsigned open_alerts;
 	char worst_kind[24]; /* kind of the most severe open alert, "" if none */
 	uint64_t samples;    /* stored since start-up */
+	/* object stores (SW_SAMPLE_LISTING): listing requests the stored
+	 * samples reported since start-up, the store's listing cost */
+	bool listed;
+	uint64_t list_requests;
 };
 
 struct board {

@@ -40,7 +40,7 @@
 #define DETECT_MAX_EXPLAIN 8
 /* Events one call can produce (every kind can transition at most once). */
 #define DETECT_MAX_EVENTS 16
-#define DETECT_SUMMARY_MAX 200
+#define DETECT_SUMMARY_MAX 320
 
 enum detect_kind {
 	DETECT_DROP = 0,

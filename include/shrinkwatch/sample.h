@@ -40,9 +40,18 @@ enum {
 	/* removed_young_* were split against a known retention (the retention
 	 * field, non-zero).  Only together with SW_SAMPLE_EXACT. */
 	SW_SAMPLE_YOUNG_SPLIT = 1u << 4,
+	/* The store is an object store (S3 bucket, Azure container) listed by
+	 * the agent: the sample carries `requests` (and the versioned figures
+	 * below) at the end of its version-3 encoding.  Protocol version 3. */
+	SW_SAMPLE_LISTING = 1u << 5,
+	/* The listing was of a versioned bucket (ListObjectVersions) and was
+	 * complete: noncurrent_* and delete_markers mean something.  A deletion
+	 * in such a bucket leaves a delete marker and keeps the object as a
+	 * noncurrent version: it can be undone.  Only with SW_SAMPLE_LISTING. */
+	SW_SAMPLE_VERSIONED = 1u << 6,
 	/* The flags a version-1 SAMPLES frame may carry. */
 	SW_SAMPLE_FLAGS_V1 = (1u << 3) - 1,
-	SW_SAMPLE_FLAGS_KNOWN = (1u << 5) - 1,
+	SW_SAMPLE_FLAGS_KNOWN = (1u << 7) - 1,
 };
 
 struct sw_sample {
@@ -77,6 +86,17 @@ struct sw_sample {
 	uint64_t moved_bytes;
 	uint64_t retention;       /* seconds the young split used, 0 = unknown */
 	uint64_t journal_dropped; /* journal entries dropped for space since start */
+
+	/* Object store listings (protocol version 3, SW_SAMPLE_LISTING; zero
+	 * otherwise).  requests counts the listing requests (pages, retries
+	 * included) the agent sent for this sample: 0 on the rounds that repeat
+	 * the last listing (list_interval), so their sum is what the store's
+	 * listings cost.  The others need SW_SAMPLE_VERSIONED and, like the
+	 * totals, describe the listing at `time`. */
+	uint64_t requests;
+	uint64_t noncurrent_objects; /* versions that are not the current one */
+	uint64_t noncurrent_bytes;
+	uint64_t delete_markers; /* delete markers listed: deletions that can be undone */
 };
 
 /* Human-readable name of a scan status ("complete", "partial", "missing"). */

@@ -39,6 +39,13 @@ static void make_views(struct http_store_view v[2])
 	v[0].delta.removed_objects = 2;
 	v[0].state = BOARD_ALERT;
 	v[0].open_alerts = 1;
+	/* a versioned bucket: its listing cost and what can be undone */
+	v[0].e.listed = true;
+	v[0].e.list_requests = 1234;
+	v[0].e.last.flags |= SW_SAMPLE_LISTING | SW_SAMPLE_VERSIONED;
+	v[0].e.last.noncurrent_objects = 70;
+	v[0].e.last.noncurrent_bytes = 7000;
+	v[0].e.last.delete_markers = 12;
 	/* a store whose last scan was partial: totals unknown, so no sample */
 	snprintf(v[1].e.agent, sizeof v[1].e.agent, "evsrv02");
 	snprintf(v[1].e.store, sizeof v[1].e.store, "cases");
@@ -47,6 +54,10 @@ static void make_views(struct http_store_view v[2])
 	v[1].e.last.status = SW_SCAN_PARTIAL;
 	v[1].e.last.bytes = 99;
 	v[1].state = BOARD_PARTIAL;
+	/* listed too, but its last listing was partial: requests only */
+	v[1].e.listed = true;
+	v[1].e.list_requests = 5;
+	v[1].e.last.flags |= SW_SAMPLE_LISTING;
 }
 
 static void test_exposition(void **state)
@@ -89,6 +100,18 @@ static void test_exposition(void **state)
 	assert_non_null(strstr(t, "\nshrinkwatch_notify_outbox_rows 3\n"));
 	assert_non_null(strstr(t, "\nshrinkwatch_detector_rows_dropped_total 7\n"));
 	assert_non_null(strstr(t, "# TYPE shrinkwatch_samples_received_total counter\n"));
+	assert_non_null(strstr(t, "# TYPE shrinkwatch_store_list_requests_total counter\n"));
+	assert_non_null(strstr(t, "shrinkwatch_store_list_requests_total{agent=\"evsrv01\","
+				  "store=\"bodycam\"} 1234\n"));
+	assert_non_null(strstr(t, "shrinkwatch_store_list_requests_total{agent=\"evsrv02\","
+				  "store=\"cases\"} 5\n"));
+	assert_non_null(strstr(t, "shrinkwatch_store_delete_markers{agent=\"evsrv01\",store="
+				  "\"bodycam\"} 12\n"));
+	assert_non_null(strstr(t, "shrinkwatch_store_noncurrent_objects{agent=\"evsrv01\","
+				  "store=\"bodycam\"} 70\n"));
+	assert_non_null(strstr(t, "shrinkwatch_store_noncurrent_bytes{agent=\"evsrv01\","
+				  "store=\"bodycam\"} 7000\n"));
+	assert_null(strstr(t, "shrinkwatch_store_delete_markers{agent=\"evsrv02\""));
 
 	/* every sample belongs to the family announced by the last TYPE line,
 	 * and counters (and only they) end in _total */

@@ -318,6 +318,45 @@ static void test_fill_sample(void **state)
 	assert_string_equal(s.first_error, "HTTP 503 SlowDown");
 }
 
+/* Every sample of an object store is a listing with its request count, once;
+ * a complete listing of a versioned bucket carries what can be undone. */
+static void test_fill_sample_listing(void **state)
+{
+	struct objstore_result r = { .start = 100, .objects = 5, .bytes = 50, .requests = 3,
+				     .versioned = 1, .noncurrent_objects = 4,
+				     .noncurrent_bytes = 40, .delete_markers = 2 };
+	struct sw_sample s;
+	(void)state;
+
+	memset(&s, 0, sizeof s);
+	objstore_fill_sample(&r, 1, &s);
+	assert_int_equal(s.flags & (SW_SAMPLE_LISTING | SW_SAMPLE_VERSIONED),
+			 SW_SAMPLE_LISTING | SW_SAMPLE_VERSIONED);
+	assert_int_equal(s.requests, 3);
+	assert_int_equal(s.noncurrent_objects, 4);
+	assert_int_equal(s.noncurrent_bytes, 40);
+	assert_int_equal(s.delete_markers, 2);
+	/* a round that repeats the listing cost nothing; the markers stay */
+	memset(&s, 0, sizeof s);
+	objstore_fill_sample(&r, 0, &s);
+	assert_int_equal(s.requests, 0);
+	assert_int_equal(s.delete_markers, 2);
+	/* a partial listing: its requests, nothing versioned */
+	r.status = SW_SCAN_PARTIAL;
+	memset(&s, 0, sizeof s);
+	objstore_fill_sample(&r, 1, &s);
+	assert_int_equal(s.flags & (SW_SAMPLE_LISTING | SW_SAMPLE_VERSIONED), SW_SAMPLE_LISTING);
+	assert_int_equal(s.requests, 3);
+	assert_int_equal(s.delete_markers, 0);
+	/* an unversioned bucket: requests only */
+	r.status = SW_SCAN_COMPLETE;
+	r.versioned = 0;
+	memset(&s, 0, sizeof s);
+	objstore_fill_sample(&r, 1, &s);
+	assert_false(s.flags & SW_SAMPLE_VERSIONED);
+	assert_int_equal(s.noncurrent_objects, 0);
+}
+
 /* ---- config and credentials ---- */
 
 static int load(const char *text, struct agent_config *cfg, char *err, size_t errlen)
@@ -478,6 +517,7 @@ int main(void)
 		cmocka_unit_test(test_decode_and_time),
 		cmocka_unit_test(test_azure_signature),
 		cmocka_unit_test(test_fill_sample),
+		cmocka_unit_test(test_fill_sample_listing),
 		cmocka_unit_test(test_config_s3),
 		cmocka_unit_test(test_config_errors),
 		cmocka_unit_test(test_config_azure),

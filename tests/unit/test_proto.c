@@ -770,6 +770,130 @@ static void test_sample_json_exact(void **state)
 	buf_release(&b);
 }
 
+/* ---- object store listings (SW_SAMPLE_LISTING, version 3) --------------- */
+
+static struct sw_sample make_listing(uint64_t seq)
+{
+	struct sw_sample s = make_exact(seq);
+
+	s.flags &= ~(uint32_t)(SW_SAMPLE_EXACT | SW_SAMPLE_YOUNG_SPLIT | SW_SAMPLE_BTIME);
+	s.flags |= SW_SAMPLE_LISTING | SW_SAMPLE_VERSIONED;
+	s.requests = 1003;
+	s.noncurrent_objects = 70;
+	s.noncurrent_bytes = 7ull << 30;
+	s.delete_markers = 12;
+	return s;
+}
+
+static void test_samples_listing_round_trip(void **state)
+{
+	struct sw_sample in[2] = { make_listing(7), make_exact(8) }, out[2];
+	struct sw_frame f;
+	struct buf b, v1;
+	size_t n;
+	(void)state;
+
+	buf_init(&b, 1 << 20);
+	buf_init(&v1, 1 << 20);
+	assert_int_equal(proto_encode_samples_version(&b, in, 2, 3), 0);
+	assert_int_equal(proto_encode_samples(&v1, in, 2), 0);
+	/* the listing's four u64 follow the exact figures, only on a listing */
+	assert_int_equal(b.len, v1.len + 2 * SW_SAMPLE_V3_EXTRA + SW_SAMPLE_LISTING_EXTRA);
+	assert_true(proto_frame_parse(b.data, b.len, &f) > 0);
+	assert_int_equal(proto_decode_samples(&f, out, 2, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(out[0].flags, in[0].flags);
+	assert_int_equal(out[0].requests, 1003);
+	assert_int_equal(out[0].noncurrent_objects, 70);
+	assert_int_equal(out[0].noncurrent_bytes, 7ull << 30);
+	assert_int_equal(out[0].delete_markers, 12);
+	assert_int_equal(out[0].journal_dropped, in[0].journal_dropped);
+	/* the directory store after it is read where it starts */
+	assert_int_equal(out[1].seq, 8);
+	assert_int_equal(out[1].flags, in[1].flags);
+	assert_int_equal(out[1].requests, 0);
+	assert_int_equal(out[1].retention, in[1].retention);
+	/* a version-1/2 collector gets the bucket's totals and no flag it
+	 * would refuse */
+	assert_true(proto_frame_parse(v1.data, v1.len, &f) > 0);
+	assert_int_equal(proto_decode_samples(&f, out, 2, &n), 0);
+	assert_int_equal(out[0].flags, SW_SAMPLE_HAS_ADDED);
+	assert_int_equal(out[0].objects, in[0].objects);
+	assert_int_equal(out[0].requests, 0);
+	assert_int_equal(out[0].delete_markers, 0);
+	buf_release(&v1);
+	buf_release(&b);
+}
+
+static void test_samples_listing_refusals(void **state)
+{
+	struct sw_sample s = make_listing(3);
+	(void)state;
+
+	assert_int_equal(decode_one_v3(&s, 3), 0);
+	s.flags &= ~(uint32_t)SW_SAMPLE_VERSIONED; /* unversioned: requests only */
+	s.noncurrent_objects = s.noncurrent_bytes = s.delete_markers = 0;
+	assert_int_equal(decode_one_v3(&s, 3), 0);
+	s.delete_markers = 1; /* markers without a versioned listing */
+	assert_int_equal(decode_one_v3(&s, 3), -EINVAL);
+	s = make_listing(3);
+	s.flags &= ~(uint32_t)SW_SAMPLE_LISTING; /* versioned without a listing */
+	assert_int_equal(decode_one_v3(&s, 3), -EINVAL);
+}
+
+/* A version-3 sample written before SW_SAMPLE_LISTING existed (an agent's
+ * spool) has no listing tail: it still decodes, field for field. */
+static void test_samples_v3_without_listing_tail(void **state)
+{
+	struct sw_sample in = make_exact(5), out;
+	struct sw_frame f;
+	struct buf b;
+	size_t n;
+	(void)state;
+
+	buf_init(&b, 1 << 20);
+	assert_int_equal(proto_encode_samples_version(&b, &in, 1, 3), 0);
+	assert_true(proto_frame_parse(b.data, b.len, &f) > 0);
+	assert_int_equal(proto_decode_samples(&f, &out, 1, &n), 0);
+	assert_int_equal(out.journal_dropped, 5);
+	assert_int_equal(out.requests, 0);
+	/* the flag set on those bytes: the tail is missing */
+	b.data[SW_FRAME_HEADER + 2 + 8 + 8 + 2 + strlen(in.store) + 8 * 8 + 3] |=
+		SW_SAMPLE_LISTING;
+	assert_true(proto_frame_parse(b.data, b.len, &f) > 0);
+	assert_int_equal(proto_decode_samples(&f, &out, 1, &n), -EPROTO);
+	buf_release(&b);
+}
+
+static void test_sample_json_listing(void **state)
+{
+	struct sw_sample s = make_listing(4);
+	struct buf b;
+	char *json;
+	(void)state;
+
+	buf_init(&b, 1 << 16);
+	assert_int_equal(sample_to_json(&b, NULL, &s), 0);
+	assert_int_equal(buf_put_u8(&b, 0), 0);
+	json = (char *)b.data;
+	assert_non_null(strstr(json, "\"list_requests\":1003"));
+	assert_non_null(strstr(json, "\"versioned\":true"));
+	assert_non_null(strstr(json, "\"noncurrent_objects\":70"));
+	assert_non_null(strstr(json, "\"delete_markers\":12"));
+	b.len = 0;
+	s.flags &= ~(uint32_t)SW_SAMPLE_VERSIONED;
+	assert_int_equal(sample_to_json(&b, NULL, &s), 0);
+	assert_int_equal(buf_put_u8(&b, 0), 0);
+	assert_non_null(strstr((char *)b.data, "\"list_requests\":1003"));
+	assert_null(strstr((char *)b.data, "delete_markers"));
+	b.len = 0;
+	s = make_exact(4); /* a directory store: nothing of listings */
+	assert_int_equal(sample_to_json(&b, NULL, &s), 0);
+	assert_int_equal(buf_put_u8(&b, 0), 0);
+	assert_null(strstr((char *)b.data, "list_requests"));
+	buf_release(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -793,6 +917,10 @@ int main(void)
 		cmocka_unit_test(test_inventory_hostile_paths),
 		cmocka_unit_test(test_inventory_frame_bound),
 		cmocka_unit_test(test_sample_json_exact),
+		cmocka_unit_test(test_samples_listing_round_trip),
+		cmocka_unit_test(test_samples_listing_refusals),
+		cmocka_unit_test(test_samples_v3_without_listing_tail),
+		cmocka_unit_test(test_sample_json_listing),
 	};
 	return cmocka_run_group_tests_name("proto", tests, NULL, NULL);
 }
