@@ -113,6 +113,7 @@ static struct watch_store *store_new(struct watch *w, const char *agent, const c
 	snprintf(ws->store, sizeof ws->store, "%s", store);
 	store_key(&key, agent, store);
 	detect_config_resolve(w->cfg, key.s, &ws->p);
+	ws->cfg_interval = ws->p.interval;
 	detect_state_init(&ws->st);
 	if (strmap_put(&w->stores, key.s, ws)) {
 		free(ws);
@@ -135,6 +136,13 @@ struct watch_store *watch_get(struct watch *w, const char *agent, const char *st
 	if (ws)
 		sync_explanations(w, ws, (int64_t)time(NULL));
 	return ws;
+}
+
+void watch_set_interval(struct watch_store *ws, uint32_t interval)
+{
+	ws->interval = interval;
+	if (!ws->cfg_interval)
+		ws->p.interval = interval; /* 0: learned from the spacing again */
 }
 
 static void tell_board(struct watch *w, struct watch_store *ws)
@@ -211,7 +219,7 @@ void watch_observe(void *ctx, struct agent_rec *a, struct store_rec *st,
 			st->name);
 		return;
 	}
-	((struct watch_store *)st->user)->interval = a->interval;
+	watch_set_interval(st->user, a->interval);
 	feed(w, st->user, s, (int64_t)time(NULL));
 }
 
@@ -386,6 +394,8 @@ int watch_init(struct watch *w, uv_loop_t *loop, struct registry *reg,
 				st->user = store_new(w, a->name, st->name);
 			if (!st->user)
 				return -ENOMEM;
+			/* the RRD step until the agent says HELLO again */
+			watch_set_interval(st->user, a->interval);
 		}
 	}
 	sync_explanations(w, NULL, (int64_t)time(NULL));

@@ -48,6 +48,11 @@ struct watch_store {
 	bool dirty;    /* changed since the last save */
 	bool silent;   /* last value told to the board */
 	uint32_t interval; /* the agent's interval, 0 = not known (detector RRD step) */
+	/* The interval [detect]/[store] configure, 0 = none: then the detector
+	 * takes the agent's announced interval (HELLO) rather than learning it
+	 * from the first spacings, which at a first start are the start-up scan
+	 * and the next wall-clock boundary, a fraction of the interval. */
+	uint32_t cfg_interval;
 	/* Wall clock of the last sample's arrival; 0 until the first sample or
 	 * tick after start-up.  Silence is time since arrival, not since the
 	 * sample's own time: an agent delivering a backlog (after a collector
@@ -121,6 +126,9 @@ struct watch_store *watch_get(struct watch *w, const char *agent, const char *st
 struct ledger_explain;
 /* A ledger explanation as the detector takes it (NULL allowances: -1). */
 void watch_explain_to_detect(const struct ledger_explain *e, struct detect_explain *d);
+/* Tells ws its agent's announced interval (HELLO, or the RRD step of a store
+ * known from disk); the detector uses it unless one is configured. */
+void watch_set_interval(struct watch_store *ws, uint32_t interval);
 /* Hands events of ws to the alert lifecycle. */
 void watch_events(struct watch *w, struct watch_store *ws, const struct detect_event *ev,
 		  int n, int64_t explanation_id, int64_t now);

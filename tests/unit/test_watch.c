@@ -16,6 +16,7 @@
 #include "collector/alerts/lifecycle.h"
 #include "collector/ledger/ledger.h"
 #include "collector/alerts/watch.h"
+#include "collector/store/registry.h"
 #include "ledger_query.h"
 #include "testutil.h"
 
@@ -261,6 +262,56 @@ static void test_save_in_chunks(void **state)
 	assert_int_equal(w.save_pos, 0);
 }
 
+/*
+ * A first start: the agent scans at start-up (here 10 s before a minute
+ * boundary), then on the wall-clock boundary, then every 60 s as its HELLO
+ * said.  With no interval configured the detector used to learn 10 s from
+ * that first spacing and called the store silent 35 s later; it takes the
+ * announced interval, so silence comes only after 3.5 minutes.
+ */
+static void test_first_start_uses_announced_interval(void **state)
+{
+	const struct watch_deps deps = { .ledger = &led, .cfg = &cfg, .alerts = &al };
+	struct registry reg;
+	struct agent_rec *a;
+	struct store_rec *st;
+	struct sw_sample s;
+	const int64_t boundary = t0 - t0 % 60 + 60;
+	(void)state;
+
+	/* the configuration without an interval: the detector must not guess */
+	stop();
+	detect_config_release(&cfg);
+	detect_config_init(&cfg);
+	start();
+	watch_stop(&w);
+	registry_init(&reg);
+	a = registry_agent(&reg, "evsrv01", 1);
+	assert_non_null(a);
+	st = registry_store(a, "bodycam", 1);
+	assert_non_null(st);
+	a->interval = 60; /* HELLO's */
+	assert_int_equal(watch_init(&w, NULL, &reg, &deps), 0);
+	memset(&s, 0, sizeof s);
+	s.objects = 1000;
+	s.bytes = 1000000000;
+	s.flags = SW_SAMPLE_HAS_ADDED;
+	s.time = boundary - 10;
+	watch_observe(&w, a, st, &s);
+	s.time = boundary;
+	watch_observe(&w, a, st, &s);
+	((struct watch_store *)st->user)->arrived = boundary;
+	for (int64_t t = boundary; t <= boundary + 3 * 60; t += 5)
+		watch_tick(&w, t);
+	assert_int_equal(lq_count(led.db, "SELECT count(*) FROM alerts WHERE kind='silence'"), 0);
+	watch_tick(&w, boundary + 3 * 60 + 31);
+	assert_int_equal(lq_count(led.db, "SELECT count(*) FROM alerts WHERE kind='silence' AND "
+					  "state='firing'"), 1);
+	assert_int_equal(detect_interval(&((struct watch_store *)st->user)->st,
+					 &((struct watch_store *)st->user)->p), 60);
+	registry_release(&reg); /* teardown stops the watch, which frees its states */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -270,6 +321,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_alerts_from_samples_and_silence, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_backlog_is_not_silence, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_save_in_chunks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_first_start_uses_announced_interval, setup,
+						teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
