@@ -18,6 +18,7 @@
 #include "collector/alerts/pipeline.h"
 #include "collector/control/control.h"
 #include "collector/store/board.h"
+#include "collector/store/datalock.h"
 #include "config.h"
 #include "collector/net/delivery.h"
 #include "collector/http/server.h"
@@ -56,6 +57,7 @@ struct collector {
 	struct http_config http_cfg;
 	struct http_server http;
 	struct rrdcached_config rrdcached; /* [collector] rrdcached */
+	struct datalock lock; /* data_dir/collector.lock, held for the whole run */
 };
 
 static void usage(FILE *out)
@@ -255,6 +257,22 @@ static int run(void *data, uv_loop_t *loop)
 	if (err)
 		fatal("collector: data_dir '%s' is not usable: %s", c->cfg.data_dir,
 		      strerror(-err));
+	/* before anything in data_dir or the control socket is touched */
+	{
+		pid_t holder;
+
+		err = datalock_take(&c->lock, c->cfg.data_dir, &holder);
+		if (err == -EWOULDBLOCK && holder)
+			fatal("collector: data_dir '%s' is in use by another shrinkwatch-collector "
+			      "(pid %ld): stop it first, or give this one its own data_dir",
+			      c->cfg.data_dir, (long)holder);
+		if (err == -EWOULDBLOCK)
+			fatal("collector: data_dir '%s' is in use by another shrinkwatch-collector: "
+			      "stop it first, or give this one its own data_dir", c->cfg.data_dir);
+		if (err)
+			fatal("collector: cannot lock '%s/%s': %s", c->cfg.data_dir, DATALOCK_NAME,
+			      strerror(-err));
+	}
 	registry_init(&c->reg);
 	stores = registry_load(&c->reg, c->cfg.data_dir);
 	if (stores < 0)
@@ -347,6 +365,7 @@ static int run(void *data, uv_loop_t *loop)
 	registry_release(&c->reg);
 	board_release(&c->board);
 	delivery_release(&c->delivery);
+	datalock_release(&c->lock);
 	log_info("collector: stopped");
 	return 0;
 }
