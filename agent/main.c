@@ -45,6 +45,7 @@ struct agent {
 	struct daemon_signals signals;
 	uv_work_t round;
 	int round_running;
+	uint64_t rounds; /* rounds started; the first is the start-up scan */
 	int stopping;
 	uint64_t seq_floor; /* the collector has stored up to here */
 	struct delqueue delq;      /* deletion reports until acknowledged */
@@ -134,6 +135,27 @@ static int run_once(struct agent_config *cfg)
 	return rc;
 }
 
+/*
+ * A sample's time.  A scheduled scan takes the interval boundary it was
+ * scheduled for: the last one at or before its start, with 100 ms for a
+ * timer that fires a hair early.  Rounding the start to the nearest second
+ * instead gave a scan that started late (a loaded machine) the next second,
+ * which is that of the next boundary's scan at a 1 s interval (the collector
+ * then dropped one of the two as not newer than its RRD), or put two samples
+ * more than the RRD's heartbeat apart at 2 s (a point left unknown).  The
+ * start-up scan is on no boundary: the nearest second (first_scan_ms() keeps
+ * it off the first boundary's).
+ */
+static int64_t sample_time(const struct timespec *start, uint32_t interval, bool scheduled)
+{
+	int64_t ms = (int64_t)start->tv_sec * 1000 + start->tv_nsec / 1000000 + 100;
+	int64_t period = (int64_t)(interval ? interval : 1) * 1000;
+
+	if (!scheduled)
+		return (int64_t)start->tv_sec + (start->tv_nsec >= 500000000);
+	return ms / period * period / 1000;
+}
+
 static void round_work(uv_work_t *req)
 {
 	struct agent *a = req->data;
@@ -157,8 +179,8 @@ static void round_work(uv_work_t *req)
 			log_err("scan: store '%s' at '%s': %s", sc->name, sc->path, strerror(-err));
 			continue;
 		}
-		/* the nearest second: the boundary the scan was scheduled for */
-		s->time = (int64_t)opt.start.tv_sec + (opt.start.tv_nsec >= 500000000);
+		/* the boundary the scan was scheduled for (sample_time()) */
+		s->time = sample_time(&opt.start, a->cfg.interval, a->rounds > 1);
 		s->seq = ++a->state.seq;
 		if (prev)
 			prev->last_start = opt.start;
@@ -233,6 +255,30 @@ static uint64_t ms_to_boundary(uint32_t interval)
 
 static void tick(uv_timer_t *t);
 
+/* When the first scan starts: at once (the operator wants to see it work),
+ * unless its time, rounded to the second, would be that of the next
+ * boundary's scan or of the previous run's last scan.  An RRD keeps one
+ * value per second and the collector would drop the later sample as "not
+ * newer", after acknowledging it; then the first scan is the boundary's. */
+static uint64_t first_scan_ms(const struct agent *a)
+{
+	uint64_t ms = ms_to_boundary(a->cfg.interval);
+	struct timespec now;
+	int64_t sec;
+
+	if (ms <= 1000)
+		return ms;
+	clock_gettime(CLOCK_REALTIME, &now);
+	sec = (int64_t)now.tv_sec + (now.tv_nsec >= 500000000);
+	for (unsigned i = 0; i < a->state.nstores; i++) {
+		const struct timespec *l = &a->state.stores[i].last_start;
+
+		if ((int64_t)l->tv_sec + (l->tv_nsec >= 500000000) >= sec)
+			return ms;
+	}
+	return 0;
+}
+
 static void arm_tick(struct agent *a)
 {
 	uint64_t ms = ms_to_boundary(a->cfg.interval);
@@ -264,6 +310,7 @@ static void tick(uv_timer_t *t)
 		if (delwatch_run_take_rescan(a->dwr, a->cfg.stores[i].name) && a->caches[i])
 			scan_cache_reset(a->caches[i]);
 	a->round.data = a;
+	a->rounds++; /* before the work thread reads it */
 	if (uv_queue_work(a->loop, &a->round, round_work, round_done) == 0)
 		a->round_running = 1;
 }
@@ -460,9 +507,9 @@ static int run_daemon(void *data, uv_loop_t *loop)
 		 (unsigned long long)spool_pending(&a->spool, 0));
 	for (size_t i = 0; i < a->nshippers; i++)
 		shipper_start(&a->shippers[i]);
-	/* the first scan now (the operator wants to see it work), then on
-	 * interval boundaries */
-	uv_timer_start(&a->tick, tick, 0, 0);
+	/* the first scan now, or on the boundary if that is as near (first_scan_ms()),
+	 * then on interval boundaries */
+	uv_timer_start(&a->tick, tick, first_scan_ms(a), 0);
 	sdnotify_watchdog_start(a->loop);
 	sdnotify_ready("running; %zu stores", a->cfg.nstores);
 
