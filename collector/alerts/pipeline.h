@@ -24,6 +24,7 @@
 #include "collector/config.h"
 #include "deletion_reports.h"
 #include "collector/ledger/ledger.h"
+#include "collector/ledger/reserve.h"
 #include "outbox.h"
 #include "watch.h"
 #include "shrinkwatch/detect_config.h"
@@ -39,6 +40,9 @@ struct alerting {
 	bool configured;
 	/* running parts */
 	struct ledger ledger;
+	struct ledger_reserve reserve; /* data_dir/ledger.reserve */
+	uv_timer_t reserve_timer;      /* makes it again once there is room */
+	bool reserve_timer_on;
 	struct outbox outbox;
 	struct alerts alerts;
 	struct watch watch;

@@ -11,6 +11,7 @@
 #include "collector/store/board.h"
 #include "collector/ledger/ledger.h"
 #include "collector/store/registry.h"
+#include "collector/store/rrdread.h"
 #include "collector/store/rrdstore.h"
 #include "watch.h"
 #include "shrinkwatch/log.h"
@@ -270,7 +271,9 @@ static int save_chunk(struct watch *w, int64_t now, size_t max)
 	for (size_t next = pos; strmap_next(&w->stores, &next, &k, &v); pos = next) {
 		struct watch_store *ws = v;
 
-		if (!ws->dirty)
+		/* its events wait for the ledger: the saved state stays behind them,
+		 * so a restart derives them again (rrdread.h) */
+		if (!ws->dirty || (w->alerts && alert_pending(w->alerts, ws->agent, ws->store)))
 			continue;
 		if (n == max) {
 			finished = 0; /* this one starts the next chunk */
@@ -348,6 +351,48 @@ static int restore_one(void *ctx, const char *agent, const char *store, uint32_t
 	return 0;
 }
 
+struct replay_ctx {
+	struct watch *w;
+	struct watch_store *ws;
+	int64_t now;
+};
+
+static int replay_one(void *ctx, const struct sw_sample *s)
+{
+	struct replay_ctx *rc = ctx;
+
+	feed(rc->w, rc->ws, s, rc->now);
+	return 0;
+}
+
+/* Judges the samples of every store's RRD newer than its restored state. */
+static void replay(struct watch *w, int64_t now)
+{
+	const char *k;
+	void *v;
+
+	for (size_t i = 0; w->data_dir && strmap_next(&w->stores, &i, &k, &v);) {
+		struct replay_ctx rc = { .w = w, .ws = v, .now = now };
+		int64_t after = rc.ws->st.last_time;
+		int n;
+
+		if (after < now - WATCH_REPLAY_MAX)
+			after = now - WATCH_REPLAY_MAX;
+		n = rrdread_since(w->data_dir, rc.ws->agent, rc.ws->store, after, replay_one, &rc);
+		if (n == -ENOENT || n == 0)
+			continue;
+		if (n < 0) {
+			log_warn("watch: cannot read back the samples of '%s/%s' newer than its "
+				 "saved detector state: %s", rc.ws->agent, rc.ws->store,
+				 strerror(-n));
+			continue;
+		}
+		w->replayed += (uint64_t)n;
+		log_notice("watch: '%s/%s': %d stored samples newer than the saved detector state "
+			   "judged again", rc.ws->agent, rc.ws->store, n);
+	}
+}
+
 static void on_tick(uv_timer_t *t)
 {
 	watch_tick(t->data, (int64_t)time(NULL));
@@ -377,6 +422,7 @@ int watch_init(struct watch *w, uv_loop_t *loop, struct registry *reg,
 	w->ledger = deps->ledger;
 	w->cfg = deps->cfg;
 	w->rrd = deps->rrd;
+	w->data_dir = deps->data_dir;
 	strmap_init(&w->stores);
 	err = ledger_state_each(w->ledger, restore_one, w);
 	if (err)
@@ -399,6 +445,7 @@ int watch_init(struct watch *w, uv_loop_t *loop, struct registry *reg,
 		}
 	}
 	sync_explanations(w, NULL, (int64_t)time(NULL));
+	replay(w, (int64_t)time(NULL));
 	for (size_t i = 0; strmap_next(&w->stores, &i, &k, &v);)
 		tell_board(w, v);
 	if (loop) {

@@ -11,7 +11,13 @@
  * Detector state is saved in the ledger's detector_state table every save
  * interval (a minute), in transactions of WATCH_SAVE_CHUNK stores, one per
  * loop turn so thousands of stores never hold the loop for long, and in full
- * at shutdown -- never per sample -- and restored at start.  Declared deletions are then re-applied
+ * at shutdown -- never per sample -- and restored at start; a store whose
+ * alerts wait in memory for the ledger (alert_pending(), a full disk) is not
+ * saved until they are recorded.  At start the samples its store RRD holds
+ * beyond the saved state (a kill -9 between two saves, a restart while the
+ * ledger could not write) are read back and judged before anything new
+ * (WATCH_REPLAY_MAX at most), so what the saved state missed -- an alert
+ * included -- is derived again.  Declared deletions are then re-applied
  * from the ledger (added if the saved state missed them, removed if they
  * were revoked since), so a restart, even after kill -9, forgets nothing an
  * operator declared.
@@ -39,6 +45,9 @@ struct rrdstore;
 #define WATCH_SAVE_INTERVAL_MS 60000
 /* Stores saved per loop turn: a transaction of this many takes ~10 ms. */
 #define WATCH_SAVE_CHUNK 500
+/* How far back a store's samples are read back at start, at most (seconds
+ * before the file's last update). */
+#define WATCH_REPLAY_MAX 86400
 
 struct watch_store {
 	char agent[SW_NAME_MAX + 1];
@@ -66,6 +75,9 @@ struct watch_store {
  * borrowed: each must stay valid until watch_stop().
  */
 struct watch_deps {
+	/* The store RRDs, for the samples the saved states missed
+	 * (collector/store/rrdread.h); NULL = none read back. */
+	const char *data_dir;
 	struct ledger *ledger; /* saved states and explanations; required */
 	const struct detect_config_set *cfg; /* parameters per store; required */
 	struct board *board;   /* told each store's calibration and silence; may be NULL */
@@ -91,6 +103,8 @@ struct watch {
 	bool timers_on;
 	uint64_t samples, events;
 	struct rrdstore *rrd; /* from watch_deps */
+	const char *data_dir; /* from watch_deps */
+	uint64_t replayed;    /* samples read back from the store RRDs at start */
 };
 
 /*
