@@ -162,6 +162,9 @@ void alerting_prime_notifiers(struct alerting *p)
 
 	if (!p->started)
 		return;
+	/* the samples the saved detector states missed, now that the notifiers
+	 * run (their alerts are routed to them) and before any new sample */
+	watch_replay(&p->watch, (int64_t)time(NULL));
 	ledger_alert_each(&p->ledger, false, prime_one, &pc);
 	if (pc.primed)
 		log_info("alerting: %u open alerts handed to the alertmanager notifiers to re-send",

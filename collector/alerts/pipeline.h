@@ -72,9 +72,11 @@ int alerting_start(struct alerting *p, uv_loop_t *loop, const struct collector_c
  * negative errno, -ESHUTDOWN when the pipeline is not running. */
 int alerting_deletions(struct alerting *p, const char *agent, const struct sw_deletion *d,
 		       size_t n, int64_t now);
-/* After a restart: tells the alertmanager notifiers which alerts are still
- * open, so they are re-sent at once instead of resolving at Alertmanager
- * for lack of refresh.  Call after notify_start(). */
+/* After a restart: judges the stored samples the saved detector states
+ * missed (watch_replay()), then tells the alertmanager notifiers which
+ * alerts are still open, so they are re-sent at once instead of resolving
+ * at Alertmanager for lack of refresh.  Call after notify_start(), before
+ * the loop runs. */
 void alerting_prime_notifiers(struct alerting *p);
 /* Stops everything and saves the detector state; call after rrdstore_stop()
  * (the last samples it hands back still reach the detector). */

@@ -365,8 +365,7 @@ static int replay_one(void *ctx, const struct sw_sample *s)
 	return 0;
 }
 
-/* Judges the samples of every store's RRD newer than its restored state. */
-static void replay(struct watch *w, int64_t now)
+void watch_replay(struct watch *w, int64_t now)
 {
 	const char *k;
 	void *v;
@@ -445,7 +444,6 @@ int watch_init(struct watch *w, uv_loop_t *loop, struct registry *reg,
 		}
 	}
 	sync_explanations(w, NULL, (int64_t)time(NULL));
-	replay(w, (int64_t)time(NULL));
 	for (size_t i = 0; strmap_next(&w->stores, &i, &k, &v);)
 		tell_board(w, v);
 	if (loop) {

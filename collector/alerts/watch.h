@@ -115,6 +115,14 @@ struct watch {
  */
 int watch_init(struct watch *w, uv_loop_t *loop, struct registry *reg,
 	       const struct watch_deps *deps);
+/*
+ * Judges the samples each store's RRD holds beyond its restored state
+ * (collector/store/rrdread.h; deps->data_dir, at most WATCH_REPLAY_MAX back)
+ * at wall-clock now.  Call once after watch_init(), once the notifiers run
+ * (an alert it raises is routed to the notifiers running then) and before
+ * any new sample is fed.
+ */
+void watch_replay(struct watch *w, int64_t now);
 /* Saves every state and stops the timers. */
 void watch_stop(struct watch *w);
 

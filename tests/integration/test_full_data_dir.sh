@@ -47,6 +47,11 @@ type = exec
 command = $T/notify.sh
 min_severity = warning"
 agent_conf "$T/agent.conf" evsrv01 "$port" "$T/state" 1s "bodycam=$T/store"
+# No deletion reports: a DELETIONS frame the full ledger cannot take closes the
+# connection before the samples behind it arrive (collector/net, noted in the
+# report of issue 16), and this test is about the samples.
+sed -i "s|^state_dir = .*|&\ndeletion_watch = no|" "$T/agent.conf"
+grep -q "^deletion_watch = no" "$T/agent.conf" || fail "could not turn the deletion watch off"
 
 ctl() { "$CTL" --socket "$sock" "$@"; }
 stored() { cat "$MNT/data/rrd/evsrv01/agent.seq" 2>/dev/null || echo 0; }
@@ -93,9 +98,20 @@ j = json.load(sys.stdin)
 sys.exit(0 if all(a["state"] != "firing" for a in j["alerts"] if a["kind"] == "drop") else 1)'; }
 wait_for 60 "the first drop resolves" resolved
 wait_for 30 "the reserve is made again" grep -q "the reserve .* is made again" "$T/collector$n.log"
-# notifications of a recorded drop (not the "recorded": false ones)
-recorded_notices() { grep '"kind":"drop"' "$T/exec.out" 2>/dev/null | grep -vc '"recorded":false' || true; }
-notices_before=$(recorded_notices)
+# the recorded drop alerts notified (their ids; not the "recorded": false ones)
+recorded_notices() { python3 - "$T/exec.out" <<'PY'
+import json, sys
+ids = set()
+for b in open(sys.argv[1]).read().split("--- ")[1:]:
+    try:
+        j = json.loads(b.split("\n", 1)[1])
+    except (ValueError, IndexError):
+        continue
+    if j.get("kind") == "drop" and j.get("recorded", True) and j.get("id"):
+        ids.add(j["id"])
+print(len(ids))
+PY
+}
 # a filler that takes every block as soon as one is free
 start filler bash -c "i=0; while :; do dd if=/dev/zero of='$MNT/fill.'\$i bs=64k 2>/dev/null; i=\$((i + 1)); sleep 0.05; done"
 filler=$LAST_PID
@@ -126,10 +142,10 @@ grep -q "stored samples newer than the saved detector state judged again" "$T/co
 recorded2() { ctl alerts --all --json | python3 -c '
 import json, sys
 j = json.load(sys.stdin)
-sys.exit(0 if any(a["kind"] == "drop" and a["state"] == "firing" and a["lost_objects"] >= 20 for a in j["alerts"]) else 1)'; }
-recorded2 || sleep 60
-recorded2 || fail "the second drop is not recorded: $(ctl alerts --all); $(grep -h "judged again\|detector state" "$T"/collector*.log)"
-more_notices() { [ "$(recorded_notices)" -gt "$notices_before" ]; }
-wait_for 30 "the second drop is notified" more_notices
+sys.exit(0 if sum(1 for a in j["alerts"] if a["kind"] == "drop" and a["lost_objects"] >= 20) >= 2 else 1)'; }
+wait_for 60 "the second drop is recorded" recorded2
+two_notices() { [ "$(recorded_notices)" -ge 2 ]; }
+two_notices || sleep 30
+two_notices || fail "the second drop is not notified: $(grep -o '^--- .*\|"id":[0-9]*,"agent":"[^"]*","store":"[^"]*","kind":"[a-z_]*"\|recorded' "$T/exec.out" | tr '\n' ' ') $(ctl alerts --all | cut -c1-60)"
 ok "a loss that reached only the RRD on a truly full disk is derived from the stored samples at the next start, recorded and notified"
 stop "$cpid"

@@ -366,6 +366,8 @@ static void test_restart_judges_stored_samples_the_state_missed(void **state)
 	assert_int_equal(ledger_open(&led, path), 0);
 	alert_init(&al, NULL, &led, NULL, NULL, NULL, NULL);
 	assert_int_equal(watch_init(&w, NULL, NULL, &deps), 0);
+	assert_int_equal(w.replayed, 0);
+	watch_replay(&w, t0 + 14 * 60);
 	assert_int_equal(w.replayed, 4);
 	assert_int_equal(watch_get(&w, "evsrv01", "bodycam", false)->st.last_time, t[13]);
 	assert_int_equal(lq_count(led.db, "SELECT count(*) FROM alerts WHERE kind='drop' AND "
