@@ -225,8 +225,8 @@ void accounts_prepare(struct accounts *a, const char *store, struct scan_options
 	}
 	sc->a = a;
 	snprintf(sc->store, sizeof sc->store, "%s", store);
-	sc->after = scan_second(&opt->prev_start);
-	sc->before = scan_second(&opt->start);
+	sc->after = opt->prev_time;
+	sc->before = opt->time;
 	opt->removed = acc__removed;
 	opt->removed_ud = sc;
 }

@@ -48,6 +48,7 @@ struct agent {
 	struct daemon_signals signals;
 	uv_work_t round;
 	int round_running;
+	uint64_t rounds; /* rounds started; the first is the start-up scan */
 	int stopping;
 	uint64_t seq_floor; /* the collector has stored up to here */
 	struct delqueue delq;      /* deletion reports until acknowledged */
@@ -85,7 +86,8 @@ static void usage(FILE *out)
 		AGENT_DEFAULT_CONFIG);
 }
 
-static void scan_options_for(const struct agent_state_store *prev, struct scan_options *opt)
+static void scan_options_for(const struct agent_state_store *prev, uint32_t interval,
+			     bool scheduled, struct scan_options *opt)
 {
 	memset(opt, 0, sizeof *opt);
 	/* The clock the kernel stamps files with (a tick coarse): a file made
@@ -93,8 +95,13 @@ static void scan_options_for(const struct agent_state_store *prev, struct scan_o
 	 * next scan's addition, not a file this scan may miss and the next
 	 * one counts without having "added" it. */
 	clock_gettime(CLOCK_REALTIME_COARSE, &opt->start);
-	if (prev)
+	opt->time = scan_sample_time(&opt->start, interval, scheduled);
+	if (prev && (prev->last_start.tv_sec || prev->last_start.tv_nsec)) {
 		opt->prev_start = prev->last_start;
+		/* as a scheduled scan's: at or before that sample's own time, so a
+		 * removal's bracket is never narrower than the truth */
+		opt->prev_time = scan_sample_time(&prev->last_start, interval, true);
+	}
 }
 
 /* --once: scan, print, exit.  Uses the saved scan times for added_* but
@@ -123,7 +130,7 @@ static int run_once(struct agent_config *cfg)
 				prev = &st.stores[j];
 		memset(&s, 0, sizeof s);
 		snprintf(s.store, sizeof s.store, "%s", cfg->stores[i].name);
-		scan_options_for(prev, &opt);
+		scan_options_for(prev, cfg->interval, false, &opt);
 		if (cfg->stores[i].type != AGENT_STORE_DIR) {
 			err = objstore_set_list_once(&cfg->stores[i],
 						     prev ? (int64_t)prev->last_start.tv_sec : 0, &s);
@@ -177,7 +184,7 @@ static void round_work(uv_work_t *req)
 
 		memset(s, 0, sizeof *s);
 		snprintf(s->store, sizeof s->store, "%s", sc->name);
-		scan_options_for(prev, &opt);
+		scan_options_for(prev, a->cfg.interval, a->rounds > 1, &opt);
 		opt.cache = a->caches[i];
 		err = objstore_set_sample(a->objstores, i, s, prev);
 		if (err == 0)
@@ -195,8 +202,8 @@ static void round_work(uv_work_t *req)
 			log_err("scan: store '%s' at '%s': %s", sc->name, sc->path, strerror(-err));
 			continue;
 		}
-		/* the nearest second: the boundary the scan was scheduled for */
-		s->time = scan_second(&opt.start);
+		/* the boundary the scan was scheduled for (scan_sample_time()) */
+		s->time = opt.time;
 		s->seq = ++a->state.seq;
 		starts[a->nresults] = opt.start;
 		/* an object store's listing keeps its own times (objstore_set.h) */
@@ -298,6 +305,30 @@ static uint64_t ms_to_boundary(uint32_t interval)
 
 static void tick(uv_timer_t *t);
 
+/* When the first scan starts: at once (the operator wants to see it work),
+ * unless its time, rounded to the second, would be that of the next
+ * boundary's scan or of the previous run's last scan.  An RRD keeps one
+ * value per second and the collector would drop the later sample as "not
+ * newer", after acknowledging it; then the first scan is the boundary's. */
+static uint64_t first_scan_ms(const struct agent *a)
+{
+	uint64_t ms = ms_to_boundary(a->cfg.interval);
+	struct timespec now;
+	int64_t sec;
+
+	if (ms <= 1000)
+		return ms;
+	clock_gettime(CLOCK_REALTIME, &now);
+	sec = (int64_t)now.tv_sec + (now.tv_nsec >= 500000000);
+	for (unsigned i = 0; i < a->state.nstores; i++) {
+		const struct timespec *l = &a->state.stores[i].last_start;
+
+		if ((int64_t)l->tv_sec + (l->tv_nsec >= 500000000) >= sec)
+			return ms;
+	}
+	return 0;
+}
+
 static void arm_tick(struct agent *a)
 {
 	uint64_t ms = ms_to_boundary(a->cfg.interval);
@@ -332,6 +363,7 @@ static void tick(uv_timer_t *t)
 	/* object store listings run on the loop; the round takes their latest */
 	objstore_set_tick(a->objstores, &a->state);
 	a->round.data = a;
+	a->rounds++; /* before the work thread reads it */
 	if (uv_queue_work(a->loop, &a->round, round_work, round_done) == 0)
 		a->round_running = 1;
 }
@@ -558,9 +590,9 @@ static int run_daemon(void *data, uv_loop_t *loop)
 		 (unsigned long long)spool_pending(&a->spool, 0));
 	for (size_t i = 0; i < a->nshippers; i++)
 		shipper_start(&a->shippers[i]);
-	/* the first scan now (the operator wants to see it work), then on
-	 * interval boundaries */
-	uv_timer_start(&a->tick, tick, 0, 0);
+	/* the first scan now, or on the boundary if that is as near (first_scan_ms()),
+	 * then on interval boundaries */
+	uv_timer_start(&a->tick, tick, first_scan_ms(a), 0);
 	sdnotify_watchdog_start(a->loop);
 	sdnotify_ready("running; %zu stores", a->cfg.nstores);
 

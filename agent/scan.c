@@ -319,7 +319,12 @@ out:
 	return ret;
 }
 
-int64_t scan_second(const struct timespec *t)
+int64_t scan_sample_time(const struct timespec *start, uint32_t interval, bool scheduled)
 {
-	return (int64_t)t->tv_sec + (t->tv_nsec >= 500000000);
+	int64_t ms = (int64_t)start->tv_sec * 1000 + start->tv_nsec / 1000000 + 100;
+	int64_t period = (int64_t)(interval ? interval : 1) * 1000;
+
+	if (!scheduled)
+		return (int64_t)start->tv_sec + (start->tv_nsec >= 500000000);
+	return ms / period * period / 1000;
 }

@@ -24,6 +24,7 @@
 #ifndef SHRINKWATCH_AGENT_SCAN_H
 #define SHRINKWATCH_AGENT_SCAN_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -46,6 +47,7 @@ struct scan_stats {
 struct scan_options {
 	struct timespec start;      /* when this scan started (CLOCK_REALTIME) */
 	struct timespec prev_start; /* previous scan's start; {0,0} if none */
+	int64_t time, prev_time;    /* their samples' times (scan_sample_time()); 0: none */
 	unsigned threads;           /* walker threads; 0 = choose */
 	/* Optional (NULL = always a full walk): the store's cache.  With a
 	 * cache the walk re-reads only directories that changed since the
@@ -83,10 +85,18 @@ struct scan_options {
  */
 int scan_store(const char *path, const struct scan_options *opt, struct sw_sample *out);
 
-/* The unix second a scan that started at t stands for: the nearest one, the
- * boundary the scan was scheduled for.  A sample's time and the removal
- * bracket the journal records both use it, so an investigator reads a
- * removal between the times of the two samples that show it. */
-int64_t scan_second(const struct timespec *t);
+/*
+ * A sample's time.  A scheduled scan takes the interval boundary it was
+ * scheduled for: the last one at or before its start, with 100 ms for a
+ * timer that fires a hair early.  Rounding the start to the nearest second
+ * instead gave a scan that started late (a loaded machine) the next second,
+ * which is that of the next boundary's scan at a 1 s interval (the collector
+ * then dropped one of the two as not newer than its RRD), or put two samples
+ * more than the RRD's heartbeat apart at 2 s (a point left unknown).  The
+ * start-up scan (scheduled false) is on no boundary: the nearest second.
+ * The removal journal's brackets use the same times (scan_options.time),
+ * so an investigator reads a removal between the two samples that show it.
+ */
+int64_t scan_sample_time(const struct timespec *start, uint32_t interval, bool scheduled);
 
 #endif

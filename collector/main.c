@@ -21,6 +21,7 @@
 #include "collector/control/control.h"
 #include "collector/net/admit.h"
 #include "collector/store/board.h"
+#include "collector/store/datalock.h"
 #include "config.h"
 #include "collector/net/delivery.h"
 #include "collector/http/server.h"
@@ -61,6 +62,7 @@ struct collector {
 	struct http_server http;
 	struct rrdcached_config rrdcached; /* [collector] rrdcached */
 	struct invrequests inventories; /* loss inventories asked of agents */
+	struct datalock lock; /* data_dir/collector.lock, held for the whole run */
 };
 
 static void usage(FILE *out)
@@ -315,6 +317,22 @@ static int run(void *data, uv_loop_t *loop)
 	if (err)
 		fatal("collector: data_dir '%s' is not usable: %s", c->cfg.data_dir,
 		      strerror(-err));
+	/* before anything in data_dir or the control socket is touched */
+	{
+		pid_t holder;
+
+		err = datalock_take(&c->lock, c->cfg.data_dir, &holder);
+		if (err == -EWOULDBLOCK && holder)
+			fatal("collector: data_dir '%s' is in use by another shrinkwatch-collector "
+			      "(pid %ld): stop it first, or give this one its own data_dir",
+			      c->cfg.data_dir, (long)holder);
+		if (err == -EWOULDBLOCK)
+			fatal("collector: data_dir '%s' is in use by another shrinkwatch-collector: "
+			      "stop it first, or give this one its own data_dir", c->cfg.data_dir);
+		if (err)
+			fatal("collector: cannot lock '%s/%s': %s", c->cfg.data_dir, DATALOCK_NAME,
+			      strerror(-err));
+	}
 	registry_init(&c->reg);
 	stores = registry_load(&c->reg, c->cfg.data_dir);
 	if (stores < 0)
@@ -418,6 +436,7 @@ static int run(void *data, uv_loop_t *loop)
 	board_release(&c->board);
 	delivery_release(&c->delivery);
 	admit_release(&c->admit);
+	datalock_release(&c->lock);
 	log_info("collector: stopped");
 	return 0;
 }

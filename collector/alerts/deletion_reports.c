@@ -31,6 +31,7 @@ struct group {
 struct gather {
 	struct group *g;
 	size_t n, max;
+	uint64_t files; /* every report's files, grouped or not */
 };
 
 static int gather_one(void *ctx, const struct ledger_deletion *d)
@@ -38,6 +39,7 @@ static int gather_one(void *ctx, const struct ledger_deletion *d)
 	struct gather *ga = ctx;
 	size_t i;
 
+	ga->files += d->files;
 	for (i = 0; i < ga->n; i++)
 		if (ga->g[i].pid == d->pid && ga->g[i].uid == d->uid &&
 		    !strcmp(ga->g[i].exe, d->exe) && !strcmp(ga->g[i].dir, d->dir))
@@ -73,19 +75,25 @@ static void fmt_uid(int64_t uid, char *out, size_t len)
 		snprintf(out, len, "?");
 }
 
-static int put_group(char *out, size_t len, size_t *o, const struct group *g, const char *bytes)
+/* One group: "40 files, 800.0 KiB deleted under DIR by pid ..."; count, if
+ * given, replaces the group's file count ("40 of 65"). */
+static int put_group(char *out, size_t len, size_t *o, const struct group *g, const char *count,
+		     const char *bytes)
 {
-	char uid[32];
+	char uid[32], files[32];
 	int w;
 
 	fmt_uid(g->uid, uid, sizeof uid);
+	snprintf(files, sizeof files, "%" PRIu64, g->files);
+	if (!count)
+		count = files;
 	if (g->pid == 0)
-		w = snprintf(out + *o, len - *o, "%" PRIu64 " files%s%s deleted by several processes",
-			     g->files, bytes ? ", " : "", bytes ? bytes : "");
+		w = snprintf(out + *o, len - *o, "%s files%s%s deleted by several processes",
+			     count, bytes ? ", " : "", bytes ? bytes : "");
 	else
 		w = snprintf(out + *o, len - *o,
-			     "%" PRIu64 " files%s%s deleted under %s by pid %" PRIu32 " %s uid %s",
-			     g->files, bytes ? ", " : "", bytes ? bytes : "",
+			     "%s files%s%s deleted under %s by pid %" PRIu32 " %s uid %s",
+			     count, bytes ? ", " : "", bytes ? bytes : "",
 			     g->dir[0] ? g->dir : "./", g->pid, g->exe, uid);
 	if (w < 0)
 		return -EINVAL;
@@ -93,11 +101,32 @@ static int put_group(char *out, size_t len, size_t *o, const struct group *g, co
 	return 0;
 }
 
+/*
+ * How much of the loss the reports cover, appended when they cover less than
+ * the files the scans saw go: "; 25 of 65 files lost without a deletion
+ * report".  Reports cover at most what they name, so a process is never
+ * made the culprit of files nobody reported.
+ */
+static void put_uncovered(char *out, size_t len, size_t *o, uint64_t reported, uint64_t lost)
+{
+	int w;
+
+	if (reported >= lost || *o + 1 >= len)
+		return;
+	w = snprintf(out + *o, len - *o, "; %" PRIu64 " of %" PRIu64 " files lost without a "
+		     "deletion report", lost - reported, lost);
+	if (w > 0)
+		*o += (size_t)w < len - *o ? (size_t)w : len - *o - 1;
+}
+
 int deletions_attribution(struct ledger *l, const char *agent, const char *store, int64_t from,
-			  int64_t to, double lost_bytes, char *out, size_t len)
+			  int64_t to, double lost_bytes, double lost_objects, char *out,
+			  size_t len)
 {
 	struct gather ga = { .max = 64 };
-	char bytes[BYTES_FMT_MAX];
+	char bytes[BYTES_FMT_MAX], of[48];
+	uint64_t lost = lost_objects > 0 ? (uint64_t)(lost_objects + 0.5) : 0;
+	bool partial;
 	size_t o = 0, i;
 	int err;
 
@@ -113,20 +142,31 @@ int deletions_attribution(struct ledger *l, const char *agent, const char *store
 		goto out;
 	qsort(ga.g, ga.n, sizeof *ga.g, by_files_desc);
 	bytes_format(lost_bytes, bytes, sizeof bytes);
+	/* reports of fewer files than the scans saw go cover only part of the
+	 * loss: then no process is given the scans' bytes, each says "N of M
+	 * files" and the rest is named as unreported */
+	partial = ga.files < lost;
 	for (i = 0; i < ga.n && i < DELETIONS_ATTRIB_GROUPS && !err; i++) {
 		if (i && o + 3 < len) {
 			memcpy(out + o, "; ", 3);
 			o += 2;
 		}
+		if (partial)
+			snprintf(of, sizeof of, "%" PRIu64 " of %" PRIu64, ga.g[i].files, lost);
 		/* the scans' bytes belong to the whole alert: named with the
-		 * only process, or once at the end */
-		err = put_group(out, len, &o, &ga.g[i],
-				ga.n == 1 && lost_bytes > 0 ? bytes : NULL);
+		 * only process that covers it all, or once at the end */
+		err = put_group(out, len, &o, &ga.g[i], partial ? of : NULL,
+				ga.n == 1 && !partial && lost_bytes > 0 ? bytes : NULL);
 	}
-	if (!err && ga.n > DELETIONS_ATTRIB_GROUPS && o + 1 < len)
-		o += (size_t)snprintf(out + o, len - o, "; and %zu more",
-				      ga.n - DELETIONS_ATTRIB_GROUPS);
-	if (!err && ga.n > 1 && lost_bytes > 0 && o + 1 < len)
+	if (!err && ga.n > DELETIONS_ATTRIB_GROUPS && o + 1 < len) {
+		int w = snprintf(out + o, len - o, "; and %zu more", ga.n - DELETIONS_ATTRIB_GROUPS);
+
+		if (w > 0)
+			o += (size_t)w < len - o ? (size_t)w : len - o - 1;
+	}
+	if (!err)
+		put_uncovered(out, len, &o, ga.files, lost);
+	if (!err && (ga.n > 1 || partial) && lost_bytes > 0 && o + 1 < len)
 		snprintf(out + o, len - o, " (%s gone in all)", bytes);
 out:
 	free(ga.g);
@@ -146,8 +186,8 @@ int deletions_attribute_alert(struct ledger *l, struct registry *reg, struct led
 	char text[LEDGER_TEXT_MAX];
 	int64_t from = a->since - 2 * (int64_t)interval_of(reg, a->agent);
 	int64_t to = a->closed_at ? a->closed_at : now;
-	int err = deletions_attribution(l, a->agent, a->store, from, to, a->lost_bytes, text,
-					sizeof text);
+	int err = deletions_attribution(l, a->agent, a->store, from, to, a->lost_bytes,
+					a->lost_objects, text, sizeof text);
 
 	if (err)
 		return err;
@@ -273,5 +313,5 @@ int deletions_format(const struct ledger_deletion *d, char *out, size_t len)
 
 	snprintf(g.exe, sizeof g.exe, "%s", d->exe);
 	snprintf(g.dir, sizeof g.dir, "%s", d->dir);
-	return put_group(out, len, &o, &g, NULL);
+	return put_group(out, len, &o, &g, NULL, NULL);
 }

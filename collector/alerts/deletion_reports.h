@@ -73,12 +73,20 @@ int deletions_store(struct deletions *d, const char *agent, const struct sw_dele
 int deletions_attribute_alert(struct ledger *l, struct registry *reg, struct ledger_alert *a,
 			      int64_t now);
 
-/* The attribution text of agent/store's reports in [from, to]: e.g. "412
+/*
+ * The attribution text of agent/store's reports in [from, to]: e.g. "412
  * files, 37.2 GB deleted under 2023/08/ by pid 4312 /usr/bin/rsync uid 0".
- * lost_bytes (from the scans) is named when above 0.  "" when there are no
- * reports.  0 or a negative errno. */
+ * lost_bytes and lost_objects are the alert's loss as the scans saw it
+ * (0 = not known).  An attribution never claims more than its reports
+ * cover: when they name fewer files than lost_objects, each process reads
+ * "40 of 65 files deleted ...", the rest is named ("; 25 of 65 files lost
+ * without a deletion report") and the bytes are given for the whole loss
+ * only ("(1.2 MiB gone in all)"), never as a process's.  "" when there are
+ * no reports.  0 or a negative errno.
+ */
 int deletions_attribution(struct ledger *l, const char *agent, const char *store, int64_t from,
-			  int64_t to, double lost_bytes, char *out, size_t len);
+			  int64_t to, double lost_bytes, double lost_objects, char *out,
+			  size_t len);
 
 /* One report as one line for a listing (shrinkwatchctl deletions). */
 int deletions_format(const struct ledger_deletion *d, char *out, size_t len);

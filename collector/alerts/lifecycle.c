@@ -11,6 +11,9 @@
 #include "collector/store/board.h"
 #include "deletion_reports.h"
 #include "outbox.h"
+#include "unrecorded.h"
+#include "collector/ledger/reserve.h"
+#include "shrinkwatch/backoff.h"
 #include "shrinkwatch/json.h"
 #include "shrinkwatch/log.h"
 #include "shrinkwatch/parse.h"
@@ -290,8 +293,24 @@ out:
 	return err;
 }
 
+/* Retry rounds: 1 s doubling to a minute, a quarter above at most. */
+static const struct backoff_policy RETRY_WAIT = { 1000, 60000, 0, 25 };
+
+static void on_retry_timer(uv_timer_t *t);
+
+/* Arms the next retry round after a failure (or the first queued event). */
+static void schedule_retry(struct alerts *al, int64_t now)
+{
+	uint64_t ms = backoff_delay(&RETRY_WAIT, al->retry_failures + 1, NULL);
+
+	al->retry_at_ms = now * 1000 + (int64_t)ms;
+	if (al->timer_on)
+		uv_timer_start(&al->retry_timer, on_retry_timer, ms, 0);
+}
+
 static void queue_retry(struct alerts *al, const char *agent, const char *store,
-			const struct detect_event *ev, int64_t explanation_id)
+			const struct detect_event *ev, int64_t explanation_id, bool told,
+			int64_t now)
 {
 	struct alert_retry *r;
 
@@ -307,29 +326,115 @@ static void queue_retry(struct alerts *al, const char *agent, const char *store,
 	snprintf(r->store, sizeof r->store, "%s", store);
 	r->ev = *ev;
 	r->explanation_id = explanation_id;
+	r->told = told;
+	if (al->nretry == 1)
+		schedule_retry(al, now);
 }
 
-int alert_on_event(struct alerts *al, const char *agent, const char *store,
-		   const struct detect_event *ev, int64_t explanation_id, int64_t now)
+/* One try in one transaction; on a full disk, the reserve goes and the
+ * event is tried once more. */
+static int try_event(struct alerts *al, const char *agent, const char *store,
+		     const struct detect_event *ev, int64_t explanation_id, int64_t now)
 {
-	int err = ledger_begin(al->ledger);
+	int err = -ENOSPC;
 
-	if (!err) {
+	for (int tries = 0; tries < 2 && err == -ENOSPC; tries++) {
+		if (tries && !ledger_reserve_release(al->reserve))
+			break;
+		err = ledger_begin(al->ledger);
+		if (err)
+			continue;
 		err = apply_event(al, agent, store, ev, explanation_id, now);
 		if (err)
 			ledger_rollback(al->ledger);
 		else
 			err = ledger_commit(al->ledger);
 	}
+	return err;
+}
+
+/* Applies ev, or keeps it for a retry (told: already sent as not yet
+ * recorded).  0 or the negative errno of the failed try. */
+static int on_event(struct alerts *al, const char *agent, const char *store,
+		    const struct detect_event *ev, int64_t explanation_id, bool told, int64_t now,
+		    bool quiet)
+{
+	int err = try_event(al, agent, store, ev, explanation_id, now);
+
 	if (err) {
-		log_err("alert: cannot record the %s %s of '%s/%s' in the ledger (%s); will retry",
-			detect_kind_name(ev->kind), detect_state_name(ev->state), agent, store,
-			strerror(-err));
-		queue_retry(al, agent, store, ev, explanation_id);
+		if (!quiet)
+			log_err("alert: cannot record the %s %s of '%s/%s' in the ledger (%s); "
+				"kept in memory, will retry", detect_kind_name(ev->kind),
+				detect_state_name(ev->state), agent, store, strerror(-err));
+		if (!told)
+			told = unrecorded_notify(agent, store, ev, alert_severity(ev->kind), now) > 0;
+		queue_retry(al, agent, store, ev, explanation_id, told, now);
 		return err;
 	}
 	alert_update_board(al, agent, store);
 	return 0;
+}
+
+int alert_on_event(struct alerts *al, const char *agent, const char *store,
+		   const struct detect_event *ev, int64_t explanation_id, int64_t now)
+{
+	/* behind events that wait, in their order: the ledger is not ready */
+	if (al->nretry) {
+		bool told = unrecorded_notify(agent, store, ev, alert_severity(ev->kind), now) > 0;
+
+		queue_retry(al, agent, store, ev, explanation_id, told, now);
+		return -EAGAIN;
+	}
+	return on_event(al, agent, store, ev, explanation_id, false, now, false);
+}
+
+bool alert_pending(const struct alerts *al, const char *agent, const char *store)
+{
+	for (size_t i = 0; i < al->nretry; i++)
+		if (!strcmp(al->retry[i].agent, agent) && !strcmp(al->retry[i].store, store))
+			return true;
+	return false;
+}
+
+size_t alert_retry_run(struct alerts *al, int64_t now)
+{
+	size_t n = al->nretry, i;
+	struct alert_retry *copy;
+
+	if (!n || now * 1000 < al->retry_at_ms)
+		return n;
+	copy = malloc(n * sizeof *copy);
+	if (!copy)
+		return n;
+	/* in their order; once one fails, the rest wait behind it untried */
+	memcpy(copy, al->retry, n * sizeof *copy);
+	al->nretry = 0;
+	for (i = 0; i < n && !al->nretry; i++)
+		on_event(al, copy[i].agent, copy[i].store, &copy[i].ev, copy[i].explanation_id,
+			 copy[i].told, now, true);
+	for (; i < n; i++)
+		queue_retry(al, copy[i].agent, copy[i].store, &copy[i].ev,
+			    copy[i].explanation_id, copy[i].told, now);
+	free(copy);
+	if (al->nretry) {
+		al->retry_failures++;
+		schedule_retry(al, now);
+		log_err("alert: %zu detector events still cannot be recorded in the ledger; next "
+			"try in %lld s", al->nretry,
+			(long long)((al->retry_at_ms - now * 1000 + 999) / 1000));
+	} else {
+		if (al->retry_failures || n)
+			log_notice("alert: the %zu detector events kept in memory are recorded", n);
+		al->retry_failures = 0;
+	}
+	return al->nretry;
+}
+
+static void on_retry_timer(uv_timer_t *t)
+{
+	struct alerts *al = t->data;
+
+	alert_retry_run(al, (int64_t)time(NULL));
 }
 
 int alert_ack(struct alerts *al, int64_t id, const char *who, const char *comment, int64_t now,
@@ -522,21 +627,8 @@ static void send_repeats(struct alerts *al, int64_t now)
 
 void alert_tick(struct alerts *al, int64_t now)
 {
-	size_t n = al->nretry, i;
-
-	/* retry refused events in their order; a failure requeues at the end */
-	if (n) {
-		struct alert_retry *copy = malloc(n * sizeof *copy);
-
-		if (copy) {
-			memcpy(copy, al->retry, n * sizeof *copy);
-			al->nretry = 0;
-			for (i = 0; i < n; i++)
-				alert_on_event(al, copy[i].agent, copy[i].store, &copy[i].ev,
-					       copy[i].explanation_id, now);
-			free(copy);
-		}
-	}
+	/* events the ledger refused, when their backoff has passed */
+	alert_retry_run(al, now);
 	send_repeats(al, now);
 }
 
@@ -566,6 +658,8 @@ int alert_init(struct alerts *al, uv_loop_t *loop, struct ledger *l, struct boar
 			ms = 1000;
 		uv_timer_init(loop, &al->timer);
 		al->timer.data = al;
+		uv_timer_init(loop, &al->retry_timer);
+		al->retry_timer.data = al;
 		uv_timer_start(&al->timer, on_timer, ms, ms);
 		al->timer_on = true;
 	}
@@ -577,11 +671,14 @@ void alert_stop(struct alerts *al)
 	if (al->timer_on) {
 		uv_timer_stop(&al->timer);
 		uv_close((uv_handle_t *)&al->timer, NULL);
+		uv_timer_stop(&al->retry_timer);
+		uv_close((uv_handle_t *)&al->retry_timer, NULL);
 		al->timer_on = false;
 	}
 	if (al->nretry)
-		log_err("alert: %zu detector events could not be recorded before shutdown",
-			al->nretry);
+		log_err("alert: %zu detector events could not be recorded before shutdown; the "
+			"detector kept the older state of their stores, so the next start "
+			"derives them again from the stored samples", al->nretry);
 	free(al->retry);
 	al->retry = NULL;
 	al->nretry = 0;

@@ -20,9 +20,15 @@
  * now, or a purge removed far more than retention explains); leak, truncate,
  * object_loss and silence are warnings (slower, or not yet a proven loss).
  *
- * If the ledger cannot be written (a full disk), a detector event is kept in
- * a bounded in-memory queue and applied again by the timer, so an alert
- * delayed by a full disk is not an alert lost.
+ * If the ledger cannot be written (a full disk), the ledger's reserve is
+ * released and the event tried again at once (collector/ledger/reserve.h);
+ * if that is not enough, the event is kept in a bounded in-memory queue and
+ * applied again with a backoff (1 s doubling to a minute, each failure
+ * logged), so an alert delayed by a full disk is not an alert lost; a
+ * firing event goes meanwhile to the local notifiers, marked "not yet
+ * recorded" (unrecorded.h).  The detector does not save the state of a
+ * store whose events wait here (alert_pending(), watch.h), so a restart
+ * before they are recorded re-derives them from the stored samples.
  */
 #ifndef SHRINKWATCH_COLLECTOR_ALERT_H
 #define SHRINKWATCH_COLLECTOR_ALERT_H
@@ -55,7 +61,10 @@ struct alert_retry {
 	char store[SW_NAME_MAX + 1];
 	struct detect_event ev;
 	int64_t explanation_id;
+	bool told; /* sent to the local notifiers as not yet recorded */
 };
+
+struct ledger_reserve;
 
 struct alerts {
 	struct ledger *ledger;
@@ -69,6 +78,12 @@ struct alerts {
 	bool timer_on;
 	struct alert_retry *retry; /* ring of events the ledger refused */
 	size_t nretry;
+	unsigned retry_failures; /* retry rounds that failed in a row */
+	int64_t retry_at_ms;     /* wall clock of the next retry round */
+	uv_timer_t retry_timer;  /* with a loop: runs the retry rounds */
+	/* space held back for the ledger (data_dir/ledger.reserve), released
+	 * when the ledger is full; NULL = none (tests) */
+	struct ledger_reserve *reserve;
 	uint64_t transitions;
 };
 
@@ -93,6 +108,13 @@ void alert_stop(struct alerts *al);
  */
 int alert_on_event(struct alerts *al, const char *agent, const char *store,
 		   const struct detect_event *ev, int64_t explanation_id, int64_t now);
+
+/* Whether events of agent/store wait in memory for the ledger (the
+ * detector does not save that store's state meanwhile, watch.h). */
+bool alert_pending(const struct alerts *al, const char *agent, const char *store);
+/* Tries the waiting events again now if their backoff has passed (the
+ * timer's job; alert_tick() calls it too).  Returns how many still wait. */
+size_t alert_retry_run(struct alerts *al, int64_t now);
 
 /* An operator acknowledges alert id.  -ENOENT, -EALREADY (acknowledged),
  * -ESTALE (closed), with a message in err. */

@@ -24,6 +24,7 @@
 #include "collector/config.h"
 #include "deletion_reports.h"
 #include "collector/ledger/ledger.h"
+#include "collector/ledger/reserve.h"
 #include "outbox.h"
 #include "watch.h"
 #include "shrinkwatch/detect_config.h"
@@ -39,6 +40,9 @@ struct alerting {
 	bool configured;
 	/* running parts */
 	struct ledger ledger;
+	struct ledger_reserve reserve; /* data_dir/ledger.reserve */
+	uv_timer_t reserve_timer;      /* makes it again once there is room */
+	bool reserve_timer_on;
 	struct outbox outbox;
 	struct alerts alerts;
 	struct watch watch;
@@ -68,9 +72,11 @@ int alerting_start(struct alerting *p, uv_loop_t *loop, const struct collector_c
  * negative errno, -ESHUTDOWN when the pipeline is not running. */
 int alerting_deletions(struct alerting *p, const char *agent, const struct sw_deletion *d,
 		       size_t n, int64_t now);
-/* After a restart: tells the alertmanager notifiers which alerts are still
- * open, so they are re-sent at once instead of resolving at Alertmanager
- * for lack of refresh.  Call after notify_start(). */
+/* After a restart: judges the stored samples the saved detector states
+ * missed (watch_replay()), then tells the alertmanager notifiers which
+ * alerts are still open, so they are re-sent at once instead of resolving
+ * at Alertmanager for lack of refresh.  Call after notify_start(), before
+ * the loop runs. */
 void alerting_prime_notifiers(struct alerting *p);
 /* Stops everything and saves the detector state; call after rrdstore_stop()
  * (the last samples it hands back still reach the detector). */

@@ -11,6 +11,7 @@
 #include "collector/store/board.h"
 #include "collector/ledger/ledger.h"
 #include "collector/store/registry.h"
+#include "collector/store/rrdread.h"
 #include "collector/store/rrdstore.h"
 #include "watch.h"
 #include "shrinkwatch/log.h"
@@ -113,6 +114,7 @@ static struct watch_store *store_new(struct watch *w, const char *agent, const c
 	snprintf(ws->store, sizeof ws->store, "%s", store);
 	store_key(&key, agent, store);
 	detect_config_resolve(w->cfg, key.s, &ws->p);
+	ws->cfg_interval = ws->p.interval;
 	detect_state_init(&ws->st);
 	if (strmap_put(&w->stores, key.s, ws)) {
 		free(ws);
@@ -135,6 +137,13 @@ struct watch_store *watch_get(struct watch *w, const char *agent, const char *st
 	if (ws)
 		sync_explanations(w, ws, (int64_t)time(NULL));
 	return ws;
+}
+
+void watch_set_interval(struct watch_store *ws, uint32_t interval)
+{
+	ws->interval = interval;
+	if (!ws->cfg_interval)
+		ws->p.interval = interval; /* 0: learned from the spacing again */
 }
 
 static void tell_board(struct watch *w, struct watch_store *ws)
@@ -215,7 +224,7 @@ void watch_observe(void *ctx, struct agent_rec *a, struct store_rec *st,
 			st->name);
 		return;
 	}
-	((struct watch_store *)st->user)->interval = a->interval;
+	watch_set_interval(st->user, a->interval);
 	feed(w, st->user, s, (int64_t)time(NULL));
 }
 
@@ -266,7 +275,9 @@ static int save_chunk(struct watch *w, int64_t now, size_t max)
 	for (size_t next = pos; strmap_next(&w->stores, &next, &k, &v); pos = next) {
 		struct watch_store *ws = v;
 
-		if (!ws->dirty)
+		/* its events wait for the ledger: the saved state stays behind them,
+		 * so a restart derives them again (rrdread.h) */
+		if (!ws->dirty || (w->alerts && alert_pending(w->alerts, ws->agent, ws->store)))
 			continue;
 		if (n == max) {
 			finished = 0; /* this one starts the next chunk */
@@ -341,6 +352,47 @@ static int restore_one(void *ctx, const char *agent, const char *store, uint32_t
 	return 0;
 }
 
+struct replay_ctx {
+	struct watch *w;
+	struct watch_store *ws;
+	int64_t now;
+};
+
+static int replay_one(void *ctx, const struct sw_sample *s)
+{
+	struct replay_ctx *rc = ctx;
+
+	feed(rc->w, rc->ws, s, rc->now);
+	return 0;
+}
+
+void watch_replay(struct watch *w, int64_t now)
+{
+	const char *k;
+	void *v;
+
+	for (size_t i = 0; w->data_dir && strmap_next(&w->stores, &i, &k, &v);) {
+		struct replay_ctx rc = { .w = w, .ws = v, .now = now };
+		int64_t after = rc.ws->st.last_time;
+		int n;
+
+		if (after < now - WATCH_REPLAY_MAX)
+			after = now - WATCH_REPLAY_MAX;
+		n = rrdread_since(w->data_dir, rc.ws->agent, rc.ws->store, after, replay_one, &rc);
+		if (n == -ENOENT || n == 0)
+			continue;
+		if (n < 0) {
+			log_warn("watch: cannot read back the samples of '%s/%s' newer than its "
+				 "saved detector state: %s", rc.ws->agent, rc.ws->store,
+				 strerror(-n));
+			continue;
+		}
+		w->replayed += (uint64_t)n;
+		log_notice("watch: '%s/%s': %d stored samples newer than the saved detector state "
+			   "judged again", rc.ws->agent, rc.ws->store, n);
+	}
+}
+
 static void on_tick(uv_timer_t *t)
 {
 	watch_tick(t->data, (int64_t)time(NULL));
@@ -370,6 +422,7 @@ int watch_init(struct watch *w, uv_loop_t *loop, struct registry *reg,
 	w->ledger = deps->ledger;
 	w->cfg = deps->cfg;
 	w->rrd = deps->rrd;
+	w->data_dir = deps->data_dir;
 	strmap_init(&w->stores);
 	err = ledger_state_each(w->ledger, restore_one, w);
 	if (err)
@@ -387,6 +440,8 @@ int watch_init(struct watch *w, uv_loop_t *loop, struct registry *reg,
 				st->user = store_new(w, a->name, st->name);
 			if (!st->user)
 				return -ENOMEM;
+			/* the RRD step until the agent says HELLO again */
+			watch_set_interval(st->user, a->interval);
 		}
 	}
 	sync_explanations(w, NULL, (int64_t)time(NULL));

@@ -11,7 +11,13 @@
  * Detector state is saved in the ledger's detector_state table every save
  * interval (a minute), in transactions of WATCH_SAVE_CHUNK stores, one per
  * loop turn so thousands of stores never hold the loop for long, and in full
- * at shutdown -- never per sample -- and restored at start.  Declared deletions are then re-applied
+ * at shutdown -- never per sample -- and restored at start; a store whose
+ * alerts wait in memory for the ledger (alert_pending(), a full disk) is not
+ * saved until they are recorded.  At start the samples its store RRD holds
+ * beyond the saved state (a kill -9 between two saves, a restart while the
+ * ledger could not write) are read back and judged before anything new
+ * (WATCH_REPLAY_MAX at most), so what the saved state missed -- an alert
+ * included -- is derived again.  Declared deletions are then re-applied
  * from the ledger (added if the saved state missed them, removed if they
  * were revoked since), so a restart, even after kill -9, forgets nothing an
  * operator declared.
@@ -40,6 +46,9 @@ struct rrdstore;
 #define WATCH_SAVE_INTERVAL_MS 60000
 /* Stores saved per loop turn: a transaction of this many takes ~10 ms. */
 #define WATCH_SAVE_CHUNK 500
+/* How far back a store's samples are read back at start, at most (seconds
+ * before the file's last update). */
+#define WATCH_REPLAY_MAX 86400
 
 struct watch_store {
 	char agent[SW_NAME_MAX + 1];
@@ -49,6 +58,11 @@ struct watch_store {
 	bool dirty;    /* changed since the last save */
 	bool silent;   /* last value told to the board */
 	uint32_t interval; /* the agent's interval, 0 = not known (detector RRD step) */
+	/* The interval [detect]/[store] configure, 0 = none: then the detector
+	 * takes the agent's announced interval (HELLO) rather than learning it
+	 * from the first spacings, which at a first start are the start-up scan
+	 * and the next wall-clock boundary, a fraction of the interval. */
+	uint32_t cfg_interval;
 	/* Wall clock of the last sample's arrival; 0 until the first sample or
 	 * tick after start-up.  Silence is time since arrival, not since the
 	 * sample's own time: an agent delivering a backlog (after a collector
@@ -64,6 +78,9 @@ struct watch_store {
  * borrowed: each must stay valid until watch_stop().
  */
 struct watch_deps {
+	/* The store RRDs, for the samples the saved states missed
+	 * (collector/store/rrdread.h); NULL = none read back. */
+	const char *data_dir;
 	struct ledger *ledger; /* saved states and explanations; required */
 	const struct detect_config_set *cfg; /* parameters per store; required */
 	struct board *board;   /* told each store's calibration and silence; may be NULL */
@@ -89,6 +106,8 @@ struct watch {
 	bool timers_on;
 	uint64_t samples, events;
 	struct rrdstore *rrd; /* from watch_deps */
+	const char *data_dir; /* from watch_deps */
+	uint64_t replayed;    /* samples read back from the store RRDs at start */
 };
 
 /*
@@ -99,6 +118,14 @@ struct watch {
  */
 int watch_init(struct watch *w, uv_loop_t *loop, struct registry *reg,
 	       const struct watch_deps *deps);
+/*
+ * Judges the samples each store's RRD holds beyond its restored state
+ * (collector/store/rrdread.h; deps->data_dir, at most WATCH_REPLAY_MAX back)
+ * at wall-clock now.  Call once after watch_init(), once the notifiers run
+ * (an alert it raises is routed to the notifiers running then) and before
+ * any new sample is fed.
+ */
+void watch_replay(struct watch *w, int64_t now);
 /* Saves every state and stops the timers. */
 void watch_stop(struct watch *w);
 
@@ -124,6 +151,9 @@ struct watch_store *watch_get(struct watch *w, const char *agent, const char *st
 struct ledger_explain;
 /* A ledger explanation as the detector takes it (NULL allowances: -1). */
 void watch_explain_to_detect(const struct ledger_explain *e, struct detect_explain *d);
+/* Tells ws its agent's announced interval (HELLO, or the RRD step of a store
+ * known from disk); the detector uses it unless one is configured. */
+void watch_set_interval(struct watch_store *ws, uint32_t interval);
 /* Hands events of ws to the alert lifecycle. */
 void watch_events(struct watch *w, struct watch_store *ws, const struct detect_event *ev,
 		  int n, int64_t explanation_id, int64_t now);

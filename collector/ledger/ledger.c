@@ -335,14 +335,24 @@ int ledger_open(struct ledger *l, const char *path)
 		goto out;
 	}
 	if ((err = exec_sql(l, "BEGIN", "create the schema")))
-		goto out;
+		goto schema_done;
 	if ((v == 1 && (err = exec_sql(l, migrate_1_2, "migrate the schema to version 2"))) ||
 	    (err = exec_sql(l, schema, "create the schema")) || (err = inventory_schema(l->db)) ||
 	    (err = exec_sql(l, set_version, "set the schema version"))) {
 		sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
-		goto out;
+		goto schema_done;
 	}
-	if ((err = exec_sql(l, "COMMIT", "create the schema")))
+	err = exec_sql(l, "COMMIT", "create the schema");
+	if (err)
+		sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
+schema_done:
+	/* a full disk cannot stop a start when the schema is there already:
+	 * alerts are then kept in memory until the ledger can write */
+	if (err == -ENOSPC && v == LEDGER_USER_VERSION) {
+		log_warn("ledger: '%s' is on a full disk: opened as it is", path);
+		err = 0;
+	}
+	if (err)
 		goto out;
 	for (int i = 0; i < LS_COUNT; i++) {
 		rc = sqlite3_prepare_v3(l->db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &l->st[i],

@@ -426,6 +426,13 @@ struct notifier *notify__running(size_t i)
 	return i < nrunning ? running[i] : NULL;
 }
 
+bool notify_is_local(const char *name)
+{
+	struct notifier *n = notify__find(name);
+
+	return n && (n->type == &notify_journal_type || n->type == &notify_exec_type);
+}
+
 int notify_send(const char *name, const struct notify_message *m, notify_done_fn done,
 		void *ctx)
 {

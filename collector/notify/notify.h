@@ -116,6 +116,15 @@ size_t notify_route(enum notify_severity severity, const char *agent, const char
 int notify_send(const char *name, const struct notify_message *m, notify_done_fn done,
 		void *ctx);
 
+/*
+ * Whether the notifier called name delivers on this machine without a
+ * queue of its own (journal, exec): those are told at once about an alert
+ * the ledger cannot take yet (a full data_dir), since the outbox that
+ * retries every other notifier lives in the ledger (collector/alerts/
+ * unrecorded.h).  false for an unknown name.
+ */
+bool notify_is_local(const char *name);
+
 const char *notify_severity_name(enum notify_severity s);
 int notify_severity_parse(const char *s, enum notify_severity *out);
 

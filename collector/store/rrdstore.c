@@ -18,7 +18,9 @@
 #include "rrddetect.h"
 #include "rrdlast.h"
 #include "rrdsample.h"
+#include "rrdspace.h"
 #include "rrdstore.h"
+#include "shrinkwatch/backoff.h"
 #include "shrinkwatch/log.h"
 #include "shrinkwatch/strmap.h"
 #include "shrinkwatch/names.h"
@@ -75,6 +77,8 @@ struct worker {
 	struct strmap agent_dirs;   /* "rrd/<agent>" or "detect/<agent>" -> (void *)1 */
 	struct strmap failed_epoch; /* samples: agent -> (void *)(epoch + 1) of its last failure */
 	struct strmap held;         /* figures: "agent/store" -> struct held * */
+	struct strmap create_wait;  /* figures: path -> struct create_wait * (below) */
+	struct backoff_rng rng;     /* figures: jitter of those waits */
 	uint64_t nheld;             /* figures: rows in it */
 	int64_t last_sweep;         /* figures: monotonic seconds */
 };
@@ -85,6 +89,7 @@ struct rrdstore {
 	char data_dir[4096];
 	bool sync;
 	char daemon[256]; /* rrdcached address, "" = write files directly */
+	uint64_t keep_free; /* rrdstore_config */
 	unsigned nworkers; /* sample writers */
 	/* nworkers sample writers, then the detector rows' worker */
 	struct worker *workers;
@@ -157,21 +162,35 @@ fail:
  * rrddetect_layout()), step seconds, first update after start.  0, or a
  * negative errno with the reason in why.
  */
-static int create_file(enum row_kind kind, const char *path, unsigned long step, int64_t start,
-		       char *why, size_t whylen)
+static int create_file(struct rrdstore *rs, enum row_kind kind, const char *path,
+		       unsigned long step, int64_t start, char *why, size_t whylen)
 {
 	const char *argv[64];
 	char storage[4096];
 	int argc = kind == ROWS_SAMPLES ? rrdsample_layout(step, argv, 64, storage, sizeof storage)
 					: rrddetect_layout(step, argv, 64, storage, sizeof storage);
 
+	uint64_t need;
+	int err;
+
 	if (argc < 0) {
 		set_why(why, whylen, "rrd layout does not fit");
 		return argc;
 	}
+	/* librrd does not say "disk full" (rrdspace.h): ask first, and keep
+	 * room for the ledger */
+	need = rrdspace_needed(argv, argc);
+	err = rrdspace_check(path, need, rs->keep_free, why, whylen);
+	if (err)
+		return err;
 	rrd_clear_error();
+	errno = 0;
 	if (rrd_create_r2(path, step, (time_t)start, 1, NULL, NULL, argc, argv)) {
-		set_why(why, whylen, "cannot create '%s': %s", path, rrd_get_error());
+		/* the disk filled meanwhile: say so rather than librrd's text */
+		if (rrdspace_check(path, need, 0, why, whylen))
+			return -ENOSPC;
+		set_why(why, whylen, "cannot create '%s': %s", path,
+			*rrd_get_error() ? rrd_get_error() : strerror(errno ? errno : EIO));
 		return -EIO;
 	}
 	return 0;
@@ -348,7 +367,7 @@ static int write_store(struct worker *w, struct rrd_batch *first, const struct s
 		}
 		if (last == 0 && argc == 0) {
 			char why[sizeof first->errtext];
-			int err = create_file(ROWS_SAMPLES, path, first->interval, s->time - 1, why,
+			int err = create_file(w->rs, ROWS_SAMPLES, path, first->interval, s->time - 1, why,
 					      sizeof why);
 
 			if (err) {
@@ -616,8 +635,56 @@ static void hand_back(struct rrdstore *rs, struct rrd_batch **v, size_t n)
 /* ---- detector rows ---------------------------------------------------- */
 
 struct counts {
-	uint64_t written, skipped, failed;
+	uint64_t written, skipped, failed, create_failed;
 };
+
+/*
+ * A detector RRD whose creation failed is not tried again on every row: a
+ * multi-megabyte creation on a full disk fills it for a moment each time
+ * (and fails every other writer then).  It waits CREATE_WAIT's backoff,
+ * from 10 s to 10 minutes; rows meanwhile are lost from the graph (counted
+ * as failed), never a sample.
+ */
+struct create_wait {
+	unsigned failures;
+	int64_t until; /* monotonic seconds */
+};
+
+static const struct backoff_policy CREATE_WAIT = { 10, 600, 0, 25 };
+
+static int64_t mono_now(void);
+
+/* Whether path's creation waits; remembers a failure (failed) or forgets
+ * the file's waits (created).  Returns the seconds still to wait, 0 if none. */
+static int64_t create_waits(struct worker *w, const char *path)
+{
+	struct create_wait *cw = strmap_get(&w->create_wait, path);
+	int64_t now = mono_now();
+
+	return cw && now < cw->until ? cw->until - now : 0;
+}
+
+static int64_t create_failed(struct worker *w, const char *path)
+{
+	struct create_wait *cw = strmap_get(&w->create_wait, path);
+	uint64_t delay;
+
+	if (!cw) {
+		cw = calloc(1, sizeof *cw);
+		if (!cw || strmap_put(&w->create_wait, path, cw)) {
+			free(cw);
+			return 0;
+		}
+	}
+	delay = backoff_delay(&CREATE_WAIT, ++cw->failures, &w->rng);
+	cw->until = mono_now() + (int64_t)delay;
+	return (int64_t)delay;
+}
+
+static void create_done(struct worker *w, const char *path)
+{
+	free(strmap_del(&w->create_wait, path));
+}
 
 /* Writes detector rows v[0..n) of one store (in time order) with one update
  * call; a failure costs points of a graph, logged at most once a minute. */
@@ -652,10 +719,25 @@ static void write_rows(struct worker *w, struct fig_row **v, size_t n, struct co
 			c->skipped++;
 			continue;
 		}
-		if (last == 0 && argc == 0 &&
-		    create_file(ROWS_FIGURES, path, v[i]->step ? v[i]->step : 60, v[i]->t - 1, why,
-				sizeof why))
-			goto fail;
+		if (last == 0 && argc == 0) {
+			int64_t wait = create_waits(w, path);
+
+			if (wait) {
+				snprintf(why, sizeof why, "the file could not be created; next try "
+					 "in %" PRId64 " s", wait);
+				goto fail;
+			}
+			if (create_file(w->rs, ROWS_FIGURES, path, v[i]->step ? v[i]->step : 60,
+					v[i]->t - 1, why, sizeof why)) {
+				size_t l = strlen(why);
+
+				wait = create_failed(w, path);
+				c->create_failed++;
+				snprintf(why + l, sizeof why - l, "; next try in %" PRId64 " s", wait);
+				goto fail;
+			}
+			create_done(w, path);
+		}
 		argv[argc] = lines + (size_t)argc * RRDDETECT_LINE_MAX;
 		rrddetect_format_update(v[i]->t, &v[i]->fig, lines + (size_t)argc * RRDDETECT_LINE_MAX,
 					RRDDETECT_LINE_MAX);
@@ -853,7 +935,7 @@ static bool samples_turn(struct worker *w)
 static bool figures_turn(struct worker *w, uint64_t *forced)
 {
 	struct rrdstore *rs = w->rs;
-	struct counts c = { 0, 0, 0 };
+	struct counts c = { 0, 0, 0, 0 };
 	struct timespec until;
 	struct fig_row *list;
 	bool write_all, stopping;
@@ -876,6 +958,7 @@ static bool figures_turn(struct worker *w, uint64_t *forced)
 	rs->stats.rows_written += c.written;
 	rs->stats.rows_skipped += c.skipped;
 	rs->stats.rows_failed += c.failed;
+	rs->stats.rows_create_failed += c.create_failed;
 	rs->stats.rows_held = w->nheld;
 	rs->stats.rows_turns++;
 	w->rows_completed += done;
@@ -1034,6 +1117,8 @@ static void worker_init(struct worker *w, struct rrdstore *rs, enum row_kind kin
 	strmap_init(&w->agent_dirs);
 	strmap_init(&w->failed_epoch);
 	strmap_init(&w->held);
+	strmap_init(&w->create_wait);
+	backoff_rng_seed(&w->rng, (uint64_t)(uintptr_t)w ^ (uint64_t)time(NULL));
 }
 
 /* Stops w's thread once it has written everything it was given, and frees
@@ -1057,6 +1142,9 @@ static void worker_stop(struct worker *w)
 	for (size_t i = 0; strmap_next(&w->held, &i, &k, &v);)
 		free(v); /* empty: stopping wrote every held row */
 	strmap_release(&w->held);
+	for (size_t i = 0; strmap_next(&w->create_wait, &i, &k, &v);)
+		free(v);
+	strmap_release(&w->create_wait);
 	pthread_mutex_destroy(&w->mu);
 	pthread_cond_destroy(&w->cv);
 	pthread_cond_destroy(&w->idle);
@@ -1093,6 +1181,7 @@ int rrdstore_start(struct rrdstore **out, uv_loop_t *loop, const struct rrdstore
 	}
 	rs->loop = loop;
 	rs->sync = cfg->sync;
+	rs->keep_free = cfg->keep_free ? cfg->keep_free : RRDSPACE_KEEP_FREE;
 	rs->drop_rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(60, 1);
 	rs->fail_rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(60, 1);
 	rs->nworkers = cfg->threads ? cfg->threads : 1;

@@ -112,6 +112,9 @@ struct rrdstore_config {
 	 * daemon, but not a machine crash (rrdcached does not fsync its journal).
 	 */
 	const char *daemon;
+	/* Bytes a new RRD file must leave free on data_dir's file system
+	 * (collector/store/rrdspace.h); 0 = RRDSPACE_KEEP_FREE. */
+	uint64_t keep_free;
 };
 
 /*
@@ -129,6 +132,10 @@ struct rrdstore_stats {
 	uint64_t rows_failed;  /* their write failed */
 	uint64_t rows_held;    /* of quiet stores, waiting to be written together */
 	uint64_t rows_turns;   /* times the worker took its queue */
+	/* creations of a detector RRD that failed; the next try waits (10 s
+	 * to 10 minutes, rrdstore.c) so a full disk is not filled again by
+	 * every row */
+	uint64_t rows_create_failed;
 };
 
 /*

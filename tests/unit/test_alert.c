@@ -15,6 +15,7 @@
 #include <sqlite3.h>
 #include <sys/stat.h>
 #include <cmocka.h>
+#include <unistd.h>
 
 #include "collector/alerts/lifecycle.h"
 #include "collector/config.h"
@@ -149,6 +150,21 @@ static int deliveries(void)
 		n++;
 	fclose(f);
 	return n;
+}
+
+static bool has_delivery(const char *want)
+{
+	char path[128], line[128];
+	bool found = false;
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/deliveries", dir);
+	f = fopen(path, "r");
+	while (f && !found && fgets(line, sizeof line, f))
+		found = !strncmp(line, want, strlen(want)) && line[strlen(want)] == '\n';
+	if (f)
+		fclose(f);
+	return found;
 }
 
 static void test_one_alert_per_episode(void **state)
@@ -291,13 +307,30 @@ static void test_full_ledger_retried(void **state)
 	assert_int_equal(alert_on_event(&al, "evsrv01", "bodycam", &e, 0, fake_now), -ENOSPC);
 	assert_int_equal(count("SELECT count(*) FROM alerts"), 0);
 	assert_int_equal(al.nretry, 1);
-	alert_tick(&al, fake_now + 1); /* still full: kept */
+	assert_true(alert_pending(&al, "evsrv01", "bodycam"));
+	assert_false(alert_pending(&al, "evsrv01", "other"));
+	/* the local notifier hears of it at once, without an alert id (not yet
+	 * recorded), and only once however often it is retried */
+	assert_true(al.retry[0].told);
+	for (int spins = 0; spins < 2000 && deliveries() < 1; spins++)
+		uv_run(&loop, UV_RUN_NOWAIT), usleep(1000);
+	assert_int_equal(deliveries(), 1);
+	assert_true(has_delivery("firing 0"));
+	alert_tick(&al, fake_now + 2); /* still full: kept, tried again after a backoff */
 	assert_int_equal(al.nretry, 1);
+	assert_true(al.retry_failures >= 1);
 	sqlite3_exec(led.db, "PRAGMA max_page_count = 1000000", NULL, NULL, NULL);
-	alert_tick(&al, fake_now + 2);
+	alert_tick(&al, fake_now + 100);
 	assert_int_equal(al.nretry, 0);
+	assert_false(alert_pending(&al, "evsrv01", "bodycam"));
 	assert_int_equal(count("SELECT count(*) FROM alerts WHERE state='firing'"), 1);
 	assert_int_equal(count("SELECT count(*) FROM outbox"), 1);
+	/* then notified as recorded, with its id */
+	fake_now += 100;
+	assert_int_equal(deliver(), 1);
+	fake_now -= 100;
+	assert_true(has_delivery("firing 1"));
+	assert_int_equal(deliveries(), 2);
 }
 
 static void set_failures(int n)

@@ -134,27 +134,66 @@ static void test_attribution_text(void **state)
 	assert_int_equal(deletions_store(&d, "evsrv01", r, 2, 2000), 0);
 	/* one process: the scans' bytes go with it */
 	assert_int_equal(deletions_attribution(&led, "evsrv01", "bodycam", 900, 1100,
-					       37.2 * 1024 * 1024 * 1024, text, sizeof text),
+					       37.2 * 1024 * 1024 * 1024, 412, text, sizeof text),
 			 0);
 	assert_string_equal(text, "412 files, 37.2 GiB deleted under 2023/08/ by pid 4312 "
 				  "/usr/bin/rsync uid 0");
 	assert_int_equal(deletions_store(&d, "evsrv01", r + 2, 2, 2000), 0);
 	/* two processes, largest first; the report at 9000 is outside */
-	assert_int_equal(deletions_attribution(&led, "evsrv01", "bodycam", 900, 1100, 2048, text,
-					       sizeof text),
+	assert_int_equal(deletions_attribution(&led, "evsrv01", "bodycam", 900, 1100, 2048, 0,
+					       text, sizeof text),
 			 0);
 	assert_string_equal(text, "412 files deleted under 2023/08/ by pid 4312 /usr/bin/rsync "
 				  "uid 0; 5 files deleted under 2023/09/ by pid 77 /bin/rm uid 0 "
 				  "(2.0 KiB gone in all)");
 	/* nothing reported in a window: no attribution */
-	assert_int_equal(deletions_attribution(&led, "evsrv01", "bodycam", 3000, 4000, 1, text,
+	assert_int_equal(deletions_attribution(&led, "evsrv01", "bodycam", 3000, 4000, 1, 1, text,
 					       sizeof text),
 			 0);
 	assert_string_equal(text, "");
-	assert_int_equal(deletions_attribution(&led, "evsrv01", "other", 0, 99999, 1, text,
+	assert_int_equal(deletions_attribution(&led, "evsrv01", "other", 0, 99999, 1, 1, text,
 					       sizeof text),
 			 0);
 	assert_string_equal(text, "");
+}
+
+/*
+ * Reports that cover only part of a loss (the agent restarted and lost the
+ * others, or another process went unseen) attribute only what they cover:
+ * "40 of 65 files", the unreported rest named, and the scans' bytes given
+ * for the whole loss, never as the reported process's.
+ */
+static void test_attribution_covers_part(void **state)
+{
+	struct sw_deletion r[2] = { report(1, 1000, 40, 4312, "/usr/bin/rsync", "2023/08/"),
+				    report(2, 1001, 5, 77, "/bin/rm", "2023/09/") };
+	struct deletions d;
+	char text[LEDGER_TEXT_MAX];
+	(void)state;
+
+	deletions_init(&d, &led, NULL, 0);
+	assert_int_equal(deletions_store(&d, "evsrv01", r, 1, 2000), 0);
+	assert_int_equal(deletions_attribution(&led, "evsrv01", "bodycam", 900, 1100,
+					       1.5 * 1024 * 1024, 65, text, sizeof text),
+			 0);
+	assert_string_equal(text, "40 of 65 files deleted under 2023/08/ by pid 4312 "
+				  "/usr/bin/rsync uid 0; 25 of 65 files lost without a deletion "
+				  "report (1.5 MiB gone in all)");
+	/* two processes, still short of the loss */
+	assert_int_equal(deletions_store(&d, "evsrv01", r + 1, 1, 2000), 0);
+	assert_int_equal(deletions_attribution(&led, "evsrv01", "bodycam", 900, 1100,
+					       1.5 * 1024 * 1024, 65, text, sizeof text),
+			 0);
+	assert_string_equal(text, "40 of 65 files deleted under 2023/08/ by pid 4312 "
+				  "/usr/bin/rsync uid 0; 5 of 65 files deleted under 2023/09/ by "
+				  "pid 77 /bin/rm uid 0; 20 of 65 files lost without a deletion "
+				  "report (1.5 MiB gone in all)");
+	/* reports of as many files as were lost cover it: the bytes go with them */
+	assert_int_equal(deletions_attribution(&led, "evsrv01", "bodycam", 900, 1000,
+					       800 * 1024, 40, text, sizeof text),
+			 0);
+	assert_string_equal(text, "40 files, 800.0 KiB deleted under 2023/08/ by pid 4312 "
+				  "/usr/bin/rsync uid 0");
 }
 
 /* An alert fires: its row, its JSON (notifications, ctl) name who deleted;
@@ -249,6 +288,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_old_reports_pruned, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_attribution_text, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_alert_attribution, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_attribution_covers_part, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migration_from_v1, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -11,9 +11,12 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <cmocka.h>
 
+#include "collector/store/rrddetect.h"
 #include "collector/store/rrdsample.h"
+#include "collector/store/rrdspace.h"
 #include "collector/store/rrdstore.h"
 #include "testutil.h"
 
@@ -405,6 +408,74 @@ static void test_stop_writes_rows_queued_by_done(void **state)
 	assert_int_equal(rrd_last_r(path), 1700000120);
 }
 
+/*
+ * A disk without room for a new RRD file (here: more to keep free than the
+ * file system has): the creation is refused before librrd tries, the reason
+ * names the path and "No space left on device" (librrd's own text was
+ * "unknown error" or empty), and the detector RRD's creation is not tried
+ * again on every row but after a backoff.
+ */
+static void test_full_disk_named_and_creation_backs_off(void **state)
+{
+	uv_loop_t loop;
+	struct rrdstore *rs;
+	struct rrdstore_stats st;
+	struct detect_figures f = { .judged = true };
+	const struct rrdstore_config cfg = { .data_dir = dir, .threads = 1,
+					     .keep_free = UINT64_C(1) << 60 };
+	struct rrd_batch *b = rrd_batch_new("full", 1, 1);
+	char path[256];
+	(void)state;
+
+	uv_loop_init(&loop);
+	assert_int_equal(rrdstore_start(&rs, &loop, &cfg), 0);
+	b->samples[0] = sample(1, 1700000000, "s", 1000);
+	rrdstore_submit(rs, b, on_done, NULL);
+	while (ndone < 1)
+		uv_run(&loop, UV_RUN_ONCE);
+	assert_int_equal(b->err, -ENOSPC);
+	rrdsample_path(dir, "full", "s", path, sizeof path);
+	assert_non_null(strstr(b->errtext, path));
+	assert_non_null(strstr(b->errtext, "No space left on device"));
+	for (int i = 0; i < 5; i++) {
+		f.removed[0] = i;
+		assert_int_equal(rrdstore_submit_figures(rs, "full", "s", 1, 1700000000 + i, &f), 0);
+		rrdstore_flush_figures(rs);
+	}
+	rrdstore_get_stats(rs, &st);
+	assert_int_equal(st.rows_failed, 5);
+	assert_int_equal(st.rows_create_failed, 1); /* then it waits */
+	rrdstore_stop(rs);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	uv_loop_close(&loop);
+	assert_int_equal(access(path, F_OK), -1);
+}
+
+/* rrdspace_needed() is an upper bound of the file librrd makes, and a tight
+ * one (it decides whether the disk has room). */
+static void test_space_needed_bounds_the_file(void **state)
+{
+	const unsigned long steps[] = { 1, 60, 300 };
+	(void)state;
+
+	for (size_t k = 0; k < sizeof steps / sizeof steps[0]; k++) {
+		const char *argv[64];
+		char storage[4096], path[256];
+		struct stat sb;
+		int argc = rrddetect_layout(steps[k], argv, 64, storage, sizeof storage);
+		uint64_t need;
+
+		assert_true(argc > 0);
+		need = rrdspace_needed(argv, argc);
+		snprintf(path, sizeof path, "%s/d%lu.rrd", dir, steps[k]);
+		assert_int_equal(rrd_create_r2(path, steps[k], 1700000000, 1, NULL, NULL, argc, argv),
+				 0);
+		assert_int_equal(stat(path, &sb), 0);
+		assert_true(need >= (uint64_t)sb.st_size);
+		assert_true(need <= (uint64_t)sb.st_size + (uint64_t)sb.st_size / 50 + 16384);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -418,6 +489,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_stores_in_any_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stop_writes_rows_queued_by_done, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_full_disk_named_and_creation_backs_off, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_space_needed_bounds_the_file, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("rrdstore", tests, NULL, NULL);
 }

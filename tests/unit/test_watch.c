@@ -16,6 +16,10 @@
 #include "collector/alerts/lifecycle.h"
 #include "collector/ledger/ledger.h"
 #include "collector/alerts/watch.h"
+#include "collector/store/registry.h"
+#include "collector/store/rrdsample.h"
+#include <rrd.h>
+#include <sys/stat.h>
 #include "ledger_query.h"
 #include "testutil.h"
 
@@ -261,6 +265,145 @@ static void test_save_in_chunks(void **state)
 	assert_int_equal(w.save_pos, 0);
 }
 
+/*
+ * A first start: the agent scans at start-up (here 10 s before a minute
+ * boundary), then on the wall-clock boundary, then every 60 s as its HELLO
+ * said.  With no interval configured the detector used to learn 10 s from
+ * that first spacing and called the store silent 35 s later; it takes the
+ * announced interval, so silence comes only after 3.5 minutes.
+ */
+static void test_first_start_uses_announced_interval(void **state)
+{
+	const struct watch_deps deps = { .ledger = &led, .cfg = &cfg, .alerts = &al };
+	struct registry reg;
+	struct agent_rec *a;
+	struct store_rec *st;
+	struct sw_sample s;
+	const int64_t boundary = t0 - t0 % 60 + 60;
+	(void)state;
+
+	/* the configuration without an interval: the detector must not guess */
+	stop();
+	detect_config_release(&cfg);
+	detect_config_init(&cfg);
+	start();
+	watch_stop(&w);
+	registry_init(&reg);
+	a = registry_agent(&reg, "evsrv01", 1);
+	assert_non_null(a);
+	st = registry_store(a, "bodycam", 1);
+	assert_non_null(st);
+	a->interval = 60; /* HELLO's */
+	assert_int_equal(watch_init(&w, NULL, &reg, &deps), 0);
+	memset(&s, 0, sizeof s);
+	s.objects = 1000;
+	s.bytes = 1000000000;
+	s.flags = SW_SAMPLE_HAS_ADDED;
+	s.time = boundary - 10;
+	watch_observe(&w, a, st, &s);
+	s.time = boundary;
+	watch_observe(&w, a, st, &s);
+	((struct watch_store *)st->user)->arrived = boundary;
+	for (int64_t t = boundary; t <= boundary + 3 * 60; t += 5)
+		watch_tick(&w, t);
+	assert_int_equal(lq_count(led.db, "SELECT count(*) FROM alerts WHERE kind='silence'"), 0);
+	watch_tick(&w, boundary + 3 * 60 + 31);
+	assert_int_equal(lq_count(led.db, "SELECT count(*) FROM alerts WHERE kind='silence' AND "
+					  "state='firing'"), 1);
+	assert_int_equal(detect_interval(&((struct watch_store *)st->user)->st,
+					 &((struct watch_store *)st->user)->p), 60);
+	registry_release(&reg); /* teardown stops the watch, which frees its states */
+}
+
+/* A store RRD of evsrv01/bodycam at a 60 s step holding (t, objects) rows. */
+static void write_store_rrd(const int64_t *t, const uint64_t *objects, int n)
+{
+	const char *argv[64];
+	char storage[4096], rpath[256], line[128];
+	int argc = rrdsample_layout(60, argv, 64, storage, sizeof storage);
+
+	assert_true(argc > 0);
+	snprintf(rpath, sizeof rpath, "%s/rrd", dir);
+	mkdir(rpath, 0750);
+	snprintf(rpath, sizeof rpath, "%s/rrd/evsrv01", dir);
+	mkdir(rpath, 0750);
+	assert_int_equal(rrdsample_path(dir, "evsrv01", "bodycam", rpath, sizeof rpath), 0);
+	assert_int_equal(rrd_create_r2(rpath, 60, (time_t)(t[0] - 60), 1, NULL, NULL, argc, argv),
+			 0);
+	for (int i = 0; i < n; i++) {
+		const char *up[1] = { line };
+
+		snprintf(line, sizeof line, "%lld:%llu:%llu:0:0:1:2:3", (long long)t[i],
+			 (unsigned long long)objects[i] * 1000000, (unsigned long long)objects[i]);
+		assert_int_equal(rrd_updatex_r(rpath, NULL, 0, 1, up), 0);
+	}
+}
+
+/*
+ * After a restart the store RRD holds samples newer than the saved detector
+ * state (a kill -9 between two saves, or a restart while the ledger could
+ * not write): they are read back and judged before anything new, so the
+ * drop among them is alerted.  The agent never sends them again: they were
+ * stored.
+ */
+static void test_restart_judges_stored_samples_the_state_missed(void **state)
+{
+	const struct watch_deps deps = { .data_dir = dir, .ledger = &led, .cfg = &cfg,
+					 .alerts = &al };
+	int64_t t[14];
+	uint64_t objects[14];
+	(void)state;
+
+	for (int i = 0; i < 14; i++) {
+		t[i] = t0 + i * 60;
+		objects[i] = i < 12 ? 1000 : 800;
+	}
+	/* the detector saw (and saved) the first ten only */
+	for (int i = 0; i < 10; i++)
+		sample("bodycam", t[i], objects[i], objects[i] * 1000000);
+	stop();
+	write_store_rrd(t, objects, 14);
+	assert_int_equal(ledger_open(&led, path), 0);
+	alert_init(&al, NULL, &led, NULL, NULL, NULL, NULL);
+	assert_int_equal(watch_init(&w, NULL, NULL, &deps), 0);
+	assert_int_equal(w.replayed, 0);
+	watch_replay(&w, t0 + 14 * 60);
+	assert_int_equal(w.replayed, 4);
+	assert_int_equal(watch_get(&w, "evsrv01", "bodycam", false)->st.last_time, t[13]);
+	assert_int_equal(lq_count(led.db, "SELECT count(*) FROM alerts WHERE kind='drop' AND "
+					  "state='firing' AND lost_objects=200"), 1);
+}
+
+/* While a store's events wait in memory for the ledger, its detector state
+ * is not saved: the saved state stays behind them, and a restart derives
+ * them again from the stored samples. */
+static void test_state_not_saved_while_events_wait(void **state)
+{
+	uint64_t before;
+	(void)state;
+
+	for (int i = 0; i < 5; i++)
+		sample("bodycam", t0 + i * 60, 1000, 1000000000);
+	assert_int_equal(watch_save(&w, t0), 0);
+	before = watch_get(&w, "evsrv01", "bodycam", false)->st.nsamples;
+	/* an event of the store waits for the ledger */
+	al.retry = calloc(ALERT_RETRY_MAX, sizeof *al.retry);
+	assert_non_null(al.retry);
+	snprintf(al.retry[0].agent, sizeof al.retry[0].agent, "evsrv01");
+	snprintf(al.retry[0].store, sizeof al.retry[0].store, "bodycam");
+	al.nretry = 1;
+	sample("bodycam", t0 + 5 * 60, 1000, 1000000000);
+	assert_int_equal(watch_save(&w, t0 + 5 * 60), 0);
+	assert_true(watch_get(&w, "evsrv01", "bodycam", false)->dirty);
+	assert_int_equal(lq_count(led.db, "SELECT count(*) FROM detector_state"), 1);
+	al.nretry = 0; /* recorded: the state is saved again */
+	assert_int_equal(watch_save(&w, t0 + 6 * 60), 0);
+	assert_false(watch_get(&w, "evsrv01", "bodycam", false)->dirty);
+	stop();
+	start();
+	assert_int_equal(watch_get(&w, "evsrv01", "bodycam", false)->st.nsamples, before + 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -270,6 +413,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_alerts_from_samples_and_silence, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_backlog_is_not_silence, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_save_in_chunks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_first_start_uses_announced_interval, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_restart_judges_stored_samples_the_state_missed,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_state_not_saved_while_events_wait, setup,
+						teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
