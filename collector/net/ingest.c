@@ -333,10 +333,16 @@ int ingest_deletions(struct ingest *ing, struct ingest_conn *c, const struct sw_
 	ing->stats.reports_received += n;
 	a->last_seen = (int64_t)time(NULL);
 	if (err) {
+		/* Not acknowledged, but the link stays: the samples behind the
+		 * reports must still arrive (a full ledger must not blind the
+		 * detector).  The agent keeps the reports and, with nothing
+		 * acknowledged for them, reconnects and sends them again once
+		 * its ack timeout passes without other progress. */
+		ing->stats.reports_unstored += n;
 		log_ratelimited(&ing->fail_rl, LOG_ERR,
 				"ingest: cannot store %zu deletion reports of agent '%s': %s; "
-				"they will be sent again", n, a->name, strerror(-err));
-		c->ops->close(c->ud, SW_ERR_INTERNAL, "collector cannot store deletion reports now");
+				"not acknowledged: the agent keeps them and sends them again",
+				n, a->name, strerror(-err));
 		return err;
 	}
 	c->ops->send_delack(c->ud, d[n - 1].id);

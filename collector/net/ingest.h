@@ -73,6 +73,7 @@ struct ingest_stats {
 	uint64_t batches_failed;
 	uint64_t write_usec_total, write_usec_max;
 	uint64_t reports_received; /* deletion reports, resends included */
+	uint64_t reports_unstored; /* reports the ledger could not take: not acknowledged */
 };
 
 struct ingest {

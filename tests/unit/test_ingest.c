@@ -42,10 +42,13 @@ static void on_ack(void *ud, uint64_t seq)
 	c->acks++;
 }
 
+static unsigned delacks;
+
 static void on_delack(void *ud, uint64_t id)
 {
 	(void)ud;
 	(void)id;
+	delacks++;
 }
 
 /* As the session does: a close hands the handle back at once. */
@@ -225,6 +228,45 @@ static void test_reconnect_with_a_batch_in_flight(void **state)
 	stop();
 }
 
+static int ledger_full(void *ctx, struct agent_rec *a, const struct sw_deletion *d, size_t n)
+{
+	(void)ctx;
+	(void)a;
+	(void)d;
+	(void)n;
+	return -ENOSPC;
+}
+
+/* The ledger cannot take deletion reports (a full data_dir): they are not
+ * acknowledged, but the connection stays, so the samples behind them still
+ * reach the RRD and the detector (it used to close, and with a deletion
+ * watch on no sample arrived while the disk was full). */
+static void test_unstored_reports_keep_the_link(void **state)
+{
+	struct conn c;
+	struct sw_deletion d;
+	struct sw_sample x[1] = { sample(1) };
+	(void)state;
+
+	memset(&d, 0, sizeof d);
+	d.id = 7;
+	snprintf(d.store, sizeof d.store, "bodycam");
+	start(dir);
+	ingest_on_deletions(&ing, ledger_full, NULL);
+	hello(&c, "evsrv01");
+	delacks = 0;
+	assert_int_equal(ingest_deletions(&ing, c.handle, &d, 1), -ENOSPC);
+	assert_int_equal(c.closes, 0);
+	assert_true(c.open);
+	assert_int_equal(delacks, 0);
+	assert_int_equal(ing.stats.reports_unstored, 1);
+	assert_int_equal(ingest_samples(&ing, c.handle, x, 1), 1);
+	drain();
+	assert_int_equal(c.last_ack, 1);
+	on_close(&c, 0, NULL);
+	stop();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -232,6 +274,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_failed_batch_closes_its_own_connection, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_reconnect_with_a_batch_in_flight, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_unstored_reports_keep_the_link, setup,
 						teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
