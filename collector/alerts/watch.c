@@ -25,6 +25,10 @@ void watch_explain_to_detect(const struct ledger_explain *e, struct detect_expla
 	d->end = e->end;
 	d->allow_bytes = e->bytes < 0 ? -1 : (double)e->bytes;
 	d->allow_objects = e->objects < 0 ? -1 : (double)e->objects;
+	/* a path-scoped declaration allows nothing by totals: the agent's
+	 * journal says which items it covers (pathhold.h) */
+	if (e->prefix[0])
+		d->allow_bytes = d->allow_objects = 0;
 }
 
 struct sync_ctx {

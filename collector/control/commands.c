@@ -261,6 +261,8 @@ static int put_explain(struct buf *b, const struct ledger_explain *e)
 	e->revoked_at ? json_put_str(b, e->revoked_by) : json_put_raw(b, "null");
 	json_put_raw(b, ","); json_put_key(b, "revoke_reason");
 	e->revoked_at ? json_put_str(b, e->revoke_reason) : json_put_raw(b, "null");
+	json_put_raw(b, ","); json_put_key(b, "path");
+	e->prefix[0] ? json_put_str(b, e->prefix) : json_put_raw(b, "null");
 	return json_put_raw(b, "}");
 }
 
@@ -365,7 +367,7 @@ static int get_allowance(struct request *r, const char *key, int64_t *v)
 
 static int cmd_explain(struct request *r)
 {
-	char reason[LEDGER_TEXT_MAX], store[STORE_KEY_MAX], *slash;
+	char reason[LEDGER_TEXT_MAX], store[STORE_KEY_MAX], prefix[LEDGER_PREFIX_MAX] = "", *slash;
 	int64_t alert = 0, from = 0, to = 0, bytes, objects, id = 0;
 	int err;
 
@@ -389,8 +391,11 @@ static int cmd_explain(struct request *r)
 		if (!name_valid(store) || !name_valid(slash + 1))
 			return fail(r, -EINVAL, "'%s/%s' is not a valid AGENT/STORE", store,
 				    slash + 1);
+		if (get_text(r, "path", prefix, sizeof prefix, false) < 0)
+			return -EINVAL;
 		err = explain_ahead(r->c->watch, store, slash + 1, from, to, bytes, objects,
-				    r->who->user, reason, r->now, &id, r->err, sizeof r->err);
+				    prefix, r->who->user, reason, r->now, &id, r->err,
+				    sizeof r->err);
 	}
 	return err ? err : put_id(r, id);
 }
