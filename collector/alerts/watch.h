@@ -23,6 +23,7 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "pathhold.h"
 #include "shrinkwatch/detect.h"
 #include "shrinkwatch/detect_config.h"
 #include "shrinkwatch/sample.h"
@@ -86,6 +87,10 @@ struct watch {
 	bool timers_on;
 	uint64_t samples, events;
 	struct rrdstore *rrd; /* from watch_deps */
+	/* samples waiting for the agent's answer on declared path prefixes;
+	 * the composition sets its sender (pathhold_set_sender()) and routes
+	 * its INVENTORY frames to it */
+	struct pathhold hold;
 };
 
 /*
