@@ -482,6 +482,30 @@ static int no_inventories(struct request *r)
 	return fail(r, -ENOTSUP, "this collector offers no loss inventories");
 }
 
+struct declared_ctx {
+	struct invrequest_query *q;
+	int64_t since;
+};
+
+/* A path-scoped declaration of the query's store, not revoked before the
+ * loss, whose window meets the query's: its items are left out. */
+static int add_declared(void *ctx, const struct ledger_explain *e)
+{
+	struct declared_ctx *dc = ctx;
+	struct invrequest_query *q = dc->q;
+	struct invrequest_declared *d;
+
+	if (!e->prefix[0] || strcmp(e->agent, q->agent) || strcmp(e->store, q->store) ||
+	    (e->revoked_at && e->revoked_at <= dc->since) || e->start > q->to ||
+	    e->end < q->from || q->ndeclared == INVREQUEST_DECLARED_MAX)
+		return 0;
+	d = &q->declared[q->ndeclared++];
+	snprintf(d->prefix, sizeof d->prefix, "%s", e->prefix);
+	d->start = e->start;
+	d->end = e->end;
+	return 0;
+}
+
 /* An alert's query: its store and loss window; for an alert of young
  * removal on a store with exact accounting (a drop or an overpurge), only
  * items younger than the retention, unless all. */
@@ -511,6 +535,14 @@ static int alert_query(struct request *r, int64_t id, bool all, struct invreques
 	    (!strcmp(a.kind, detect_kind_name(DETECT_DROP)) ||
 	     !strcmp(a.kind, detect_kind_name(DETECT_OVERPURGE))))
 		q->young_below = detect_retention(&ws->st, &ws->p, NULL);
+	if (q->young_below) {
+		struct declared_ctx dc = { .q = q, .since = a.since };
+
+		/* what path-scoped declarations explained is not the loss */
+		if (ledger_explain_each(r->c->ledger, 0, add_declared, &dc))
+			return fail(r, -EIO, "cannot read the declared deletions of '%s/%s'",
+				    a.agent, a.store);
+	}
 	return 0;
 }
 

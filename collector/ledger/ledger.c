@@ -272,6 +272,23 @@ static int exec_sql(struct ledger *l, const char *text, const char *what)
 	return rc == SQLITE_OK ? 0 : fail(l, rc, what);
 }
 
+/* Whether table has column: an older file may lack a table entirely (the
+ * schema then creates it whole, column included). */
+static bool has_column(struct ledger *l, const char *table, const char *column)
+{
+	char q[96];
+	sqlite3_stmt *s;
+	bool found = false;
+
+	snprintf(q, sizeof q, "PRAGMA table_info(%s)", table);
+	if (sqlite3_prepare_v2(l->db, q, -1, &s, NULL) != SQLITE_OK)
+		return false;
+	while (!found && sqlite3_step(s) == SQLITE_ROW)
+		found = !strcmp((const char *)sqlite3_column_text(s, 1), column);
+	sqlite3_finalize(s);
+	return found;
+}
+
 static int user_version(struct ledger *l, int *v)
 {
 	sqlite3_stmt *s;
@@ -341,9 +358,10 @@ int ledger_open(struct ledger *l, const char *path)
 	if ((err = exec_sql(l, "BEGIN", "create the schema")))
 		goto out;
 	if ((v == 1 && (err = exec_sql(l, migrate_1_2, "migrate the schema to version 2"))) ||
-	    (v >= 1 && v <= 3 &&
+	    (err = exec_sql(l, schema, "create the schema")) ||
+	    (v >= 1 && v <= 3 && !has_column(l, "explanations", "prefix") &&
 	     (err = exec_sql(l, migrate_3_4, "migrate the schema to version 4"))) ||
-	    (err = exec_sql(l, schema, "create the schema")) || (err = inventory_schema(l->db)) ||
+	    (err = inventory_schema(l->db)) ||
 	    (err = exec_sql(l, set_version, "set the schema version"))) {
 		sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
 		goto out;
