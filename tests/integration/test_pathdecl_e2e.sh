@@ -12,11 +12,13 @@
 . "$(dirname "$0")/lib.sh"
 CTL="$BUILD/shrinkwatchctl"
 port=$(free_port)
+hport=$(free_port)
 sock="$T/control.sock"
 mkdir -p "$T/data" "$T/state" "$T/store/2021/case4411" "$T/store/2022/case9"
 # no purge window during the test: young removal alerts whatever the hour,
 # so the declaration is what keeps it quiet
 collector_conf "$T/collector.conf" "$port" "$T/data" "control = $sock
+http = 127.0.0.1:$hport
 [detect]
 interval = 1s
 purge_at = $(date -u -d "@$(( $(date +%s) + 6 * 3600 ))" +%H:%M)
@@ -53,6 +55,10 @@ import json, sys
 rows = [a for a in json.load(sys.stdin)["audit"] if a["action"] == "explain"]
 assert rows and "2021/case4411/" in rows[-1]["detail"] and rows[-1]["who"], rows
 ' || fail "audit: $(ctl audit --json)"
+curl -sf "http://127.0.0.1:$hport/api/v1/explanations" |
+	json_get "j['explanations'][0]['path']" | grep -qx "2021/case4411/" || fail "API explanations"
+curl -sf "http://127.0.0.1:$hport/store/evsrv01/bodycam" | grep -q "items under 2021/case4411/" ||
+	fail "the store page does not show the declared prefix"
 ok "explain --path files a declaration whose prefix and author are in the audit trail"
 
 rm -f "$T/store/2021/case4411/clip1.mp4" "$T/store/2021/case4411/clip2.mp4"
