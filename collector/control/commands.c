@@ -378,6 +378,11 @@ static int cmd_explain(struct request *r)
 	if (err < 0)
 		return err;
 	if (err == 0) {
+		if (get_text(r, "path", prefix, sizeof prefix, false) < 0)
+			return -EINVAL;
+		if (prefix[0])
+			return fail(r, -EINVAL, "'path' declares ahead (with a store and a window); "
+						"an alert is explained by its allowances");
 		err = explain_alert(r->c->watch, alert, bytes, objects, r->who->user, reason,
 				    r->now, &id, r->err, sizeof r->err);
 	} else {

@@ -50,6 +50,8 @@ ctl explain evsrv01/bodycam --from "$((now - 5))" --to "$((now + 600))" \
 	fail "explain --path: $(cat "$T/explain.out")"
 ctl explanations --json | json_get "j['explanations'][0]['path']" | grep -qx "2021/case4411/" ||
 	fail "explanations: $(ctl explanations --json)"
+ctl explanations | grep -q "path *items .*court order 17: case 4411 closed (path 2021/case4411/)" ||
+	fail "explanations table: $(ctl explanations)"
 ctl audit --json | python3 -c '
 import json, sys
 rows = [a for a in json.load(sys.stdin)["audit"] if a["action"] == "explain"]
