@@ -220,7 +220,12 @@ static void v3_inventory(void *ctx, struct agent_rec *a, const struct sw_invento
 {
 	struct collector *c = ctx;
 
-	invrequest_frame(&c->inventories, a->name, hdr, items, n, (int64_t)time(NULL));
+	/* the detector's own questions (declared path prefixes) have their bit */
+	if (hdr->req_id & PATHHOLD_REQ_BIT)
+		pathhold_frame(&c->alerting.watch.hold, a->name, hdr, items, n,
+			       (int64_t)time(NULL));
+	else
+		invrequest_frame(&c->inventories, a->name, hdr, items, n, (int64_t)time(NULL));
 }
 
 static void v3_gone(void *ctx, struct agent_rec *a)
@@ -228,6 +233,7 @@ static void v3_gone(void *ctx, struct agent_rec *a)
 	struct collector *c = ctx;
 
 	invrequest_agent_gone(&c->inventories, a->name, (int64_t)time(NULL));
+	pathhold_agent_gone(&c->alerting.watch.hold, a->name, (int64_t)time(NULL));
 }
 
 static int v3_send_invreq(void *ud, const char *agent, const struct sw_invreq *rq)
@@ -373,6 +379,7 @@ static int run(void *data, uv_loop_t *loop)
 
 		invrequest_init(&c->inventories, &c->alerting.ledger, &inv_ops,
 				(int64_t)time(NULL));
+		pathhold_set_sender(&c->alerting.watch.hold, v3_send_invreq, c);
 		ingest_on_v3(&c->ingest, v3_policy, v3_inventory, v3_gone, c);
 	}
 	start_control(c);

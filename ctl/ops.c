@@ -29,12 +29,15 @@
 struct opts {
 	const char *socket;
 	bool json, all, help;
-	const char *comment, *reason, *from, *to, *since, *bytes, *objects, *alert;
+	const char *comment, *reason, *from, *to, *since, *bytes, *objects, *alert, *path;
 	const char *usage;
 };
 
+/* A declared path prefix as the collector keeps it (SW_TEXT_MAX + 1). */
+#define CTL_PATH_PREFIX_MAX 257
+
 enum { O_SOCKET = 1000, O_JSON, O_ALL, O_COMMENT, O_REASON, O_FROM, O_TO, O_SINCE, O_BYTES,
-       O_OBJECTS, O_ALERT };
+       O_OBJECTS, O_ALERT, O_PATH };
 
 /* Parses the options every command shares plus its own; argv[optind..] left. */
 static int parse_opts(int argc, char **argv, struct opts *o)
@@ -51,6 +54,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "bytes", required_argument, NULL, O_BYTES },
 		{ "objects", required_argument, NULL, O_OBJECTS },
 		{ "alert", required_argument, NULL, O_ALERT },
+		{ "path", required_argument, NULL, O_PATH },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -71,6 +75,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case O_BYTES: o->bytes = optarg; break;
 		case O_OBJECTS: o->objects = optarg; break;
 		case O_ALERT: o->alert = optarg; break;
+		case O_PATH: o->path = optarg; break;
 		case 'h': o->help = true; break;
 		default:
 			fprintf(stderr, "usage: shrinkwatchctl %s\n", o->usage);
@@ -537,6 +542,8 @@ int ctl_explain_main(int argc, char **argv)
 {
 	struct opts o = { .usage = "explain AGENT/STORE --from T --to T [--bytes N] "
 				   "[--objects N] --reason TEXT\n"
+				   "       shrinkwatchctl explain AGENT/STORE --from T --to T "
+				   "--path PREFIX --reason TEXT\n"
 				   "       shrinkwatchctl explain --alert ID [--bytes N] "
 				   "[--objects N] --reason TEXT" };
 	int64_t now = (int64_t)time(NULL), from, to, id;
@@ -551,8 +558,9 @@ int ctl_explain_main(int argc, char **argv)
 	json_put_raw(&req, "{\"cmd\":\"explain\",\"reason\":");
 	json_put_str(&req, o.reason);
 	if (o.alert) {
-		if (optind != argc || parse_id(o.alert, &id) || o.from || o.to) {
-			rc = usage_error(&o, "explain --alert ID takes no store and no window");
+		if (optind != argc || parse_id(o.alert, &id) || o.from || o.to || o.path) {
+			rc = usage_error(&o, "explain --alert ID takes no store, no window and no "
+					     "--path");
 			goto out;
 		}
 		json_put_raw(&req, ",\"alert\":");
@@ -575,6 +583,17 @@ int ctl_explain_main(int argc, char **argv)
 		json_put_i64(&req, from);
 		json_put_raw(&req, ",\"to\":");
 		json_put_i64(&req, to);
+		if (o.path) {
+			if (!*o.path || o.path[0] == '/' || o.bytes || o.objects) {
+				rc = usage_error(&o, "--path takes a prefix relative to the store "
+						     "(like 2021/case4411/) and no --bytes or "
+						     "--objects: it covers the items under it one "
+						     "by one");
+				goto out;
+			}
+			json_put_raw(&req, ",\"path\":");
+			json_put_str(&req, o.path);
+		}
 	}
 	if (put_size(&req, "bytes", o.bytes, &o, &rc) || put_size(&req, "objects", o.objects, &o, &rc))
 		goto out;
@@ -604,7 +623,7 @@ int ctl_explanations_main(int argc, char **argv)
 	for (i = 0; e >= 0 && (uint32_t)i < n; i++, e = (int)r.toks[e].next) {
 		int bi = jsonparse_get(r.text, r.toks, e, "bytes");
 		int oi = jsonparse_get(r.text, r.toks, e, "objects");
-		char objs[32];
+		char objs[32], pathraw[CTL_PATH_PREFIX_MAX], pathshown[TERM_ESCAPE_MAX(CTL_PATH_PREFIX_MAX)] = "";
 
 		store_name(&r, e, name, sizeof name);
 		if (bi < 0 || r.toks[bi].type == JSONPARSE_NULL)
@@ -615,17 +634,24 @@ int ctl_explanations_main(int argc, char **argv)
 			snprintf(objs, sizeof objs, "any");
 		else
 			snprintf(objs, sizeof objs, "%.0f", fnum(&r, e, "objects"));
+		if (jsonparse_get_str(r.text, r.toks, e, "path", pathraw, sizeof pathraw) == 0) {
+			/* item for item under a prefix: no allowance to show */
+			term_escape(pathraw, pathshown, sizeof pathshown);
+			snprintf(b, sizeof b, "path");
+			snprintf(objs, sizeof objs, "items");
+		}
 		if (fint(&r, e, "revoked_at"))
 			snprintf(st, sizeof st, "revoked");
 		else if (fint(&r, e, "alert_id"))
 			snprintf(st, sizeof st, "alert %" PRId64, fint(&r, e, "alert_id"));
 		else
 			snprintf(st, sizeof st, "active");
-		printf("%-5" PRId64 " %-28s %-20s %-20s %11s %8s %-10s %-10s %s\n",
+		printf("%-5" PRId64 " %-28s %-20s %-20s %11s %8s %-10s %-10s %s%s%s%s\n",
 		       fint(&r, e, "id"), name, when(fint(&r, e, "start"), t1, sizeof t1),
 		       when(fint(&r, e, "end"), t2, sizeof t2), b, objs,
 		       fstr(&r, e, "who", who, sizeof who), st,
-		       fstr(&r, e, "reason", reason, sizeof reason));
+		       fstr(&r, e, "reason", reason, sizeof reason), pathshown[0] ? " (path " : "",
+		       pathshown, pathshown[0] ? ")" : "");
 	}
 	ctl_response_release(&r);
 	return 0;

@@ -91,7 +91,7 @@ void detect__exact_input(struct detect_input *in, const struct sw_sample *s)
 bool detect__exact_take(struct detect_state *st, const struct detect_input *in, double r[2],
 			double xl[2], double young[2], double got[2])
 {
-	double y[2];
+	double y[2], pe[2];
 	int i;
 
 	young[0] = young[1] = got[0] = got[1] = 0;
@@ -106,11 +106,21 @@ bool detect__exact_take(struct detect_state *st, const struct detect_input *in, 
 		r[i] -= y[i];
 		xl[i] -= y[i];
 	}
-	/* declared deletions cover young removal first: an operator's
-	 * declaration is exactly for deleting what retention would keep */
+	/* path-scoped declarations explain their items exactly (the
+	 * collector counted them in the agent's journal); what is left,
+	 * declared allowances cover first: an operator's declaration is
+	 * exactly for deleting what retention would keep */
+	for (i = 0; i < 2; i++) {
+		pe[i] = in->explained_young[i] > 0 ? in->explained_young[i] : 0;
+		if (pe[i] > y[i])
+			pe[i] = y[i];
+		y[i] -= pe[i];
+	}
 	detect__explain_consume(st, in->time, y, got);
-	for (i = 0; i < 2; i++)
+	for (i = 0; i < 2; i++) {
 		young[i] = y[i] - got[i] > 0 ? y[i] - got[i] : 0;
+		got[i] += pe[i];
+	}
 	if (young[1] >= 0.5)
 		st->x.young_objects += (uint64_t)(young[1] + 0.5);
 	return young[0] >= 1 || young[1] >= 0.5;

@@ -28,9 +28,14 @@ static void window_text(char *out, size_t len, const struct ledger_explain *e)
 		snprintf(b, sizeof b, "%lld", (long long)e->bytes);
 	if (e->objects >= 0)
 		snprintf(o, sizeof o, "%lld", (long long)e->objects);
-	snprintf(out, len, "explanation %lld: %s..%s, bytes %s, objects %s: %.900s",
-		 (long long)e->id, iso_time(e->start, t0, sizeof t0),
-		 iso_time(e->end, t1, sizeof t1), b, o, e->reason);
+	if (e->prefix[0])
+		snprintf(out, len, "explanation %lld: %s..%s, path prefix '%s' (item for item): "
+			 "%.700s", (long long)e->id, iso_time(e->start, t0, sizeof t0),
+			 iso_time(e->end, t1, sizeof t1), e->prefix, e->reason);
+	else
+		snprintf(out, len, "explanation %lld: %s..%s, bytes %s, objects %s: %.900s",
+			 (long long)e->id, iso_time(e->start, t0, sizeof t0),
+			 iso_time(e->end, t1, sizeof t1), b, o, e->reason);
 }
 
 static int add_to_copy(struct watch_store *ws, const struct ledger_explain *e,
@@ -52,9 +57,35 @@ static int add_to_copy(struct watch_store *ws, const struct ledger_explain *e,
 	return r;
 }
 
+/* A declared path prefix: relative to the store, at most SW_TEXT_MAX bytes
+ * (INVREQ's), no NUL; it covers items one by one, so no allowance with it. */
+static int prefix_check(const char *prefix, int64_t bytes, int64_t objects, char *err,
+			size_t errlen)
+{
+	size_t n = strlen(prefix);
+
+	if (n >= LEDGER_PREFIX_MAX) {
+		snprintf(err, errlen, "the path prefix is longer than %d bytes",
+			 LEDGER_PREFIX_MAX - 1);
+		return -EINVAL;
+	}
+	if (prefix[0] == '/') {
+		snprintf(err, errlen, "the path prefix is relative to the store (like "
+				      "2021/case4411/): drop the leading '/'");
+		return -EINVAL;
+	}
+	if (bytes >= 0 || objects >= 0) {
+		snprintf(err, errlen, "a path-scoped declaration covers the items under its "
+				      "prefix one by one: it takes no byte or object allowance");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int explain_ahead(struct watch *w, const char *agent, const char *store, int64_t start,
-		  int64_t end, int64_t bytes, int64_t objects, const char *who, const char *reason,
-		  int64_t now, int64_t *id, char *err, size_t errlen)
+		  int64_t end, int64_t bytes, int64_t objects, const char *prefix,
+		  const char *who, const char *reason, int64_t now, int64_t *id, char *err,
+		  size_t errlen)
 {
 	struct ledger_explain *e = calloc(1, sizeof *e);
 	struct detect_state *copy = malloc(sizeof *copy);
@@ -80,8 +111,12 @@ int explain_ahead(struct watch *w, const char *agent, const char *store, int64_t
 		snprintf(err, errlen, "the window ends before it starts");
 		goto out;
 	}
+	if (prefix && *prefix && (r = prefix_check(prefix, bytes, objects, err, errlen)))
+		goto out;
 	snprintf(e->agent, sizeof e->agent, "%s", agent);
 	snprintf(e->store, sizeof e->store, "%s", store);
+	if (prefix)
+		snprintf(e->prefix, sizeof e->prefix, "%s", prefix);
 	e->start = start;
 	e->end = end;
 	e->bytes = bytes;

@@ -21,10 +21,20 @@
 
 struct watch;
 
-/* Files a window for agent/store; bytes, objects < 0 = unlimited. */
+/*
+ * Files a window for agent/store; bytes, objects < 0 = unlimited.  With a
+ * non-empty prefix (relative to the store, "2021/case4411/") the declaration
+ * covers only removals under that prefix, item for item: it takes no
+ * allowance (bytes and objects must be < 0) and gives the detector none;
+ * the collector asks the agent which young items of a sample were under the
+ * prefix (pathhold.h) and the detector counts exactly those as explained.
+ * prefix may be NULL (= "").  The prefix and who filed it go into the audit
+ * trail with the window.
+ */
 int explain_ahead(struct watch *w, const char *agent, const char *store, int64_t start,
-		  int64_t end, int64_t bytes, int64_t objects, const char *who, const char *reason,
-		  int64_t now, int64_t *id, char *err, size_t errlen);
+		  int64_t end, int64_t bytes, int64_t objects, const char *prefix,
+		  const char *who, const char *reason, int64_t now, int64_t *id, char *err,
+		  size_t errlen);
 /* Explains open alert alert_id (allowances as above; unlimited by default). */
 int explain_alert(struct watch *w, int64_t alert_id, int64_t bytes, int64_t objects,
 		  const char *who, const char *reason, int64_t now, int64_t *id, char *err,

@@ -15,6 +15,8 @@ struct invrequest_pending {
 	char agent[SW_NAME_MAX + 1];
 	int64_t started;
 	uint64_t young_below;
+	struct invrequest_declared declared[INVREQUEST_DECLARED_MAX]; /* left out */
+	unsigned ndeclared;
 	uint64_t received; /* items in the frames so far */
 	/* the kept items until the last frame: stored at once, in the
 	 * grouped order (their path and exe point into one allocation each) */
@@ -148,6 +150,9 @@ int invrequest_start(struct invrequests *iv, const struct invrequest_query *q,
 	snprintf(p->agent, sizeof p->agent, "%s", q->agent);
 	p->started = now;
 	p->young_below = q->young_below;
+	p->ndeclared = q->ndeclared < INVREQUEST_DECLARED_MAX ? q->ndeclared
+							      : INVREQUEST_DECLARED_MAX;
+	memcpy(p->declared, q->declared, p->ndeclared * sizeof p->declared[0]);
 	p->next = iv->pending;
 	iv->pending = p;
 	iv->requested++;
@@ -169,8 +174,21 @@ int invrequest_start(struct invrequests *iv, const struct invrequest_query *q,
 	return 0;
 }
 
-/* Copies the frame's items into p, keeping the young ones when asked to.
- * 0 or -ENOMEM. */
+/* Whether a path-scoped declaration of p explained item x. */
+static bool declared(const struct invrequest_pending *p, const struct sw_invitem *x)
+{
+	for (unsigned i = 0; i < p->ndeclared; i++) {
+		const struct invrequest_declared *d = &p->declared[i];
+
+		if (!strncmp(x->path, d->prefix, strlen(d->prefix)) &&
+		    x->removed_before >= d->start && x->removed_after <= d->end)
+			return true;
+	}
+	return false;
+}
+
+/* Copies the frame's items into p, keeping the young ones when asked to
+ * and leaving out what declared path prefixes explained.  0 or -ENOMEM. */
 static int keep_items(struct invrequest_pending *p, const struct sw_invitem *items, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -181,6 +199,8 @@ static int keep_items(struct invrequest_pending *p, const struct sw_invitem *ite
 
 		if (p->young_below && x->removed_before - x->birth >= (int64_t)p->young_below)
 			continue; /* at or over retention age: the purge's, not the loss */
+		if (declared(p, x))
+			continue; /* declared by path: explained, not the loss */
 		if (p->n == p->cap) {
 			size_t cap = p->cap ? 2 * p->cap : 1024;
 			struct inventory_item *more = realloc(p->items, cap * sizeof *more);

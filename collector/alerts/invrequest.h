@@ -32,6 +32,8 @@ struct ledger;
 #define INVREQUEST_TIMEOUT_S 60
 /* Most items asked of an agent for one request. */
 #define INVREQUEST_MAX_ITEMS 1000000u
+/* Declared path prefixes an alert's inventory leaves out, at most. */
+#define INVREQUEST_DECLARED_MAX 8
 
 struct invrequest_ops {
 	/* Sends rq to agent: 0, -ENOTCONN (not connected), -EPROTONOSUPPORT
@@ -49,6 +51,14 @@ struct invrequest_query {
 	/* the store's last sample's journal_dropped: the inventory may be
 	 * incomplete when it is not 0 */
 	uint64_t journal_dropped;
+	/* An alert's inventory leaves out the items path-scoped declared
+	 * deletions explained (pathhold.h): under one of these prefixes and
+	 * removed inside its window.  ndeclared 0 = none. */
+	struct invrequest_declared {
+		char prefix[SW_TEXT_MAX + 1];
+		int64_t start, end;
+	} declared[INVREQUEST_DECLARED_MAX];
+	unsigned ndeclared;
 };
 
 struct invrequest_pending;

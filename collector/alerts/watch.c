@@ -26,6 +26,10 @@ void watch_explain_to_detect(const struct ledger_explain *e, struct detect_expla
 	d->end = e->end;
 	d->allow_bytes = e->bytes < 0 ? -1 : (double)e->bytes;
 	d->allow_objects = e->objects < 0 ? -1 : (double)e->objects;
+	/* a path-scoped declaration allows nothing by totals: the agent's
+	 * journal says which items it covers (pathhold.h) */
+	if (e->prefix[0])
+		d->allow_bytes = d->allow_objects = 0;
 }
 
 struct sync_ctx {
@@ -179,8 +183,11 @@ static void keep_figures(struct watch *w, struct watch_store *ws, int64_t t,
 		rrdstore_submit_figures(w->rrd, ws->agent, ws->store, step ? step : 60, t, fig);
 }
 
-/* One sample of ws through the detector; its events to the lifecycle. */
-static void feed(struct watch *w, struct watch_store *ws, const struct sw_sample *s, int64_t now)
+/* One sample of ws through the detector, with what path-scoped declared
+ * deletions explain of its young removal (pathhold.h); its events to the
+ * lifecycle. */
+static void feed(struct watch *w, struct watch_store *ws, const struct sw_sample *s,
+		 const double explained[2], int64_t now)
 {
 	struct detect_event ev[DETECT_MAX_EVENTS];
 	struct detect_figures fig;
@@ -190,6 +197,8 @@ static void feed(struct watch *w, struct watch_store *ws, const struct sw_sample
 	/* the same conversion shrinkwatchctl replay uses, so a trace replays
 	 * exactly as it was judged live */
 	detect_input_from_sample(&in, s);
+	in.explained_young[0] = explained[0];
+	in.explained_young[1] = explained[1];
 	n = detect_update_figures(&ws->st, &ws->p, &in, ev, &fig);
 	versioned_note(&ws->versioned, s, ev, n);
 	ws->arrived = now;
@@ -198,6 +207,28 @@ static void feed(struct watch *w, struct watch_store *ws, const struct sw_sample
 	w->samples++;
 	watch_events(w, ws, ev, n, 0, now);
 	tell_board(w, ws);
+}
+
+/* pathhold's judge: a held sample, now with its answer. */
+static void judge_held(void *ud, const char *agent, const char *store, const struct sw_sample *s,
+		       const double explained[2], int64_t now)
+{
+	struct watch *w = ud;
+	struct watch_store *ws = watch_get(w, agent, store, true);
+
+	if (ws)
+		feed(w, ws, s, explained, now);
+}
+
+/* A sample with young removal on a store with a path-scoped declaration
+ * waits for the agent's answer (pathhold.h); any other goes on at once. */
+static void hold_or_feed(struct watch *w, struct watch_store *ws, const struct sw_sample *s,
+			 int64_t now)
+{
+	static const double none[2];
+
+	if (!pathhold_take(&w->hold, ws->agent, ws->store, s, ws->st.last_complete, now))
+		feed(w, ws, s, none, now);
 }
 
 void watch_sample(struct watch *w, const char *agent, const char *store,
@@ -209,7 +240,7 @@ void watch_sample(struct watch *w, const char *agent, const char *store,
 		log_err("watch: out of memory for '%s/%s': sample not checked", agent, store);
 		return;
 	}
-	feed(w, ws, s, now);
+	hold_or_feed(w, ws, s, now);
 }
 
 void watch_observe(void *ctx, struct agent_rec *a, struct store_rec *st,
@@ -225,7 +256,7 @@ void watch_observe(void *ctx, struct agent_rec *a, struct store_rec *st,
 		return;
 	}
 	watch_set_interval(st->user, a->interval);
-	feed(w, st->user, s, (int64_t)time(NULL));
+	hold_or_feed(w, st->user, s, (int64_t)time(NULL));
 }
 
 void watch_tick(struct watch *w, int64_t now)
@@ -234,6 +265,7 @@ void watch_tick(struct watch *w, int64_t now)
 	const char *k;
 	void *v;
 
+	pathhold_expire(&w->hold, now);
 	for (size_t i = 0; strmap_next(&w->stores, &i, &k, &v);) {
 		struct watch_store *ws = v;
 		int n;
@@ -362,7 +394,7 @@ static int replay_one(void *ctx, const struct sw_sample *s)
 {
 	struct replay_ctx *rc = ctx;
 
-	feed(rc->w, rc->ws, s, rc->now);
+	hold_or_feed(rc->w, rc->ws, s, rc->now);
 	return 0;
 }
 
@@ -424,6 +456,11 @@ int watch_init(struct watch *w, uv_loop_t *loop, struct registry *reg,
 	w->rrd = deps->rrd;
 	w->data_dir = deps->data_dir;
 	strmap_init(&w->stores);
+	{
+		const struct pathhold_ops ho = { .judge = judge_held, .judge_ud = w };
+
+		pathhold_init(&w->hold, w->ledger, &ho);
+	}
 	err = ledger_state_each(w->ledger, restore_one, w);
 	if (err)
 		return err;
@@ -465,6 +502,8 @@ void watch_stop(struct watch *w)
 	void *v;
 
 	w->rrd = NULL; /* may be stopped already (watch_deps) */
+	/* held samples are judged, without the answers still missing */
+	pathhold_stop(&w->hold, (int64_t)time(NULL));
 	if (w->timers_on) {
 		uv_timer_stop(&w->tick);
 		uv_timer_stop(&w->save);

@@ -29,6 +29,7 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "pathhold.h"
 #include "shrinkwatch/detect.h"
 #include "shrinkwatch/detect_config.h"
 #include "shrinkwatch/sample.h"
@@ -108,6 +109,10 @@ struct watch {
 	struct rrdstore *rrd; /* from watch_deps */
 	const char *data_dir; /* from watch_deps */
 	uint64_t replayed;    /* samples read back from the store RRDs at start */
+	/* samples waiting for the agent's answer on declared path prefixes;
+	 * the composition sets its sender (pathhold_set_sender()) and routes
+	 * its INVENTORY frames to it */
+	struct pathhold hold;
 };
 
 /*

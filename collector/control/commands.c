@@ -280,6 +280,8 @@ static int put_explain(struct buf *b, const struct ledger_explain *e)
 	e->revoked_at ? json_put_str(b, e->revoked_by) : json_put_raw(b, "null");
 	json_put_raw(b, ","); json_put_key(b, "revoke_reason");
 	e->revoked_at ? json_put_str(b, e->revoke_reason) : json_put_raw(b, "null");
+	json_put_raw(b, ","); json_put_key(b, "path");
+	e->prefix[0] ? json_put_str(b, e->prefix) : json_put_raw(b, "null");
 	return json_put_raw(b, "}");
 }
 
@@ -384,7 +386,7 @@ static int get_allowance(struct request *r, const char *key, int64_t *v)
 
 static int cmd_explain(struct request *r)
 {
-	char reason[LEDGER_TEXT_MAX], store[STORE_KEY_MAX], *slash;
+	char reason[LEDGER_TEXT_MAX], store[STORE_KEY_MAX], prefix[LEDGER_PREFIX_MAX] = "", *slash;
 	int64_t alert = 0, from = 0, to = 0, bytes, objects, id = 0;
 	int err;
 
@@ -395,6 +397,11 @@ static int cmd_explain(struct request *r)
 	if (err < 0)
 		return err;
 	if (err == 0) {
+		if (get_text(r, "path", prefix, sizeof prefix, false) < 0)
+			return -EINVAL;
+		if (prefix[0])
+			return fail(r, -EINVAL, "'path' declares ahead (with a store and a window); "
+						"an alert is explained by its allowances");
 		err = explain_alert(r->c->watch, alert, bytes, objects, r->who->user, reason,
 				    r->now, &id, r->err, sizeof r->err);
 	} else {
@@ -408,8 +415,11 @@ static int cmd_explain(struct request *r)
 		if (!name_valid(store) || !name_valid(slash + 1))
 			return fail(r, -EINVAL, "'%s/%s' is not a valid AGENT/STORE", store,
 				    slash + 1);
+		if (get_text(r, "path", prefix, sizeof prefix, false) < 0)
+			return -EINVAL;
 		err = explain_ahead(r->c->watch, store, slash + 1, from, to, bytes, objects,
-				    r->who->user, reason, r->now, &id, r->err, sizeof r->err);
+				    prefix, r->who->user, reason, r->now, &id, r->err,
+				    sizeof r->err);
 	}
 	return err ? err : put_id(r, id);
 }
@@ -496,6 +506,30 @@ static int no_inventories(struct request *r)
 	return fail(r, -ENOTSUP, "this collector offers no loss inventories");
 }
 
+struct declared_ctx {
+	struct invrequest_query *q;
+	int64_t since;
+};
+
+/* A path-scoped declaration of the query's store, not revoked before the
+ * loss, whose window meets the query's: its items are left out. */
+static int add_declared(void *ctx, const struct ledger_explain *e)
+{
+	struct declared_ctx *dc = ctx;
+	struct invrequest_query *q = dc->q;
+	struct invrequest_declared *d;
+
+	if (!e->prefix[0] || strcmp(e->agent, q->agent) || strcmp(e->store, q->store) ||
+	    (e->revoked_at && e->revoked_at <= dc->since) || e->start > q->to ||
+	    e->end < q->from || q->ndeclared == INVREQUEST_DECLARED_MAX)
+		return 0;
+	d = &q->declared[q->ndeclared++];
+	snprintf(d->prefix, sizeof d->prefix, "%s", e->prefix);
+	d->start = e->start;
+	d->end = e->end;
+	return 0;
+}
+
 /* An alert's query: its store and loss window; for an alert of young
  * removal on a store with exact accounting (a drop or an overpurge), only
  * items younger than the retention, unless all. */
@@ -525,6 +559,14 @@ static int alert_query(struct request *r, int64_t id, bool all, struct invreques
 	    (!strcmp(a.kind, detect_kind_name(DETECT_DROP)) ||
 	     !strcmp(a.kind, detect_kind_name(DETECT_OVERPURGE))))
 		q->young_below = detect_retention(&ws->st, &ws->p, NULL);
+	if (q->young_below) {
+		struct declared_ctx dc = { .q = q, .since = a.since };
+
+		/* what path-scoped declarations explained is not the loss */
+		if (ledger_explain_each(r->c->ledger, 0, add_declared, &dc))
+			return fail(r, -EIO, "cannot read the declared deletions of '%s/%s'",
+				    a.agent, a.store);
+	}
 	return 0;
 }
 

@@ -126,7 +126,9 @@ static int put_explanation(const void *item, struct buf *b)
 	err = err ? err : put_time(b, "created_at", e->created_at, true);
 	err = err ? err : put_time(b, "alert_id", e->alert_id, true);
 	err = err ? err : put_time(b, "revoked_at", e->revoked_at, true);
-	err = err ? err : put_str(b, "revoked_by", e->revoked_by, false);
+	err = err ? err : put_str(b, "revoked_by", e->revoked_by, true);
+	/* a path-scoped declaration's prefix; "" for an allowance */
+	err = err ? err : put_str(b, "path", e->prefix, false);
 	return err ? err : json_put_raw(b, "}");
 }
 

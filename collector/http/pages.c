@@ -220,9 +220,17 @@ static int put_explanations(struct buf *b, const struct ledger_explain *e, size_
 			http_fmt_count((double)e[i].objects, 0, ob, sizeof ob);
 		else
 			snprintf(ob, sizeof ob, "any");
-		err = buf_printf(b, "<tr><td>%" PRId64 "</td><td>%s &ndash; %s</td>"
-				    "<td>%s, %s objects</td><td>",
-				 e[i].id, t1, t2, by, ob);
+		if (e[i].prefix[0]) {
+			/* path-scoped: the items under the prefix, no allowance */
+			err = buf_printf(b, "<tr><td>%" PRId64 "</td><td>%s &ndash; %s</td>"
+					    "<td>items under ", e[i].id, t1, t2);
+			err = err ? err : html_put_text(b, e[i].prefix);
+			err = err ? err : buf_printf(b, "</td><td>");
+		} else {
+			err = buf_printf(b, "<tr><td>%" PRId64 "</td><td>%s &ndash; %s</td>"
+					    "<td>%s, %s objects</td><td>",
+					 e[i].id, t1, t2, by, ob);
+		}
 		err = err ? err : html_put_text(b, e[i].reason);
 		err = err ? err : buf_printf(b, "</td><td>");
 		err = err ? err : html_put_text(b, e[i].who);

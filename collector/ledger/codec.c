@@ -81,6 +81,7 @@ void ledger__explain_decode(sqlite3_stmt *s, struct ledger_explain *e)
 	e->revoked_at = sqlite3_column_int64(s, 11);
 	ledger__col_text(s, 12, e->revoked_by, sizeof e->revoked_by);
 	ledger__col_text(s, 13, e->revoke_reason, sizeof e->revoke_reason);
+	ledger__col_text(s, 14, e->prefix, sizeof e->prefix);
 }
 
 int ledger__event_decode(sqlite3_stmt *s, struct ledger_event *e, char *why, size_t whylen)

@@ -61,7 +61,7 @@ extern const char *const ledger__alert_col_names[LEDGER__AC_COUNT];
 
 #define LEDGER__EXPL_COLS                                                                   \
 	"id, agent, store, start, end, bytes, objects, reason, who, created_at, alert_id, " \
-	"revoked_at, revoked_by, revoke_reason"
+	"revoked_at, revoked_by, revoke_reason, prefix"
 #define LEDGER__EVENT_COLS "id, alert_id, time, state, detail"
 #define LEDGER__AUDIT_COLS "id, time, who, action, target, detail"
 

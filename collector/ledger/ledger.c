@@ -66,7 +66,8 @@ static const char schema[] =
 	"  who           TEXT NOT NULL,\n"
 	"  created_at    INTEGER NOT NULL,\n"
 	"  alert_id      INTEGER REFERENCES alerts(id),\n"
-	"  revoked_at    INTEGER, revoked_by TEXT, revoke_reason TEXT\n"
+	"  revoked_at    INTEGER, revoked_by TEXT, revoke_reason TEXT,\n"
+	"  prefix        TEXT\n"
 	");\n"
 	"CREATE TABLE IF NOT EXISTS audit (\n"
 	"  id      INTEGER PRIMARY KEY,\n"
@@ -116,6 +117,9 @@ static const char schema[] =
 
 /* From schema version 1: what CREATE ... IF NOT EXISTS cannot add. */
 static const char migrate_1_2[] = "ALTER TABLE alerts ADD COLUMN attribution TEXT;\n";
+/* From schema versions 1 to 3: a declared deletion's path prefix (NULL = a
+ * byte allowance, as before). */
+static const char migrate_3_4[] = "ALTER TABLE explanations ADD COLUMN prefix TEXT;\n";
 
 #define STR_(x) #x
 #define STR(x) STR_(x)
@@ -145,7 +149,7 @@ static const char *const sql[LS_COUNT] = {
 	[LS_AUDIT_LIST] = "SELECT " LEDGER__AUDIT_COLS " FROM audit "
 			  "WHERE time >= ? ORDER BY id LIMIT ?",
 	[LS_EXPL_INSERT] = "INSERT INTO explanations (agent, store, start, end, bytes, objects, "
-			   "reason, who, created_at, alert_id) VALUES (?,?,?,?,?,?,?,?,?,?)",
+			   "reason, who, created_at, alert_id, prefix) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
 	[LS_EXPL_GET] = "SELECT " EXPL_COLS " FROM explanations WHERE id=?",
 	[LS_EXPL_LIST] = "SELECT " EXPL_COLS " FROM explanations ORDER BY id DESC",
 	[LS_EXPL_ACTIVE] = "SELECT " EXPL_COLS " FROM explanations WHERE revoked_at IS NULL AND "
@@ -268,6 +272,23 @@ static int exec_sql(struct ledger *l, const char *text, const char *what)
 	return rc == SQLITE_OK ? 0 : fail(l, rc, what);
 }
 
+/* Whether table has column: an older file may lack a table entirely (the
+ * schema then creates it whole, column included). */
+static bool has_column(struct ledger *l, const char *table, const char *column)
+{
+	char q[96];
+	sqlite3_stmt *s;
+	bool found = false;
+
+	snprintf(q, sizeof q, "PRAGMA table_info(%s)", table);
+	if (sqlite3_prepare_v2(l->db, q, -1, &s, NULL) != SQLITE_OK)
+		return false;
+	while (!found && sqlite3_step(s) == SQLITE_ROW)
+		found = !strcmp((const char *)sqlite3_column_text(s, 1), column);
+	sqlite3_finalize(s);
+	return found;
+}
+
 static int user_version(struct ledger *l, int *v)
 {
 	sqlite3_stmt *s;
@@ -337,7 +358,10 @@ int ledger_open(struct ledger *l, const char *path)
 	if ((err = exec_sql(l, "BEGIN", "create the schema")))
 		goto schema_done;
 	if ((v == 1 && (err = exec_sql(l, migrate_1_2, "migrate the schema to version 2"))) ||
-	    (err = exec_sql(l, schema, "create the schema")) || (err = inventory_schema(l->db)) ||
+	    (err = exec_sql(l, schema, "create the schema")) ||
+	    (v >= 1 && v <= 3 && !has_column(l, "explanations", "prefix") &&
+	     (err = exec_sql(l, migrate_3_4, "migrate the schema to version 4"))) ||
+	    (err = inventory_schema(l->db)) ||
 	    (err = exec_sql(l, set_version, "set the schema version"))) {
 		sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
 		goto schema_done;
@@ -646,6 +670,8 @@ int ledger_explain_insert(struct ledger *l, struct ledger_explain *e)
 	bind_text_nn(s, 8, e->who);
 	sqlite3_bind_int64(s, 9, e->created_at);
 	bind_opt_i64(s, 10, e->alert_id);
+	if (e->prefix[0])
+		bind_text_nn(s, 11, e->prefix);
 	err = exec_stmt(l, s, "insert an explanation");
 	if (!err)
 		e->id = sqlite3_last_insert_rowid(l->db);

@@ -19,8 +19,9 @@
 
 /* The schema these rows and their codecs are written for (PRAGMA
  * user_version).  2: deletion reports (deletions) and alerts.attribution. */
-#define LEDGER_USER_VERSION 3
+#define LEDGER_USER_VERSION 4
 #define LEDGER_TEXT_MAX 1024 /* reasons, comments, details */
+#define LEDGER_PREFIX_MAX 257 /* SW_TEXT_MAX + 1: a declared path prefix */
 #define LEDGER_WHO_MAX 64
 
 /* One row of the alerts table. */
@@ -81,6 +82,11 @@ struct ledger_explain {
 	int64_t revoked_at; /* 0 = active */
 	char revoked_by[LEDGER_WHO_MAX];
 	char revoke_reason[LEDGER_TEXT_MAX];
+	/* A path-scoped declaration's prefix (relative to the store, compared
+	 * byte for byte with the agent's removal journal); "" = a byte and
+	 * object allowance.  At most LEDGER_PREFIX_MAX - 1 bytes: INVREQ's
+	 * prefix (SW_TEXT_MAX). */
+	char prefix[LEDGER_PREFIX_MAX];
 };
 
 /* One row of the audit table. */

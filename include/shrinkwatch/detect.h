@@ -92,6 +92,16 @@ struct detect_input {
 	double removed_young[2]; /* bytes, objects younger than retention */
 	uint64_t removed_min_age; /* seconds */
 	uint64_t retention;       /* the split's retention, seconds; 0 = none */
+	/*
+	 * Of removed_young, what path-scoped declared deletions explain item
+	 * for item (bytes, objects): the agent's journal, asked by the
+	 * collector for this sample's bracket and a declaration's prefix,
+	 * listed these young items under the prefix.  The collector fills it
+	 * (collector/alerts/pathhold.h); 0 when nothing is declared by path or
+	 * the agent did not answer -- then the young loss alerts.  Capped at
+	 * removed_young by the detector.
+	 */
+	double explained_young[2];
 };
 
 struct detect_event {

@@ -10,7 +10,9 @@
 # agent takes over that store where the history ends, and a second agent,
 # evsrv02, samples a small store every 2 seconds; part of it is deleted
 # behind the agent's back and the live detector raises an alert -- in
-# `shrinkwatchctl alerts`, delivered to an exec notifier and to the journal.
+# `shrinkwatchctl alerts`, delivered to an exec notifier and to the journal
+# -- whose loss inventory (`shrinkwatchctl lost`) lists the deleted clips,
+# fetched from the agent's removal journal.
 # Everything lives under build/demo/; it is removed at the start of the next
 # demo.  DEMO_KEEP=1 leaves the daemons running at the end until you press
 # Ctrl-C, to look at the dashboard.
@@ -92,6 +94,10 @@ purge_at = $(printf %02d "$purge_hour"):00
 drop_min_bytes = 16k
 drop_min_objects = 3
 resolve_after = 1000
+; clips are kept 31 days: the agent's exact accounts (its manifest) tell
+; the collector how many removed clips were younger than that -- never a
+; purge, so their removal alerts on the first sample that shows it
+retention = 31d
 $(history_conf)
 [notify oncall]
 type = exec
@@ -217,6 +223,14 @@ else
 fi
 ctl status
 
+say "Which clips? shrinkwatchctl lost ID --reason TEXT"
+echo "(paths never leave the evidence server unasked: an administrator asks for one"
+echo " alert's inventory, with a reason; the collector fetches it from the agent's"
+echo " removal journal over mutual TLS, keeps it in the ledger and audits the request)"
+live_id=$(ctl alerts --json | python3 -c 'import json,sys; print(max(a["id"] for a in json.load(sys.stdin)["alerts"] if a["store"] == "interviews"))')
+echo "  shrinkwatchctl lost $live_id --reason \"demo: which clips did the alert lose\""
+ctl lost "$live_id" --reason "demo: which clips did the alert lose"
+
 say "What the collector keeps"
 echo "RRD files: $hrrd (a month, 5-minute step) and $rrd (2-second step)"
 echo "  rrdtool info $hrrd | grep -E '^(step|ds|rra\\[[0-9]+\\]\\.cf)'"
@@ -240,6 +254,7 @@ dash=http://127.0.0.1:$hport
 curl -sf "$dash/" | grep -q "$hist" && echo "the overview lists $hist and evsrv02/interviews"
 echo "the month:   $dash/store/$hist?range=month   (purges, the declared deletion, the loss)"
 echo "the alert:   $dash/alert/$(ctl alerts --json | python3 -c 'import json,sys; print(min(a["id"] for a in json.load(sys.stdin)["alerts"]))' 2>/dev/null || echo 1)"
+echo "live alert:  $dash/alert/$live_id   (the loss inventory, grouped by folder, CSV download)"
 echo "live store:  $dash/store/evsrv02/interviews   (graphs: $dash/graph/evsrv02/interviews/bytes)"
 echo "JSON API:    $dash/api/v1/stores    metrics: $dash/metrics"
 [ "${DEMO_KEEP:-0}" = 1 ] || echo "(run DEMO_KEEP=1 make demo to keep it up and open it in a browser)"

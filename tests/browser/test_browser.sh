@@ -11,7 +11,9 @@
 # graphs must not be empty: the week's churn graph draws the expected purges,
 # the declared deletion and the unexplained loss in their colours, the purge
 # graph its windows, and the alert page the alert's mark over the store's
-# bytes (pixel counts from pages.mjs).
+# bytes (pixel counts from pages.mjs).  And the demo's live part: a real
+# agent with exact accounts, a case folder deleted, and the alert page showing
+# the loss inventory `shrinkwatchctl lost` fetched, grouped by directory.
 # SHRINKWATCH_KEEP_SCREENSHOTS=DIR copies the screenshots there to look at
 # (also when a check fails).
 here=$(cd "$(dirname "$0")" && pwd)
@@ -33,6 +35,15 @@ collector_conf "$T/collector.conf" "$port" "$T/data" \
 dashboards = $root/dashboards
 control = $T/control.sock"
 history_conf >>"$T/collector.conf"
+# the demo's live store: a real agent with exact accounts (31 days' retention)
+cat >>"$T/collector.conf" <<CONF
+[store evsrv02/interviews]
+interval = 1s
+retention = 31d
+purge_at = $(printf %02d $(( (10#$(date -u +%H) + 12) % 24 ))):00
+drop_min_bytes = 16k
+drop_min_objects = 3
+CONF
 pki_agent "$HISTORY_AGENT"
 start collector "$BUILD/shrinkwatch-collector" -c "$T/collector.conf"
 wait_for 10 "dashboard listening" grep -q "http: dashboard on" "$T/collector.log"
@@ -49,10 +60,32 @@ assert len(a) == 1 and a[0]["kind"] == "drop", a
 print(a[0]["id"])') || fail "the history did not raise exactly one drop alert"
 hs=$HISTORY_AGENT/$HISTORY_STORE
 
+# as in `make demo`: a case folder deleted behind the live agent's back, an
+# exact alert at once, and its loss inventory fetched from the agent's
+# removal journal (shrinkwatchctl lost) for the alert page to show
+for case in 1001 1002; do
+	mkdir -p "$T/live/2026/11/02/case-$case"
+	for clip in 1 2 3 4 5; do head -c $((20000 + clip)) /dev/urandom >"$T/live/2026/11/02/case-$case/clip$clip.mp4"; done
+done
+agent_conf "$T/agent.conf" evsrv02 "$port" "$T/state" 1s "interviews=$T/live"
+start agent "$BUILD/shrinkwatch-agent" -c "$T/agent.conf"
+exact_live() { "$BUILD/shrinkwatchctl" --socket "$T/control.sock" status | grep -q "evsrv02/interviews.*exact, retention 31d"; }
+wait_for 30 "the live agent's exact accounts" exact_live
+rm -rf "$T/live/2026/11/02/case-1002"
+live_alert() { "$BUILD/shrinkwatchctl" --socket "$T/control.sock" alerts --json | grep -q '"store":"interviews"'; }
+wait_for 30 "the live store's alert" live_alert
+lid=$("$BUILD/shrinkwatchctl" --socket "$T/control.sock" alerts --json | python3 -c '
+import json, sys
+print([a for a in json.load(sys.stdin)["alerts"] if a["store"] == "interviews"][0]["id"])')
+"$BUILD/shrinkwatchctl" --socket "$T/control.sock" lost "$lid" --reason "browser test" \
+	>"$T/lost.txt" || fail "shrinkwatchctl lost: $(cat "$T/lost.txt")"
+grep -q "case-1002/  5 items" "$T/lost.txt" || fail "the inventory: $(cat "$T/lost.txt")"
+ok "the live store's alert $lid has its loss inventory (5 clips of case-1002)"
+
 U="http://127.0.0.1:$hport"
 node "$here/pages.mjs" "$(command -v chromium)" "$T/profile" "$T/shots" \
 	"$U/" "$U/store/vault01/archive" "$U/alert/1" "$U/store/$hs" "$U/store/$hs?range=week" \
-	"$U/alert/$hid" \
+	"$U/alert/$hid" "$U/alert/$lid" \
 	>"$T/pages.jsonl" 2>"$T/node.log" ||
 	{ cat "$T/node.log"; fail "the browser could not load the pages"; }
 # kept before the checks, so a failure can be looked at
@@ -63,8 +96,8 @@ fi
 python3 - "$T/pages.jsonl" <<'PY' || fail "what the browser shows is wrong"
 import json, sys
 pages = [json.loads(l) for l in open(sys.argv[1])]
-assert len(pages) == 6, pages
-ov, st, al, hday, hweek, hal = pages
+assert len(pages) == 7, pages
+ov, st, al, hday, hweek, hal, lal = pages
 assert "vault01/archive" in ov["text"], ov["text"]
 assert "alert" in ov["text"] and "#1" in ov["text"], "overview shows no alert"
 assert '<script>alert("x")</script>' in ov["text"], "escaped summary not shown as text"
@@ -101,6 +134,12 @@ for view, g, name, colour, least, what in want:
     n = g[name].get(colour, 0)
     assert n >= least, f"{view} {name} graph: {what} (#{colour}) has {n} pixels, " \
         f"want >= {least}; colours {g[name]}"
+# the live alert's page: its loss inventory, grouped by directory, with CSV
+assert "Loss inventory" in lal["text"], lal["text"]
+assert "2026/11/02/case-1002/" in lal["text"], lal["text"]
+assert "case-1001" not in lal["text"], "a kept folder in the inventory"
+assert "browser test" in lal["text"], "the inventory's reason is not shown"
+assert "Download CSV" in lal["text"], "no CSV download on the alert page"
 alert_img = hal["imgs"][0]["colors"]
 assert alert_img.get("d7301f", 0) >= 100 and alert_img.get("08519c", 0) >= 600, alert_img
 print("ok - browser: overview, store page with %d loaded graphs, alert page; the demo's "

@@ -155,7 +155,7 @@ python3 - "$T/stores.json" <<'PY' || fail "api stores content"
 import json, sys
 d = json.load(open(sys.argv[1]))
 s = {(x["agent"], x["store"]): x for x in d["stores"]}
-assert d["ledger"] == "ok" and d["ledger_version"] == 3, d  # the collector migrated the seeded v1 ledger
+assert d["ledger"] == "ok" and d["ledger_version"] == 4, d  # the collector migrated the seeded v1 ledger
 a = s[("vault01", "archive")]
 assert a["state"] == "alert" and a["open_alerts"] == 1 and a["worst_kind"] == "drop", a
 assert a["change_24h_bytes"] is not None, a

@@ -96,6 +96,12 @@ rows = sqlite3.connect(sys.argv[1]).execute(
     "SELECT agent, store, kind FROM alerts ORDER BY id").fetchall()
 assert rows == [("evsrv01", "bodycam", "drop"), ("evsrv02", "interviews", "drop")], rows
 PY
+# the live alert's loss inventory: the deleted case folder, fetched from the
+# agent's journal and printed by the demo
+grep -q "^2026/11/02/case-1002/  5 items" "$T/demo.log" ||
+	fail "the demo did not print its alert's loss inventory: $(grep -A12 'Which clips' "$T/demo.log")"
+grep -q "clip3.mp4" "$T/demo.log" || fail "the inventory lacks the clips"
+ok "the demo prints its live alert's loss inventory (case-1002, 5 clips)"
 line=$(grep "its first live scan:" "$T/demo.log")
 [[ $line =~ objects=([0-9]+)\ bytes=([0-9]+)\ \(the\ history\ ended\ at\ objects=([0-9]+)\ bytes=([0-9]+)\) ]] ||
 	fail "no take-over line: $line"

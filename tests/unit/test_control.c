@@ -190,6 +190,14 @@ static void test_request_parsing(void **state)
 		{ "{\"cmd\":\"explain\",\"store\":\"evsrv01/bodycam\",\"from\":1,\"to\":2,"
 		  "\"bytes\":-5,\"reason\":\"r\"}",
 		  "must not be negative" },
+		{ "{\"cmd\":\"explain\",\"store\":\"evsrv01/bodycam\",\"from\":1,\"to\":2,"
+		  "\"path\":\"2021/\",\"bytes\":5,\"reason\":\"r\"}",
+		  "takes no byte or object allowance" },
+		{ "{\"cmd\":\"explain\",\"store\":\"evsrv01/bodycam\",\"from\":1,\"to\":2,"
+		  "\"path\":\"/2021/\",\"reason\":\"r\"}",
+		  "drop the leading '/'" },
+		{ "{\"cmd\":\"explain\",\"alert\":1,\"path\":\"2021/\",\"reason\":\"r\"}",
+		  "'path' declares ahead" },
 		{ "{\"cmd\":\"revoke\",\"id\":9,\"reason\":\"r\"}", "no explanation 9" },
 		{ "{\"cmd\":\"audit\",\"limit\":0}", "'limit' must be" },
 	};
@@ -266,6 +274,26 @@ static void test_explain_ahead_and_after(void **state)
 	assert_non_null(strstr(err, "revoked by root already"));
 	assert_int_equal(count("SELECT count(*) FROM audit WHERE who='root' AND action IN "
 			       "('explain','revoke','alert-explained')"), 4);
+	/* path-scoped: the prefix in the ledger, the listing and the audit
+	 * trail; the detector gets an explanation allowing nothing by totals */
+	snprintf(req, sizeof req,
+		 "{\"cmd\":\"explain\",\"store\":\"evsrv01/bodycam\",\"from\":%lld,\"to\":%lld,"
+		 "\"path\":\"2021/case4411/\",\"reason\":\"court order 17\"}",
+		 (long long)now, (long long)now + 3600);
+	assert_true(ask(&root, req, err, sizeof err));
+	assert_int_equal(count("SELECT count(*) FROM explanations WHERE id=3 AND "
+			       "prefix='2021/case4411/' AND bytes IS NULL AND objects IS NULL"), 1);
+	assert_int_equal(count("SELECT count(*) FROM audit WHERE who='root' AND "
+			       "action='explain' AND detail LIKE "
+			       "'%path prefix ''2021/case4411/'' (item for item): court order 17'"),
+			 1);
+	found = false;
+	for (unsigned i = 0; i < ws->st.nexplain; i++)
+		found |= ws->st.explain[i].id == 3 && ws->st.explain[i].allow_bytes == 0 &&
+			 ws->st.explain[i].allow_objects == 0;
+	assert_true(found);
+	assert_true(ask(&nobody, "{\"cmd\":\"explanations\"}", err, sizeof err));
+	assert_non_null(strstr((const char *)out.data, "\"path\":\"2021/case4411/\""));
 }
 
 /* Talks to a real control socket on a real loop: the caller is identified

@@ -35,6 +35,7 @@ struct sim {
 	int events;
 	struct detect_event last;
 	struct detect_figures fig;
+	double path_explained; /* young objects the next step's journal answer explains */
 };
 
 static void sim_init(struct sim *s, bool configured)
@@ -77,6 +78,8 @@ static int step(struct sim *s, double young, double old, uint64_t min_age, bool 
 		in.removed_young[0] = young * each;
 		in.removed_young[1] = young;
 		in.retention = RET;
+		in.explained_young[0] = s->path_explained * each;
+		in.explained_young[1] = s->path_explained;
 	}
 	in.removed_min_age = young + old > 0 ? min_age : UINT64_MAX;
 	n = detect_update_figures(&s->st, &s->p, &in, ev, &s->fig);
@@ -198,6 +201,41 @@ static void test_declared_deletion_covers_young(void **unused)
 	assert_true(s.last.lost_objects > 1.9 && s.last.lost_objects < 2.1);
 }
 
+/* A path-scoped declaration allows no bytes: the detector takes what the
+ * agent's journal listed under the prefix (explained_young, counted by the
+ * collector) and nothing more.  Items outside the prefix in the same sample
+ * fire, exactly as many as there were; an answer claiming more than was
+ * removed explains no more than the young removal. */
+static void test_path_declaration_explains_items(void **unused)
+{
+	struct detect_explain e = { .id = 9, .start = T0, .end = T0 + DAY,
+				    .allow_bytes = 0, .allow_objects = 0 };
+	struct detect_event ev;
+	struct sim s;
+
+	(void)unused;
+	sim_init(&s, true);
+	run_quiet(&s, 5);
+	assert_int_equal(detect_explain_add(&s.st, &e, &ev), 0);
+	s.path_explained = 5;
+	assert_int_equal(step(&s, 5, 0, 3600, true), 0);
+	assert_true(s.fig.declared[1] > 4.9 && s.fig.declared[1] < 5.1);
+	assert_true(s.fig.unexplained[1] < 0.1);
+	s.path_explained = 50;
+	assert_int_equal(step(&s, 2, 0, 3600, true), 0);
+	assert_true(s.fig.declared[1] > 1.9 && s.fig.declared[1] < 2.1);
+	s.path_explained = 3;
+	assert_int_equal(step(&s, 5, 0, 3600, true), 1);
+	assert_int_equal(s.last.kind, DETECT_DROP);
+	assert_true(s.last.lost_objects > 1.9 && s.last.lost_objects < 2.1);
+	/* without an answer (0), the whole young removal is lost */
+	s.path_explained = 0;
+	step(&s, 4, 0, 3600, true);
+	assert_true(s.fig.unexplained[1] > 3.9 && s.fig.unexplained[1] < 4.1);
+	assert_true(s.fig.declared[1] < 0.1);
+	assert_int_equal(s.fired[DETECT_DROP], 1);
+}
+
 /* Without the split (the agent did not know the retention yet) the sample
  * goes to the statistical model: one small removal does not fire. */
 static void test_without_split_statistical(void **unused)
@@ -294,6 +332,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_young_fires_at_once_on_a_new_store),
 		cmocka_unit_test(test_young_in_warmup_is_drop),
+		cmocka_unit_test(test_path_declaration_explains_items),
 		cmocka_unit_test(test_young_in_purge_window_is_overpurge),
 		cmocka_unit_test(test_overpurge_counts_young_only),
 		cmocka_unit_test(test_declared_deletion_covers_young),

@@ -64,7 +64,7 @@ static void test_schema(void **state)
 		"attribution",
 		"alert_events:id,alert_id,time,state,detail",
 		"explanations:id,agent,store,start,end,bytes,objects,reason,who,created_at,alert_id,"
-		"revoked_at,revoked_by,revoke_reason",
+		"revoked_at,revoked_by,revoke_reason,prefix",
 		"audit:id,time,who,action,target,detail",
 		"outbox:id,notifier,alert_id,state,payload,created_at,attempts,next_at,expires_at,"
 		"last_error",
@@ -102,13 +102,56 @@ static void test_schema(void **state)
 	}
 	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int(s, 0), 3);
+	assert_int_equal(sqlite3_column_int(s, 0), 4);
 	sqlite3_finalize(s);
 	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &s, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
 	assert_string_equal((const char *)sqlite3_column_text(s, 0), "wal");
 	sqlite3_finalize(s);
 	sqlite3_close(db);
+}
+
+/* A version-3 ledger gets the explanations' prefix column; its declarations
+ * read back without a prefix, and a new one keeps its prefix. */
+static void test_explain_prefix_migrates(void **state)
+{
+	struct ledger l;
+	struct ledger_explain e, got;
+	sqlite3 *db;
+	(void)state;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+				      "CREATE TABLE explanations (id INTEGER PRIMARY KEY, agent "
+				      "TEXT NOT NULL, store TEXT NOT NULL, start INTEGER NOT NULL, "
+				      "end INTEGER NOT NULL, bytes INTEGER, objects INTEGER, reason "
+				      "TEXT NOT NULL, who TEXT NOT NULL, created_at INTEGER NOT NULL, "
+				      "alert_id INTEGER, revoked_at INTEGER, revoked_by TEXT, "
+				      "revoke_reason TEXT);"
+				      "INSERT INTO explanations (agent, store, start, end, reason, who, "
+				      "created_at) VALUES ('a', 's', 1, 2, 'old', 'root', 1);"
+				      "PRAGMA user_version = 3;",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(ledger_open(&l, path), 0);
+	assert_int_equal(ledger_explain_get(&l, 1, &got), 0);
+	assert_string_equal(got.reason, "old");
+	assert_string_equal(got.prefix, "");
+	memset(&e, 0, sizeof e);
+	snprintf(e.agent, sizeof e.agent, "a");
+	snprintf(e.store, sizeof e.store, "s");
+	e.start = 10;
+	e.end = 20;
+	e.bytes = e.objects = -1;
+	snprintf(e.reason, sizeof e.reason, "case closed");
+	snprintf(e.who, sizeof e.who, "root");
+	snprintf(e.prefix, sizeof e.prefix, "2021/case4411/");
+	assert_int_equal(ledger_explain_insert(&l, &e), 0);
+	assert_int_equal(ledger_explain_get(&l, e.id, &got), 0);
+	assert_string_equal(got.prefix, "2021/case4411/");
+	assert_true(got.bytes == -1 && got.objects == -1);
+	ledger_close(&l);
 }
 
 static int count_alerts(void *ctx, const struct ledger_alert *a)
@@ -511,6 +554,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_schema, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_explain_prefix_migrates, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_api_same_rows, setup, teardown),
 		cmocka_unit_test(test_state_names),
 		cmocka_unit_test_setup_teardown(test_alert_round_trip, setup, teardown),
