@@ -28,13 +28,13 @@
 
 struct opts {
 	const char *socket;
-	bool json, all, help;
+	bool json, all, help, not_a_loss;
 	const char *comment, *reason, *from, *to, *since, *bytes, *objects, *alert;
 	const char *usage;
 };
 
 enum { O_SOCKET = 1000, O_JSON, O_ALL, O_COMMENT, O_REASON, O_FROM, O_TO, O_SINCE, O_BYTES,
-       O_OBJECTS, O_ALERT };
+       O_OBJECTS, O_ALERT, O_NOT_A_LOSS };
 
 /* Parses the options every command shares plus its own; argv[optind..] left. */
 static int parse_opts(int argc, char **argv, struct opts *o)
@@ -51,6 +51,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "bytes", required_argument, NULL, O_BYTES },
 		{ "objects", required_argument, NULL, O_OBJECTS },
 		{ "alert", required_argument, NULL, O_ALERT },
+		{ "not-a-loss", no_argument, NULL, O_NOT_A_LOSS },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -71,6 +72,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case O_BYTES: o->bytes = optarg; break;
 		case O_OBJECTS: o->objects = optarg; break;
 		case O_ALERT: o->alert = optarg; break;
+		case O_NOT_A_LOSS: o->not_a_loss = true; break;
 		case 'h': o->help = true; break;
 		default:
 			fprintf(stderr, "usage: shrinkwatchctl %s\n", o->usage);
@@ -423,6 +425,14 @@ int ctl_alerts_main(int argc, char **argv)
 		       fnum(&r, e, "lost_objects"), fstr(&r, e, "summary", sum, sizeof sum));
 		if (*fstr(&r, e, "attribution", sum, sizeof sum))
 			printf("%-5s deleted: %s\n", "", sum);
+		if (!strcmp(st, "not-a-loss")) {
+			char who[256];
+
+			printf("%-5s not a loss, said %s at %s: %s\n", "",
+			       fstr(&r, e, "ack_by", who, sizeof who),
+			       when(fint(&r, e, "ack_at"), t1, sizeof t1),
+			       fstr(&r, e, "ack_comment", sum, sizeof sum));
+		}
 	}
 	ctl_response_release(&r);
 	return 0;
@@ -468,6 +478,8 @@ static int id_and_text_main(int argc, char **argv, const char *usage, const char
 
 	if ((rc = parse_opts(argc, argv, &o)))
 		return rc < 0 ? 2 : 0;
+	if (o.not_a_loss && strcmp(argv[0], "ack"))
+		return usage_error(&o, "--not-a-loss belongs to ack");
 	text = !strcmp(key, "comment") ? o.comment : o.reason;
 	snprintf(why, sizeof why, "%s needs one ID", argv[0]);
 	if (optind != argc - 1 || parse_id(argv[optind], &id))
@@ -483,15 +495,18 @@ static int id_and_text_main(int argc, char **argv, const char *usage, const char
 	json_put_raw(&req, ",");
 	json_put_key(&req, key);
 	json_put_str(&req, text);
+	if (o.not_a_loss)
+		json_put_raw(&req, ",\"not_a_loss\":true");
 	json_put_raw(&req, "}");
-	rc = run_change(&o, &req, done);
+	rc = run_change(&o, &req, o.not_a_loss ? "not a loss: closed alert" : done);
 	buf_release(&req);
 	return rc;
 }
 
 int ctl_ack_main(int argc, char **argv)
 {
-	return id_and_text_main(argc, argv, "ack ID --comment TEXT [--socket PATH] [--json]",
+	return id_and_text_main(argc, argv,
+				"ack ID [--not-a-loss] --comment TEXT [--socket PATH] [--json]",
 				"comment", "acknowledged alert");
 }
 
