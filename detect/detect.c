@@ -559,7 +559,8 @@ int detect_update_figures(struct detect_state *st, const struct detect_params *p
 		kf[i] = (m->base > 0 ? m->base : 0) + 3 * sd;
 		if (kf[i] < h / 100)
 			kf[i] = h / 100;
-		h = detect__feedback_floor(st, i, in->time, h); /* not the churn's */
+		/* an acknowledged loss raises the alarm, not the churn tolerance */
+		h = detect__feedback_floor(st, i, in->time, h);
 		/* a purge deletes whole files: a metric that falls while the
 		 * other does not (bytes truncated in place, objects emptied) is
 		 * no purge, whatever the hour (with added_* only: without them
