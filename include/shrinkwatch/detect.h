@@ -341,8 +341,9 @@ int detect_explain_revoke(struct detect_state *st, uint32_t id);
 bool detect_explain_covers(const struct detect_event *a, const struct detect_explain *e);
 
 /*
- * Operator feedback: the loss of alert a (its kind, episode, since and lost
- * figures, as the ledger keeps them) was a normal event -- a known surge, a
+ * Operator feedback: the loss of alert a (its kind, episode, since, time --
+ * when its loss was last measured, for a leak's rate -- and lost figures, as
+ * the ledger keeps them) was a normal event -- a known surge, a
  * new purge job -- so the store's baseline learns it (docs/detection.md,
  * "Not a loss").  If a's episode is still open it closes like an episode a
  * declared deletion explains after the fact: the RESOLVED event (resolution

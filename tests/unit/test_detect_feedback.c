@@ -239,7 +239,7 @@ static void test_leak_learned(void **unused)
 	/* the job goes on: the baseline includes it, no new leak for days */
 	run_until(&s, s.t + 5 * DAY);
 	assert_int_equal(fired(&s), 1);
-	/* a leak four times faster on top of it still alarms */
+	/* the job at five times its rate still alarms, within two days */
 	s.leak *= 5;
 	onset = s.t;
 	while (s.firing[DETECT_LEAK] < 2 && s.t < onset + 10 * DAY)
