@@ -27,7 +27,8 @@ static const struct ctl_command commands[] = {
 	/* operator commands, through the collector's control socket */
 	{ "status", ctl_status_main, "agents, stores, last sample age, totals, state" },
 	{ "alerts", ctl_alerts_main, "open alerts (--all: every alert)" },
-	{ "ack", ctl_ack_main, "acknowledge an alert: ack ID --comment TEXT" },
+	{ "ack", ctl_ack_main,
+	  "acknowledge an alert: ack ID [--not-a-loss] --comment TEXT" },
 	{ "explain", ctl_explain_main, "declare a deletion, ahead or for an alert" },
 	{ "explanations", ctl_explanations_main, "active declared deletions (--all: every one)" },
 	{ "revoke", ctl_revoke_main, "revoke an explanation: revoke ID --reason TEXT" },

@@ -28,7 +28,7 @@
 
 struct opts {
 	const char *socket;
-	bool json, all, help;
+	bool json, all, help, not_a_loss;
 	const char *comment, *reason, *from, *to, *since, *bytes, *objects, *alert, *path;
 	const char *usage;
 };
@@ -37,7 +37,7 @@ struct opts {
 #define CTL_PATH_PREFIX_MAX 257
 
 enum { O_SOCKET = 1000, O_JSON, O_ALL, O_COMMENT, O_REASON, O_FROM, O_TO, O_SINCE, O_BYTES,
-       O_OBJECTS, O_ALERT, O_PATH };
+       O_OBJECTS, O_ALERT, O_PATH, O_NOT_A_LOSS };
 
 /* Parses the options every command shares plus its own; argv[optind..] left. */
 static int parse_opts(int argc, char **argv, struct opts *o)
@@ -55,6 +55,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "objects", required_argument, NULL, O_OBJECTS },
 		{ "alert", required_argument, NULL, O_ALERT },
 		{ "path", required_argument, NULL, O_PATH },
+		{ "not-a-loss", no_argument, NULL, O_NOT_A_LOSS },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -76,6 +77,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case O_OBJECTS: o->objects = optarg; break;
 		case O_ALERT: o->alert = optarg; break;
 		case O_PATH: o->path = optarg; break;
+		case O_NOT_A_LOSS: o->not_a_loss = true; break;
 		case 'h': o->help = true; break;
 		default:
 			fprintf(stderr, "usage: shrinkwatchctl %s\n", o->usage);
@@ -447,6 +449,14 @@ int ctl_alerts_main(int argc, char **argv)
 		       fnum(&r, e, "lost_objects"), fstr(&r, e, "summary", sum, sizeof sum));
 		if (*fstr(&r, e, "attribution", sum, sizeof sum))
 			printf("%-5s deleted: %s\n", "", sum);
+		if (!strcmp(st, "not-a-loss")) {
+			char who[256];
+
+			printf("%-5s not a loss, said %s at %s: %s\n", "",
+			       fstr(&r, e, "ack_by", who, sizeof who),
+			       when(fint(&r, e, "ack_at"), t1, sizeof t1),
+			       fstr(&r, e, "ack_comment", sum, sizeof sum));
+		}
 	}
 	ctl_response_release(&r);
 	return 0;
@@ -492,6 +502,8 @@ static int id_and_text_main(int argc, char **argv, const char *usage, const char
 
 	if ((rc = parse_opts(argc, argv, &o)))
 		return rc < 0 ? 2 : 0;
+	if (o.not_a_loss && strcmp(argv[0], "ack"))
+		return usage_error(&o, "--not-a-loss belongs to ack");
 	text = !strcmp(key, "comment") ? o.comment : o.reason;
 	snprintf(why, sizeof why, "%s needs one ID", argv[0]);
 	if (optind != argc - 1 || parse_id(argv[optind], &id))
@@ -507,15 +519,18 @@ static int id_and_text_main(int argc, char **argv, const char *usage, const char
 	json_put_raw(&req, ",");
 	json_put_key(&req, key);
 	json_put_str(&req, text);
+	if (o.not_a_loss)
+		json_put_raw(&req, ",\"not_a_loss\":true");
 	json_put_raw(&req, "}");
-	rc = run_change(&o, &req, done);
+	rc = run_change(&o, &req, o.not_a_loss ? "not a loss: closed alert" : done);
 	buf_release(&req);
 	return rc;
 }
 
 int ctl_ack_main(int argc, char **argv)
 {
-	return id_and_text_main(argc, argv, "ack ID --comment TEXT [--socket PATH] [--json]",
+	return id_and_text_main(argc, argv,
+				"ack ID [--not-a-loss] --comment TEXT [--socket PATH] [--json]",
 				"comment", "acknowledged alert");
 }
 

@@ -439,6 +439,7 @@ int detect_update_figures(struct detect_state *st, const struct detect_params *p
 	double floors[2] = { p->drop_bytes, p->drop_objects };
 	bool learn, inw, was_in, was_known, leak_on, was_zero, whole_files, pl[2], early;
 	struct detect_event *e;
+	int64_t pday;
 	int n = 0, i;
 
 	if (fig)
@@ -514,9 +515,12 @@ int detect_update_figures(struct detect_state *st, const struct detect_params *p
 	 * per-sample amount: a three-hour purge seen every minute removes less
 	 * per sample than any fixed fraction that a sample every 15 min needs */
 	dt = (double)(in->time - st->last_complete);
+	pday = st->purge_day;
 	inw = detect__purge_begin(st, p, in->time, learn,
 				  r[0] > 2e-4 * st->m[0].last * dt / 3600 ||
 					  r[1] > 2e-4 * st->m[1].last * dt / 3600);
+	if (inw && (!was_in || st->purge_day != pday))
+		detect__feedback_window(st, in->time); /* a window opened */
 	detect__exact_learn(st, in, inw);
 	if (!was_known && detect__purge_hour_known(st, p)) {
 		/* until the purge hour was known every sample was learned, purges
@@ -555,6 +559,8 @@ int detect_update_figures(struct detect_state *st, const struct detect_params *p
 		kf[i] = (m->base > 0 ? m->base : 0) + 3 * sd;
 		if (kf[i] < h / 100)
 			kf[i] = h / 100;
+		/* an acknowledged loss raises the alarm, not the churn tolerance */
+		h = detect__feedback_floor(st, i, in->time, h);
 		/* a purge deletes whole files: a metric that falls while the
 		 * other does not (bytes truncated in place, objects emptied) is
 		 * no purge, whatever the hour (with added_* only: without them

@@ -85,4 +85,14 @@ void detect__exact_describe(struct detect_event *e, const struct detect_input *i
 void detect__exact_figures(struct detect_figures *fig, const double young[2],
 			   const double got[2]);
 
+/*
+ * Operator feedback (feedback.c).  detect__feedback_window() is called when
+ * a purge window opens: it raises the window's allowance to what an
+ * acknowledged night removed (weighted by its age).  detect__feedback_floor()
+ * returns metric i's fast-alarm threshold h raised to an acknowledged
+ * drop (weighted by its age).
+ */
+void detect__feedback_window(struct detect_state *st, int64_t t);
+double detect__feedback_floor(const struct detect_state *st, int i, int64_t t, double h);
+
 #endif

@@ -54,6 +54,12 @@ int detect_state_restore(struct detect_state *st, uint32_t version, const void *
 		memcpy(st, blob, sizeof *st);
 		return 0;
 	}
+	/* version 2 is this struct without its feedback tail */
+	if (version == 2 && len == offsetof(struct detect_state, fb)) {
+		memcpy(st, blob, len);
+		st->version = DETECT_STATE_VERSION;
+		return 0;
+	}
 	/* version 1 is this struct without its exact-accounting tail */
 	if (version == 1 && len == offsetof(struct detect_state, x)) {
 		memcpy(st, blob, len);

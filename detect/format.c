@@ -37,9 +37,10 @@ const char *detect_state_name(unsigned state)
 
 const char *detect_resolution_name(unsigned res)
 {
-	static const char *const n[] = { "", "quiet", "recovered", "explained", "sample" };
+	static const char *const n[] = { "", "quiet", "recovered", "explained", "sample",
+					 "not-a-loss" };
 
-	return res < 5 ? n[res] : "unknown";
+	return res < sizeof n / sizeof n[0] ? n[res] : "unknown";
 }
 
 void detect_input_from_sample(struct detect_input *in, const struct sw_sample *s)

@@ -509,6 +509,27 @@ int alert_mark_explained(struct alerts *al, struct ledger_alert *a, int64_t expl
 	return err;
 }
 
+int alert_mark_not_a_loss(struct alerts *al, struct ledger_alert *a, const char *who,
+			  const char *comment, int64_t now)
+{
+	char detail[LEDGER_TEXT_MAX];
+	int err;
+
+	a->state = ALERT_NOT_A_LOSS;
+	snprintf(a->ack_by, sizeof a->ack_by, "%s", who);
+	snprintf(a->ack_comment, sizeof a->ack_comment, "%s", comment);
+	a->ack_at = now;
+	if (!a->closed_at)
+		a->closed_at = now;
+	a->updated_at = now;
+	snprintf(detail, sizeof detail, "not a loss, said %s: %s", who, comment);
+	err = record(al, a, who, "not-a-loss", detail, now, true);
+	if (!err)
+		log_notice("alert: %lld (%s on '%s/%s') is not a loss, said '%s': %s",
+			   (long long)a->id, a->kind, a->agent, a->store, who, comment);
+	return err;
+}
+
 struct board_count {
 	const char *agent, *store;
 	unsigned n;

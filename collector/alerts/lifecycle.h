@@ -7,6 +7,8 @@
  *   firing -> acknowledged (an operator, with a comment)
  *   firing | acknowledged -> resolved (the condition cleared)
  *                          | explained (a declared deletion covers the loss)
+ *   firing | acknowledged | resolved -> not-a-loss (an operator says it was a
+ *                            normal event: notaloss.h)
  *
  * There is exactly one alert per (agent, store, kind, episode): an UPDATED
  * event updates its row, it never makes a new alert.  Every transition writes,
@@ -125,6 +127,13 @@ int alert_ack(struct alerts *al, int64_t id, const char *who, const char *commen
  * explanation. */
 int alert_mark_explained(struct alerts *al, struct ledger_alert *a, int64_t explain_id,
 			 const char *who, const char *reason, int64_t now);
+
+/* Closes alert a as not a loss, said by who with comment (kept in ack_by,
+ * ack_at, ack_comment): event, audit ("not-a-loss") and notification rows.
+ * a may be resolved already (the detector closed it as quiet); closed_at
+ * then stays.  Call inside a ledger transaction (notaloss.c). */
+int alert_mark_not_a_loss(struct alerts *al, struct ledger_alert *a, const char *who,
+			  const char *comment, int64_t now);
 
 /* Sends repeats due at now and retries queued events; the timer calls it. */
 void alert_tick(struct alerts *al, int64_t now);

@@ -20,6 +20,7 @@
 #include "collector/alerts/outbox.h"
 #include "collector/alerts/watch.h"
 #include "collector/alerts/invrequest.h"
+#include "collector/alerts/notaloss.h"
 #include "collector/ledger/inventory.h"
 #include "collector/ledger/inventory_json.h"
 #include "shrinkwatch/json.h"
@@ -368,6 +369,13 @@ static int cmd_ack(struct request *r)
 
 	if (get_int(r, "id", &id, true) || get_why(r, "comment", comment, sizeof comment))
 		return -EINVAL;
+	if (get_flag(r, "not_a_loss")) { /* the alert closes; the baseline learns it */
+		if (!r->c->watch)
+			return fail(r, -ENOTSUP, "this collector runs no detector");
+		err = alert_not_a_loss(r->c->watch, id, r->who->user, comment, r->now, r->err,
+				       sizeof r->err);
+		return err ? err : put_id(r, id);
+	}
 	err = alert_ack(r->c->alerts, id, r->who->user, comment, r->now, r->err, sizeof r->err);
 	return err ? err : put_id(r, id);
 }

@@ -33,6 +33,7 @@ static const char css[] =
 	".st-partial{background:#e07b00}.st-uncalibrated{background:#4a78b5}"
 	".st-firing{background:#c62828}.st-acknowledged{background:#e07b00}"
 	".st-resolved{background:#2e8540}.st-explained{background:#4a78b5}"
+	".st-not-a-loss{background:#4a78b5}"
 	".st-unknown{background:#777}"
 	".note{background:#fffbe6;border-left:4px solid #e0b000;padding:.5em .8em;margin:.8em 0}"
 	".err{background:#fff1f0;border-left:4px solid #c62828;padding:.5em .8em;margin:.8em 0}"

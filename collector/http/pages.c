@@ -389,7 +389,10 @@ static int put_alert_facts(struct buf *b, const struct ledger_alert *a)
 	}
 	if (a->ack_at) {
 		http_fmt_time(a->ack_at, t, sizeof t);
-		err = err ? err : buf_printf(b, "<dt>Acknowledged</dt><dd>%s by ", t);
+		err = err ? err : buf_printf(b, "<dt>%s</dt><dd>%s by ",
+					     a->state == ALERT_NOT_A_LOSS ? "Not a loss"
+									  : "Acknowledged",
+					     t);
 		err = err ? err : html_put_text(b, a->ack_by);
 		err = err ? err : buf_printf(b, ": ");
 		err = err ? err : html_put_text(b, a->ack_comment);

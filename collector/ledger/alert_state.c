@@ -11,6 +11,7 @@ static const char *const names[ALERT_EVENT_COUNT] = {
 	[ALERT_ACKNOWLEDGED] = "acknowledged",
 	[ALERT_RESOLVED] = "resolved",
 	[ALERT_EXPLAINED] = "explained",
+	[ALERT_NOT_A_LOSS] = "not-a-loss",
 	[ALERT_EVENT_UPDATED] = "updated",
 	[ALERT_EVENT_REPEATED] = "repeated",
 	[ALERT_EVENT_ATTRIBUTED] = "attributed",

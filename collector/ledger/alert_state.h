@@ -21,6 +21,8 @@ enum alert_state {
 	ALERT_ACKNOWLEDGED, /* "acknowledged": open, an operator has taken it */
 	ALERT_RESOLVED,     /* "resolved": closed, the condition cleared */
 	ALERT_EXPLAINED,    /* "explained": closed, a declared deletion covers the loss */
+	ALERT_NOT_A_LOSS,   /* "not-a-loss": closed, an operator said it was a normal event
+			     * (ack --not-a-loss; who, when and why in ack_by/ack_at/ack_comment) */
 	ALERT_STATE_COUNT
 };
 
@@ -35,6 +37,7 @@ enum alert_event {
 	ALERT_EVENT_ACKNOWLEDGED = ALERT_ACKNOWLEDGED,
 	ALERT_EVENT_RESOLVED = ALERT_RESOLVED,
 	ALERT_EVENT_EXPLAINED = ALERT_EXPLAINED,
+	ALERT_EVENT_NOT_A_LOSS = ALERT_NOT_A_LOSS,
 	ALERT_EVENT_UPDATED = ALERT_STATE_COUNT, /* "updated": the detector's new figures */
 	ALERT_EVENT_REPEATED,   /* "repeated": notified again, still firing, unacknowledged */
 	ALERT_EVENT_ATTRIBUTED, /* "attributed": who deleted became known (deletion reports) */
@@ -59,11 +62,11 @@ static inline enum alert_event alert_event_entered(enum alert_state s)
 	return (enum alert_event)s;
 }
 
-/* Whether an alert in state s is closed (resolved or explained): a closed
- * alert is never notified again and ends its Alertmanager alert. */
+/* Whether an alert in state s is closed (resolved, explained or not a loss):
+ * a closed alert is never notified again and ends its Alertmanager alert. */
 static inline bool alert_state_closed(enum alert_state s)
 {
-	return s == ALERT_RESOLVED || s == ALERT_EXPLAINED;
+	return s == ALERT_RESOLVED || s == ALERT_EXPLAINED || s == ALERT_NOT_A_LOSS;
 }
 
 #endif

@@ -32,8 +32,10 @@
 /* Bumped whenever struct detect_state changes layout or meaning.  Version 2
  * appended the exact-accounting part (struct detect_exact_state) and the
  * noise baseline's start (base_since); a version-1 state is their prefix
- * and is upgraded in place by detect_state_restore(). */
-#define DETECT_STATE_VERSION 2
+ * and is upgraded in place by detect_state_restore().  Version 3 appended
+ * operator feedback (struct detect_feedback); a version-2 state is its
+ * prefix. */
+#define DETECT_STATE_VERSION 3
 /* Days of ingest history kept for retention (the longest retention learned). */
 #define DETECT_RING_DAYS 96
 /* Active declared deletions per store. */
@@ -66,6 +68,7 @@ enum detect_resolution {
 	DETECT_RES_RECOVERED, /* the totals came back (store back, data restored) */
 	DETECT_RES_EXPLAINED, /* a declared deletion filed after the fact covers it */
 	DETECT_RES_SAMPLE,    /* silence: a sample arrived */
+	DETECT_RES_NOT_A_LOSS, /* an operator said it was a normal event (detect_not_a_loss) */
 };
 
 /* Scan status as in sample.h (SW_SCAN_*). */
@@ -244,6 +247,13 @@ struct detect_state {
 	} x;
 	int64_t base_since; /* when the noise baseline was (re)started; 0: before
 			     * an upgrade from version 1, an established one */
+	/* Version 3: what operators said was no loss (feedback.c). */
+	struct detect_feedback {
+		int64_t since;    /* sample time the feedback was given; 0 = none */
+		int64_t win_open; /* when the last purge window opened */
+		float night[2];   /* an acknowledged purge night's removal */
+		float drop[2];    /* an acknowledged fast loss */
+	} fb;
 };
 
 /* Makes a fresh state. */
@@ -339,6 +349,31 @@ int detect_explain_revoke(struct detect_state *st, uint32_t id);
  * growing past what was declared stays unexplained).
  */
 bool detect_explain_covers(const struct detect_event *a, const struct detect_explain *e);
+
+/*
+ * Operator feedback: the loss of alert a (its kind, episode, since, time --
+ * when its loss was last measured, for a leak's rate -- and lost figures, as
+ * the ledger keeps them) was a normal event -- a known surge, a
+ * new purge job -- so the store's baseline learns it (docs/detection.md,
+ * "Not a loss").  If a's episode is still open it closes like an episode a
+ * declared deletion explains after the fact: the RESOLVED event (resolution
+ * DETECT_RES_NOT_A_LOSS) is filled into ev and 1 returned; 0 when the
+ * detector had closed it already (what it teaches is learned all the same,
+ * so the ledger's word and the detector never disagree).  What it teaches
+ * is bounded: an overpurge raises the next purge windows' allowance to the
+ * acknowledged night, a drop raises the fast alarm's threshold to the
+ * acknowledged loss, both at most 1.5x and halving every week, gone after
+ * four weeks; a leak moves the noise baseline by the leak's rate, which
+ * the baseline's two-week memory forgets if the leak stops.  -EINVAL for
+ * silence (no loss to learn: it resolves with the next sample) or an
+ * unknown kind.
+ */
+int detect_not_a_loss(struct detect_state *st, const struct detect_params *p,
+		      const struct detect_event *a, struct detect_event *ev);
+/* How much of what feedback taught still counts at sample time t: 1.5 at
+ * the time it was given, halving every 7 days, 0 after 28 days (0 with no
+ * feedback).  Exposed so tests and `shrinkwatchctl status` can show it. */
+double detect_feedback_weight(const struct detect_state *st, int64_t t);
 
 struct sw_sample;
 struct buf;

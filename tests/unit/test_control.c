@@ -162,6 +162,50 @@ static void test_permissions(void **state)
 	assert_false(member.admin);
 }
 
+/* ack --not-a-loss: the alert closes as not-a-loss, audited with who and
+ * the comment, and the store's detector learns the loss. */
+static void test_ack_not_a_loss(void **state)
+{
+	struct watch_store *ws;
+	char err[512];
+	(void)state;
+
+	seed_store_with_alert();
+	ws = watch_get(&w, "evsrv01", "bodycam", false);
+	assert_non_null(ws);
+	assert_true(ws->st.ep_episode[DETECT_DROP] != 0);
+	assert_false(ask(&nobody, "{\"cmd\":\"ack\",\"id\":1,\"not_a_loss\":true,"
+				  "\"comment\":\"x\"}", err, sizeof err));
+	assert_false(ask(&root, "{\"cmd\":\"ack\",\"id\":1,\"not_a_loss\":true}", err,
+			 sizeof err));
+	assert_non_null(strstr(err, "'comment' is required"));
+	assert_true(ask(&root, "{\"cmd\":\"ack\",\"id\":1,\"not_a_loss\":true,"
+			       "\"comment\":\"nightly re-index job, ticket 4711\"}", err, sizeof err));
+	assert_int_equal(count("SELECT count(*) FROM alerts WHERE id=1 AND state='not-a-loss' "
+			       "AND ack_by='root' AND ack_at=1800000000 AND closed_at IS NOT NULL "
+			       "AND ack_comment='nightly re-index job, ticket 4711'"), 1);
+	assert_int_equal(count("SELECT count(*) FROM audit WHERE action='not-a-loss' AND "
+			       "who='root' AND target='alert 1' AND time=1800000000 AND "
+			       "detail LIKE '%nightly re-index job, ticket 4711%'"), 1);
+	assert_int_equal(count("SELECT count(*) FROM alert_events WHERE alert_id=1 AND "
+			       "state='not-a-loss'"), 1);
+	/* the detector closed its episode and learned the drop */
+	assert_int_equal(ws->st.ep_episode[DETECT_DROP], 0);
+	assert_true(ws->st.fb.drop[0] > 0 && ws->st.fb.since > 0);
+	assert_true(ws->dirty);
+	/* shown as such; said once */
+	assert_true(ask(&nobody, "{\"cmd\":\"alerts\",\"all\":true}", err, sizeof err));
+	assert_non_null(strstr((const char *)out.data, "\"state\":\"not-a-loss\""));
+	assert_false(ask(&root, "{\"cmd\":\"ack\",\"id\":1,\"not_a_loss\":true,"
+				"\"comment\":\"again\"}", err, sizeof err));
+	assert_non_null(strstr(err, "already not-a-loss"));
+	assert_false(ask(&root, "{\"cmd\":\"ack\",\"id\":1,\"comment\":\"plain\"}", err,
+			 sizeof err));
+	assert_false(ask(&root, "{\"cmd\":\"ack\",\"id\":9,\"not_a_loss\":true,"
+				"\"comment\":\"x\"}", err, sizeof err));
+	assert_non_null(strstr(err, "no alert 9"));
+}
+
 static void test_request_parsing(void **state)
 {
 	static const struct {
@@ -526,6 +570,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_permissions, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ack_not_a_loss, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_request_parsing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_explain_ahead_and_after, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_socket, setup, teardown),
