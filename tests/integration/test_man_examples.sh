@@ -4,7 +4,8 @@
 # pages cannot drift from what the daemons accept (they had no tls_* keys and
 # were refused).  The example's absolute paths are moved under a scratch root
 # and what they name is made there (a CA and certificates with shrinkwatchctl
-# pki, an executable for an exec notifier, the parents of data_dir and
+# pki, an executable for an exec notifier, object store credentials files
+# (mode 0600, made-up keys), the parents of data_dir and
 # state_dir), so --check-config checks the example itself, key by key.
 . "$(dirname "$0")/lib.sh"
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -23,10 +24,18 @@ rooted() { sed -E "s#^([a-z_]+ *= *)/#\\1$R/#" "$1"; }
 
 # make_what_it_names FILE: the files and directories the rooted example names.
 make_what_it_names() {
-	local key val
+	local key val type=dir
 	while IFS='=' read -r key val; do
 		key=${key// /}; val=${val# }; val=${val%% *}
 		case "$key" in
+		type) type=$val ;;
+		credentials) mkdir -p "$(dirname "$val")"
+			if [ "$type" = azure ]; then
+				printf 'shared_key = %s\n' "$(printf 'not-a-real-key' | base64)" >"$val"
+			else
+				printf '[default]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = not-a-real-secret\n' >"$val"
+			fi
+			chmod 600 "$val" ;;
 		tls_ca) mkdir -p "$(dirname "$val")"
 			[ -f "$val" ] || "$BUILD/shrinkwatchctl" pki init "$(dirname "$val")" >/dev/null ;;
 		tls_cert) local name; name=$(basename "$val" .crt)
@@ -37,7 +46,7 @@ make_what_it_names() {
 			fi ;;
 		command) mkdir -p "$(dirname "$val")"; printf '#!/bin/sh\ncat >/dev/null\n' >"$val"; chmod 755 "$val" ;;
 		data_dir|state_dir) mkdir -p "$(dirname "$val")" ;;
-		path) mkdir -p "$val" ;;
+		path) mkdir -p "$val"; type=dir ;;
 		esac
 	done < <(grep -E '^[a-z_]+ *= *' "$1")
 }
