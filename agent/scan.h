@@ -83,6 +83,15 @@ struct scan_options {
  */
 int scan_store(const char *path, const struct scan_options *opt, struct sw_sample *out);
 
+/* Ends a scan's use of opt->manifest (begun with manifest_begin() at
+ * opt->start): manifest_finish() with the caller's removed(), complete when
+ * out->status is and man_failed is not, then out's exact figures and flags
+ * when the diff is exact and covers_prev (the manifest held the scan that
+ * started at opt->prev_start).  Shared with objstore_replay.c, which feeds
+ * the manifest from a listing instead of a walk. */
+void scan__manifest_finish(const struct scan_options *opt, struct sw_sample *out,
+			   int man_failed, int covers_prev);
+
 /* The unix second a scan that started at t stands for: the nearest one, the
  * boundary the scan was scheduled for.  A sample's time and the removal
  * bracket the journal records both use it, so an investigator reads a
