@@ -154,8 +154,7 @@ static int rp__object(struct rp *r, uint64_t size, uint64_t ino, int64_t lm)
 	if (err)
 		return err;
 	if (d->b.n >= OBJSTORE_REPLAY_CHUNK_MAX ||
-	    (d->b.n >= OBJSTORE_REPLAY_CHUNK_MIN &&
-	     (objstore__hash64(k + name, nlen) & (OBJSTORE_REPLAY_CHUNK_MIN - 1)) == 0)) {
+	    (objstore__hash64(k + name, nlen) & (OBJSTORE_REPLAY_CHUNK_AVG - 1)) == 0) {
 		/* the next record of this directory is named after this key */
 		err = rp__flush(r, r->depth);
 		d->chunk = objstore__hash64(k + name, nlen) | 1;

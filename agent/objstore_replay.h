@@ -23,9 +23,12 @@
  * a NUL byte (no key holds one: XML cannot carry it) and decoded back to
  * the key before a removal leaves this module:
  *   - a flat "directory" of a million keys: cut into records of at most
- *     OBJSTORE_REPLAY_CHUNK_MAX files, at keys chosen by their hash (so an
- *     upload or deletion moves no other key to another record), path
- *     "DIR\0#HASH\0" -- memory stays flat whatever the bucket holds;
+ *     OBJSTORE_REPLAY_CHUNK_MAX files (about OBJSTORE_REPLAY_CHUNK_AVG), at
+ *     keys chosen by their hash alone, the next record named after the key
+ *     that ended the one before: "DIR\0#HASH\0".  Memory stays flat
+ *     whatever the bucket holds.  Deleting a key that ends a record (one
+ *     in OBJSTORE_REPLAY_CHUNK_AVG) merges two records: their other files
+ *     then count as moved (same ETag and size), never as removed;
  *   - a name longer than a file name may be (255 bytes): "DIR\0+HEAD\0"
  *     with the name's last 255 bytes as the file;
  *   - a key ending in '/' (a "folder" placeholder): "DIR\0.\0" with the
@@ -38,8 +41,11 @@
 #include "shrinkwatch/sample.h"
 
 #define OBJSTORE_REPLAY_DEPTH 16
-#define OBJSTORE_REPLAY_CHUNK_MIN 1024u
-#define OBJSTORE_REPLAY_CHUNK_MAX 4096u
+/* A record of a directory ends after a key whose hash is 0 modulo
+ * OBJSTORE_REPLAY_CHUNK_AVG (so a deletion or upload of any other key
+ * changes no record but its own), or at OBJSTORE_REPLAY_CHUNK_MAX files. */
+#define OBJSTORE_REPLAY_CHUNK_AVG 1024u
+#define OBJSTORE_REPLAY_CHUNK_MAX 8192u
 
 /*
  * Replays the listing file at path, a complete listing that started at
