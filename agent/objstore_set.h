@@ -20,8 +20,11 @@
 
 struct objstore_set;
 
-/* Listers for cfg's object stores (none needed: a set that does nothing).
- * 0 or a negative errno.  Caller frees with objstore_set_free(). */
+/* Listers for cfg's object stores (none needed: a set that does nothing),
+ * writing their listing files (objstore.h) in cfg's state_dir/objlist; the
+ * files a previous run left there are removed (a manifest is fed only
+ * listings of this run).  0 or a negative errno.  Caller frees with
+ * objstore_set_free(). */
 int objstore_set_new(uv_loop_t *loop, const struct agent_config *cfg, struct objstore_set **out);
 
 /*
