@@ -146,7 +146,7 @@ static int rp__object(struct rp *r, uint64_t size, uint64_t ino, int64_t lm)
 						  size, ino, lm, lm);
 		if (!err)
 			err = nlen ? rp__update(r, dlen, '+', k + name, nlen - MAN_NAME_MAX, &one)
-				   : rp__update(r, dlen, '.', NULL, 0, &one);
+				   : rp__update(r, dlen, '.', "", 0, &one);
 		manifest_dirbuf_release(&one);
 		return err;
 	}
