@@ -231,6 +231,17 @@ void accounts_prepare(struct accounts *a, const char *store, struct scan_options
 	opt->removed_ud = sc;
 }
 
+void accounts_prepare_listing(struct accounts *a, const char *store, struct scan_options *opt,
+			      int64_t removed_before)
+{
+	struct acc_scan *sc;
+
+	accounts_prepare(a, store, opt);
+	sc = opt->removed_ud;
+	if (opt->manifest && sc && removed_before > sc->before)
+		sc->before = removed_before;
+}
+
 void accounts_settle(struct accounts *a, const struct scan_options *opt, struct sw_sample *s)
 {
 	struct acc_scan *sc = opt->removed_ud;

@@ -47,6 +47,14 @@ void accounts_close(struct accounts *a);
  * runs on totals only.  The caller keeps opt as it is until
  * accounts_settle(). */
 void accounts_prepare(struct accounts *a, const char *store, struct scan_options *opt);
+/* accounts_prepare() for the replay of an object store's listing
+ * (objstore_replay.h): opt->start is the listing's start and
+ * opt->prev_start the previous listing's, but a key may vanish until the
+ * listing reads its page and the sample that reports it is the round's, so
+ * the removals are journaled as between the previous listing's start and
+ * removed_before (the round's time, unix seconds). */
+void accounts_prepare_listing(struct accounts *a, const char *store, struct scan_options *opt,
+			      int64_t removed_before);
 /* After the scan: commits the removals to the journal, then the manifest,
  * and sets s->journal_dropped.  A failure is logged and clears the sample's
  * exact flags (the figures would then not match the journal). */

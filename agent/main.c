@@ -20,6 +20,7 @@
 
 #include "config.h"
 #include "delwatch_run.h"
+#include "objstore_replay.h"
 #include "objstore_set.h"
 #include "accounts.h"
 #include "scan.h"
@@ -156,6 +157,32 @@ static int run_once(struct agent_config *cfg)
 	return rc;
 }
 
+/* An object store's fresh complete listing: replayed into its manifest for
+ * exact figures (objstore_replay.h), then its file removed.  opt holds the
+ * previous listing's start (the state's, before objstore_set_sample()). */
+static void round_listing(struct agent *a, size_t i, const struct scan_options *round,
+			  struct sw_sample *s)
+{
+	/* the bracket: from the previous listing's start to this round's
+	 * sample time (a key can vanish until the listing reads its page) */
+	struct scan_options opt = { .prev_start = round->prev_start,
+				    .prev_time = (int64_t)round->prev_start.tv_sec };
+	int64_t start;
+	const char *listing = objstore_set_listing(a->objstores, i, &start);
+
+	if (!listing)
+		return;
+	if (a->acc) {
+		opt.start.tv_sec = (time_t)start;
+		opt.time = start;
+		accounts_prepare_listing(a->acc, s->store, &opt, round->time);
+		if (opt.manifest)
+			objstore_replay(listing, &opt, s);
+		accounts_settle(a->acc, &opt, s);
+	}
+	unlink(listing);
+}
+
 static void round_work(uv_work_t *req)
 {
 	struct agent *a = req->data;
@@ -189,6 +216,8 @@ static void round_work(uv_work_t *req)
 		err = objstore_set_sample(a->objstores, i, s, prev);
 		if (err == 0)
 			continue; /* an object store not listed yet: nothing to say */
+		if (err > 0)
+			round_listing(a, i, &opt, s);
 		if (err < 0) {
 			if (a->acc)
 				accounts_prepare(a->acc, sc->name, &opt);

@@ -1,10 +1,13 @@
 /* objstore.c - object store listings on the loop: pacing, retries, counting (see objstore.h). */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
 
 #include "objstore.h"
 #include "objstore_cred.h"
@@ -38,6 +41,10 @@ struct objstore {
 	unsigned attempt;     /* retries of the current page */
 	uint64_t last_request; /* uv_now() of the last request sent */
 	uint64_t t0;
+	char spool_dir[OBJSTORE_SPILL_PATH_MAX]; /* "": no listing files */
+	FILE *spill;          /* the listing in progress, as a listing file */
+	char spill_part[OBJSTORE_SPILL_PATH_MAX];
+	int spill_failed;
 	int64_t prev_start;   /* unix seconds of the last complete listing's start, 0 = none */
 	int prev_known;
 	struct objstore_result cur;
@@ -59,8 +66,107 @@ static int64_t now_unix(void)
 	return (int64_t)t.tv_sec;
 }
 
-/* The one place every record of a listing goes through: the counts today;
- * an object manifest (key, size, ETag, last-modified) is to be fed here. */
+uint64_t objstore__hash64(const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= b[i];
+		h *= 0x100000001b3ull;
+	}
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	return h;
+}
+
+static void put64(uint8_t *p, uint64_t v)
+{
+	for (int i = 7; i >= 0; i--, v >>= 8)
+		p[i] = (uint8_t)v;
+}
+
+/* Appends a current object to the listing file (objstore.h "listing
+ * file"); a failure makes the listing's file unusable, not the listing. */
+static void spill_record(struct objstore *os, const struct objstore_record *r)
+{
+	uint8_t head[2], tail[24];
+
+	if (!os->spill || os->spill_failed)
+		return;
+	if (r->key_len == 0 || r->key_len > OBJSTORE_KEY_MAX || memchr(r->key, 0, r->key_len)) {
+		log_warn("objstore: store '%s': a key of %zu bytes the manifest cannot hold; this "
+			 "listing carries totals only", os->sc.name, r->key_len);
+		os->spill_failed = 1;
+		return;
+	}
+	head[0] = (uint8_t)(r->key_len >> 8);
+	head[1] = (uint8_t)r->key_len;
+	put64(tail, r->size);
+	put64(tail + 8, objstore__hash64(r->etag, strlen(r->etag)));
+	put64(tail + 16, (uint64_t)r->last_modified);
+	if (fwrite(head, 1, 2, os->spill) != 2 || fwrite(r->key, 1, r->key_len, os->spill) !=
+	    r->key_len || fwrite(tail, 1, sizeof tail, os->spill) != sizeof tail) {
+		log_warn("objstore: store '%s': cannot write the listing file '%s': %s; this "
+			 "listing carries totals only", os->sc.name, os->spill_part,
+			 strerror(errno));
+		os->spill_failed = 1;
+	}
+}
+
+/* Opens the listing file of the listing that starts (objstore.h). */
+static void spill_open(struct objstore *os)
+{
+	static uint64_t ids; /* loop thread only: unique among this process's listings */
+	int fd;
+
+	os->spill_failed = 0;
+	os->spill_part[0] = 0;
+	if (!os->spool_dir[0])
+		return;
+	if (mkdir(os->spool_dir, 0700) < 0 && errno != EEXIST)
+		goto fail;
+	if (snprintf(os->spill_part, sizeof os->spill_part, "%s/%s.%llu", os->spool_dir,
+		     os->sc.name, (unsigned long long)++ids) >= (int)sizeof os->spill_part) {
+		errno = ENAMETOOLONG;
+		goto fail;
+	}
+	fd = open(os->spill_part, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		goto fail;
+	os->spill = fdopen(fd, "w");
+	if (!os->spill) {
+		close(fd);
+		unlink(os->spill_part);
+		goto fail;
+	}
+	return;
+fail:
+	log_warn("objstore: store '%s': cannot write a listing file in '%s': %s; this listing "
+		 "carries totals only", os->sc.name, os->spool_dir, strerror(errno));
+	os->spill_part[0] = 0;
+}
+
+/* Closes the listing file: kept (its path in c->listing) for a complete
+ * listing, else removed. */
+static void spill_close(struct objstore *os, struct objstore_result *c)
+{
+	int bad;
+
+	c->listing[0] = 0;
+	if (!os->spill)
+		return;
+	bad = fclose(os->spill) != 0 || os->spill_failed;
+	os->spill = NULL;
+	if (c->status == SW_SCAN_COMPLETE && !bad)
+		memcpy(c->listing, os->spill_part, sizeof c->listing);
+	else
+		unlink(os->spill_part);
+}
+
+/* The one place every record of a listing goes through: counted, and a
+ * current object written to the listing file for the manifest. */
 static int on_record(void *ctx, const struct objstore_record *r)
 {
 	struct objstore *os = ctx;
@@ -68,6 +174,7 @@ static int on_record(void *ctx, const struct objstore_record *r)
 
 	switch (r->kind) {
 	case OBJSTORE_CURRENT:
+		spill_record(os, r);
 		if (r->last_modified < c->start) {
 			c->objects++;
 			c->bytes += r->size;
@@ -114,6 +221,7 @@ static void finish(struct objstore *os, uint8_t status, const char *error)
 		snprintf(c->first_error, sizeof c->first_error, "%s", error);
 	}
 	c->ms = (uint32_t)(uv_now(os->loop) - os->t0);
+	spill_close(os, c);
 	if (status == SW_SCAN_COMPLETE) {
 		os->prev_start = c->start;
 		os->prev_known = 1;
@@ -140,6 +248,8 @@ static void finish(struct objstore *os, uint8_t status, const char *error)
 			 (unsigned long long)c->requests, (unsigned long long)c->retries,
 			 c->first_error);
 	}
+	if (os->have && os->fresh && os->last.listing[0])
+		unlink(os->last.listing); /* a listing no round took: superseded */
 	os->last = *c;
 	os->have = 1;
 	os->fresh = 1;
@@ -360,12 +470,17 @@ static void send_page(struct objstore *os)
 }
 
 int objstore_new(uv_loop_t *loop, struct curl_uv *cu, const struct agent_store_config *sc,
-		 struct objstore **out)
+		 const char *spool_dir, struct objstore **out)
 {
 	struct objstore *os = calloc(1, sizeof *os);
 
 	if (!os)
 		return -ENOMEM;
+	if (spool_dir && snprintf(os->spool_dir, sizeof os->spool_dir, "%s", spool_dir) >=
+				 (int)sizeof os->spool_dir) {
+		free(os);
+		return -ENAMETOOLONG;
+	}
 	os->loop = loop;
 	os->cu = cu;
 	os->sc = *sc;
@@ -402,6 +517,7 @@ int objstore_tick(struct objstore *os, int64_t prev_start,
 	os->cur.has_added = os->prev_known;
 	os->cur.versioned = os->sc.os.versions != 0;
 	os->running = 1;
+	spill_open(os);
 	if (objstore_cred_load(os->sc.os.credentials, os->sc.type == AGENT_STORE_AZURE,
 			       os->sc.os.profile, &os->cred, why, sizeof why)) {
 		finish(os, SW_SCAN_PARTIAL, why);
@@ -462,6 +578,12 @@ void objstore_free(struct objstore *os)
 	if (!os)
 		return;
 	os->closing = 1;
+	if (os->spill) {
+		fclose(os->spill);
+		unlink(os->spill_part);
+	}
+	if (os->have && os->fresh && os->last.listing[0])
+		unlink(os->last.listing);
 	if (os->easy)
 		curl_uv_remove(os->cu, os->easy);
 	release_request(os);

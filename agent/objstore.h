@@ -28,8 +28,17 @@
  * the collector can tell that a deletion there is recoverable.
  *
  * Every record of a listing (key, size, ETag, last-modified, kind) passes
- * through one function, objstore.c's on_record(), which counts it: the one
- * place an object manifest (issue 12's exact accounting) will consume them.
+ * through one function, objstore.c's on_record(), which counts it and, when
+ * the lister has a spool directory, appends each current object to the
+ * listing's "listing file" (spool_dir/STORE.ID, mode 0600, one per listing,
+ * so a listing that starts while a round still reads the one before never
+ * touches it).  The bucket is never held in memory: the file is what the
+ * scan thread replays into the store's manifest (objstore_replay.h) for
+ * exact accounting.  A record in it is
+ *   u16 key length, key bytes, u64 size, u64 objstore__hash64(ETag),
+ *   i64 last-modified (unix seconds)       (big-endian)
+ * in listing order.  Only a complete listing keeps its file (the result's
+ * `listing`); the reader removes it once replayed.
  *
  * Loop thread only.
  */
@@ -47,6 +56,12 @@
 
 struct curl_uv;
 
+/* Longest path of a listing file; longest key a listing file holds (a
+ * longer one makes the listing totals only: S3 and Azure keys are at most
+ * 1,024 bytes). */
+#define OBJSTORE_SPILL_PATH_MAX 4200
+#define OBJSTORE_KEY_MAX 4096
+
 /* What one listing found. */
 struct objstore_result {
 	int64_t start;          /* unix seconds, the server's clock */
@@ -59,6 +74,7 @@ struct objstore_result {
 	uint32_t error_count;
 	char first_error[SW_ERRTEXT_MAX + 1];
 	uint32_t ms;            /* how long the listing took */
+	char listing[OBJSTORE_SPILL_PATH_MAX]; /* a complete listing's file, "" if none */
 };
 
 /* Retry schedule and timeouts, tunable for tests (objstore_new() takes the
@@ -73,10 +89,13 @@ struct objstore;
 
 /*
  * A lister for the object store sc (type s3 or azure; copied), using cu for
- * its transfers.  0, or -ENOMEM.  Caller frees with objstore_free().
+ * its transfers.  spool_dir (created 0700 when needed; NULL: none, as for
+ * --once) is where its listing files go.  0, -ENAMETOOLONG or -ENOMEM.
+ * Caller frees with objstore_free(), which also removes the file of a
+ * listing no one took.
  */
 int objstore_new(uv_loop_t *loop, struct curl_uv *cu, const struct agent_store_config *sc,
-		 struct objstore **out);
+		 const char *spool_dir, struct objstore **out);
 
 /* Replaces the retry schedule and timeouts (before a listing starts). */
 void objstore_set_tuning(struct objstore *os, const struct objstore_tuning *t);
@@ -111,6 +130,11 @@ int objstore_running(const struct objstore *os);
 /* Stops a running listing (nothing is reported) and frees os once libuv has
  * closed its timer.  NULL is fine. */
 void objstore_free(struct objstore *os);
+
+/* A 64-bit hash (FNV-1a, then mixed) of n bytes: an object's ETag stands
+ * for its inode in the manifest, so a "move" is the same content under a
+ * new key (object stores have no rename). */
+uint64_t objstore__hash64(const void *p, size_t n);
 
 /* ---- what the two kinds provide (objstore_s3.c, objstore_azure.c) ---- */
 

@@ -1,8 +1,10 @@
 /* objstore_set.c - the agent's object store listers and their hand-over to rounds (see objstore_set.h). */
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "objstore.h"
 #include "objstore_set.h"
@@ -18,6 +20,7 @@ struct slot {
 
 struct objstore_set {
 	uv_loop_t *loop;
+	char spool_dir[OBJSTORE_SPILL_PATH_MAX]; /* listing files: state_dir/objlist */
 	struct curl_uv *cu; /* made with the first object store */
 	struct slot *slots;
 	size_t n;
@@ -46,7 +49,8 @@ static int build(struct objstore_set *set, const struct agent_config *cfg, struc
 			continue;
 		if (!set->cu && (err = curl_uv_new(set->loop, &set->cu)))
 			goto fail;
-		if ((err = objstore_new(set->loop, set->cu, &cfg->stores[i], &s[i].os)))
+		if ((err = objstore_new(set->loop, set->cu, &cfg->stores[i], set->spool_dir,
+					&s[i].os)))
 			goto fail;
 	}
 	*out = s;
@@ -58,6 +62,24 @@ fail:
 	return err;
 }
 
+/* Listing files a previous run left (a listing no round replayed): a
+ * manifest is only ever fed the listing of this run. */
+static void remove_stale(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char path[OBJSTORE_SPILL_PATH_MAX + 300];
+
+	if (!d)
+		return;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.') {
+			snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+			unlink(path);
+		}
+	closedir(d);
+}
+
 int objstore_set_new(uv_loop_t *loop, const struct agent_config *cfg, struct objstore_set **out)
 {
 	struct objstore_set *set = calloc(1, sizeof *set);
@@ -66,6 +88,8 @@ int objstore_set_new(uv_loop_t *loop, const struct agent_config *cfg, struct obj
 	if (!set)
 		return -ENOMEM;
 	set->loop = loop;
+	snprintf(set->spool_dir, sizeof set->spool_dir, "%s/objlist", cfg->state_dir);
+	remove_stale(set->spool_dir);
 	err = build(set, cfg, &set->slots);
 	if (err) {
 		curl_uv_free(set->cu);
@@ -122,6 +146,19 @@ int objstore_set_sample(struct objstore_set *set, size_t i, struct sw_sample *s,
 	return 1;
 }
 
+const char *objstore_set_listing(const struct objstore_set *set, size_t i, int64_t *start)
+{
+	const struct slot *sl;
+
+	if (!set || i >= set->n || !set->slots[i].os)
+		return NULL;
+	sl = &set->slots[i];
+	if (!sl->have || !sl->fresh || sl->snap.status != SW_SCAN_COMPLETE || !sl->snap.listing[0])
+		return NULL;
+	*start = sl->snap.start;
+	return sl->snap.listing;
+}
+
 void objstore_set_status(const struct objstore_set *set, char *out, size_t len)
 {
 	unsigned long long nc = 0, dm = 0;
@@ -161,7 +198,7 @@ int objstore_set_list_once(const struct agent_store_config *sc, int64_t prev_sta
 		return err;
 	err = curl_uv_new(&loop, &cu);
 	if (!err)
-		err = objstore_new(&loop, cu, sc, &os);
+		err = objstore_new(&loop, cu, sc, NULL, &os);
 	if (!err && objstore_tick(os, prev_start, once_done, &done) != 1)
 		err = -EIO;
 	while (!err && !done && uv_run(&loop, UV_RUN_ONCE))

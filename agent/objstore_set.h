@@ -20,8 +20,11 @@
 
 struct objstore_set;
 
-/* Listers for cfg's object stores (none needed: a set that does nothing).
- * 0 or a negative errno.  Caller frees with objstore_set_free(). */
+/* Listers for cfg's object stores (none needed: a set that does nothing),
+ * writing their listing files (objstore.h) in cfg's state_dir/objlist; the
+ * files a previous run left there are removed (a manifest is fed only
+ * listings of this run).  0 or a negative errno.  Caller frees with
+ * objstore_set_free(). */
 int objstore_set_new(uv_loop_t *loop, const struct agent_config *cfg, struct objstore_set **out);
 
 /*
@@ -47,6 +50,16 @@ void objstore_set_tick(struct objstore_set *set, struct agent_state *st);
  */
 int objstore_set_sample(struct objstore_set *set, size_t i, struct sw_sample *s,
 			struct agent_state_store *prev);
+
+/*
+ * Work thread, in a round: the listing file (objstore.h) of store i's
+ * snapshot when it is a complete listing delivered for the first time, and
+ * *start its start (the server's clock); else NULL.  The round owns the
+ * file from then on: it replays it into the manifest (objstore_replay.h)
+ * and removes it, replayed or not.  The string lives as long as the
+ * snapshot (until the next objstore_set_tick()).
+ */
+const char *objstore_set_listing(const struct objstore_set *set, size_t i, int64_t *start);
 
 /* A short line for the agent's status: "N object stores; M noncurrent
  * versions, K delete markers" (empty when there are none). */

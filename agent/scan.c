@@ -139,7 +139,7 @@ static int scan__manifest_begin(struct scan_walk *walk, const struct scan_option
 }
 
 /* Ends it: diffs, calls the caller's removed(), and fills the figures. */
-static void scan__manifest_finish(const struct scan_options *opt, struct sw_sample *out,
+void scan__manifest_finish(const struct scan_options *opt, struct sw_sample *out,
 				  int man_failed, int covers_prev)
 {
 	struct manifest_diff d;

@@ -99,4 +99,13 @@ int scan_store(const char *path, const struct scan_options *opt, struct sw_sampl
  */
 int64_t scan_sample_time(const struct timespec *start, uint32_t interval, bool scheduled);
 
+/* Ends a scan's use of opt->manifest (begun with manifest_begin() at
+ * opt->start): manifest_finish() with the caller's removed(), complete when
+ * out->status is and man_failed is not, then out's exact figures and flags
+ * when the diff is exact and covers_prev (the manifest held the scan that
+ * started at opt->prev_start).  Shared with objstore_replay.c, which feeds
+ * the manifest from a listing instead of a walk. */
+void scan__manifest_finish(const struct scan_options *opt, struct sw_sample *out,
+			   int man_failed, int covers_prev);
+
 #endif

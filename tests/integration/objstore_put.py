@@ -7,6 +7,7 @@ connection (fast enough to fill a bucket with 100,000 objects).
   objstore_put.py s3 ENDPOINT BUCKET ACCESS SECRET del  PREFIX COUNT [START]
   objstore_put.py s3 ENDPOINT BUCKET ACCESS SECRET mkbucket
   objstore_put.py s3 ENDPOINT BUCKET ACCESS SECRET putkey KEY-AS-PYTHON-LITERAL SIZE
+  objstore_put.py s3 ENDPOINT BUCKET ACCESS SECRET delkey KEY-AS-PYTHON-LITERAL
   objstore_put.py azure ENDPOINT CONTAINER ACCOUNT KEY (same verbs)
 
 Keys are PREFIX + a six-digit number (START, START+1, ...).  Objects hold SIZE
@@ -89,11 +90,14 @@ def main():
         else:
             request("PUT", None, query="restype=container")
         return
-    if verb == "putkey":
+    if verb in ("putkey", "delkey"):
         key = ast.literal_eval(args[0])
         if isinstance(key, bytes):
             key = key.decode("utf-8", "surrogateescape")
-        request("PUT", key, b"\0" * int(args[1]))
+        if verb == "putkey":
+            request("PUT", key, b"\0" * int(args[1]))
+        else:
+            request("DELETE", key)
         return
     prefix, count = args[0], int(args[1])
     if verb == "put":
