@@ -494,8 +494,9 @@ def main():
             temp_until = t_next + rng.uniform(1, 4) * dt
 
         t = t_next
-        tot_b = live_total() + purge_left_b + temp_b
-        tot_o = live_objs() + purge_left_o + temp_o
+        # a double run's second half is still on disk until it runs
+        tot_b = live_total() + purge_left_b + temp_b + (second_run[1] if second_run else 0.0)
+        tot_o = live_objs() + purge_left_o + temp_o + (second_run[2] if second_run else 0.0)
         ts = T0 + int(t)
         if t < gap_until:
             continue
