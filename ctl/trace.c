@@ -15,10 +15,13 @@
 
 #include "trace.h"
 #include "shrinkwatch/names.h"
+#include "shrinkwatch/sample.h"
 #include "shrinkwatch/banned.h"
 
 static const char *const trace_cols[TRACE_NCOLS] = {
 	"time", "store", "bytes", "objects", "added_bytes", "added_objects", "status", "mount_id",
+	"flags", "removed_bytes", "removed_objects", "removed_young_bytes", "removed_young_objects",
+	"removed_min_age", "retention",
 };
 static const char *const expl_cols[EXPL_NCOLS] = {
 	"start", "end", "store", "bytes", "objects", "reason", "who", "filed",
@@ -181,6 +184,9 @@ static int bad(char *err, size_t errlen, const char *col, const char *val)
 	return -EINVAL;
 }
 
+static int parse_exact(const struct trace_header *h, char **f, struct detect_input *in, char *err,
+		       size_t errlen);
+
 int trace_parse_row(const struct trace_header *h, char *line, struct trace_row *row, char *err,
 		    size_t errlen)
 {
@@ -250,6 +256,76 @@ int trace_parse_row(const struct trace_header *h, char *line, struct trace_row *
 			return bad(err, errlen, "mount_id", v);
 		row->in.mount_id = (uint64_t)m;
 	}
+	return parse_exact(h, f, &row->in, err, errlen);
+}
+
+/* A count column that may be absent or empty (then 0). */
+static int get_opt_count(const struct trace_header *h, char **f, int c, double *v, char *err,
+			 size_t errlen)
+{
+	const char *s = FIELD(h, f, c);
+
+	*v = 0;
+	if (!s || !*s)
+		return 0;
+	if (get_count(s, v))
+		return bad(err, errlen, trace_cols[c], s);
+	return 0;
+}
+
+/* The exact-accounting columns (trace.h), checked as the collector checks a
+ * protocol-3 sample: a replay must refuse what the live path refuses. */
+static int parse_exact(const struct trace_header *h, char **f, struct detect_input *in, char *err,
+		       size_t errlen)
+{
+	double flags, v[4], age, ret;
+	const char *s;
+	int i;
+
+	if (get_opt_count(h, f, TRACE_COL_FLAGS, &flags, err, errlen))
+		return -EINVAL;
+	if (flags > UINT32_MAX)
+		return bad(err, errlen, "flags", FIELD(h, f, TRACE_COL_FLAGS));
+	if (!((uint32_t)flags & SW_SAMPLE_EXACT)) {
+		if ((uint32_t)flags & SW_SAMPLE_YOUNG_SPLIT) {
+			snprintf(err, errlen, "flags: young split (16) without exact (8)");
+			return -EINVAL;
+		}
+		return 0;
+	}
+	if (in->status != SW_SCAN_COMPLETE) {
+		snprintf(err, errlen, "flags: exact (8) on a scan that is not complete");
+		return -EINVAL;
+	}
+	for (i = 0; i < 4; i++)
+		if (get_opt_count(h, f, TRACE_COL_REMOVED_BYTES + i, &v[i], err, errlen))
+			return -EINVAL;
+	if (get_opt_count(h, f, TRACE_COL_RETENTION, &ret, err, errlen))
+		return -EINVAL;
+	in->exact = true;
+	in->removed[0] = v[0];
+	in->removed[1] = v[1];
+	in->retention = (uint64_t)ret;
+	in->removed_min_age = UINT64_MAX;
+	s = FIELD(h, f, TRACE_COL_REMOVED_MIN_AGE);
+	if (s && *s) {
+		if (get_count(s, &age))
+			return bad(err, errlen, "removed_min_age", s);
+		in->removed_min_age = (uint64_t)age;
+	}
+	if (!((uint32_t)flags & SW_SAMPLE_YOUNG_SPLIT))
+		return 0;
+	if (!in->retention) {
+		snprintf(err, errlen, "flags: young split (16) without a retention");
+		return -EINVAL;
+	}
+	if (v[2] > v[0] || v[3] > v[1]) {
+		snprintf(err, errlen, "removed_young_* above removed_*");
+		return -EINVAL;
+	}
+	in->young_split = true;
+	in->removed_young[0] = v[2];
+	in->removed_young[1] = v[3];
 	return 0;
 }
 

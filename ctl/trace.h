@@ -13,6 +13,16 @@
  * objects field means the totals are unknown (a partial scan); empty added_*
  * fields mean the row has no gross ingest (net-only).
  *
+ * Optional exact-accounting columns carry what a protocol-3 agent sends
+ * (docs/protocol.md, "Version 3") so that a replay judges a sample as the
+ * live collector does: flags (SW_SAMPLE_* bits; 8 = exact, 16 = young
+ * split), removed_bytes, removed_objects, removed_young_bytes,
+ * removed_young_objects, removed_min_age (seconds, empty = nothing removed)
+ * and retention (seconds).  They are read only on a row whose flags has 8;
+ * the same rows are refused as the collector refuses the frame: 16 without 8
+ * or without a retention, 8 on a scan that is not complete, a young part
+ * above its whole.
+ *
  * An explanations file has the header start,end,store,bytes,objects,reason
  * (plus optional who and filed, the time it was declared; by default its
  * start).  Empty bytes/objects mean unlimited.  The last column may contain
@@ -40,6 +50,13 @@ enum {
 	TRACE_COL_ADDED_OBJECTS,
 	TRACE_COL_STATUS,
 	TRACE_COL_MOUNT_ID,
+	TRACE_COL_FLAGS,
+	TRACE_COL_REMOVED_BYTES,
+	TRACE_COL_REMOVED_OBJECTS,
+	TRACE_COL_REMOVED_YOUNG_BYTES,
+	TRACE_COL_REMOVED_YOUNG_OBJECTS,
+	TRACE_COL_REMOVED_MIN_AGE,
+	TRACE_COL_RETENTION,
 	TRACE_NCOLS,
 };
 
@@ -58,12 +75,13 @@ enum {
 #define TRACE_MAX_FIELDS 64
 /* A store column: "store" or "agent/store" as the collector names it. */
 #define TRACE_STORE_MAX (2 * SW_NAME_MAX + 1)
-_Static_assert((int)TRACE_NCOLS == 8 && (int)EXPL_NCOLS == 8, "column table size");
+_Static_assert((int)TRACE_NCOLS == 15 && (int)EXPL_NCOLS <= (int)TRACE_NCOLS,
+	       "column table size");
 #define TRACE_REASON_MAX 200
 
 /* Column positions found in a header (-1 = absent). */
 struct trace_header {
-	int col[8]; /* TRACE_NCOLS and EXPL_NCOLS are both 8 */
+	int col[TRACE_NCOLS]; /* TRACE_NCOLS >= EXPL_NCOLS */
 	int nfields;
 };
 

@@ -508,7 +508,7 @@ int detect_update_figures(struct detect_state *st, const struct detect_params *p
 		xl[i] = in->has_added ? r[i] : (r[i] > 0 ? r[i] : 0);
 	}
 	/* exact accounting: young removal leaves the statistical residual */
-	early = detect__exact_take(st, in, r, xl, young, ygot);
+	early = detect__exact_take(st, p, in, r, xl, young, ygot);
 	was_in = st->in_purge;
 	was_known = detect__purge_hour_known(st, p);
 	/* "still deleting" is a rate (0.02% of the store an hour), not a

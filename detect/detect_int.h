@@ -69,7 +69,8 @@ void detect__summary(struct detect_event *e, double pct, double pco);
  * retention it takes that removal out of r[] and xl[] (the statistical
  * model judges the rest), lets declared deletions consume it first (got[])
  * and leaves in young[] what none covered; returns whether that is a loss
- * to fire on now.  detect__exact_learn() learns the retention from what the
+ * to fire on now.  Removal that includes an item younger than the settle
+ * age (an upload in flight) is left whole to the statistical model.  detect__exact_learn() learns the retention from what the
  * purge window (inw) removed.  detect__exact_describe() writes the
  * summary of an event the young loss opened; detect__exact_figures() adds
  * the young removal to a judged sample's figures.
@@ -77,8 +78,9 @@ void detect__summary(struct detect_event *e, double pct, double pco);
 struct sw_sample;
 void detect__exact_init(struct detect_state *st);
 void detect__exact_input(struct detect_input *in, const struct sw_sample *s);
-bool detect__exact_take(struct detect_state *st, const struct detect_input *in, double r[2],
-			double xl[2], double young[2], double got[2]);
+bool detect__exact_take(struct detect_state *st, const struct detect_params *p,
+			const struct detect_input *in, double r[2], double xl[2], double young[2],
+			double got[2]);
 void detect__exact_learn(struct detect_state *st, const struct detect_input *in, bool inw);
 void detect__exact_describe(struct detect_event *e, const struct detect_input *in,
 			    const double young[2], bool inw);

@@ -9,7 +9,10 @@
  * purge: what no declared deletion covers is unexplained loss at once,
  * whatever the hour, inside a purge window (an overpurge: the purge deleted
  * what it must keep) and before the detector has learned anything (no
- * warm-up blindness).  The rest of the residual (old removal, in-place
+ * warm-up blindness).  One exception: removal of at most three young items
+ * that includes one younger than the settle age (two hours, six sample
+ * intervals at least) may be an aborted upload; it is judged whole by the
+ * statistical model, as totals are.  The rest of the residual (old removal, in-place
  * shrink, churn) goes on through the statistical model of detect.c and
  * purge.c unchanged, and a store whose agent sends totals only never comes
  * here.
@@ -36,6 +39,9 @@
 #define NIGHTS (sizeof(((struct detect_exact_state *)0)->nights) / sizeof(uint32_t))
 #define NIGHTS_NEEDED 3
 #define NO_NIGHT INT64_MIN
+#define SETTLE_MIN 7200u
+/* Young items removed in one sample that may all be aborted uploads. */
+#define SETTLE_FEW 3.0
 
 void detect__exact_init(struct detect_state *st)
 {
@@ -94,8 +100,18 @@ void detect__exact_input(struct detect_input *in, const struct sw_sample *s)
 	in->retention = s->retention;
 }
 
-bool detect__exact_take(struct detect_state *st, const struct detect_input *in, double r[2],
-			double xl[2], double young[2], double got[2])
+/* The age below which an item may still be an upload in flight: two hours
+ * and at least six sample intervals. */
+static uint64_t settle_age(const struct detect_state *st, const struct detect_params *p)
+{
+	uint64_t s = 6ull * detect_interval(st, p);
+
+	return s > SETTLE_MIN ? s : SETTLE_MIN;
+}
+
+bool detect__exact_take(struct detect_state *st, const struct detect_params *p,
+			const struct detect_input *in, double r[2], double xl[2], double young[2],
+			double got[2])
 {
 	double y[2], pe[2];
 	int i;
@@ -105,6 +121,18 @@ bool detect__exact_take(struct detect_state *st, const struct detect_input *in, 
 		return false;
 	st->x.seen = 1;
 	if (!in->young_split)
+		return false;
+	/* a file deleted minutes after it appeared is most often an upload
+	 * that was aborted or replaced (a partial file its uploader removes):
+	 * young by age, yet never evidence.  The figures cannot say which of
+	 * the removed items it was, so removal that includes one is judged
+	 * whole by the statistical model, as a store without exact figures
+	 * is: its churn tolerance covers uploads, its thresholds real loss */
+	/* An aborted upload is a file or two: removal of more young items
+	 * than SETTLE_FEW is judged exactly even if one of them is fresh, so a
+	 * fresh decoy file cannot carry a deleted case folder past the exact
+	 * rule. */
+	if (in->removed_min_age < settle_age(st, p) && in->removed_young[1] <= SETTLE_FEW)
 		return false;
 	for (i = 0; i < 2; i++) {
 		y[i] = in->removed_young[i] > 0 ? in->removed_young[i] : 0;

@@ -52,7 +52,7 @@ static int64_t floor_div(int64_t a, int64_t b)
  * votes for 02:00 on some nights and 03:00 on others). */
 static int learned_hour(const struct detect_state *st)
 {
-	unsigned sum = 0, best = 0, span;
+	unsigned sum = 0, best = 0, mid = 0, span;
 	int h, bh = -1;
 
 	/* a purge that starts with a jitter of half an hour and runs for up to
@@ -62,8 +62,12 @@ static int learned_hour(const struct detect_state *st)
 		sum += st->hour_votes[h];
 		span = (unsigned)st->hour_votes[h] + st->hour_votes[(h + 1) % 24] +
 		       st->hour_votes[(h + 2) % 24];
-		if (span > best) {
+		/* of spans with equal votes, the one centred on its busiest
+		 * hour: with one night's vote three spans tie, and the first
+		 * of them put the voted hour at the window's last hour */
+		if (span > best || (span == best && st->hour_votes[(h + 1) % 24] > mid)) {
 			best = span;
+			mid = st->hour_votes[(h + 1) % 24];
 			bh = h;
 		}
 	}

@@ -4,8 +4,10 @@
 #                     reference detectors, print the table and assert the
 #                     targets (exit 1 when one is missed); then the wide
 #                     evaluation (tests/scenarios/widegen.py, independent
-#                     generator) on the DEV and the TEST seeds, which prints
-#                     its tables and the gaps to the issue-14 gates
+#                     generator) on the DEV and the TEST seeds under three
+#                     data contracts (totals only, added_*, exact figures of
+#                     protocol 3; WIDE_CONTRACTS picks), which prints a table
+#                     and the gaps to the issue-14 gates per contract
 #   make eval-doc     rewrites the detectability table of docs/detection.md
 #                     from the TEST seeds
 #
@@ -51,6 +53,6 @@ bench-replay: $(CTL_BIN)
 	@tests/scenarios/bench_replay.sh $(abspath $(BUILD))
 
 # make eval asserts every target of the project traces (about 25 s on 2 cores)
-# and runs the wide DEV and TEST sets (about 25 s each).
+# and runs the wide DEV and TEST sets (about 30 s per set and contract).
 CHECK_EXTRA += eval
 DEBS += bc python3

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """widegen.py - an independent, wide generator of labelled evidence-store traces.
 
-    widegen.py SEED OUTPREFIX
+    widegen.py SEED OUTPREFIX [--contract net|added|exact]
 
 Written apart from simulate.c (different model code, different random
 numbers) so that the detector is evaluated on stores it was never tuned on.
@@ -15,6 +15,28 @@ the output is byte-identical for a given seed):
   by up to 30 minutes, lasting 10 minutes to 3 hours; missed nights and
   double runs; temp-file churn; sampling every 60 s to 15 minutes with jitter,
   missed samples, gaps and partial scans; the added_* columns present or not.
+
+The data contract (what the agent sends) is the seed's draw (totals only for
+about 30%, else with added_*) unless --contract forces it; the physics is the
+same whatever the contract, so one seed under the three contracts is one
+store seen by three agents:
+  net    totals only (bytes, objects)
+  added  totals and the gross creation counters added_*
+  exact  added_* and the exact removal figures of a protocol-3 agent
+         (docs/protocol.md, "Version 3"): flags, removed_*, the young split
+         against the retention, removed_min_age, retention.  Every item
+         carries its birth time (hourly cohorts), so the generator knows
+         which removal deleted what a purge must keep: the purge removes
+         items at or over retention age (an overpurge: younger ones too); an
+         anomaly's victims have physical ages -- a case folder across all
+         ages, an insider deleting recent footage, an old archive folder
+         (drawn per anomaly); temp files (aborted partial uploads) are young.
+         Objects leave whole (fractions carried to the next sample).  The
+         young split needs the retention: a configured store has it from the
+         start; otherwise the agent has it from the day after the third
+         purge night on (the collector learns it from three nights'
+         removed_min_age, detect/exact.c, and sends it in POLICY), and sends
+         exact figures without the split before.
 
 The family (normal, declared, drop, leak, overpurge, truncate, object_loss)
 and the contract follow from the seed; the anomaly is placed before, inside
@@ -39,14 +61,24 @@ T0 = 1767225600  # 2026-01-01 00:00 UTC, a Thursday
 
 
 def main():
-    if len(sys.argv) != 3:
-        sys.stderr.write("usage: widegen.py SEED OUTPREFIX\n")
+    args = sys.argv[1:]
+    force = None
+    if len(args) == 4 and args[2] == "--contract" and args[3] in ("net", "added", "exact"):
+        force = args[3]
+    elif len(args) != 2:
+        sys.stderr.write("usage: widegen.py SEED OUTPREFIX [--contract net|added|exact]\n")
         return 2
-    seed = int(sys.argv[1])
-    out = sys.argv[2]
+    seed = int(args[0])
+    out = args[1]
     rng = random.Random(seed * 7919 + 17)
+    # draws added after the first round come from their own stream, so that
+    # every earlier draw (and the totals of a trace) stays as it was
+    rng2 = random.Random(seed * 104729 + 3)
     family = FAMILIES[seed % len(FAMILIES)]
     net = rng.random() < 0.3
+    contract = force or ("net" if net else "added")
+    net = contract == "net"
+    exact = contract == "exact"
     position = rng.choice(POSITIONS)
 
     size0 = math.exp(rng.uniform(math.log(1e12), math.log(500e12)))
@@ -83,10 +115,21 @@ def main():
     pool_o = pool_b / clip * 2
     next_purge_h = first_h  # oldest cohort not purged yet
 
+    # ages (the exact contract): a cohort is young while its items' birth
+    # (the hour's middle) is less than the retention before the scan
+    RS = R * 86400
+
+    def young_from(t):
+        return math.floor((t - RS - 1800) / 3600) + 1  # the oldest young hour
+
+    yptr = young_from(0.0)
+    young_raw = [sum(c[0] for h, c in cohorts.items() if h >= yptr),
+                 sum(c[1] for h, c in cohorts.items() if h >= yptr)]
+
     # the anomaly
     onset = end = -1
     size = 0.0
-    label = {"family": family, "seed": seed, "contract": "net" if net else "added",
+    label = {"family": family, "seed": seed, "contract": contract,
              "interval": interval, "days": days, "retention": R, "configured": configured,
              "purge_at": purge_at, "purge_len": round(purge_len), "position": position,
              "store_tb": round(size0 / 1e12, 3), "ingest_pct_day": round(100 * dfrac, 3)}
@@ -132,10 +175,23 @@ def main():
     if onset >= 0:
         onset = float(int(onset))
         end = onset + inj_len
+    # whose files an anomaly deletes: a case folder spans every age; an
+    # insider deletes recent footage; an old archive folder holds evidence
+    # kept past retention; a court order destroys closed (old) cases or a
+    # case's whole folder; a leak loses random files
+    victims = "mixed"
+    if family == "drop":
+        victims = rng2.choice(["mixed", "recent", "old"])
+    elif family == "declared":
+        victims = rng2.choice(["mixed", "old"])
+    label["victims"] = victims
 
     csv = open(out + ".csv", "w")
     csv.write("time,store,bytes,objects,status,mount_id\n" if net else
-              "time,store,bytes,objects,added_bytes,added_objects,status,mount_id\n")
+              "time,store,bytes,objects,added_bytes,added_objects,status,mount_id\n" if not exact
+              else "time,store,bytes,objects,added_bytes,added_objects,status,mount_id,flags,"
+              "removed_bytes,removed_objects,removed_young_bytes,removed_young_objects,"
+              "removed_min_age,retention\n")
     store = "w%d" % seed
     t = 0.0
     acc_b = acc_o = 0.0
@@ -157,6 +213,50 @@ def main():
     inj_done_b = inj_done_o = 0.0
     gap_until = -1.0
     size_at_onset = size0
+    pl_young = [0.0, 0.0]  # the young part of purge_left_* (an overpurge)
+    pl_newest = None  # birth of the newest item queued for the purge
+    rm = {"young": [0.0, 0.0], "old": [0.0, 0.0]}  # removal not reported yet
+    rm_min_age = None  # the youngest removed since the last report
+    nights = 0  # purge runs so far (the collector learns the retention)
+    split_from = 0.0 if configured else None  # when the agent has the retention
+    exact_ok = False  # the previous delivered scan was complete
+
+    def removed(b, o, young_b, young_o, age):
+        """Books a removal of whole files (o objects, b bytes), young_* of it
+        younger than the retention, the youngest age at removal."""
+        nonlocal rm_min_age
+        if o <= 0:
+            return  # bytes without files: shrinkage in place, not removal
+        young_b = min(max(young_b, 0.0), b)
+        young_o = min(max(young_o, 0.0), o)
+        rm["young"][0] += young_b
+        rm["young"][1] += young_o
+        rm["old"][0] += b - young_b
+        rm["old"][1] += o - young_o
+        age = max(0.0, age)
+        rm_min_age = age if rm_min_age is None else min(rm_min_age, age)
+
+    def report():
+        """Whole files removed since the last report: (bytes, objects) for
+        all and young, and the youngest age; fractions wait."""
+        nonlocal rm_min_age
+        outv = {}
+        for k, v in rm.items():
+            n = math.floor(v[1] + 1e-6)
+            b = v[0] * n / v[1] if v[1] > 0 else 0.0
+            if n == 0:
+                b = 0.0
+            outv[k] = (b, n)
+            v[0] -= b
+            v[1] -= n
+        age = rm_min_age if outv["young"][1] + outv["old"][1] > 0 else None
+        if age is not None:
+            rm_min_age = None
+        return (outv["young"][0] + outv["old"][0], outv["young"][1] + outv["old"][1],
+                outv["young"][0], outv["young"][1], age)
+
+    def newest_age(t):
+        return t - (max(cohorts) * 3600 + 1800) if cohorts else RS
 
     def take_fraction(fb, fo):
         """Deletes fractions of every cohort and the pool (random files)."""
@@ -190,6 +290,14 @@ def main():
                 surge_from = s0
             else:
                 surge_from = surge_until = -1
+        # cohorts that reach the retention age by this scan are old now
+        ny = young_from(t_next)
+        while yptr < ny:
+            cy = cohorts.get(yptr)
+            if cy is not None:
+                young_raw[0] -= cy[0]
+                young_raw[1] -= cy[1]
+            yptr += 1
         # ingest over (t, t_next]
         h = int(t // 3600)
         dow = (T0 // 86400 + day + 4) % 7
@@ -205,6 +313,9 @@ def main():
         c[1] += o / sc_o
         raw[0] += b / sc_b
         raw[1] += o / sc_o
+        if h >= yptr:
+            young_raw[0] += b / sc_b
+            young_raw[1] += o / sc_o
         acc_b += b
         acc_o += o
 
@@ -221,33 +332,52 @@ def main():
                     end = onset + inj_len
                 if day in over_nights:  # retention misconfigured: over_mult nights' worth
                     cut_h += int((day - anomaly_day + 1) * (over_mult - 1) * 24)
-                pb = po = 0.0
+                pb = po = pyb = pyo = 0.0
+                nights += 1
+                if split_from is None and nights == 3:
+                    split_from = (day + 1) * 86400.0
                 while next_purge_h < cut_h:
+                    ch = next_purge_h
                     cc = cohorts.pop(next_purge_h, None)
                     next_purge_h += 1
                     if cc is None:
                         continue
                     raw[0] -= cc[0]
                     raw[1] -= cc[1]
+                    if ch >= yptr:
+                        young_raw[0] -= cc[0]
+                        young_raw[1] -= cc[1]
                     cc = [cc[0] * sc_b, cc[1] * sc_o]
                     kb, ko = cc[0] * keep, cc[1] * keep
                     pool_b += kb
                     pool_o += ko
                     pb += cc[0] - kb
                     po += cc[1] - ko
+                    if ch >= yptr:
+                        pyb += cc[0] - kb
+                        pyo += cc[1] - ko
+                    born = ch * 3600 + 1800
+                    pl_newest = born if pl_newest is None else max(pl_newest, born)
                 length = purge_len * rng.uniform(0.8, 1.25)
                 if rng.random() < 0.04:  # a double run: half now, half hours later
-                    second_run = (pstart + rng.uniform(1, 4) * 3600, pb / 2, po / 2, length / 2)
+                    second_run = (pstart + rng.uniform(1, 4) * 3600, pb / 2, po / 2, length / 2,
+                                  pyb / 2, pyo / 2)
                     pb /= 2
                     po /= 2
+                    pyb /= 2
+                    pyo /= 2
                     length /= 2
                 purge_left_b += pb
                 purge_left_o += po
+                pl_young[0] += pyb
+                pl_young[1] += pyo
                 purge_rate = (purge_left_b / length, purge_left_o / length)
                 purge_run_end = t_next + length
         if second_run and t_next >= second_run[0]:
             purge_left_b += second_run[1]
             purge_left_o += second_run[2]
+            pl_young[0] += second_run[4]
+            pl_young[1] += second_run[5]
             purge_rate = (purge_left_b / second_run[3], purge_left_o / second_run[3])
             purge_run_end = t_next + second_run[3]
             second_run = None
@@ -257,10 +387,18 @@ def main():
             do = purge_left_o * fr
             do = min(purge_left_o, 2 * math.floor(do / 2 + rng.random())) if fr < 1 else purge_left_o
             db = purge_left_b * (do / purge_left_o) if purge_left_o > 0 else purge_left_b * fr
+            yb = pl_young[0] * db / purge_left_b
+            yo = pl_young[1] * do / purge_left_o if purge_left_o > 0 else 0.0
+            removed(db, do, yb, yo, t_next - (pl_newest if pl_newest is not None else 0))
+            pl_young[0] -= yb
+            pl_young[1] -= yo
             purge_left_b -= db
             purge_left_o -= do
             if purge_left_b < 1:
                 purge_left_b = purge_left_o = 0.0
+                pl_young = [0.0, 0.0]
+                if second_run is None:
+                    pl_newest = None
 
         # injected losses over (onset, end]
         if onset >= 0 and family not in ("overpurge", "normal") and t_next > onset and (
@@ -294,28 +432,71 @@ def main():
                     fb = 0.0  # sidecars: the bytes are booked below
                 if family == "truncate":
                     fo = 0.0
-            rb, ro = take_fraction(fb, fo)
-            if family == "object_loss":
-                ob = min(want_b, pool_b)
-                pool_b -= ob
-                rb += ob
+            if victims == "old" and pool_b > 0 and pool_o > 0:
+                # an archive folder: evidence kept past retention
+                tb, to = live_total(), live_objs()
+                rb = min(fb * tb, 0.9 * pool_b)
+                ro = min(fo * to, 0.9 * pool_o)
+                pool_b -= rb
+                pool_o -= ro
+                removed(rb, ro, 0, 0, max(RS + 86400, t_next - next_purge_h * 3600))
+            elif victims == "recent":
+                # an insider: the newest footage first
+                tb = live_total()
+                want = fb * tb
+                rb = ro = 0.0
+                for ch in sorted(cohorts, reverse=True):
+                    if want - rb <= 0:
+                        break
+                    cc = cohorts[ch]
+                    have = cc[0] * sc_b
+                    if have <= 0:
+                        continue
+                    x = min(have, want - rb) / have  # the fraction of this hour
+                    db_, do_ = cc[0] * x, cc[1] * x
+                    cc[0] -= db_
+                    cc[1] -= do_
+                    raw[0] -= db_
+                    raw[1] -= do_
+                    yb_ = yo_ = 0.0
+                    if ch >= yptr:
+                        young_raw[0] -= db_
+                        young_raw[1] -= do_
+                        yb_, yo_ = db_ * sc_b, do_ * sc_o
+                    rb += db_ * sc_b
+                    ro += do_ * sc_o
+                    removed(db_ * sc_b, do_ * sc_o, yb_, yo_, t_next - (ch * 3600 + 1800))
+            else:
+                yb, yo = young_raw[0] * sc_b * fb, young_raw[1] * sc_o * fo
+                age = newest_age(t_next)
+                rb, ro = take_fraction(fb, fo)
+                if family == "object_loss":
+                    ob = min(want_b, pool_b)
+                    pool_b -= ob
+                    rb += ob
+                    # sidecars: the bytes go with the objects, young as they are
+                    yb = ob * yo / ro if ro > 0 else 0.0
+                removed(rb, ro, yb, yo, age)
             inj_done_b += rb
             inj_done_o += ro
 
         # temp files: born and gone within a few samples
         if temp_until >= 0 and t_next >= temp_until:
+            removed(temp_b, temp_o, temp_b, temp_o, t_next - temp_born)
             temp_b = temp_o = 0.0
             temp_until = -1
         if temp_until < 0 and rng.random() < 0.05:
             temp_b = tmp_scale * rng.uniform(0.1, 1.0)
             temp_o = rng.randint(1, 5)
+            temp_born = t_next
             acc_b += temp_b
             acc_o += temp_o
             temp_until = t_next + rng.uniform(1, 4) * dt
 
         t = t_next
-        tot_b = live_total() + purge_left_b + temp_b
-        tot_o = live_objs() + purge_left_o + temp_o
+        # a double run's second half is still on disk until it runs
+        tot_b = live_total() + purge_left_b + temp_b + (second_run[1] if second_run else 0.0)
+        tot_o = live_objs() + purge_left_o + temp_o + (second_run[2] if second_run else 0.0)
         ts = T0 + int(t)
         if t < gap_until:
             continue
@@ -323,9 +504,24 @@ def main():
             gap_until = t + (rng.uniform(0, 7200) if rng.random() < 0.03 else dt)
             continue
         if rng.random() < 0.002:
-            csv.write("%d,%s,,,%spartial,7\n" % (ts, store, "" if net else ",,"))
+            csv.write("%d,%s,,,%spartial,7%s\n" % (ts, store, "" if net else ",,",
+                                                    ",0,,,,,," if exact else ""))
+            exact_ok = False  # the next scan has no complete one to diff against
             continue
-        if net:
+        if exact:
+            # what the manifest diff since the previous delivered scan says
+            rb_, ro_, yb_, yo_, age = report()
+            if not exact_ok:
+                xcols = ",0,,,,,,"
+            elif split_from is not None and t >= split_from:
+                xcols = ",24,%.0f,%d,%.0f,%d,%s,%d" % (rb_, ro_, yb_, yo_,
+                                                       "" if age is None else "%d" % age, RS)
+            else:
+                xcols = ",8,%.0f,%d,,,%s," % (rb_, ro_, "" if age is None else "%d" % age)
+            exact_ok = True
+            csv.write("%d,%s,%.0f,%.0f,%.0f,%.0f,complete,7%s\n" %
+                      (ts, store, tot_b, tot_o, acc_b, acc_o, xcols))
+        elif net:
             csv.write("%d,%s,%.0f,%.0f,complete,7\n" % (ts, store, tot_b, tot_o))
         else:
             csv.write("%d,%s,%.0f,%.0f,%.0f,%.0f,complete,7\n" %
