@@ -28,6 +28,7 @@ struct dig_node {
 	uint32_t depth;
 	uint32_t first_child, nchildren; /* into the snapshot's kids */
 	int has_record;                  /* the manifest holds files here */
+	uint8_t name_hash[SW_NAME_HASH_LEN]; /* of its last component */
 	uint8_t digest[SW_DIGEST_LEN];
 	uint64_t files, bytes;
 	uint64_t off;   /* of its entries in the scratch file */
@@ -454,12 +455,14 @@ static int digest_dir(struct dig_build *b, struct manifest *m, struct dig_node *
 			err = -EBADMSG;
 	}
 	for (uint32_t k = 0; k < n->nchildren && !err; k++) {
-		const struct dig_node *c = &s->nodes[s->kids[n->first_child + k]];
+		struct dig_node *c = &s->nodes[s->kids[n->first_child + k]];
 		const char *p = node_path(s, c);
 		size_t start = n->pathlen ? n->pathlen + 1 : 0;
 
 		err = add_ent(b, p + start, c->pathlen - start, 'D', c->bytes, c->files, 0,
 			      c->digest);
+		if (!err)
+			memcpy(c->name_hash, b->e[b->ne - 1].hash, SW_NAME_HASH_LEN);
 		n->files += c->files;
 		n->bytes += c->bytes;
 	}
@@ -583,6 +586,56 @@ int digests_refresh(struct digests *d, const char *store, struct manifest *m)
 }
 
 /* ---- answering ---------------------------------------------------------- */
+
+/* Whether component p (len bytes) is a name-hash reference: '#' and 32
+ * lowercase hex digits, decoded into hash. */
+static int hash_ref(const char *p, size_t len, uint8_t *hash)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	if (len != 1 + 2 * SW_NAME_HASH_LEN || p[0] != '#')
+		return 0;
+	for (size_t i = 0; i < SW_NAME_HASH_LEN; i++) {
+		const char *hi = memchr(hex, p[1 + 2 * i], 16), *lo = memchr(hex, p[2 + 2 * i], 16);
+
+		if (!hi || !lo || !p[1 + 2 * i] || !p[2 + 2 * i])
+			return 0;
+		hash[i] = (uint8_t)((hi - hex) << 4 | (lo - hex));
+	}
+	return 1;
+}
+
+/* The node dir names: a literal path, or with SW_DIG_BYHASH one walked
+ * from the root, component by component, each a name or a hash reference. */
+static const struct dig_node *resolve(const struct dig_snap *s, const char *dir, int byhash)
+{
+	const struct dig_node *n;
+	const char *p = dir;
+
+	if (!byhash)
+		return find_node(s, dir, strlen(dir));
+	n = find_node(s, "", 0);
+	while (n && *p) {
+		const char *end = strchr(p, '/');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		size_t start = n->pathlen ? n->pathlen + 1 : 0;
+		uint8_t want[SW_NAME_HASH_LEN];
+		int ref = hash_ref(p, len, want);
+		const struct dig_node *next = NULL;
+
+		for (uint32_t k = 0; k < n->nchildren && !next; k++) {
+			const struct dig_node *c = &s->nodes[s->kids[n->first_child + k]];
+
+			if (ref ? !memcmp(c->name_hash, want, sizeof want)
+				: (c->pathlen - start == len &&
+				   !memcmp(node_path(s, c) + start, p, len)))
+				next = c;
+		}
+		n = next;
+		p = end ? end + 1 : p + len;
+	}
+	return n;
+}
 
 struct dig_answer {
 	const struct sw_digreq *r;
@@ -724,7 +777,7 @@ int digests_answer(struct digests *d, const struct sw_digreq *r, digests_send_fn
 		goto out;
 	}
 	a.hdr.scan_time = s->scan_time;
-	n = find_node(s, r->dir, strlen(r->dir));
+	n = resolve(s, r->dir, r->flags & SW_DIG_BYHASH);
 	if (!n) {
 		err = refuse(&a, SW_DIG_NO_DIR, "store '%s': no such directory in the manifest",
 			     r->store);

@@ -15,7 +15,9 @@
  * A digest does not depend on where D sits, so a source subtree and a
  * destination subtree under different prefixes compare directly.  Entries
  * travel known by name_hash = the first 16 bytes of SHA-256(name); names
- * only when the request says SW_DIG_NAMES.
+ * only when the request says SW_DIG_NAMES.  A collector descends by name
+ * hash (SW_DIG_BYHASH: "#" + 32 hex digits in the path), so a continuous
+ * check never needs a name below the configured prefix.
  *
  * The digests come from the manifest (agent/manifest.h) of the last
  * committed scan, never from walking the store: after a scan's commit, the

@@ -325,6 +325,27 @@ static void test_listing(void **state)
 		assert_memory_equal(nh, f.e[i].name_hash, SW_NAME_HASH_LEN);
 		assert_true(!strcmp(f.e[i].name, "case1") == (f.e[i].kind == 'D'));
 	}
+	/* descending by name hash: the 'D' entry's hash names it */
+	h = ask(&f, "2021", 0);
+	assert_int_equal(f.ne, 1);
+	{
+		char dir[64];
+		int w = snprintf(dir, sizeof dir, "2021/#");
+
+		for (size_t i = 0; i < SW_NAME_HASH_LEN; i++)
+			w += snprintf(dir + w, sizeof dir - (size_t)w, "%02x", f.e[0].name_hash[i]);
+		h = ask(&f, dir, SW_DIG_BYHASH | SW_DIG_SELF);
+		assert_int_equal(h->status, SW_DIG_LAST);
+		assert_int_equal(h->files, 4);
+		/* without the flag the same path is a literal name: no such directory */
+		h = ask(&f, dir, SW_DIG_SELF);
+		assert_int_equal(h->status, SW_DIG_NO_DIR);
+		dir[strlen(dir) - 1] = dir[strlen(dir) - 1] == '0' ? '1' : '0';
+		h = ask(&f, dir, SW_DIG_BYHASH | SW_DIG_SELF);
+		assert_int_equal(h->status, SW_DIG_NO_DIR);
+	}
+	h = ask(&f, "2021/src/case1", SW_DIG_BYHASH | SW_DIG_SELF);
+	assert_memory_equal(h->self, case1, SW_DIGEST_LEN);
 	/* 3000 files: three frames, MORE, MORE, LAST, the same header, rising */
 	h = ask(&f, "many", 0);
 	assert_int_equal(f.ne, 3000);
