@@ -66,6 +66,7 @@ struct hashes_job {
 	FILE *f;
 	char tmp[4096 + 128];
 	int full, err;
+	uint64_t files; /* queued */
 };
 
 /* ---- hashing one file ------------------------------------------------------- */
@@ -583,6 +584,7 @@ int hashes_job_file(struct hashes_job *j, const char *path, size_t len, uint64_t
 	if (fputc((int)(len >> 8), j->f) == EOF || fputc((int)(len & 0xff), j->f) == EOF ||
 	    (len && fwrite(path, len, 1, j->f) != 1) || fwrite(rec, 16, 1, j->f) != 1)
 		j->err = -EIO;
+	j->files++;
 	return j->err;
 }
 
@@ -600,6 +602,10 @@ int hashes_job_submit(struct hashes_job *j)
 	struct hashes *h = j->h;
 	int err = j->err;
 
+	if (!err && j->files == 0) {
+		hashes_job_abort(j); /* every hash current: nothing for the worker */
+		return 0;
+	}
 	if (!err && (fflush(j->f) || fsync(fileno(j->f)) < 0))
 		err = -EIO;
 	if (err) {
@@ -711,9 +717,10 @@ static void run_job(struct hashes *h, struct hs_store *s)
 	pthread_mutex_lock(&h->lock);
 	if (full && !cancelled && r == 0)
 		s->last_full = time(NULL);
-	if (hashed || s->dirty || (full && !cancelled))
+	if (hashed || s->dirty || (full && !cancelled)) {
 		hs_save(s);
-	s->gen++;
+		s->gen++; /* the digests take the new hashes in at the next scan */
+	}
 	pthread_mutex_unlock(&h->lock);
 	if (hashed || failed)
 		log_info("hashes: store '%s': %llu files hashed%s, %llu skipped (changed or gone "
