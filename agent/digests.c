@@ -876,7 +876,7 @@ int digests_answer(struct digests *d, const struct sw_digreq *r, digests_send_fn
 	       sizeof a.hdr.self);
 	a.hdr.files = n->files;
 	a.hdr.bytes = n->bytes;
-	if (r->flags & SW_DIG_NAMES)
+	if ((r->flags & SW_DIG_NAMES) && !(r->flags & SW_DIG_SELF))
 		log_info("digests: store '%s': sending %u names (request %llu, on the collector's "
 			 "audited request)", r->store, n->count, (unsigned long long)r->req_id);
 	err = (r->flags & SW_DIG_SELF) ? flush(&a, SW_DIG_LAST) : send_entries(&a, s, n);

@@ -360,6 +360,36 @@ static void test_listing(void **state)
 	teardown_fx(&f);
 }
 
+/* Names compare byte for byte: the same name in another Unicode
+ * normalisation (NFC on one side, NFD on the other, as a copy through some
+ * SMB or macOS paths makes it) or another case is another name, so those
+ * directories differ; documented in docs/protocol.md. */
+static void test_names_are_bytes(void **state)
+{
+	static const struct dirspec spec[] = {
+		{ "nfc", "caf\xc3\xa9.mp4:10" },  /* U+00E9 */
+		{ "nfd", "cafe\xcc\x81.mp4:10" }, /* e + U+0301 */
+		{ "upper", "CAFE.mp4:10" },
+		{ "lower", "cafe.mp4:10" },
+		{ "same", "caf\xc3\xa9.mp4:10" },
+	};
+	uint8_t a[SW_DIGEST_LEN], b[SW_DIGEST_LEN];
+	struct fx f;
+	(void)state;
+
+	setup_fx(&f);
+	scan(&f, spec, sizeof spec / sizeof spec[0], 1);
+	self_of(&f, "nfc", a);
+	self_of(&f, "nfd", b);
+	assert_memory_not_equal(a, b, SW_DIGEST_LEN);
+	self_of(&f, "same", b);
+	assert_memory_equal(a, b, SW_DIGEST_LEN);
+	self_of(&f, "upper", a);
+	self_of(&f, "lower", b);
+	assert_memory_not_equal(a, b, SW_DIGEST_LEN);
+	teardown_fx(&f);
+}
+
 static void test_refusals(void **state)
 {
 	struct sw_digreq r = { .req_id = 9 };
@@ -405,6 +435,7 @@ int main(void)
 		cmocka_unit_test(test_change_reaches_exactly_the_ancestors),
 		cmocka_unit_test(test_listing),
 		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_names_are_bytes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
