@@ -47,7 +47,9 @@ enum sw_msg_type {
 	SW_MSG_POLICY = 7,    /* collector -> agent (v3): each store's retention */
 	SW_MSG_INVREQ = 8,    /* collector -> agent (v3): send a loss inventory */
 	SW_MSG_INVENTORY = 9, /* agent -> collector (v3): removal-journal entries */
-	SW_MSG_TYPE_MAX = SW_MSG_INVENTORY,
+	SW_MSG_DIGREQ = 10,   /* collector -> agent (v3): a directory's digests */
+	SW_MSG_DIGESTS = 11,  /* agent -> collector (v3): them */
+	SW_MSG_TYPE_MAX = SW_MSG_DIGESTS,
 };
 
 enum sw_error_code {
@@ -241,5 +243,103 @@ size_t proto_invitem_wire_size(const struct sw_invitem *it);
 #define SW_INVENTORY_FIXED (8 + 1 + 8 + 4 + 2)
 
 const char *proto_msg_name(unsigned type);
+
+/*
+ * Copy verification (issue 13, docs/protocol.md "Digests", the contract in
+ * the issue): the collector asks an agent for the digests of one directory
+ * of a store's manifest with DIGREQ, and descends only into directories
+ * whose digests differ between a source and a destination, so two matching
+ * stores compare with a few kilobytes on the wire.  Names travel only when
+ * the request says SW_DIG_NAMES (an administrator's audited copy-check);
+ * otherwise entries are known by the first 16 bytes of SHA-256(name).
+ */
+#define SW_DIGEST_LEN 32
+#define SW_NAME_HASH_LEN 16
+/* Most entries one DIGESTS frame may carry; a frame also stays under
+ * SW_FRAME_MAX (size batches with proto_digentry_wire_size()). */
+#define SW_DIGESTS_MAX 8192
+
+/* DIGREQ flags. */
+enum {
+	SW_DIG_CONTENT = 1u << 0, /* content digests (file SHA-256s) instead of sizes */
+	SW_DIG_NAMES = 1u << 1,   /* entries carry their names (audited requests only) */
+	SW_DIG_SELF = 1u << 2,    /* only the directory's own digest, no entries */
+	SW_DIG_FLAGS_KNOWN = (1u << 3) - 1,
+};
+
+/* A digest request: the digests of directory dir of store ("" = the root;
+ * else components separated by single '/', none empty, "." or "..", no
+ * leading or trailing '/').  req_id is the collector's, echoed in every
+ * DIGESTS frame of the answer. */
+struct sw_digreq {
+	uint64_t req_id;
+	char store[SW_NAME_MAX + 1];
+	char dir[SW_PATH_WIRE_MAX + 1];
+	uint8_t flags; /* SW_DIG_* */
+};
+
+enum sw_dig_status {
+	SW_DIG_MORE = 0,    /* more frames follow for this req_id */
+	SW_DIG_LAST = 1,    /* the last frame of the answer */
+	SW_DIG_REFUSED = 2, /* no manifest, unknown store, no content hashes: why in text */
+	SW_DIG_NO_DIR = 3,  /* the manifest has no such directory */
+	SW_DIG_STATUS_MAX = SW_DIG_NO_DIR,
+};
+
+/* The fixed part of a DIGESTS frame.  self, files and bytes describe the
+ * directory asked for (the same in every frame of one answer); scan_time is
+ * the committed manifest scan the answer comes from, so a collector can tell
+ * two answers about different scans apart. */
+struct sw_digests {
+	uint64_t req_id;
+	uint8_t status; /* enum sw_dig_status */
+	int64_t scan_time;
+	uint8_t self[SW_DIGEST_LEN];
+	uint64_t files, bytes; /* regular files under the directory, recursively */
+	char text[SW_TEXT_MAX + 1];
+};
+
+/* One entry of the directory: a file ('F') or a subdirectory ('D').  Within
+ * a frame entries rise strictly by name_hash.  name is "" unless the
+ * request said SW_DIG_NAMES; it is one path component (no '/'), hostile
+ * input like every name: escape it to print. */
+struct sw_digentry {
+	uint8_t name_hash[SW_NAME_HASH_LEN];
+	uint8_t kind;   /* 'F' or 'D' */
+	uint64_t size;  /* 'F': file size; 'D': bytes under it */
+	uint64_t files; /* 'D': files under it; 'F': 0 */
+	int64_t birth;  /* 'F': unix seconds; 'D': 0 */
+	uint8_t digest[SW_DIGEST_LEN]; /* 'D': the child's digest; 'F': the content
+					  hash with SW_DIG_CONTENT, else zeros */
+	char name[SW_PATH_WIRE_MAX + 1];
+};
+
+/* DIGREQ: -EPROTO when malformed, -EINVAL for a bad store name, a zero
+ * req_id, an unknown flag or a dir that is not in the canonical form above
+ * (the agent looks dir up in its manifest only, but refuses rather than
+ * guesses what "a//b/" or "../x" meant). */
+int proto_decode_digreq(const struct sw_frame *f, struct sw_digreq *out);
+/* DIGESTS: the fixed part into *hdr, up to max entries into entries (caller
+ * allocates; an entry is about 4.2 KB with its name buffer), *n the count.
+ * -EPROTO when malformed, when entries do not rise by name_hash or when
+ * they exceed max; -EINVAL (with *n the index, or 0 for the fixed part) for
+ * an unknown status, a zero req_id, a kind other than 'F'/'D' or a name
+ * holding '/'. */
+int proto_decode_digests(const struct sw_frame *f, struct sw_digests *hdr,
+			 struct sw_digentry *entries, size_t max, size_t *n);
+/* Encoders: -EINVAL for what the decoder would refuse; DIGESTS -EMSGSIZE
+ * when the frame would exceed SW_FRAME_MAX (nothing appended).  entries may
+ * be NULL when n is 0. */
+int proto_encode_digreq(struct buf *out, const struct sw_digreq *r);
+int proto_encode_digests(struct buf *out, const struct sw_digests *hdr,
+			 const struct sw_digentry *entries, size_t n);
+/* Bytes one entry takes on the wire; the fixed part takes SW_DIGESTS_FIXED
+ * plus its text. */
+size_t proto_digentry_wire_size(const struct sw_digentry *e);
+#define SW_DIGENTRY_FIXED (SW_NAME_HASH_LEN + 1 + 8 + 8 + 8 + SW_DIGEST_LEN + 2)
+#define SW_DIGESTS_FIXED (8 + 1 + 8 + SW_DIGEST_LEN + 8 + 8 + 2 + 4)
+/* Whether dir (NUL-terminated) is a canonical store-relative directory as
+ * DIGREQ requires. */
+int proto_digdir_valid(const char *dir);
 
 #endif

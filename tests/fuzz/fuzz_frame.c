@@ -86,6 +86,36 @@ static void check_inventory(const struct sw_frame *f)
 	buf_release(&again);
 }
 
+static void check_digreq(const struct sw_frame *f)
+{
+	static struct sw_digreq r;
+	struct buf again;
+
+	if (proto_decode_digreq(f, &r))
+		return;
+	buf_init(&again, SW_FRAME_HEADER + SW_FRAME_MAX);
+	if (proto_encode_digreq(&again, &r) || again.len != SW_FRAME_HEADER + f->len ||
+	    memcmp(again.data + SW_FRAME_HEADER, f->payload, f->len))
+		abort();
+	buf_release(&again);
+}
+
+static void check_digests(const struct sw_frame *f)
+{
+	static struct sw_digentry e[SW_DIGESTS_MAX];
+	struct sw_digests hdr;
+	struct buf again;
+	size_t n;
+
+	if (proto_decode_digests(f, &hdr, e, SW_DIGESTS_MAX, &n))
+		return;
+	buf_init(&again, SW_FRAME_HEADER + SW_FRAME_MAX);
+	if (proto_encode_digests(&again, &hdr, e, n) || again.len != SW_FRAME_HEADER + f->len ||
+	    memcmp(again.data + SW_FRAME_HEADER, f->payload, f->len))
+		abort();
+	buf_release(&again);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	/* copy, so ASan sees any read past the end of the input */
@@ -129,6 +159,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		case SW_MSG_INVENTORY:
 			check_inventory(&f);
+			break;
+		case SW_MSG_DIGREQ:
+			check_digreq(&f);
+			break;
+		case SW_MSG_DIGESTS:
+			check_digests(&f);
 			break;
 		}
 		off += (size_t)used;

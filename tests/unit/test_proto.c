@@ -770,6 +770,217 @@ static void test_sample_json_exact(void **state)
 	buf_release(&b);
 }
 
+/* DIGREQ: a byte fixture, a round trip, and every refusal both ways. */
+static void test_digreq(void **state)
+{
+	static const uint8_t fixture[] = {
+		'S', 'W', 3, SW_MSG_DIGREQ, 0, 0, 0, 8 + 2 + 3 + 2 + 9 + 1,
+		0, 0, 0, 0, 0, 0, 0, 42,                  /* req_id */
+		0, 3, 'c', 'a', 'm',                      /* store */
+		0, 9, '2', '0', '2', '1', '/', 'c', 'a', 's', 'e', /* dir */
+		SW_DIG_CONTENT | SW_DIG_SELF,             /* flags */
+	};
+	static const char *bad_dirs[] = { "/2021", "2021/", "a//b", "..", "a/../b", ".",
+					  "a/./b", "/" };
+	struct sw_digreq in, out;
+	struct sw_frame f;
+	struct buf b;
+	(void)state;
+
+	memset(&in, 0, sizeof in);
+	memset(&out, 0, sizeof out);
+	in.req_id = 42;
+	snprintf(in.store, sizeof in.store, "cam");
+	snprintf(in.dir, sizeof in.dir, "2021/case");
+	in.flags = SW_DIG_CONTENT | SW_DIG_SELF;
+	buf_init(&b, 2 * SW_FRAME_MAX);
+	assert_int_equal(proto_encode_digreq(&b, &in), 0);
+	assert_int_equal(b.len, sizeof fixture);
+	assert_memory_equal(b.data, fixture, sizeof fixture);
+	assert_int_equal(proto_frame_parse(b.data, b.len, &f), (long)b.len);
+	assert_int_equal(proto_decode_digreq(&f, &out), 0);
+	assert_memory_equal(&in, &out, sizeof in);
+	/* every cut is malformed, a trailing byte too */
+	for (uint32_t len = 0; len < f.len; len++) {
+		struct sw_frame cut = f;
+
+		cut.len = len;
+		assert_int_equal(proto_decode_digreq(&cut, &out), -EPROTO);
+	}
+	/* a digest request never travels in an older frame */
+	b.data[2] = 2;
+	assert_int_equal(proto_frame_parse(b.data, b.len, &f), -EPROTO);
+	b.data[2] = 3;
+	/* an unknown flag, a zero req_id, a bad store: refused both ways */
+	b.data[b.len - 1] = 0x08;
+	assert_true(proto_frame_parse(b.data, b.len, &f) > 0);
+	assert_int_equal(proto_decode_digreq(&f, &out), -EINVAL);
+	b.len = 0;
+	in.flags = 0x08;
+	assert_int_equal(proto_encode_digreq(&b, &in), -EINVAL);
+	in.flags = SW_DIG_NAMES;
+	in.req_id = 0;
+	assert_int_equal(proto_encode_digreq(&b, &in), -EINVAL);
+	in.req_id = 1;
+	snprintf(in.store, sizeof in.store, "../etc");
+	assert_int_equal(proto_encode_digreq(&b, &in), -EINVAL);
+	snprintf(in.store, sizeof in.store, "cam");
+	/* the root and a 4 KB dir are fine */
+	in.dir[0] = '\0';
+	assert_int_equal(proto_encode_digreq(&b, &in), 0);
+	memset(in.dir, 'd', SW_PATH_WIRE_MAX);
+	in.dir[SW_PATH_WIRE_MAX] = '\0';
+	assert_int_equal(proto_encode_digreq(&b, &in), 0);
+	assert_int_equal(b.len, 0 + (SW_FRAME_HEADER + 8 + 2 + 3 + 2 + 1) * 2 + SW_PATH_WIRE_MAX);
+	/* dirs that are not canonical: refused by the encoder and the decoder */
+	for (size_t i = 0; i < sizeof bad_dirs / sizeof bad_dirs[0]; i++) {
+		snprintf(in.dir, sizeof in.dir, "%s", bad_dirs[i]);
+		assert_false(proto_digdir_valid(in.dir));
+		assert_int_equal(proto_encode_digreq(&b, &in), -EINVAL);
+		b.len = 0;
+		snprintf(in.dir, sizeof in.dir, "%.*s", (int)strlen(bad_dirs[i]), "xxxxxxxx");
+		assert_int_equal(proto_encode_digreq(&b, &in), 0);
+		memcpy(b.data + SW_FRAME_HEADER + 8 + 2 + 3 + 2, bad_dirs[i], strlen(bad_dirs[i]));
+		assert_true(proto_frame_parse(b.data, b.len, &f) > 0);
+		assert_int_equal(proto_decode_digreq(&f, &out), -EINVAL);
+		b.len = 0;
+	}
+	buf_release(&b);
+}
+
+static void make_digentry(struct sw_digentry *e, uint8_t first, uint8_t kind)
+{
+	memset(e, 0, sizeof *e);
+	memset(e->name_hash, 0x11, sizeof e->name_hash);
+	e->name_hash[0] = first;
+	e->kind = kind;
+	e->size = 1000u + first;
+	e->files = kind == 'D' ? 7 : 0;
+	e->birth = kind == 'F' ? 1600000000 + first : 0;
+	memset(e->digest, 0xa0 + first % 16, sizeof e->digest);
+}
+
+/* DIGESTS: a round trip with hostile names, then every refusal. */
+static void test_digests(void **state)
+{
+	static struct sw_digentry in[3], out[3];
+	struct sw_digests hdr, ohdr;
+	struct sw_frame f;
+	struct buf b;
+	size_t n;
+	(void)state;
+
+	memset(&hdr, 0, sizeof hdr);
+	memset(&ohdr, 0, sizeof ohdr);
+	memset(out, 0, sizeof out);
+	hdr.req_id = 9;
+	hdr.status = SW_DIG_LAST;
+	hdr.scan_time = 1700000000;
+	memset(hdr.self, 0x5a, sizeof hdr.self);
+	hdr.files = 12;
+	hdr.bytes = 1ull << 40;
+	make_digentry(&in[0], 0x01, 'F');
+	make_digentry(&in[1], 0x02, 'D');
+	make_digentry(&in[2], 0xf0, 'F');
+	snprintf(in[0].name, sizeof in[0].name, "case\n4411\xff\x1b[31m.mp4");
+	memset(in[1].name, 'n', SW_PATH_WIRE_MAX);
+	buf_init(&b, 2 * SW_FRAME_MAX);
+	assert_int_equal(proto_encode_digests(&b, &hdr, in, 3), 0);
+	assert_int_equal(b.len, SW_FRAME_HEADER + SW_DIGESTS_FIXED + proto_digentry_wire_size(&in[0]) +
+					proto_digentry_wire_size(&in[1]) +
+					proto_digentry_wire_size(&in[2]));
+	assert_int_equal(proto_frame_parse(b.data, b.len, &f), (long)b.len);
+	assert_int_equal(proto_decode_digests(&f, &ohdr, out, 3, &n), 0);
+	assert_int_equal(n, 3);
+	assert_memory_equal(&hdr, &ohdr, sizeof hdr);
+	for (int i = 0; i < 3; i++)
+		assert_memory_equal(&in[i], &out[i], sizeof in[i]);
+	assert_int_equal(proto_decode_digests(&f, &ohdr, out, 2, &n), -EPROTO); /* no room */
+	for (uint32_t len = 0; len < f.len; len++) {
+		struct sw_frame cut = f;
+
+		cut.len = len;
+		assert_int_equal(proto_decode_digests(&cut, &ohdr, out, 3, &n), -EPROTO);
+	}
+	/* entries out of name-hash order, or repeated: malformed / refused */
+	b.len = 0;
+	make_digentry(&in[2], 0x02, 'F');
+	assert_int_equal(proto_encode_digests(&b, &hdr, in, 3), -EINVAL);
+	assert_int_equal(b.len, 0);
+	make_digentry(&in[2], 0xf0, 'F');
+	assert_int_equal(proto_encode_digests(&b, &hdr, in, 3), 0);
+	assert_true(proto_frame_parse(b.data, b.len, &f) > 0);
+	b.data[b.len - proto_digentry_wire_size(&in[2])] = 0x01; /* entry 2's hash below 1's */
+	assert_int_equal(proto_decode_digests(&f, &ohdr, out, 3, &n), -EPROTO);
+	b.data[b.len - proto_digentry_wire_size(&in[2])] = 0xf0;
+	/* an unknown kind: refused, with the index */
+	b.data[b.len - proto_digentry_wire_size(&in[2]) + SW_NAME_HASH_LEN] = 'X';
+	assert_int_equal(proto_decode_digests(&f, &ohdr, out, 3, &n), -EINVAL);
+	assert_int_equal(n, 2);
+	b.len = 0;
+	in[2].kind = 'L';
+	assert_int_equal(proto_encode_digests(&b, &hdr, in, 3), -EINVAL);
+	in[2].kind = 'F';
+	/* a name holding '/' is not one component */
+	snprintf(in[2].name, sizeof in[2].name, "a/b");
+	assert_int_equal(proto_encode_digests(&b, &hdr, in, 3), -EINVAL);
+	in[2].name[0] = '\0';
+	/* an unknown status, a zero req_id */
+	hdr.status = SW_DIG_STATUS_MAX + 1;
+	assert_int_equal(proto_encode_digests(&b, &hdr, NULL, 0), -EINVAL);
+	hdr.status = SW_DIG_REFUSED;
+	snprintf(hdr.text, sizeof hdr.text, "store 'cam' has no manifest yet");
+	assert_int_equal(proto_encode_digests(&b, &hdr, NULL, 0), 0);
+	assert_true(proto_frame_parse(b.data, b.len, &f) > 0);
+	assert_int_equal(proto_decode_digests(&f, &ohdr, out, 3, &n), 0);
+	assert_int_equal(n, 0);
+	assert_string_equal(ohdr.text, hdr.text);
+	b.data[SW_FRAME_HEADER + 8] = SW_DIG_STATUS_MAX + 1;
+	assert_int_equal(proto_decode_digests(&f, &ohdr, out, 3, &n), -EINVAL);
+	b.len = 0;
+	hdr.req_id = 0;
+	assert_int_equal(proto_encode_digests(&b, &hdr, NULL, 0), -EINVAL);
+	buf_release(&b);
+}
+
+/* A full frame of entries without names fits; with 4 KB names the encoder
+ * stops at SW_FRAME_MAX with -EMSGSIZE and leaves nothing behind; a count
+ * above SW_DIGESTS_MAX is refused. */
+static void test_digests_frame_bound(void **state)
+{
+	static struct sw_digentry e[SW_DIGESTS_MAX + 1];
+	static struct sw_digentry out[SW_DIGESTS_MAX];
+	struct sw_digests hdr = { .req_id = 1, .status = SW_DIG_MORE };
+	struct sw_frame f;
+	struct buf b;
+	size_t n;
+	(void)state;
+
+	for (uint32_t i = 0; i <= SW_DIGESTS_MAX; i++) {
+		memset(&e[i], 0, sizeof e[i]);
+		e[i].name_hash[0] = (uint8_t)(i >> 8);
+		e[i].name_hash[1] = (uint8_t)i;
+		e[i].kind = 'F';
+	}
+	buf_init(&b, 8 * SW_FRAME_MAX);
+	assert_int_equal(proto_encode_digests(&b, &hdr, e, SW_DIGESTS_MAX + 1), -EINVAL);
+	assert_int_equal(proto_encode_digests(&b, &hdr, e, SW_DIGESTS_MAX), 0);
+	assert_true(b.len <= SW_FRAME_HEADER + SW_FRAME_MAX);
+	assert_true(proto_frame_parse(b.data, b.len, &f) > 0);
+	assert_int_equal(proto_decode_digests(&f, &hdr, out, SW_DIGESTS_MAX, &n), 0);
+	assert_int_equal(n, SW_DIGESTS_MAX);
+	/* a count above the limit in the frame itself */
+	b.data[SW_DIGESTS_FIXED + SW_FRAME_HEADER - 2] = 0x20;
+	b.data[SW_DIGESTS_FIXED + SW_FRAME_HEADER - 1] = 0x01;
+	assert_int_equal(proto_decode_digests(&f, &hdr, out, SW_DIGESTS_MAX, &n), -EPROTO);
+	b.len = 0;
+	for (uint32_t i = 0; i < 300; i++)
+		memset(e[i].name, 'p', SW_PATH_WIRE_MAX);
+	assert_int_equal(proto_encode_digests(&b, &hdr, e, 300), -EMSGSIZE);
+	assert_int_equal(b.len, 0);
+	buf_release(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -793,6 +1004,9 @@ int main(void)
 		cmocka_unit_test(test_inventory_hostile_paths),
 		cmocka_unit_test(test_inventory_frame_bound),
 		cmocka_unit_test(test_sample_json_exact),
+		cmocka_unit_test(test_digreq),
+		cmocka_unit_test(test_digests),
+		cmocka_unit_test(test_digests_frame_bound),
 	};
 	return cmocka_run_group_tests_name("proto", tests, NULL, NULL);
 }
