@@ -16,6 +16,7 @@
 #include <uv.h>
 
 #include "collector/alerts/invrequest.h"
+#include "collector/alerts/copies.h"
 #include "collector/alerts/pipeline.h"
 #include "collector/alerts/policy.h"
 #include "collector/control/control.h"
@@ -61,6 +62,8 @@ struct collector {
 	struct http_server http;
 	struct rrdcached_config rrdcached; /* [collector] rrdcached */
 	struct invrequests inventories; /* loss inventories asked of agents */
+	struct copies_config copies_cfg; /* [copy NAME] sections */
+	struct copies copies;            /* copy relations checked continuously */
 };
 
 static void usage(FILE *out)
@@ -102,6 +105,13 @@ static int register_config(struct collector *c, struct collector_config *cfg)
 	/* delivery: tls_*, insecure, allow_agents, connection limits */
 	if (!rc)
 		rc = delivery_config_register(&c->delivery, cfg);
+	/* [copy NAME]: copy relations (collector/alerts/copies_conf.h) */
+	if (!rc) {
+		const struct collector_config_hook copy_hook = { copies_config_key, &c->copies_cfg };
+
+		copies_config_init(&c->copies_cfg);
+		rc = collector_config_register(cfg, &copy_hook);
+	}
 	return rc;
 }
 
@@ -117,7 +127,9 @@ static int load_config(struct collector *c, struct collector_config *cfg, char *
 			 c->config_path, strerror(-rc));
 		return -1;
 	}
-	return collector_config_read(c->config_path, cfg, err, errlen);
+	if (collector_config_read(c->config_path, cfg, err, errlen))
+		return -1;
+	return copies_config_finish(&c->copies_cfg, err, errlen);
 }
 
 /* What the modules' hooks kept of a configuration that will not run (it was
@@ -135,6 +147,7 @@ static void report_status(uv_timer_t *t)
 	double rate = (double)(st->samples_stored - c->last_stored) * 1000.0 / STATUS_INTERVAL_MS;
 
 	c->last_stored = st->samples_stored;
+	copies_tick(&c->copies, (int64_t)time(NULL));
 	sdnotify_status("%u agents connected, %zu known; %.1f samples/s stored; %zu batches "
 			"queued",
 			session_count(), c->reg.agents.count, rate, ingest_pending(&c->ingest));
@@ -226,6 +239,33 @@ static void v3_gone(void *ctx, struct agent_rec *a)
 	struct collector *c = ctx;
 
 	invrequest_agent_gone(&c->inventories, a->name, (int64_t)time(NULL));
+	copies_agent_gone(&c->copies, a->name, (int64_t)time(NULL));
+}
+
+/* Copy checking (collector/alerts/copies.h): DIGREQ out, DIGESTS in, and
+ * every stored sample to see which comparisons are due. */
+static int send_digreq(void *ud, const char *agent, const struct sw_digreq *rq)
+{
+	struct collector *c = ud;
+
+	return ingest_digreq(&c->ingest, agent, rq);
+}
+
+static void on_digests(void *ctx, struct agent_rec *a, const struct sw_digests *hdr,
+		       const struct sw_digentry *entries, size_t n)
+{
+	struct collector *c = ctx;
+
+	copies_on_digests(&c->copies, a->name, hdr, entries, n, (int64_t)time(NULL));
+}
+
+static void copies_observe(void *ctx, struct agent_rec *a, struct store_rec *st,
+			   const struct sw_sample *s)
+{
+	struct collector *c = ctx;
+	(void)s;
+
+	copies_on_sample(&c->copies, a->name, st->name, a->interval, (int64_t)time(NULL));
 }
 
 static int v3_send_invreq(void *ud, const char *agent, const struct sw_invreq *rq)
@@ -263,6 +303,7 @@ static void start_control(struct collector *c)
 		.agents = agents_json,
 		.agents_ud = &c->admit,
 		.inventories = &c->inventories,
+		.copies = &c->copies,
 	};
 
 	control_init(&c->control, &c->control_cfg, &deps);
@@ -357,6 +398,18 @@ static int run(void *data, uv_loop_t *loop)
 				(int64_t)time(NULL));
 		ingest_on_v3(&c->ingest, v3_policy, v3_inventory, v3_gone, c);
 	}
+	{
+		const struct copies_ops copy_ops = { .send = send_digreq, .ud = c };
+
+		err = copies_init(&c->copies, &c->copies_cfg, &c->alerting.ledger,
+				  &c->alerting.alerts, &copy_ops);
+		if (err)
+			fatal("collector: cannot set up the copy relations: %s", strerror(-err));
+		ingest_on_digests(&c->ingest, on_digests, c);
+		err = ingest_observe(&c->ingest, copies_observe, c);
+		if (err)
+			fatal("collector: cannot observe stored samples: %s", strerror(-err));
+	}
 	start_control(c);
 	/* delivery: TLS and the limits, before the first connection */
 	{
@@ -411,6 +464,7 @@ static int run(void *data, uv_loop_t *loop)
 	ingest_release(&c->ingest);
 	control_stop(&c->control);
 	invrequest_release(&c->inventories);
+	copies_release(&c->copies);
 	alerting_stop(&c->alerting);
 	http_stop(&c->http);
 	daemon_close_loop(c->loop);
