@@ -20,6 +20,7 @@ struct acc_store {
 struct accounts {
 	char manifest_dir[4096 + 16];
 	struct journal *j;
+	struct digests *dig;
 	unsigned depth;
 	pthread_mutex_t lock; /* the stores' retention */
 	struct acc_store *stores;
@@ -59,6 +60,11 @@ int accounts_open(const char *state_dir, uint64_t keep_s, uint64_t max_bytes, un
 		accounts_close(a);
 		return err;
 	}
+	err = digests_open(state_dir, &a->dig);
+	if (err) {
+		accounts_close(a);
+		return err;
+	}
 	*out = a;
 	return 0;
 }
@@ -72,6 +78,7 @@ void accounts_close(struct accounts *a)
 	free(a->stores);
 	free(a->reports);
 	journal_close(a->j);
+	digests_close(a->dig);
 	pthread_mutex_destroy(&a->lock);
 	free(a);
 }
@@ -247,12 +254,19 @@ void accounts_settle(struct accounts *a, const struct scan_options *opt, struct 
 		err = journal_commit(a->j, sc->store, (int64_t)opt->start.tv_sec);
 	if (!err)
 		err = manifest_commit(opt->manifest);
+	if (!err)
+		digests_refresh(a->dig, sc->store, opt->manifest); /* logs its own failure */
 	if (err) {
 		log_err("accounts: store '%s': cannot keep this scan's removals: %s; its sample "
 			"carries totals only", sc->store, strerror(-err));
 		s->flags &= ~(uint32_t)(SW_SAMPLE_EXACT | SW_SAMPLE_YOUNG_SPLIT);
 	}
 	free(sc);
+}
+
+struct digests *accounts_digests(struct accounts *a)
+{
+	return a->dig;
 }
 
 size_t accounts_cut_path(const char *path, size_t len, unsigned depth)

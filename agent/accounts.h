@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "delqueue.h"
+#include "digests.h"
 #include "journal.h"
 #include "manifest.h"
 #include "scan.h"
@@ -73,6 +74,11 @@ typedef int (*accounts_send_fn)(void *ud, struct buf *frame);
  * journal's after a refusal was sent). */
 int accounts_inventory(struct accounts *a, const struct sw_invreq *r, accounts_send_fn send,
 		       void *ud);
+
+/* The copy digests (digests.h), refreshed by accounts_settle() after each
+ * committed scan; the loop thread answers DIGREQ from them.  Never NULL
+ * after a successful accounts_open(). */
+struct digests *accounts_digests(struct accounts *a);
 
 /* Cuts path (len bytes) to its first depth components (0: not at all);
  * returns the new length. */

@@ -53,6 +53,7 @@ struct manifest {
 	size_t nslots, used, ndeleted;
 	uint64_t live_bytes, live_files;
 	uint64_t end; /* where the next record goes */
+	uint64_t changes; /* manifest_changes() */
 
 	/* the scan in progress */
 	int64_t scan_time;
@@ -213,6 +214,7 @@ static struct man_slot *man__slot(struct manifest *m, uint64_t key)
 
 static void man__drop(struct manifest *m, struct man_slot *s)
 {
+	m->changes++;
 	m->live_bytes -= MAN_REC_HEAD + s->len;
 	m->live_files -= s->nfiles;
 	s->key = 1;
@@ -226,6 +228,7 @@ static int man__set(struct manifest *m, uint64_t key, uint64_t off, uint32_t len
 {
 	struct man_slot *s = man__find(m, key);
 
+	m->changes++;
 	if (s) {
 		m->live_bytes -= MAN_REC_HEAD + s->len;
 		m->live_files -= s->nfiles;
@@ -356,6 +359,7 @@ out:
 
 static void man__reset_index(struct manifest *m)
 {
+	m->changes++;
 	free(m->slots);
 	m->slots = NULL;
 	m->nslots = m->used = m->ndeleted = 0;
@@ -1012,4 +1016,67 @@ int manifest_commit(struct manifest *m)
 		m->rebuilt = 1;
 	}
 	return err;
+}
+
+/* ---- for the copy digests --------------------------------------------------- */
+
+uint64_t manifest_changes(const struct manifest *m)
+{
+	return m->changes;
+}
+
+/* Reads slot s's payload into *buf (grown as needed). */
+static int man__read_slot(struct manifest *m, const struct man_slot *s, uint8_t **buf,
+			  size_t *cap)
+{
+	if (s->len > *cap) {
+		uint8_t *nb = realloc(*buf, s->len);
+
+		if (!nb)
+			return -ENOMEM;
+		*buf = nb;
+		*cap = s->len;
+	}
+	return man__pread_all(m->fd, *buf, s->len, s->off + MAN_REC_HEAD);
+}
+
+int manifest_foreach_dir(struct manifest *m, manifest_dir_fn fn, void *ud)
+{
+	uint8_t *buf = NULL;
+	size_t cap = 0;
+	int err = 0;
+
+	for (size_t i = 0; i < m->nslots && !err; i++) {
+		struct man_slot *s = &m->slots[i];
+		struct mcodec_reader r;
+
+		if (s->key < 2)
+			continue;
+		err = man__read_slot(m, s, &buf, &cap);
+		if (!err && mcodec_reader_init(&r, buf, s->len) < 0)
+			err = -EBADMSG;
+		if (!err)
+			err = fn(ud, r.dir, r.dirlen, r.count);
+	}
+	free(buf);
+	return err;
+}
+
+int manifest_dir_read(struct manifest *m, const char *relpath, size_t relen, uint8_t **buf,
+		      size_t *cap, struct mcodec_reader *r)
+{
+	struct man_slot *s = man__find(m, man__hash(relpath, relen));
+	int err;
+
+	if (!s)
+		return -ENOENT;
+	err = man__read_slot(m, s, buf, cap);
+	if (err)
+		return err;
+	if (mcodec_reader_init(r, *buf, s->len) < 0)
+		return -EBADMSG;
+	/* a hash collision names another directory */
+	if (r->dirlen != relen || memcmp(r->dir, relpath, relen))
+		return -ENOENT;
+	return 0;
 }

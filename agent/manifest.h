@@ -123,4 +123,25 @@ int manifest_finish(struct manifest *m, int complete, uint64_t retention,
  * 0 or a negative errno (the manifest is then marked for a rebuild). */
 int manifest_commit(struct manifest *m);
 
+/* For the copy digests (agent/digests.h), which are built from the last
+ * committed scan: call these on the scan thread, between a
+ * manifest_commit() and the next manifest_begin(), when the index is the
+ * committed scan's.
+ *
+ * manifest_changes(): a counter that moves whenever a directory's record is
+ * written, dropped or the whole index is reset, so a cache built from the
+ * manifest knows whether it is still current. */
+uint64_t manifest_changes(const struct manifest *m);
+/* Calls fn for every directory record (a directory holding files), in no
+ * order, with the record's path (relative to the store, not NUL-terminated)
+ * and file count.  A non-zero return stops the walk and is returned; else 0
+ * or a negative errno (-EBADMSG for a record that does not decode). */
+typedef int (*manifest_dir_fn)(void *ud, const char *relpath, size_t relen, uint32_t nfiles);
+int manifest_foreach_dir(struct manifest *m, manifest_dir_fn fn, void *ud);
+/* Reads directory relpath's record into *buf (grown as needed, *cap its
+ * size; caller frees) and prepares r to read its files.  0, -ENOENT when the
+ * manifest holds no files in that directory, or a negative errno. */
+int manifest_dir_read(struct manifest *m, const char *relpath, size_t relen, uint8_t **buf,
+		      size_t *cap, struct mcodec_reader *r);
+
 #endif

@@ -238,6 +238,31 @@ static int send_inventory(void *ud, struct buf *frame)
 	return conn_send(ud, frame);
 }
 
+/* Version 3, copy verification: DIGREQ is answered from the digests the
+ * accounts keep (agent/digests.h). */
+static void on_digreq(struct ship_conn *c, const struct sw_frame *f)
+{
+	struct shipper *sh = c->sh;
+	static struct sw_digreq r;
+
+	if (sh->version < SW_PROTO_VERSION_EXACT || c->state != CONN_READY ||
+	    proto_decode_digreq(f, &r)) {
+		conn_close(c, "malformed or early DIGREQ");
+		return;
+	}
+	if (!sh->acc) {
+		struct sw_digests hdr = { .req_id = r.req_id, .status = SW_DIG_REFUSED };
+		struct buf frame;
+
+		snprintf(hdr.text, sizeof hdr.text, "this agent keeps no manifest");
+		buf_init(&frame, SW_FRAME_HEADER + SW_FRAME_MAX);
+		send_encoded(c, &frame, proto_encode_digests(&frame, &hdr, NULL, 0));
+		return;
+	}
+	if (digests_answer(accounts_digests(sh->acc), &r, send_inventory, c) < 0)
+		conn_close(c, "cannot send digests");
+}
+
 /* Version 3: POLICY feeds the accounts; INVREQ is answered from them. */
 static void on_accounts(struct ship_conn *c, const struct sw_frame *f)
 {
@@ -313,6 +338,9 @@ static void handle_frame(void *ud, const struct sw_frame *f)
 	case SW_MSG_POLICY:
 	case SW_MSG_INVREQ:
 		on_accounts(c, f);
+		return;
+	case SW_MSG_DIGREQ:
+		on_digreq(c, f);
 		return;
 	default:
 		conn_close(c, "unexpected message from the collector");

@@ -264,13 +264,17 @@ enum {
 	SW_DIG_CONTENT = 1u << 0, /* content digests (file SHA-256s) instead of sizes */
 	SW_DIG_NAMES = 1u << 1,   /* entries carry their names (audited requests only) */
 	SW_DIG_SELF = 1u << 2,    /* only the directory's own digest, no entries */
-	SW_DIG_FLAGS_KNOWN = (1u << 3) - 1,
+	SW_DIG_BYHASH = 1u << 3,  /* dir components "#" + 32 hex digits are name hashes */
+	SW_DIG_FLAGS_KNOWN = (1u << 4) - 1,
 };
 
 /* A digest request: the digests of directory dir of store ("" = the root;
  * else components separated by single '/', none empty, "." or "..", no
- * leading or trailing '/').  req_id is the collector's, echoed in every
- * DIGESTS frame of the answer. */
+ * leading or trailing '/').  With SW_DIG_BYHASH, a component that is '#'
+ * and 32 lowercase hex digits names the subdirectory whose name_hash that
+ * is, so a collector that knows only name hashes can descend; other
+ * components stay literal names (a configured prefix).  req_id is the
+ * collector's, echoed in every DIGESTS frame of the answer. */
 struct sw_digreq {
 	uint64_t req_id;
 	char store[SW_NAME_MAX + 1];

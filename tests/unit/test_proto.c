@@ -812,11 +812,11 @@ static void test_digreq(void **state)
 	assert_int_equal(proto_frame_parse(b.data, b.len, &f), -EPROTO);
 	b.data[2] = 3;
 	/* an unknown flag, a zero req_id, a bad store: refused both ways */
-	b.data[b.len - 1] = 0x08;
+	b.data[b.len - 1] = 0x10;
 	assert_true(proto_frame_parse(b.data, b.len, &f) > 0);
 	assert_int_equal(proto_decode_digreq(&f, &out), -EINVAL);
 	b.len = 0;
-	in.flags = 0x08;
+	in.flags = 0x10;
 	assert_int_equal(proto_encode_digreq(&b, &in), -EINVAL);
 	in.flags = SW_DIG_NAMES;
 	in.req_id = 0;
