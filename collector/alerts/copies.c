@@ -12,13 +12,6 @@
 #include "shrinkwatch/log.h"
 #include "shrinkwatch/banned.h"
 
-/* DIGREQ flag of the contract's "Changes": dir holds name-hash components.
- * Set only when the walk descends below a prefix. */
-#ifdef SW_DIG_HASHED
-#define COPIES_DIG_HASHED SW_DIG_HASHED
-#else
-#define COPIES_DIG_HASHED 8u
-#endif
 
 /* One walk in progress: a relation's comparison or an administrator's check. */
 struct copies_walker {
@@ -208,7 +201,7 @@ static int w_request(void *ud, enum copies_side side, const struct copies_dirpat
 		return rc;
 	rq.flags = (uint8_t)((self_only ? SW_DIG_SELF : 0) |
 			     (wk->rel->compare == COPIES_CONTENT ? SW_DIG_CONTENT : 0) |
-			     (names ? SW_DIG_NAMES : 0) | (dir->depth ? COPIES_DIG_HASHED : 0));
+			     (names ? SW_DIG_NAMES : 0) | (dir->depth ? SW_DIG_BYHASH : 0));
 	p = calloc(1, sizeof *p);
 	if (!p)
 		return -ENOMEM;

@@ -444,7 +444,7 @@ int copies_dirpath_wire(const char *prefix, const struct copies_dirpath *dir, ch
 	for (size_t d = 0; d < dir->depth; d++) {
 		if (p != out || d)
 			*p++ = '/';
-		*p++ = ':';
+		*p++ = '#';
 		for (size_t k = 0; k < COPIES_HASH_LEN; k++) {
 			*p++ = hex[dir->h[d][k] >> 4];
 			*p++ = hex[dir->h[d][k] & 15];

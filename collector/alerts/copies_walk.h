@@ -160,9 +160,10 @@ const struct copies_result *copies_walk_result(const struct copies_walk *w);
 void copies_walk_free(struct copies_walk *w);
 
 /*
- * The DIGREQ `dir` of dir under prefix (contract "Changes": the prefix's
- * names, then "/:" and 32 lowercase hex digits per name hash; with an
- * empty prefix the first component has no leading '/').  0, or
+ * The DIGREQ `dir` of dir under prefix, sent with SW_DIG_BYHASH when dir
+ * is below the prefix: the prefix's names, then "/#" and 32 lowercase hex
+ * digits per name hash (with an empty prefix the first component has no
+ * leading '/').  0, or
  * -ENAMETOOLONG when it does not fit outlen.
  */
 int copies_dirpath_wire(const char *prefix, const struct copies_dirpath *dir, char *out,

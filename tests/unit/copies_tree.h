@@ -1,6 +1,6 @@
 /* copies_tree.h - an in-memory store for the copy tests: a tree of
  * directories and files, digested as the agent does (copy-contract.md
- * "Digests"), and found by the DIGREQ `dir` forms (names, then "/:" and
+ * "Digests"), and found by the DIGREQ `dir` forms (names, then "/#" and
  * 32 hex digits of a name hash).  Header-only, for test_copies*.c. */
 #ifndef SHRINKWATCH_TEST_COPIES_TREE_H
 #define SHRINKWATCH_TEST_COPIES_TREE_H
@@ -167,7 +167,8 @@ static inline void tn_digest(const struct tnode *d, bool content, uint8_t out[32
 }
 
 /* The directory of root named by a DIGREQ dir ("" = root; name components,
- * and ":" + 32 hex digits for a subdirectory's name hash), or NULL. */
+ * and "#" + 32 hex digits for a subdirectory's name hash, SW_DIG_BYHASH),
+ * or NULL. */
 static inline struct tnode *tree_find_wire(struct tnode *root, const char *dir)
 {
 	struct tnode *d = root;
@@ -178,7 +179,7 @@ static inline struct tnode *tree_find_wire(struct tnode *root, const char *dir)
 		size_t len = slash ? (size_t)(slash - p) : strlen(p);
 		struct tnode *c = NULL;
 
-		if (len == 33 && p[0] == ':') {
+		if (len == 33 && p[0] == '#') {
 			uint8_t want[16], h[16];
 
 			for (int k = 0; k < 16; k++) {

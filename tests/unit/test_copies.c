@@ -465,11 +465,11 @@ static void test_dirpath_wire(void **state)
 	memset(d.h[0], 0xab, 16);
 	memset(d.h[1], 0x01, 16);
 	assert_int_equal(copies_dirpath_wire("", &d, out, sizeof out), 0);
-	assert_string_equal(out, ":abababababababababababababababab/"
-				 ":01010101010101010101010101010101");
+	assert_string_equal(out, "#abababababababababababababababab/"
+				 "#01010101010101010101010101010101");
 	assert_int_equal(copies_dirpath_wire("x", &d, out, sizeof out), 0);
-	assert_string_equal(out, "x/:abababababababababababababababab/"
-				 ":01010101010101010101010101010101");
+	assert_string_equal(out, "x/#abababababababababababababababab/"
+				 "#01010101010101010101010101010101");
 	assert_int_equal(copies_dirpath_wire("x", &d, out, 40), -ENAMETOOLONG);
 }
 

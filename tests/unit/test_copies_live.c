@@ -48,8 +48,16 @@ static int fake_send(void *ud, const char *agent, const struct sw_digreq *rq)
 	(void)ud;
 	if (dst_down && !strcmp(agent, "b"))
 		return -ENOTCONN;
-	/* what the agent's decoder insists on */
-	assert_true(proto_digdir_valid(rq->dir) == 0 || proto_digdir_valid(rq->dir) == 1);
+	/* what the agent's decoder insists on: the request encodes */
+	{
+		struct buf b;
+
+		buf_init(&b, 256);
+		assert_int_equal(proto_encode_digreq(&b, rq), 0);
+		buf_release(&b);
+	}
+	assert_true(proto_digdir_valid(rq->dir));
+	assert_int_equal(!!(rq->flags & SW_DIG_BYHASH), !!strchr(rq->dir, '#'));
 	assert_true(nq < 256);
 	snprintf(queue[nq].agent, sizeof queue[nq].agent, "%s", agent);
 	queue[nq].rq = *rq;
