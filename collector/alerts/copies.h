@@ -40,8 +40,9 @@ struct ledger;
 #define COPIES_REQUEST_TIMEOUT_S 120
 /* Administrator's checks kept for fetching. */
 #define COPIES_CHECKS_KEEP 16
-/* Comparisons of one relation at most this often, whatever the samples. */
-#define COPIES_MIN_INTERVAL_S 30
+/* Comparisons of one relation at most once per source interval, and never
+ * more often than this, whatever the samples. */
+#define COPIES_MIN_INTERVAL_S 2
 
 struct copies_ops {
 	/* Sends rq to agent: 0, -ENOTCONN, -EPROTONOSUPPORT, or another
