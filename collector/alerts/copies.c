@@ -13,8 +13,22 @@
 #include "shrinkwatch/banned.h"
 
 
+/* A change of the memory a walk hands back, written when the walk ends. */
+struct memop {
+	uint8_t *key; /* the directory's name hashes, klen bytes */
+	size_t klen;
+	bool forget;
+	uint8_t digest[COPIES_DIGEST_LEN];
+	uint8_t *packed; /* n entries of COPYREL_SEEN_ENTRY bytes */
+	size_t n;
+};
+
 /* One walk in progress: a relation's comparison or an administrator's check. */
 struct copies_walker {
+	struct memop *ops; /* the memory's changes, in order */
+	size_t nops, capops;
+	struct copies_entry *scratch; /* remembered()'s answer */
+	size_t scap;
 	struct copies *c;
 	const struct copies_relation *rel; /* the state's or the check's */
 	struct copies_walk *w;
@@ -28,6 +42,7 @@ struct copies_rel_state {
 	struct copies_walker *walker;      /* the comparison running, or NULL */
 	int64_t last_start;
 	uint32_t interval; /* the source agent's */
+	bool memory_full;  /* over COPIES_SEEN_MAX: no copy_lost */
 	struct copyrel_rec rec;
 };
 
@@ -73,6 +88,18 @@ static void end_text(const struct copies_end *e, char *out, size_t len)
 
 /* ---- alerts ------------------------------------------------------------ */
 
+/* Whether the copy_lost alert of episode was closed (acknowledged ones stay
+ * open until closed; a closed one starts a new count). */
+static bool alert_closed(struct copies *c, const struct copies_relation *rel, uint32_t episode)
+{
+	struct ledger_alert a;
+
+	if (ledger_alert_find(c->ledger, rel->destination.agent, rel->destination.store,
+			      detect_kind_name(DETECT_COPY_LOST), episode, &a))
+		return true;
+	return a.closed_at != 0;
+}
+
 /* Fires, updates or resolves the alert of kind for count (the state's
  * episode says whether one is open). */
 static void raise_kind(struct copies *c, struct copies_rel_state *st, unsigned kind,
@@ -106,7 +133,12 @@ static void raise_kind(struct copies *c, struct copies_rel_state *st, unsigned k
 		ev.resolution = DETECT_RES_RECOVERED;
 	}
 	ev.episode = *episode;
-	if (kind == DETECT_COPY_MISSING)
+	if (kind == DETECT_COPY_LOST)
+		snprintf(ev.summary, sizeof ev.summary,
+			 "copy '%.64s': %llu items that were at both %.32s/%.32s and its copy "
+			 "are at neither", rel->name, (unsigned long long)count, rel->source.agent,
+			 rel->source.store);
+	else if (kind == DETECT_COPY_MISSING)
 		snprintf(ev.summary, sizeof ev.summary,
 			 "copy '%.64s': %llu items of %.32s/%.32s older than %llds not at the copy",
 			 rel->name, (unsigned long long)count, rel->source.agent,
@@ -141,7 +173,7 @@ static void relation_done(struct copies *c, struct copies_rel_state *st,
 	enum copyrel_state s = r->outcome == COPIES_COMPLETE	 ? COPYREL_COMPLETE :
 			       r->outcome == COPIES_INCOMPLETE ? COPYREL_INCOMPLETE :
 								 COPYREL_UNKNOWN;
-	uint64_t pm = rec->missing, pd = rec->differs;
+	uint64_t pm = rec->missing, pd = rec->differs, pl = rec->lost;
 
 	c->comparisons++;
 	if (s != rec->state)
@@ -167,15 +199,23 @@ static void relation_done(struct copies *c, struct copies_rel_state *st,
 			raise_kind(c, st, DETECT_COPY_DIFFERS, r->differs, pd,
 				   item_bytes(r, COPIES_ITEM_DIFFERS), &rec->differs_episode, r, now);
 		}
+		if (r->lost) { /* gone for good: counted until the alert is closed */
+			if (rec->lost_episode && alert_closed(c, st->rel, rec->lost_episode))
+				rec->lost_episode = 0, pl = rec->lost = 0;
+			rec->lost += r->lost;
+			raise_kind(c, st, DETECT_COPY_LOST, rec->lost, pl, 0, &rec->lost_episode, r,
+				   now);
+		}
 		if (copyrel_put(c->ledger->db, rec))
 			ledger_rollback(c->ledger);
 		if (ledger_commit(c->ledger))
 			log_err("copies: cannot record the state of copy '%s'", st->rel->name);
 	}
-	log_info("copies: copy '%s' %s: %llu missing, %llu differing, %llu in transit, %llu "
-		 "directories unknown (%llu directories asked, %llu entries)",
+	log_info("copies: copy '%s' %s: %llu missing, %llu differing, %llu lost, %llu in "
+		 "transit, %llu directories unknown (%llu directories asked, %llu entries)",
 		 st->rel->name, copyrel_state_name(s), (unsigned long long)r->missing,
-		 (unsigned long long)r->differs, (unsigned long long)r->young,
+		 (unsigned long long)r->differs, (unsigned long long)r->lost,
+		 (unsigned long long)r->young,
 		 (unsigned long long)r->unknown_dirs, (unsigned long long)r->requests,
 		 (unsigned long long)r->entries);
 }
@@ -230,6 +270,9 @@ static void w_done(void *ud, struct copies_walk *w)
 	wk->done = true;
 }
 
+static void memory_write(struct copies_walker *wk);
+static void walker_free(struct copies_walker *wk);
+
 /* After any call into wk's walk: a finished walk's result goes where it
  * belongs, and the walker goes. */
 static void settle(struct copies_walker *wk, int64_t now)
@@ -239,6 +282,7 @@ static void settle(struct copies_walker *wk, int64_t now)
 	if (!wk->done)
 		return;
 	if (wk->st) {
+		memory_write(wk);
 		relation_done(c, wk->st, copies_walk_result(wk->w), now);
 		wk->st->walker = NULL;
 		copies_walk_free(wk->w);
@@ -253,12 +297,177 @@ static void settle(struct copies_walker *wk, int64_t now)
 			 wk->rel->name, wk->check->who, (unsigned long long)r->missing,
 			 (unsigned long long)r->differs, (unsigned long long)r->unknown_dirs);
 	}
+	walker_free(wk);
+}
+
+/* ---- the memory behind copy_lost ---------------------------------------- */
+
+static int w_remembered(void *ud, const struct copies_dirpath *dir, struct copies_listing *out)
+{
+	struct copies_walker *wk = ud;
+	uint8_t *packed = NULL;
+	size_t n = 0;
+
+	if (copyrel_seen_get(wk->c->ledger->db, wk->rel->name, dir->h[0],
+			     dir->depth * COPIES_HASH_LEN, out->self, &packed, &n))
+		return 0;
+	if (n > wk->scap) {
+		struct copies_entry *more = realloc(wk->scratch, n * sizeof *more);
+
+		if (!more) {
+			free(packed);
+			return 0;
+		}
+		wk->scratch = more;
+		wk->scap = n;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const uint8_t *p = packed + i * COPYREL_SEEN_ENTRY;
+		struct copies_entry *x = &wk->scratch[i];
+
+		memset(x, 0, sizeof *x);
+		memcpy(x->name_hash, p, COPIES_HASH_LEN);
+		x->kind = p[16];
+		for (int b = 0; b < 8; b++)
+			x->files = x->files << 8 | p[17 + b];
+		memcpy(x->digest, p + 25, COPIES_DIGEST_LEN);
+	}
+	free(packed);
+	out->e = wk->scratch;
+	out->n = n;
+	return 1;
+}
+
+static struct memop *memop_add(struct copies_walker *wk, const struct copies_dirpath *dir)
+{
+	struct memop *m;
+
+	if (wk->nops == wk->capops) {
+		size_t cap = wk->capops ? 2 * wk->capops : 64;
+		struct memop *more = realloc(wk->ops, cap * sizeof *more);
+
+		if (!more)
+			return NULL;
+		wk->ops = more;
+		wk->capops = cap;
+	}
+	m = &wk->ops[wk->nops];
+	memset(m, 0, sizeof *m);
+	m->klen = dir->depth * COPIES_HASH_LEN;
+	m->key = malloc(m->klen ? m->klen : 1);
+	if (!m->key)
+		return NULL;
+	memcpy(m->key, dir->h[0], m->klen);
+	wk->nops++;
+	return m;
+}
+
+static void w_remember(void *ud, const struct copies_dirpath *dir,
+		       const uint8_t digest[COPIES_DIGEST_LEN], const struct copies_entry *e,
+		       size_t n)
+{
+	struct copies_walker *wk = ud;
+	struct memop *m = memop_add(wk, dir);
+
+	if (!m)
+		return; /* not remembered: the next walk descends there again */
+	memcpy(m->digest, digest, COPIES_DIGEST_LEN);
+	m->packed = malloc(n ? n * COPYREL_SEEN_ENTRY : 1);
+	if (!m->packed) {
+		free(m->key);
+		wk->nops--;
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		uint8_t *p = m->packed + i * COPYREL_SEEN_ENTRY;
+
+		memcpy(p, e[i].name_hash, COPIES_HASH_LEN);
+		p[16] = e[i].kind;
+		for (int b = 0; b < 8; b++)
+			p[17 + b] = (uint8_t)(e[i].files >> (56 - 8 * b));
+		memcpy(p + 25, e[i].digest, COPIES_DIGEST_LEN);
+	}
+	m->n = n;
+}
+
+static void w_forget(void *ud, const struct copies_dirpath *dir)
+{
+	struct memop *m = memop_add(ud, dir);
+
+	if (m)
+		m->forget = true;
+}
+
+/* Writes the walk's memory changes in one transaction, and frees them. */
+static void memory_write(struct copies_walker *wk)
+{
+	struct copies *c = wk->c;
+	int err = 0;
+
+	if (wk->nops && !(err = ledger_begin(c->ledger))) {
+		for (size_t i = 0; i < wk->nops && !err; i++) {
+			const struct memop *m = &wk->ops[i];
+
+			err = m->forget ? copyrel_seen_forget(c->ledger->db, wk->rel->name, m->key,
+							      m->klen) :
+					  copyrel_seen_put(c->ledger->db, wk->rel->name, m->key,
+							   m->klen, m->digest, m->packed, m->n);
+		}
+		if (err)
+			ledger_rollback(c->ledger);
+		err = ledger_commit(c->ledger);
+	}
+	if (err)
+		log_err("copies: cannot remember what copy '%s' holds at both ends (copy_lost "
+			"looks again next time)", wk->rel->name);
+	for (size_t i = 0; i < wk->nops; i++) {
+		free(wk->ops[i].key);
+		free(wk->ops[i].packed);
+	}
+	free(wk->ops);
+	wk->ops = NULL;
+	wk->nops = wk->capops = 0;
+}
+
+static void walker_free(struct copies_walker *wk)
+{
+	for (size_t i = 0; i < wk->nops; i++) {
+		free(wk->ops[i].key);
+		free(wk->ops[i].packed);
+	}
+	free(wk->ops);
+	free(wk->scratch);
 	free(wk);
+}
+
+/* Whether relation st's comparison keeps the memory: once it was complete,
+ * and while the memory stays within COPIES_SEEN_MAX. */
+static bool keeps_memory(struct copies *c, struct copies_rel_state *st)
+{
+	uint64_t n = 0;
+
+	if (!st->rec.complete_at)
+		return false;
+	if (copyrel_seen_count(c->ledger->db, st->rel->name, &n) || n <= COPIES_SEEN_MAX)
+		return true;
+	if (!st->memory_full)
+		log_warn("copies: copy '%s' holds more than %u items at both ends: checked "
+			 "without copy_lost (the memory is bounded)", st->rel->name,
+			 COPIES_SEEN_MAX);
+	st->memory_full = true;
+	copyrel_seen_forget(c->ledger->db, st->rel->name, NULL, 0);
+	return false;
 }
 
 static int walker_start(struct copies *c, struct copies_walker *wk, bool names, int64_t now)
 {
-	const struct copies_walk_ops ops = { w_request, w_done, wk };
+	struct copies_walk_ops ops = { .request = w_request, .done = w_done, .ud = wk };
+
+	if (wk->st && keeps_memory(c, wk->st)) {
+		ops.remembered = w_remembered;
+		ops.remember = w_remember;
+		ops.forget = w_forget;
+	}
 	int rc = copies_walk_start(wk->rel, names, now, &ops, &wk->w);
 
 	if (rc)
@@ -288,7 +497,7 @@ static int relation_start(struct copies *c, struct copies_rel_state *st, int64_t
 	rc = walker_start(c, wk, false, now);
 	if (rc) {
 		st->walker = NULL;
-		free(wk);
+		walker_free(wk);
 	}
 	return rc;
 }
@@ -528,7 +737,7 @@ int copies_check_start(struct copies *c, const struct copies_relation *r, const 
 	*id = k->id;
 	rc = walker_start(c, wk, true, now);
 	if (rc) {
-		free(wk);
+		walker_free(wk);
 		memset(k, 0, sizeof *k);
 		*id = 0;
 		snprintf(err, errlen, "out of memory");
@@ -602,11 +811,12 @@ void copies_release(struct copies *c)
 	for (size_t i = 0; i < c->cfg.n; i++)
 		if (c->st && c->st[i].walker) {
 			copies_walk_free(c->st[i].walker->w);
-			free(c->st[i].walker);
+			walker_free(c->st[i].walker);
 		}
 	for (size_t i = 0; i < COPIES_CHECKS_KEEP; i++) {
 		copies_walk_free(c->checks[i].walk);
-		free(c->checks[i].walker);
+		if (c->checks[i].walker)
+			walker_free(c->checks[i].walker);
 	}
 	free(c->st);
 	memset(c, 0, sizeof *c);

@@ -8,7 +8,11 @@
  * (collector/ledger/copyrel.h: state, counts, since when) and through the
  * normal alert lifecycle (lifecycle.h) as alerts of kind copy_missing and
  * copy_differs on the destination store, fired, updated as the counts
- * change and resolved when the copy is complete again.  An end that does
+ * change and resolved when the copy is complete again; and, once the copy
+ * was complete, copy_lost for items that were at both ends and are now at
+ * neither (critical; it stays open until acknowledged, as the loss does
+ * not heal).  The memory behind copy_lost (copyrel.h, copy_seen) is
+ * written once per comparison, in one transaction.  An end that does
  * not answer makes the relation "unknown", never "missing": silence alerts
  * cover the agent.  Continuous checking ships name hashes only.
  *
@@ -43,6 +47,9 @@ struct ledger;
 /* Comparisons of one relation at most once per source interval, and never
  * more often than this, whatever the samples. */
 #define COPIES_MIN_INTERVAL_S 2
+/* Items the memory behind copy_lost holds per relation at most (57 bytes
+ * each in the ledger); a larger relation is checked without copy_lost. */
+#define COPIES_SEEN_MAX 2000000u
 
 struct copies_ops {
 	/* Sends rq to agent: 0, -ENOTCONN, -EPROTONOSUPPORT, or another

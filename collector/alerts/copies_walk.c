@@ -21,6 +21,10 @@ struct node {
 	int64_t scan[2];
 	struct copies_entry *e[2];
 	size_t n[2];
+	bool mem_known; /* the memory holds this directory (its listing below) */
+	uint8_t mem_self[COPIES_DIGEST_LEN];
+	struct copies_entry *me; /* the memory's entries, sorted */
+	size_t mn;
 };
 
 struct copies_walk {
@@ -45,6 +49,7 @@ static void node_free(struct node *n)
 			free((void *)n->e[s][i].name);
 		free(n->e[s]);
 	}
+	free(n->me);
 	free(n->path);
 	free(n);
 }
@@ -165,6 +170,53 @@ static void descend(struct copies_walk *w, struct node *n, const struct copies_e
 	c->src_only = src_only;
 }
 
+static int by_hash(const void *a, const void *b);
+
+/* The memory's listing of n's directory into n (sorted); false when it
+ * holds none or there is no memory. */
+static bool load_memory(struct copies_walk *w, struct node *n)
+{
+	struct copies_listing l;
+
+	if (!w->ops.remembered)
+		return false;
+	memset(&l, 0, sizeof l);
+	if (w->ops.remembered(w->ops.ud, &n->dir, &l) != 1)
+		return false;
+	n->mem_known = true;
+	memcpy(n->mem_self, l.self, COPIES_DIGEST_LEN);
+	if (l.n) {
+		n->me = malloc(l.n * sizeof *n->me);
+		if (!n->me) {
+			n->mem_known = false;
+			return false;
+		}
+		memcpy(n->me, l.e, l.n * sizeof *n->me);
+		for (size_t i = 0; i < l.n; i++)
+			n->me[i].name = NULL;
+		n->mn = l.n;
+		qsort(n->me, n->mn, sizeof *n->me, by_hash);
+	}
+	return true;
+}
+
+/* Entry m of n's memory is at neither end any more. */
+static void lost_entry(struct copies_walk *w, const struct node *n, const struct copies_entry *m)
+{
+	struct copies_dirpath child;
+
+	if (m->kind != 'D') {
+		w->res.lost++;
+		return;
+	}
+	w->res.lost += m->files;
+	if (n->dir.depth < COPIES_DEPTH_MAX && w->ops.forget) {
+		child = n->dir;
+		memcpy(child.h[child.depth++], m->name_hash, COPIES_HASH_LEN);
+		w->ops.forget(w->ops.ud, &child);
+	}
+}
+
 static bool file_differs(const struct copies_walk *w, const struct copies_entry *s,
 			 const struct copies_entry *d)
 {
@@ -203,42 +255,83 @@ static int by_hash(const void *a, const void *b)
 		      ((const struct copies_entry *)b)->name_hash, COPIES_HASH_LEN);
 }
 
-/* Both listings of n are in: count its files, queue its differing subdirectories. */
+static int hcmp(const struct copies_entry *x, const struct copies_entry *y)
+{
+	if (!x)
+		return y ? 1 : 0;
+	if (!y)
+		return -1;
+	return memcmp(x->name_hash, y->name_hash, COPIES_HASH_LEN);
+}
+
+/* Both listings of n are in (and the memory's, when there is one): count
+ * its files, queue its differing subdirectories, and tell the memory what
+ * is at both ends now. */
 static void compare_lists(struct copies_walk *w, struct node *n)
 {
 	const struct copies_entry *s = n->e[COPIES_SOURCE], *d = n->e[COPIES_DESTINATION];
 	size_t ns = n->n[COPIES_SOURCE], nd = n->src_only ? 0 : n->n[COPIES_DESTINATION];
-	size_t i = 0, j = 0;
+	size_t i = 0, j = 0, k = 0, nboth = 0;
+	bool track = w->ops.remembered && w->ops.remember;
+	struct copies_entry *both = NULL;
 
-	while (i < ns) {
-		int c = j < nd ? memcmp(s[i].name_hash, d[j].name_hash, COPIES_HASH_LEN) : -1;
-
-		if (c > 0) { /* at the destination only: extra */
-			j++;
-			continue;
-		}
-		if (c < 0) { /* at the source only */
-			if (s[i].kind == 'D')
-				descend(w, n, &s[i], true);
-			else
-				source_only_file(w, n, &s[i]);
-			i++;
-			continue;
-		}
-		if (s[i].kind == 'D' && d[j].kind == 'D') {
-			if (memcmp(s[i].digest, d[j].digest, COPIES_DIGEST_LEN))
-				descend(w, n, &s[i], false);
-		} else if (s[i].kind == 'D') { /* a file where the source has a directory */
-			descend(w, n, &s[i], true);
-		} else if (d[j].kind == 'D') {
-			source_only_file(w, n, &s[i]);
-		} else if (file_differs(w, &s[i], &d[j])) {
-			w->res.differs++;
-			add_item(w, n, COPIES_ITEM_DIFFERS, &s[i], &d[j]);
-		}
-		i++;
-		j++;
+	if (track) {
+		load_memory(w, n);
+		both = malloc((ns + nd + n->mn + 1) * sizeof *both);
+		if (!both)
+			track = false;
 	}
+	while (i < ns || j < nd || k < n->mn) {
+		const struct copies_entry *si = i < ns ? &s[i] : NULL, *dj = j < nd ? &d[j] : NULL;
+		const struct copies_entry *mk = k < n->mn ? &n->me[k] : NULL, *lo = si;
+
+		/* the lowest name hash of the three goes now */
+		if (hcmp(dj, lo) < 0)
+			lo = dj;
+		if (hcmp(mk, lo) < 0)
+			lo = mk;
+		si = si && !hcmp(si, lo) ? si : NULL;
+		dj = dj && !hcmp(dj, lo) ? dj : NULL;
+		mk = mk && !hcmp(mk, lo) ? mk : NULL;
+		i += si != NULL;
+		j += dj != NULL;
+		k += mk != NULL;
+		/* remembered from now on: at both ends, or remembered and still
+		 * at one (an item leaves the memory only by being at neither) */
+		if (track && ((si && dj && si->kind == dj->kind) || (mk && (si || dj))))
+			both[nboth++] = si ? *si : *dj;
+		if (!si) {
+			if (!dj && mk) /* remembered at both, now at neither */
+				lost_entry(w, n, mk);
+			continue; /* at the destination only: extra */
+		}
+		if (!dj) { /* at the source only */
+			if (si->kind == 'D')
+				descend(w, n, si, true);
+			else
+				source_only_file(w, n, si);
+			continue;
+		}
+		if (si->kind == 'D' && dj->kind == 'D') {
+			if (memcmp(si->digest, dj->digest, COPIES_DIGEST_LEN) ||
+			    (track && (!mk || mk->kind != 'D' ||
+				       memcmp(si->digest, mk->digest, COPIES_DIGEST_LEN))))
+				descend(w, n, si, false);
+		} else if (si->kind == 'D') { /* a file where the source has a directory */
+			descend(w, n, si, true);
+		} else if (dj->kind == 'D') {
+			source_only_file(w, n, si);
+		} else if (file_differs(w, si, dj)) {
+			w->res.differs++;
+			add_item(w, n, COPIES_ITEM_DIFFERS, si, dj);
+		}
+	}
+	if (track) {
+		for (size_t x = 0; x < nboth; x++)
+			both[x].name = NULL;
+		w->ops.remember(w->ops.ud, &n->dir, n->self[COPIES_SOURCE], both, nboth);
+	}
+	free(both);
 }
 
 static void finish_node(struct copies_walk *w, size_t idx);
@@ -306,8 +399,10 @@ static void finish_root_self(struct copies_walk *w, struct node *n)
 		r->src_files = r->src_bytes = 0;
 		return; /* nothing at the source: nothing to copy */
 	}
-	if (n->st[1] == COPIES_ANSWER_OK && !memcmp(n->self[0], n->self[1], COPIES_DIGEST_LEN))
-		return; /* complete */
+	if (n->st[1] == COPIES_ANSWER_OK && !memcmp(n->self[0], n->self[1], COPIES_DIGEST_LEN) &&
+	    (!w->ops.remembered || (load_memory(w, n) &&
+				    !memcmp(n->mem_self, n->self[0], COPIES_DIGEST_LEN))))
+		return; /* complete (and nothing at both went since the memory) */
 	if (n->st[1] == COPIES_ANSWER_NO_DIR)
 		r->dst_files = r->dst_bytes = 0;
 	c = add_node(w);

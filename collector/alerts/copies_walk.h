@@ -19,7 +19,19 @@
  *             content hash (compare = content, both hashed);
  *   unknown   directories an end could not answer for (agent gone, refused,
  *             a failed request): their files count in nothing, so an
- *             unreachable destination is never "missing".
+ *             unreachable destination is never "missing";
+ *   lost      with a memory (ops->remembered): items that were at both ends
+ *             when last seen and are now at neither -- evidence gone for
+ *             good.  The memory holds, per directory visited, the name
+ *             hashes of the entries present at both ends (and of those
+ *             remembered and still at one end: an item leaves the memory
+ *             only by being at neither), and the source's digest of the
+ *             directory then; the walk also descends where
+ *             the source's digest moved away from the remembered one (even
+ *             when both ends still agree: both lost the same item), and
+ *             hands the new intersection back (ops->remember).  Filling an
+ *             empty memory visits every directory once; after that a walk
+ *             costs in proportion to what changed.
  *
  * Files only at the destination are extra, not a fault, and are not counted.
  *
@@ -105,7 +117,7 @@ enum copies_outcome {
 
 struct copies_result {
 	enum copies_outcome outcome;
-	uint64_t missing, young, differs;
+	uint64_t missing, young, differs, lost;
 	uint64_t unknown_dirs; /* directories under the prefixes nothing is known of */
 	uint64_t src_files, src_bytes, dst_files, dst_bytes; /* the prefixes' totals */
 	int64_t src_scan, dst_scan;
@@ -133,6 +145,19 @@ struct copies_walk_ops {
 	 * not free the walk (the owner frees it after that call returned, on
 	 * its next turn of the loop). */
 	void (*done)(void *ud, struct copies_walk *w);
+	/*
+	 * The memory, or NULL for none (no copy_lost).  remembered: what the
+	 * memory holds for dir (digest in out->self, entries in out->e/n,
+	 * valid until the next call), 1, or 0 when it holds nothing for it.
+	 * remember: the entries now at both ends of dir (n may be 0), with
+	 * the source's digest of it, replacing what it held.  forget: dir
+	 * and everything the memory holds below it went from both ends.
+	 */
+	int (*remembered)(void *ud, const struct copies_dirpath *dir, struct copies_listing *out);
+	void (*remember)(void *ud, const struct copies_dirpath *dir,
+			 const uint8_t digest[COPIES_DIGEST_LEN], const struct copies_entry *e,
+			 size_t n);
+	void (*forget)(void *ud, const struct copies_dirpath *dir);
 	void *ud;
 };
 

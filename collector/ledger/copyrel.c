@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <sqlite3.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "copyrel.h"
@@ -26,7 +27,17 @@ static const char schema[] =
 	"  checked_at      INTEGER NOT NULL,\n"
 	"  complete_at     INTEGER NOT NULL,\n"
 	"  missing_episode INTEGER NOT NULL,\n"
-	"  differs_episode INTEGER NOT NULL\n"
+	"  differs_episode INTEGER NOT NULL,\n"
+	"  lost            INTEGER NOT NULL,\n"
+	"  lost_episode    INTEGER NOT NULL\n"
+	");\n"
+	"CREATE TABLE IF NOT EXISTS copy_seen (\n"
+	"  relation TEXT NOT NULL,\n"
+	"  dir      BLOB NOT NULL,\n"
+	"  digest   BLOB NOT NULL,\n"
+	"  n        INTEGER NOT NULL,\n"
+	"  entries  BLOB NOT NULL,\n"
+	"  PRIMARY KEY (relation, dir)\n"
 	");\n";
 
 static const char *const state_names[] = { "never", "complete", "incomplete", "unknown" };
@@ -70,7 +81,7 @@ int copyrel_schema(struct sqlite3 *db)
 int copyrel_put(struct sqlite3 *db, const struct copyrel_rec *r)
 {
 	static const char sql[] =
-		"INSERT OR REPLACE INTO copies VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+		"INSERT OR REPLACE INTO copies VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 	sqlite3_stmt *s = NULL;
 	int rc = sqlite3_prepare_v2(db, sql, -1, &s, NULL), i = 1;
 
@@ -93,6 +104,8 @@ int copyrel_put(struct sqlite3 *db, const struct copyrel_rec *r)
 	sqlite3_bind_int64(s, i++, r->complete_at);
 	sqlite3_bind_int64(s, i++, r->missing_episode);
 	sqlite3_bind_int64(s, i++, r->differs_episode);
+	sqlite3_bind_int64(s, i++, (sqlite3_int64)r->lost);
+	sqlite3_bind_int64(s, i++, r->lost_episode);
 	rc = sqlite3_step(s);
 	sqlite3_finalize(s);
 	return rc == SQLITE_DONE ? 0 : fail(db, rc, "write a copy relation's state");
@@ -127,12 +140,14 @@ static void read_rec(sqlite3_stmt *s, struct copyrel_rec *r)
 	r->complete_at = sqlite3_column_int64(s, i++);
 	r->missing_episode = (uint32_t)sqlite3_column_int64(s, i++);
 	r->differs_episode = (uint32_t)sqlite3_column_int64(s, i++);
+	r->lost = (uint64_t)sqlite3_column_int64(s, i++);
+	r->lost_episode = (uint32_t)sqlite3_column_int64(s, i++);
 }
 
 #define COLUMNS                                                                                \
 	"name, source, destination, state, missing, differs, young, unknown_dirs, src_files, " \
 	"src_bytes, dst_files, dst_bytes, since, checked_at, complete_at, missing_episode, "   \
-	"differs_episode"
+	"differs_episode, lost, lost_episode"
 
 int copyrel_get(struct sqlite3 *db, const char *name, struct copyrel_rec *out)
 {
@@ -194,8 +209,9 @@ int copyrel_prune(struct sqlite3 *db, int (*keep)(void *ctx, const char *name), 
 			continue;
 		sqlite3_reset(del);
 		sqlite3_bind_text(del, 1, name, -1, SQLITE_TRANSIENT);
-		if ((rc = sqlite3_step(del)) != SQLITE_DONE) {
-			err = fail(db, rc, "prune the copy relations");
+		if ((rc = sqlite3_step(del)) != SQLITE_DONE ||
+		    (err = copyrel_seen_forget(db, name, NULL, 0))) {
+			err = err ? err : fail(db, rc, "prune the copy relations");
 			goto out;
 		}
 	}
@@ -224,4 +240,90 @@ int copyrel_next_episode(struct sqlite3 *db, const char *agent, const char *stor
 		*episode = (uint32_t)sqlite3_column_int64(s, 0) + 1;
 	sqlite3_finalize(s);
 	return rc == SQLITE_ROW ? 0 : fail(db, rc, "number a copy alert");
+}
+
+int copyrel_seen_get(struct sqlite3 *db, const char *name, const uint8_t *key, size_t klen,
+		     uint8_t digest[32], uint8_t **packed, size_t *n)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v2(db, "SELECT digest, n, entries FROM copy_seen WHERE "
+					"relation = ? AND dir = ?", -1, &s, NULL), err = -ENOENT;
+
+	*packed = NULL;
+	*n = 0;
+	if (rc != SQLITE_OK)
+		return fail(db, rc, "read a copy's memory");
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 2, key ? (const void *)key : "", (int)klen, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		size_t dl = (size_t)sqlite3_column_bytes(s, 0), cnt = (size_t)sqlite3_column_int64(s, 1);
+		const void *d = sqlite3_column_blob(s, 0), *e = sqlite3_column_blob(s, 2);
+
+		err = -EIO; /* a row of another shape: treated as no memory by the caller */
+		if (dl == 32 && (size_t)sqlite3_column_bytes(s, 2) == cnt * COPYREL_SEEN_ENTRY) {
+			memcpy(digest, d, 32);
+			*packed = malloc(cnt ? cnt * COPYREL_SEEN_ENTRY : 1);
+			err = *packed ? 0 : -ENOMEM;
+			if (*packed && cnt)
+				memcpy(*packed, e, cnt * COPYREL_SEEN_ENTRY);
+			*n = *packed ? cnt : 0;
+		}
+	} else if (rc != SQLITE_DONE) {
+		err = fail(db, rc, "read a copy's memory");
+	}
+	sqlite3_finalize(s);
+	return err;
+}
+
+int copyrel_seen_put(struct sqlite3 *db, const char *name, const uint8_t *key, size_t klen,
+		     const uint8_t digest[32], const uint8_t *packed, size_t n)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO copy_seen VALUES (?,?,?,?,?)", -1,
+				    &s, NULL);
+
+	if (rc != SQLITE_OK)
+		return fail(db, rc, "write a copy's memory");
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 2, key ? (const void *)key : "", (int)klen, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 3, digest, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, (sqlite3_int64)n);
+	sqlite3_bind_blob(s, 5, n ? (const void *)packed : "", (int)(n * COPYREL_SEEN_ENTRY),
+			  SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : fail(db, rc, "write a copy's memory");
+}
+
+int copyrel_seen_forget(struct sqlite3 *db, const char *name, const uint8_t *key, size_t klen)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v2(db, "DELETE FROM copy_seen WHERE relation = ? AND "
+					"substr(dir, 1, ?) = ?", -1, &s, NULL);
+
+	if (rc != SQLITE_OK)
+		return fail(db, rc, "forget a copy's memory");
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)klen);
+	sqlite3_bind_blob(s, 3, key ? (const void *)key : "", (int)klen, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : fail(db, rc, "forget a copy's memory");
+}
+
+int copyrel_seen_count(struct sqlite3 *db, const char *name, uint64_t *n)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v2(db, "SELECT COALESCE(SUM(n), 0) FROM copy_seen WHERE "
+					"relation = ?", -1, &s, NULL);
+
+	if (rc != SQLITE_OK)
+		return fail(db, rc, "count a copy's memory");
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*n = (uint64_t)sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 0 : fail(db, rc, "count a copy's memory");
 }

@@ -12,7 +12,13 @@
  *
  * Counts only: names of differing items are never stored (they leave the
  * agents only for an administrator's copy-check, audited).  Bounded: one
- * row per configured relation (and per one-shot check target).
+ * row per configured relation.
+ *
+ * Beside it, `copy_seen`: the memory behind copy_lost, per relation and
+ * directory (keyed by the name hashes of its path below the source prefix,
+ * never names), the source's digest of the directory and the packed
+ * entries that were at both ends (name hash, kind, files, digest: 57 bytes
+ * each).  Bounded by the caller (COPIES_SEEN_MAX items a relation).
  *
  * Connections as in inventory.h: writers take the collector's ledger
  * connection (loop thread), readers any.  0 or a negative errno, -ENOENT for
@@ -44,13 +50,17 @@ struct copyrel_rec {
 	char destination[COPYREL_END_MAX];
 	enum copyrel_state state;
 	uint64_t missing, differs, young, unknown_dirs;
+	uint64_t lost; /* items gone from both ends while the copy_lost alert is open */
 	uint64_t src_files, src_bytes, dst_files, dst_bytes;
 	int64_t since;       /* the state (and counts' kind) holds since then */
 	int64_t checked_at;  /* the last comparison that ended */
 	int64_t complete_at; /* the last comparison that found it complete, 0 = never */
 	/* the open alerts' episodes, 0 = none open */
-	uint32_t missing_episode, differs_episode;
+	uint32_t missing_episode, differs_episode, lost_episode;
 };
+
+/* Bytes of one packed copy_seen entry. */
+#define COPYREL_SEEN_ENTRY 57
 
 /* Creates the table if needed (the collector's connection). */
 int copyrel_schema(struct sqlite3 *db);
@@ -77,5 +87,21 @@ int copyrel_prune(struct sqlite3 *db, int (*keep)(void *ctx, const char *name), 
  */
 int copyrel_next_episode(struct sqlite3 *db, const char *agent, const char *store,
 			 const char *kind, uint32_t *episode);
+
+/*
+ * The memory of relation name for directory key (klen bytes: 16 per level,
+ * 0 = the prefix): its digest into digest and its packed entries into
+ * *packed (caller frees) with *n entries.  0, -ENOENT, or an error.
+ */
+int copyrel_seen_get(struct sqlite3 *db, const char *name, const uint8_t *key, size_t klen,
+		     uint8_t digest[32], uint8_t **packed, size_t *n);
+/* Replaces the memory of that directory (n packed entries). */
+int copyrel_seen_put(struct sqlite3 *db, const char *name, const uint8_t *key, size_t klen,
+		     const uint8_t digest[32], const uint8_t *packed, size_t n);
+/* Forgets that directory and every one below it (klen 0 with key NULL: the
+ * relation's whole memory). */
+int copyrel_seen_forget(struct sqlite3 *db, const char *name, const uint8_t *key, size_t klen);
+/* Entries the memory of relation name holds, into *n. */
+int copyrel_seen_count(struct sqlite3 *db, const char *name, uint64_t *n);
 
 #endif

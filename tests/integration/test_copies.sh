@@ -7,6 +7,7 @@
 #     exactly those 3, the request audited with its reason;
 #   - one altered in size: copy_differs (compare = sizes);
 #   - restored: complete again, both alerts resolved;
+#   - an item deleted at both ends: copy_lost;
 #   - the one-shot copy-check --source/--destination without a section.
 SW_TLS=0
 . "$(dirname "$0")/lib.sh"
@@ -82,6 +83,17 @@ wait_for 60 "complete again" is_state "complete 0 0"
 open=$(ctl alerts --json | json_get "len([a for a in j['alerts'] if a['kind'].startswith('copy_')])")
 [ "$open" = 0 ] || fail "copy alerts still open: $(ctl alerts --json)"
 ok "restored: complete again, both alerts resolved"
+
+rm "$T/src/2024/case9/clip99.mp4" "$T/dst/2024/case9/clip99.mp4"
+lost_open() { ctl alerts --json | grep -q '"kind":"copy_lost"'; }
+wait_for 60 "copy_lost" lost_open
+ctl alerts --json | python3 -c '
+import json, sys
+a = [x for x in json.load(sys.stdin)["alerts"] if x["kind"] == "copy_lost"]
+assert len(a) == 1 and int(a[0]["lost_objects"]) == 1 and a[0]["severity"] == "critical", a' ||
+	fail "copy_lost: $(ctl alerts --json)"
+is_state "complete 0 0" || fail "a loss at both ends is not a missing item: $(state)"
+ok "an item deleted at both ends: copy_lost (critical), the copy itself still complete"
 
 ctl copy-check --source evsrv01/src --destination evsrv01/dst --reason "ad hoc" >"$T/oneshot.txt" ||
 	fail "one-shot check of an equal pair failed: $(cat "$T/oneshot.txt")"

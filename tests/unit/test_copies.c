@@ -27,6 +27,15 @@ struct world {
 	struct end end[2];
 	bool content;
 	bool deferred; /* answers queued, delivered by deliver() */
+	bool memory;   /* keep a memory (copy_lost), in mem[] */
+	struct {
+		uint8_t key[COPIES_DEPTH_MAX * COPIES_HASH_LEN];
+		size_t klen;
+		uint8_t self[COPIES_DIGEST_LEN];
+		struct copies_entry e[64];
+		size_t n;
+	} mem[64];
+	size_t nmem;
 	struct copies_walk *w;
 	int done;
 	uint64_t requests[2], max_inflight, inflight;
@@ -119,6 +128,61 @@ static int w_request(void *ud, enum copies_side side, const struct copies_dirpat
 	return 0;
 }
 
+/* ---- an in-memory memory ---- */
+
+static size_t m_find(struct world *wd, const struct copies_dirpath *dir)
+{
+	for (size_t i = 0; i < wd->nmem; i++)
+		if (wd->mem[i].klen == dir->depth * COPIES_HASH_LEN &&
+		    !memcmp(wd->mem[i].key, dir->h, wd->mem[i].klen))
+			return i;
+	return SIZE_MAX;
+}
+
+static int m_remembered(void *ud, const struct copies_dirpath *dir, struct copies_listing *out)
+{
+	struct world *wd = ud;
+	size_t i = m_find(wd, dir);
+
+	if (i == SIZE_MAX)
+		return 0;
+	memcpy(out->self, wd->mem[i].self, COPIES_DIGEST_LEN);
+	out->e = wd->mem[i].e;
+	out->n = wd->mem[i].n;
+	return 1;
+}
+
+static void m_remember(void *ud, const struct copies_dirpath *dir,
+		       const uint8_t digest[COPIES_DIGEST_LEN], const struct copies_entry *e,
+		       size_t n)
+{
+	struct world *wd = ud;
+	size_t i = m_find(wd, dir);
+
+	if (i == SIZE_MAX) {
+		assert_true(wd->nmem < 64);
+		i = wd->nmem++;
+	}
+	assert_true(n <= 64);
+	wd->mem[i].klen = dir->depth * COPIES_HASH_LEN;
+	memcpy(wd->mem[i].key, dir->h, wd->mem[i].klen);
+	memcpy(wd->mem[i].self, digest, COPIES_DIGEST_LEN);
+	memcpy(wd->mem[i].e, e, n * sizeof *e);
+	wd->mem[i].n = n;
+}
+
+static void m_forget(void *ud, const struct copies_dirpath *dir)
+{
+	struct world *wd = ud;
+	size_t kl = dir->depth * COPIES_HASH_LEN;
+
+	for (size_t i = 0; i < wd->nmem;)
+		if (wd->mem[i].klen >= kl && !memcmp(wd->mem[i].key, dir->h, kl))
+			wd->mem[i] = wd->mem[--wd->nmem];
+		else
+			i++;
+}
+
 static void w_done(void *ud, struct copies_walk *w)
 {
 	struct world *wd = ud;
@@ -144,8 +208,14 @@ static void deliver(struct world *wd)
 static const struct copies_result *run(struct world *wd, const struct copies_relation *r,
 				       bool names, int64_t now)
 {
-	const struct copies_walk_ops ops = { w_request, w_done, wd };
+	struct copies_walk_ops ops = { .request = w_request, .done = w_done, .ud = wd };
 	struct copies_walk *w = NULL;
+
+	if (wd->memory) {
+		ops.remembered = m_remembered;
+		ops.remember = m_remember;
+		ops.forget = m_forget;
+	}
 
 	wd->done = 0;
 	wd->requests[0] = wd->requests[1] = 0;
@@ -405,7 +475,7 @@ static void test_abort_and_inflight_cap(void **state)
 {
 	struct world wd;
 	struct copies_relation r = rel(COPIES_SIZES, 0);
-	const struct copies_walk_ops ops = { w_request, w_done, &wd };
+	const struct copies_walk_ops ops = { .request = w_request, .done = w_done, .ud = &wd };
 	struct copies_walk *w;
 	char p[256];
 	(void)state;
@@ -447,6 +517,85 @@ static void test_abort_and_inflight_cap(void **state)
 	/* a late answer is ignored */
 	answer_now(&wd, 0, &(struct copies_dirpath){ .depth = 0 }, true, false, 0);
 	assert_int_equal(wd.done, 1);
+	world_free(&wd);
+	tn_free(wd.end[0].root);
+	tn_free(wd.end[1].root);
+}
+
+static void test_lost_needs_memory(void **state)
+{
+	static struct world wd;
+	struct copies_relation r = rel(COPIES_SIZES, 3600);
+	const struct copies_result *res;
+	(void)state;
+
+	memset(&wd, 0, sizeof wd);
+	wd.memory = true;
+	wd.end[0].root = tn_new("", 0, true);
+	wd.end[1].root = tn_new("", 0, true);
+	wd.end[0].prefix = wd.end[1].prefix = "";
+	fill(wd.end[0].root, "");
+	fill(wd.end[1].root, "");
+	/* an empty memory: every directory visited once to fill it */
+	res = run(&wd, &r, false, 100000);
+	assert_int_equal(res->outcome, COPIES_COMPLETE);
+	assert_int_equal(res->lost, 0);
+	assert_int_equal(wd.requests[0], 12);
+	assert_int_equal(wd.nmem, 11);
+	world_free(&wd);
+	/* then two answers again */
+	res = run(&wd, &r, false, 100000);
+	assert_int_equal(wd.requests[0] + wd.requests[1], 2);
+	world_free(&wd);
+
+	/* gone from both: the ends still agree, the memory sees the loss, and
+	 * only the directory concerned is listed */
+	tree_del(wd.end[0].root, "dir3/clip013.mp4");
+	tree_del(wd.end[1].root, "dir3/clip013.mp4");
+	res = run(&wd, &r, false, 100000);
+	assert_int_equal(res->lost, 1);
+	assert_int_equal(res->missing, 0);
+	assert_int_equal(res->outcome, COPIES_COMPLETE);
+	assert_int_equal(wd.requests[0], 3);
+	world_free(&wd);
+	res = run(&wd, &r, false, 100000);
+	assert_int_equal(res->lost, 0); /* counted once */
+	world_free(&wd);
+
+	/* first at the destination (missing), later at the source: lost then */
+	tree_del(wd.end[1].root, "dir4/clip014.mp4");
+	res = run(&wd, &r, false, 100000);
+	assert_int_equal(res->missing, 1);
+	assert_int_equal(res->lost, 0);
+	world_free(&wd);
+	tree_del(wd.end[0].root, "dir4/clip014.mp4");
+	res = run(&wd, &r, false, 100000);
+	assert_int_equal(res->missing, 0);
+	assert_int_equal(res->lost, 1);
+	world_free(&wd);
+
+	/* a whole directory from both: its remembered files, and it is forgotten */
+	for (int i = 8; i < 100; i += 10) {
+		char p[64];
+
+		snprintf(p, sizeof p, "dir8/clip%03d.mp4", i);
+		tree_del(wd.end[0].root, p);
+		tree_del(wd.end[1].root, p);
+	}
+	tree_del(wd.end[0].root, "dir8");
+	tree_del(wd.end[1].root, "dir8");
+	res = run(&wd, &r, false, 100000);
+	assert_int_equal(res->lost, 10);
+	assert_int_equal(wd.nmem, 10);
+	world_free(&wd);
+
+	/* without a memory nothing is lost (the ends agree) */
+	tree_del(wd.end[0].root, "dir1/clip001.mp4");
+	tree_del(wd.end[1].root, "dir1/clip001.mp4");
+	wd.memory = false;
+	res = run(&wd, &r, false, 100000);
+	assert_int_equal(res->lost, 0);
+	assert_int_equal(res->outcome, COPIES_COMPLETE);
 	world_free(&wd);
 	tn_free(wd.end[0].root);
 	tn_free(wd.end[1].root);
@@ -544,6 +693,7 @@ int main(void)
 		cmocka_unit_test(test_differs_sizes_and_content),
 		cmocka_unit_test(test_unknown_never_missing),
 		cmocka_unit_test(test_abort_and_inflight_cap),
+		cmocka_unit_test(test_lost_needs_memory),
 		cmocka_unit_test(test_dirpath_wire),
 		cmocka_unit_test(test_config),
 	};

@@ -304,6 +304,26 @@ static void test_lifecycle(void **state)
 	assert_int_equal(open_alerts("copy_missing"), 1);
 	assert_int_equal(lq_count(led.db, "SELECT COUNT(*) FROM alerts WHERE "
 				  "kind='copy_missing'"), 2);
+
+	/* gone from both ends: copy_lost, critical, and it stays open */
+	tree_del(src, "cases/dir9/clip099.mp4");
+	tree_del(dst, "old/cases/dir9/clip099.mp4");
+	now += 60;
+	sample("a", "s");
+	assert_int_equal(open_alerts("copy_lost"), 1);
+	assert_int_equal(lq_count(led.db, "SELECT COUNT(*) FROM alerts WHERE kind='copy_lost' "
+				  "AND severity='critical' AND lost_objects=1"), 1);
+	assert_true(lq_count(led.db, "SELECT COUNT(*) FROM copy_seen WHERE relation='move'") > 0);
+	now += 60;
+	sample("a", "s");
+	assert_int_equal(open_alerts("copy_lost"), 1);
+	tree_del(src, "cases/dir9/clip089.mp4");
+	tree_del(dst, "old/cases/dir9/clip089.mp4");
+	now += 60;
+	sample("a", "s");
+	assert_int_equal(lq_count(led.db, "SELECT COUNT(*) FROM alerts WHERE kind='copy_lost' "
+				  "AND lost_objects=2"), 1);
+	assert_int_equal(state_of().lost, 2);
 }
 
 static void test_check_names_audited(void **state)
