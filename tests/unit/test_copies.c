@@ -601,6 +601,32 @@ static void test_lost_needs_memory(void **state)
 	tn_free(wd.end[1].root);
 }
 
+/* Names compare byte for byte (docs/operations.md): an NFD or upper-case
+ * copy of an NFC name is another item. */
+static void test_names_byte_for_byte(void **state)
+{
+	struct world wd;
+	struct copies_relation r = rel(COPIES_NAMES, 0);
+	const struct copies_result *res;
+	(void)state;
+
+	memset(&wd, 0, sizeof wd);
+	wd.end[0].root = tn_new("", 0, true);
+	wd.end[1].root = tn_new("", 0, true);
+	wd.end[0].prefix = wd.end[1].prefix = "";
+	tree_put(wd.end[0].root, "caf\xc3\xa9/clip.mp4", 10, 0, 1); /* NFC */
+	tree_put(wd.end[1].root, "cafe\xcc\x81/clip.mp4", 10, 0, 1); /* NFD */
+	tree_put(wd.end[0].root, "Case1.MP4", 10, 0, 1);
+	tree_put(wd.end[1].root, "case1.mp4", 10, 0, 1);
+	res = run(&wd, &r, true, 100);
+	assert_int_equal(res->missing, 2);
+	assert_true(has_item(res, COPIES_ITEM_MISSING, "caf\xc3\xa9/clip.mp4"));
+	assert_true(has_item(res, COPIES_ITEM_MISSING, "Case1.MP4"));
+	world_free(&wd);
+	tn_free(wd.end[0].root);
+	tn_free(wd.end[1].root);
+}
+
 static void test_dirpath_wire(void **state)
 {
 	struct copies_dirpath d;
@@ -694,6 +720,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_never_missing),
 		cmocka_unit_test(test_abort_and_inflight_cap),
 		cmocka_unit_test(test_lost_needs_memory),
+		cmocka_unit_test(test_names_byte_for_byte),
 		cmocka_unit_test(test_dirpath_wire),
 		cmocka_unit_test(test_config),
 	};
