@@ -22,10 +22,12 @@ done
 cp -a "$T/src" "$T/dst"
 
 port=$(free_port)
+hport=$(free_port)
 sock="$T/control.sock"
 collector_conf "$T/collector.conf" "$port" "$T/data" "control = $sock
 control_mode = 0666
 admin_group = shrinkwatch-test-nonexistent
+http = 127.0.0.1:$hport
 [copy move]
 source = evsrv01/src
 destination = evsrv01/dst
@@ -56,6 +58,18 @@ assert len(a) == 1 and int(a[0]["lost_objects"]) == 3, a
 assert a[0]["agent"] == "evsrv01" and a[0]["store"] == "dst", a' || fail "copy_missing alert: $alerts"
 ctl copies | grep -q "3 missing since" || fail "copies does not say 3 missing: $(ctl copies)"
 ok "3 deleted at the destination: copy_missing with 3 items, shrinkwatchctl copies says so"
+
+curl -sf "http://127.0.0.1:$hport/api/v1/copies" | python3 -c '
+import json, sys
+c = json.load(sys.stdin)["copies"]
+assert len(c) == 1 and c[0]["name"] == "move" and c[0]["missing"] == 3, c
+assert c[0]["source_files"] == 100 and c[0]["destination_files"] == 97, c' ||
+	fail "API: $(curl -s "http://127.0.0.1:$hport/api/v1/copies")"
+curl -sf "http://127.0.0.1:$hport/copies" | grep -q 'id="copy-move"' || fail "no /copies page"
+curl -sf "http://127.0.0.1:$hport/store/evsrv01/dst" | grep -q 'href="/copies#copy-move"' ||
+	fail "the store page does not link to its copy"
+curl -s "http://127.0.0.1:$hport/copies" | grep -q "clip13" && fail "a name reached the dashboard"
+ok "dashboard: /copies (both ends side by side), /api/v1/copies, the store page links to its copy; no names"
 
 ctl copy-check move >/dev/null 2>"$T/noreason" && fail "copy-check without --reason accepted"
 grep -q -- "--reason is required" "$T/noreason" || fail "unclear: $(cat "$T/noreason")"
