@@ -65,6 +65,7 @@ int copy_cmd_copies(const struct copy_request *r)
 /* The one-shot relation of copy_check's source/destination members. */
 static int one_shot(const struct copy_request *r, struct copies_relation *rel)
 {
+	static struct copies_config one; /* 200 KB: not on the stack (loop thread only) */
 	char v[COPIES_PREFIX_MAX + 2 * SW_NAME_MAX + 8];
 	uint64_t secs;
 	int e;
@@ -108,7 +109,10 @@ static int one_shot(const struct copy_request *r, struct copies_relation *rel)
 		else if (strcmp(v, "sizes"))
 			return fail(r, -EINVAL, "'compare' must be names, sizes or content");
 	}
-	return 0;
+	/* the checks of a [copy] section: not the same directory twice */
+	one.n = 1;
+	one.rel[0] = *rel;
+	return copies_config_finish(&one, r->err, r->errlen) ? -EINVAL : 0;
 }
 
 int copy_cmd_check(const struct copy_request *r)
@@ -202,7 +206,7 @@ int copy_cmd_check_result(const struct copy_request *r)
 	const struct copies_result *res;
 	int64_t id = 0, offset = 0, limit = COPY_PAGE_DEFAULT;
 	struct buf *b = r->out;
-	size_t n;
+	size_t n, start;
 
 	if (!r->copies)
 		return fail(r, -ENOTSUP, "this collector does not check copies");
@@ -257,7 +261,12 @@ int copy_cmd_check_result(const struct copy_request *r)
 	json_put_raw(b, res->items_truncated ? "true" : "false");
 	json_put_raw(b, "},\"items\":[");
 	n = 0;
-	for (size_t i = (size_t)offset; i < res->nitems && n < (size_t)limit; i++, n++) {
+	start = b->len;
+	/* a page stays under COPY_PAGE_BYTES (an item is at most ~33 KB
+	 * escaped), so it fits in a control response whatever the names */
+	for (size_t i = (size_t)offset;
+	     i < res->nitems && n < (size_t)limit && (!n || b->len - start < COPY_PAGE_BYTES);
+	     i++, n++) {
 		if (n)
 			json_put_raw(b, ",");
 		put_item(b, &res->items[i]);

@@ -27,6 +27,8 @@ struct ledger;
 /* Items one copy_check_result page holds at most (and by default). */
 #define COPY_PAGE_MAX 5000
 #define COPY_PAGE_DEFAULT 1000
+/* Bytes of items one page holds at most (CONTROL_RESPONSE_MAX is 8 MB). */
+#define COPY_PAGE_BYTES (4u * 1024 * 1024)
 
 struct copy_request {
 	struct copies *copies; /* NULL: copy checking not offered */

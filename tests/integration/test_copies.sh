@@ -8,7 +8,9 @@
 #   - one altered in size: copy_differs (compare = sizes);
 #   - restored: complete again, both alerts resolved;
 #   - an item deleted at both ends: copy_lost;
-#   - the one-shot copy-check --source/--destination without a section.
+#   - the one-shot copy-check --source/--destination without a section;
+#   - the dashboard (/copies, /api/v1/copies, the store page's link);
+#   - a hostile name missing: escaped for the terminal, exact in JSON.
 SW_TLS=0
 . "$(dirname "$0")/lib.sh"
 CTL="$BUILD/shrinkwatchctl"
@@ -113,3 +115,18 @@ ctl copy-check --source evsrv01/src --destination evsrv01/dst --reason "ad hoc" 
 	fail "one-shot check of an equal pair failed: $(cat "$T/oneshot.txt")"
 grep -q "^complete at .*: 0 missing, 0 differing" "$T/oneshot.txt" || fail "one-shot: $(cat "$T/oneshot.txt")"
 ok "one-shot copy-check --source/--destination without a section"
+
+# a hostile name missing at the destination: escaped in every form
+printf 'x' >"$T/src/2024/case2/evil"$'\n'"FORGED"$'\x1b'"[31m.mp4"
+wait_for 60 "the hostile name missing" is_state "incomplete 1 0"
+ctl copy-check move --reason "hostile names" >"$T/hostile.txt" && fail "incomplete exited 0"
+grep -q 'evil\\nFORGED\\e\[31m.mp4' "$T/hostile.txt" || fail "not escaped: $(cat -v "$T/hostile.txt")"
+! grep -q "^FORGED" "$T/hostile.txt" || fail "a name forged a line"
+! grep -q $'\x1b' "$T/hostile.txt" || fail "an escape character reached the terminal"
+ctl copy-check move --reason "hostile names" --json >"$T/hostile.json" && fail "incomplete exited 0"
+python3 - "$T/hostile.json" <<'PY' || fail "JSON does not carry the exact name: $(cat "$T/hostile.json")"
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert [i["path"] for i in j["items"]] == ["2024/case2/evil\nFORGED\x1b[31m.mp4"], j["items"]
+PY
+ok "a hostile name: escaped for the terminal, exact in JSON"

@@ -373,6 +373,9 @@ static void test_check_names_audited(void **state)
 	assert_non_null(strstr((const char *)out.data, "\"missing\":2")); /* clip011 too */
 	assert_non_null(strstr((const char *)out.data, "\"next\":1"));
 	assert_false(ask(&root, "{\"cmd\":\"copy_check\",\"source\":\"a\",\"reason\":\"x\"}"));
+	assert_false(ask(&root, "{\"cmd\":\"copy_check\",\"source\":\"a/s\",\"destination\":"
+				"\"a/s\",\"reason\":\"x\"}"));
+	assert_non_null(strstr((const char *)out.data, "the same directory"));
 }
 
 int main(void)
