@@ -17,6 +17,8 @@
 
 #include "collector/alerts/invrequest.h"
 #include "collector/alerts/copies.h"
+#include "collector/ledger/copyrel.h"
+#include "collector/store/rrdcopies.h"
 #include "collector/alerts/pipeline.h"
 #include "collector/alerts/policy.h"
 #include "collector/control/control.h"
@@ -251,6 +253,16 @@ static int send_digreq(void *ud, const char *agent, const struct sw_digreq *rq)
 	return ingest_digreq(&c->ingest, agent, rq);
 }
 
+static void copies_recorded(void *ud, const struct copyrel_rec *r)
+{
+	struct collector *c = ud;
+	const uint64_t v[RRDCOPIES_NDS] = { r->src_files, r->dst_files, r->src_bytes,
+					    r->dst_bytes, r->missing, r->differs };
+
+	if (rrdcopies_submit(c->loop, c->cfg.data_dir, r->name, r->checked_at, v))
+		log_warn("collector: copy '%s': its graph misses a point", r->name);
+}
+
 static void on_digests(void *ctx, struct agent_rec *a, const struct sw_digests *hdr,
 		       const struct sw_digentry *entries, size_t n)
 {
@@ -399,7 +411,8 @@ static int run(void *data, uv_loop_t *loop)
 		ingest_on_v3(&c->ingest, v3_policy, v3_inventory, v3_gone, c);
 	}
 	{
-		const struct copies_ops copy_ops = { .send = send_digreq, .ud = c };
+		const struct copies_ops copy_ops = { .send = send_digreq,
+						     .recorded = copies_recorded, .ud = c };
 
 		err = copies_init(&c->copies, &c->copies_cfg, &c->alerting.ledger,
 				  &c->alerting.alerts, &copy_ops);

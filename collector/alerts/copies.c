@@ -211,6 +211,8 @@ static void relation_done(struct copies *c, struct copies_rel_state *st,
 		if (ledger_commit(c->ledger))
 			log_err("copies: cannot record the state of copy '%s'", st->rel->name);
 	}
+	if (c->ops.recorded && s != COPYREL_UNKNOWN)
+		c->ops.recorded(c->ops.ud, rec);
 	log_info("copies: copy '%s' %s: %llu missing, %llu differing, %llu lost, %llu in "
 		 "transit, %llu directories unknown (%llu directories asked, %llu entries)",
 		 st->rel->name, copyrel_state_name(s), (unsigned long long)r->missing,

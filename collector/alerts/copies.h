@@ -38,6 +38,7 @@
 #include "shrinkwatch/proto.h"
 
 struct alerts;
+struct copyrel_rec;
 struct ledger;
 
 /* A directory not answered within this many seconds is unknown. */
@@ -55,6 +56,9 @@ struct copies_ops {
 	/* Sends rq to agent: 0, -ENOTCONN, -EPROTONOSUPPORT, or another
 	 * negative errno (the directory is then unknown). */
 	int (*send)(void *ud, const char *agent, const struct sw_digreq *rq);
+	/* A relation's comparison ended and r is its new state (for its RRD,
+	 * collector/store/rrdcopies.h, through the composition); may be NULL. */
+	void (*recorded)(void *ud, const struct copyrel_rec *r);
 	void *ud;
 };
 

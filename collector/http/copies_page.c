@@ -2,13 +2,19 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 
 #include "copies_page.h"
+#include "graph.h"
 #include "page.h"
+#include "route.h"
 #include "site.h"
 #include "collector/ledger/copyrel.h"
 #include "collector/ledger/copyrel_json.h"
 #include "collector/ledger/read.h"
+#include "collector/store/rrdcopies.h"
+#include "shrinkwatch/log.h"
 #include "shrinkwatch/bytes.h"
 #include "shrinkwatch/html.h"
 #include "shrinkwatch/json.h"
@@ -52,7 +58,9 @@ static int row(void *ctx, const struct copyrel_rec *r)
 	html_put_text(b, r->name);
 	buf_printf(b, "\"><td>");
 	html_put_text(b, r->name);
-	buf_printf(b, "</td>");
+	buf_printf(b, "<br><img alt=\"history\" width=\"360\" height=\"120\" src=\"/copies/");
+	html_put_text(b, r->name);
+	buf_printf(b, ".png?w=360&amp;h=120\"></td>");
 	put_end_cell(b, r->source, r->src_files, r->src_bytes, maxf);
 	put_end_cell(b, r->destination, r->dst_files, r->dst_bytes, maxf);
 	buf_printf(b, "<td>");
@@ -176,5 +184,66 @@ int http_store_copies_section(struct ledgerview *lv, const char *agent, const ch
 	if (copyrel_list(lv->db, link_row, &c) || !c.n)
 		return 0; /* not an end of any copy (or an older ledger): no section */
 	buf_printf(b, "</ul>\n");
+	return 0;
+}
+
+int http_copy_graph(struct http_site *site, const struct http_route *r, struct buf *b)
+{
+	char path[PATH_MAX], esc[2 * PATH_MAX], err[512], key[256], title[160], range[16];
+	char defs[3][2 * PATH_MAX + 64], w[16], h[16];
+	char *argv[24];
+	struct stat st;
+	time_t now = time(NULL);
+	int n = 0, rc;
+	size_t k = 0;
+
+	if (rrdcopies_path(site->data_dir, r->graph, path, sizeof path) || stat(path, &st))
+		return -ENOENT;
+	snprintf(key, sizeof key, "copies/%s/%s/%ux%u", r->graph, http_range_name(r->range),
+		 r->width, r->height);
+	if (graph_cache_get(&site->cache, key, now, b) == 0)
+		return 0;
+	/* ':' and '\\' are rrdtool's separators in a DEF */
+	for (const char *p = path; *p && k + 2 < sizeof esc; p++) {
+		if (*p == ':' || *p == '\\')
+			esc[k++] = '\\';
+		esc[k++] = *p;
+	}
+	esc[k] = '\0';
+	snprintf(defs[0], sizeof defs[0], "DEF:s=%s:src_files:AVERAGE", esc);
+	snprintf(defs[1], sizeof defs[1], "DEF:d=%s:dst_files:AVERAGE", esc);
+	snprintf(defs[2], sizeof defs[2], "DEF:m=%s:missing:MAX", esc);
+	snprintf(title, sizeof title, "copy %s: files at source and destination, missing",
+		 r->graph); /* a valid name: no ':' or quote */
+	snprintf(range, sizeof range, "%s", http_range_start(r->range));
+	snprintf(w, sizeof w, "%u", r->width);
+	snprintf(h, sizeof h, "%u", r->height);
+	argv[n++] = (char *)"graph";
+	argv[n++] = (char *)"-";
+	argv[n++] = (char *)"--imgformat";
+	argv[n++] = (char *)"PNG";
+	argv[n++] = (char *)"--start";
+	argv[n++] = range;
+	argv[n++] = (char *)"--end";
+	argv[n++] = (char *)"now";
+	argv[n++] = (char *)"--full-size-mode";
+	argv[n++] = (char *)"--width";
+	argv[n++] = w;
+	argv[n++] = (char *)"--height";
+	argv[n++] = h;
+	argv[n++] = (char *)"--title";
+	argv[n++] = title;
+	argv[n++] = defs[0];
+	argv[n++] = defs[1];
+	argv[n++] = defs[2];
+	argv[n++] = (char *)"LINE2:s#1f77b4:source files";
+	argv[n++] = (char *)"LINE2:d#2ca02c:destination files";
+	argv[n++] = (char *)"AREA:m#d62728:missing";
+	rc = graph_render_argv(n, argv, r->graph, b, err, sizeof err);
+	if (rc) {
+		log_warn("http: %s", err);
+		return rc == -ENOENT ? -EIO : rc;
+	}
+	graph_cache_put(&site->cache, key, now, b);
 	return 0;
 }

@@ -20,6 +20,13 @@ struct ledgerview;
 
 /* GET /copies.  0 or a negative errno. */
 int http_page_copies(struct http_site *site, struct buf *b);
+struct http_route;
+
+/* GET /copies/<name>.png?range=: the relation's graph (source and
+ * destination files side by side, the missing count) from its RRD
+ * (collector/store/rrdcopies.h).  0, -ENOENT (no such file yet), or a
+ * negative errno. */
+int http_copy_graph(struct http_site *site, const struct http_route *r, struct buf *b);
 /* GET /api/v1/copies: {"copies":[relation...]}.  0 or a negative errno. */
 int http_api_copies(struct http_site *site, struct buf *b);
 /* The store page's "Copies" section (heading included, nothing when the

@@ -269,6 +269,9 @@ static int dispatch(struct http_site *site, const struct http_route *r, struct b
 	case HTTP_R_API_COPIES:
 		*type = "application/json";
 		return http_api_copies(site, b);
+	case HTTP_R_COPY_GRAPH:
+		*type = "image/png";
+		return http_copy_graph(site, r, b);
 	case HTTP_R_NOT_FOUND:
 		break;
 	}

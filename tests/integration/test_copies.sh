@@ -9,7 +9,8 @@
 #   - restored: complete again, both alerts resolved;
 #   - an item deleted at both ends: copy_lost;
 #   - the one-shot copy-check --source/--destination without a section;
-#   - the dashboard (/copies, /api/v1/copies, the store page's link);
+#   - the dashboard (/copies, /api/v1/copies, the store page's link, the
+#     relation's RRD and graph);
 #   - a hostile name missing: escaped for the terminal, exact in JSON.
 SW_TLS=0
 . "$(dirname "$0")/lib.sh"
@@ -71,7 +72,15 @@ curl -sf "http://127.0.0.1:$hport/copies" | grep -q 'id="copy-move"' || fail "no
 curl -sf "http://127.0.0.1:$hport/store/evsrv01/dst" | grep -q 'href="/copies#copy-move"' ||
 	fail "the store page does not link to its copy"
 curl -s "http://127.0.0.1:$hport/copies" | grep -q "clip13" && fail "a name reached the dashboard"
-ok "dashboard: /copies (both ends side by side), /api/v1/copies, the store page links to its copy; no names"
+curl -s "http://127.0.0.1:$hport/copies" | grep -q 'src="/copies/move.png' || fail "no graph on /copies"
+test -f "$T/data/copies/move.rrd" || fail "no RRD for the relation"
+[ "$(rrdtool lastupdate "$T/data/copies/move.rrd" | tail -n 1 | awk '{print $6}')" = 3 ] ||
+	fail "the RRD's last missing count: $(rrdtool lastupdate "$T/data/copies/move.rrd")"
+curl -sf -o "$T/move.png" "http://127.0.0.1:$hport/copies/move.png?range=day" || fail "no graph"
+[ "$(head -c 4 "$T/move.png" | tail -c 3)" = PNG ] || fail "the graph is not a PNG"
+curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$hport/copies/nope.png" | grep -q 404 ||
+	fail "a graph of no relation is not a 404"
+ok "dashboard: /copies (both ends side by side), /api/v1/copies, the store page links to its copy, the relation's RRD and graph; no names"
 
 ctl copy-check move >/dev/null 2>"$T/noreason" && fail "copy-check without --reason accepted"
 grep -q -- "--reason is required" "$T/noreason" || fail "unclear: $(cat "$T/noreason")"
