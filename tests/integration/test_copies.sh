@@ -5,6 +5,7 @@
 #   - 100 files copied with cp -a: the relation is complete;
 #   - 3 deleted at the destination: copy_missing (3), and copy-check names
 #     exactly those 3, the request audited with its reason;
+#   - the same deletion under a relation with a 1h grace: in transit, no alert;
 #   - one altered in size: copy_differs (compare = sizes);
 #   - restored: complete again, both alerts resolved;
 #   - an item deleted at both ends: copy_lost;
@@ -35,11 +36,19 @@ http = 127.0.0.1:$hport
 source = evsrv01/src
 destination = evsrv01/dst
 grace = 1s
-compare = sizes"
+compare = sizes
+[copy slow]
+source = evsrv01/src
+destination = evsrv01/dst
+source_prefix = 2024/case3
+destination_prefix = 2024/case3/
+grace = 1h"
 ctl() { "$CTL" --socket "$sock" "$@"; }
 json_get() { python3 -c "import json,sys; j=json.load(sys.stdin); print($1)"; }
 # state: the relation's "state missing differs" from shrinkwatchctl copies --json
 state() { ctl copies --json | json_get "' '.join(str(x) for x in (j[0]['state'], j[0]['missing'], j[0]['differs']))"; }
+# slow_state: the same of relation "slow" (grace 1h), with its items in transit
+slow_state() { ctl copies --json | json_get "' '.join(str(x) for x in (j[1]['name'], j[1]['state'], j[1]['missing'], j[1]['in_transit']))"; }
 is_state() { [ "$(state)" = "$1" ]; }
 
 start collector "$BUILD/shrinkwatch-collector" -c "$T/collector.conf"
@@ -61,11 +70,14 @@ assert len(a) == 1 and int(a[0]["lost_objects"]) == 3, a
 assert a[0]["agent"] == "evsrv01" and a[0]["store"] == "dst", a' || fail "copy_missing alert: $alerts"
 ctl copies | grep -q "3 missing since" || fail "copies does not say 3 missing: $(ctl copies)"
 ok "3 deleted at the destination: copy_missing with 3 items, shrinkwatchctl copies says so"
+wait_for 30 "the slow relation compared after the deletion" sh -c "[ \"\$(\"$CTL\" --socket '$sock' copies --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[1][\"in_transit\"])')\" = 2 ]"
+[ "$(slow_state)" = "slow complete 0 2" ] || fail "within grace: $(slow_state)"
+ok "the same two items under a 1h grace: in transit, no alert (a transfer in progress)"
 
 curl -sf "http://127.0.0.1:$hport/api/v1/copies" | python3 -c '
 import json, sys
 c = json.load(sys.stdin)["copies"]
-assert len(c) == 1 and c[0]["name"] == "move" and c[0]["missing"] == 3, c
+assert len(c) == 2 and c[0]["name"] == "move" and c[0]["missing"] == 3, c
 assert c[0]["source_files"] == 100 and c[0]["destination_files"] == 97, c' ||
 	fail "API: $(curl -s "http://127.0.0.1:$hport/api/v1/copies")"
 curl -sf "http://127.0.0.1:$hport/copies" | grep -q 'id="copy-move"' || fail "no /copies page"
