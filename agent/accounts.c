@@ -21,6 +21,7 @@ struct accounts {
 	char manifest_dir[4096 + 16];
 	struct journal *j;
 	struct digests *dig;
+	struct hashes *hashes; /* the caller's, or NULL */
 	unsigned depth;
 	pthread_mutex_t lock; /* the stores' retention */
 	struct acc_store *stores;
@@ -255,7 +256,7 @@ void accounts_settle(struct accounts *a, const struct scan_options *opt, struct 
 	if (!err)
 		err = manifest_commit(opt->manifest);
 	if (!err)
-		digests_refresh(a->dig, sc->store, opt->manifest); /* logs its own failure */
+		digests_refresh(a->dig, sc->store, opt->manifest, a->hashes); /* logs failures */
 	if (err) {
 		log_err("accounts: store '%s': cannot keep this scan's removals: %s; its sample "
 			"carries totals only", sc->store, strerror(-err));
@@ -267,6 +268,11 @@ void accounts_settle(struct accounts *a, const struct scan_options *opt, struct 
 struct digests *accounts_digests(struct accounts *a)
 {
 	return a->dig;
+}
+
+void accounts_set_hashes(struct accounts *a, struct hashes *h)
+{
+	a->hashes = h;
 }
 
 size_t accounts_cut_path(const char *path, size_t len, unsigned depth)

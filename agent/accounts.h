@@ -79,6 +79,10 @@ int accounts_inventory(struct accounts *a, const struct sw_invreq *r, accounts_s
  * committed scan; the loop thread answers DIGREQ from them.  Never NULL
  * after a successful accounts_open(). */
 struct digests *accounts_digests(struct accounts *a);
+/* The content hashes (hashes.h) of the hash_contents stores, or NULL: the
+ * digests of those stores then carry content digests.  The caller keeps h
+ * and closes it after accounts_close().  Call before the first scan. */
+void accounts_set_hashes(struct accounts *a, struct hashes *h);
 
 /* Cuts path (len bytes) to its first depth components (0: not at all);
  * returns the new length. */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "hashes.h"
 #include "objstore_config.h"
 #include "shrinkwatch/confload.h"
 #include "shrinkwatch/names.h"
@@ -18,7 +19,7 @@
 struct seen {
 	unsigned name : 1, interval : 1, state_dir : 1, address : 1, full_scan : 1,
 		spool_fsync : 1, spool_max : 1, deletion_watch : 1, journal_keep : 1,
-		journal_max : 1, inventory_depth : 1;
+		journal_max : 1, inventory_depth : 1, hash_rate : 1, rehash_interval : 1;
 };
 
 struct parse_ctx {
@@ -97,6 +98,42 @@ static int parse_delwatch(struct confload *cl, const char *v, enum agent_delwatc
 	return 0;
 }
 
+/* The content-hashing keys of [agent] (issue 13, hashes.h). */
+static int handle_hashing(struct parse_ctx *ctx, struct confload *cl, const char *key,
+			  const char *v)
+{
+	struct agent_config *cfg = ctx->cfg;
+	uint64_t n;
+
+	if (!strcmp(key, "hash_rate")) {
+		if (once(cl, ctx->seen.hash_rate))
+			return -1;
+		ctx->seen.hash_rate = 1;
+		if (parse_size(v, &n) || n < (64u << 10) || n > (100ull << 30)) {
+			confload_error(cl, "'%s' is not a rate from 64K to 100G bytes a second (e.g. "
+					   "20M)", v);
+			return -1;
+		}
+		cfg->hash_rate = n;
+		return 0;
+	}
+	if (!strcmp(key, "rehash_interval")) {
+		if (once(cl, ctx->seen.rehash_interval))
+			return -1;
+		ctx->seen.rehash_interval = 1;
+		if (parse_duration(v, &n) || n < 60 || n > 3650ull * 86400) {
+			confload_error(cl, "'%s' is not a duration from 1m to 3650d (e.g. 30d)", v);
+			return -1;
+		}
+		cfg->rehash_interval = n;
+		return 0;
+	}
+	confload_error(cl, "unknown key (expected name, interval, state_dir, full_scan_interval, "
+			   "spool_fsync, spool_max, deletion_watch, removal_journal_keep, "
+			   "removal_journal_max, inventory_depth, hash_rate, rehash_interval)");
+	return -1;
+}
+
 /* The exact-accounts keys of [agent] (issue 12): the removal journal's
  * keep and cap, and how much of a path an inventory may carry. */
 static int handle_accounts(struct parse_ctx *ctx, struct confload *cl, const char *key,
@@ -138,10 +175,7 @@ static int handle_accounts(struct parse_ctx *ctx, struct confload *cl, const cha
 		cfg->inventory_depth = (unsigned)n;
 		return 0;
 	}
-	confload_error(cl, "unknown key (expected name, interval, state_dir, full_scan_interval, "
-			   "spool_fsync, spool_max, deletion_watch, removal_journal_keep, "
-			   "removal_journal_max, inventory_depth)");
-	return -1;
+	return handle_hashing(ctx, cl, key, v);
 }
 
 static int handle_agent(struct parse_ctx *ctx, struct confload *cl, const char *key,
@@ -318,12 +352,23 @@ static int handle_store(struct parse_ctx *ctx, struct confload *cl, const char *
 			return -1;
 		return parse_delwatch(cl, v, &st->deletion_watch);
 	}
+	if (!strcmp(key, "hash_contents")) {
+		if (once(cl, st->hash_contents != 0))
+			return -1;
+		if (strcmp(v, "yes") && strcmp(v, "no")) {
+			confload_error(cl, "'%s' is not yes or no", v);
+			return -1;
+		}
+		st->hash_contents = !strcmp(v, "yes") ? 1 : -1; /* -1: said no (once) */
+		return 0;
+	}
 	r = objstore_config_key(&st->type, &st->os, key, v, why, sizeof why);
 	if (r < 0)
 		confload_error(cl, "%s", why);
 	if (r)
 		return r > 0 ? 0 : -1;
-	confload_error(cl, "unknown key (expected path, deletion_watch; or type, endpoint, "
+	confload_error(cl, "unknown key (expected path, deletion_watch, hash_contents; or type, "
+			   "endpoint, "
 			   "bucket, container, account, prefix, region, credentials, profile, "
 			   "list_interval, requests_per_second, versions)");
 	return -1;
@@ -353,6 +398,11 @@ static int objstore_store_check(struct agent_store_config *st, char *err, size_t
 	if (st->path[0]) {
 		snprintf(err, errlen, "[store %s]: path is for directory stores; an object store "
 			 "has endpoint and %s", st->name, azure ? "container" : "bucket");
+		return -1;
+	}
+	if (st->hash_contents > 0) {
+		snprintf(err, errlen, "[store %s]: hash_contents = yes is for directory stores; an "
+			 "object store is not hashed by the agent", st->name);
 		return -1;
 	}
 	if (st->deletion_watch == AGENT_DELWATCH_YES) {
@@ -450,7 +500,11 @@ int agent_config_load(const char *path, struct agent_config *cfg, char *err, siz
 	cfg->deletion_watch = AGENT_DELWATCH_AUTO;
 	cfg->removal_journal_keep = AGENT_DEFAULT_JOURNAL_KEEP;
 	cfg->removal_journal_max = AGENT_DEFAULT_JOURNAL_MAX;
+	cfg->hash_rate = HASHES_DEFAULT_RATE;
+	cfg->rehash_interval = HASHES_DEFAULT_REHASH;
 	rc = confload_file(&cl, err, errlen);
+	for (size_t i = 0; rc == 0 && i < cfg->nstores; i++)
+		cfg->stores[i].hash_contents = cfg->stores[i].hash_contents > 0;
 	if (rc == 0)
 		rc = validate(cfg, path, err, errlen);
 	free(ctx.store_has_path);

@@ -3,11 +3,12 @@
  *
  *   [agent]      name, interval, state_dir, full_scan_interval, spool_fsync,
  *                spool_max, deletion_watch, removal_journal_keep,
- *                removal_journal_max, inventory_depth
+ *                removal_journal_max, inventory_depth, hash_rate,
+ *                rehash_interval
  *   [collector]  address (one or more HOST:PORT, space-separated: each
  *                collector gets every sample), tls_ca, tls_cert, tls_key,
  *                tls_min_version, insecure
- *   [store NAME] path, deletion_watch; or, for an object store (objstore.h),
+ *   [store NAME] path, deletion_watch, hash_contents; or, for an object store (objstore.h),
  *                type = s3|azure, endpoint, bucket | container + account,
  *                prefix, region, credentials, profile, list_interval,
  *                requests_per_second, versions
@@ -46,6 +47,7 @@ struct agent_store_config {
 	char name[SW_NAME_MAX + 1];
 	char path[PATH_MAX];
 	enum agent_delwatch deletion_watch; /* resolved at load: never INHERIT */
+	int hash_contents; /* SHA-256 of every file, for copy checks by content (hashes.h) */
 	enum agent_store_type type;
 	struct agent_objstore_config os; /* type != AGENT_STORE_DIR only */
 };
@@ -79,6 +81,10 @@ struct agent_config {
 	uint64_t removal_journal_max;
 	/* Path components an inventory item may carry; 0 = the whole path. */
 	unsigned inventory_depth;
+	/* Content hashing (hashes.h): bytes a second for the whole agent, and
+	 * seconds between full rehashes of every file. */
+	uint64_t hash_rate;
+	uint64_t rehash_interval;
 	struct agent_store_config *stores; /* owned */
 	size_t nstores;
 };

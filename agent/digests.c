@@ -11,6 +11,7 @@
 #include <openssl/evp.h>
 
 #include "digests.h"
+#include "hashes.h"
 #include "shrinkwatch/log.h"
 #include "shrinkwatch/names.h"
 #include "shrinkwatch/banned.h"
@@ -30,6 +31,7 @@ struct dig_node {
 	int has_record;                  /* the manifest holds files here */
 	uint8_t name_hash[SW_NAME_HASH_LEN]; /* of its last component */
 	uint8_t digest[SW_DIGEST_LEN];
+	uint8_t cdigest[SW_DIGEST_LEN]; /* content_digest, when the store is hashed */
 	uint64_t files, bytes;
 	uint64_t off;   /* of its entries in the scratch file */
 	uint64_t blen;  /* their bytes */
@@ -42,6 +44,8 @@ struct dig_snap {
 	int64_t scan_time;
 	int complete;
 	uint64_t changes;
+	int content;   /* content digests kept (hash_contents) */
+	uint64_t hgen; /* hashes_generation() they were built from */
 	struct dig_node *nodes;
 	size_t nn, ncap;
 	char *arena;
@@ -70,7 +74,8 @@ struct dig_ent {
 	size_t name_off;
 	uint64_t size, files;
 	int64_t birth;
-	uint8_t digest[SW_DIGEST_LEN];
+	uint8_t digest[SW_DIGEST_LEN];  /* 'D': names_digest(child) */
+	uint8_t cdigest[SW_DIGEST_LEN]; /* 'F': content hash; 'D': content_digest(child) */
 };
 
 /* An entry in the scratch file: this fixed part, then the name. */
@@ -82,12 +87,18 @@ struct dig_disk {
 	uint64_t size, files;
 	int64_t birth;
 	uint8_t digest[SW_DIGEST_LEN];
+	uint8_t cdigest[SW_DIGEST_LEN];
 };
 
 /* The build of one snapshot (scan thread). */
 struct dig_build {
 	struct dig_snap *s;
-	EVP_MD_CTX *ctx;
+	const char *store;
+	struct hashes *h;       /* NULL: no content digests */
+	struct hashes_job *job; /* files for the hashing worker, or NULL */
+	char *path;             /* a file's path relative to the store */
+	size_t pcap;
+	EVP_MD_CTX *ctx, *cctx;
 	struct dig_ent *e;
 	size_t ne, ecap;
 	char *names;
@@ -306,7 +317,8 @@ static int sha256_part(EVP_MD_CTX *ctx, const void *p, size_t n, uint8_t *out, s
 }
 
 static int add_ent(struct dig_build *b, const char *name, size_t namelen, uint8_t kind,
-		   uint64_t size, uint64_t files, int64_t birth, const uint8_t *digest)
+		   uint64_t size, uint64_t files, int64_t birth, const uint8_t *digest,
+		   const uint8_t *cdigest)
 {
 	struct dig_ent *e;
 
@@ -323,6 +335,8 @@ static int add_ent(struct dig_build *b, const char *name, size_t namelen, uint8_
 	e->birth = birth;
 	if (digest)
 		memcpy(e->digest, digest, SW_DIGEST_LEN);
+	if (cdigest)
+		memcpy(e->cdigest, cdigest, SW_DIGEST_LEN);
 	memcpy(b->names + b->nlen, name, namelen);
 	b->nlen += namelen;
 	return sha256_part(b->ctx, name, namelen, e->hash, SW_NAME_HASH_LEN);
@@ -351,36 +365,68 @@ static void put_u64be(uint8_t *p, uint64_t v)
 	}
 }
 
-/* names_digest over b's entries, which it sorts by name. */
-static int names_digest(struct dig_build *b, uint8_t *out)
+/* names_digest (and with content, content_digest) over b's entries, which
+ * it sorts by name. */
+static int dir_digests(struct dig_build *b, uint8_t *out, uint8_t *cout)
 {
+	static const uint8_t zero = 0;
 	uint8_t md[EVP_MAX_MD_SIZE], num[8];
-	unsigned mdlen = 0;
-	int ok;
+	unsigned mdlen = 0, cmdlen = 0;
+	int content = b->h != NULL, ok;
 
 	if (b->ne > 1)
 		qsort_r(b->e, b->ne, sizeof *b->e, ent_name_cmp, b->names);
-	ok = EVP_DigestInit_ex(b->ctx, EVP_sha256(), NULL);
+	ok = EVP_DigestInit_ex(b->ctx, EVP_sha256(), NULL) &&
+	     (!content || EVP_DigestInit_ex(b->cctx, EVP_sha256(), NULL));
 	for (size_t i = 0; i < b->ne && ok; i++) {
 		const struct dig_ent *e = &b->e[i];
-		static const uint8_t zero = 0;
+		const char *name = b->names + e->name_off;
 
 		ok = EVP_DigestUpdate(b->ctx, &e->kind, 1) &&
-		     EVP_DigestUpdate(b->ctx, b->names + e->name_off, e->namelen) &&
+		     EVP_DigestUpdate(b->ctx, name, e->namelen) &&
 		     EVP_DigestUpdate(b->ctx, &zero, 1);
-		if (!ok)
-			break;
-		if (e->kind == 'F') {
+		if (ok && e->kind == 'F') {
 			put_u64be(num, e->size);
 			ok = EVP_DigestUpdate(b->ctx, num, sizeof num);
-		} else {
+		} else if (ok) {
 			ok = EVP_DigestUpdate(b->ctx, e->digest, SW_DIGEST_LEN);
 		}
+		if (ok && content)
+			ok = EVP_DigestUpdate(b->cctx, &e->kind, 1) &&
+			     EVP_DigestUpdate(b->cctx, name, e->namelen) &&
+			     EVP_DigestUpdate(b->cctx, &zero, 1) &&
+			     EVP_DigestUpdate(b->cctx, e->cdigest, SW_DIGEST_LEN);
 	}
 	ok = ok && EVP_DigestFinal_ex(b->ctx, md, &mdlen) && mdlen == SW_DIGEST_LEN;
+	if (ok)
+		memcpy(out, md, SW_DIGEST_LEN);
+	ok = ok && (!content || (EVP_DigestFinal_ex(b->cctx, md, &cmdlen) &&
+				 cmdlen == SW_DIGEST_LEN));
 	if (!ok)
 		return -EIO;
-	memcpy(out, md, SW_DIGEST_LEN);
+	if (content)
+		memcpy(cout, md, SW_DIGEST_LEN);
+	return 0;
+}
+
+/* A file's content hash, from the hashes (zeros when not hashed yet), and
+ * the file queued for the worker when its hash is missing or stale. */
+static int file_hash(struct dig_build *b, const struct dig_node *n, const struct mcodec_file *f,
+		     uint8_t *hash)
+{
+	size_t len = (n->pathlen ? n->pathlen + 1 : 0) + f->namelen;
+	int known;
+
+	if (grow((void **)&b->path, &b->pcap, len + 1, 1))
+		return -ENOMEM;
+	if (n->pathlen) {
+		memcpy(b->path, node_path(b->s, n), n->pathlen);
+		b->path[n->pathlen] = '/';
+	}
+	memcpy(b->path + len - f->namelen, f->name, f->namelen);
+	known = hashes_lookup(b->h, b->store, b->path, len, f->size, f->mtime, hash);
+	if (b->job)
+		hashes_job_file(b->job, b->path, len, f->size, f->mtime, known);
 	return 0;
 }
 
@@ -408,6 +454,7 @@ static int write_entries(struct dig_build *b, struct dig_node *n)
 		r.files = e->files;
 		r.birth = e->birth;
 		memcpy(r.digest, e->digest, sizeof r.digest);
+		memcpy(r.cdigest, e->cdigest, sizeof r.cdigest);
 		memcpy(b->out + b->olen, &r, sizeof r);
 		memcpy(b->out + b->olen + sizeof r, b->names + e->name_off, e->namelen);
 		b->olen += sizeof r + e->namelen;
@@ -447,7 +494,13 @@ static int digest_dir(struct dig_build *b, struct manifest *m, struct dig_node *
 		if (err)
 			return err;
 		while ((have = mcodec_next(&r, &f)) > 0 && !err) {
-			err = add_ent(b, f.name, f.namelen, 'F', f.size, 0, f.birth, NULL);
+			uint8_t hash[SW_DIGEST_LEN] = { 0 };
+
+			if (b->h)
+				err = file_hash(b, n, &f, hash);
+			err = err ? err
+				  : add_ent(b, f.name, f.namelen, 'F', f.size, 0, f.birth, NULL,
+					    hash);
 			n->files++;
 			n->bytes += f.size;
 		}
@@ -460,13 +513,13 @@ static int digest_dir(struct dig_build *b, struct manifest *m, struct dig_node *
 		size_t start = n->pathlen ? n->pathlen + 1 : 0;
 
 		err = add_ent(b, p + start, c->pathlen - start, 'D', c->bytes, c->files, 0,
-			      c->digest);
+			      c->digest, c->cdigest);
 		if (!err)
 			memcpy(c->name_hash, b->e[b->ne - 1].hash, SW_NAME_HASH_LEN);
 		n->files += c->files;
 		n->bytes += c->bytes;
 	}
-	err = err ? err : names_digest(b, n->digest);
+	err = err ? err : dir_digests(b, n->digest, n->cdigest);
 	return err ? err : write_entries(b, n);
 }
 
@@ -478,8 +531,10 @@ static int depth_cmp(const void *a, const void *b, void *arg)
 	return x < y ? 1 : x > y ? -1 : 0; /* deepest first */
 }
 
-/* Builds the snapshot of manifest m in a scratch file under dir. */
-static int snap_build(const char *dir, struct manifest *m, struct dig_snap **out)
+/* Builds the snapshot of manifest m in a scratch file under dir; with h,
+ * the content digests too, and a job for the hashing worker. */
+static int snap_build(const char *dir, const char *store, struct manifest *m, struct hashes *h,
+		      struct dig_snap **out)
 {
 	char tmpl[4096 + 64];
 	struct dig_build b;
@@ -488,9 +543,12 @@ static int snap_build(const char *dir, struct manifest *m, struct dig_snap **out
 
 	memset(&b, 0, sizeof b);
 	*out = NULL;
+	b.store = store;
+	b.h = h;
 	b.s = calloc(1, sizeof *b.s);
 	b.ctx = EVP_MD_CTX_new();
-	if (!b.s || !b.ctx) {
+	b.cctx = EVP_MD_CTX_new();
+	if (!b.s || !b.ctx || !b.cctx) {
 		err = -ENOMEM;
 		goto out;
 	}
@@ -504,6 +562,12 @@ static int snap_build(const char *dir, struct manifest *m, struct dig_snap **out
 	b.s->scan_time = manifest_last_scan(m);
 	b.s->complete = manifest_last_complete(m);
 	b.s->changes = manifest_changes(m);
+	if (h) {
+		b.s->content = 1;
+		b.s->hgen = hashes_generation(h, store);
+		if (hashes_job_begin(h, store, &b.job) < 0)
+			b.job = NULL; /* busy: the job under way covers it */
+	}
 	err = manifest_foreach_dir(m, on_dir, b.s);
 	err = err ? err : link_tree(b.s);
 	if (err)
@@ -519,12 +583,23 @@ static int snap_build(const char *dir, struct manifest *m, struct dig_snap **out
 	for (size_t i = 0; i < b.s->nn && !err; i++)
 		err = digest_dir(&b, m, &b.s->nodes[order[i]]);
 out:
+	if (b.job && err) {
+		hashes_job_abort(b.job);
+	} else if (b.job) {
+		int jerr = hashes_job_submit(b.job);
+
+		if (jerr)
+			log_err("digests: store '%s': cannot queue files for hashing: %s; the next "
+				"scan tries again", store, strerror(-jerr));
+	}
 	if (err) {
 		snap_free(b.s);
 		b.s = NULL;
 	}
 	*out = b.s;
 	EVP_MD_CTX_free(b.ctx);
+	EVP_MD_CTX_free(b.cctx);
+	free(b.path);
 	free(order);
 	free(b.e);
 	free(b.names);
@@ -549,15 +624,25 @@ static struct dig_store *dig_store(struct digests *d, const char *name, int add)
 	return &d->stores[d->nstores++];
 }
 
-int digests_refresh(struct digests *d, const char *store, struct manifest *m)
+int digests_refresh(struct digests *d, const char *store, struct manifest *m, struct hashes *h)
 {
 	struct dig_store *ds;
 	struct dig_snap *snap = NULL, *old = NULL;
-	int err = 0;
+	int err = 0, current;
 
+	if (!hashes_enabled(h, store))
+		h = NULL;
 	pthread_mutex_lock(&d->lock);
 	ds = dig_store(d, store, 1);
-	if (ds && ds->snap && ds->snap->changes == manifest_changes(m)) {
+	current = ds && ds->snap && ds->snap->changes == manifest_changes(m) &&
+		  ds->snap->content == (h != NULL);
+	pthread_mutex_unlock(&d->lock);
+	/* content digests: new hashes to take in, or a full rehash to queue */
+	if (current && h && (hashes_generation(h, store) != ds->snap->hgen ||
+			     hashes_rehash_due(h, store)))
+		current = 0;
+	pthread_mutex_lock(&d->lock);
+	if (current) {
 		/* nothing changed: the same tree, from a newer scan */
 		ds->snap->scan_time = manifest_last_scan(m);
 		ds->snap->complete = manifest_last_complete(m);
@@ -568,7 +653,7 @@ int digests_refresh(struct digests *d, const char *store, struct manifest *m)
 	if (!ds)
 		return -ENOMEM;
 	/* the build reads only the manifest (this thread's) and its own file */
-	err = snap_build(d->dir, m, &snap);
+	err = snap_build(d->dir, store, m, h, &snap);
 	if (err)
 		log_err("digests: store '%s': cannot build the copy digests: %s; digest requests "
 			"are refused until the next scan", store, strerror(-err));
@@ -708,8 +793,12 @@ static int send_entries(struct dig_answer *a, const struct dig_snap *s,
 		e->size = r.size;
 		e->files = r.files;
 		e->birth = r.birth;
-		/* 'F' digests are content hashes, which this agent does not keep */
-		memcpy(e->digest, r.digest, sizeof e->digest);
+		if (a->r->flags & SW_DIG_CONTENT)
+			memcpy(e->digest, r.cdigest, sizeof e->digest);
+		else if (r.kind == 'D')
+			memcpy(e->digest, r.digest, sizeof e->digest);
+		else
+			memset(e->digest, 0, sizeof e->digest);
 		e->name[0] = '\0';
 		if (a->r->flags & SW_DIG_NAMES) {
 			memcpy(e->name, blob + pos + sizeof r, r.namelen);
@@ -755,13 +844,6 @@ int digests_answer(struct digests *d, const struct sw_digreq *r, digests_send_fn
 	pthread_mutex_lock(&d->lock);
 	ds = dig_store(d, r->store, 0);
 	s = ds ? ds->snap : NULL;
-	if (r->flags & SW_DIG_CONTENT) {
-		err = refuse(&a, SW_DIG_REFUSED,
-			     "store '%s': this agent keeps no content hashes (hash_contents is "
-			     "not implemented yet): compare names or sizes",
-			     r->store);
-		goto out;
-	}
 	if (!s) {
 		err = refuse(&a, SW_DIG_REFUSED,
 			     "store '%s': no committed manifest scan since the agent started "
@@ -776,6 +858,13 @@ int digests_answer(struct digests *d, const struct sw_digreq *r, digests_send_fn
 			     r->store);
 		goto out;
 	}
+	if ((r->flags & SW_DIG_CONTENT) && !s->content) {
+		err = refuse(&a, SW_DIG_REFUSED,
+			     "store '%s': no content hashes are kept (set hash_contents = yes in "
+			     "its [store] section of the agent's configuration)",
+			     r->store);
+		goto out;
+	}
 	a.hdr.scan_time = s->scan_time;
 	n = resolve(s, r->dir, r->flags & SW_DIG_BYHASH);
 	if (!n) {
@@ -783,7 +872,8 @@ int digests_answer(struct digests *d, const struct sw_digreq *r, digests_send_fn
 			     r->store);
 		goto out;
 	}
-	memcpy(a.hdr.self, n->digest, sizeof a.hdr.self);
+	memcpy(a.hdr.self, (r->flags & SW_DIG_CONTENT) ? n->cdigest : n->digest,
+	       sizeof a.hdr.self);
 	a.hdr.files = n->files;
 	a.hdr.bytes = n->bytes;
 	if (r->flags & SW_DIG_NAMES)

@@ -39,6 +39,7 @@
 
 #include <stdint.h>
 
+#include "hashes.h"
 #include "manifest.h"
 #include "shrinkwatch/buf.h"
 #include "shrinkwatch/proto.h"
@@ -53,11 +54,21 @@ void digests_close(struct digests *d);
 /*
  * After store's scan was committed to manifest m (scan thread): rebuilds
  * the store's digests when the manifest changed since the last build, or
- * only records the new scan's time when it did not.  A failure is logged;
+ * only records the new scan's time when it did not.  h (or NULL): when it
+ * hashes this store (hash_contents = yes), the build also makes the content
+ * digests,
+ *
+ *   content_digest(D): as names_digest, with 'F' entries carrying the
+ *   file's SHA-256 (32 zero bytes while not hashed yet) instead of its size
+ *   and 'D' entries the child's content_digest,
+ *
+ * hands the hashing worker the files whose hash is missing or stale (or
+ * every file when a full rehash is due), and rebuilds again when the worker
+ * has new hashes.  A failure is logged;
  * the store's digests are then dropped (DIGREQ is refused, never answered
  * from a stale tree).  0 or a negative errno.
  */
-int digests_refresh(struct digests *d, const char *store, struct manifest *m);
+int digests_refresh(struct digests *d, const char *store, struct manifest *m, struct hashes *h);
 
 /* Takes one encoded frame (the callee owns frame's storage from then on,
  * success or not).  0 or a negative errno, which stops the answer. */
@@ -68,7 +79,9 @@ typedef int (*digests_send_fn)(void *ud, struct buf *frame);
  * send, the last with SW_DIG_LAST; or one frame SW_DIG_NO_DIR (no such
  * directory in the manifest) or SW_DIG_REFUSED with the reason (no
  * committed scan since the agent started, the last scan was partial,
- * content digests asked but not kept).  0 or a negative errno.
+ * content digests asked of a store without hash_contents).  With
+ * SW_DIG_CONTENT, self and every entry's digest are content digests ('F':
+ * the file's SHA-256, zeros while not hashed yet).  0 or a negative errno.
  */
 int digests_answer(struct digests *d, const struct sw_digreq *r, digests_send_fn send,
 		   void *ud);

@@ -22,6 +22,7 @@
 #include "delwatch_run.h"
 #include "objstore_set.h"
 #include "accounts.h"
+#include "hashes_config.h"
 #include "scan.h"
 #include "scan_cache.h"
 #include "ship.h"
@@ -54,6 +55,7 @@ struct agent {
 	struct delwatch_run *dwr;  /* fanotify deletion watch (delwatch_run.h) */
 	struct objstore_set *objstores; /* S3 and Azure listings (objstore_set.h) */
 	struct accounts *acc;      /* manifests and removal journal, or NULL */
+	struct hashes *hashes;     /* content hashes of hash_contents stores, or NULL */
 
 	/* per store (parallel to cfg.stores): the incremental scan cache, or
 	 * NULL when every scan is full */
@@ -504,6 +506,8 @@ static int run_daemon(void *data, uv_loop_t *loop)
 	if (err)
 		log_err("agent: no exact accounts (manifest, removal journal) in '%s': %s; "
 			"samples carry totals only", a->cfg.state_dir, strerror(-err));
+	if (a->acc && hashes_from_config(&a->cfg, &a->hashes) == 0 && a->hashes)
+		accounts_set_hashes(a->acc, a->hashes);
 	a->results = calloc(a->cfg.nstores, sizeof *a->results);
 	a->caches = caches_for(&a->cfg, NULL, NULL);
 	if (!a->results || !a->caches || objstore_set_new(a->loop, &a->cfg, &a->objstores))
@@ -576,6 +580,7 @@ static int run_daemon(void *data, uv_loop_t *loop)
 	delqueue_release(&a->delq);
 	spool_close(&a->spool);
 	accounts_close(a->acc);
+	hashes_close(a->hashes);
 	tls_ctx_free(a->tls);
 	free(a->results);
 	for (size_t i = 0; i < a->cfg.nstores; i++)

@@ -106,7 +106,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	t0 = db_now();
-	if (digests_refresh(d, "bench", opt.manifest)) {
+	if (digests_refresh(d, "bench", opt.manifest, NULL)) {
 		fprintf(stderr, "digestbench: cannot build the digests\n");
 		return 1;
 	}

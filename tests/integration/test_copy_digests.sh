@@ -10,7 +10,11 @@
 #     there, with SW_DIG_NAMES (the administrator's request), its name;
 #   - restored: equal again;
 #   - no such directory, content digests, an unknown store: clear answers;
-#     a malformed DIGREQ closes the link and the agent reconnects.
+#     a malformed DIGREQ closes the link and the agent reconnects;
+#   - hash_contents = yes on both stores: once hashed, equal content digests;
+#     one byte of a destination file corrupted (same size): the content
+#     digests differ while the names-and-sizes digests still agree, and
+#     descending by content finds exactly that file.
 SW_TLS=0
 . "$(dirname "$0")/lib.sh"
 DC="$(dirname "$0")/dig_collector.py"
@@ -124,7 +128,7 @@ ok "the file restored: equal again"
 ask $SELF dst "2023/nope"
 [ "$(field 3)" = 3 ] || fail "no such directory: $REPLY"
 ask $CONTENT dst ""
-[ "$(field 3)" = 2 ] && echo "$REPLY" | grep -q "content hashes" || fail "content digests: $REPLY"
+[ "$(field 3)" = 2 ] && echo "$REPLY" | grep -q "hash_contents = yes" || fail "content digests: $REPLY"
 ask $SELF other ""
 [ "$(field 3)" = 2 ] && echo "$REPLY" | grep -q "store 'other'" || fail "unknown store: $REPLY"
 ok "no such directory (3), content digests and an unknown store refused with a reason (2)"
@@ -135,5 +139,55 @@ kill -0 "$AGENT" || fail "the agent died on a malformed DIGREQ"
 ask $SELF src ""
 [ "$(field 5)" = "$src_root" ] || fail "after reconnecting: $REPLY"
 ok "a malformed DIGREQ closes the link; the agent reconnects and answers"
+
+# --- content ------------------------------------------------------------------
+stop "$AGENT"
+sed -i 's|^path = \(.*\)$|path = \1\nhash_contents = yes|' "$T/agent.conf"
+grep -c "^hash_contents = yes" "$T/agent.conf" | grep -qx 2 || fail "config: $(cat "$T/agent.conf")"
+start agent "$BUILD/shrinkwatch-agent" -c "$T/agent.conf"
+AGENT=$LAST_PID
+zero=$(printf '0%.0s' $(seq 64))
+# hashed STORE DIR: every file entry of DIR carries a content hash
+hashed() {
+	ask $CONTENT "$1" "$2"
+	[ "$(field 3)" = 1 ] && [ "$(field 8)" -gt 0 ] &&
+		! grep "^entry $RID F " "$T/events" | awk '{print $8}' | grep -qx "$zero"
+}
+deadline=$((SECONDS + 60))
+until hashed src 2023/case2/cam0 && hashed dst 2023/case2/cam0; do
+	[ "$SECONDS" -lt "$deadline" ] || fail "the files were not hashed in 60 s: $(grep hashes "$T/agent.log")"
+done
+grep -q "hashes: store 'dst': .* files hashed" "$T/agent.log" || fail "no hashing logged"
+ask $((CONTENT | SELF)) src ""
+csrc=$(field 5)
+ask $((CONTENT | SELF)) dst ""
+[ "$(field 5)" = "$csrc" ] || fail "a cp -a copy differs by content: $csrc vs $REPLY"
+ok "hash_contents = yes: every file hashed (logged), equal content digests"
+
+bad="$T/dst/2023/case2/cam0/clip3.mp4"
+printf 'X' | dd of="$bad" bs=1 seek=10 conv=notrunc 2>/dev/null
+deadline=$((SECONDS + 60))
+while ask $((CONTENT | SELF)) dst "" && [ "$(field 5)" = "$csrc" ]; do
+	[ "$SECONDS" -lt "$deadline" ] || fail "a corrupted byte did not change the content digest in 60 s"
+done
+ask $SELF src ""
+nsrc=$(field 5)
+ask $SELF dst ""
+[ "$(field 5)" = "$nsrc" ] || fail "names and sizes should still agree: $REPLY"
+path=""
+for _ in 1 2 3 4; do
+	ask $((BYHASH | CONTENT)) src "$path"
+	grep "^entry $RID " "$T/events" | awk '{print $7, $8, $3}' | sort >"$T/a"
+	ask $((BYHASH | CONTENT)) dst "$path"
+	grep "^entry $RID " "$T/events" | awk '{print $7, $8, $3}' | sort >"$T/b"
+	d=$(join -j1 "$T/a" "$T/b" | awk '$2 != $4 {print $1, $3}')
+	[ "$(echo "$d" | grep -c .)" = 1 ] || fail "not exactly one differing entry under '$path': $d"
+	[ "${d#* }" = F ] && break
+	path="${path:+$path/}#${d%% *}"
+done
+want=$(python3 -c "import hashlib; print(hashlib.sha256(b'clip3.mp4').digest()[:16].hex())")
+[ "${d%% *}" = "$want" ] || fail "the differing file is not clip3.mp4: $d under $path"
+[ "$(echo "$path" | tr '/' '\n' | grep -c .)" = 3 ] || fail "clip3.mp4 lies 3 levels down, not at '$path'"
+ok "one byte corrupted at the destination: content digests differ, names and sizes agree, and descending by content finds exactly that file"
 
 stop "$AGENT"

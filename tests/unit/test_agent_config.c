@@ -108,6 +108,40 @@ static void test_errors(void **state)
 
 /* deletion_watch: [agent] sets the default (auto without it), a store may
  * say otherwise. */
+/* Issue 13's keys: hash_contents per directory store, hash_rate and
+ * rehash_interval in [agent], with their defaults and bounds. */
+static void test_hash_keys(void **state)
+{
+	struct agent_config cfg;
+	char err[1024];
+	(void)state;
+
+	assert_int_equal(load("[agent]\nname=a\n[collector]\naddress=127.0.0.1:1\n[store s]\n"
+			      "path=/x\n[store t]\npath=/y\nhash_contents=yes\n[store u]\npath=/z\n"
+			      "hash_contents=no\n",
+			      &cfg, err, sizeof err),
+			 0);
+	assert_int_equal(cfg.stores[0].hash_contents, 0);
+	assert_int_equal(cfg.stores[1].hash_contents, 1);
+	assert_int_equal(cfg.stores[2].hash_contents, 0);
+	assert_int_equal(cfg.hash_rate, 20u << 20);
+	assert_int_equal(cfg.rehash_interval, 30 * 86400);
+	agent_config_release(&cfg);
+	assert_int_equal(load("[agent]\nname=a\nhash_rate=5M\nrehash_interval=7d\n[collector]\n"
+			      "address=127.0.0.1:1\n[store s]\npath=/x\n",
+			      &cfg, err, sizeof err),
+			 0);
+	assert_int_equal(cfg.hash_rate, 5u << 20);
+	assert_int_equal(cfg.rehash_interval, 7 * 86400);
+	agent_config_release(&cfg);
+	expect_error("[agent]\nhash_rate=1k\n", "hash_rate: '1k' is not a rate");
+	expect_error("[agent]\nrehash_interval=10s\n", "rehash_interval: '10s' is not a duration");
+	expect_error("[agent]\nhash_rate=1M\nhash_rate=2M\n", "key given twice");
+	expect_error("[store s]\npath=/x\nhash_contents=maybe\n", "'maybe' is not yes or no");
+	expect_error("[store s]\npath=/x\nhash_contents=no\nhash_contents=yes\n", "key given twice");
+	/* an object store refuses hash_contents = yes: test_objstore.c */
+}
+
 /* Issue 12's keys: the removal journal and inventory depth, and the
  * manifest's home (state_dir) never inside a store. */
 static void test_accounts_keys(void **state)
@@ -182,6 +216,7 @@ int main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_deletion_watch),
 		cmocka_unit_test(test_accounts_keys),
+		cmocka_unit_test(test_hash_keys),
 		cmocka_unit_test(test_missing_file),
 	};
 	return cmocka_run_group_tests_name("agent_config", tests, tu_setup_dir, tu_teardown_dir);

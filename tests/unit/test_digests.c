@@ -91,7 +91,7 @@ static void scan(struct fx *f, const struct dirspec *spec, size_t n, int complet
 	manifest_dirbuf_release(&b);
 	check(manifest_finish(f->m, complete, 0, NULL, NULL, &diff));
 	check(manifest_commit(f->m));
-	check(digests_refresh(f->d, "cam", f->m));
+	check(digests_refresh(f->d, "cam", f->m, NULL));
 }
 
 static int collect(void *ud, struct buf *frame)

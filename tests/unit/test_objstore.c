@@ -423,6 +423,9 @@ static void test_config_errors(void **state)
 	snprintf(b, sizeof b, S3 "endpoint=https://h\ncredentials=%s/good.cred\ndeletion_watch=yes\n",
 		 tu_dir);
 	expect_error(b, "deletion_watch = yes is for directory stores");
+	snprintf(b, sizeof b, S3 "endpoint=https://h\ncredentials=%s/good.cred\nhash_contents=yes\n",
+		 tu_dir);
+	expect_error(b, "hash_contents = yes is for directory stores");
 	snprintf(b, sizeof b, S3 "endpoint=https://h\ncredentials=%s/good.cred\ncontainer=ccc\n", tu_dir);
 	expect_error(b, "Azure keys");
 	expect_error("[store f]\ntype=gcs\n", "not dir, s3 or azure");
