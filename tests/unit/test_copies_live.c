@@ -66,6 +66,17 @@ static int fake_send(void *ud, const char *agent, const struct sw_digreq *rq)
 	return 0;
 }
 
+/* The composition's hook for the relation's RRD: what it was told last. */
+static struct copyrel_rec recorded;
+static unsigned nrecorded;
+
+static void fake_recorded(void *ud, const struct copyrel_rec *r)
+{
+	(void)ud;
+	recorded = *r;
+	nrecorded++;
+}
+
 /* Answers one request as an agent would: its frames through copies_on_digests(). */
 static void answer(const char *agent, const struct sw_digreq *rq)
 {
@@ -152,7 +163,7 @@ static int setup(void **state)
 {
 	struct copies_config cfg;
 	struct control_config ccfg;
-	const struct copies_ops ops = { fake_send, NULL };
+	const struct copies_ops ops = { .send = fake_send, .recorded = fake_recorded };
 	char path[128], err[256];
 	(void)state;
 
@@ -260,6 +271,8 @@ static void test_lifecycle(void **state)
 	assert_int_equal(r.missing, 3);
 	assert_int_equal(r.since, now);
 	assert_int_equal(open_alerts("copy_missing"), 1);
+	assert_int_equal(recorded.missing, 3);
+	assert_int_equal(recorded.checked_at, now);
 	assert_int_equal(lq_count(led.db, "SELECT COUNT(*) FROM alerts WHERE kind='copy_missing'"
 				  " AND severity='warning' AND lost_objects=3"), 1);
 
@@ -276,10 +289,12 @@ static void test_lifecycle(void **state)
 	/* the destination agent is down: unknown, never resolved nor "missing more" */
 	dst_down = true;
 	now += 60;
+	before = nrecorded;
 	sample("a", "s");
 	r = state_of();
 	assert_int_equal(r.state, COPYREL_UNKNOWN);
 	assert_int_equal(r.missing, 3);
+	assert_int_equal(nrecorded, before); /* no point drawn from an unknown comparison */
 	assert_int_equal(open_alerts("copy_missing"), 1);
 	dst_down = false;
 
