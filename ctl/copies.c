@@ -128,6 +128,8 @@ static void print_relation(const struct ctl_response *r, int o)
 		fputs(state, stdout);
 	}
 	printf(" since %s", when(num(r, o, "since"), t, sizeof t));
+	if (num(r, o, "lost"))
+		printf("; %lld lost at both ends (copy_lost)", (long long)num(r, o, "lost"));
 	if (num(r, o, "in_transit"))
 		printf("; %lld in transit (within grace)", (long long)num(r, o, "in_transit"));
 	if (num(r, o, "unknown_dirs"))

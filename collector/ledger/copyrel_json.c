@@ -18,6 +18,7 @@ int copyrel_rec_json(struct buf *b, const struct copyrel_rec *r)
 	key(b, "state"); json_put_str(b, copyrel_state_name(r->state));
 	key(b, "missing"); json_put_u64(b, r->missing);
 	key(b, "differs"); json_put_u64(b, r->differs);
+	key(b, "lost"); json_put_u64(b, r->lost);
 	key(b, "in_transit"); json_put_u64(b, r->young);
 	key(b, "unknown_dirs"); json_put_u64(b, r->unknown_dirs);
 	key(b, "source_files"); json_put_u64(b, r->src_files);

@@ -10,7 +10,7 @@
 #include "collector/ledger/copyrel.h"
 #include "shrinkwatch/buf.h"
 
-/* {"name","source","destination","state","missing","differs","in_transit",
+/* {"name","source","destination","state","missing","differs","lost","in_transit",
  *  "unknown_dirs","source_files","source_bytes","destination_files",
  *  "destination_bytes","since","checked_at","complete_at"}; 0 or -ENOMEM. */
 int copyrel_rec_json(struct buf *b, const struct copyrel_rec *r);

@@ -145,6 +145,8 @@ a = [x for x in json.load(sys.stdin)["alerts"] if x["kind"] == "copy_lost"]
 assert len(a) == 1 and int(a[0]["lost_objects"]) == 1 and a[0]["severity"] == "critical", a' ||
 	fail "copy_lost: $(ctl alerts --json)"
 is_state "complete 0 0" || fail "a loss at both ends is not a missing item: $(state)"
+[ "$(rel move "r['lost']")" = 1 ] || fail "copies does not count the lost item"
+grep -q "1 lost at both ends" <<<"$(ctl copies)" || fail "shrinkwatchctl copies: $(ctl copies)"
 ok "an item deleted at both ends: copy_lost (critical), the copy itself still complete"
 
 ctl copy-check --source evsrv01/src --destination evsrv01/dst --reason "ad hoc" >"$T/oneshot.txt" ||
