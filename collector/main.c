@@ -16,6 +16,9 @@
 #include <uv.h>
 
 #include "collector/alerts/invrequest.h"
+#include "collector/alerts/copies.h"
+#include "collector/ledger/copyrel.h"
+#include "collector/store/rrdcopies.h"
 #include "collector/alerts/pipeline.h"
 #include "collector/alerts/policy.h"
 #include "collector/control/control.h"
@@ -63,6 +66,8 @@ struct collector {
 	struct rrdcached_config rrdcached; /* [collector] rrdcached */
 	struct invrequests inventories; /* loss inventories asked of agents */
 	struct datalock lock; /* data_dir/collector.lock, held for the whole run */
+	struct copies_config copies_cfg; /* [copy NAME] sections */
+	struct copies copies;            /* copy relations checked continuously */
 };
 
 static void usage(FILE *out)
@@ -104,6 +109,13 @@ static int register_config(struct collector *c, struct collector_config *cfg)
 	/* delivery: tls_*, insecure, allow_agents, connection limits */
 	if (!rc)
 		rc = delivery_config_register(&c->delivery, cfg);
+	/* [copy NAME]: copy relations (collector/alerts/copies_conf.h) */
+	if (!rc) {
+		const struct collector_config_hook copy_hook = { copies_config_key, &c->copies_cfg };
+
+		copies_config_init(&c->copies_cfg);
+		rc = collector_config_register(cfg, &copy_hook);
+	}
 	return rc;
 }
 
@@ -119,7 +131,9 @@ static int load_config(struct collector *c, struct collector_config *cfg, char *
 			 c->config_path, strerror(-rc));
 		return -1;
 	}
-	return collector_config_read(c->config_path, cfg, err, errlen);
+	if (collector_config_read(c->config_path, cfg, err, errlen))
+		return -1;
+	return copies_config_finish(&c->copies_cfg, err, errlen);
 }
 
 /* What the modules' hooks kept of a configuration that will not run (it was
@@ -137,6 +151,7 @@ static void report_status(uv_timer_t *t)
 	double rate = (double)(st->samples_stored - c->last_stored) * 1000.0 / STATUS_INTERVAL_MS;
 
 	c->last_stored = st->samples_stored;
+	copies_tick(&c->copies, (int64_t)time(NULL));
 	sdnotify_status("%u agents connected, %zu known; %.1f samples/s stored; %zu batches "
 			"queued",
 			session_count(), c->reg.agents.count, rate, ingest_pending(&c->ingest));
@@ -234,6 +249,43 @@ static void v3_gone(void *ctx, struct agent_rec *a)
 
 	invrequest_agent_gone(&c->inventories, a->name, (int64_t)time(NULL));
 	pathhold_agent_gone(&c->alerting.watch.hold, a->name, (int64_t)time(NULL));
+	copies_agent_gone(&c->copies, a->name, (int64_t)time(NULL));
+}
+
+/* Copy checking (collector/alerts/copies.h): DIGREQ out, DIGESTS in, and
+ * every stored sample to see which comparisons are due. */
+static int send_digreq(void *ud, const char *agent, const struct sw_digreq *rq)
+{
+	struct collector *c = ud;
+
+	return ingest_digreq(&c->ingest, agent, rq);
+}
+
+static void copies_recorded(void *ud, const struct copyrel_rec *r)
+{
+	struct collector *c = ud;
+	const uint64_t v[RRDCOPIES_NDS] = { r->src_files, r->dst_files, r->src_bytes,
+					    r->dst_bytes, r->missing, r->differs };
+
+	if (rrdcopies_submit(c->loop, c->cfg.data_dir, r->name, r->checked_at, v))
+		log_warn("collector: copy '%s': its graph misses a point", r->name);
+}
+
+static void on_digests(void *ctx, struct agent_rec *a, const struct sw_digests *hdr,
+		       const struct sw_digentry *entries, size_t n)
+{
+	struct collector *c = ctx;
+
+	copies_on_digests(&c->copies, a->name, hdr, entries, n, (int64_t)time(NULL));
+}
+
+static void copies_observe(void *ctx, struct agent_rec *a, struct store_rec *st,
+			   const struct sw_sample *s)
+{
+	struct collector *c = ctx;
+	(void)s;
+
+	copies_on_sample(&c->copies, a->name, st->name, a->interval, (int64_t)time(NULL));
 }
 
 static int v3_send_invreq(void *ud, const char *agent, const struct sw_invreq *rq)
@@ -271,6 +323,7 @@ static void start_control(struct collector *c)
 		.agents = agents_json,
 		.agents_ud = &c->admit,
 		.inventories = &c->inventories,
+		.copies = &c->copies,
 	};
 
 	control_init(&c->control, &c->control_cfg, &deps);
@@ -382,6 +435,19 @@ static int run(void *data, uv_loop_t *loop)
 		pathhold_set_sender(&c->alerting.watch.hold, v3_send_invreq, c);
 		ingest_on_v3(&c->ingest, v3_policy, v3_inventory, v3_gone, c);
 	}
+	{
+		const struct copies_ops copy_ops = { .send = send_digreq,
+						     .recorded = copies_recorded, .ud = c };
+
+		err = copies_init(&c->copies, &c->copies_cfg, &c->alerting.ledger,
+				  &c->alerting.alerts, &copy_ops);
+		if (err)
+			fatal("collector: cannot set up the copy relations: %s", strerror(-err));
+		ingest_on_digests(&c->ingest, on_digests, c);
+		err = ingest_observe(&c->ingest, copies_observe, c);
+		if (err)
+			fatal("collector: cannot observe stored samples: %s", strerror(-err));
+	}
 	start_control(c);
 	/* delivery: TLS and the limits, before the first connection */
 	{
@@ -436,6 +502,7 @@ static int run(void *data, uv_loop_t *loop)
 	ingest_release(&c->ingest);
 	control_stop(&c->control);
 	invrequest_release(&c->inventories);
+	copies_release(&c->copies);
 	alerting_stop(&c->alerting);
 	http_stop(&c->http);
 	daemon_close_loop(c->loop);

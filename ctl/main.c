@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "client.h"
+#include "copies.h"
 #include "lost.h"
 #include "ops.h"
 #include "pki.h"
@@ -35,6 +36,8 @@ static const struct ctl_command commands[] = {
 	{ "audit", ctl_audit_main, "the audit log (--since T)" },
 	{ "deletions", ctl_deletions_main, "who deleted what: deletions [AGENT [STORE]]" },
 	{ "lost", ctl_lost_main, "which items a loss removed: lost ALERT_ID --reason TEXT" },
+	{ "copies", ctl_copies_main, "copy relations: complete, N missing, N differing, since" },
+	{ "copy-check", ctl_copy_check_main, "items not (the same) at a copy: NAME --reason TEXT" },
 	{ "pki", ctl_pki_main, "make a CA and agent/collector certificates for mutual TLS" },
 };
 

@@ -19,13 +19,14 @@
 #include "shrinkwatch/sample.h"
 #include "shrinkwatch/banned.h"
 
-static const char *const kind_names[DETECT_KIND_COUNT] = {
+static const char *const kind_names[DETECT_ALL_KINDS] = {
 	"drop", "leak", "overpurge", "truncate", "object_loss", "vanished", "silence",
+	"copy_missing", "copy_differs", "copy_lost",
 };
 
 const char *detect_kind_name(unsigned kind)
 {
-	return kind < DETECT_KIND_COUNT ? kind_names[kind] : "unknown";
+	return kind < DETECT_ALL_KINDS ? kind_names[kind] : "unknown";
 }
 
 const char *detect_state_name(unsigned state)

@@ -66,6 +66,7 @@ enum notify_severity alert_severity(unsigned kind)
 	case DETECT_DROP:
 	case DETECT_VANISHED:
 	case DETECT_OVERPURGE:
+	case DETECT_COPY_LOST:
 		return NOTIFY_CRITICAL;
 	default:
 		return NOTIFY_WARNING;

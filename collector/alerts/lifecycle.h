@@ -21,6 +21,8 @@
  * Severity by kind: drop, vanished and overpurge are critical (data is gone
  * now, or a purge removed far more than retention explains); leak, truncate,
  * object_loss and silence are warnings (slower, or not yet a proven loss).
+ * copy_lost is critical (evidence gone at both ends); copy_missing and
+ * copy_differs are warnings (the source still holds the item).
  *
  * If the ledger cannot be written (a full disk), the ledger's reserve is
  * released and the event tried again at once (collector/ledger/reserve.h);

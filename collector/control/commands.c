@@ -15,6 +15,7 @@
 #include "collector/alerts/lifecycle.h"
 #include "collector/store/board.h"
 #include "control.h"
+#include "copy_commands.h"
 #include "collector/alerts/explanations.h"
 #include "collector/ledger/ledger.h"
 #include "collector/alerts/outbox.h"
@@ -730,6 +731,30 @@ static int cmd_lost_items(struct request *r)
 	return json_put_raw(r->out, "}");
 }
 
+/* The copy commands (copy_commands.h), on this request. */
+static int copy_cmd(struct request *r, int (*fn)(const struct copy_request *))
+{
+	const struct copy_request q = { r->c->copies, r->c->ledger, r->s, r->toks,
+					r->who->user, r->now, r->out, r->err, sizeof r->err };
+
+	return fn(&q);
+}
+
+static int cmd_copies(struct request *r)
+{
+	return copy_cmd(r, copy_cmd_copies);
+}
+
+static int cmd_copy_check(struct request *r)
+{
+	return copy_cmd(r, copy_cmd_check);
+}
+
+static int cmd_copy_check_result(struct request *r)
+{
+	return copy_cmd(r, copy_cmd_check_result);
+}
+
 static const struct {
 	const char *name;
 	cmd_fn fn;
@@ -747,6 +772,9 @@ static const struct {
 	{ "lost", cmd_lost, true },
 	{ "lost_items", cmd_lost_items, true },
 	{ "lost_status", cmd_lost_status, false },
+	{ "copies", cmd_copies, false },
+	{ "copy_check", cmd_copy_check, true },
+	{ "copy_check_result", cmd_copy_check_result, true },
 };
 
 /* Writes the summary row of a burst of refusals (peerlimit.h). */

@@ -294,6 +294,7 @@ void control_init(struct control *c, const struct control_config *cfg,
 	c->agents = deps->agents;
 	c->agents_ud = deps->agents_ud;
 	c->inventories = deps->inventories;
+	c->copies = deps->copies;
 	peerlimit_init(&c->limit, PEERLIMIT_RATE, PEERLIMIT_BURST, PEERLIMIT_WINDOW_S);
 }
 

@@ -35,6 +35,7 @@ struct ledger;
 struct board;
 struct outbox;
 struct invrequests;
+struct copies;
 
 struct control_config {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
@@ -76,6 +77,8 @@ struct control_deps {
 	void *agents_ud;
 	/* loss inventories asked of agents (`lost`); NULL: not offered */
 	struct invrequests *inventories;
+	/* copy relations (`copies`, `copy_check`); NULL: not offered */
+	struct copies *copies;
 };
 
 struct control {
@@ -91,6 +94,7 @@ struct control {
 	control_agents_fn agents;
 	void *agents_ud;
 	struct invrequests *inventories;
+	struct copies *copies;
 	unsigned nclients;
 	uint64_t requests, refused;
 	uint64_t throttled; /* requests past a uid's budget (peerlimit.h) */

@@ -182,22 +182,17 @@ void graph_args_free(char **argv, int n)
 		free(argv[i]);
 }
 
-int graph_render(const struct graph_request *rq, struct buf *out, char *err, size_t errlen)
+int graph_render_argv(int argc, char **argv, const char *what, struct buf *out, char *err,
+		      size_t errlen)
 {
-	char *argv[HTTP_GRAPH_MAX_ARGS];
 	rrd_info_t *info, *i;
-	int n, rc = -EIO;
+	int rc = -EIO;
 
-	n = graph_args(rq, argv, HTTP_GRAPH_MAX_ARGS);
-	if (n < 0) {
-		snprintf(err, errlen, "graph: too many elements for '%s'", rq->g->name);
-		return n;
-	}
 	pthread_mutex_lock(&rrd_graph_mu);
 	rrd_clear_error();
-	info = rrd_graph_v(n, argv);
+	info = rrd_graph_v(argc, argv);
 	if (!info) {
-		snprintf(err, errlen, "graph: '%s' of '%s': %s", rq->g->name, rq->rrd_path,
+		snprintf(err, errlen, "graph: %s: %s", what,
 			 rrd_test_error() ? rrd_get_error() : "unknown librrd error");
 		goto out;
 	}
@@ -205,18 +200,32 @@ int graph_render(const struct graph_request *rq, struct buf *out, char *err, siz
 		if (i->type == RD_I_BLO && !strcmp(i->key, "image"))
 			break;
 	if (!i || !i->value.u_blo.size) {
-		snprintf(err, errlen, "graph: '%s' of '%s': librrd returned no image",
-			 rq->g->name, rq->rrd_path);
+		snprintf(err, errlen, "graph: %s: librrd returned no image", what);
 		goto out;
 	}
 	rc = buf_append(out, i->value.u_blo.ptr, i->value.u_blo.size);
 	if (rc)
-		snprintf(err, errlen, "graph: '%s' is larger than %u bytes", rq->g->name,
+		snprintf(err, errlen, "graph: %s is larger than %u bytes", what,
 			 HTTP_GRAPH_MAX_BYTES);
 out:
 	if (info)
 		rrd_info_free(info);
 	pthread_mutex_unlock(&rrd_graph_mu);
+	return rc;
+}
+
+int graph_render(const struct graph_request *rq, struct buf *out, char *err, size_t errlen)
+{
+	char *argv[HTTP_GRAPH_MAX_ARGS], what[4400];
+	int n, rc;
+
+	n = graph_args(rq, argv, HTTP_GRAPH_MAX_ARGS);
+	if (n < 0) {
+		snprintf(err, errlen, "graph: too many elements for '%s'", rq->g->name);
+		return n;
+	}
+	snprintf(what, sizeof what, "'%s' of '%s'", rq->g->name, rq->rrd_path);
+	rc = graph_render_argv(n, argv, what, out, err, errlen);
 	graph_args_free(argv, n);
 	return rc;
 }

@@ -63,6 +63,10 @@ void graph_args_free(char **argv, int n);
 /* Renders rq into out (PNG or SVG bytes).  0, or a negative errno with
  * librrd's words in err. */
 int graph_render(const struct graph_request *rq, struct buf *out, char *err, size_t errlen);
+/* Renders an rrd_graph_v argument list built elsewhere (the copies graph,
+ * copies_page.h) under the same mutex; what names the graph in err. */
+int graph_render_argv(int argc, char **argv, const char *what, struct buf *out, char *err,
+		      size_t errlen);
 
 struct graph_cache_entry {
 	char key[256];

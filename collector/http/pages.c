@@ -10,6 +10,7 @@
 #include "collector/ledger/read.h"
 #include "page.h"
 #include "inventory_page.h"
+#include "copies_page.h"
 #include "pages.h"
 #include "view.h"
 #include "collector/store/rrddetect.h"
@@ -331,6 +332,8 @@ int http_page_store(struct http_site *site, const struct http_route *r, struct b
 	if (!err)
 		err = nal ? put_alert_table(b, al, nal, false) :
 			    http_put_note(b, "note", "No alert for this store.");
+	if (!err && have_lv)
+		err = http_store_copies_section(&lv, r->agent, r->store, b);
 	err = err ? err : buf_printf(b, "<h2>Declared deletions</h2>\n");
 	if (!err && have_lv && ledgerview_explanations(&lv, r->agent, r->store, 100, &ex, &nex))
 		err = http_put_note(b, "err", lv.error);

@@ -86,6 +86,16 @@ enum http_route_kind http_route_parse(const char *path, struct http_route *r)
 		r->kind = HTTP_R_API_ALERTS;
 	else if (!strcmp(path, "/api/v1/explanations"))
 		r->kind = HTTP_R_API_EXPLANATIONS;
+	else if (!strcmp(path, "/copies"))
+		r->kind = HTTP_R_COPIES;
+	else if (!strcmp(path, "/api/v1/copies"))
+		r->kind = HTTP_R_API_COPIES;
+	else if ((p = after(path, "/copies/")) && strlen(p) > 4 && strlen(p) - 4 <= SW_NAME_MAX &&
+		 !strcmp(p + strlen(p) - 4, ".png") && name_valid_n(p, strlen(p) - 4)) {
+		r->kind = HTTP_R_COPY_GRAPH;
+		memcpy(r->graph, p, strlen(p) - 4);
+		r->graph[strlen(p) - 4] = '\0';
+	}
 	else if ((p = after(path, "/api/v1/stores/")) && !split_names(p, 2, as))
 		r->kind = HTTP_R_API_STORE;
 	else if ((p = after(path, "/store/")) && !split_names(p, 2, as))

@@ -33,6 +33,9 @@ enum http_route_kind {
 	HTTP_R_METRICS,          /* /metrics                       */
 	HTTP_R_API_INVENTORY,    /* /api/v1/alerts/<id>/inventory  */
 	HTTP_R_INVENTORY_CSV,    /* /alert/<id>/inventory.csv      */
+	HTTP_R_COPIES,           /* /copies                        */
+	HTTP_R_API_COPIES,       /* /api/v1/copies                 */
+	HTTP_R_COPY_GRAPH,       /* /copies/<name>.png (graph = name) */
 };
 
 enum http_range { HTTP_RANGE_DAY = 0, HTTP_RANGE_WEEK, HTTP_RANGE_MONTH, HTTP_RANGE_YEAR };

@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 
 #include "inventory_page.h"
+#include "copies_page.h"
 #include "server.h"
 #include "api.h"
 #include "metrics.h"
@@ -263,6 +264,14 @@ static int dispatch(struct http_site *site, const struct http_route *r, struct b
 	case HTTP_R_INVENTORY_CSV:
 		*type = "text/csv; charset=utf-8";
 		return http_inventory_csv(site, r->alert_id, b);
+	case HTTP_R_COPIES:
+		return http_page_copies(site, b);
+	case HTTP_R_API_COPIES:
+		*type = "application/json";
+		return http_api_copies(site, b);
+	case HTTP_R_COPY_GRAPH:
+		*type = "image/png";
+		return http_copy_graph(site, r, b);
 	case HTTP_R_NOT_FOUND:
 		break;
 	}

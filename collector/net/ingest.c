@@ -202,6 +202,12 @@ void ingest_on_v3(struct ingest *ing, ingest_policy_fn policy, ingest_inventory_
 	ing->v3_ctx = ctx;
 }
 
+void ingest_on_digests(struct ingest *ing, ingest_digests_fn fn, void *ctx)
+{
+	ing->digests = fn;
+	ing->digests_ctx = ctx;
+}
+
 void ingest_conn_speaks(struct ingest *ing, struct ingest_conn *c, uint8_t version)
 {
 	c->version = version;
@@ -223,6 +229,26 @@ int ingest_invreq(struct ingest *ing, const char *agent, const struct sw_invreq 
 	if (c->version < SW_PROTO_VERSION_EXACT)
 		return -EPROTONOSUPPORT;
 	return c->ops->send_invreq(c->ud, rq);
+}
+
+int ingest_digreq(struct ingest *ing, const char *agent, const struct sw_digreq *rq)
+{
+	struct ingest_conn *c = strmap_get(&ing->current, agent);
+
+	if (!c || !c->ud)
+		return -ENOTCONN;
+	if (c->version < SW_PROTO_VERSION_EXACT || !c->ops->send_digreq)
+		return -EPROTONOSUPPORT;
+	return c->ops->send_digreq(c->ud, rq);
+}
+
+int ingest_digests(struct ingest *ing, struct ingest_conn *c, const struct sw_digests *hdr,
+		   const struct sw_digentry *entries, size_t n)
+{
+	c->agent->last_seen = (int64_t)time(NULL);
+	if (ing->digests)
+		ing->digests(ing->digests_ctx, c->agent, hdr, entries, n);
+	return 0;
 }
 
 int ingest_inventory(struct ingest *ing, struct ingest_conn *c, const struct sw_inventory *hdr,

@@ -59,6 +59,10 @@ typedef size_t (*ingest_policy_fn)(void *ctx, struct agent_rec *a, struct sw_pol
 typedef void (*ingest_inventory_fn)(void *ctx, struct agent_rec *a,
 				    const struct sw_inventory *hdr, const struct sw_invitem *items,
 				    size_t n);
+/* One DIGESTS frame of agent a (hdr and its n entries, valid during the
+ * call), for the copy checking (collector/alerts/copies.h). */
+typedef void (*ingest_digests_fn)(void *ctx, struct agent_rec *a, const struct sw_digests *hdr,
+				  const struct sw_digentry *entries, size_t n);
 /* Agent a's version-3 connection went: its unanswered requests will not be
  * answered on it. */
 typedef void (*ingest_v3_gone_fn)(void *ctx, struct agent_rec *a);
@@ -97,6 +101,8 @@ struct ingest {
 	ingest_inventory_fn inventory; /* ingest_on_v3(); NULL: frames dropped */
 	ingest_v3_gone_fn v3_gone;     /* ingest_on_v3(); may be NULL */
 	void *v3_ctx;
+	ingest_digests_fn digests;     /* ingest_on_digests(); NULL: frames dropped */
+	void *digests_ctx;
 	struct strmap current;     /* agent name -> its struct ingest_conn */
 	struct ingest_conn *conns; /* every handle not yet freed */
 };
@@ -122,6 +128,8 @@ void ingest_on_deletions(struct ingest *ing, ingest_deletions_fn fn, void *ctx);
  * connection goes (gone, may be NULL), all with ctx. */
 void ingest_on_v3(struct ingest *ing, ingest_policy_fn policy, ingest_inventory_fn inventory,
 		  ingest_v3_gone_fn gone, void *ctx);
+/* Gives the DIGESTS frames of version-3 agents to fn, with ctx. */
+void ingest_on_digests(struct ingest *ing, ingest_digests_fn fn, void *ctx);
 
 /*
  * How ingest answers the connection an agent's frames came on.  Ingest does
@@ -146,6 +154,7 @@ struct ingest_conn_ops {
 	 * be 0) and INVREQ.  0 or a negative errno. */
 	int (*send_policy)(void *ud, const struct sw_policy *p, size_t n);
 	int (*send_invreq)(void *ud, const struct sw_invreq *rq);
+	int (*send_digreq)(void *ud, const struct sw_digreq *rq);
 };
 
 /* Ingest's handle on one connection that said HELLO (opaque). */
@@ -178,6 +187,12 @@ void ingest_policy_changed(struct ingest *ing);
  * version below 3 (it keeps no removal journal), or the send's error.
  */
 int ingest_invreq(struct ingest *ing, const char *agent, const struct sw_invreq *rq);
+/* Asks agent's current connection for digests (DIGREQ); errors as
+ * ingest_invreq(). */
+int ingest_digreq(struct ingest *ing, const char *agent, const struct sw_digreq *rq);
+/* A DIGESTS frame that came on conn: to the digests hook.  0. */
+int ingest_digests(struct ingest *ing, struct ingest_conn *conn, const struct sw_digests *hdr,
+		   const struct sw_digentry *entries, size_t n);
 /* An INVENTORY frame that came on conn: to the inventory hook.  0. */
 int ingest_inventory(struct ingest *ing, struct ingest_conn *conn,
 		     const struct sw_inventory *hdr, const struct sw_invitem *items, size_t n);

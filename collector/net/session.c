@@ -219,6 +219,23 @@ static int send_invreq(void *ud, const struct sw_invreq *rq)
 	return s->state == S_CLOSING ? -ENOTCONN : 0;
 }
 
+/* Version 3: a digest request (copy checking, collector/alerts/copies.h). */
+static int send_digreq(void *ud, const struct sw_digreq *rq)
+{
+	struct session *s = ud;
+	struct buf frame;
+	int err;
+
+	buf_init(&frame, 64 + SW_NAME_MAX + SW_PATH_WIRE_MAX);
+	err = proto_encode_digreq(&frame, rq);
+	if (err) {
+		buf_release(&frame);
+		return err;
+	}
+	send_frame(s, &frame);
+	return s->state == S_CLOSING ? -ENOTCONN : 0;
+}
+
 /* Closes the session, first sending ERROR(code, why) if code is not 0. */
 static void close_session(struct session *s, uint16_t code, const char *why)
 {
@@ -283,6 +300,7 @@ static const struct ingest_conn_ops conn_ops = {
 	.resume = resume,
 	.send_policy = send_policy,
 	.send_invreq = send_invreq,
+	.send_digreq = send_digreq,
 };
 
 static void handle_hello(struct session *s, const struct sw_frame *f)
@@ -501,6 +519,33 @@ static void handle_inventory(struct session *s, const struct sw_frame *f)
 		arm_idle(s);
 }
 
+/* DIGESTS (version 3): an answer to a DIGREQ of ours; the entries of one
+ * frame in a buffer allocated on first use and kept, as for INVENTORY. */
+static void handle_digests(struct session *s, const struct sw_frame *f)
+{
+	static struct sw_digentry *entries;
+	struct sw_digests hdr;
+	size_t n = 0;
+	int err;
+
+	if (s->state != S_READY || s->version < SW_PROTO_VERSION_EXACT) {
+		refuse(s, SW_ERR_PROTOCOL, "DIGESTS before a version-3 HELLO");
+		return;
+	}
+	if (!entries && !(entries = malloc(SW_DIGESTS_MAX * sizeof *entries))) {
+		close_session(s, SW_ERR_INTERNAL, "collector out of memory");
+		return;
+	}
+	err = proto_decode_digests(f, &hdr, entries, SW_DIGESTS_MAX, &n);
+	if (err) {
+		refuse(s, SW_ERR_PROTOCOL, "malformed DIGESTS frame");
+		return;
+	}
+	ingest_digests(s->ing, s->conn, &hdr, entries, n);
+	if (s->state != S_CLOSING)
+		arm_idle(s);
+}
+
 static void handle_frame(void *ud, const struct sw_frame *f)
 {
 	struct session *s = ud;
@@ -517,6 +562,9 @@ static void handle_frame(void *ud, const struct sw_frame *f)
 		return;
 	case SW_MSG_INVENTORY:
 		handle_inventory(s, f);
+		return;
+	case SW_MSG_DIGESTS:
+		handle_digests(s, f);
 		return;
 	case SW_MSG_ERROR: {
 		struct sw_error e;

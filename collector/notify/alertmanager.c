@@ -64,6 +64,8 @@ const char *notify_alertmanager_alertname(const char *kind)
 		return "ShrinkwatchStoreVanished";
 	if (!strcmp(kind, "silence"))
 		return "ShrinkwatchAgentSilent";
+	if (!strncmp(kind, "copy_", 5))
+		return "ShrinkwatchCopyIncomplete";
 	return "ShrinkwatchUnexplainedLoss";
 }
 

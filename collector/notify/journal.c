@@ -32,6 +32,9 @@ static const struct {
 	{ "object_loss", "3c43fea84f1e44bc804a516032c20922" },
 	{ "vanished", "e4db748bc7c84e3b8a5c8889d3919005" },
 	{ "silence", "2d4b419cc6ad4e7d8ab7b1fc58467e43" },
+	{ "copy_missing", "6b2e8430f7a24528800ed67c16b5c46c" },
+	{ "copy_differs", "b31303150165470980517f2d7fcd4280" },
+	{ "copy_lost", "d3b051e8173a415784896578985afa36" },
 };
 #define JOURNAL_SOCKET "/run/systemd/journal/socket"
 #define OTHER_MESSAGE_ID "2d3d1bc85508471bb888eec46addd2ad"

@@ -55,6 +55,16 @@ enum detect_kind {
 	DETECT_KIND_COUNT,
 };
 
+/* Kinds the collector raises itself, from copy checking
+ * (collector/alerts/copies.h), not the detector: numbered after
+ * DETECT_KIND_COUNT so the detector's per-kind state keeps its layout. */
+enum {
+	DETECT_COPY_MISSING = DETECT_KIND_COUNT, /* at the source, past grace, not at the copy */
+	DETECT_COPY_DIFFERS, /* at both, another size or content hash */
+	DETECT_COPY_LOST,    /* was at both, now at neither */
+	DETECT_ALL_KINDS,
+};
+
 enum detect_transition {
 	DETECT_FIRING = 0,
 	DETECT_UPDATED, /* an open alert's loss grew */

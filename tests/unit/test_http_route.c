@@ -44,6 +44,15 @@ static void test_known_paths(void **state)
 	assert_int_equal(http_route_arg(&r, "offset", "10000"), 0);
 	assert_int_equal(r.offset, 10000);
 	assert_int_equal(http_route_arg(&r, "offset", "-1"), -EINVAL);
+
+	assert_int_equal(http_route_parse("/copies", &r), HTTP_R_COPIES);
+	assert_int_equal(http_route_parse("/api/v1/copies", &r), HTTP_R_API_COPIES);
+	assert_int_equal(http_route_parse("/copies/archive-2019.v2.png", &r), HTTP_R_COPY_GRAPH);
+	assert_string_equal(r.graph, "archive-2019.v2");
+	assert_int_equal(http_route_parse("/copies/.png", &r), HTTP_R_NOT_FOUND);
+	assert_int_equal(http_route_parse("/copies/a/b.png", &r), HTTP_R_NOT_FOUND);
+	assert_int_equal(http_route_parse("/copies/..%2f.png", &r), HTTP_R_NOT_FOUND);
+	assert_int_equal(http_route_parse("/copies/x.svg", &r), HTTP_R_NOT_FOUND);
 }
 
 static void test_unknown_and_hostile_paths(void **state)

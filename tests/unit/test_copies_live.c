@@ -1,0 +1,403 @@
+/*
+ * test_copies_live.c - copy checking as the collector runs it: the copies
+ * module over DIGREQ/DIGESTS frames (answered from in-memory trees, several
+ * frames per directory), the real ledger and alert lifecycle, and the
+ * control commands copies / copy_check / copy_check_result.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sqlite3.h>
+#include <cmocka.h>
+
+#include "collector/alerts/copies.h"
+#include "collector/alerts/lifecycle.h"
+#include "collector/control/control.h"
+#include "collector/ledger/copyrel.h"
+#include "collector/ledger/ledger.h"
+#include "copies_tree.h"
+#include "ledger_query.h"
+#include "shrinkwatch/jsonparse.h"
+#include "testutil.h"
+
+/* Entries per DIGESTS frame here: small, so answers span frames. */
+#define FRAME_ENTRIES 7
+
+static char dir[64];
+static struct ledger led;
+static struct alerts al;
+static struct copies cp;
+static struct control ctl;
+static struct control_caller root, nobody;
+static struct buf out;
+static struct tnode *src, *dst;
+static bool dst_down;
+static int64_t now = 1800000000;
+
+static struct {
+	char agent[SW_NAME_MAX + 1];
+	struct sw_digreq rq;
+} queue[256];
+static size_t nq;
+static uint64_t sent;
+
+static int fake_send(void *ud, const char *agent, const struct sw_digreq *rq)
+{
+	(void)ud;
+	if (dst_down && !strcmp(agent, "b"))
+		return -ENOTCONN;
+	/* what the agent's decoder insists on: the request encodes */
+	{
+		struct buf b;
+
+		buf_init(&b, 256);
+		assert_int_equal(proto_encode_digreq(&b, rq), 0);
+		buf_release(&b);
+	}
+	assert_true(proto_digdir_valid(rq->dir));
+	assert_int_equal(!!(rq->flags & SW_DIG_BYHASH), !!strchr(rq->dir, '#'));
+	assert_true(nq < 256);
+	snprintf(queue[nq].agent, sizeof queue[nq].agent, "%s", agent);
+	queue[nq].rq = *rq;
+	nq++;
+	sent++;
+	return 0;
+}
+
+/* The composition's hook for the relation's RRD: what it was told last. */
+static struct copyrel_rec recorded;
+static unsigned nrecorded;
+
+static void fake_recorded(void *ud, const struct copyrel_rec *r)
+{
+	(void)ud;
+	recorded = *r;
+	nrecorded++;
+}
+
+/* Answers one request as an agent would: its frames through copies_on_digests(). */
+static void answer(const char *agent, const struct sw_digreq *rq)
+{
+	static struct sw_digentry e[4096];
+	struct tnode *top = !strcmp(agent, "a") ? src : dst, *d = tree_find_wire(top, rq->dir);
+	struct sw_digests h;
+	size_t n = 0;
+
+	memset(&h, 0, sizeof h);
+	h.req_id = rq->req_id;
+	h.scan_time = now - 10;
+	if (!d) {
+		h.status = SW_DIG_NO_DIR;
+		copies_on_digests(&cp, agent, &h, NULL, 0, now);
+		return;
+	}
+	tn_digest(d, rq->flags & SW_DIG_CONTENT, h.self, &h.files, &h.bytes);
+	if (!(rq->flags & SW_DIG_SELF))
+		for (struct tnode *k = d->kids; k; k = k->next) {
+			struct sw_digentry *x = &e[n++];
+
+			memset(x, 0, sizeof *x);
+			name_hash(k->name, x->name_hash);
+			x->kind = k->dir ? 'D' : 'F';
+			if (k->dir) {
+				tn_digest(k, rq->flags & SW_DIG_CONTENT, x->digest, &x->files,
+					  &x->size);
+			} else {
+				x->size = k->size;
+				x->birth = k->birth;
+				if (rq->flags & SW_DIG_CONTENT)
+					memcpy(x->digest, k->content, 32);
+			}
+			if (rq->flags & SW_DIG_NAMES)
+				snprintf(x->name, sizeof x->name, "%s", k->name);
+		}
+	for (size_t i = 0;; i += FRAME_ENTRIES) {
+		size_t k = n - i < FRAME_ENTRIES ? n - i : FRAME_ENTRIES;
+
+		h.status = i + k >= n ? SW_DIG_LAST : SW_DIG_MORE;
+		copies_on_digests(&cp, agent, &h, e + i, k, now);
+		if (h.status == SW_DIG_LAST)
+			break;
+	}
+}
+
+static void deliver_all(void)
+{
+	while (nq) {
+		static __typeof__(queue) batch;
+		size_t n = nq;
+
+		memcpy(batch, queue, n * sizeof batch[0]);
+		nq = 0;
+		for (size_t i = 0; i < n; i++)
+			answer(batch[i].agent, &batch[i].rq);
+	}
+}
+
+static bool ask(const struct control_caller *who, const char *req)
+{
+	struct jsonparse_tok toks[64];
+	bool ok = false;
+
+	out.len = 0;
+	control_handle(&ctl, who, req, strlen(req), now, &out);
+	buf_append(&out, "", 1);
+	jsonparse((const char *)out.data, out.len - 1, toks, 64);
+	jsonparse_get_bool((const char *)out.data, toks, 0, "ok", &ok);
+	return ok;
+}
+
+static void fill(struct tnode *t)
+{
+	char p[256];
+
+	for (int i = 0; i < 100; i++) {
+		snprintf(p, sizeof p, "cases/dir%d/clip%03d.mp4", i % 10, i);
+		tree_put(t, p, 1000 + (uint64_t)i, now - 86400, (uint8_t)i);
+	}
+}
+
+static int setup(void **state)
+{
+	struct copies_config cfg;
+	struct control_config ccfg;
+	const struct copies_ops ops = { .send = fake_send, .recorded = fake_recorded };
+	char path[128], err[256];
+	(void)state;
+
+	tu_mkdtemp(dir, sizeof dir);
+	snprintf(path, sizeof path, "%s/ledger.db", dir);
+	if (ledger_open(&led, path))
+		return -1;
+	alert_init(&al, NULL, &led, NULL, NULL, NULL, NULL);
+	copies_config_init(&cfg);
+	cfg.n = 1;
+	snprintf(cfg.rel[0].name, sizeof cfg.rel[0].name, "move");
+	if (copies_end_parse(&cfg.rel[0].source, "a/s", err, sizeof err) ||
+	    copies_end_parse(&cfg.rel[0].destination, "b/d", err, sizeof err))
+		return -1;
+	snprintf(cfg.rel[0].destination.prefix, sizeof cfg.rel[0].destination.prefix, "old");
+	cfg.rel[0].grace = 3600;
+	cfg.rel[0].compare = COPIES_SIZES;
+	if (copies_init(&cp, &cfg, &led, &al, &ops))
+		return -1;
+	control_config_default(&ccfg);
+	control_init(&ctl, &ccfg,
+		     &(struct control_deps){ .alerts = &al, .ledger = &led, .copies = &cp });
+	control_caller_init(&root, 0, 0, 1, ctl.cfg.admin_group);
+	control_caller_init(&nobody, 65534, 65534, 2, ctl.cfg.admin_group);
+	buf_init(&out, CONTROL_RESPONSE_MAX);
+	src = tn_new("", 0, true);
+	dst = tn_new("", 0, true);
+	fill(src);
+	fill(dst);
+	/* the destination keeps the copy under old/ */
+	{
+		struct tnode *cases = dst->kids, *old = tn_new("old", 3, true);
+
+		dst->kids = old;
+		old->kids = cases;
+	}
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	control_stop(&ctl);
+	buf_release(&out);
+	copies_release(&cp);
+	alert_stop(&al);
+	ledger_close(&led);
+	tn_free(src);
+	tn_free(dst);
+	tu_rmrf(dir);
+	return 0;
+}
+
+static struct copyrel_rec state_of(void)
+{
+	struct copyrel_rec r;
+
+	assert_int_equal(copyrel_get(led.db, "move", &r), 0);
+	return r;
+}
+
+static long open_alerts(const char *kind)
+{
+	char sql[256];
+
+	snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM alerts WHERE kind = '%s' AND agent = 'b' "
+		 "AND store = 'd' AND closed_at IS NULL", kind);
+	return lq_count(led.db, sql);
+}
+
+static void sample(const char *agent, const char *store)
+{
+	copies_on_sample(&cp, agent, store, 60, now);
+	deliver_all();
+}
+
+static void test_lifecycle(void **state)
+{
+	struct copyrel_rec r;
+	uint64_t before;
+	(void)state;
+
+	/* complete: two SELF answers, whatever the size */
+	sample("a", "s");
+	r = state_of();
+	assert_int_equal(r.state, COPYREL_COMPLETE);
+	assert_int_equal(r.src_files, 100);
+	assert_int_equal(r.dst_files, 100);
+	assert_int_equal(sent, 2);
+	assert_true(ask(&nobody, "{\"cmd\":\"copies\"}"));
+	assert_non_null(strstr((const char *)out.data, "\"state\":\"complete\""));
+
+	/* three deleted at the destination: not looked at before the interval */
+	tree_del(dst, "old/cases/dir3/clip013.mp4");
+	tree_del(dst, "old/cases/dir3/clip023.mp4");
+	tree_del(dst, "old/cases/dir7/clip047.mp4");
+	now += 10;
+	before = sent;
+	sample("b", "d");
+	assert_int_equal(sent, before);
+	now += 60;
+	sample("b", "d");
+	r = state_of();
+	assert_int_equal(r.state, COPYREL_INCOMPLETE);
+	assert_int_equal(r.missing, 3);
+	assert_int_equal(r.since, now);
+	assert_int_equal(open_alerts("copy_missing"), 1);
+	assert_int_equal(recorded.missing, 3);
+	assert_int_equal(recorded.checked_at, now);
+	assert_int_equal(lq_count(led.db, "SELECT COUNT(*) FROM alerts WHERE kind='copy_missing'"
+				  " AND severity='warning' AND lost_objects=3"), 1);
+
+	/* one altered: copy_differs besides, the missing alert unchanged */
+	tree_put(dst, "old/cases/dir5/clip055.mp4", 1, now - 86400, 55);
+	now += 60;
+	sample("a", "s");
+	r = state_of();
+	assert_int_equal(r.missing, 3);
+	assert_int_equal(r.differs, 1);
+	assert_int_equal(open_alerts("copy_missing"), 1);
+	assert_int_equal(open_alerts("copy_differs"), 1);
+
+	/* the destination agent is down: unknown, never resolved nor "missing more" */
+	dst_down = true;
+	now += 60;
+	before = nrecorded;
+	sample("a", "s");
+	r = state_of();
+	assert_int_equal(r.state, COPYREL_UNKNOWN);
+	assert_int_equal(r.missing, 3);
+	assert_int_equal(nrecorded, before); /* no point drawn from an unknown comparison */
+	assert_int_equal(open_alerts("copy_missing"), 1);
+	dst_down = false;
+
+	/* restored: both resolve */
+	tree_put(dst, "old/cases/dir3/clip013.mp4", 1013, now - 86400, 13);
+	tree_put(dst, "old/cases/dir3/clip023.mp4", 1023, now - 86400, 23);
+	tree_put(dst, "old/cases/dir7/clip047.mp4", 1047, now - 86400, 47);
+	tree_put(dst, "old/cases/dir5/clip055.mp4", 1055, now - 86400, 55);
+	now += 60;
+	sample("a", "s");
+	r = state_of();
+	assert_int_equal(r.state, COPYREL_COMPLETE);
+	assert_int_equal(open_alerts("copy_missing"), 0);
+	assert_int_equal(open_alerts("copy_differs"), 0);
+	assert_int_equal(lq_count(led.db, "SELECT COUNT(*) FROM alerts WHERE kind LIKE 'copy_%'"),
+			 2);
+
+	/* missing again: a new alert (a new episode), not the old one reopened */
+	tree_del(dst, "old/cases/dir1/clip011.mp4");
+	now += 60;
+	sample("a", "s");
+	assert_int_equal(open_alerts("copy_missing"), 1);
+	assert_int_equal(lq_count(led.db, "SELECT COUNT(*) FROM alerts WHERE "
+				  "kind='copy_missing'"), 2);
+
+	/* gone from both ends: copy_lost, critical, and it stays open */
+	tree_del(src, "cases/dir9/clip099.mp4");
+	tree_del(dst, "old/cases/dir9/clip099.mp4");
+	now += 60;
+	sample("a", "s");
+	assert_int_equal(open_alerts("copy_lost"), 1);
+	assert_int_equal(lq_count(led.db, "SELECT COUNT(*) FROM alerts WHERE kind='copy_lost' "
+				  "AND severity='critical' AND lost_objects=1"), 1);
+	assert_true(lq_count(led.db, "SELECT COUNT(*) FROM copy_seen WHERE relation='move'") > 0);
+	now += 60;
+	sample("a", "s");
+	assert_int_equal(open_alerts("copy_lost"), 1);
+	tree_del(src, "cases/dir9/clip089.mp4");
+	tree_del(dst, "old/cases/dir9/clip089.mp4");
+	now += 60;
+	sample("a", "s");
+	assert_int_equal(lq_count(led.db, "SELECT COUNT(*) FROM alerts WHERE kind='copy_lost' "
+				  "AND lost_objects=2"), 1);
+	assert_int_equal(state_of().lost, 2);
+}
+
+static void test_check_names_audited(void **state)
+{
+	char req[256];
+	int64_t id = 0;
+	struct jsonparse_tok toks[512];
+	(void)state;
+
+	tree_del(dst, "old/cases/dir2/clip002.mp4");
+	tree_put(dst, "old/cases/dir4/clip004.mp4", 7, now - 86400, 4);
+	/* names need an administrator and a reason */
+	assert_false(ask(&nobody, "{\"cmd\":\"copy_check\",\"name\":\"move\",\"reason\":\"x\"}"));
+	assert_false(ask(&root, "{\"cmd\":\"copy_check\",\"name\":\"move\"}"));
+	assert_non_null(strstr((const char *)out.data, "reason"));
+	assert_false(ask(&root, "{\"cmd\":\"copy_check\",\"name\":\"nope\",\"reason\":\"x\"}"));
+	assert_true(ask(&root, "{\"cmd\":\"copy_check\",\"name\":\"move\",\"reason\":"
+			       "\"migration sign-off #42\"}"));
+	jsonparse((const char *)out.data, out.len - 1, toks, 512);
+	assert_int_equal(jsonparse_get_i64((const char *)out.data, toks, 0, "check", &id), 0);
+	assert_int_equal(lq_count(led.db, "SELECT COUNT(*) FROM audit WHERE action='copy-check' "
+				  "AND target='copy move' AND detail LIKE '%sign-off #42%'"),
+			 1);
+	snprintf(req, sizeof req, "{\"cmd\":\"copy_check_result\",\"check\":%lld}",
+		 (long long)id);
+	assert_true(ask(&root, req));
+	assert_non_null(strstr((const char *)out.data, "\"state\":\"running\""));
+	deliver_all();
+	assert_true(ask(&root, req));
+	assert_non_null(strstr((const char *)out.data, "\"state\":\"incomplete\""));
+	assert_non_null(strstr((const char *)out.data,
+			       "\"kind\":\"missing\",\"path\":\"cases/dir2/clip002.mp4\""));
+	assert_non_null(strstr((const char *)out.data,
+			       "\"kind\":\"differs\",\"path\":\"cases/dir4/clip004.mp4\""));
+	assert_non_null(strstr((const char *)out.data, "\"destination_size\":7"));
+	assert_false(ask(&nobody, req));
+
+	/* one-shot, without a section: the same pair given by hand */
+	assert_true(ask(&root, "{\"cmd\":\"copy_check\",\"source\":\"a/s\",\"destination\":"
+			       "\"b/d\",\"destination_prefix\":\"old\",\"reason\":\"ad hoc\"}"));
+	jsonparse((const char *)out.data, out.len - 1, toks, 512);
+	assert_int_equal(jsonparse_get_i64((const char *)out.data, toks, 0, "check", &id), 0);
+	deliver_all();
+	snprintf(req, sizeof req, "{\"cmd\":\"copy_check_result\",\"check\":%lld,\"limit\":1}",
+		 (long long)id);
+	assert_true(ask(&root, req));
+	assert_non_null(strstr((const char *)out.data, "\"missing\":2")); /* clip011 too */
+	assert_non_null(strstr((const char *)out.data, "\"next\":1"));
+	assert_false(ask(&root, "{\"cmd\":\"copy_check\",\"source\":\"a\",\"reason\":\"x\"}"));
+	assert_false(ask(&root, "{\"cmd\":\"copy_check\",\"source\":\"a/s\",\"destination\":"
+				"\"a/s\",\"reason\":\"x\"}"));
+	assert_non_null(strstr((const char *)out.data, "the same directory"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_lifecycle),
+		cmocka_unit_test(test_check_names_audited),
+	};
+	return cmocka_run_group_tests_name("copies_live", tests, setup, teardown);
+}
