@@ -224,14 +224,17 @@ static void open_window(struct detect_state *st, const struct detect_params *p, 
 		} else if (floor_p > 0 || recent_d > 0) {
 			/* R or the ingest R days ago unknown: the last four purges
 			 * (half as much again; 2.5x while fewer were seen, as
-			 * weekdays make purges vary) bound tonight's; before any purge
-			 * was seen, the largest day of ingest does (a purge deletes
-			 * about one day of earlier ingest).  Missed nights add a
-			 * night each. */
+			 * weekdays make purges vary) bound tonight's, and while
+			 * fewer were seen the largest day of ingest too.  Missed
+			 * nights add a night each. */
 			for (k = 0, seen = 0; k < 4; k++)
 				seen += m->recent_purge[k] > 0;
 			allow = (seen >= 4 ? 1.5 : 2.5) * floor_p;
-			if (!seen)
+			/* a purge deletes about one day of earlier ingest: while
+			 * fewer than four nights were seen (a store's first nights
+			 * after deployment, all perhaps on a slow week's days) the
+			 * largest day of ingest seen bounds it too */
+			if (seen < 4 && 1.2 * recent_d > allow)
 				allow = 1.2 * recent_d;
 			allow *= 1 + (st->missed < 3 ? st->missed : 3);
 		} else {
