@@ -675,6 +675,9 @@ int detect_update_figures(struct detect_state *st, const struct detect_params *p
 	} else {
 		loss_episode(st, p, in->time, u, kf, thr, cur, ev, &n);
 	}
+	/* the window's night is not learned, whenever the alarm resolves */
+	if (inw && (alarmed(st) || st->pending_purge))
+		st->window_alarm = 1;
 	if (leak_on)
 		leak_check(st, p, in->time, hs, cur, ev, &n);
 rebase:

@@ -249,6 +249,7 @@ static void open_window(struct detect_state *st, const struct detect_params *p, 
 		m->purge_cur = 0;
 	}
 	st->purge_day = st->day_index;
+	st->window_alarm = 0;
 }
 
 static void learn_lags(struct detect_state *st, double P)
@@ -311,14 +312,27 @@ static void close_window(struct detect_state *st, const struct detect_params *p,
 	 * would set a tiny allowance for the nights to come */
 	if (st->first_time > opened + 600)
 		learn = false;
+	/* a night during which a loss alarm fired is no normal purge, however
+	 * soon the alert resolved: as a "recent purge" it made every normal
+	 * night after it a missed one (under a quarter of it), and each missed
+	 * night widened the allowance until the next overpurge went unseen */
+	if (st->window_alarm)
+		learn = false;
 	for (i = 0; i < 2 && learn; i++) {
 		struct detect_metric *m = &st->m[i];
 		double P = m->purge_cur > 0 ? m->purge_cur : 0;
 		double E = expected_ingest(st, p, m);
+		bool normal;
 
 		if (warm) /* the whole day's removal stands in for the purge */
 			P = m->day_removal;
-		if (P > 0.0002 * m->last && P > 0.25 * recent_max(m)) {
+		/* a night purged when it removed a quarter of the recent purges
+		 * or, with retention known, half of what it predicts (the carry
+		 * below calls less a missed night): a night in the normal range
+		 * ends the missed nights and refreshes the recent purges, whatever
+		 * a larger night before it removed */
+		normal = !warm && E >= 0 && P >= 0.5 * m->ratio * (E + m->carry);
+		if (P > 0.0002 * m->last && (normal || P > 0.25 * recent_max(m))) {
 			memmove(&m->recent_purge[1], &m->recent_purge[0], 3 * sizeof(float));
 			m->recent_purge[0] = (float)P;
 			if (i == 0)

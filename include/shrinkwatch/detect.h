@@ -236,7 +236,7 @@ struct detect_state {
 	uint8_t learned_r;    /* retention lag in days learned, 0 = not yet */
 	uint8_t missed;       /* purge nights missed in a row */
 	uint8_t pending_vanish; /* totals collapsed once: confirm on the next sample */
-	uint8_t pad2;
+	uint8_t window_alarm;  /* a loss alarm was raised in the open purge window */
 	int64_t vanish_since;
 	int16_t lag_mean[DETECT_RING_DAYS]; /* log(purge/ingest L days before) x 4096 */
 	uint16_t lag_dev[DETECT_RING_DAYS]; /* its mean squared deviation x 4096 */

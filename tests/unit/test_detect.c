@@ -337,18 +337,57 @@ static void test_leak_fires_and_learning_freezes(void **unused)
 	assert_true(s.st.m[0].base == base);
 }
 
+/* Runs the store to 02:00 of day d, where that night's purge also deletes
+ * 3% of the store (kept evidence), and on for an hour. */
+static void overpurge_on(struct sim *s, int d)
+{
+	sim_run(s, T0 + d * DAY + 2 * 3600 - s->t);
+	sim_step_with(s, 0.03 * s->bytes, 0.03 * s->objects, SW_SCAN_COMPLETE);
+	sim_run(s, 3600);
+}
+
 static void test_overpurge(void **unused)
 {
 	static struct sim s;
 
 	(void)unused;
 	sim_init(&s, 1);
-	sim_run(&s, 6 * DAY + 2 * 3600);
-	/* tonight's purge also deletes 3% of the store (kept evidence) */
-	sim_step_with(&s, 0.03 * s.bytes, 0.03 * s.objects, SW_SCAN_COMPLETE);
-	sim_run(&s, 3600);
+	overpurge_on(&s, 6);
 	assert_int_equal(fired(&s, DETECT_OVERPURGE), 1);
 	assert_int_equal(any_fired(&s), 1);
+}
+
+/* An overpurge night that alerted (and resolved before its window closed)
+ * is no normal purge: it must not become a "recent purge" whose quarter
+ * turns every normal night after it into a missed one, each missed night
+ * widening the allowance by a night's worth until a second overpurge of
+ * the same size passed unseen (the store went blind after its first
+ * alert, with no acknowledgement at all). */
+static void test_overpurge_does_not_blind_the_store(void **unused)
+{
+	static struct sim s;
+	int k;
+
+	(void)unused;
+	sim_init(&s, 1);
+	overpurge_on(&s, 6);
+	assert_int_equal(fired(&s, DETECT_OVERPURGE), 1);
+	/* the alert resolves while the purge window is still open */
+	assert_int_equal(s.kinds[DETECT_OVERPURGE][DETECT_RESOLVED], 1);
+	assert_true(s.st.in_purge);
+	/* six normal nights: each is a purge, none is counted as missed, and
+	 * the overpurge night is none of the recent purges */
+	for (k = 0; k < 6; k++) {
+		sim_run(&s, T0 + (7 + k) * DAY + 5 * 3600 - s.t);
+		assert_int_equal(s.st.missed, 0);
+		for (int j = 0; j < 4; j++)
+			assert_true(s.st.m[0].recent_purge[j] < 2e10);
+	}
+	assert_int_equal(any_fired(&s), 1);
+	/* a week later the same overpurge alerts again */
+	overpurge_on(&s, 13);
+	assert_int_equal(fired(&s, DETECT_OVERPURGE), 2);
+	assert_int_equal(any_fired(&s), 2);
 }
 
 /* Issue 14, class 1: a declared deletion spread over a window that spans
@@ -412,6 +451,30 @@ static void purge_at_tod(struct sim *s, int d, int64_t tod, double total, int n)
 	sim_run(s, T0 + d * DAY + tod - s->t);
 	for (int i = 0; i < n; i++)
 		sim_step_with(s, total / n, total / n / 1e7, SW_SCAN_COMPLETE);
+}
+
+/* A large purge that retention explains (a surge of ingest R days before)
+ * is a purge, and so is every normal night after it: a night in the normal
+ * range ends the missed nights although it is under a quarter of the large
+ * one (each night counted as missed added a night's worth to the allowance,
+ * for good). */
+static void test_normal_night_after_a_large_purge_is_no_missed_night(void **unused)
+{
+	static struct sim s;
+	int k;
+
+	(void)unused;
+	sim_init(&s, 1);
+	sim_run(&s, T0 + 3 * DAY - s.t);
+	s.surge = 5;
+	sim_run(&s, DAY);
+	s.surge = 1;
+	purge_at_tod(&s, 7, 2 * 3600 + IV, 3e10, 30);
+	for (k = 0; k < 4; k++) {
+		sim_run(&s, T0 + (8 + k) * DAY + 5 * 3600 - s.t);
+		assert_int_equal(s.st.missed, 0);
+	}
+	assert_int_equal(any_fired(&s), 0);
 }
 
 /* An unconfigured store learns its purge hour from one night's vote; the
@@ -616,10 +679,12 @@ int main(void)
 		cmocka_unit_test(test_explained_after_the_fact),
 		cmocka_unit_test(test_leak_fires_and_learning_freezes),
 		cmocka_unit_test(test_overpurge),
+		cmocka_unit_test(test_overpurge_does_not_blind_the_store),
 		cmocka_unit_test(test_declared_window_over_purge_is_quiet),
 		cmocka_unit_test(test_truncate_inside_purge_window),
 		cmocka_unit_test(test_first_partial_window_is_not_learned),
 		cmocka_unit_test(test_learned_window_is_centred_on_the_vote),
+		cmocka_unit_test(test_normal_night_after_a_large_purge_is_no_missed_night),
 		cmocka_unit_test(test_false_alarm_rate_sets_thresholds),
 		cmocka_unit_test(test_vanished_and_recovered),
 		cmocka_unit_test(test_missing_path_is_vanished),
