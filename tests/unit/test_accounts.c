@@ -62,8 +62,10 @@ static void scan(struct run *r)
 	r->now.tv_sec += 60;
 	opt.start = r->now;
 	opt.prev_start = r->prev;
-	opt.time = scan_sample_time(&opt.start, 60, true);
-	opt.prev_time = r->prev.tv_sec ? scan_sample_time(&r->prev, 60, true) : 0;
+	/* these scans start off any interval boundary (a clock read, not a
+	 * timer): their samples' times are the nearest seconds */
+	opt.time = scan_sample_time(&opt.start, 60, false);
+	opt.prev_time = r->prev.tv_sec ? scan_sample_time(&r->prev, 60, false) : 0;
 	accounts_prepare(r->acc, "bodycam", &opt);
 	assert_non_null(opt.manifest);
 	memset(&r->s, 0, sizeof r->s);
@@ -171,7 +173,7 @@ static void test_scan_journal_inventory(void **state)
 	assert_int_equal(g.byname.removed_before - g.byname.removed_after, 60);
 	/* the bracket is the two samples' times (scan_sample_time()), not the
 	 * scans' start seconds: take starts just past the half second */
-	assert_int_equal(g.byname.removed_before, scan_sample_time(&r.prev, 60, true));
+	assert_int_equal(g.byname.removed_before, scan_sample_time(&r.prev, 60, false));
 	memset(&g, 0, sizeof g);
 	g.want = "2021/case2/f0.mp4";
 	check(accounts_inventory(r.acc, &req, collect, &g));
@@ -193,7 +195,7 @@ static void test_scan_journal_inventory(void **state)
 	/* a window before the removal: nothing */
 	memset(&g, 0, sizeof g);
 	req.prefix[0] = '\0';
-	req.to = scan_sample_time(&r.prev, 60, true) - 61;
+	req.to = scan_sample_time(&r.prev, 60, false) - 61;
 	check(accounts_inventory(r.acc, &req, collect, &g));
 	assert_int_equal(g.items, 0);
 	assert_int_equal(g.last.status, SW_INV_LAST);
