@@ -256,6 +256,23 @@ static void test_unsettled_removal_is_statistical(void **unused)
 	assert_int_equal(s.last.kind, DETECT_DROP);
 }
 
+/* The settle age is at most an eighth of the retention: with a retention of
+ * 2 minutes (as tests use), items 30 s old have settled and their removal
+ * fires at once, while items 5 s old may be uploads in flight. */
+static void test_settle_age_bounded_by_retention(void **unused)
+{
+	struct sim s;
+
+	(void)unused;
+	sim_init(&s, true);
+	s.p.retention_s = 120;
+	run_quiet(&s, 10);
+	assert_int_equal(step(&s, 3, 0, 5, true), 0);
+	assert_int_equal(s.events, 0);
+	assert_int_equal(step(&s, 3, 0, 30, true), 1);
+	assert_int_equal(s.last.kind, DETECT_DROP);
+}
+
 /* Without the split (the agent did not know the retention yet) the sample
  * goes to the statistical model: one small removal does not fire. */
 static void test_without_split_statistical(void **unused)
@@ -357,6 +374,7 @@ int main(void)
 		cmocka_unit_test(test_overpurge_counts_young_only),
 		cmocka_unit_test(test_declared_deletion_covers_young),
 		cmocka_unit_test(test_unsettled_removal_is_statistical),
+		cmocka_unit_test(test_settle_age_bounded_by_retention),
 		cmocka_unit_test(test_without_split_statistical),
 		cmocka_unit_test(test_learns_retention_from_purge_nights),
 		cmocka_unit_test(test_restore_upgrades_version_1),
