@@ -408,6 +408,11 @@ void watch_replay(struct watch *w, int64_t now)
 		int64_t after = rc.ws->st.last_time;
 		int n;
 
+		/* only what a saved state missed: a store never judged here (an
+		 * RRD from elsewhere, a first start) is not judged on history,
+		 * which would raise again what was alerted before */
+		if (!after)
+			continue;
 		if (after < now - WATCH_REPLAY_MAX)
 			after = now - WATCH_REPLAY_MAX;
 		n = rrdread_since(w->data_dir, rc.ws->agent, rc.ws->store, after, replay_one, &rc);
