@@ -199,15 +199,34 @@ static inline int tree_btime(const char *root, const char *rel, struct timespec 
 /* Now: a scan start after everything created so far.  Birth times come
  * from the coarse clock, as the agent's scan start does, and a file born in
  * the start's own tick counts as born after it; so wait for the next tick:
- * every file made before the call is then strictly older. */
+ * every file made before the call is then strictly older.  Since Linux 6.13
+ * (multigrain timestamps) the kernel may stamp a file later than the coarse
+ * clock reads, up to a tick: also wait until the coarse clock has passed the
+ * stamp of a file made now (a probe in TMPDIR; the stamps' floor is one for
+ * every filesystem).  The agent needs no such wait: a file stamped after its
+ * start is the next scan's addition (scan.h), never lost; but these tests
+ * count against find(1). */
 static inline struct timespec tree_now(void)
 {
-	struct timespec t0, t;
+	struct timespec t0, t, stamp = { 0, 0 };
+	const char *dir = getenv("TMPDIR");
+	char probe[4096];
+	struct stat st;
+	int fd;
 
+	snprintf(probe, sizeof probe, "%s/tree_now.XXXXXX", dir && *dir ? dir : "/tmp");
+	fd = mkstemp(probe);
+	if (fd >= 0) {
+		if (fstat(fd, &st) == 0)
+			stamp = st.st_mtim;
+		close(fd);
+		unlink(probe);
+	}
 	clock_gettime(CLOCK_REALTIME_COARSE, &t0);
 	do
 		clock_gettime(CLOCK_REALTIME_COARSE, &t);
-	while (t.tv_sec == t0.tv_sec && t.tv_nsec == t0.tv_nsec);
+	while ((t.tv_sec == t0.tv_sec && t.tv_nsec == t0.tv_nsec) || t.tv_sec < stamp.tv_sec ||
+	       (t.tv_sec == stamp.tv_sec && t.tv_nsec <= stamp.tv_nsec));
 	return t;
 }
 
