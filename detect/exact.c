@@ -100,11 +100,14 @@ void detect__exact_input(struct detect_input *in, const struct sw_sample *s)
 
 /* The age below which an item may still be an upload in flight: two hours
  * and at least six sample intervals, but never more than an eighth of the
- * retention (an item cannot be "just uploaded" for a good part of the time
- * it is kept: with the minutes of retention tests use, seconds). */
+ * configured retention (an item cannot be "just uploaded" for a good part of
+ * the time it is kept: with the minutes of retention tests use, seconds). */
 static uint64_t settle_age(const struct detect_state *st, const struct detect_params *p)
 {
-	uint64_t s = 6ull * detect_interval(st, p), r = detect_retention(st, p, NULL);
+	/* the configured retention only: a learned one comes from the ages
+	 * purges removed, which temp files deleted inside the window pull
+	 * down to minutes (the wide traces then alerted on every upload) */
+	uint64_t s = 6ull * detect_interval(st, p), r = p->retention_s;
 
 	if (s < SETTLE_MIN)
 		s = SETTLE_MIN;
