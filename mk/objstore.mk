@@ -6,9 +6,9 @@
 #   make bench-objstore   the agent listing BENCH_OBJECTS objects (default
 #                         100000) on a local s3rver against `rclone size`
 
-# Debian's npm, unless an npm is there already: NodeSource's nodejs bundles
-# one and conflicts with Debian's npm package, so asking for it would fail.
-DEBS += nodejs rclone $(if $(shell command -v npm 2>/dev/null),,npm)
+# tests/install-deps skips Debian's npm where an npm is there already:
+# NodeSource's nodejs bundles one and conflicts with Debian's npm package.
+DEBS += nodejs npm rclone
 
 BENCH_OBJECTS ?= 100000
 
