@@ -268,6 +268,7 @@ static struct detect_event *open_episode(struct detect_state *st, struct detect_
 	e = fire(st, ev, n, k, t, since);
 	st->ep_since = since;
 	st->quiet = 0;
+	st->unsettled = 0;
 	for (i = 0; i < 2; i++) {
 		struct detect_metric *m = &st->m[i];
 		/* exact young loss takes along only a statistical loss that is an
@@ -297,7 +298,7 @@ static void loss_episode(struct detect_state *st, const struct detect_params *p,
 			 const double cur[2], struct detect_event *ev, int *n)
 {
 	struct detect_event *e;
-	bool quiet = true, grew = false, recovered = true, raised[2] = { false, false };
+	bool quiet = true, grew = false, settle, recovered = true, raised[2] = { false, false };
 	double lost[2], before[2];
 	int i;
 
@@ -319,7 +320,15 @@ static void loss_episode(struct detect_state *st, const struct detect_params *p,
 			before[i] = m->ep_start;
 		}
 		st->quiet = quiet ? st->quiet + 1 : 0;
-		if (grew) {
+		/* growth reported in steps of half the threshold keeps the
+		 * ledger from following every wobble, but the alert must end
+		 * up stating the whole loss: once a loss step is followed by
+		 * a quiet sample, what the episode holds beyond its last report
+		 * (the tail of a deletion cut across two scans) is reported */
+		settle = quiet && st->unsettled &&
+			 (lost[0] >= st->m[0].reported + 1 || lost[1] >= st->m[1].reported + 1);
+		st->unsettled = !quiet;
+		if (grew || settle) {
 			e = transition(st, ev, n, st->open_kind, DETECT_UPDATED, t, st->ep_since);
 			st->m[0].reported = lost[0];
 			st->m[1].reported = lost[1];

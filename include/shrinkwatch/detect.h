@@ -229,7 +229,8 @@ struct detect_state {
 	int8_t best_hour;    /* today's hour with most removal */
 	uint8_t pending[2];  /* fast alarm waiting one sample for confirmation */
 	uint8_t pending_purge;
-	uint8_t pad[3];
+	uint8_t unsettled;   /* the open episode lost more since its last report */
+	uint8_t pad[2];
 	double hour_sum, best_sum;
 	int64_t fast_since;
 	uint32_t day_samples; /* complete samples in the current cycle day */

@@ -29,7 +29,12 @@ cleanup() {
 		echo "--- test failed (exit $rc); logs:"
 		for f in "$T"/*.log; do [ -f "$f" ] && { echo "--- $f"; tail -n 40 "$f"; }; done
 	fi
-	rm -rf "$T"
+	# SWIT_KEEP=1 keeps a failed test's directory for a post-mortem
+	if [ "$rc" -ne 0 ] && [ "${SWIT_KEEP:-0}" = 1 ]; then
+		echo "--- kept $T (SWIT_KEEP=1)"
+	else
+		rm -rf "$T"
+	fi
 	exit "$rc"
 }
 trap cleanup EXIT INT TERM

@@ -21,7 +21,12 @@ for i in $(seq 60); do head -c 20000 /dev/urandom >"$T/store/clip$i.mp4"; done
 purge_hour=$(( (10#$(date -u +%H) + 12) % 24 ))
 cat >"$T/notify.sh" <<'SH'
 #!/bin/sh
-{ echo "--- $SHRINKWATCH_STATE"; cat; echo; } >>"$(dirname "$0")/exec.out"
+# the collector runs exec notifications concurrently: one write each,
+# under a lock, or two of them interleave in the file
+body=$(cat)
+exec 9>>"$(dirname "$0")/exec.out"
+flock 9
+printf -- '--- %s\n%s\n\n' "$SHRINKWATCH_STATE" "$body" >&9
 SH
 chmod 0755 "$T/notify.sh"
 collector_conf "$T/collector.conf" "$port" "$T/data" "control = $sock
