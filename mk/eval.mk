@@ -17,7 +17,7 @@
 EVAL_TOOLS := $(BUILD)/eval/simulate $(BUILD)/eval/refdetect $(BUILD)/eval/score
 DEBS += librrd-dev rrdtool
 
-.PHONY: eval eval-tools
+.PHONY: eval eval-check eval-tools
 
 $(BUILD)/eval/simulate: tests/scenarios/simulate.c
 	@mkdir -p $(@D)
@@ -38,6 +38,12 @@ eval: eval-tools
 	@tests/scenarios/wide_eval.sh $(abspath $(BUILD)) dev
 	@tests/scenarios/wide_eval.sh $(abspath $(BUILD)) test $(WIDE_ASSERT)
 
+# make check: the project targets (asserted) and the wide TEST set, the one
+# reported to users; the DEV set is for whoever tunes the detector (make eval)
+eval-check: eval-tools
+	@tests/scenarios/eval.sh $(abspath $(BUILD)) --assert
+	@tests/scenarios/wide_eval.sh $(abspath $(BUILD)) test $(WIDE_ASSERT)
+
 # The issue-14 gates on the TEST seeds are reported, not yet asserted: the
 # detector does not meet them yet (docs/detection.md, "Wide evaluation").
 # `make eval WIDE_ASSERT=--assert` fails on them.
@@ -53,6 +59,7 @@ bench-replay: $(CTL_BIN)
 	@tests/scenarios/bench_replay.sh $(abspath $(BUILD))
 
 # make eval asserts every target of the project traces (about 25 s on 2 cores)
-# and runs the wide DEV and TEST sets (about 30 s per set and contract).
-CHECK_EXTRA += eval
+# and runs the wide DEV and TEST sets (about 30 s per set and contract);
+# make check runs eval-check, without the DEV set.
+CHECK_EXTRA += eval-check
 DEBS += bc python3
