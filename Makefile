@@ -61,7 +61,15 @@ CTL_SRCS := $(sort $(wildcard ctl/*.c))
 COLL_SRCS := $(sort $(wildcard collector/*.c collector/*/*.c))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
-INTEGRATION_TESTS := $(sort $(wildcard tests/integration/test_*.sh))
+# The integration tests mostly wait on daemons (about a third of a core in
+# all), so INTEGRATION_JOBS of them run at once; the slowest start first, so
+# that the last ones end together.
+INTEGRATION_JOBS ?= 3
+INTEGRATION_FIRST := $(wildcard $(addprefix tests/integration/,test_exact_e2e.sh \
+	test_copy_digests.sh test_objstore_azure.sh test_readme.sh test_objstore_s3.sh \
+	test_full_data_dir.sh test_faults.sh test_accounts_compat.sh))
+INTEGRATION_TESTS := $(INTEGRATION_FIRST) \
+	$(filter-out $(INTEGRATION_FIRST),$(sort $(wildcard tests/integration/test_*.sh)))
 # ar keeps one member per file name: two sources of one archive must not share one.
 $(foreach v,LIB_SRCS AGENT_SRCS DETECT_SRCS CTL_SRCS COLL_SRCS,$(if $(filter-out \
 	$(words $($(v))),$(words $(sort $(notdir $($(v)))))),$(error $(v): two sources share a file name)))
@@ -147,7 +155,8 @@ unit: $(UNIT_BINS)
 	@tests/run-suite unit $(UNIT_BINS)
 
 integration: $(BINS) $(BUILD)/bench/sendtrace
-	@BUILD=$(abspath $(BUILD)) tests/run-suite integration $(INTEGRATION_TESTS)
+	@BUILD=$(abspath $(BUILD)) SUITE_JOBS=$(INTEGRATION_JOBS) tests/run-suite integration \
+		$(INTEGRATION_TESTS)
 
 # The unit tests, and the daemons through the core integration test and the
 # refused configurations (leaks on an error path), under ASan/UBSan (a report

@@ -13,6 +13,7 @@
 #include "shrinkwatch/control_proto.h"
 #include "client.h"
 #include "shrinkwatch/parse.h"
+#include "shrinkwatch/termesc.h"
 #include "shrinkwatch/banned.h"
 
 const char *ctl_socket_path(const char *opt)
@@ -112,6 +113,29 @@ void ctl_response_release(struct ctl_response *resp)
 	free(resp->text);
 	free(resp->toks);
 	memset(resp, 0, sizeof *resp);
+}
+
+int ctl_call(const char *socket, const char *cmd, struct buf *req, struct ctl_response *resp)
+{
+	char err[1024];
+	bool ok = false;
+
+	if (buf_append(req, "", 1)) {
+		fprintf(stderr, "shrinkwatchctl %s: request too long\n", cmd);
+		return 1;
+	}
+	if (ctl_request(ctl_socket_path(socket), (const char *)req->data, resp))
+		return 1;
+	jsonparse_get_bool(resp->text, resp->toks, 0, "ok", &ok);
+	if (ok)
+		return 0;
+	if (jsonparse_get_str(resp->text, resp->toks, 0, "error", err, sizeof err))
+		snprintf(err, sizeof err, "the collector refused the request");
+	fprintf(stderr, "shrinkwatchctl %s: ", cmd);
+	term_fputs(err, stderr);
+	fputc('\n', stderr);
+	ctl_response_release(resp);
+	return 1;
 }
 
 static int parse_offset(const char *s, long *off)

@@ -29,6 +29,15 @@ struct ctl_response {
 int ctl_request(const char *path, const char *request, struct ctl_response *resp);
 void ctl_response_release(struct ctl_response *resp);
 
+/*
+ * One command's request: NUL-terminates req, sends it (socket as for
+ * ctl_socket_path()) and reads the answer into resp.  Returns 0 with an
+ * answer whose "ok" is true, or 1 after printing why not to stderr as
+ * "shrinkwatchctl CMD: ..." (the collector's error escaped for the terminal;
+ * resp is then released).
+ */
+int ctl_call(const char *socket, const char *cmd, struct buf *req, struct ctl_response *resp);
+
 /* The socket to use: --socket, else $SHRINKWATCH_CONTROL, else the default. */
 const char *ctl_socket_path(const char *opt);
 

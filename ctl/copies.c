@@ -42,13 +42,6 @@ struct check_opts {
 	bool json, csv;
 };
 
-static void put_term(FILE *f, const char *s)
-{
-	static char out[TERM_ESCAPE_MAX(PATH_BYTES)];
-
-	fputs(term_escape(s, out, sizeof out), f);
-}
-
 static const char *when(int64_t t, char *buf, size_t len)
 {
 	struct tm tm;
@@ -59,31 +52,6 @@ static const char *when(int64_t t, char *buf, size_t len)
 	else
 		strftime(buf, len, "%Y-%m-%d %H:%M:%SZ", &tm);
 	return buf;
-}
-
-/* One request; 0 with the answer in r, or 1 after printing the error. */
-static int request(const char *cmd, const char *socket, struct buf *req,
-		   struct ctl_response *r)
-{
-	char err[1024];
-	bool ok = false;
-
-	if (buf_append(req, "", 1)) {
-		fprintf(stderr, "shrinkwatchctl %s: request too long\n", cmd);
-		return 1;
-	}
-	if (ctl_request(ctl_socket_path(socket), (const char *)req->data, r))
-		return 1;
-	jsonparse_get_bool(r->text, r->toks, 0, "ok", &ok);
-	if (ok)
-		return 0;
-	if (jsonparse_get_str(r->text, r->toks, 0, "error", err, sizeof err))
-		snprintf(err, sizeof err, "the collector refused the request");
-	fprintf(stderr, "shrinkwatchctl %s: ", cmd);
-	put_term(stderr, err);
-	fputc('\n', stderr);
-	ctl_response_release(r);
-	return 1;
 }
 
 static int64_t num(const struct ctl_response *r, int obj, const char *key)
@@ -113,11 +81,11 @@ static void print_relation(const struct ctl_response *r, int o)
 	str(r, o, "source", src, sizeof src);
 	str(r, o, "destination", dst, sizeof dst);
 	str(r, o, "state", state, sizeof state);
-	put_term(stdout, name);
+	term_fputs(name, stdout);
 	fputs(": ", stdout);
-	put_term(stdout, src);
+	term_fputs(src, stdout);
 	fputs(" -> ", stdout);
-	put_term(stdout, dst);
+	term_fputs(dst, stdout);
 	fputs("\n  ", stdout);
 	if (!strcmp(state, "incomplete")) {
 		if (missing)
@@ -176,7 +144,7 @@ int ctl_copies_main(int argc, char **argv)
 	}
 	buf_init(&req, 64);
 	json_put_raw(&req, "{\"cmd\":\"copies\"}");
-	rc = request("copies", socket, &req, &r);
+	rc = ctl_call(socket, "copies", &req, &r);
 	buf_release(&req);
 	if (rc)
 		return rc;
@@ -304,7 +272,7 @@ static void print_item(const struct check_opts *o, const struct ctl_response *r,
 	printf("  %-8s %10s  born %s  ", kind, bytes_format((double)size, b1, sizeof b1),
 	       when(num(r, it, "birth"), t, sizeof t));
 	if (path[0])
-		put_term(stdout, path);
+		term_fputs(path, stdout);
 	else
 		printf("(name hash %s)", hash);
 	if (dsize >= 0)
@@ -331,7 +299,7 @@ static void print_header(const struct check_opts *o, const struct ctl_response *
 	str(r, k, "state", state, sizeof state);
 	str(r, k, "reason", reason, sizeof reason);
 	printf("Copy check %lld of ", (long long)num(r, k, "id"));
-	put_term(stdout, name);
+	term_fputs(name, stdout);
 	for (int s = 0; s < 2; s++) {
 		char agent[80], store[80], prefix[1100];
 
@@ -342,12 +310,12 @@ static void print_header(const struct check_opts *o, const struct ctl_response *
 		str(r, e, "store", store, sizeof store);
 		str(r, e, "prefix", prefix, sizeof prefix);
 		fputs(s ? " -> " : ": ", stdout);
-		put_term(stdout, agent);
+		term_fputs(agent, stdout);
 		putchar('/');
-		put_term(stdout, store);
+		term_fputs(store, stdout);
 		if (prefix[0]) {
 			putchar(':');
-			put_term(stdout, prefix);
+			term_fputs(prefix, stdout);
 		}
 	}
 	printf("\n%s at %s: %lld missing, %lld differing, %lld in transit",
@@ -357,7 +325,7 @@ static void print_header(const struct check_opts *o, const struct ctl_response *
 		printf(", %lld directories unknown (an agent did not answer for them)",
 		       (long long)num(r, k, "unknown_dirs"));
 	fputs("\nReason: ", stdout);
-	put_term(stdout, reason);
+	term_fputs(reason, stdout);
 	putchar('\n');
 }
 
@@ -378,7 +346,7 @@ static int fetch_and_print(const struct check_opts *o, int64_t id)
 		req.len = 0;
 		buf_printf(&req, "{\"cmd\":\"copy_check_result\",\"check\":%lld,\"offset\":%lld}",
 			   (long long)id, (long long)offset);
-		if ((rc = request("copy-check", o->socket, &req, &r)))
+		if ((rc = ctl_call(o->socket, "copy-check", &req, &r)))
 			goto out;
 		k = jsonparse_get(r.text, r.toks, 0, "check");
 		if (k < 0 || jsonparse_get_str(r.text, r.toks, k, "state", state, sizeof state))
@@ -484,7 +452,7 @@ int ctl_copy_check_main(int argc, char **argv)
 			}
 	}
 	json_put_raw(&req, "}");
-	e = request("copy-check", o.socket, &req, &r);
+	e = ctl_call(o.socket, "copy-check", &req, &r);
 	buf_release(&req);
 	if (e)
 		return e;

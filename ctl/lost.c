@@ -43,13 +43,6 @@ struct lost_opts {
  * forge lines nor send escape sequences.  Names from the wire are at most a
  * 4 KB path; text past 8 KB ends in "..." rather than overflowing.
  */
-static void lost_term(FILE *f, const char *s)
-{
-	static char out[TERM_ESCAPE_MAX(8192)];
-
-	fputs(term_escape(s, out, sizeof out), f);
-}
-
 static int parse(int argc, char **argv, struct lost_opts *o)
 {
 	static const struct option lo[] = {
@@ -99,30 +92,6 @@ static int usage_error(const char *why)
 {
 	fprintf(stderr, "shrinkwatchctl lost: %s\nusage: shrinkwatchctl " USAGE "\n", why);
 	return 2;
-}
-
-/* One request; 0 with the answer in r, or 1 after printing the error. */
-static int ask(const struct lost_opts *o, struct buf *req, struct ctl_response *r)
-{
-	char err[1024];
-	bool ok = false;
-
-	if (buf_append(req, "", 1)) {
-		fprintf(stderr, "shrinkwatchctl lost: request too long\n");
-		return 1;
-	}
-	if (ctl_request(ctl_socket_path(o->socket), (const char *)req->data, r))
-		return 1;
-	jsonparse_get_bool(r->text, r->toks, 0, "ok", &ok);
-	if (ok)
-		return 0;
-	if (jsonparse_get_str(r->text, r->toks, 0, "error", err, sizeof err))
-		snprintf(err, sizeof err, "the collector refused the request");
-	fputs("shrinkwatchctl lost: ", stderr);
-	lost_term(stderr, err);
-	fputc('\n', stderr);
-	ctl_response_release(r);
-	return 1;
 }
 
 static int64_t inv_int(const struct ctl_response *r, int inv, const char *key)
@@ -198,7 +167,7 @@ static void print_item(struct printer *p, const struct ctl_response *r, int it)
 		snprintf(p->dir, sizeof p->dir, "%s", dir);
 		if (!p->o->csv) {
 			putchar('\n');
-			lost_term(stdout, dir[0] ? dir : ".");
+			term_fputs(dir[0] ? dir : ".", stdout);
 			printf("/  %lld item%s, %s\n", (long long)inv_int(r, it, "dir_items"),
 			       inv_int(r, it, "dir_items") == 1 ? "" : "s",
 			       bytes_format((double)inv_int(r, it, "dir_bytes"), b1, sizeof b1));
@@ -236,10 +205,10 @@ static void print_item(struct printer *p, const struct ctl_response *r, int it)
 	       when(inv_int(r, it, "removed_before"), t3, sizeof t3));
 	if (pid) {
 		printf("pid %lld uid %lld ", (long long)pid, (long long)uid);
-		lost_term(stdout, exe);
+		term_fputs(exe, stdout);
 		fputs("  ", stdout);
 	}
-	lost_term(stdout, path);
+	term_fputs(path, stdout);
 	fputs(cut ? "  (cut to inventory_depth)\n" : "\n", stdout);
 }
 
@@ -278,9 +247,9 @@ static void print_header(const struct lost_opts *o, const struct ctl_response *r
 	name_of(r, inv, "store", store, sizeof store);
 	name_of(r, inv, "reason", reason, sizeof reason);
 	printf("Loss inventory %lld of ", (long long)inv_int(r, inv, "id"));
-	lost_term(stdout, agent);
+	term_fputs(agent, stdout);
 	putchar('/');
-	lost_term(stdout, store);
+	term_fputs(store, stdout);
 	if (alert)
 		printf(" (alert %lld)", (long long)alert);
 	printf(": removed between %s and %s\n", when(inv_int(r, inv, "from"), t1, sizeof t1),
@@ -289,7 +258,7 @@ static void print_header(const struct lost_opts *o, const struct ctl_response *r
 		printf("Only items younger than the retention (%llds) at their removal: "
 		       "--all for every item\n", (long long)young);
 	fputs("Reason: ", stdout);
-	lost_term(stdout, reason);
+	term_fputs(reason, stdout);
 	putchar('\n');
 }
 
@@ -333,7 +302,7 @@ static int fetch_and_print(const struct lost_opts *o, int64_t id)
 	for (;;) { /* until the collector has the whole answer */
 		req.len = 0;
 		buf_printf(&req, "{\"cmd\":\"lost_status\",\"id\":%lld}", (long long)id);
-		if ((rc = ask(o, &req, &r)))
+		if ((rc = ctl_call(o->socket, "lost", &req, &r)))
 			goto out;
 		inv = jsonparse_get(r.text, r.toks, 0, "inventory");
 		if (inv < 0 || jsonparse_get_str(r.text, r.toks, inv, "state", state, sizeof state))
@@ -342,7 +311,7 @@ static int fetch_and_print(const struct lost_opts *o, int64_t id)
 			if (strcmp(state, "complete")) {
 				name_of(&r, inv, "error", err, sizeof err);
 				fputs("shrinkwatchctl lost: the inventory could not be fetched: ", stderr);
-				lost_term(stderr, err[0] ? err : state);
+				term_fputs(err[0] ? err : state, stderr);
 				fputc('\n', stderr);
 				rc = 1;
 			}
@@ -367,7 +336,7 @@ static int fetch_and_print(const struct lost_opts *o, int64_t id)
 		req.len = 0;
 		buf_printf(&req, "{\"cmd\":\"lost_items\",\"id\":%lld,\"offset\":%lld}",
 			   (long long)id, (long long)offset);
-		if ((rc = ask(o, &req, &r)))
+		if ((rc = ctl_call(o->socket, "lost", &req, &r)))
 			goto out;
 		inv = jsonparse_get(r.text, r.toks, 0, "inventory");
 		a = jsonparse_get(r.text, r.toks, 0, "items");
@@ -445,7 +414,7 @@ int ctl_lost_main(int argc, char **argv)
 	if (o.refresh)
 		json_put_raw(&req, ",\"refresh\":true");
 	json_put_raw(&req, "}");
-	rc = ask(&o, &req, &r);
+	rc = ctl_call(o.socket, "lost", &req, &r);
 	buf_release(&req);
 	if (rc)
 		return rc;

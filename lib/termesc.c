@@ -1,6 +1,7 @@
 /* termesc.c - escaping untrusted text for terminals (see termesc.h). */
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "shrinkwatch/termesc.h"
@@ -102,4 +103,17 @@ char *term_escape_n(const char *in, size_t len, char *out, size_t outlen)
 char *term_escape(const char *in, char *out, size_t outlen)
 {
 	return term_escape_n(in, strlen(in), out, outlen);
+}
+
+int term_fputs(const char *s, FILE *f)
+{
+	size_t n = strlen(s), cap = TERM_ESCAPE_MAX(n);
+	char *out = malloc(cap);
+	int rc;
+
+	if (!out)
+		return fputs("(not shown: out of memory)", f);
+	rc = fputs(term_escape_n(s, n, out, cap), f);
+	free(out);
+	return rc;
 }

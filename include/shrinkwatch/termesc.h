@@ -16,6 +16,7 @@
 #define SHRINKWATCH_TERMESC_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 /*
  * Writes in (len bytes, NULs included, which are escaped too) into out
@@ -30,6 +31,10 @@ char *term_escape_n(const char *in, size_t len, char *out, size_t outlen);
 
 /* term_escape_n() of a NUL-terminated string. */
 char *term_escape(const char *in, char *out, size_t outlen);
+
+/* Writes s to f through term_escape(), whatever its length (the escaped
+ * copy is allocated and freed here).  Returns what fputs() does. */
+int term_fputs(const char *s, FILE *f);
 
 /* Bytes term_escape() may need for n input bytes (each may become \xHH),
  * terminating NUL included. */

@@ -152,3 +152,18 @@ rrd_last() {
 # true_objects DIR / true_bytes DIR: what find says (regular files).
 true_objects() { find "$1" -type f | wc -l; }
 true_bytes() { find "$1" -type f -printf '%s\n' | awk '{s += $1} END {print s + 0}'; }
+
+# exec_notifier FILE: writes an exec notifier script to FILE that appends
+# each notification to exec.out beside it as "--- STATE SUMMARY", the JSON
+# body and a blank line.  The collector runs exec notifications
+# concurrently: each is one write, under a lock, so two never interleave.
+exec_notifier() {
+	cat >"$1" <<'SH'
+#!/bin/sh
+body=$(cat)
+exec 9>>"$(dirname "$0")/exec.out"
+flock 9
+printf -- '--- %s %s\n%s\n\n' "$SHRINKWATCH_STATE" "$SHRINKWATCH_SUMMARY" "$body" >&9
+SH
+	chmod 0755 "$1"
+}

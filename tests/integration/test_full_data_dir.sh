@@ -29,16 +29,7 @@ port=$(free_port)
 mkdir -p "$T/store" "$T/state"
 for i in $(seq 60); do head -c 4096 /dev/urandom >"$T/store/clip$i.mp4"; done
 purge_hour=$(( (10#$(date -u +%H) + 12) % 24 ))
-cat >"$T/notify.sh" <<'SH'
-#!/bin/sh
-# the collector runs exec notifications concurrently: one write each,
-# under a lock, or two of them interleave in the file
-body=$(cat)
-exec 9>>"$(dirname "$0")/exec.out"
-flock 9
-printf -- '--- %s\n%s\n\n' "$SHRINKWATCH_STATE" "$body" >&9
-SH
-chmod 0755 "$T/notify.sh"
+exec_notifier "$T/notify.sh"
 collector_conf "$T/collector.conf" "$port" "$MNT/data" "control = $sock
 [detect]
 interval = 1s

@@ -17,16 +17,7 @@ for i in $(seq 80); do head -c 20000 /dev/urandom >"$T/store/clip$i.mp4"; done
 
 # the purge hour far from now, so no purge window explains our deletions
 purge_hour=$(( (10#$(date -u +%H) + 12) % 24 ))
-cat >"$T/notify.sh" <<'SH'
-#!/bin/sh
-# the collector runs exec notifications concurrently: one write each,
-# under a lock, or two of them interleave in the file
-body=$(cat)
-exec 9>>"$(dirname "$0")/exec.out"
-flock 9
-printf -- '--- %s\n%s\n\n' "$SHRINKWATCH_STATE" "$body" >&9
-SH
-chmod 0755 "$T/notify.sh"
+exec_notifier "$T/notify.sh"
 collector_conf "$T/collector.conf" "$port" "$T/data" "control = $sock
 control_mode = 0600
 http = 127.0.0.1:$hport

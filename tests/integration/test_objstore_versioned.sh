@@ -25,16 +25,7 @@ printf '[default]\naws_access_key_id = AK\naws_secret_access_key = SK\n' >"$T/s3
 chmod 600 "$T/s3.cred"
 
 purge_hour=$(( (10#$(date -u +%H) + 12) % 24 ))
-cat >"$T/notify.sh" <<'SH'
-#!/bin/sh
-# the collector runs exec notifications concurrently: one write each,
-# under a lock, or two of them interleave in the file
-body=$(cat)
-exec 9>>"$(dirname "$0")/exec.out"
-flock 9
-printf -- '--- %s\n%s\n\n' "$SHRINKWATCH_STATE $SHRINKWATCH_SUMMARY" "$body" >&9
-SH
-chmod 0755 "$T/notify.sh"
+exec_notifier "$T/notify.sh"
 collector_conf "$T/collector.conf" "$port" "$T/data" "control = $sock
 http = 127.0.0.1:$hport
 [detect]
