@@ -65,12 +65,34 @@ static void test_truncation(void **state)
 	assert_string_equal(term_escape("\x1b\x1b", out, 3), "\\e");
 }
 
+/* term_fputs() escapes a string of any length whole: 20,000 ESC bytes
+ * become 40,000 characters, none cut. */
+static void test_fputs_whole(void **state)
+{
+	static char in[20001], got[50000];
+	FILE *f = tmpfile();
+	size_t n;
+
+	(void)state;
+	assert_non_null(f);
+	memset(in, 0x1b, sizeof in - 1);
+	assert_true(term_fputs(in, f) >= 0);
+	assert_true(term_fputs("a\nb", f) >= 0);
+	rewind(f);
+	n = fread(got, 1, sizeof got - 1, f);
+	fclose(f);
+	assert_int_equal(n, 40000 + 4);
+	assert_memory_equal(got, "\\e\\e", 4);
+	assert_memory_equal(got + 40000, "a\\nb", 4);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_controls),
 		cmocka_unit_test(test_utf8),
 		cmocka_unit_test(test_truncation),
+		cmocka_unit_test(test_fputs_whole),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
