@@ -414,6 +414,22 @@ static double fa_factor(const struct detect_params *p, double dt)
 	return log(n / rate) / log(n / 0.1);
 }
 
+/*
+ * How many of the store's usual intervals a sample of length dt covers (1 for
+ * a sample on time or early).  The churn's mean and spread are learned per
+ * interval; a sample after a gap carries the churn of every interval it
+ * covers: on a store of few files, temp files of a few objects each, born
+ * and gone across a 100-minute gap, add up to more than the drop threshold,
+ * and the residual is no loss.  The mean grows with the span, the spread
+ * with its square root (independent intervals).
+ */
+static double sample_span(const struct detect_state *st, const struct detect_params *p, double dt)
+{
+	uint32_t iv = detect_interval(st, p);
+
+	return iv && dt > iv ? dt / iv : 1;
+}
+
 int detect_update(struct detect_state *st, const struct detect_params *p,
 		  const struct detect_input *in, struct detect_event *ev)
 {
@@ -444,7 +460,7 @@ int detect_update_figures(struct detect_state *st, const struct detect_params *p
 {
 	double cur[2] = { in->bytes, in->objects }, r[2], xl[2], ingest[2];
 	double u[2], want[2], got[2], kf[2], thr[2], hs[2], dt, rel[2], fa, zmult, young[2],
-		ygot[2];
+		ygot[2], span, mean[2];
 	double floors[2] = { p->drop_bytes, p->drop_objects };
 	bool learn, inw, was_in, was_known, leak_on, was_zero, whole_files, pl[2], early;
 	struct detect_event *e;
@@ -551,6 +567,7 @@ int detect_update_figures(struct detect_state *st, const struct detect_params *p
 	detect__purge_account(st, in->time, ingest, r);
 	fa = fa_factor(p, dt);
 	zmult = p->noise_mult * sqrt(fa);
+	span = sample_span(st, p, dt);
 	/* a purge deletes whole files: both metrics fall, in proportion */
 	rel[0] = st->m[0].last > 0 ? r[0] / st->m[0].last : 0;
 	rel[1] = st->m[1].last > 0 ? r[1] / st->m[1].last : 0;
@@ -559,13 +576,15 @@ int detect_update_figures(struct detect_state *st, const struct detect_params *p
 
 	for (i = 0; i < 2; i++) {
 		struct detect_metric *m = &st->m[i];
-		double sd = sqrt(m->var), h = p->drop_rel * m->last;
+		/* the churn of every interval this sample covers */
+		double sd = sqrt(m->var * span), h = p->drop_rel * m->last;
 
+		mean[i] = m->base > 0 ? m->base * span : 0;
 		if (h < floors[i])
 			h = floors[i];
 		if (h < zmult * sd)
 			h = zmult * sd;
-		kf[i] = (m->base > 0 ? m->base : 0) + 3 * sd;
+		kf[i] = mean[i] + 3 * sd;
 		if (kf[i] < h / 100)
 			kf[i] = h / 100;
 		/* an acknowledged loss raises the alarm, not the churn tolerance */
@@ -578,7 +597,7 @@ int detect_update_figures(struct detect_state *st, const struct detect_params *p
 		if (pl[i]) {
 			/* the churn's mean is no purge: it must not eat the
 			 * allowance (or, while warming up, exceed it) */
-			u[i] = detect__purge_excess(m, r[i] - (m->base > 0 ? m->base : 0));
+			u[i] = detect__purge_excess(m, r[i] - mean[i]);
 			thr[i] = p->overpurge_rel * m->last;
 			if (thr[i] < floors[i])
 				thr[i] = floors[i];
@@ -650,7 +669,7 @@ int detect_update_figures(struct detect_state *st, const struct detect_params *p
 		if (hs[i] < floors[i])
 			hs[i] = floors[i];
 		if (leak_on) {
-			x = y - m->base;
+			x = y - m->base * span;
 			if (m->slow <= 0 && x - ks > 0 && !st->ep_episode[DETECT_LEAK]) {
 				m->leak_sum = 0;
 				if (st->m[0].slow <= 0 && st->m[1].slow <= 0)
@@ -664,7 +683,8 @@ int detect_update_figures(struct detect_state *st, const struct detect_params *p
 		}
 		if (learn && (!inw || (st->in_purge && !detect__purge_hour_known(st, p))) &&
 		    m->fast < thr[i] / 2 && m->slow < hs[i] / 2)
-			learn_noise(m, y, yv, dt, (double)(in->time - st->base_since));
+			learn_noise(m, y / span, m->base + (yv - m->base * span) / sqrt(span), dt,
+				    (double)(in->time - st->base_since));
 	}
 	if (was_zero && (st->m[0].fast > 0 || st->m[1].fast > 0))
 		st->fast_since = in->time;
