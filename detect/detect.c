@@ -460,7 +460,7 @@ int detect_update_figures(struct detect_state *st, const struct detect_params *p
 {
 	double cur[2] = { in->bytes, in->objects }, r[2], xl[2], ingest[2];
 	double u[2], want[2], got[2], kf[2], thr[2], hs[2], dt, rel[2], fa, zmult, young[2],
-		ygot[2], span, mean[2];
+		ygot[2], span, mean[2], ky[2];
 	double floors[2] = { p->drop_bytes, p->drop_objects };
 	bool learn, inw, was_in, was_known, leak_on, was_zero, whole_files, pl[2], early;
 	struct detect_event *e;
@@ -587,6 +587,13 @@ int detect_update_figures(struct detect_state *st, const struct detect_params *p
 		kf[i] = mean[i] + 3 * sd;
 		if (kf[i] < h / 100)
 			kf[i] = h / 100;
+		ky[i] = kf[i];
+		/* objects come whole: a spread learned below one object a
+		 * sample (a few samples since the baseline restarted, none
+		 * with a temp file) tolerates no temp file at all (the slow
+		 * CUSUM's clamp, ky, stays the learned one) */
+		if (i == 1 && kf[i] < 1)
+			kf[i] = 1;
 		/* an acknowledged loss raises the alarm, not the churn tolerance */
 		h = detect__feedback_floor(st, i, in->time, h);
 		/* a purge deletes whole files: a metric that falls while the
@@ -621,8 +628,10 @@ int detect_update_figures(struct detect_state *st, const struct detect_params *p
 	detect__exact_figures(fig, young, ygot);
 
 	was_zero = st->m[0].fast <= 0 && st->m[1].fast <= 0;
-	/* the slow CUSUM rests while a loss episode owns the losses */
-	leak_on = !inw && in->time - st->first_time >= DETECT__DAY && st->nsamples > 100 &&
+	/* the slow CUSUM rests while a loss episode owns the losses, and for
+	 * a day after the baseline it subtracts (re)started: its threshold
+	 * comes from a spread of a few samples then (0 with sparse churn) */
+	leak_on = !inw && in->time - st->base_since >= DETECT__DAY && st->nsamples > 100 &&
 		  st->open_kind == NO_EPISODE;
 	for (i = 0; i < 2; i++) {
 		struct detect_metric *m = &st->m[i];
@@ -633,10 +642,10 @@ int detect_update_figures(struct detect_state *st, const struct detect_params *p
 			yv = thr[i] / 4;
 		if (yv < -thr[i] / 4)
 			yv = -thr[i] / 4;
-		if (y > kf[i])
-			y = kf[i];
-		if (y < -kf[i])
-			y = -kf[i];
+		if (y > ky[i])
+			y = ky[i];
+		if (y < -ky[i])
+			y = -ky[i];
 
 		if (m->fast <= 0 && v > 0) {
 			m->fast_sum = 0;
