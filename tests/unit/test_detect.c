@@ -709,6 +709,20 @@ struct churn {
 	int kinds[DETECT_KIND_COUNT];
 };
 
+/* The store on its first day, its temp files drawn from seed. */
+static void churn_init(struct churn *c, uint32_t seed)
+{
+	memset(c, 0, sizeof *c);
+	detect_params_default(&c->p);
+	c->p.retention_days = 180; /* nothing old enough to purge in these traces */
+	c->p.purge_at = 2 * 3600;
+	detect_state_init(&c->st);
+	c->t = T0;
+	c->bytes = 1.3e12;
+	c->objects = 3400;
+	c->rng = seed;
+}
+
 static uint32_t churn_rand(struct churn *c)
 {
 	c->rng = c->rng * 1103515245u + 12345u;
@@ -768,15 +782,7 @@ static void test_temp_churn_on_few_files_is_no_object_loss(void **unused)
 	int fired_total = 0;
 
 	(void)unused;
-	memset(&c, 0, sizeof c);
-	detect_params_default(&c.p);
-	c.p.retention_days = 180; /* nothing old enough to purge in this trace */
-	c.p.purge_at = 2 * 3600;
-	detect_state_init(&c.st);
-	c.t = T0;
-	c.bytes = 1.3e12;
-	c.objects = 3400;
-	c.rng = 14;
+	churn_init(&c, 14);
 	for (int m = 0; m < 14 * DAY / 60; m++) {
 		int64_t tod = (c.t - T0) % DAY;
 
@@ -810,15 +816,7 @@ static void test_churn_baseline_restart_is_no_object_loss(void **unused)
 	static struct churn c;
 
 	(void)unused;
-	memset(&c, 0, sizeof c);
-	detect_params_default(&c.p);
-	c.p.retention_days = 180;
-	c.p.purge_at = 2 * 3600;
-	detect_state_init(&c.st);
-	c.t = T0;
-	c.bytes = 1.3e12;
-	c.objects = 3400;
-	c.rng = 21;
+	churn_init(&c, 21);
 	for (int m = 0; m < 4 * DAY / 60; m++)
 		churn_step(&c, 0, 0, 1);
 	assert_int_equal(c.kinds[DETECT_LEAK] + c.kinds[DETECT_OBJECT_LOSS], 0);
