@@ -293,13 +293,21 @@ static struct detect_event *open_episode(struct detect_state *st, struct detect_
 	return e;
 }
 
+/*
+ * Follows the open loss episode with this sample's loss u, or opens one when
+ * the fast alarm is confirmed.  kf is the fast alarm's churn tolerance (the
+ * episode resolves after resolve_after samples within it), churn the churn
+ * one sample carries as learned, without the floors kf has (see
+ * detect_update_figures()).
+ */
 static void loss_episode(struct detect_state *st, const struct detect_params *p, int64_t t,
-			 const double u[2], const double kf[2], const double thr[2],
-			 const double cur[2], struct detect_event *ev, int *n)
+			 const double u[2], const double kf[2], const double churn[2],
+			 const double thr[2], const double cur[2], struct detect_event *ev, int *n)
 {
 	struct detect_event *e;
-	bool quiet = true, grew = false, settle, recovered = true, raised[2] = { false, false };
-	double lost[2], before[2];
+	bool quiet = true, grew = false, settle, moving = false, tail = false, recovered = true,
+	     raised[2] = { false, false };
+	double lost[2], before[2], tol;
 	int i;
 
 	if (st->open_kind != NO_EPISODE) {
@@ -314,6 +322,12 @@ static void loss_episode(struct detect_state *st, const struct detect_params *p,
 				quiet = false;
 			if (m->ep_lost >= m->reported + thr[i] / 2)
 				grew = true;
+			/* a unit (a byte, an object) at least: objects come whole */
+			tol = churn[i] > 1 ? churn[i] : 1;
+			if (u[i] >= tol)
+				moving = true;
+			if (m->ep_lost >= m->reported + tol)
+				tail = true;
 			if (m->reported > 0 && m->ep_lost > 0.2 * m->reported)
 				recovered = false;
 			lost[i] = m->ep_lost;
@@ -322,12 +336,17 @@ static void loss_episode(struct detect_state *st, const struct detect_params *p,
 		st->quiet = quiet ? st->quiet + 1 : 0;
 		/* growth reported in steps of half the threshold keeps the
 		 * ledger from following every wobble, but the alert must end
-		 * up stating the whole loss: once a loss step is followed by
-		 * a quiet sample, what the episode holds beyond its last report
-		 * (the tail of a deletion cut across two scans) is reported */
-		settle = quiet && st->unsettled &&
+		 * up stating the whole loss: once the episode lost more than a
+		 * sample's churn since its last report (the tail of a deletion
+		 * cut across two scans, or one object a sample, which the
+		 * fast alarm's tolerance of at least one object calls quiet),
+		 * the first sample that loses no more reports it.  The churn,
+		 * not kf: kf's floors (a hundredth of the threshold, one
+		 * object) would hide such a tail; on a churny store the churn
+		 * is large and the updates stay rare */
+		settle = !moving && st->unsettled &&
 			 (lost[0] >= st->m[0].reported + 1 || lost[1] >= st->m[1].reported + 1);
-		st->unsettled = !quiet;
+		st->unsettled = moving || tail;
 		if (grew || settle) {
 			e = transition(st, ev, n, st->open_kind, DETECT_UPDATED, t, st->ep_since);
 			st->m[0].reported = lost[0];
@@ -460,7 +479,7 @@ int detect_update_figures(struct detect_state *st, const struct detect_params *p
 {
 	double cur[2] = { in->bytes, in->objects }, r[2], xl[2], ingest[2];
 	double u[2], want[2], got[2], kf[2], thr[2], hs[2], dt, rel[2], fa, zmult, young[2],
-		ygot[2], span, mean[2], ky[2];
+		ygot[2], span, mean[2], ky[2], churn[2];
 	double floors[2] = { p->drop_bytes, p->drop_objects };
 	bool learn, inw, was_in, was_known, leak_on, was_zero, whole_files, pl[2], early;
 	struct detect_event *e;
@@ -584,7 +603,8 @@ int detect_update_figures(struct detect_state *st, const struct detect_params *p
 			h = floors[i];
 		if (h < zmult * sd)
 			h = zmult * sd;
-		kf[i] = mean[i] + 3 * sd;
+		churn[i] = mean[i] + 3 * sd;
+		kf[i] = churn[i];
 		if (kf[i] < h / 100)
 			kf[i] = h / 100;
 		ky[i] = kf[i];
@@ -711,7 +731,7 @@ int detect_update_figures(struct detect_state *st, const struct detect_params *p
 				 young, cur);
 		detect__exact_describe(e, in, young, purging);
 	} else {
-		loss_episode(st, p, in->time, u, kf, thr, cur, ev, &n);
+		loss_episode(st, p, in->time, u, kf, churn, thr, cur, ev, &n);
 	}
 	/* the window's night is not learned, whenever the alarm resolves */
 	if (inw && (alarmed(st) || st->pending_purge))

@@ -38,6 +38,7 @@ struct sim {
 	int kinds[DETECT_KIND_COUNT][3]; /* counts per kind and transition */
 	struct detect_event last;
 	struct detect_event last_firing; /* the last FIRING event */
+	struct detect_event last_update; /* the last UPDATED event */
 	int has_added;
 	int purge;
 	double noise_o; /* added_objects off by this much, alternately + and - */
@@ -72,6 +73,8 @@ static void record(struct sim *s, const struct detect_event *ev, int n)
 		s->last = ev[i];
 		if (ev[i].state == DETECT_FIRING)
 			s->last_firing = ev[i];
+		if (ev[i].state == DETECT_UPDATED)
+			s->last_update = ev[i];
 	}
 }
 
@@ -209,6 +212,40 @@ static void test_episode_reports_its_whole_loss(void **unused)
 	/* quiet from here: no further update follows the wobble of churn */
 	sim_run(&s, 3600);
 	assert_int_equal(s.kinds[DETECT_DROP][DETECT_UPDATED], 1);
+}
+
+/*
+ * A drop followed by losses of one object a sample: each is within the
+ * objects' fast tolerance (a hundredth of the threshold: 2.5 objects of
+ * 100,000; at least one object: of 5,000), so each sample is quiet to the
+ * alarm, yet the episode lost them; once the losses stop, the alert states
+ * them all, in one update (4 KiB each: the bytes' share is noise).
+ */
+static void episode_single_object_tail(double objects)
+{
+	static struct sim s;
+	double first_o;
+
+	sim_init(&s, 1);
+	s.objects = objects;
+	sim_run(&s, 5 * DAY + 12 * 3600);
+	sim_step_with(&s, 0.006 * s.bytes, 0.006 * s.objects, SW_SCAN_COMPLETE);
+	sim_step_with(&s, 0, 0, SW_SCAN_COMPLETE);
+	assert_int_equal(fired(&s, DETECT_DROP), 1);
+	first_o = s.last_firing.lost_objects;
+	for (int k = 0; k < 6; k++)
+		sim_step_with(&s, 4096, 1, SW_SCAN_COMPLETE);
+	sim_run(&s, 3600);
+	assert_int_equal(s.kinds[DETECT_DROP][DETECT_UPDATED], 1);
+	assert_true(s.last_update.lost_objects >= first_o + 5.5 &&
+		    s.last_update.lost_objects <= first_o + 6.5);
+}
+
+static void test_episode_reports_single_object_tail(void **unused)
+{
+	(void)unused;
+	episode_single_object_tail(1e5);
+	episode_single_object_tail(5000);
 }
 
 static void test_masked_drop_with_added(void **unused)
@@ -841,6 +878,7 @@ int main(void)
 		cmocka_unit_test(test_normal_life_is_quiet_learned),
 		cmocka_unit_test(test_drop_fires_within_two_samples),
 		cmocka_unit_test(test_episode_reports_its_whole_loss),
+		cmocka_unit_test(test_episode_reports_single_object_tail),
 		cmocka_unit_test(test_masked_drop_with_added),
 		cmocka_unit_test(test_truncate_and_object_loss),
 		cmocka_unit_test(test_partial_scan_and_dip_never_fire),
