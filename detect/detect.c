@@ -293,13 +293,21 @@ static struct detect_event *open_episode(struct detect_state *st, struct detect_
 	return e;
 }
 
+/*
+ * Follows the open loss episode with this sample's loss u, or opens one when
+ * the fast alarm is confirmed.  kf is the fast alarm's churn tolerance (the
+ * episode resolves after resolve_after samples within it), churn the churn
+ * one sample carries as learned, without the floors kf has (see
+ * detect_update_figures()).
+ */
 static void loss_episode(struct detect_state *st, const struct detect_params *p, int64_t t,
-			 const double u[2], const double kf[2], const double thr[2],
-			 const double cur[2], struct detect_event *ev, int *n)
+			 const double u[2], const double kf[2], const double churn[2],
+			 const double thr[2], const double cur[2], struct detect_event *ev, int *n)
 {
 	struct detect_event *e;
-	bool quiet = true, grew = false, settle, recovered = true, raised[2] = { false, false };
-	double lost[2], before[2];
+	bool quiet = true, grew = false, settle, moving = false, tail = false, recovered = true,
+	     raised[2] = { false, false };
+	double lost[2], before[2], tol;
 	int i;
 
 	if (st->open_kind != NO_EPISODE) {
@@ -314,6 +322,12 @@ static void loss_episode(struct detect_state *st, const struct detect_params *p,
 				quiet = false;
 			if (m->ep_lost >= m->reported + thr[i] / 2)
 				grew = true;
+			/* a unit (a byte, an object) at least: objects come whole */
+			tol = churn[i] > 1 ? churn[i] : 1;
+			if (u[i] >= tol)
+				moving = true;
+			if (m->ep_lost >= m->reported + tol)
+				tail = true;
 			if (m->reported > 0 && m->ep_lost > 0.2 * m->reported)
 				recovered = false;
 			lost[i] = m->ep_lost;
@@ -322,12 +336,17 @@ static void loss_episode(struct detect_state *st, const struct detect_params *p,
 		st->quiet = quiet ? st->quiet + 1 : 0;
 		/* growth reported in steps of half the threshold keeps the
 		 * ledger from following every wobble, but the alert must end
-		 * up stating the whole loss: once a loss step is followed by
-		 * a quiet sample, what the episode holds beyond its last report
-		 * (the tail of a deletion cut across two scans) is reported */
-		settle = quiet && st->unsettled &&
+		 * up stating the whole loss: once the episode lost more than a
+		 * sample's churn since its last report (the tail of a deletion
+		 * cut across two scans, or one object a sample, which the
+		 * fast alarm's tolerance of at least one object calls quiet),
+		 * the first sample that loses no more reports it.  The churn,
+		 * not kf: kf's floors (a hundredth of the threshold, one
+		 * object) would hide such a tail; on a churny store the churn
+		 * is large and the updates stay rare */
+		settle = !moving && st->unsettled &&
 			 (lost[0] >= st->m[0].reported + 1 || lost[1] >= st->m[1].reported + 1);
-		st->unsettled = !quiet;
+		st->unsettled = moving || tail;
 		if (grew || settle) {
 			e = transition(st, ev, n, st->open_kind, DETECT_UPDATED, t, st->ep_since);
 			st->m[0].reported = lost[0];
@@ -414,6 +433,22 @@ static double fa_factor(const struct detect_params *p, double dt)
 	return log(n / rate) / log(n / 0.1);
 }
 
+/*
+ * How many of the store's usual intervals a sample of length dt covers (1 for
+ * a sample on time or early).  The churn's mean and spread are learned per
+ * interval; a sample after a gap carries the churn of every interval it
+ * covers: on a store of few files, temp files of a few objects each, born
+ * and gone across a 100-minute gap, add up to more than the drop threshold,
+ * and the residual is no loss.  The mean grows with the span, the spread
+ * with its square root (independent intervals).
+ */
+static double sample_span(const struct detect_state *st, const struct detect_params *p, double dt)
+{
+	uint32_t iv = detect_interval(st, p);
+
+	return iv && dt > iv ? dt / iv : 1;
+}
+
 int detect_update(struct detect_state *st, const struct detect_params *p,
 		  const struct detect_input *in, struct detect_event *ev)
 {
@@ -444,7 +479,7 @@ int detect_update_figures(struct detect_state *st, const struct detect_params *p
 {
 	double cur[2] = { in->bytes, in->objects }, r[2], xl[2], ingest[2];
 	double u[2], want[2], got[2], kf[2], thr[2], hs[2], dt, rel[2], fa, zmult, young[2],
-		ygot[2];
+		ygot[2], span, mean[2], ky[2], churn[2];
 	double floors[2] = { p->drop_bytes, p->drop_objects };
 	bool learn, inw, was_in, was_known, leak_on, was_zero, whole_files, pl[2], early;
 	struct detect_event *e;
@@ -551,6 +586,7 @@ int detect_update_figures(struct detect_state *st, const struct detect_params *p
 	detect__purge_account(st, in->time, ingest, r);
 	fa = fa_factor(p, dt);
 	zmult = p->noise_mult * sqrt(fa);
+	span = sample_span(st, p, dt);
 	/* a purge deletes whole files: both metrics fall, in proportion */
 	rel[0] = st->m[0].last > 0 ? r[0] / st->m[0].last : 0;
 	rel[1] = st->m[1].last > 0 ? r[1] / st->m[1].last : 0;
@@ -559,15 +595,25 @@ int detect_update_figures(struct detect_state *st, const struct detect_params *p
 
 	for (i = 0; i < 2; i++) {
 		struct detect_metric *m = &st->m[i];
-		double sd = sqrt(m->var), h = p->drop_rel * m->last;
+		/* the churn of every interval this sample covers */
+		double sd = sqrt(m->var * span), h = p->drop_rel * m->last;
 
+		mean[i] = m->base > 0 ? m->base * span : 0;
 		if (h < floors[i])
 			h = floors[i];
 		if (h < zmult * sd)
 			h = zmult * sd;
-		kf[i] = (m->base > 0 ? m->base : 0) + 3 * sd;
+		churn[i] = mean[i] + 3 * sd;
+		kf[i] = churn[i];
 		if (kf[i] < h / 100)
 			kf[i] = h / 100;
+		ky[i] = kf[i];
+		/* objects come whole: a spread learned below one object a
+		 * sample (a few samples since the baseline restarted, none
+		 * with a temp file) tolerates no temp file at all (the slow
+		 * CUSUM's clamp, ky, stays the learned one) */
+		if (i == 1 && kf[i] < 1)
+			kf[i] = 1;
 		/* an acknowledged loss raises the alarm, not the churn tolerance */
 		h = detect__feedback_floor(st, i, in->time, h);
 		/* a purge deletes whole files: a metric that falls while the
@@ -578,7 +624,7 @@ int detect_update_figures(struct detect_state *st, const struct detect_params *p
 		if (pl[i]) {
 			/* the churn's mean is no purge: it must not eat the
 			 * allowance (or, while warming up, exceed it) */
-			u[i] = detect__purge_excess(m, r[i] - (m->base > 0 ? m->base : 0));
+			u[i] = detect__purge_excess(m, r[i] - mean[i]);
 			thr[i] = p->overpurge_rel * m->last;
 			if (thr[i] < floors[i])
 				thr[i] = floors[i];
@@ -602,8 +648,10 @@ int detect_update_figures(struct detect_state *st, const struct detect_params *p
 	detect__exact_figures(fig, young, ygot);
 
 	was_zero = st->m[0].fast <= 0 && st->m[1].fast <= 0;
-	/* the slow CUSUM rests while a loss episode owns the losses */
-	leak_on = !inw && in->time - st->first_time >= DETECT__DAY && st->nsamples > 100 &&
+	/* the slow CUSUM rests while a loss episode owns the losses, and for
+	 * a day after the baseline it subtracts (re)started: its threshold
+	 * comes from a spread of a few samples then (0 with sparse churn) */
+	leak_on = !inw && in->time - st->base_since >= DETECT__DAY && st->nsamples > 100 &&
 		  st->open_kind == NO_EPISODE;
 	for (i = 0; i < 2; i++) {
 		struct detect_metric *m = &st->m[i];
@@ -614,10 +662,10 @@ int detect_update_figures(struct detect_state *st, const struct detect_params *p
 			yv = thr[i] / 4;
 		if (yv < -thr[i] / 4)
 			yv = -thr[i] / 4;
-		if (y > kf[i])
-			y = kf[i];
-		if (y < -kf[i])
-			y = -kf[i];
+		if (y > ky[i])
+			y = ky[i];
+		if (y < -ky[i])
+			y = -ky[i];
 
 		if (m->fast <= 0 && v > 0) {
 			m->fast_sum = 0;
@@ -650,7 +698,7 @@ int detect_update_figures(struct detect_state *st, const struct detect_params *p
 		if (hs[i] < floors[i])
 			hs[i] = floors[i];
 		if (leak_on) {
-			x = y - m->base;
+			x = y - m->base * span;
 			if (m->slow <= 0 && x - ks > 0 && !st->ep_episode[DETECT_LEAK]) {
 				m->leak_sum = 0;
 				if (st->m[0].slow <= 0 && st->m[1].slow <= 0)
@@ -664,7 +712,8 @@ int detect_update_figures(struct detect_state *st, const struct detect_params *p
 		}
 		if (learn && (!inw || (st->in_purge && !detect__purge_hour_known(st, p))) &&
 		    m->fast < thr[i] / 2 && m->slow < hs[i] / 2)
-			learn_noise(m, y, yv, dt, (double)(in->time - st->base_since));
+			learn_noise(m, y / span, m->base + (yv - m->base * span) / sqrt(span), dt,
+				    (double)(in->time - st->base_since));
 	}
 	if (was_zero && (st->m[0].fast > 0 || st->m[1].fast > 0))
 		st->fast_since = in->time;
@@ -682,7 +731,7 @@ int detect_update_figures(struct detect_state *st, const struct detect_params *p
 				 young, cur);
 		detect__exact_describe(e, in, young, purging);
 	} else {
-		loss_episode(st, p, in->time, u, kf, thr, cur, ev, &n);
+		loss_episode(st, p, in->time, u, kf, churn, thr, cur, ev, &n);
 	}
 	/* the window's night is not learned, whenever the alarm resolves */
 	if (inw && (alarmed(st) || st->pending_purge))
