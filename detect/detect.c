@@ -351,6 +351,8 @@ static void loss_episode(struct detect_state *st, const struct detect_params *p,
 			e = transition(st, ev, n, st->open_kind, DETECT_UPDATED, t, st->ep_since);
 			st->m[0].reported = lost[0];
 			st->m[1].reported = lost[1];
+			/* the tail was measured against the report just made */
+			st->unsettled = moving;
 		} else if (recovered || st->quiet >= p->resolve_after) {
 			e = transition(st, ev, n, st->open_kind, DETECT_RESOLVED, t, st->ep_since);
 			e->resolution = recovered ? DETECT_RES_RECOVERED : DETECT_RES_QUIET;
