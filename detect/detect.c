@@ -443,12 +443,26 @@ static double fa_factor(const struct detect_params *p, double dt)
  * and gone across a 100-minute gap, add up to more than the drop threshold,
  * and the residual is no loss.  The mean grows with the span, the spread
  * with its square root (independent intervals).
+ *
+ * Up to two hours' worth of intervals only: churn that vanishes across a
+ * gap is what stood at the scan before it (a file born and gone inside the
+ * gap never shows in the totals), and a file that stood for more than two
+ * hours is no temp file (the settle age of exact.c).  Without the bound a
+ * week without a complete scan would tolerate a week of churn at once: a
+ * loss of that size during the gap would raise nothing.
  */
+#define SPAN_MAX_SECONDS 7200.0
+
 static double sample_span(const struct detect_state *st, const struct detect_params *p, double dt)
 {
 	uint32_t iv = detect_interval(st, p);
+	double span, most;
 
-	return iv && dt > iv ? dt / iv : 1;
+	if (!iv || dt <= iv)
+		return 1;
+	span = dt / iv;
+	most = SPAN_MAX_SECONDS / iv > 1 ? SPAN_MAX_SECONDS / iv : 1;
+	return span < most ? span : most;
 }
 
 int detect_update(struct detect_state *st, const struct detect_params *p,

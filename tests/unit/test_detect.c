@@ -248,6 +248,24 @@ static void test_episode_reports_single_object_tail(void **unused)
 	episode_single_object_tail(5000);
 }
 
+/* A loss during a week without a complete scan: the churn tolerance of
+ * the sample after the gap covers two hours of churn at most, not a week
+ * of it (a week's spread of churn absorbed a 0.6% loss). */
+static void test_loss_across_a_long_gap_fires(void **unused)
+{
+	static struct sim s;
+
+	(void)unused;
+	sim_init(&s, 1);
+	s.noise_o = 3;
+	sim_run(&s, 5 * DAY + 12 * 3600);
+	assert_int_equal(any_fired(&s), 0);
+	s.t += 7 * DAY; /* the agent was down for a week */
+	sim_step_with(&s, 0.006 * s.bytes, 0.006 * s.objects, SW_SCAN_COMPLETE);
+	sim_step_with(&s, 0, 0, SW_SCAN_COMPLETE);
+	assert_int_equal(fired(&s, DETECT_DROP) + fired(&s, DETECT_OBJECT_LOSS), 1);
+}
+
 static void test_masked_drop_with_added(void **unused)
 {
 	static struct sim s;
@@ -879,6 +897,7 @@ int main(void)
 		cmocka_unit_test(test_drop_fires_within_two_samples),
 		cmocka_unit_test(test_episode_reports_its_whole_loss),
 		cmocka_unit_test(test_episode_reports_single_object_tail),
+		cmocka_unit_test(test_loss_across_a_long_gap_fires),
 		cmocka_unit_test(test_masked_drop_with_added),
 		cmocka_unit_test(test_truncate_and_object_loss),
 		cmocka_unit_test(test_partial_scan_and_dip_never_fire),
