@@ -93,6 +93,52 @@ static int step(struct sim *s, double young, double old, uint64_t min_age, bool 
 	return n;
 }
 
+/* An exact sample with the agent's fresh split (fresh_age seconds): young
+ * settled and fresh objects of 10 MB each, `old` ones at or over the
+ * retention; min_age the youngest removed, settled_age the youngest at or
+ * over fresh_age (0: none).  split: the agent knew the retention. */
+static int step_fresh(struct sim *s, double young, double fresh, double old, uint64_t min_age,
+		      uint64_t settled_age, uint64_t fresh_age, bool split)
+{
+	struct detect_event ev[DETECT_MAX_EVENTS];
+	struct detect_input in;
+	double each = 1e7, all = young + fresh + old;
+	int n;
+
+	s->t += IV;
+	s->bytes -= all * each;
+	s->objects -= all;
+	memset(&in, 0, sizeof in);
+	in.time = s->t;
+	in.bytes = s->bytes;
+	in.objects = s->objects;
+	in.has_added = true;
+	in.status = SW_SCAN_COMPLETE;
+	in.exact = true;
+	in.young_split = split;
+	in.removed[0] = all * each;
+	in.removed[1] = all;
+	if (split) {
+		in.removed_young[0] = (young + fresh) * each;
+		in.removed_young[1] = young + fresh;
+		in.retention = RET;
+	}
+	in.removed_min_age = all > 0 ? min_age : UINT64_MAX;
+	in.fresh_split = true;
+	in.fresh_age = fresh_age;
+	in.removed_fresh[0] = fresh * each;
+	in.removed_fresh[1] = fresh;
+	in.removed_min_settled_age = settled_age ? settled_age : UINT64_MAX;
+	n = detect_update_figures(&s->st, &s->p, &in, ev, &s->fig);
+	for (int i = 0; i < n; i++) {
+		s->events++;
+		if (ev[i].state == DETECT_FIRING)
+			s->fired[ev[i].kind]++;
+		s->last = ev[i];
+	}
+	return n;
+}
+
 static void run_quiet(struct sim *s, int samples)
 {
 	for (int i = 0; i < samples; i++)
@@ -256,6 +302,46 @@ static void test_unsettled_removal_is_statistical(void **unused)
 	assert_int_equal(s.last.kind, DETECT_DROP);
 }
 
+/* An insider deletes a case folder of 30 items days old together with one
+ * fresh decoy file: with the agent's fresh split the 30 settled items fire
+ * at once (before the split the decoy carried the whole removal to the
+ * statistical model, which took it quietly); the decoy alone, or temp
+ * files alone, stay with the statistical model. */
+static void test_decoy_with_case_folder_fires(void **unused)
+{
+	struct sim s;
+
+	(void)unused;
+	sim_init(&s, true);
+	run_quiet(&s, 10);
+	assert_int_equal(step_fresh(&s, 0, 3, 0, 300, 0, 7200, true), 0);
+	assert_int_equal(s.events, 0);
+	assert_int_equal(step_fresh(&s, 30, 1, 0, 300, 3 * DAY, 7200, true), 1);
+	assert_int_equal(s.last.kind, DETECT_DROP);
+	assert_int_equal(s.last.state, DETECT_FIRING);
+	assert_true(s.last.lost_objects > 29.9 && s.last.lost_objects < 30.1);
+	assert_true(s.fig.unexplained[1] > 29.9);
+}
+
+/* An agent whose boundary is below the detector's settle age (a long
+ * sample interval makes ours six intervals): its split is used only when
+ * nothing it calls settled is younger than our settle age; else the
+ * removal is judged whole by the statistical model, as without a split. */
+static void test_fresh_split_below_settle_age(void **unused)
+{
+	struct sim s;
+
+	(void)unused;
+	sim_init(&s, true);
+	run_quiet(&s, 10);
+	/* settle age 7200 s; the agent split at 600 s, settled from 1200 s */
+	assert_int_equal(step_fresh(&s, 30, 1, 0, 300, 1200, 600, true), 0);
+	assert_int_equal(s.events, 0);
+	assert_int_equal(step_fresh(&s, 30, 1, 0, 300, 2 * DAY, 600, true), 1);
+	assert_int_equal(s.last.kind, DETECT_DROP);
+	assert_true(s.last.lost_objects > 29.9 && s.last.lost_objects < 30.1);
+}
+
 /* The settle age is at most an eighth of the retention: with a retention of
  * 2 minutes (as tests use), items 30 s old have settled and their removal
  * fires at once, while items 5 s old may be uploads in flight. */
@@ -315,6 +401,39 @@ static void test_learns_retention_from_purge_nights(void **unused)
 	assert_false(learned);
 }
 
+/* Temp files (minutes old) deleted inside the purge window every night do
+ * not pull the learned retention down: with the fresh split it is learned
+ * from the youngest settled item the purge removed.  Before, the nights'
+ * minimum was the temp files' age (minutes), and the learned retention
+ * with it. */
+static void test_temp_files_do_not_pull_learned_retention(void **unused)
+{
+	uint32_t mins[4] = { RET + 3000, RET + 5 * DAY / 10, RET + 1000, RET + 2000 };
+	struct sim s;
+
+	(void)unused;
+	sim_init(&s, false);
+	for (int night = 0; night < 4; night++) {
+		while ((s.t - T0) % DAY != 2 * 3600 - IV)
+			step(&s, 0, 0, 0, false);
+		for (int i = 0; i < 5; i++)
+			step_fresh(&s, 0, i == 2 ? 20 : 0, 10, i == 2 ? 240 : mins[night],
+				   mins[night] + (uint32_t)i * 100, 7200, false);
+		step(&s, 0, 0, 0, false);
+		run_quiet(&s, 180); /* past the window */
+	}
+	assert_int_equal(detect_retention(&s.st, &s.p, NULL), RET);
+	/* nights of temp files only teach nothing */
+	sim_init(&s, false);
+	for (int night = 0; night < 4; night++) {
+		while ((s.t - T0) % DAY != 2 * 3600 - IV)
+			step(&s, 0, 0, 0, false);
+		step_fresh(&s, 0, 20, 0, 240, 0, 7200, false);
+		run_quiet(&s, 180);
+	}
+	assert_int_equal(detect_retention(&s.st, &s.p, NULL), 0);
+}
+
 /* A saved version-1 state (this struct without its exact part) is taken
  * with what it learned; anything else is refused. */
 static void test_restore_upgrades_version_1(void **unused)
@@ -358,6 +477,17 @@ static void test_input_from_sample(void **unused)
 	assert_true(in.removed[1] == 10 && in.removed_young[0] == 300);
 	assert_int_equal(in.removed_min_age, 42);
 	assert_int_equal(in.retention, 120);
+	assert_false(in.fresh_split);
+	x.flags |= SW_SAMPLE_FRESH_SPLIT;
+	x.fresh_age = 15;
+	x.removed_fresh_objects = 2;
+	x.removed_fresh_bytes = 20;
+	x.removed_min_settled_age = 60;
+	detect_input_from_sample(&in, &x);
+	assert_true(in.fresh_split);
+	assert_int_equal(in.fresh_age, 15);
+	assert_true(in.removed_fresh[1] == 2 && in.removed_fresh[0] == 20);
+	assert_int_equal(in.removed_min_settled_age, 60);
 	x.flags = SW_SAMPLE_HAS_ADDED;
 	detect_input_from_sample(&in, &x);
 	assert_false(in.exact || in.young_split);
@@ -377,6 +507,9 @@ int main(void)
 		cmocka_unit_test(test_settle_age_bounded_by_retention),
 		cmocka_unit_test(test_without_split_statistical),
 		cmocka_unit_test(test_learns_retention_from_purge_nights),
+		cmocka_unit_test(test_decoy_with_case_folder_fires),
+		cmocka_unit_test(test_fresh_split_below_settle_age),
+		cmocka_unit_test(test_temp_files_do_not_pull_learned_retention),
 		cmocka_unit_test(test_restore_upgrades_version_1),
 		cmocka_unit_test(test_input_from_sample),
 	};
