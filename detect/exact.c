@@ -200,6 +200,27 @@ bool detect__exact_take(struct detect_state *st, const struct detect_params *p,
 	return young[0] >= 1 || young[1] >= 0.5;
 }
 
+unsigned detect__exact_kind(const struct detect_params *p, const struct detect_input *in,
+			    const double cur[2], bool purging)
+{
+	double rel[2], y;
+
+	/* the items as removed (before declarations took their share), the
+	 * fresh part aside when the agent split it off */
+	for (int i = 0; i < 2; i++) {
+		y = in->removed_young[i] - (in->fresh_split ? in->removed_fresh[i] : 0);
+		y = y > 0 ? y : 0;
+		rel[i] = cur[i] + y > 0 ? y / (cur[i] + y) : 0;
+	}
+	/* items of next to no bytes (sidecars, thumbnails, index files): the
+	 * objects went, the bytes stayed -- object loss even inside the purge
+	 * window, as classify() in detect.c says of a statistical loss (a
+	 * purge deletes whole files) */
+	if (rel[1] > 0 && rel[0] < p->flat_ratio * rel[1])
+		return DETECT_OBJECT_LOSS;
+	return purging ? DETECT_OVERPURGE : DETECT_DROP;
+}
+
 /* The second smallest of the nights kept (the smallest with fewer than
  * three), rounded down. */
 static uint32_t learn_from_nights(const struct detect_exact_state *x)
