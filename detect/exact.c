@@ -112,14 +112,17 @@ void detect__exact_input(struct detect_input *in, const struct sw_sample *s)
 
 /* The age below which an item may still be an upload in flight: two hours
  * and at least six sample intervals, but never more than an eighth of the
- * configured retention (an item cannot be "just uploaded" for a good part of
- * the time it is kept: with the minutes of retention tests use, seconds). */
+ * retention, configured or learned (an item cannot be "just uploaded" for a
+ * good part of the time it is kept: with the minutes of retention tests
+ * use, seconds). */
 static uint64_t settle_age(const struct detect_state *st, const struct detect_params *p)
 {
-	/* the configured retention only: a learned one comes from the ages
-	 * purges removed, which temp files deleted inside the window pull
-	 * down to minutes (the wide traces then alerted on every upload) */
-	uint64_t s = 6ull * detect_interval(st, p), r = p->retention_s;
+	/* a learned retention too: it comes from the youngest settled item
+	 * the purges removed (removed_min_settled_age), which temp files
+	 * deleted inside the window cannot pull down.  Learned from
+	 * removed_min_age instead, it fell to minutes on the wide traces and
+	 * the cap then alerted on every upload (43 false alerts) */
+	uint64_t s = 6ull * detect_interval(st, p), r = detect_retention(st, p, NULL);
 
 	if (s < SETTLE_MIN)
 		s = SETTLE_MIN;

@@ -458,6 +458,33 @@ static void test_temp_files_do_not_pull_learned_retention(void **unused)
 	assert_int_equal(detect_retention(&s.st, &s.p, NULL), 0);
 }
 
+/* A learned retention caps the settle age at an eighth of it, as a
+ * configured one does: nights that purged items two hours old teach a
+ * retention of about two hours, and items twenty minutes old have then
+ * settled -- their removal fires at once (before, only a configured
+ * retention capped it: two hours of blindness on a store that keeps two). */
+static void test_settle_age_bounded_by_learned_retention(void **unused)
+{
+	uint32_t mins[4] = { 7300, 7400, 7350, 7500 };
+	struct sim s;
+
+	(void)unused;
+	sim_init(&s, false);
+	for (int night = 0; night < 4; night++) {
+		while ((s.t - T0) % DAY != 2 * 3600 - IV)
+			step(&s, 0, 0, 0, false);
+		for (int i = 0; i < 5; i++)
+			step_fresh(&s, 0, 0, 10, mins[night], mins[night], 7200, false);
+		step(&s, 0, 0, 0, false);
+		run_quiet(&s, 180);
+	}
+	assert_int_equal(detect_retention(&s.st, &s.p, NULL), 7320);
+	run_quiet(&s, 60);
+	assert_int_equal(s.events, 0);
+	assert_int_equal(step(&s, 3, 0, 1200, true), 1);
+	assert_int_equal(s.last.kind, DETECT_DROP);
+}
+
 /* A saved version-1 state (this struct without its exact part) is taken
  * with what it learned; anything else is refused. */
 static void test_restore_upgrades_version_1(void **unused)
@@ -535,6 +562,7 @@ int main(void)
 		cmocka_unit_test(test_fresh_split_below_settle_age),
 		cmocka_unit_test(test_young_sidecars_are_object_loss),
 		cmocka_unit_test(test_temp_files_do_not_pull_learned_retention),
+		cmocka_unit_test(test_settle_age_bounded_by_learned_retention),
 		cmocka_unit_test(test_restore_upgrades_version_1),
 		cmocka_unit_test(test_input_from_sample),
 	};
