@@ -224,6 +224,17 @@ unsigned detect__exact_kind(const struct detect_params *p, const struct detect_i
 	return purging ? DETECT_OVERPURGE : DETECT_DROP;
 }
 
+void detect__exact_spare(const struct detect_input *in, double want[2])
+{
+	if (!in->exact || !in->fresh_split || in->status != SW_SCAN_COMPLETE)
+		return;
+	for (int i = 0; i < 2; i++) {
+		want[i] -= in->removed_fresh[i] > 0 ? in->removed_fresh[i] : 0;
+		if (want[i] < 0)
+			want[i] = 0;
+	}
+}
+
 /* The second smallest of the nights kept (the smallest with fewer than
  * three), rounded down. */
 static uint32_t learn_from_nights(const struct detect_exact_state *x)

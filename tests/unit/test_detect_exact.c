@@ -347,6 +347,33 @@ static void test_young_sidecars_are_object_loss(void **unused)
 	assert_int_equal(s.last.kind, DETECT_OBJECT_LOSS);
 }
 
+/* Temp files deleted inside a declared window are churn, not the evidence
+ * the declaration is for: they must not eat its object allowance, or the
+ * declared case items that follow fire as unexplained.  Before, the fresh
+ * part went through the statistical residual into the allowance. */
+static void test_fresh_removal_spares_the_declaration(void **unused)
+{
+	struct detect_explain e = { .id = 9, .start = T0, .end = T0 + DAY,
+				    .allow_bytes = -1, .allow_objects = 5 };
+	struct detect_event ev;
+	struct sim s;
+
+	(void)unused;
+	sim_init(&s, true);
+	run_quiet(&s, 5);
+	assert_int_equal(detect_explain_add(&s.st, &e, &ev), 0);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(step_fresh(&s, 0, 2, 0, 300, 0, 7200, true), 0);
+		run_quiet(&s, 2);
+	}
+	assert_int_equal(step_fresh(&s, 5, 0, 0, SETTLED, SETTLED, 7200, true), 0);
+	assert_int_equal(s.events, 0);
+	assert_true(s.fig.declared[1] > 4.9);
+	/* what exceeds the allowance still fires */
+	assert_int_equal(step_fresh(&s, 1, 0, 0, SETTLED, SETTLED, 7200, true), 1);
+	assert_int_equal(s.last.kind, DETECT_DROP);
+}
+
 /* An agent whose boundary is below the detector's settle age (a long
  * sample interval makes ours six intervals): its split is used only when
  * nothing it calls settled is younger than our settle age; else the
@@ -561,6 +588,7 @@ int main(void)
 		cmocka_unit_test(test_decoy_with_case_folder_fires),
 		cmocka_unit_test(test_fresh_split_below_settle_age),
 		cmocka_unit_test(test_young_sidecars_are_object_loss),
+		cmocka_unit_test(test_fresh_removal_spares_the_declaration),
 		cmocka_unit_test(test_temp_files_do_not_pull_learned_retention),
 		cmocka_unit_test(test_settle_age_bounded_by_learned_retention),
 		cmocka_unit_test(test_restore_upgrades_version_1),
