@@ -223,6 +223,7 @@ void accounts_prepare(struct accounts *a, const char *store, struct scan_options
 	}
 	opt->manifest = s ? s->m : NULL;
 	opt->retention = s ? s->retention : 0;
+	opt->fresh_age = manifest_fresh_age(opt->retention);
 	pthread_mutex_unlock(&a->lock);
 	if (!opt->manifest)
 		return;

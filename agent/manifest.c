@@ -613,6 +613,7 @@ int manifest_begin(struct manifest *m, int64_t scan_time)
 	m->have_base = m->last_scan != 0;
 	memset(&m->diff, 0, sizeof m->diff);
 	m->diff.removed_min_age = UINT64_MAX;
+	m->diff.removed_min_settled_age = UINT64_MAX;
 	free(m->created);
 	m->created = NULL;
 	m->ncreated = m->ncreated_slots = 0;
@@ -849,6 +850,23 @@ static void man__count_removed(struct manifest *m, uint64_t size, int64_t birth,
 		m->diff.removed_young_objects++;
 		m->diff.removed_young_bytes += size;
 	}
+	if (!m->diff.fresh_age)
+		return;
+	if (age < m->diff.fresh_age) {
+		m->diff.removed_fresh_objects++;
+		m->diff.removed_fresh_bytes += size;
+	} else if (age < m->diff.removed_min_settled_age) {
+		m->diff.removed_min_settled_age = age;
+	}
+}
+
+uint64_t manifest_fresh_age(uint64_t retention)
+{
+	uint64_t f = MANIFEST_FRESH_AGE;
+
+	if (retention && f > retention / 8)
+		f = retention / 8;
+	return f;
 }
 
 /* Reads the spilled candidates back: moves or removals. */
@@ -903,7 +921,18 @@ static int man__settle(struct manifest *m, uint64_t retention, manifest_removed_
 int manifest_finish(struct manifest *m, int complete, uint64_t retention,
 		    manifest_removed_fn removed, void *ud, struct manifest_diff *out)
 {
+	return manifest_finish_split(m, complete, retention, 0, removed, ud, out);
+}
+
+int manifest_finish_split(struct manifest *m, int complete, uint64_t retention,
+			  uint64_t fresh_age, manifest_removed_fn removed, void *ud,
+			  struct manifest_diff *out)
+{
 	int err = 0;
+
+	/* fresh within young: a boundary past the retention would count old
+	 * items as fresh */
+	m->diff.fresh_age = retention && fresh_age > retention ? retention : fresh_age;
 
 	if (m->have_base && complete)
 		err = man__gone_dirs(m);

@@ -67,6 +67,12 @@ struct manifest_diff {
 	uint64_t removed_objects, removed_bytes;
 	uint64_t removed_young_objects, removed_young_bytes;
 	uint64_t removed_min_age; /* UINT64_MAX: nothing removed */
+	/* The fresh split (manifest_finish_split() with fresh_age > 0): the
+	 * removals younger than fresh_age, and the smallest age among the
+	 * others (UINT64_MAX: none). */
+	uint64_t fresh_age;
+	uint64_t removed_fresh_objects, removed_fresh_bytes;
+	uint64_t removed_min_settled_age;
 	uint64_t shrunk_bytes;
 	uint64_t moved_objects, moved_bytes;
 	uint64_t created_objects; /* files not in the previous scan (moves included) */
@@ -116,6 +122,22 @@ void manifest_dir_seen(struct manifest *m, const char *relpath, size_t relen);
  */
 int manifest_finish(struct manifest *m, int complete, uint64_t retention,
 		    manifest_removed_fn removed, void *ud, struct manifest_diff *out);
+/* manifest_finish() that also splits off the removals younger than
+ * fresh_age seconds (0: no fresh split, as manifest_finish()): a file
+ * deleted minutes after it appeared is most often an aborted upload or a
+ * temp file, which the collector judges apart from settled removals
+ * (docs/protocol.md, "The fresh split"). */
+int manifest_finish_split(struct manifest *m, int complete, uint64_t retention,
+			  uint64_t fresh_age, manifest_removed_fn removed, void *ud,
+			  struct manifest_diff *out);
+
+/* The agent's settle age, the fresh split's boundary (seconds): two hours
+ * (an upload in flight or a temp file is gone well within them), but at
+ * most an eighth of a known retention (0 = unknown), as the collector's
+ * detector caps its own (detect/exact.c): with the minutes of retention
+ * tests use, seconds.  0 when that leaves nothing (a retention below 8 s). */
+#define MANIFEST_FRESH_AGE 7200u
+uint64_t manifest_fresh_age(uint64_t retention);
 /* Makes the scan the committed one (the header names its end), and rewrites
  * the file when superseded records outweigh live ones.  Without a
  * manifest_finish() since manifest_begin() (the scan stopped early, a

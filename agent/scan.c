@@ -144,8 +144,8 @@ void scan__manifest_finish(const struct scan_options *opt, struct sw_sample *out
 {
 	struct manifest_diff d;
 	int complete = out->status == SW_SCAN_COMPLETE && !man_failed;
-	int err = manifest_finish(opt->manifest, complete, opt->retention, opt->removed,
-				  opt->removed_ud, &d);
+	int err = manifest_finish_split(opt->manifest, complete, opt->retention, opt->fresh_age,
+					opt->removed, opt->removed_ud, &d);
 
 	if (err < 0)
 		log_warn("scan: store '%s': the manifest diff failed: %s; this scan is not exact",
@@ -167,6 +167,13 @@ void scan__manifest_finish(const struct scan_options *opt, struct sw_sample *out
 		out->retention = opt->retention;
 		out->removed_young_objects = d.removed_young_objects;
 		out->removed_young_bytes = d.removed_young_bytes;
+	}
+	if (d.fresh_age) {
+		out->flags |= SW_SAMPLE_FRESH_SPLIT;
+		out->fresh_age = d.fresh_age;
+		out->removed_fresh_objects = d.removed_fresh_objects;
+		out->removed_fresh_bytes = d.removed_fresh_bytes;
+		out->removed_min_settled_age = d.removed_min_settled_age;
 	}
 }
 
@@ -197,6 +204,8 @@ int scan_store(const char *path, const struct scan_options *opt, struct sw_sampl
 	out->removed_young_objects = out->removed_young_bytes = 0;
 	out->removed_min_age = out->shrunk_bytes = 0;
 	out->moved_objects = out->moved_bytes = out->retention = 0;
+	out->fresh_age = out->removed_fresh_objects = out->removed_fresh_bytes = 0;
+	out->removed_min_settled_age = 0;
 
 	fd = scan__open_root(path);
 	if (fd < 0) {

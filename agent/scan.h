@@ -66,6 +66,9 @@ struct scan_options {
 	 * the removals, and diff (optional) receives the figures. */
 	struct manifest *manifest;
 	uint64_t retention;
+	/* The fresh split's boundary (seconds, manifest_fresh_age()); 0 = no
+	 * fresh split. */
+	uint64_t fresh_age;
 	manifest_removed_fn removed;
 	void *removed_ud;
 	struct manifest_diff *diff;

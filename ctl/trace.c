@@ -21,7 +21,8 @@
 static const char *const trace_cols[TRACE_NCOLS] = {
 	"time", "store", "bytes", "objects", "added_bytes", "added_objects", "status", "mount_id",
 	"flags", "removed_bytes", "removed_objects", "removed_young_bytes", "removed_young_objects",
-	"removed_min_age", "retention",
+	"removed_min_age", "retention", "fresh_age", "removed_fresh_bytes", "removed_fresh_objects",
+	"removed_min_settled_age",
 };
 static const char *const expl_cols[EXPL_NCOLS] = {
 	"start", "end", "store", "bytes", "objects", "reason", "who", "filed",
@@ -273,6 +274,46 @@ static int get_opt_count(const struct trace_header *h, char **f, int c, double *
 	return 0;
 }
 
+/* The fresh split's columns (trace.h), on an exact row with flag 128,
+ * checked as lib/proto.c checks them. */
+static int parse_fresh(const struct trace_header *h, char **f, struct detect_input *in,
+		       char *err, size_t errlen)
+{
+	double age, v[2], settled;
+	const char *s;
+	const double *within = in->young_split ? in->removed_young : in->removed;
+
+	if (get_opt_count(h, f, TRACE_COL_FRESH_AGE, &age, err, errlen) ||
+	    get_opt_count(h, f, TRACE_COL_REMOVED_FRESH_BYTES, &v[0], err, errlen) ||
+	    get_opt_count(h, f, TRACE_COL_REMOVED_FRESH_OBJECTS, &v[1], err, errlen))
+		return -EINVAL;
+	if (age < 1 || (in->young_split && age > (double)in->retention)) {
+		snprintf(err, errlen, "fresh_age: must be above 0 and at most the retention");
+		return -EINVAL;
+	}
+	if (v[0] > within[0] || v[1] > within[1]) {
+		snprintf(err, errlen, "removed_fresh_* above removed_%s*",
+			 in->young_split ? "young_" : "");
+		return -EINVAL;
+	}
+	in->removed_min_settled_age = UINT64_MAX;
+	s = FIELD(h, f, TRACE_COL_REMOVED_MIN_SETTLED_AGE);
+	if (s && *s) {
+		if (get_count(s, &settled))
+			return bad(err, errlen, "removed_min_settled_age", s);
+		if (settled < age) {
+			snprintf(err, errlen, "removed_min_settled_age below fresh_age");
+			return -EINVAL;
+		}
+		in->removed_min_settled_age = (uint64_t)settled;
+	}
+	in->fresh_split = true;
+	in->fresh_age = (uint64_t)age;
+	in->removed_fresh[0] = v[0];
+	in->removed_fresh[1] = v[1];
+	return 0;
+}
+
 /* The exact-accounting columns (trace.h), checked as the collector checks a
  * protocol-3 sample: a replay must refuse what the live path refuses. */
 static int parse_exact(const struct trace_header *h, char **f, struct detect_input *in, char *err,
@@ -289,6 +330,10 @@ static int parse_exact(const struct trace_header *h, char **f, struct detect_inp
 	if (!((uint32_t)flags & SW_SAMPLE_EXACT)) {
 		if ((uint32_t)flags & SW_SAMPLE_YOUNG_SPLIT) {
 			snprintf(err, errlen, "flags: young split (16) without exact (8)");
+			return -EINVAL;
+		}
+		if ((uint32_t)flags & SW_SAMPLE_FRESH_SPLIT) {
+			snprintf(err, errlen, "flags: fresh split (128) without exact (8)");
 			return -EINVAL;
 		}
 		return 0;
@@ -313,20 +358,22 @@ static int parse_exact(const struct trace_header *h, char **f, struct detect_inp
 			return bad(err, errlen, "removed_min_age", s);
 		in->removed_min_age = (uint64_t)age;
 	}
-	if (!((uint32_t)flags & SW_SAMPLE_YOUNG_SPLIT))
+	if ((uint32_t)flags & SW_SAMPLE_YOUNG_SPLIT) {
+		if (!in->retention) {
+			snprintf(err, errlen, "flags: young split (16) without a retention");
+			return -EINVAL;
+		}
+		if (v[2] > v[0] || v[3] > v[1]) {
+			snprintf(err, errlen, "removed_young_* above removed_*");
+			return -EINVAL;
+		}
+		in->young_split = true;
+		in->removed_young[0] = v[2];
+		in->removed_young[1] = v[3];
+	}
+	if (!((uint32_t)flags & SW_SAMPLE_FRESH_SPLIT))
 		return 0;
-	if (!in->retention) {
-		snprintf(err, errlen, "flags: young split (16) without a retention");
-		return -EINVAL;
-	}
-	if (v[2] > v[0] || v[3] > v[1]) {
-		snprintf(err, errlen, "removed_young_* above removed_*");
-		return -EINVAL;
-	}
-	in->young_split = true;
-	in->removed_young[0] = v[2];
-	in->removed_young[1] = v[3];
-	return 0;
+	return parse_fresh(h, f, in, err, errlen);
 }
 
 int expl_parse_row(const struct trace_header *h, char *line, struct expl_row *row, char *err,

@@ -21,7 +21,13 @@
  * and retention (seconds).  They are read only on a row whose flags has 8;
  * the same rows are refused as the collector refuses the frame: 16 without 8
  * or without a retention, 8 on a scan that is not complete, a young part
- * above its whole.
+ * above its whole.  The fresh split (flags 128, docs/protocol.md "The fresh
+ * split") adds fresh_age (seconds), removed_fresh_bytes,
+ * removed_fresh_objects and removed_min_settled_age (seconds, empty = no
+ * settled item removed), read only on an exact row with 128 and refused as
+ * the collector refuses them: 128 without 8, fresh_age 0 or above the
+ * young split's retention, a fresh part above the young part (the whole
+ * without 16), a settled age below fresh_age.
  *
  * An explanations file has the header start,end,store,bytes,objects,reason
  * (plus optional who and filed, the time it was declared; by default its
@@ -57,6 +63,10 @@ enum {
 	TRACE_COL_REMOVED_YOUNG_OBJECTS,
 	TRACE_COL_REMOVED_MIN_AGE,
 	TRACE_COL_RETENTION,
+	TRACE_COL_FRESH_AGE,
+	TRACE_COL_REMOVED_FRESH_BYTES,
+	TRACE_COL_REMOVED_FRESH_OBJECTS,
+	TRACE_COL_REMOVED_MIN_SETTLED_AGE,
 	TRACE_NCOLS,
 };
 
@@ -75,7 +85,7 @@ enum {
 #define TRACE_MAX_FIELDS 64
 /* A store column: "store" or "agent/store" as the collector names it. */
 #define TRACE_STORE_MAX (2 * SW_NAME_MAX + 1)
-_Static_assert((int)TRACE_NCOLS == 15 && (int)EXPL_NCOLS <= (int)TRACE_NCOLS,
+_Static_assert((int)TRACE_NCOLS == 19 && (int)EXPL_NCOLS <= (int)TRACE_NCOLS,
 	       "column table size");
 #define TRACE_REASON_MAX 200
 

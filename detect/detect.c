@@ -659,6 +659,7 @@ int detect_update_figures(struct detect_state *st, const struct detect_params *p
 			want[i] = u[i] > 0 ? u[i] : 0;
 		}
 	}
+	detect__exact_spare(in, want);
 	detect__explain_consume(st, in->time, want, got);
 	figures(fig, st, inw, r, u, got);
 	detect__exact_figures(fig, young, ygot);
@@ -742,7 +743,7 @@ int detect_update_figures(struct detect_state *st, const struct detect_params *p
 		 * (the warm-up's window is a guess: a drop there) */
 		bool purging = inw && detect__purge_hour_known(st, p);
 
-		e = open_episode(st, ev, &n, purging ? DETECT_OVERPURGE : DETECT_DROP, in->time,
+		e = open_episode(st, ev, &n, detect__exact_kind(p, in, cur, purging), in->time,
 				 st->pending[0] || st->pending[1] ? st->fast_since : in->time,
 				 young, cur);
 		detect__exact_describe(e, in, young, purging);

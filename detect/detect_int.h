@@ -82,6 +82,19 @@ bool detect__exact_take(struct detect_state *st, const struct detect_params *p,
 			const struct detect_input *in, double r[2], double xl[2], double young[2],
 			double got[2]);
 void detect__exact_learn(struct detect_state *st, const struct detect_input *in, bool inw);
+/* Takes the fresh removal (the agent's fresh split) out of what declared
+ * deletions may explain (want, bytes and objects): items younger than the
+ * settle age are uploads and temp files, churn for the statistical model
+ * to judge, never the evidence a declaration is filed for -- else the
+ * temp files of a day-long declared window eat its object allowance and
+ * the declared items that follow fire as unexplained. */
+void detect__exact_spare(const struct detect_input *in, double want[2]);
+/* The kind of an episode young loss opens: object loss when the settled
+ * young items removed carried next to no bytes (relative to the totals cur,
+ * flat_ratio), else overpurge inside a known purge window (purging), else a
+ * drop. */
+unsigned detect__exact_kind(const struct detect_params *p, const struct detect_input *in,
+			    const double cur[2], bool purging);
 void detect__exact_describe(struct detect_event *e, const struct detect_input *in,
 			    const double young[2], bool inw);
 void detect__exact_figures(struct detect_figures *fig, const double young[2],

@@ -9,17 +9,22 @@
  * purge: what no declared deletion covers is unexplained loss at once,
  * whatever the hour, inside a purge window (an overpurge: the purge deleted
  * what it must keep) and before the detector has learned anything (no
- * warm-up blindness).  One exception: removal that includes an item younger
- * than the settle age (two hours, six sample intervals at least) may be an
- * aborted upload; it is judged whole by the statistical model, as totals
- * are.  The rest of the residual (old removal, in-place
+ * warm-up blindness).  One exception: an item younger than the settle age
+ * (two hours, six sample intervals at least) may be an aborted upload.  An
+ * agent that splits its removal at its own settle age (the fresh split)
+ * says how much of it was that young: that part goes to the statistical
+ * model and the settled young part fires as above.  Without the split,
+ * removal that includes such an item is judged whole by the statistical
+ * model, as totals are.  The rest of the residual (old removal, in-place
  * shrink, churn) goes on through the statistical model of detect.c and
  * purge.c unchanged, and a store whose agent sends totals only never comes
  * here.
  *
  * Without a configured retention, the retention is learned from the
  * youngest item each night's purge removed (removed_min_age of the samples
- * inside the purge window): the second smallest of the last seven nights,
+ * inside the purge window, or removed_min_settled_age with the fresh split,
+ * so temp files deleted inside the window cannot pull it down): the second
+ * smallest of the last seven nights,
  * once three nights were seen, rounded down to whole days (whole minutes
  * below a day) -- one night with a manual deletion inside the window cannot
  * pull it down, and rounding down only makes fewer items young.
@@ -96,18 +101,28 @@ void detect__exact_input(struct detect_input *in, const struct sw_sample *s)
 	}
 	in->removed_min_age = s->removed_min_age;
 	in->retention = s->retention;
+	in->fresh_split = (s->flags & SW_SAMPLE_FRESH_SPLIT) && s->fresh_age;
+	if (in->fresh_split) {
+		in->fresh_age = s->fresh_age;
+		in->removed_fresh[0] = (double)s->removed_fresh_bytes;
+		in->removed_fresh[1] = (double)s->removed_fresh_objects;
+		in->removed_min_settled_age = s->removed_min_settled_age;
+	}
 }
 
 /* The age below which an item may still be an upload in flight: two hours
  * and at least six sample intervals, but never more than an eighth of the
- * configured retention (an item cannot be "just uploaded" for a good part of
- * the time it is kept: with the minutes of retention tests use, seconds). */
+ * retention, configured or learned (an item cannot be "just uploaded" for a
+ * good part of the time it is kept: with the minutes of retention tests
+ * use, seconds). */
 static uint64_t settle_age(const struct detect_state *st, const struct detect_params *p)
 {
-	/* the configured retention only: a learned one comes from the ages
-	 * purges removed, which temp files deleted inside the window pull
-	 * down to minutes (the wide traces then alerted on every upload) */
-	uint64_t s = 6ull * detect_interval(st, p), r = p->retention_s;
+	/* a learned retention too: it comes from the youngest settled item
+	 * the purges removed (removed_min_settled_age), which temp files
+	 * deleted inside the window cannot pull down.  Learned from
+	 * removed_min_age instead, it fell to minutes on the wide traces and
+	 * the cap then alerted on every upload (43 false alerts) */
+	uint64_t s = 6ull * detect_interval(st, p), r = detect_retention(st, p, NULL);
 
 	if (s < SETTLE_MIN)
 		s = SETTLE_MIN;
@@ -116,11 +131,23 @@ static uint64_t settle_age(const struct detect_state *st, const struct detect_pa
 	return s;
 }
 
+/* Whether the agent's fresh split separates what may be in flight from
+ * what has settled by the detector's own settle age: when the agent's
+ * boundary is at least ours (every item it calls settled is), or, with a
+ * longer settle age of ours (long intervals), when nothing it calls
+ * settled is younger than ours. */
+static bool fresh_split_fits(const struct detect_input *in, uint64_t settle)
+{
+	return in->fresh_split &&
+	       (in->fresh_age >= settle || in->removed_min_settled_age >= settle);
+}
+
 bool detect__exact_take(struct detect_state *st, const struct detect_params *p,
 			const struct detect_input *in, double r[2], double xl[2], double young[2],
 			double got[2])
 {
-	double y[2], pe[2];
+	double y[2], pe[2], f[2] = { 0, 0 };
+	uint64_t settle;
 	int i;
 
 	young[0] = young[1] = got[0] = got[1] = 0;
@@ -131,21 +158,28 @@ bool detect__exact_take(struct detect_state *st, const struct detect_params *p,
 		return false;
 	/* a file deleted minutes after it appeared is most often an upload
 	 * that was aborted or replaced (a partial file its uploader removes):
-	 * young by age, yet never evidence.  The figures cannot say which of
-	 * the removed items it was, so removal that includes one is judged
-	 * whole by the statistical model, as a store without exact figures
-	 * is: its churn tolerance covers uploads, its thresholds real loss */
-	/* Known gap: a fresh decoy file deleted with a case folder carries the
-	 * whole removal to the statistical model too (the figures cannot say
-	 * which items were fresh).  Bounding the count here instead brought
-	 * back a false alert per temp-file burst (167 per store-month on the
-	 * wide traces); the fix is an agent-side split of the young removal
-	 * at the settle age (docs/detection.md). */
-	if (in->removed_min_age < settle_age(st, p))
+	 * young by age, yet never evidence.  An agent that splits the
+	 * removal at its settle age (SW_SAMPLE_FRESH_SPLIT) says which part
+	 * that is: the fresh part goes to the statistical model (its churn
+	 * tolerance covers uploads, its thresholds real loss), the settled
+	 * young part is judged here whatever fresh removal came with it -- a
+	 * case folder deleted together with a fresh decoy file fires at
+	 * once.  Without the split, or with one at a boundary below ours that
+	 * does not separate the two, removal that includes an unsettled item
+	 * is judged whole by the statistical model, as totals are (a bound on
+	 * the count here instead brought back a false alert per temp-file
+	 * burst: 167 per store-month on the wide traces). */
+	settle = settle_age(st, p);
+	if (fresh_split_fits(in, settle)) {
+		for (i = 0; i < 2; i++)
+			f[i] = in->removed_fresh[i] > 0 ? in->removed_fresh[i] : 0;
+	} else if (in->removed_min_age < settle) {
 		return false;
+	}
 	for (i = 0; i < 2; i++) {
-		y[i] = in->removed_young[i] > 0 ? in->removed_young[i] : 0;
-		/* what the statistical model still judges: the rest */
+		y[i] = in->removed_young[i] > f[i] ? in->removed_young[i] - f[i] : 0;
+		/* what the statistical model still judges: the rest, fresh
+		 * removal included */
 		r[i] -= y[i];
 		xl[i] -= y[i];
 	}
@@ -167,6 +201,38 @@ bool detect__exact_take(struct detect_state *st, const struct detect_params *p,
 	if (young[1] >= 0.5)
 		st->x.young_objects += (uint64_t)(young[1] + 0.5);
 	return young[0] >= 1 || young[1] >= 0.5;
+}
+
+unsigned detect__exact_kind(const struct detect_params *p, const struct detect_input *in,
+			    const double cur[2], bool purging)
+{
+	double rel[2], y;
+
+	/* the items as removed (before declarations took their share), the
+	 * fresh part aside when the agent split it off */
+	for (int i = 0; i < 2; i++) {
+		y = in->removed_young[i] - (in->fresh_split ? in->removed_fresh[i] : 0);
+		y = y > 0 ? y : 0;
+		rel[i] = cur[i] + y > 0 ? y / (cur[i] + y) : 0;
+	}
+	/* items of next to no bytes (sidecars, thumbnails, index files): the
+	 * objects went, the bytes stayed -- object loss even inside the purge
+	 * window, as classify() in detect.c says of a statistical loss (a
+	 * purge deletes whole files) */
+	if (rel[1] > 0 && rel[0] < p->flat_ratio * rel[1])
+		return DETECT_OBJECT_LOSS;
+	return purging ? DETECT_OVERPURGE : DETECT_DROP;
+}
+
+void detect__exact_spare(const struct detect_input *in, double want[2])
+{
+	if (!in->exact || !in->fresh_split || in->status != SW_SCAN_COMPLETE)
+		return;
+	for (int i = 0; i < 2; i++) {
+		want[i] -= in->removed_fresh[i] > 0 ? in->removed_fresh[i] : 0;
+		if (want[i] < 0)
+			want[i] = 0;
+	}
 }
 
 /* The second smallest of the nights kept (the smallest with fewer than
@@ -192,6 +258,8 @@ static uint32_t learn_from_nights(const struct detect_exact_state *x)
 void detect__exact_learn(struct detect_state *st, const struct detect_input *in, bool inw)
 {
 	struct detect_exact_state *x = &st->x;
+	uint64_t min_age;
+	double young;
 
 	if (!in->exact || in->status != SW_SCAN_COMPLETE)
 		return;
@@ -209,13 +277,25 @@ void detect__exact_learn(struct detect_state *st, const struct detect_input *in,
 		x->night_day = NO_NIGHT;
 		x->night_min = UINT64_MAX;
 	}
-	/* a sample with young removal was no purge: it tells nothing of it */
-	if (!inw || in->removed[1] < 0.5 || in->removed_min_age == UINT64_MAX ||
-	    (in->young_split && in->removed_young[1] >= 0.5))
+	/* a sample with young removal was no purge: it tells nothing of it.
+	 * With the fresh split, the fresh part (temp files, aborted uploads
+	 * deleted inside the window) is neither: the youngest settled age is
+	 * what the purge reached, and a sample that removed fresh items only
+	 * tells nothing */
+	if (!inw || in->removed[1] < 0.5)
+		return;
+	if (in->fresh_split) {
+		min_age = in->removed_min_settled_age;
+		young = in->removed_young[1] - in->removed_fresh[1];
+	} else {
+		min_age = in->removed_min_age;
+		young = in->removed_young[1];
+	}
+	if (min_age == UINT64_MAX || (in->young_split && young >= 0.5))
 		return;
 	x->night_day = st->day_index;
-	if (in->removed_min_age < x->night_min)
-		x->night_min = in->removed_min_age;
+	if (min_age < x->night_min)
+		x->night_min = min_age;
 }
 
 /* "2m", "36h", "31d": the largest unit that divides it. */

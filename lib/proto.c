@@ -197,6 +197,43 @@ static void decode_listing(struct cursor *c, struct sw_sample *s)
 	s->delete_markers = cur_u64(c);
 }
 
+/* The fresh tail, last of a version-3 sample, present only with
+ * SW_SAMPLE_FRESH_SPLIT (samples spooled before it existed decode
+ * unchanged). */
+static void decode_fresh(struct cursor *c, struct sw_sample *s)
+{
+	if (!(s->flags & SW_SAMPLE_FRESH_SPLIT))
+		return;
+	s->fresh_age = cur_u64(c);
+	s->removed_fresh_objects = cur_u64(c);
+	s->removed_fresh_bytes = cur_u64(c);
+	s->removed_min_settled_age = cur_u64(c);
+}
+
+/* The fresh part within the young part when there is one (fresh_age at
+ * most the retention), else within the whole; a settled age at or over
+ * fresh_age; never without exact figures.  A sample without the flag has
+ * no fresh figures at all. */
+static int fresh_valid(const struct sw_sample *s)
+{
+	uint64_t in_o = s->removed_objects, in_b = s->removed_bytes;
+
+	if (!(s->flags & SW_SAMPLE_FRESH_SPLIT))
+		return !(s->fresh_age || s->removed_fresh_objects || s->removed_fresh_bytes ||
+			 s->removed_min_settled_age);
+	if (!(s->flags & SW_SAMPLE_EXACT) || s->fresh_age == 0)
+		return 0;
+	if (s->flags & SW_SAMPLE_YOUNG_SPLIT) {
+		if (s->fresh_age > s->retention)
+			return 0;
+		in_o = s->removed_young_objects;
+		in_b = s->removed_young_bytes;
+	}
+	if (s->removed_fresh_objects > in_o || s->removed_fresh_bytes > in_b)
+		return 0;
+	return s->removed_min_settled_age >= s->fresh_age;
+}
+
 /* Versioned figures only on a listing, and only from a versioned one. */
 static int listing_valid(const struct sw_sample *s)
 {
@@ -244,12 +281,13 @@ static int decode_one_sample(struct cursor *c, struct sw_sample *s, uint8_t vers
 	if (version >= SW_PROTO_VERSION_EXACT) {
 		decode_exact(c, s);
 		decode_listing(c, s);
+		decode_fresh(c, s);
 	}
 	if (c->bad)
 		return -EPROTO;
 	if (!name_valid(s->store) || s->status > SW_SCAN_STATUS_MAX ||
 	    (s->flags & ~known) || s->time <= 0 || s->seq == 0 || !exact_valid(s) ||
-	    !listing_valid(s))
+	    !listing_valid(s) || !fresh_valid(s))
 		return -EINVAL;
 	return 0;
 }
@@ -388,12 +426,18 @@ static int encode_exact(struct buf *out, const struct sw_sample *x)
 	err = err ? err : buf_put_u64(out, x->moved_bytes);
 	err = err ? err : buf_put_u64(out, x->retention);
 	err = err ? err : buf_put_u64(out, x->journal_dropped);
-	if (err || !(x->flags & SW_SAMPLE_LISTING))
+	if (!err && (x->flags & SW_SAMPLE_LISTING)) {
+		err = buf_put_u64(out, x->requests);
+		err = err ? err : buf_put_u64(out, x->noncurrent_objects);
+		err = err ? err : buf_put_u64(out, x->noncurrent_bytes);
+		err = err ? err : buf_put_u64(out, x->delete_markers);
+	}
+	if (err || !(x->flags & SW_SAMPLE_FRESH_SPLIT))
 		return err;
-	err = buf_put_u64(out, x->requests);
-	err = err ? err : buf_put_u64(out, x->noncurrent_objects);
-	err = err ? err : buf_put_u64(out, x->noncurrent_bytes);
-	return err ? err : buf_put_u64(out, x->delete_markers);
+	err = buf_put_u64(out, x->fresh_age);
+	err = err ? err : buf_put_u64(out, x->removed_fresh_objects);
+	err = err ? err : buf_put_u64(out, x->removed_fresh_bytes);
+	return err ? err : buf_put_u64(out, x->removed_min_settled_age);
 }
 
 int proto_encode_samples(struct buf *out, const struct sw_sample *s, size_t n)

@@ -46,6 +46,15 @@ static int put_exact(struct buf *b, const struct sw_sample *s)
 	}
 	if (s->removed_min_age != UINT64_MAX)
 		err = err ? err : put_u64_field(b, "removed_min_age", s->removed_min_age);
+	if (s->flags & SW_SAMPLE_FRESH_SPLIT) {
+		err = err ? err : put_u64_field(b, "fresh_age", s->fresh_age);
+		err = err ? err : put_u64_field(b, "removed_fresh_objects",
+						s->removed_fresh_objects);
+		err = err ? err : put_u64_field(b, "removed_fresh_bytes", s->removed_fresh_bytes);
+		if (s->removed_min_settled_age != UINT64_MAX)
+			err = err ? err : put_u64_field(b, "removed_min_settled_age",
+							s->removed_min_settled_age);
+	}
 	err = err ? err : put_u64_field(b, "shrunk_bytes", s->shrunk_bytes);
 	err = err ? err : put_u64_field(b, "moved_objects", s->moved_objects);
 	err = err ? err : put_u64_field(b, "moved_bytes", s->moved_bytes);

@@ -106,6 +106,18 @@ struct detect_input {
 	uint64_t removed_min_age; /* seconds */
 	uint64_t retention;       /* the split's retention, seconds; 0 = none */
 	/*
+	 * The fresh split (SW_SAMPLE_FRESH_SPLIT): of the removal, the part
+	 * younger than fresh_age seconds (within removed_young with a young
+	 * split), and the youngest age among the rest (UINT64_MAX: none).
+	 * The settled young part is judged exactly whatever fresh removal
+	 * came with it; the fresh part goes to the statistical model; the
+	 * retention is learned from the settled ages only (exact.c).
+	 */
+	bool fresh_split;
+	uint64_t fresh_age;
+	double removed_fresh[2]; /* bytes, objects */
+	uint64_t removed_min_settled_age;
+	/*
 	 * Of removed_young, what path-scoped declared deletions explain item
 	 * for item (bytes, objects): the agent's journal, asked by the
 	 * collector for this sample's bracket and a declaration's prefix,

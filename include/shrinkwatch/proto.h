@@ -236,10 +236,14 @@ int proto_encode_inventory(struct buf *out, const struct sw_inventory *hdr,
 /* Bytes one sample takes on the wire (version 1 encoding), so a sender can
  * size its batches; a version-3 sample takes SW_SAMPLE_V3_EXTRA more, and
  * SW_SAMPLE_LISTING_EXTRA more again when it carries SW_SAMPLE_LISTING
- * (requests, noncurrent_objects, noncurrent_bytes, delete_markers). */
+ * (requests, noncurrent_objects, noncurrent_bytes, delete_markers), and
+ * SW_SAMPLE_FRESH_EXTRA more when it carries SW_SAMPLE_FRESH_SPLIT
+ * (fresh_age, removed_fresh_objects, removed_fresh_bytes,
+ * removed_min_settled_age, after everything else). */
 size_t proto_sample_wire_size(const struct sw_sample *s);
 #define SW_SAMPLE_V3_EXTRA (10 * 8)
 #define SW_SAMPLE_LISTING_EXTRA (4 * 8)
+#define SW_SAMPLE_FRESH_EXTRA (4 * 8)
 /* Bytes one inventory item takes on the wire; the fixed part of a frame
  * takes SW_INVENTORY_FIXED. */
 size_t proto_invitem_wire_size(const struct sw_invitem *it);

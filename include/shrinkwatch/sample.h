@@ -49,9 +49,17 @@ enum {
 	 * in such a bucket leaves a delete marker and keeps the object as a
 	 * noncurrent version: it can be undone.  Only with SW_SAMPLE_LISTING. */
 	SW_SAMPLE_VERSIONED = 1u << 6,
+	/* removed_fresh_* split off the removal younger than fresh_age (the
+	 * agent's settle age, non-zero), and removed_min_settled_age is the
+	 * youngest age at or over it: a file deleted minutes after it appeared
+	 * is most often an aborted upload, so the collector judges that part
+	 * apart from the rest.  Carried in a tail at the very end of the
+	 * version-3 encoding, only with this flag (records spooled before it
+	 * existed decode unchanged).  Only together with SW_SAMPLE_EXACT. */
+	SW_SAMPLE_FRESH_SPLIT = 1u << 7,
 	/* The flags a version-1 SAMPLES frame may carry. */
 	SW_SAMPLE_FLAGS_V1 = (1u << 3) - 1,
-	SW_SAMPLE_FLAGS_KNOWN = (1u << 7) - 1,
+	SW_SAMPLE_FLAGS_KNOWN = (1u << 8) - 1,
 };
 
 struct sw_sample {
@@ -97,6 +105,18 @@ struct sw_sample {
 	uint64_t noncurrent_objects; /* versions that are not the current one */
 	uint64_t noncurrent_bytes;
 	uint64_t delete_markers; /* delete markers listed: deletions that can be undone */
+
+	/* The fresh split (protocol version 3, SW_SAMPLE_FRESH_SPLIT; zero
+	 * otherwise): of the removal, the part younger than fresh_age seconds
+	 * at scan start -- within removed_young_* when the sample has a young
+	 * split (fresh_age is then at most the retention), within removed_*
+	 * otherwise -- and the smallest age among the removed items at or over
+	 * fresh_age (UINT64_MAX: none), which a temp file deleted minutes after
+	 * its upload cannot pull down. */
+	uint64_t fresh_age; /* seconds, > 0 */
+	uint64_t removed_fresh_objects;
+	uint64_t removed_fresh_bytes;
+	uint64_t removed_min_settled_age;
 };
 
 /* Human-readable name of a scan status ("complete", "partial", "missing"). */

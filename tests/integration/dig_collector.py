@@ -93,9 +93,12 @@ def serve(c, log, reqfile):
                 for _ in range(count):
                     last = cur.u64(); when = cur.i64(); st = cur.str()
                     for _ in range(8): cur.u64()
-                    cur.u32(); cur.u8(); cur.u32(); cur.str(); cur.u32()
+                    flags = cur.u32(); cur.u8(); cur.u32(); cur.str(); cur.u32()
                     if hdr[2] >= 3:
-                        for _ in range(10): cur.u64()
+                        # the exact figures, then the tails of the listing
+                        # (32) and the fresh split (128)
+                        for _ in range(10 + 4 * bool(flags & 32) + 4 * bool(flags & 128)):
+                            cur.u64()
                     log('sample %s %d' % (st.decode(), when))
                 c.sendall(frame(1, 3, struct.pack('>Q', last)))
                 for rid, flags, store, d in pending(reqfile):

@@ -7,7 +7,9 @@ Usage: sw_agent3.py PORT AGENT VERSION SAMPLES.json [ITEMS.json | bulk:N]
 Connects in plaintext, says HELLO in VERSION, prints every POLICY it gets
 ("POLICY store=retention ...") and sends the samples of SAMPLES.json (a list
 of objects with the fields of struct sw_sample; "store", "time" and
-"objects"/"bytes" at least), one frame each, waiting for the ACK of each
+"objects"/"bytes" at least; "flags" a list of names: has_added, btime, gap,
+exact, young_split, listing, versioned, fresh_split, the last two adding
+their version-3 tails), one frame each, waiting for the ACK of each
 ("ACK seq").  Then it stays connected and answers every INVREQ ("INVREQ
 store from to max") with the items of ITEMS.json (a list of objects: path,
 size, birth, removed_after, removed_before, pid, uid, exe; path may be
@@ -17,12 +19,17 @@ of at most 4096 items under 1 MiB.  It exits at EOF.
 """
 import json, socket, struct, sys
 
-FLAGS = {'has_added': 1, 'btime': 2, 'gap': 4, 'exact': 8, 'young_split': 16}
+FLAGS = {'has_added': 1, 'btime': 2, 'gap': 4, 'exact': 8, 'young_split': 16, 'listing': 32,
+         'versioned': 64, 'fresh_split': 128}
 SAMPLE_V1 = ['objects', 'bytes', 'added_objects', 'added_bytes', 'fs_used', 'fs_size',
              'fs_inodes', 'mount_id']
 SAMPLE_V3 = ['removed_objects', 'removed_bytes', 'removed_young_objects',
              'removed_young_bytes', 'removed_min_age', 'shrunk_bytes', 'moved_objects',
              'moved_bytes', 'retention', 'journal_dropped']
+# version-3 tails, each only with its flag, in this order (docs/protocol.md)
+SAMPLE_LISTING = ['requests', 'noncurrent_objects', 'noncurrent_bytes', 'delete_markers']
+SAMPLE_FRESH = ['fresh_age', 'removed_fresh_objects', 'removed_fresh_bytes',
+                'removed_min_settled_age']
 
 
 def s(x):
@@ -50,6 +57,13 @@ def sample(version, seq, x):
         if 'removed_min_age' not in x:
             vals[4] = 2**64 - 1
         body += struct.pack('>10Q', *vals)
+        if flags & FLAGS['listing']:
+            body += struct.pack('>4Q', *[x.get(k, 0) for k in SAMPLE_LISTING])
+        if flags & FLAGS['fresh_split']:
+            vals = [x.get(k, 0) for k in SAMPLE_FRESH]
+            if 'removed_min_settled_age' not in x:
+                vals[3] = 2**64 - 1
+            body += struct.pack('>4Q', *vals)
     return frame(3 if version >= 3 else 1, 2, struct.pack('>H', 1) + body)
 
 

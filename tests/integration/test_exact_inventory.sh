@@ -3,8 +3,9 @@
 # real collector, control socket, RRD and ledger, and scripted agents
 # (sw_agent3.py) speaking protocol versions 3, 2 and 1 on the wire:
 #   - a v3 agent hears its stores' retention (POLICY) before anything else;
-#   - old items purged and young items deleted in the same minute: one
-#     alert, at once, whose inventory (shrinkwatchctl lost) lists exactly
+#   - old items purged and young items deleted in the same minute, with a
+#     fresh decoy file (5 s old: the agent's fresh split, flag 128, keeps it
+#     apart): one alert, at once, of the 5 settled young items, whose inventory (shrinkwatchctl lost) lists exactly
 #     the young items, hostile names escaped in every form (terminal, JSON,
 #     CSV), the request audited with its reason, kept in the ledger;
 #   - a rename of a whole case folder (moved_*): no alert;
@@ -43,11 +44,12 @@ wait_for 10 "control socket" test -S "$sock"
 
 cat >"$T/samples.json" <<JSON
 [{"store": "cam", "time": $t0, "objects": 100, "bytes": 100000000, "flags": ["exact"]},
- {"store": "cam", "time": $t1, "objects": 88, "bytes": 88000000,
-  "flags": ["has_added", "exact", "young_split"], "removed_objects": 12,
-  "removed_bytes": 12000000, "removed_young_objects": 5, "removed_young_bytes": 5000000,
-  "removed_min_age": 30, "retention": 120},
- {"store": "cam", "time": $t2, "objects": 88, "bytes": 88000000,
+ {"store": "cam", "time": $t1, "objects": 87, "bytes": 87000000,
+  "flags": ["has_added", "exact", "young_split", "fresh_split"], "removed_objects": 13,
+  "removed_bytes": 13000000, "removed_young_objects": 6, "removed_young_bytes": 6000000,
+  "removed_min_age": 5, "retention": 120, "fresh_age": 15, "removed_fresh_objects": 1,
+  "removed_fresh_bytes": 1000000, "removed_min_settled_age": 30},
+ {"store": "cam", "time": $t2, "objects": 87, "bytes": 87000000,
   "flags": ["has_added", "exact", "young_split"], "moved_objects": 50,
   "moved_bytes": 50000000, "retention": 120}]
 JSON

@@ -86,6 +86,9 @@ def serve(c, log, maxver, store, retention):
                         log('badflags %d %d' % (last, flags))
                     if hdr[2] >= 3:
                         x = [cur.u64() for _ in range(10)]
+                        # the tails of the listing (32) and the fresh split (128)
+                        for _ in range(4 * bool(flags & 32) + 4 * bool(flags & 128)):
+                            cur.u64()
                         log('sample %d %d %d %d %d %d %d %d' % (last, flags, x[0], x[1], x[2], x[6], x[5], x[8]))
                         if x[2] and not asked:
                             want, at = st, when

@@ -36,7 +36,11 @@ store seen by three agents:
          start; otherwise the agent has it from the day after the third
          purge night on (the collector learns it from three nights'
          removed_min_age, detect/exact.c, and sends it in POLICY), and sends
-         exact figures without the split before.
+         exact figures without the split before.  Every exact row also
+         carries the agent's fresh split (flags 128, docs/protocol.md "The
+         fresh split"): the part of the removal younger than fresh_age (two
+         hours: temp files, and the newest footage an anomaly deletes) and
+         the youngest age of the rest.
 
 The family (normal, declared, drop, leak, overpurge, truncate, object_loss)
 and the contract follow from the seed; the anomaly is placed before, inside
@@ -58,6 +62,7 @@ import sys
 FAMILIES = ["normal", "declared", "drop", "leak", "overpurge", "truncate", "object_loss"]
 POSITIONS = ["before", "inside", "after", "anywhere"]
 T0 = 1767225600  # 2026-01-01 00:00 UTC, a Thursday
+FRESH = 7200  # the agent's settle age (agent/manifest.h; retention/8 is longer here)
 
 
 def main():
@@ -191,7 +196,8 @@ def main():
               "time,store,bytes,objects,added_bytes,added_objects,status,mount_id\n" if not exact
               else "time,store,bytes,objects,added_bytes,added_objects,status,mount_id,flags,"
               "removed_bytes,removed_objects,removed_young_bytes,removed_young_objects,"
-              "removed_min_age,retention\n")
+              "removed_min_age,retention,fresh_age,removed_fresh_bytes,removed_fresh_objects,"
+              "removed_min_settled_age\n")
     store = "w%d" % seed
     t = 0.0
     acc_b = acc_o = 0.0
@@ -215,31 +221,44 @@ def main():
     size_at_onset = size0
     pl_young = [0.0, 0.0]  # the young part of purge_left_* (an overpurge)
     pl_newest = None  # birth of the newest item queued for the purge
-    rm = {"young": [0.0, 0.0], "old": [0.0, 0.0]}  # removal not reported yet
+    # removal not reported yet: fresh (younger than FRESH, so young too),
+    # settled young, old
+    rm = {"fresh": [0.0, 0.0], "young": [0.0, 0.0], "old": [0.0, 0.0]}
     rm_min_age = None  # the youngest removed since the last report
+    rm_min_settled = None  # the youngest at or over FRESH since the last report
     nights = 0  # purge runs so far (the collector learns the retention)
     split_from = 0.0 if configured else None  # when the agent has the retention
     exact_ok = False  # the previous delivered scan was complete
 
-    def removed(b, o, young_b, young_o, age):
+    def removed(b, o, young_b, young_o, age, fresh_b=0.0, fresh_o=0.0, settled=None):
         """Books a removal of whole files (o objects, b bytes), young_* of it
-        younger than the retention, the youngest age at removal."""
-        nonlocal rm_min_age
+        younger than the retention, fresh_* of that younger than FRESH, the
+        youngest age at removal and the youngest at or over FRESH (settled;
+        None: the removal is all fresh)."""
+        nonlocal rm_min_age, rm_min_settled
         if o <= 0:
             return  # bytes without files: shrinkage in place, not removal
         young_b = min(max(young_b, 0.0), b)
         young_o = min(max(young_o, 0.0), o)
-        rm["young"][0] += young_b
-        rm["young"][1] += young_o
+        fresh_b = min(max(fresh_b, 0.0), young_b)
+        fresh_o = min(max(fresh_o, 0.0), young_o)
+        rm["fresh"][0] += fresh_b
+        rm["fresh"][1] += fresh_o
+        rm["young"][0] += young_b - fresh_b
+        rm["young"][1] += young_o - fresh_o
         rm["old"][0] += b - young_b
         rm["old"][1] += o - young_o
         age = max(0.0, age)
         rm_min_age = age if rm_min_age is None else min(rm_min_age, age)
+        if settled is not None and o - fresh_o > 0:
+            settled = max(float(FRESH), settled)
+            rm_min_settled = settled if rm_min_settled is None else min(rm_min_settled, settled)
 
     def report():
         """Whole files removed since the last report: (bytes, objects) for
-        all and young, and the youngest age; fractions wait."""
-        nonlocal rm_min_age
+        all, young and fresh, the youngest age and the youngest settled
+        age; fractions wait."""
+        nonlocal rm_min_age, rm_min_settled
         outv = {}
         for k, v in rm.items():
             n = math.floor(v[1] + 1e-6)
@@ -249,14 +268,33 @@ def main():
             outv[k] = (b, n)
             v[0] -= b
             v[1] -= n
-        age = rm_min_age if outv["young"][1] + outv["old"][1] > 0 else None
+        n_all = outv["fresh"][1] + outv["young"][1] + outv["old"][1]
+        age = rm_min_age if n_all > 0 else None
         if age is not None:
             rm_min_age = None
-        return (outv["young"][0] + outv["old"][0], outv["young"][1] + outv["old"][1],
-                outv["young"][0], outv["young"][1], age)
+        settled = rm_min_settled if outv["young"][1] + outv["old"][1] > 0 else None
+        if settled is not None:
+            rm_min_settled = None
+        yb = outv["fresh"][0] + outv["young"][0]
+        return (yb + outv["old"][0], n_all, yb, outv["fresh"][1] + outv["young"][1], age,
+                outv["fresh"][0], outv["fresh"][1], settled)
 
     def newest_age(t):
         return t - (max(cohorts) * 3600 + 1800) if cohorts else RS
+
+    def fresh_split(t):
+        """The cohorts younger than FRESH at t (bytes, objects, unscaled)
+        and the age of the youngest older one (RS: only the pool)."""
+        fb_ = fo_ = 0.0
+        settled = None
+        for h, c in cohorts.items():
+            a = t - (h * 3600 + 1800)
+            if a < FRESH:
+                fb_ += c[0]
+                fo_ += c[1]
+            elif settled is None or a < settled:
+                settled = a
+        return fb_, fo_, RS if settled is None else settled
 
     def take_fraction(fb, fo):
         """Deletes fractions of every cohort and the pool (random files)."""
@@ -389,7 +427,8 @@ def main():
             db = purge_left_b * (do / purge_left_o) if purge_left_o > 0 else purge_left_b * fr
             yb = pl_young[0] * db / purge_left_b
             yo = pl_young[1] * do / purge_left_o if purge_left_o > 0 else 0.0
-            removed(db, do, yb, yo, t_next - (pl_newest if pl_newest is not None else 0))
+            pa = t_next - (pl_newest if pl_newest is not None else 0)
+            removed(db, do, yb, yo, pa, settled=pa)
             pl_young[0] -= yb
             pl_young[1] -= yo
             purge_left_b -= db
@@ -439,7 +478,8 @@ def main():
                 ro = min(fo * to, 0.9 * pool_o)
                 pool_b -= rb
                 pool_o -= ro
-                removed(rb, ro, 0, 0, max(RS + 86400, t_next - next_purge_h * 3600))
+                oa = max(RS + 86400, t_next - next_purge_h * 3600)
+                removed(rb, ro, 0, 0, oa, settled=oa)
             elif victims == "recent":
                 # an insider: the newest footage first
                 tb = live_total()
@@ -465,10 +505,16 @@ def main():
                         yb_, yo_ = db_ * sc_b, do_ * sc_o
                     rb += db_ * sc_b
                     ro += do_ * sc_o
-                    removed(db_ * sc_b, do_ * sc_o, yb_, yo_, t_next - (ch * 3600 + 1800))
+                    ca = t_next - (ch * 3600 + 1800)
+                    if ca < FRESH:
+                        removed(db_ * sc_b, do_ * sc_o, yb_, yo_, ca, yb_, yo_)
+                    else:
+                        removed(db_ * sc_b, do_ * sc_o, yb_, yo_, ca, settled=ca)
             else:
                 yb, yo = young_raw[0] * sc_b * fb, young_raw[1] * sc_o * fo
                 age = newest_age(t_next)
+                frb, fro, sa = fresh_split(t_next)
+                frb, fro = frb * sc_b * fb, fro * sc_o * fo
                 rb, ro = take_fraction(fb, fo)
                 if family == "object_loss":
                     ob = min(want_b, pool_b)
@@ -476,13 +522,18 @@ def main():
                     rb += ob
                     # sidecars: the bytes go with the objects, young as they are
                     yb = ob * yo / ro if ro > 0 else 0.0
-                removed(rb, ro, yb, yo, age)
+                    frb = ob * fro / ro if ro > 0 else 0.0
+                removed(rb, ro, yb, yo, age, frb, fro, sa)
             inj_done_b += rb
             inj_done_o += ro
 
         # temp files: born and gone within a few samples
         if temp_until >= 0 and t_next >= temp_until:
-            removed(temp_b, temp_o, temp_b, temp_o, t_next - temp_born)
+            ta = t_next - temp_born
+            if ta < FRESH:
+                removed(temp_b, temp_o, temp_b, temp_o, ta, temp_b, temp_o)
+            else:
+                removed(temp_b, temp_o, temp_b, temp_o, ta, settled=ta)
             temp_b = temp_o = 0.0
             temp_until = -1
         if temp_until < 0 and rng.random() < 0.05:
@@ -505,19 +556,22 @@ def main():
             continue
         if rng.random() < 0.002:
             csv.write("%d,%s,,,%spartial,7%s\n" % (ts, store, "" if net else ",,",
-                                                    ",0,,,,,," if exact else ""))
+                                                    ",0,,,,,,,,,," if exact else ""))
             exact_ok = False  # the next scan has no complete one to diff against
             continue
         if exact:
             # what the manifest diff since the previous delivered scan says
-            rb_, ro_, yb_, yo_, age = report()
+            rb_, ro_, yb_, yo_, age, fb_, fo_, sage = report()
+            fcols = ",%d,%.0f,%d,%s" % (FRESH, fb_, fo_, "" if sage is None else "%d" % sage)
             if not exact_ok:
-                xcols = ",0,,,,,,"
+                xcols = ",0,,,,,,,,,,"
             elif split_from is not None and t >= split_from:
-                xcols = ",24,%.0f,%d,%.0f,%d,%s,%d" % (rb_, ro_, yb_, yo_,
-                                                       "" if age is None else "%d" % age, RS)
+                xcols = ",152,%.0f,%d,%.0f,%d,%s,%d" % (rb_, ro_, yb_, yo_,
+                                                        "" if age is None else "%d" % age,
+                                                        RS) + fcols
             else:
-                xcols = ",8,%.0f,%d,,,%s," % (rb_, ro_, "" if age is None else "%d" % age)
+                xcols = ",136,%.0f,%d,,,%s," % (rb_, ro_,
+                                                "" if age is None else "%d" % age) + fcols
             exact_ok = True
             csv.write("%d,%s,%.0f,%.0f,%.0f,%.0f,complete,7%s\n" %
                       (ts, store, tot_b, tot_o, acc_b, acc_o, xcols))

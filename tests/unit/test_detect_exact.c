@@ -37,6 +37,7 @@ struct sim {
 	struct detect_event last;
 	struct detect_figures fig;
 	double path_explained; /* young objects the next step's journal answer explains */
+	double each; /* bytes of each removed object */
 };
 
 static void sim_init(struct sim *s, bool configured)
@@ -50,6 +51,7 @@ static void sim_init(struct sim *s, bool configured)
 	s->t = T0;
 	s->bytes = 1e12;
 	s->objects = 1e5;
+	s->each = 1e7;
 }
 
 /* One exact sample: `young` and `old` objects of 10 MB each went, with
@@ -59,7 +61,7 @@ static int step(struct sim *s, double young, double old, uint64_t min_age, bool 
 {
 	struct detect_event ev[DETECT_MAX_EVENTS];
 	struct detect_input in;
-	double each = 1e7;
+	double each = s->each;
 	int n;
 
 	s->t += IV;
@@ -83,6 +85,52 @@ static int step(struct sim *s, double young, double old, uint64_t min_age, bool 
 		in.explained_young[1] = s->path_explained;
 	}
 	in.removed_min_age = young + old > 0 ? min_age : UINT64_MAX;
+	n = detect_update_figures(&s->st, &s->p, &in, ev, &s->fig);
+	for (int i = 0; i < n; i++) {
+		s->events++;
+		if (ev[i].state == DETECT_FIRING)
+			s->fired[ev[i].kind]++;
+		s->last = ev[i];
+	}
+	return n;
+}
+
+/* An exact sample with the agent's fresh split (fresh_age seconds): young
+ * settled and fresh objects of 10 MB each, `old` ones at or over the
+ * retention; min_age the youngest removed, settled_age the youngest at or
+ * over fresh_age (0: none).  split: the agent knew the retention. */
+static int step_fresh(struct sim *s, double young, double fresh, double old, uint64_t min_age,
+		      uint64_t settled_age, uint64_t fresh_age, bool split)
+{
+	struct detect_event ev[DETECT_MAX_EVENTS];
+	struct detect_input in;
+	double each = s->each, all = young + fresh + old;
+	int n;
+
+	s->t += IV;
+	s->bytes -= all * each;
+	s->objects -= all;
+	memset(&in, 0, sizeof in);
+	in.time = s->t;
+	in.bytes = s->bytes;
+	in.objects = s->objects;
+	in.has_added = true;
+	in.status = SW_SCAN_COMPLETE;
+	in.exact = true;
+	in.young_split = split;
+	in.removed[0] = all * each;
+	in.removed[1] = all;
+	if (split) {
+		in.removed_young[0] = (young + fresh) * each;
+		in.removed_young[1] = young + fresh;
+		in.retention = RET;
+	}
+	in.removed_min_age = all > 0 ? min_age : UINT64_MAX;
+	in.fresh_split = true;
+	in.fresh_age = fresh_age;
+	in.removed_fresh[0] = fresh * each;
+	in.removed_fresh[1] = fresh;
+	in.removed_min_settled_age = settled_age ? settled_age : UINT64_MAX;
 	n = detect_update_figures(&s->st, &s->p, &in, ev, &s->fig);
 	for (int i = 0; i < n; i++) {
 		s->events++;
@@ -256,6 +304,95 @@ static void test_unsettled_removal_is_statistical(void **unused)
 	assert_int_equal(s.last.kind, DETECT_DROP);
 }
 
+/* An insider deletes a case folder of 30 items days old together with one
+ * fresh decoy file: with the agent's fresh split the 30 settled items fire
+ * at once (before the split the decoy carried the whole removal to the
+ * statistical model, which took it quietly); the decoy alone, or temp
+ * files alone, stay with the statistical model. */
+static void test_decoy_with_case_folder_fires(void **unused)
+{
+	struct sim s;
+
+	(void)unused;
+	sim_init(&s, true);
+	run_quiet(&s, 10);
+	assert_int_equal(step_fresh(&s, 0, 3, 0, 300, 0, 7200, true), 0);
+	assert_int_equal(s.events, 0);
+	assert_int_equal(step_fresh(&s, 30, 1, 0, 300, 3 * DAY, 7200, true), 1);
+	assert_int_equal(s.last.kind, DETECT_DROP);
+	assert_int_equal(s.last.state, DETECT_FIRING);
+	assert_true(s.last.lost_objects > 29.9 && s.last.lost_objects < 30.1);
+	assert_true(s.fig.unexplained[1] > 29.9);
+}
+
+/* Young items of next to no bytes (sidecars, 4 KB each, where the store's
+ * files average 10 MB): the objects went and the bytes stayed, an object
+ * loss -- inside the purge window too, since a purge deletes whole files.
+ * Before, every young loss opened a drop (or an overpurge in the window). */
+static void test_young_sidecars_are_object_loss(void **unused)
+{
+	struct sim s;
+
+	(void)unused;
+	sim_init(&s, true);
+	s.each = 4096;
+	run_quiet(&s, 10);
+	assert_int_equal(step(&s, 12, 0, SETTLED, true), 1);
+	assert_int_equal(s.last.kind, DETECT_OBJECT_LOSS);
+	sim_init(&s, true);
+	s.each = 4096;
+	while ((s.t - T0) % DAY != 2 * 3600 + 5 * IV)
+		run_quiet(&s, 1);
+	assert_int_equal(step(&s, 12, 0, SETTLED, true), 1);
+	assert_int_equal(s.last.kind, DETECT_OBJECT_LOSS);
+}
+
+/* Temp files deleted inside a declared window are churn, not the evidence
+ * the declaration is for: they must not eat its object allowance, or the
+ * declared case items that follow fire as unexplained.  Before, the fresh
+ * part went through the statistical residual into the allowance. */
+static void test_fresh_removal_spares_the_declaration(void **unused)
+{
+	struct detect_explain e = { .id = 9, .start = T0, .end = T0 + DAY,
+				    .allow_bytes = -1, .allow_objects = 5 };
+	struct detect_event ev;
+	struct sim s;
+
+	(void)unused;
+	sim_init(&s, true);
+	run_quiet(&s, 5);
+	assert_int_equal(detect_explain_add(&s.st, &e, &ev), 0);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(step_fresh(&s, 0, 2, 0, 300, 0, 7200, true), 0);
+		run_quiet(&s, 2);
+	}
+	assert_int_equal(step_fresh(&s, 5, 0, 0, SETTLED, SETTLED, 7200, true), 0);
+	assert_int_equal(s.events, 0);
+	assert_true(s.fig.declared[1] > 4.9);
+	/* what exceeds the allowance still fires */
+	assert_int_equal(step_fresh(&s, 1, 0, 0, SETTLED, SETTLED, 7200, true), 1);
+	assert_int_equal(s.last.kind, DETECT_DROP);
+}
+
+/* An agent whose boundary is below the detector's settle age (a long
+ * sample interval makes ours six intervals): its split is used only when
+ * nothing it calls settled is younger than our settle age; else the
+ * removal is judged whole by the statistical model, as without a split. */
+static void test_fresh_split_below_settle_age(void **unused)
+{
+	struct sim s;
+
+	(void)unused;
+	sim_init(&s, true);
+	run_quiet(&s, 10);
+	/* settle age 7200 s; the agent split at 600 s, settled from 1200 s */
+	assert_int_equal(step_fresh(&s, 30, 1, 0, 300, 1200, 600, true), 0);
+	assert_int_equal(s.events, 0);
+	assert_int_equal(step_fresh(&s, 30, 1, 0, 300, 2 * DAY, 600, true), 1);
+	assert_int_equal(s.last.kind, DETECT_DROP);
+	assert_true(s.last.lost_objects > 29.9 && s.last.lost_objects < 30.1);
+}
+
 /* The settle age is at most an eighth of the retention: with a retention of
  * 2 minutes (as tests use), items 30 s old have settled and their removal
  * fires at once, while items 5 s old may be uploads in flight. */
@@ -315,6 +452,66 @@ static void test_learns_retention_from_purge_nights(void **unused)
 	assert_false(learned);
 }
 
+/* Temp files (minutes old) deleted inside the purge window every night do
+ * not pull the learned retention down: with the fresh split it is learned
+ * from the youngest settled item the purge removed.  Before, the nights'
+ * minimum was the temp files' age (minutes), and the learned retention
+ * with it. */
+static void test_temp_files_do_not_pull_learned_retention(void **unused)
+{
+	uint32_t mins[4] = { RET + 3000, RET + 5 * DAY / 10, RET + 1000, RET + 2000 };
+	struct sim s;
+
+	(void)unused;
+	sim_init(&s, false);
+	for (int night = 0; night < 4; night++) {
+		while ((s.t - T0) % DAY != 2 * 3600 - IV)
+			step(&s, 0, 0, 0, false);
+		for (int i = 0; i < 5; i++)
+			step_fresh(&s, 0, i == 2 ? 20 : 0, 10, i == 2 ? 240 : mins[night],
+				   mins[night] + (uint32_t)i * 100, 7200, false);
+		step(&s, 0, 0, 0, false);
+		run_quiet(&s, 180); /* past the window */
+	}
+	assert_int_equal(detect_retention(&s.st, &s.p, NULL), RET);
+	/* nights of temp files only teach nothing */
+	sim_init(&s, false);
+	for (int night = 0; night < 4; night++) {
+		while ((s.t - T0) % DAY != 2 * 3600 - IV)
+			step(&s, 0, 0, 0, false);
+		step_fresh(&s, 0, 20, 0, 240, 0, 7200, false);
+		run_quiet(&s, 180);
+	}
+	assert_int_equal(detect_retention(&s.st, &s.p, NULL), 0);
+}
+
+/* A learned retention caps the settle age at an eighth of it, as a
+ * configured one does: nights that purged items two hours old teach a
+ * retention of about two hours, and items twenty minutes old have then
+ * settled -- their removal fires at once (before, only a configured
+ * retention capped it: two hours of blindness on a store that keeps two). */
+static void test_settle_age_bounded_by_learned_retention(void **unused)
+{
+	uint32_t mins[4] = { 7300, 7400, 7350, 7500 };
+	struct sim s;
+
+	(void)unused;
+	sim_init(&s, false);
+	for (int night = 0; night < 4; night++) {
+		while ((s.t - T0) % DAY != 2 * 3600 - IV)
+			step(&s, 0, 0, 0, false);
+		for (int i = 0; i < 5; i++)
+			step_fresh(&s, 0, 0, 10, mins[night], mins[night], 7200, false);
+		step(&s, 0, 0, 0, false);
+		run_quiet(&s, 180);
+	}
+	assert_int_equal(detect_retention(&s.st, &s.p, NULL), 7320);
+	run_quiet(&s, 60);
+	assert_int_equal(s.events, 0);
+	assert_int_equal(step(&s, 3, 0, 1200, true), 1);
+	assert_int_equal(s.last.kind, DETECT_DROP);
+}
+
 /* A saved version-1 state (this struct without its exact part) is taken
  * with what it learned; anything else is refused. */
 static void test_restore_upgrades_version_1(void **unused)
@@ -358,6 +555,17 @@ static void test_input_from_sample(void **unused)
 	assert_true(in.removed[1] == 10 && in.removed_young[0] == 300);
 	assert_int_equal(in.removed_min_age, 42);
 	assert_int_equal(in.retention, 120);
+	assert_false(in.fresh_split);
+	x.flags |= SW_SAMPLE_FRESH_SPLIT;
+	x.fresh_age = 15;
+	x.removed_fresh_objects = 2;
+	x.removed_fresh_bytes = 20;
+	x.removed_min_settled_age = 60;
+	detect_input_from_sample(&in, &x);
+	assert_true(in.fresh_split);
+	assert_int_equal(in.fresh_age, 15);
+	assert_true(in.removed_fresh[1] == 2 && in.removed_fresh[0] == 20);
+	assert_int_equal(in.removed_min_settled_age, 60);
 	x.flags = SW_SAMPLE_HAS_ADDED;
 	detect_input_from_sample(&in, &x);
 	assert_false(in.exact || in.young_split);
@@ -377,6 +585,12 @@ int main(void)
 		cmocka_unit_test(test_settle_age_bounded_by_retention),
 		cmocka_unit_test(test_without_split_statistical),
 		cmocka_unit_test(test_learns_retention_from_purge_nights),
+		cmocka_unit_test(test_decoy_with_case_folder_fires),
+		cmocka_unit_test(test_fresh_split_below_settle_age),
+		cmocka_unit_test(test_young_sidecars_are_object_loss),
+		cmocka_unit_test(test_fresh_removal_spares_the_declaration),
+		cmocka_unit_test(test_temp_files_do_not_pull_learned_retention),
+		cmocka_unit_test(test_settle_age_bounded_by_learned_retention),
 		cmocka_unit_test(test_restore_upgrades_version_1),
 		cmocka_unit_test(test_input_from_sample),
 	};

@@ -29,7 +29,7 @@ struct run {
 	struct manifest *m;
 	struct scan_cache *cache;
 	struct timespec prev, now;
-	uint64_t retention;
+	uint64_t retention, fresh_age;
 	struct sw_sample s;
 	struct manifest_diff d;
 	char removed[64][256]; /* paths the callback saw */
@@ -90,6 +90,7 @@ static void scan(struct run *r)
 	opt.cache = r->cache;
 	opt.manifest = r->m;
 	opt.retention = r->retention;
+	opt.fresh_age = r->fresh_age;
 	opt.removed = on_removed;
 	opt.removed_ud = r;
 	opt.diff = &r->d;
@@ -252,6 +253,72 @@ static void test_age_split(void **state)
 	assert_false(r.s.flags & SW_SAMPLE_YOUNG_SPLIT);
 	assert_int_equal(r.s.removed_objects, 1);
 	destroy(&r);
+}
+
+/* A case folder deleted together with a file that appeared seconds
+ * before: the fresh split counts the fresh file apart, and the settled
+ * minimum age is the folder's, which the fresh file cannot pull down. */
+static void test_fresh_split(void **state)
+{
+	struct run r;
+	char p[2048];
+	int64_t built, at;
+	(void)state;
+
+	build(&r);
+	built = r.now.tv_sec; /* every file of build() is born by now */
+	scan(&r);
+	sleep(3); /* the decoy is born at least two seconds after them */
+	check(tree_file(r.root, "2021/case2/upload.part", 4242));
+	scan(&r);
+	assert_false(r.s.flags & SW_SAMPLE_FRESH_SPLIT); /* no fresh_age: no split */
+	for (int i = 0; i < 10; i++) {
+		snprintf(p, sizeof p, "%s/2021/case0/f%02d.mp4", r.root, i);
+		check(unlink(p));
+	}
+	snprintf(p, sizeof p, "%s/2021/case2/upload.part", r.root);
+	check(unlink(p));
+	at = r.now.tv_sec + 60; /* the next scan's time */
+	r.retention = 30 * 86400;
+	r.fresh_age = (uint64_t)(at - built - 1);
+	scan(&r);
+	assert_true(r.s.flags & SW_SAMPLE_EXACT);
+	assert_true(r.s.flags & SW_SAMPLE_YOUNG_SPLIT);
+	assert_true(r.s.flags & SW_SAMPLE_FRESH_SPLIT);
+	assert_int_equal(r.s.fresh_age, r.fresh_age);
+	assert_int_equal(r.s.removed_objects, 11);
+	assert_int_equal(r.s.removed_young_objects, 11);
+	assert_int_equal(r.s.removed_fresh_objects, 1);
+	assert_int_equal(r.s.removed_fresh_bytes, 4242);
+	assert_true(r.s.removed_min_age < r.fresh_age);
+	assert_true(r.s.removed_min_settled_age >= (uint64_t)(at - built));
+	assert_true(r.s.removed_min_settled_age != UINT64_MAX);
+	/* without a retention the fresh part is split off the whole; a
+	 * removal of fresh files only has no settled age */
+	check(tree_file(r.root, "2021/case2/upload2.part", 10));
+	scan(&r);
+	snprintf(p, sizeof p, "%s/2021/case2/upload2.part", r.root);
+	check(unlink(p));
+	r.retention = 0;
+	r.fresh_age = 3600;
+	scan(&r);
+	assert_false(r.s.flags & SW_SAMPLE_YOUNG_SPLIT);
+	assert_true(r.s.flags & SW_SAMPLE_FRESH_SPLIT);
+	assert_int_equal(r.s.removed_objects, 1);
+	assert_int_equal(r.s.removed_fresh_objects, 1);
+	assert_int_equal(r.s.removed_fresh_bytes, 10);
+	assert_int_equal(r.s.removed_min_settled_age, UINT64_MAX);
+	destroy(&r);
+}
+
+/* Two hours, at most an eighth of a known retention. */
+static void test_fresh_age_default(void **state)
+{
+	(void)state;
+	assert_int_equal(manifest_fresh_age(0), 7200);
+	assert_int_equal(manifest_fresh_age(31 * 86400), 7200);
+	assert_int_equal(manifest_fresh_age(120), 15);
+	assert_int_equal(manifest_fresh_age(7), 0);
 }
 
 /* With the scan cache: an incremental scan reads only the changed
@@ -506,6 +573,8 @@ int main(void)
 		cmocka_unit_test(test_rename_folder_is_moves),
 		cmocka_unit_test(test_truncate_in_place),
 		cmocka_unit_test(test_age_split),
+		cmocka_unit_test(test_fresh_split),
+		cmocka_unit_test(test_fresh_age_default),
 		cmocka_unit_test(test_incremental),
 		cmocka_unit_test(test_unfinished_scan_tail),
 		cmocka_unit_test(test_damaged_is_rebuilt),

@@ -894,6 +894,131 @@ static void test_sample_json_listing(void **state)
 	buf_release(&b);
 }
 
+/* ---- the fresh split (SW_SAMPLE_FRESH_SPLIT, version 3) ----------------- */
+
+static struct sw_sample make_fresh(uint64_t seq)
+{
+	struct sw_sample s = make_exact(seq);
+
+	s.flags |= SW_SAMPLE_FRESH_SPLIT;
+	s.fresh_age = 7200;
+	s.removed_fresh_objects = 1;
+	s.removed_fresh_bytes = 1ull << 20;
+	s.removed_min_settled_age = 3 * 86400;
+	s.removed_min_age = 600;
+	return s;
+}
+
+/* The fresh tail comes last, after the listing's, only with its flag; a
+ * sample without it (a spooled record from before) reads as before. */
+static void test_samples_fresh_round_trip(void **state)
+{
+	struct sw_sample in[3] = { make_fresh(7), make_listing(8), make_exact(9) }, out[3];
+	struct sw_frame f;
+	struct buf b, v1;
+	size_t n;
+	(void)state;
+
+	in[1].flags |= SW_SAMPLE_EXACT | SW_SAMPLE_FRESH_SPLIT;
+	in[1].fresh_age = 900;
+	in[1].removed_fresh_objects = 2; /* no young split: within the whole */
+	in[1].removed_fresh_bytes = 5;
+	in[1].removed_min_settled_age = UINT64_MAX;
+	buf_init(&b, 1 << 20);
+	buf_init(&v1, 1 << 20);
+	assert_int_equal(proto_encode_samples_version(&b, in, 3, 3), 0);
+	assert_int_equal(proto_encode_samples(&v1, in, 3), 0);
+	assert_int_equal(b.len, v1.len + 3 * SW_SAMPLE_V3_EXTRA + SW_SAMPLE_LISTING_EXTRA +
+					2 * SW_SAMPLE_FRESH_EXTRA);
+	assert_true(proto_frame_parse(b.data, b.len, &f) > 0);
+	assert_int_equal(proto_decode_samples(&f, out, 3, &n), 0);
+	assert_int_equal(n, 3);
+	for (size_t i = 0; i < 3; i++) {
+		assert_int_equal(out[i].flags, in[i].flags);
+		assert_int_equal(out[i].fresh_age, in[i].fresh_age);
+		assert_int_equal(out[i].removed_fresh_objects, in[i].removed_fresh_objects);
+		assert_int_equal(out[i].removed_fresh_bytes, in[i].removed_fresh_bytes);
+		assert_int_equal(out[i].removed_min_settled_age, in[i].removed_min_settled_age);
+		assert_int_equal(out[i].removed_young_objects, in[i].removed_young_objects);
+		assert_int_equal(out[i].requests, in[i].requests);
+	}
+	assert_int_equal(out[0].removed_min_settled_age, 3 * 86400);
+	assert_int_equal(out[2].fresh_age, 0);
+	/* a version-1/2 collector: no flag it would refuse, no tail */
+	assert_true(proto_frame_parse(v1.data, v1.len, &f) > 0);
+	assert_int_equal(proto_decode_samples(&f, out, 3, &n), 0);
+	assert_int_equal(out[0].flags & SW_SAMPLE_FRESH_SPLIT, 0);
+	assert_int_equal(out[0].fresh_age, 0);
+	/* the flag set on the bytes of a sample without the tail: cut short */
+	b.len = 0;
+	assert_int_equal(proto_encode_samples_version(&b, &in[2], 1, 3), 0);
+	b.data[SW_FRAME_HEADER + 2 + 8 + 8 + 2 + strlen(in[2].store) + 8 * 8 + 3] |=
+		SW_SAMPLE_FRESH_SPLIT;
+	assert_true(proto_frame_parse(b.data, b.len, &f) > 0);
+	assert_int_equal(proto_decode_samples(&f, out, 1, &n), -EPROTO);
+	buf_release(&v1);
+	buf_release(&b);
+}
+
+static void test_samples_fresh_refusals(void **state)
+{
+	struct sw_sample s = make_fresh(3);
+	(void)state;
+
+	assert_int_equal(decode_one_v3(&s, 3), 0);
+	s.removed_fresh_objects = s.removed_young_objects + 1; /* beyond the young */
+	assert_int_equal(decode_one_v3(&s, 3), -EINVAL);
+	s = make_fresh(3);
+	s.removed_fresh_bytes = s.removed_young_bytes + 1;
+	assert_int_equal(decode_one_v3(&s, 3), -EINVAL);
+	s = make_fresh(3);
+	s.fresh_age = 0;
+	assert_int_equal(decode_one_v3(&s, 3), -EINVAL);
+	s = make_fresh(3);
+	s.fresh_age = s.retention + 1; /* fresh must be young */
+	assert_int_equal(decode_one_v3(&s, 3), -EINVAL);
+	s = make_fresh(3);
+	s.removed_min_settled_age = s.fresh_age - 1; /* settled, yet fresh */
+	assert_int_equal(decode_one_v3(&s, 3), -EINVAL);
+	s = make_fresh(3);
+	s.flags &= ~(uint32_t)(SW_SAMPLE_EXACT | SW_SAMPLE_YOUNG_SPLIT); /* no exact figures */
+	assert_int_equal(decode_one_v3(&s, 3), -EINVAL);
+	s = make_fresh(3);
+	s.flags &= ~(uint32_t)SW_SAMPLE_YOUNG_SPLIT; /* within the whole removal then */
+	s.removed_fresh_objects = s.removed_objects;
+	s.removed_fresh_bytes = s.removed_bytes;
+	s.removed_min_settled_age = UINT64_MAX;
+	assert_int_equal(decode_one_v3(&s, 3), 0);
+	s.removed_fresh_objects = s.removed_objects + 1;
+	assert_int_equal(decode_one_v3(&s, 3), -EINVAL);
+}
+
+static void test_sample_json_fresh(void **state)
+{
+	struct sw_sample s = make_fresh(4);
+	struct buf b;
+	(void)state;
+
+	buf_init(&b, 1 << 16);
+	assert_int_equal(sample_to_json(&b, NULL, &s), 0);
+	assert_int_equal(buf_put_u8(&b, 0), 0);
+	assert_non_null(strstr((char *)b.data, "\"fresh_age\":7200"));
+	assert_non_null(strstr((char *)b.data, "\"removed_fresh_objects\":1"));
+	assert_non_null(strstr((char *)b.data, "\"removed_min_settled_age\":259200"));
+	b.len = 0;
+	s.removed_min_settled_age = UINT64_MAX; /* nothing settled: left out */
+	assert_int_equal(sample_to_json(&b, NULL, &s), 0);
+	assert_int_equal(buf_put_u8(&b, 0), 0);
+	assert_non_null(strstr((char *)b.data, "\"fresh_age\":7200"));
+	assert_null(strstr((char *)b.data, "removed_min_settled_age"));
+	b.len = 0;
+	s = make_exact(4);
+	assert_int_equal(sample_to_json(&b, NULL, &s), 0);
+	assert_int_equal(buf_put_u8(&b, 0), 0);
+	assert_null(strstr((char *)b.data, "fresh"));
+	buf_release(&b);
+}
+
 /* DIGREQ: a byte fixture, a round trip, and every refusal both ways. */
 static void test_digreq(void **state)
 {
@@ -1132,6 +1257,9 @@ int main(void)
 		cmocka_unit_test(test_samples_listing_refusals),
 		cmocka_unit_test(test_samples_v3_without_listing_tail),
 		cmocka_unit_test(test_sample_json_listing),
+		cmocka_unit_test(test_samples_fresh_round_trip),
+		cmocka_unit_test(test_samples_fresh_refusals),
+		cmocka_unit_test(test_sample_json_fresh),
 		cmocka_unit_test(test_digreq),
 		cmocka_unit_test(test_digests),
 		cmocka_unit_test(test_digests_frame_bound),
