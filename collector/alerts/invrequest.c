@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "invrequest.h"
+#include "pathprefix.h"
 #include "collector/ledger/inventory.h"
 #include "collector/ledger/ledger.h"
 #include "shrinkwatch/log.h"
@@ -183,7 +184,7 @@ static bool declared(const struct invrequest_pending *p, const struct sw_invitem
 	for (unsigned i = 0; i < p->ndeclared; i++) {
 		const struct invrequest_declared *d = &p->declared[i];
 
-		if (!strncmp(x->path, d->prefix, strlen(d->prefix)) &&
+		if (pathprefix_covers(d->prefix, x->path) &&
 		    x->removed_before >= d->start && x->removed_after <= d->end)
 			return true;
 	}

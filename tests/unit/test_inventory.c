@@ -5,14 +5,12 @@
  * ledger and an ops table standing in for the agent's session.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <unistd.h>
 #include <sqlite3.h>
 #include <cmocka.h>
 
@@ -231,6 +229,44 @@ static void test_failures(void **state)
 	invrequest_release(&iv);
 }
 
+/* An alert's inventory leaves out the items a path-scoped declaration
+ * explained: under its prefix by path component, so a sibling folder that
+ * only starts with the same bytes is listed (it is the loss). */
+static void test_declared_prefix_component(void **state)
+{
+	const struct invrequest_ops ops = { .send = fake_send };
+	struct invrequest_query q = { .agent = "a1", .store = "s", .from = 1000, .to = 2000,
+				      .ndeclared = 1 };
+	struct sw_inventory h = { .status = SW_INV_LAST, .total_items = 4 };
+	struct invrequests iv;
+	struct inventory_rec r;
+	struct collect c = { 0 };
+	struct sw_invitem x[4];
+	char err[256];
+	int64_t id;
+	(void)state;
+
+	snprintf(q.declared[0].prefix, sizeof q.declared[0].prefix, "2021/case44");
+	q.declared[0].start = 1000;
+	q.declared[0].end = 2000;
+	invrequest_init(&iv, &led, &ops, 900);
+	assert_int_equal(invrequest_start(&iv, &q, "root", "r", 1500, &id, err, sizeof err), 0);
+	x[0] = item("2021/case44/a.mp4", 10, 1400, 1500);
+	x[1] = item("2021/case4411/b.mp4", 20, 1400, 1500);
+	x[2] = item("2021/case44-old/c.mp4", 30, 1400, 1500);
+	x[3] = item("2021/case44", 40, 1400, 1500);
+	h.req_id = (uint64_t)id;
+	invrequest_frame(&iv, "a1", &h, x, 4, 1501);
+	assert_int_equal(inventory_get(led.db, id, &r), 0);
+	assert_int_equal(r.state, INVENTORY_COMPLETE);
+	assert_int_equal(r.kept, 2);
+	assert_int_equal(inventory_items(led.db, id, 0, 0, collect_item, &c), 0);
+	assert_int_equal(c.n, 2);
+	assert_string_equal(c.paths[0], "2021/case44-old/c.mp4");
+	assert_string_equal(c.paths[1], "2021/case4411/b.mp4");
+	invrequest_release(&iv);
+}
+
 /* An agent that answers one request with SW_INV_MORE frames for ever: the
  * request fails once it brings more items than asked for, or more memory
  * than INVREQUEST_MAX_BYTES, or runs past its timeout -- a frame cannot
@@ -299,30 +335,6 @@ static void test_endless_answer(void **state)
 	free(x);
 }
 
-/* What the log said while fn ran, into out (stderr redirected to a file). */
-static void logged(void (*fn)(void *), void *arg, char *out, size_t len)
-{
-	char file[300];
-	int fd, saved;
-	ssize_t got;
-
-	snprintf(file, sizeof file, "%s/log", tu_dir);
-	fflush(stderr);
-	saved = dup(STDERR_FILENO);
-	fd = open(file, O_RDWR | O_CREAT | O_TRUNC, 0600);
-	assert_true(saved >= 0 && fd >= 0);
-	dup2(fd, STDERR_FILENO);
-	log_set_level(LOG_INFO);
-	fn(arg);
-	log_set_level(LOG_ERR);
-	fflush(stderr);
-	dup2(saved, STDERR_FILENO);
-	close(saved);
-	got = pread(fd, out, len - 1, 0);
-	close(fd);
-	out[got > 0 ? got : 0] = '\0';
-}
-
 struct refusal {
 	struct invrequests *iv;
 	int64_t id;
@@ -352,7 +364,7 @@ static void test_refusal_escaped(void **state)
 
 	invrequest_init(&iv, &led, &ops, 0);
 	assert_int_equal(invrequest_start(&iv, &q, "root", "r", 5, &rf.id, err, sizeof err), 0);
-	logged(refuse, &rf, log, sizeof log);
+	tu_logged(refuse, &rf, log, sizeof log);
 	assert_non_null(strstr(log, "the agent refused: ?]0;pwned??[2Jall fine?fake: line"));
 	assert_null(strchr(log, '\x1b'));
 	assert_int_equal(inventory_get(led.db, rf.id, &r), 0);
@@ -403,6 +415,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_request_young_grouped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failures, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_endless_answer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_declared_prefix_component, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refusal_escaped, setup, teardown),
 		cmocka_unit_test(test_hostile_names_json_csv),
 	};
