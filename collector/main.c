@@ -152,6 +152,7 @@ static void report_status(uv_timer_t *t)
 
 	c->last_stored = st->samples_stored;
 	copies_tick(&c->copies, (int64_t)time(NULL));
+	invrequest_expire(&c->inventories, (int64_t)time(NULL));
 	sdnotify_status("%u agents connected, %zu known; %.1f samples/s stored; %zu batches "
 			"queued",
 			session_count(), c->reg.agents.count, rate, ingest_pending(&c->ingest));

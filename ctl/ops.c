@@ -292,6 +292,25 @@ static void print_floors(const struct ctl_response *r)
 		       "to warmup_purge_cap, 10%% by default) is taken for it, not alerted.\n");
 }
 
+/* The stores of the status answer's agent element e that the collector
+ * refuses now (admit.h "refused_stores"): not watched, so each is named
+ * with why. */
+static void print_refused_stores(const struct ctl_response *r, int e)
+{
+	int a = jsonparse_get(r->text, r->toks, e, "refused_stores");
+	char store[TERM_ESCAPE_MAX(SW_NAME_MAX)], why[TERM_ESCAPE_MAX(300)], t[40];
+
+	if (a < 0 || r->toks[a].type != JSONPARSE_ARRAY)
+		return;
+	for (uint32_t i = 0, x = (uint32_t)a + 1; i < r->toks[a].size; i++, x = r->toks[x].next) {
+		int o = (int)x;
+
+		printf("  store %s NOT WATCHED: refused since %s (%.0f samples dropped): %s\n",
+		       fstr(r, o, "store", store, sizeof store), when(fint(r, o, "since"), t, sizeof t),
+		       fnum(r, o, "samples"), fstr(r, o, "reason", why, sizeof why));
+	}
+}
+
 /* The status answer's "agents": history an agent lost, and what the
  * collector refused of it (collector/net/admit.h), one line per agent. */
 static void print_agent_health(const struct ctl_response *r)
@@ -327,6 +346,7 @@ static void print_agent_health(const struct ctl_response *r)
 			printf("%s %.0f connections refused (min_interval)", sep,
 			       fnum(r, e, "hellos_refused"));
 		printf("\n");
+		print_refused_stores(r, e);
 	}
 }
 

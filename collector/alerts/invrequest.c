@@ -5,9 +5,11 @@
 #include <string.h>
 
 #include "invrequest.h"
+#include "pathprefix.h"
 #include "collector/ledger/inventory.h"
 #include "collector/ledger/ledger.h"
 #include "shrinkwatch/log.h"
+#include "shrinkwatch/names.h"
 #include "shrinkwatch/banned.h"
 
 struct invrequest_pending {
@@ -18,6 +20,7 @@ struct invrequest_pending {
 	struct invrequest_declared declared[INVREQUEST_DECLARED_MAX]; /* left out */
 	unsigned ndeclared;
 	uint64_t received; /* items in the frames so far */
+	size_t bytes;      /* memory the kept items take (INVREQUEST_MAX_BYTES) */
 	/* the kept items until the last frame: stored at once, in the
 	 * grouped order (their path and exe point into one allocation each) */
 	struct inventory_item *items;
@@ -70,6 +73,7 @@ void invrequest_init(struct invrequests *iv, struct ledger *l, const struct invr
 	memset(iv, 0, sizeof *iv);
 	iv->ledger = l;
 	iv->ops = *ops;
+	iv->rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(60, 10);
 	if (inventory_fail_pending(l->db, "the collector restarted before the agent answered",
 				   now))
 		log_warn("invrequest: cannot end the inventory requests a previous run left "
@@ -180,7 +184,7 @@ static bool declared(const struct invrequest_pending *p, const struct sw_invitem
 	for (unsigned i = 0; i < p->ndeclared; i++) {
 		const struct invrequest_declared *d = &p->declared[i];
 
-		if (!strncmp(x->path, d->prefix, strlen(d->prefix)) &&
+		if (pathprefix_covers(d->prefix, x->path) &&
 		    x->removed_before >= d->start && x->removed_after <= d->end)
 			return true;
 	}
@@ -188,7 +192,8 @@ static bool declared(const struct invrequest_pending *p, const struct sw_invitem
 }
 
 /* Copies the frame's items into p, keeping the young ones when asked to
- * and leaving out what declared path prefixes explained.  0 or -ENOMEM. */
+ * and leaving out what declared path prefixes explained.  0, -ENOMEM, or
+ * -E2BIG when the kept items would take more than INVREQUEST_MAX_BYTES. */
 static int keep_items(struct invrequest_pending *p, const struct sw_invitem *items, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -201,6 +206,10 @@ static int keep_items(struct invrequest_pending *p, const struct sw_invitem *ite
 			continue; /* at or over retention age: the purge's, not the loss */
 		if (declared(p, x))
 			continue; /* declared by path: explained, not the loss */
+		/* the record, its share of the array's doubling, and the text */
+		p->bytes += 2 * sizeof *p->items + pl + el + 2;
+		if (p->bytes > INVREQUEST_MAX_BYTES)
+			return -E2BIG;
 		if (p->n == p->cap) {
 			size_t cap = p->cap ? 2 * p->cap : 1024;
 			struct inventory_item *more = realloc(p->items, cap * sizeof *more);
@@ -241,24 +250,44 @@ void invrequest_frame(struct invrequests *iv, const char *agent, const struct sw
 	int rc;
 
 	if (!pp || strcmp((*pp)->agent, agent)) {
-		log_info("invrequest: agent '%s' answered request %llu, which is not pending "
-			 "(timed out, or asked before a restart): dropped",
-			 agent, (unsigned long long)hdr->req_id);
+		log_ratelimited(&iv->rl, LOG_INFO, "invrequest: agent '%s' answered request %llu, "
+				"which is not pending (timed out, failed, or asked before a "
+				"restart): dropped", agent, (unsigned long long)hdr->req_id);
 		return;
 	}
 	p = *pp;
 	if (hdr->status == SW_INV_REFUSED) {
-		char why[LEDGER_TEXT_MAX];
+		char why[LEDGER_TEXT_MAX], shown[900];
 
-		snprintf(why, sizeof why, "the agent refused: %.900s",
-			 n && items[0].path[0] ? items[0].path : "no reason given");
+		/* the agent's own words: hostile text for the log and terminals */
+		name_printable(n && items[0].path[0] ? items[0].path : "no reason given", shown,
+			       sizeof shown);
+		snprintf(why, sizeof why, "the agent refused: %s", shown);
 		finish(iv, pp, INVENTORY_REFUSED, why, now, 0, 0);
 		return;
 	}
+	if (now - p->started > INVREQUEST_TIMEOUT_S) {
+		finish(iv, pp, INVENTORY_FAILED, "the agent did not finish its answer in time; ask "
+		       "again, for a shorter window if it is large", now, 0, 0);
+		return;
+	}
 	p->received += n;
-	if (keep_items(p, items, n)) {
-		finish(iv, pp, INVENTORY_FAILED, "the collector ran out of memory for the items",
-		       now, 0, 0);
+	if (p->received > INVREQUEST_MAX_ITEMS) {
+		finish(iv, pp, INVENTORY_FAILED, "the agent sent more items than the collector "
+		       "asked for (a broken or hostile agent); nothing was kept", now, 0, 0);
+		return;
+	}
+	rc = keep_items(p, items, n);
+	if (rc) {
+		char why[256];
+
+		if (rc == -E2BIG)
+			snprintf(why, sizeof why, "the items passed the collector's memory bound for "
+				 "one inventory (%u MiB); ask for a shorter window with "
+				 "shrinkwatchctl lost --from/--to", INVREQUEST_MAX_BYTES >> 20);
+		else
+			snprintf(why, sizeof why, "the collector ran out of memory for the items");
+		finish(iv, pp, INVENTORY_FAILED, why, now, 0, 0);
 		return;
 	}
 	if (hdr->status != SW_INV_LAST)

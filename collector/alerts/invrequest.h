@@ -24,14 +24,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "shrinkwatch/log.h"
 #include "shrinkwatch/proto.h"
 
 struct ledger;
 
 /* A request not answered completely within this many seconds fails. */
 #define INVREQUEST_TIMEOUT_S 60
-/* Most items asked of an agent for one request. */
+/* Most items asked of an agent for one request.  An agent that sends more
+ * (a hostile or broken one) fails the request: the items are held in memory
+ * until the last frame, and nothing else would end the stream. */
 #define INVREQUEST_MAX_ITEMS 1000000u
+/* Most memory the items kept for one request may take (paths, programs and
+ * their records) before the last frame; past it the request fails and asks
+ * for a shorter window.  256 MiB: a million items of about 100-byte paths. */
+#define INVREQUEST_MAX_BYTES (256u << 20)
 /* Declared path prefixes an alert's inventory leaves out, at most. */
 #define INVREQUEST_DECLARED_MAX 8
 
@@ -68,6 +75,7 @@ struct invrequests {
 	struct invrequest_ops ops;
 	struct invrequest_pending *pending; /* requests waiting for frames */
 	uint64_t requested, completed, failed;
+	struct log_ratelimit rl; /* frames of requests not pending: an agent's at will */
 };
 
 /*
@@ -93,14 +101,23 @@ int invrequest_start(struct invrequests *iv, const struct invrequest_query *q,
 
 /* One INVENTORY frame of agent (ingest's inventory hook, through main.c):
  * its items to the ledger; the last frame (or a refusal) ends the request.
- * Frames of a request not pending (a previous run's) are dropped. */
+ * Frames of a request not pending (a previous run's) are dropped, logged
+ * rate-limited.  A frame past the request's INVREQUEST_TIMEOUT_S, or one
+ * that brings the request past INVREQUEST_MAX_ITEMS items or its kept items
+ * past INVREQUEST_MAX_BYTES, fails the request with a sentence the asker
+ * sees (an agent's endless SW_INV_MORE frames cannot exhaust memory).  A
+ * refusal's text from the agent is logged and stored with its control
+ * characters replaced (name_printable()). */
 void invrequest_frame(struct invrequests *iv, const char *agent, const struct sw_inventory *hdr,
 		      const struct sw_invitem *items, size_t n, int64_t now);
 
 /* Agent's connection went: ends its pending requests as failed (their
  * frames would come on that connection), so nobody waits for the timeout. */
 void invrequest_agent_gone(struct invrequests *iv, const char *agent, int64_t now);
-/* Ends as failed every pending request older than INVREQUEST_TIMEOUT_S. */
+/* Ends as failed every pending request older than INVREQUEST_TIMEOUT_S.
+ * The composition calls it from a periodic timer (collector/main.c's status
+ * tick), so a request ends on time when nobody asks about it; the control
+ * commands call it too, before they read a request. */
 void invrequest_expire(struct invrequests *iv, int64_t now);
 
 #endif

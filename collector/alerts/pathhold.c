@@ -5,8 +5,10 @@
 #include <string.h>
 
 #include "pathhold.h"
+#include "pathprefix.h"
 #include "collector/ledger/ledger.h"
 #include "shrinkwatch/log.h"
+#include "shrinkwatch/names.h"
 #include "shrinkwatch/banned.h"
 
 /* One prefix asked for the held sample at the head of a store's queue. */
@@ -74,9 +76,8 @@ static int collect_one(void *ctx, const struct ledger_explain *e)
 		return 0;
 	for (i = 0; i < hs->nasks; i++) {
 		struct ask *a = &hs->asks[i];
-		size_t al = strlen(a->prefix);
 
-		if (al <= pl && !memcmp(a->prefix, e->prefix, al)) {
+		if (pathprefix_covers(a->prefix, e->prefix)) {
 			/* equal, or e's is under a's: a's covers it */
 			if (e->start < a->start)
 				a->start = e->start;
@@ -84,7 +85,7 @@ static int collect_one(void *ctx, const struct ledger_explain *e)
 				a->end = e->end;
 			return 0;
 		}
-		if (al > pl && !memcmp(a->prefix, e->prefix, pl)) {
+		if (pathprefix_covers(e->prefix, a->prefix)) {
 			/* a's is under e's: e's replaces it */
 			snprintf(a->prefix, sizeof a->prefix, "%s", e->prefix);
 			if (e->start < a->start)
@@ -248,14 +249,14 @@ static void count_items(struct pathhold_store *hs, const struct ask *a,
 			const struct sw_invitem *items, size_t n)
 {
 	const struct sw_sample *s = &hs->q[0];
-	size_t pl = strlen(a->prefix);
 
 	for (size_t i = 0; i < n; i++) {
 		const struct sw_invitem *x = &items[i];
 
 		/* a path cut to inventory_depth may not show the prefix: not
-		 * provably under it, so not explained */
-		if (strncmp(x->path, a->prefix, pl))
+		 * provably under it, so not explained; nor is a sibling that
+		 * only starts with the same bytes (2021/case4411 for 2021/case44) */
+		if (!pathprefix_covers(a->prefix, x->path))
 			continue;
 		/* removed in this sample's bracket, inside the declaration */
 		if (x->removed_before <= hs->prev || x->removed_before > s->time ||
@@ -291,9 +292,14 @@ void pathhold_frame(struct pathhold *h, const char *agent, const struct sw_inven
 		return;
 	}
 	if (hdr->status == SW_INV_REFUSED) {
-		log_warn("pathhold: agent '%s' refused to list store '%s' under '%s': %.300s; its "
-			 "young removal counts as unexplained",
-			 agent, hs->store, a->prefix, n && items[0].path[0] ? items[0].path : "?");
+		char why[301], prefix[LEDGER_PREFIX_MAX];
+
+		/* the agent's words (and an operator's prefix) are hostile text
+		 * for the log: control characters replaced */
+		name_printable(n && items[0].path[0] ? items[0].path : "?", why, sizeof why);
+		name_printable(a->prefix, prefix, sizeof prefix);
+		log_warn("pathhold: agent '%s' refused to list store '%s' under '%s': %s; its "
+			 "young removal counts as unexplained", agent, hs->store, prefix, why);
 	} else {
 		count_items(hs, a, items, n);
 		if (hdr->status != SW_INV_LAST)

@@ -11,7 +11,8 @@
  * from the detector and asks the agent (INVREQ, over the agent's mutual-TLS
  * session) for the journal entries of that sample's removal bracket under
  * each declared prefix -- the agent filters by prefix, so no other path
- * leaves it.  The answer's young items, counted here and never stored, are
+ * leaves it.  A prefix covers items by path component (pathprefix.h):
+ * 2021/case44 explains nothing in 2021/case4411/.  The answer's young items, counted here and never stored, are
  * handed to the detector as the sample's explained_young (detect.h), which
  * counts exactly them as declared and the rest of the young removal as
  * unexplained: items deleted outside the prefix in the same minute alert.

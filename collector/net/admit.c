@@ -12,8 +12,17 @@
 #include "shrinkwatch/json.h"
 #include "shrinkwatch/banned.h"
 
-/* A store name admit refused, kept so that it is counted once. */
+/* Store names admit refused, kept (with why) so that each is counted once
+ * and the operator sees which they are; past this many, a refusal is
+ * counted again and not listed. */
 #define ADMIT_REFUSED_NAMES_MAX 256
+
+/* Why one store of the agent is refused now (the value of ->refused). */
+struct admit_refusal {
+	char reason[ADMIT_REASON_MAX];
+	int64_t since;    /* first refusal */
+	uint64_t samples; /* samples of it dropped since */
+};
 
 struct admit_agent {
 	struct admit_counts c;
@@ -22,8 +31,11 @@ struct admit_agent {
 	double tokens;         /* new stores the agent may add now */
 	int64_t tokens_at;     /* when tokens was last topped up */
 	bool tokens_set;
+	/* until then the bucket may hold more than new_stores_per_hour: an
+	 * agent new to the collector brings its whole estate at once */
+	int64_t estate_until;
 	struct strmap added;   /* stores admitted this run, maybe not yet stored */
-	struct strmap refused; /* store names refused (at most ..._NAMES_MAX) */
+	struct strmap refused; /* name -> struct admit_refusal (at most ..._NAMES_MAX) */
 };
 
 void admit_init(struct admit *ad)
@@ -42,6 +54,11 @@ void admit_release(struct admit *ad)
 	for (size_t i = 0; strmap_next(&ad->agents, &i, &k, &v);) {
 		struct admit_agent *x = v;
 
+		const char *rk;
+		void *rv;
+
+		for (size_t j = 0; strmap_next(&x->refused, &j, &rk, &rv);)
+			free(rv);
 		strmap_release(&x->added);
 		strmap_release(&x->refused);
 		free(x);
@@ -188,6 +205,41 @@ static size_t store_count(const struct admit_agent *x, const struct agent_rec *a
 	return n;
 }
 
+/*
+ * Tops up agent x's bucket of new stores for now.  The first time admit
+ * looks at an agent the registry has no store of (new to this collector),
+ * the bucket holds max_stores for ADMIT_ESTATE_S: a genuine agent's whole
+ * estate is admitted at once instead of new_stores_per_hour of it, the rest
+ * blind for hours.  The excess goes when that time is over; from then on
+ * (and for every agent the collector has stores of) the bucket holds at
+ * most new_stores_per_hour and refills one every 3600/N s.
+ */
+static void tokens_refill(const struct delivery_limits *lim, struct admit_agent *x,
+			  const struct agent_rec *a, int64_t now)
+{
+	double cap = lim->new_stores_per_hour;
+
+	if (!x->tokens_set) {
+		x->tokens = cap;
+		if (!a->stores.count && lim->max_stores > cap) {
+			x->tokens = lim->max_stores;
+			x->estate_until = now + ADMIT_ESTATE_S;
+		}
+		x->tokens_set = true;
+	} else if (now < x->tokens_at) {
+		x->tokens = x->tokens < cap ? x->tokens : cap; /* the clock went back */
+	} else {
+		if (now >= x->estate_until && x->tokens > cap)
+			x->tokens = cap;
+		if (x->tokens < cap) {
+			x->tokens += (double)(now - x->tokens_at) * cap / 3600.0;
+			if (x->tokens > cap)
+				x->tokens = cap;
+		}
+	}
+	x->tokens_at = now;
+}
+
 /* Whether a sample of store (new to the agent) may be kept; why says why not. */
 static bool admit_store(const struct delivery_limits *lim, struct admit_agent *x,
 			const struct agent_rec *a, const char *store, int64_t now, char *why,
@@ -196,25 +248,21 @@ static bool admit_store(const struct delivery_limits *lim, struct admit_agent *x
 	double per_s = lim->new_stores_per_hour / 3600.0;
 	size_t have = store_count(x, a);
 
-	if (!x->tokens_set || now < x->tokens_at) {
-		x->tokens = lim->new_stores_per_hour;
-		x->tokens_set = true;
-	} else {
-		x->tokens += (double)(now - x->tokens_at) * per_s;
-		if (x->tokens > lim->new_stores_per_hour)
-			x->tokens = lim->new_stores_per_hour;
-	}
-	x->tokens_at = now;
+	tokens_refill(lim, x, a, now);
 	if (have >= lim->max_stores) {
 		snprintf(why, whylen, "agent '%s' has %zu stores, the most one agent may have "
 			 "(max_stores_per_agent = %u)", a->name, have, lim->max_stores);
 		return false;
 	}
 	if (x->tokens < 1) {
-		snprintf(why, whylen, "agent '%s' added %u stores within the hour, the most it "
-			 "may (max_new_stores_per_hour = %u); the next one in %.0f s",
-			 a->name, lim->new_stores_per_hour, lim->new_stores_per_hour,
-			 (1 - x->tokens) / per_s);
+		if (per_s > 0)
+			snprintf(why, whylen, "agent '%s' added %u stores within the hour, the "
+				 "most it may (max_new_stores_per_hour = %u); the next one in "
+				 "%.0f s", a->name, lim->new_stores_per_hour,
+				 lim->new_stores_per_hour, (1 - x->tokens) / per_s);
+		else
+			snprintf(why, whylen, "agent '%s' may add no store "
+				 "(max_new_stores_per_hour = 0)", a->name);
 		return false;
 	}
 	if (strmap_put(&x->added, store, (void *)1)) {
@@ -223,6 +271,32 @@ static bool admit_store(const struct delivery_limits *lim, struct admit_agent *x
 	}
 	x->tokens -= 1;
 	return true;
+}
+
+/* Notes that store's sample was refused for reason: counted, and listed
+ * (with the reason) once per store; logged, rate-limited. */
+static void refused(struct admit *ad, struct admit_agent *x, const struct agent_rec *a,
+		    const char *store, const char *reason, int64_t now)
+{
+	struct admit_refusal *r = strmap_get(&x->refused, store);
+
+	x->c.samples_refused++;
+	if (r) {
+		r->samples++;
+		snprintf(r->reason, sizeof r->reason, "%s", reason); /* the latest */
+		return;
+	}
+	x->c.stores_refused++;
+	if (x->refused.count < ADMIT_REFUSED_NAMES_MAX && (r = calloc(1, sizeof *r))) {
+		snprintf(r->reason, sizeof r->reason, "%s", reason);
+		r->since = now;
+		r->samples = 1;
+		if (strmap_put(&x->refused, store, r))
+			free(r); /* counted again next time */
+	}
+	log_ratelimited(&ad->rl, LOG_WARNING, "admit: refusing store '%s' of agent '%s': %s; its "
+			"samples are dropped (shrinkwatchctl status lists the refused stores), "
+			"the agent's other stores are kept", store, a->name, reason);
 }
 
 int admit_samples(struct admit *ad, const struct delivery_limits *lim,
@@ -243,26 +317,20 @@ int admit_samples(struct admit *ad, const struct delivery_limits *lim,
 	seen = x->seq_seen;
 	for (size_t i = 0; i < *n; i++) {
 		const char *store = s[i].store;
-		char reason[256];
+		char reason[ADMIT_REASON_MAX];
 
 		/* a store refused before is asked again: the hour's budget
 		 * refills, and a reload may raise the limits */
 		if (strmap_get(&a->stores, store) || strmap_get(&x->added, store) ||
 		    admit_store(lim, x, a, store, now, reason, sizeof reason)) {
+			if (x->refused.count) /* refused before, admitted now */
+				free(strmap_del(&x->refused, store));
 			s[kept++] = s[i];
 			continue;
 		}
 		if (s[i].seq <= seen)
 			continue; /* refused and counted before: a resend */
-		x->c.samples_refused++;
-		if (strmap_get(&x->refused, store))
-			continue;
-		x->c.stores_refused++;
-		if (x->refused.count < ADMIT_REFUSED_NAMES_MAX)
-			strmap_put(&x->refused, store, (void *)1); /* else counted again */
-		log_ratelimited(&ad->rl, LOG_WARNING, "admit: refusing store '%s' of agent '%s': "
-				"%s; its samples are dropped, the agent's other stores are "
-				"kept", store, a->name, reason);
+		refused(ad, x, a, store, reason, now);
 	}
 	if (*n && s[*n - 1].seq > x->seq_seen)
 		x->seq_seen = s[*n - 1].seq;
@@ -341,6 +409,52 @@ static uint64_t field(const struct admit_counts *c, size_t f)
 	return v;
 }
 
+static int by_key(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Appends ,"refused_stores":[...] for agent x: the stores refused now, by
+ * name, with why, since when and how many samples were dropped. */
+static int put_refused(const struct admit_agent *x, struct buf *out)
+{
+	const char **names;
+	const char *k;
+	void *v;
+	size_t n = 0;
+
+	json_put_raw(out, ",");
+	json_put_key(out, "refused_stores");
+	if (!x->refused.count)
+		return json_put_raw(out, "[]");
+	names = calloc(x->refused.count, sizeof *names);
+	if (!names)
+		return -ENOMEM;
+	for (size_t i = 0; strmap_next(&x->refused, &i, &k, &v) && n < x->refused.count;)
+		names[n++] = k;
+	qsort(names, n, sizeof *names, by_key);
+	json_put_raw(out, "[");
+	for (size_t i = 0; i < n; i++) {
+		const struct admit_refusal *r = strmap_get(&x->refused, names[i]);
+
+		json_put_raw(out, i ? ",{" : "{");
+		json_put_key(out, "store");
+		json_put_str(out, names[i]);
+		json_put_raw(out, ",");
+		json_put_key(out, "reason");
+		json_put_str(out, r->reason);
+		json_put_raw(out, ",");
+		json_put_key(out, "since");
+		json_put_i64(out, r->since);
+		json_put_raw(out, ",");
+		json_put_key(out, "samples");
+		json_put_u64(out, r->samples);
+		json_put_raw(out, "}");
+	}
+	free(names);
+	return json_put_raw(out, "]");
+}
+
 int admit_put_json(const struct admit *ad, struct buf *out)
 {
 	struct admit_agent_stats *v;
@@ -359,9 +473,13 @@ int admit_put_json(const struct admit *ad, struct buf *out)
 			json_put_key(out, fields[f].json);
 			json_put_u64(out, field(&v[i].c, f));
 		}
+		err = put_refused(strmap_get(&ad->agents, v[i].agent), out);
+		if (err)
+			goto out;
 		json_put_raw(out, "}");
 	}
 	err = json_put_raw(out, "]");
+out:
 	free(v);
 	return err;
 }
@@ -381,6 +499,17 @@ int admit_put_metrics(const struct admit *ad, struct buf *out)
 		for (long i = 0; i < n && !err; i++)
 			err = buf_printf(out, "%s{agent=\"%s\"} %llu\n", fields[f].metric,
 					 v[i].agent, (unsigned long long)field(&v[i].c, f));
+	}
+	if (!err)
+		err = buf_printf(out, "# HELP shrinkwatch_agent_stores_refused Stores of the agent "
+				 "whose samples are being refused now (shrinkwatchctl status "
+				 "names them and says why).\n"
+				 "# TYPE shrinkwatch_agent_stores_refused gauge\n");
+	for (long i = 0; i < n && !err; i++) {
+		const struct admit_agent *x = strmap_get(&ad->agents, v[i].agent);
+
+		err = buf_printf(out, "shrinkwatch_agent_stores_refused{agent=\"%s\"} %zu\n",
+				 v[i].agent, x->refused.count);
 	}
 	free(v);
 	return err;

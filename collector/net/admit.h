@@ -19,12 +19,20 @@
  *   - a sample of a store the agent does not have yet is refused once the
  *     agent has max_stores_per_agent stores, or has added
  *     max_new_stores_per_hour in the last hour (a token bucket: that many at
- *     once, then one every 3600/N s).  Only that store's samples are
- *     dropped, and the agent is acknowledged as usual: its other stores keep
- *     working and it does not resend the refused samples for ever.
+ *     once, then one every 3600/N s).  An agent the collector has no store
+ *     of (its first connection) may add up to max_stores_per_agent at once
+ *     during its first ADMIT_ESTATE_S: a genuine agent's whole estate is
+ *     watched from the start, not N stores an hour with the rest blind for
+ *     hours; only later growth is rate-limited, and max_stores_per_agent
+ *     still bounds what one certificate can make the collector keep.  Only
+ *     a refused store's samples are dropped, and the agent is acknowledged
+ *     as usual: its other stores keep working and it does not resend the
+ *     refused samples for ever.
  *
  * Every refusal is logged (rate-limited: a peer can cause it at will) and
- * counted per agent.  admit also counts the samples an agent lost on its own
+ * counted per agent; the stores refused now are listed with why, so
+ * `shrinkwatchctl status` names them (a refused store is not watched: a
+ * loss on it raises nothing) and /metrics has their number.  admit also counts the samples an agent lost on its own
  * side: seqs that never arrive, and samples flagged SW_SAMPLE_GAP (its spool
  * overflowed), so `shrinkwatchctl status` and /metrics can say that history
  * is missing.  The counters are in memory, since start-up.
@@ -48,6 +56,11 @@
  * this (2^53: exact in JSON and in a double; an agent sending 1,000 samples
  * a second would need 285,000 years to reach it). */
 #define ADMIT_SEQ_CEILING (UINT64_C(1) << 53)
+/* How long an agent new to the collector may add up to max_stores at once:
+ * an hour, time for a first scan round of every store of a large server. */
+#define ADMIT_ESTATE_S 3600
+/* A refusal's reason, at most (with its terminating NUL). */
+#define ADMIT_REASON_MAX 256
 
 /* One agent's counters since start-up. */
 struct admit_counts {
@@ -98,11 +111,17 @@ int admit_samples(struct admit *ad, const struct delivery_limits *lim,
 long admit_snapshot(const struct admit *ad, struct admit_agent_stats **out);
 
 /* Appends the counters of admit_snapshot() as a JSON array of objects
- * {"agent":..., "samples_lost":..., ...} (the control socket's status). */
+ * {"agent":..., "samples_lost":..., ..., "refused_stores":[{"store":...,
+ * "reason":..., "since":..., "samples":...}]} (the control socket's status;
+ * refused_stores are the stores refused now, by name, with the reason of
+ * the latest refusal, the first refusal's time and the samples dropped).
+ * 0 or -ENOMEM. */
 int admit_put_json(const struct admit *ad, struct buf *out);
 
 /* Appends them as Prometheus families shrinkwatch_agent_*_total{agent="..."}
- * (every family with HELP and TYPE, also when no agent has a count). */
+ * (every family with HELP and TYPE, also when no agent has a count), and
+ * the gauge shrinkwatch_agent_stores_refused{agent="..."}: the stores
+ * refused now, which an operator's alert rule can watch. */
 int admit_put_metrics(const struct admit *ad, struct buf *out);
 
 #endif

@@ -77,6 +77,10 @@ grep -q "^agent good: 5 samples lost on the agent (2 gaps): that history is miss
 	fail "status does not show the lost samples: $st"
 grep -q "^agent evil: 3 samples of 3 stores refused (max_stores_per_agent, max_new_stores_per_hour)$" <<<"$st" ||
 	fail "status does not show the refused stores: $st"
+for x in x3 x4 x9; do
+	grep -q "^  store $x NOT WATCHED: refused since [0-9T:-]*Z (1 samples dropped): agent 'evil' has 3 stores, the most one agent may have (max_stores_per_agent = 3)$" <<<"$st" ||
+		fail "status does not name refused store $x and why: $st"
+done
 grep -q "^agent fast: 1 connections refused (min_interval)$" <<<"$st" || fail "status: $st"
 "$CTL" status --socket "$sock" --json | grep -q '"agent":"good","samples_lost":5,"gaps":2' ||
 	fail "status --json lacks the counters"
@@ -85,6 +89,7 @@ wait_for 10 "/metrics counters" sh -c "curl -sS --max-time 5 http://127.0.0.1:$h
 m=$(metrics)
 grep -q '^shrinkwatch_agent_samples_refused_total{agent="evil"} 3$' <<<"$m" || fail "/metrics: refused"
 grep -q '^shrinkwatch_agent_frames_refused_total{agent="good"} 1$' <<<"$m" || fail "/metrics: frames"
+grep -q '^shrinkwatch_agent_stores_refused{agent="evil"} 3$' <<<"$m" || fail "/metrics: stores refused now"
 grep -q '^# TYPE shrinkwatch_agent_sample_gaps_total counter$' <<<"$m" || fail "/metrics: TYPE"
 ok "lost samples counted per agent: status, status --json, /metrics"
 

@@ -7,7 +7,8 @@
 #     asks the agent's journal under the prefix, and no alert fires;
 #   - in one step, young files deleted under the prefix and outside it:
 #     one alert of exactly the files outside, whose inventory lists only
-#     them.
+#     them -- also when another declaration's prefix (2022/case) starts
+#     with the same bytes as their folder (2022/case9/): prefixes are paths.
 # Takes about half a minute: every file is young (created after the start).
 . "$(dirname "$0")/lib.sh"
 CTL="$BUILD/shrinkwatchctl"
@@ -75,6 +76,11 @@ grep -q "2 of 2 young items removed were under declared path prefixes" "$T/colle
 	fail "the answer did not cover both files: $(grep pathhold "$T/collector.log")"
 ok "young files deleted under the declared prefix: held, answered by the journal, no alert"
 
+# a prefix is a path: 2022/case (a folder of its own) does not cover
+# 2022/case9/, whose paths only start with the same bytes
+ctl explain evsrv01/bodycam --from "$((now - 5))" --to "$((now + 600))" \
+	--path 2022/case --reason "court order 18: folder 2022/case" >"$T/explain2.out" ||
+	fail "explain --path 2022/case: $(cat "$T/explain2.out")"
 rm -f "$T/store/2021/case4411/clip3.mp4" "$T/store/2022/case9/clip1.mp4" \
 	"$T/store/2022/case9/clip2.mp4"
 wait_for 40 "an alert" has_alert
@@ -86,7 +92,7 @@ alerts=$(ctl alerts --all --json)
 [ "$(echo "$alerts" | json_get "int(j['alerts'][0]['lost_bytes'])")" = 14000 ] ||
 	fail "the alert should count exactly their 14000 bytes: $alerts"
 id=$(echo "$alerts" | json_get "j['alerts'][0]['id']")
-ok "files deleted under and outside the prefix in one step: one alert of the 2 outside"
+ok "files deleted under and outside the prefixes in one step: one alert of the 2 outside (2022/case9/ is not under 2022/case)"
 
 ctl lost "$id" --reason "which clips outside the court order" --json >"$T/lost.json"
 python3 - "$T/lost.json" <<'PY' || fail "inventory: $(cat "$T/lost.json")"

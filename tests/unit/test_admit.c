@@ -14,6 +14,7 @@
 
 #include "collector/net/admit.h"
 #include "collector/store/registry.h"
+#include "shrinkwatch/buf.h"
 
 static void limits(struct delivery_limits *l)
 {
@@ -126,6 +127,106 @@ static void test_new_store_budget(void **state)
 	admit_release(&ad);
 }
 
+/* b's bytes as a string. */
+static const char *text(struct buf *b)
+{
+	assert_int_equal(buf_append(b, "", 1), 0);
+	b->len--;
+	return (const char *)b->data;
+}
+
+/* An agent new to the collector (no store in the registry) brings its
+ * whole estate at once, up to max_stores; later growth is rate-limited, and
+ * the stores refused are listed with why (status) and counted (/metrics). */
+static void test_first_estate(void **state)
+{
+	struct delivery_limits l;
+	struct registry reg;
+	struct agent_rec *a;
+	struct admit ad;
+	struct sw_sample x[80];
+	struct admit_agent_stats *v;
+	struct buf b;
+	char why[400];
+	size_t n;
+	(void)state;
+
+	limits(&l);
+	l.new_stores_per_hour = 16;
+	admit_init(&ad);
+	registry_init(&reg);
+	a = registry_agent(&reg, "fresh", 1);
+	/* 40 stores in the first frame: all kept (not 16 and 24 blind) */
+	fill(x, 40, "s", 0, 1);
+	n = 40;
+	assert_int_equal(admit_samples(&ad, &l, a, x, &n, 1000, why, sizeof why), 0);
+	assert_int_equal(n, 40);
+	/* more in the first hour, up to max_stores (64): 24 of 30 */
+	fill(x, 30, "s", 40, 41);
+	n = 30;
+	assert_int_equal(admit_samples(&ad, &l, a, x, &n, 1500, why, sizeof why), 0);
+	assert_int_equal(n, 24);
+	assert_int_equal(counts(&ad, "fresh", &v)->stores_refused, 6);
+	free(v);
+	buf_init(&b, 1 << 20);
+	assert_int_equal(admit_put_json(&ad, &b), 0);
+	assert_non_null(strstr(text(&b), "\"refused_stores\":[{\"store\":\"s64\",\"reason\":"
+				       "\"agent 'fresh' has 64 stores, the most one agent may have "
+				       "(max_stores_per_agent = 64)\",\"since\":1500,\"samples\":1}"));
+	assert_non_null(strstr(text(&b), "{\"store\":\"s69\""));
+	buf_release(&b);
+	buf_init(&b, 1 << 20);
+	assert_int_equal(admit_put_metrics(&ad, &b), 0);
+	assert_non_null(strstr(text(&b), "shrinkwatch_agent_stores_refused{agent=\"fresh\"} 6\n"));
+	buf_release(&b);
+	registry_release(&reg);
+	admit_release(&ad);
+
+	/* after the first hour the excess is gone: 16 at once, then the rate */
+	admit_init(&ad);
+	registry_init(&reg);
+	a = registry_agent(&reg, "fresh", 1);
+	fill(x, 3, "s", 0, 1);
+	n = 3;
+	assert_int_equal(admit_samples(&ad, &l, a, x, &n, 1000, why, sizeof why), 0);
+	assert_int_equal(n, 3);
+	fill(x, 20, "t", 0, 4);
+	n = 20;
+	assert_int_equal(admit_samples(&ad, &l, a, x, &n, 1000 + ADMIT_ESTATE_S, why, sizeof why),
+			 0);
+	assert_int_equal(n, 16);
+	buf_init(&b, 1 << 20);
+	assert_int_equal(admit_put_json(&ad, &b), 0);
+	assert_non_null(strstr(text(&b), "{\"store\":\"t16\",\"reason\":\"agent 'fresh' added 16 "
+				       "stores within the hour"));
+	buf_release(&b);
+	/* a refused store admitted later leaves the list */
+	fill(x, 1, "t", 16, 30);
+	n = 1;
+	assert_int_equal(admit_samples(&ad, &l, a, x, &n, 1000 + ADMIT_ESTATE_S + 225, why,
+				       sizeof why), 0);
+	assert_int_equal(n, 1);
+	buf_init(&b, 1 << 20);
+	assert_int_equal(admit_put_json(&ad, &b), 0);
+	assert_null(strstr(text(&b), "\"t16\""));
+	assert_non_null(strstr(text(&b), "\"t17\""));
+	buf_release(&b);
+	registry_release(&reg);
+	admit_release(&ad);
+
+	/* an agent the collector has stores of gets new_stores_per_hour only */
+	admit_init(&ad);
+	registry_init(&reg);
+	a = registry_agent(&reg, "known", 1);
+	assert_non_null(registry_store(a, "old", 1));
+	fill(x, 20, "s", 0, 1);
+	n = 20;
+	assert_int_equal(admit_samples(&ad, &l, a, x, &n, 1000, why, sizeof why), 0);
+	assert_int_equal(n, 16);
+	registry_release(&reg);
+	admit_release(&ad);
+}
+
 /* One sample of store "g" with seq seq (and flags). */
 static size_t one(struct sw_sample *x, uint64_t seq, uint32_t flags)
 {
@@ -232,6 +333,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_interval_floor),
 		cmocka_unit_test(test_new_store_budget),
+		cmocka_unit_test(test_first_estate),
 		cmocka_unit_test(test_seq_jump),
 		cmocka_unit_test(test_gaps),
 	};

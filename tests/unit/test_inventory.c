@@ -9,6 +9,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <sqlite3.h>
 #include <cmocka.h>
 
@@ -227,6 +229,151 @@ static void test_failures(void **state)
 	invrequest_release(&iv);
 }
 
+/* An alert's inventory leaves out the items a path-scoped declaration
+ * explained: under its prefix by path component, so a sibling folder that
+ * only starts with the same bytes is listed (it is the loss). */
+static void test_declared_prefix_component(void **state)
+{
+	const struct invrequest_ops ops = { .send = fake_send };
+	struct invrequest_query q = { .agent = "a1", .store = "s", .from = 1000, .to = 2000,
+				      .ndeclared = 1 };
+	struct sw_inventory h = { .status = SW_INV_LAST, .total_items = 4 };
+	struct invrequests iv;
+	struct inventory_rec r;
+	struct collect c = { 0 };
+	struct sw_invitem x[4];
+	char err[256];
+	int64_t id;
+	(void)state;
+
+	snprintf(q.declared[0].prefix, sizeof q.declared[0].prefix, "2021/case44");
+	q.declared[0].start = 1000;
+	q.declared[0].end = 2000;
+	invrequest_init(&iv, &led, &ops, 900);
+	assert_int_equal(invrequest_start(&iv, &q, "root", "r", 1500, &id, err, sizeof err), 0);
+	x[0] = item("2021/case44/a.mp4", 10, 1400, 1500);
+	x[1] = item("2021/case4411/b.mp4", 20, 1400, 1500);
+	x[2] = item("2021/case44-old/c.mp4", 30, 1400, 1500);
+	x[3] = item("2021/case44", 40, 1400, 1500);
+	h.req_id = (uint64_t)id;
+	invrequest_frame(&iv, "a1", &h, x, 4, 1501);
+	assert_int_equal(inventory_get(led.db, id, &r), 0);
+	assert_int_equal(r.state, INVENTORY_COMPLETE);
+	assert_int_equal(r.kept, 2);
+	assert_int_equal(inventory_items(led.db, id, 0, 0, collect_item, &c), 0);
+	assert_int_equal(c.n, 2);
+	assert_string_equal(c.paths[0], "2021/case44-old/c.mp4");
+	assert_string_equal(c.paths[1], "2021/case4411/b.mp4");
+	invrequest_release(&iv);
+}
+
+/* An agent that answers one request with SW_INV_MORE frames for ever: the
+ * request fails once it brings more items than asked for, or more memory
+ * than INVREQUEST_MAX_BYTES, or runs past its timeout -- a frame cannot
+ * keep it alive. */
+static void test_endless_answer(void **state)
+{
+	const struct invrequest_ops ops = { .send = fake_send };
+	struct invrequest_query q = { .agent = "a1", .store = "s", .from = 0, .to = 10 };
+	struct sw_inventory h = { .status = SW_INV_MORE };
+	struct invrequests iv;
+	struct inventory_rec r;
+	struct sw_invitem *x = calloc(SW_INVENTORY_MAX, sizeof *x);
+	char err[256];
+	int64_t id;
+	int frames;
+	(void)state;
+
+	assert_non_null(x);
+	invrequest_init(&iv, &led, &ops, 0);
+
+	/* items the request does not keep (over retention age) cost no memory,
+	 * but their count is bounded: max_items asked, no more */
+	q.young_below = 60;
+	for (size_t i = 0; i < SW_INVENTORY_MAX; i++)
+		x[i] = item("2020/old.mp4", 1, 0, 5000);
+	assert_int_equal(invrequest_start(&iv, &q, "root", "r", 5000, &id, err, sizeof err), 0);
+	assert_int_equal(wire.last.max_items, INVREQUEST_MAX_ITEMS);
+	h.req_id = (uint64_t)id;
+	for (frames = 0; iv.pending && frames < 1000; frames++)
+		invrequest_frame(&iv, "a1", &h, x, SW_INVENTORY_MAX, 5001);
+	assert_null(iv.pending);
+	assert_int_equal(frames, INVREQUEST_MAX_ITEMS / SW_INVENTORY_MAX + 1);
+	assert_int_equal(inventory_get(led.db, id, &r), 0);
+	assert_int_equal(r.state, INVENTORY_FAILED);
+	assert_non_null(strstr(r.error, "more items than the collector asked for"));
+
+	/* kept items with long paths: failed at the memory bound */
+	q.young_below = 0;
+	for (size_t i = 0; i < SW_INVENTORY_MAX; i++) {
+		memset(x[i].path, 'p', SW_PATH_WIRE_MAX);
+		x[i].path[SW_PATH_WIRE_MAX] = '\0';
+	}
+	assert_int_equal(invrequest_start(&iv, &q, "root", "r", 6000, &id, err, sizeof err), 0);
+	h.req_id = (uint64_t)id;
+	for (frames = 0; iv.pending && frames < 1000; frames++)
+		invrequest_frame(&iv, "a1", &h, x, SW_INVENTORY_MAX, 6001);
+	assert_null(iv.pending);
+	assert_true((size_t)frames * SW_INVENTORY_MAX * SW_PATH_WIRE_MAX > INVREQUEST_MAX_BYTES / 2);
+	assert_true((size_t)(frames - 1) * SW_INVENTORY_MAX * SW_PATH_WIRE_MAX <=
+		    INVREQUEST_MAX_BYTES);
+	assert_int_equal(inventory_get(led.db, id, &r), 0);
+	assert_int_equal(r.state, INVENTORY_FAILED);
+	assert_non_null(strstr(r.error, "memory bound for one inventory (256 MiB)"));
+
+	/* a frame past the request's timeout ends it */
+	assert_int_equal(invrequest_start(&iv, &q, "root", "r", 7000, &id, err, sizeof err), 0);
+	h.req_id = (uint64_t)id;
+	invrequest_frame(&iv, "a1", &h, x, 1, 7000 + INVREQUEST_TIMEOUT_S);
+	assert_non_null(iv.pending);
+	invrequest_frame(&iv, "a1", &h, x, 1, 7001 + INVREQUEST_TIMEOUT_S);
+	assert_null(iv.pending);
+	assert_int_equal(inventory_get(led.db, id, &r), 0);
+	assert_int_equal(r.state, INVENTORY_FAILED);
+	assert_non_null(strstr(r.error, "did not finish its answer in time"));
+	invrequest_release(&iv);
+	free(x);
+}
+
+struct refusal {
+	struct invrequests *iv;
+	int64_t id;
+};
+
+static void refuse(void *arg)
+{
+	struct refusal *rf = arg;
+	struct sw_invitem why = item("\x1b]0;pwned\x07\x1b[2Jall fine\nfake: line", 0, 0, 0);
+	struct sw_inventory h = { .status = SW_INV_REFUSED, .req_id = (uint64_t)rf->id };
+
+	invrequest_frame(rf->iv, "a1", &h, &why, 1, 6);
+}
+
+/* An agent's refusal text reaches the log and the ledger with its control
+ * characters replaced: it cannot rewrite the operator's terminal or forge
+ * a log line. */
+static void test_refusal_escaped(void **state)
+{
+	const struct invrequest_ops ops = { .send = fake_send };
+	struct invrequest_query q = { .agent = "a1", .store = "s", .from = 0, .to = 10 };
+	struct invrequests iv;
+	struct inventory_rec r;
+	struct refusal rf = { .iv = &iv };
+	char err[256], log[4096];
+	(void)state;
+
+	invrequest_init(&iv, &led, &ops, 0);
+	assert_int_equal(invrequest_start(&iv, &q, "root", "r", 5, &rf.id, err, sizeof err), 0);
+	tu_logged(refuse, &rf, log, sizeof log);
+	assert_non_null(strstr(log, "the agent refused: ?]0;pwned??[2Jall fine?fake: line"));
+	assert_null(strchr(log, '\x1b'));
+	assert_int_equal(inventory_get(led.db, rf.id, &r), 0);
+	assert_int_equal(r.state, INVENTORY_REFUSED);
+	assert_null(strchr(r.error, '\x1b'));
+	assert_null(strchr(r.error, '\n'));
+	invrequest_release(&iv);
+}
+
 /* Hostile names in JSON (escaped, exact bytes in hex when not UTF-8) and in
  * CSV (quoted, formulas defused, invalid bytes replaced). */
 static void test_hostile_names_json_csv(void **state)
@@ -267,6 +414,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_request_young_grouped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failures, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_endless_answer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_declared_prefix_component, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refusal_escaped, setup, teardown),
 		cmocka_unit_test(test_hostile_names_json_csv),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "collector/alerts/pathhold.h"
+#include "collector/alerts/pathprefix.h"
 #include "collector/ledger/ledger.h"
 #include "testutil.h"
 
@@ -247,6 +248,86 @@ static void test_nested_prefixes_once(void **state)
 	assert_string_equal(R.sent[0].prefix, "2021/");
 }
 
+/* A prefix is a path, compared by component: 2021/case44 covers itself
+ * and what is under 2021/case44/, never 2021/case4411/ nor
+ * 2021/case44-old/ (a loss there is not the declared one). */
+static void test_prefix_by_component(void **state)
+{
+	(void)state;
+	assert_true(pathprefix_covers("2021/case44", "2021/case44/a.mp4"));
+	assert_true(pathprefix_covers("2021/case44", "2021/case44"));
+	assert_true(pathprefix_covers("2021/case44/", "2021/case44/x/a.mp4"));
+	assert_true(pathprefix_covers("2021/case44/a", "2021/case44/a"));
+	assert_true(pathprefix_covers("", "anything"));
+	assert_false(pathprefix_covers("2021/case44", "2021/case4411/a.mp4"));
+	assert_false(pathprefix_covers("2021/case44", "2021/case44-old/a.mp4"));
+	assert_false(pathprefix_covers("2021/case44/", "2021/case44"));
+	assert_false(pathprefix_covers("2021/case44/a", "2021/case44/a.mp4"));
+	assert_false(pathprefix_covers("2021/case44", "2021/case4"));
+}
+
+/* The agent filters by bytes; the collector counts only the declared
+ * folder's items, and keeps sibling declarations apart when it asks. */
+static void test_sibling_folder_not_explained(void **state)
+{
+	struct sw_sample s = sample(T0 + 10, 4);
+	struct sw_invitem it[4];
+
+	(void)state;
+	declare("2021/case44", T0, T0 + 600);
+	assert_true(pathhold_take(&H, "evsrv01", "bodycam", &s, T0 + 9, T0 + 10));
+	assert_int_equal(R.nsent, 1);
+	it[0] = item("2021/case44/a.mp4", 100, T0, T0 + 9, T0 + 10);
+	it[1] = item("2021/case44", 100, T0, T0 + 9, T0 + 10);
+	it[2] = item("2021/case4411/b.mp4", 100, T0, T0 + 9, T0 + 10);
+	it[3] = item("2021/case44-old/c.mp4", 100, T0, T0 + 9, T0 + 10);
+	answer(R.sent[0].req_id, it, 4, SW_INV_LAST);
+	assert_int_equal(R.njudged, 1);
+	assert_true(R.judged[0].explained[1] == 2 && R.judged[0].explained[0] == 200);
+
+	/* two sibling declarations are two questions, not one under the
+	 * shorter; a prefix with its slash merges with the one without */
+	declare("2021/case4411/", T0, T0 + 600);
+	declare("2021/case44/", T0, T0 + 600);
+	s = sample(T0 + 20, 4);
+	assert_true(pathhold_take(&H, "evsrv01", "bodycam", &s, T0 + 10, T0 + 20));
+	assert_int_equal(R.nsent, 3);
+	assert_string_equal(R.sent[1].prefix, "2021/case44");
+	assert_string_equal(R.sent[2].prefix, "2021/case4411/");
+}
+
+struct refusal {
+	uint64_t id;
+};
+
+static void refuse(void *arg)
+{
+	struct refusal *rf = arg;
+	struct sw_invitem why = item("\x1b[2J\x1b[Hall fine\nfake: line", 0, 0, 0, 0);
+
+	answer(rf->id, &why, 1, SW_INV_REFUSED);
+}
+
+/* The agent's refusal text reaches the log with its control characters
+ * replaced: it cannot rewrite the operator's terminal or forge a line. */
+static void test_refusal_logged_escaped(void **state)
+{
+	struct sw_sample s = sample(T0 + 10, 2);
+	struct refusal rf;
+	char log[4096];
+
+	(void)state;
+	log_force_stderr(true);
+	declare("2021/", T0, T0 + 600);
+	assert_true(pathhold_take(&H, "evsrv01", "bodycam", &s, T0 + 9, T0 + 10));
+	rf.id = R.sent[0].req_id;
+	tu_logged(refuse, &rf, log, sizeof log);
+	assert_non_null(strstr(log, "refused to list store 'bodycam' under '2021/': "
+				    "?[2J?[Hall fine?fake: line; its young removal"));
+	assert_null(strchr(log, '\x1b'));
+	assert_int_equal(R.njudged, 1);
+}
+
 /* At shutdown a held sample is judged with what was answered. */
 static void test_stop_judges_held(void **state)
 {
@@ -268,6 +349,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_faults_judge_at_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nested_prefixes_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stop_judges_held, setup, teardown),
+		cmocka_unit_test(test_prefix_by_component),
+		cmocka_unit_test_setup_teardown(test_sibling_folder_not_explained, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refusal_logged_escaped, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
