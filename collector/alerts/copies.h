@@ -11,8 +11,12 @@
  * change and resolved when the copy is complete again; and, once the copy
  * was complete, copy_lost for items that were at both ends and are now at
  * neither (critical; it stays open until acknowledged, as the loss does
- * not heal).  The memory behind copy_lost (copyrel.h, copy_seen) is
- * written once per comparison, in one transaction.  An end that does
+ * not heal).  The memory behind copy_lost (copyrel.h, copy_seen) and the
+ * relation's state are written once per comparison, in one transaction,
+ * and only then are its alerts raised (each in its own transaction, kept
+ * for a retry by the lifecycle when the ledger refuses it); when the ledger
+ * refuses the state, the state in memory goes back to what it was, so the
+ * next comparison decides and raises the same again.  An end that does
  * not answer makes the relation "unknown", never "missing": silence alerts
  * cover the agent.  Continuous checking ships name hashes only.
  *

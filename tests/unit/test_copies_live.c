@@ -393,11 +393,57 @@ static void test_check_names_audited(void **state)
 	assert_non_null(strstr((const char *)out.data, "the same directory"));
 }
 
+/* The ledger refuses a comparison's state (SQLite's full disk, made here by
+ * a trigger on the relation's row): nothing is half recorded, and the next
+ * comparison raises the alerts, copy_lost included, once the ledger takes
+ * them again. */
+static void test_refused_state_raised_again(void **state)
+{
+	struct copyrel_rec r;
+	long lost_before;
+	(void)state;
+
+	/* from a complete copy (test_check_names_audited's changes undone) */
+	tree_put(dst, "old/cases/dir2/clip002.mp4", 1002, now - 86400, 2);
+	tree_put(dst, "old/cases/dir4/clip004.mp4", 1004, now - 86400, 4);
+	tree_put(dst, "old/cases/dir1/clip011.mp4", 1011, now - 86400, 11);
+	now += 60;
+	sample("a", "s");
+	assert_int_equal(state_of().state, COPYREL_COMPLETE);
+	assert_int_equal(open_alerts("copy_missing"), 0);
+	lost_before = (long)state_of().lost;
+
+	assert_int_equal(sqlite3_exec(led.db, "CREATE TEMP TRIGGER full BEFORE INSERT ON copies "
+				      "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END",
+				      NULL, NULL, NULL), SQLITE_OK);
+	tree_del(dst, "old/cases/dir6/clip016.mp4");
+	tree_del(src, "cases/dir6/clip026.mp4");
+	tree_del(dst, "old/cases/dir6/clip026.mp4");
+	now += 60;
+	sample("a", "s");
+	r = state_of();
+	assert_int_equal(r.state, COPYREL_COMPLETE); /* the old row, whole */
+	assert_int_equal(open_alerts("copy_missing"), 0);
+
+	assert_int_equal(sqlite3_exec(led.db, "DROP TRIGGER full", NULL, NULL, NULL), SQLITE_OK);
+	now += 60;
+	sample("a", "s");
+	r = state_of();
+	assert_int_equal(r.state, COPYREL_INCOMPLETE);
+	assert_int_equal(r.missing, 1);
+	assert_int_equal(open_alerts("copy_missing"), 1);
+	assert_int_equal((long)r.lost, lost_before + 1);
+	assert_int_equal(open_alerts("copy_lost"), 1);
+	assert_int_equal(lq_count(led.db, "SELECT MAX(lost_objects) FROM alerts WHERE "
+				  "kind='copy_lost' AND closed_at IS NULL"), lost_before + 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_lifecycle),
 		cmocka_unit_test(test_check_names_audited),
+		cmocka_unit_test(test_refused_state_raised_again),
 	};
 	return cmocka_run_group_tests_name("copies_live", tests, setup, teardown);
 }
