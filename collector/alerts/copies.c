@@ -10,6 +10,7 @@
 #include "collector/ledger/ledger.h"
 #include "shrinkwatch/detect.h"
 #include "shrinkwatch/log.h"
+#include "shrinkwatch/names.h"
 #include "shrinkwatch/banned.h"
 
 
@@ -57,6 +58,7 @@ struct copies_pending {
 	struct copies_listing l;
 	struct copies_entry *e;
 	size_t n, cap;
+	size_t name_bytes; /* held in e's names */
 	struct copies_pending *next;
 };
 
@@ -611,14 +613,21 @@ static void answer(struct copies_pending *p, enum copies_answer_status status, i
 	settle(wk, now);
 }
 
+/* Keeps n more entries of p's directory: 0, -ENOMEM, or -EFBIG past
+ * COPIES_DIR_ENTRIES_MAX entries or COPIES_DIR_NAME_BYTES_MAX bytes of names
+ * (an agent that never ends its answer must not exhaust the collector). */
 static int keep_entries(struct copies_pending *p, const struct sw_digentry *en, size_t n)
 {
+	if (n > COPIES_DIR_ENTRIES_MAX - p->n)
+		return -EFBIG;
 	if (p->n + n > p->cap) {
 		size_t cap = p->cap ? p->cap : 256;
 		struct copies_entry *more;
 
 		while (cap < p->n + n)
 			cap *= 2;
+		if (cap > COPIES_DIR_ENTRIES_MAX)
+			cap = COPIES_DIR_ENTRIES_MAX;
 		more = realloc(p->e, cap * sizeof *more);
 		if (!more)
 			return -ENOMEM;
@@ -627,7 +636,10 @@ static int keep_entries(struct copies_pending *p, const struct sw_digentry *en, 
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct copies_entry *x = &p->e[p->n];
+		size_t nl = strnlen(en[i].name, sizeof en[i].name);
 
+		if (nl > COPIES_DIR_NAME_BYTES_MAX - p->name_bytes)
+			return -EFBIG;
 		memset(x, 0, sizeof *x);
 		memcpy(x->name_hash, en[i].name_hash, COPIES_HASH_LEN);
 		x->kind = en[i].kind;
@@ -635,24 +647,30 @@ static int keep_entries(struct copies_pending *p, const struct sw_digentry *en, 
 		x->files = en[i].files;
 		x->birth = en[i].birth;
 		memcpy(x->digest, en[i].digest, COPIES_DIGEST_LEN);
-		if (en[i].name[0] && !(x->name = strdup(en[i].name)))
+		if (nl && !(x->name = strndup(en[i].name, nl)))
 			return -ENOMEM;
+		p->name_bytes += nl;
 		p->n++;
 	}
 	return 0;
 }
 
+/* Lines an agent can cause at will: a few a minute. */
+static struct log_ratelimit dropped_rl = LOG_RATELIMIT_INIT(60, 5);
+
 void copies_on_digests(struct copies *c, const char *agent, const struct sw_digests *hdr,
 		       const struct sw_digentry *entries, size_t n, int64_t now)
 {
 	struct copies_pending *p = pending_take(c, hdr->req_id, agent);
+	char text[SW_TEXT_MAX + 1];
+	int rc;
 
 	c->now = now;
 	c->frames++;
 	if (!p) {
-		log_info("copies: agent '%s' answered digest request %llu, which is not pending "
-			 "(timed out, or asked before a restart): dropped",
-			 agent, (unsigned long long)hdr->req_id);
+		log_ratelimited(&dropped_rl, LOG_INFO, "copies: agent '%s' answered digest request "
+				"%llu, which is not pending (timed out, given up, or asked before a "
+				"restart): dropped", agent, (unsigned long long)hdr->req_id);
 		return;
 	}
 	p->l.scan_time = hdr->scan_time;
@@ -661,8 +679,9 @@ void copies_on_digests(struct copies *c, const char *agent, const struct sw_dige
 	p->l.bytes = hdr->bytes;
 	switch (hdr->status) {
 	case SW_DIG_REFUSED:
+		name_printable(hdr->text, text, sizeof text);
 		log_warn("copies: agent '%s' refused the digests of copy '%s': %s", agent,
-			 p->wk->rel->name, hdr->text);
+			 p->wk->rel->name, text);
 		answer(p, COPIES_ANSWER_UNKNOWN, now);
 		return;
 	case SW_DIG_NO_DIR:
@@ -671,7 +690,13 @@ void copies_on_digests(struct copies *c, const char *agent, const struct sw_dige
 	default:
 		break;
 	}
-	if (keep_entries(p, entries, n)) {
+	rc = keep_entries(p, entries, n);
+	if (rc == -EFBIG)
+		log_warn("copies: agent '%s' sent more than %u entries (or %u bytes of names) for "
+			 "one directory of copy '%s': the directory is not compared and counts as "
+			 "unknown (the relation cannot be complete); check the agent", agent,
+			 COPIES_DIR_ENTRIES_MAX, COPIES_DIR_NAME_BYTES_MAX, p->wk->rel->name);
+	if (rc) {
 		answer(p, COPIES_ANSWER_UNKNOWN, now);
 		return;
 	}

@@ -55,6 +55,13 @@ struct ledger;
 /* Items the memory behind copy_lost holds per relation at most (57 bytes
  * each in the ledger); a larger relation is checked without copy_lost. */
 #define COPIES_SEEN_MAX 2000000u
+/* Entries of one directory's answer the collector holds at most (about 90
+ * bytes each), and bytes of their names (administrator's checks): past
+ * either the directory is unknown, so an agent that never ends an answer
+ * (DIGESTS frames of status "more" without end) cannot exhaust the
+ * collector.  A directory of more than a million items is not compared. */
+#define COPIES_DIR_ENTRIES_MAX (1u << 20)
+#define COPIES_DIR_NAME_BYTES_MAX (64u << 20)
 
 struct copies_ops {
 	/* Sends rq to agent: 0, -ENOTCONN, -EPROTONOSUPPORT, or another

@@ -5,10 +5,12 @@
  * control commands copies / copy_check / copy_check_result.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <unistd.h>
 #include <sqlite3.h>
 #include <cmocka.h>
 
@@ -77,6 +79,42 @@ static void fake_recorded(void *ud, const struct copyrel_rec *r)
 	nrecorded++;
 }
 
+/* The destination agent misbehaves: 1 answers every listing with frames of
+ * status "more" past what a directory may hold, 2 refuses with a reason
+ * carrying a forged log line and a terminal escape. */
+static int hostile;
+
+static void hostile_answer(struct sw_digests *h, const struct sw_digreq *rq)
+{
+	static struct sw_digentry e[SW_DIGESTS_MAX];
+
+	if (hostile == 2) {
+		h->status = SW_DIG_REFUSED;
+		snprintf(h->text, sizeof h->text, "no manifest\n2026-01-01 forged line\x1b[2J");
+		copies_on_digests(&cp, "b", h, NULL, 0, now);
+		return;
+	}
+	tn_digest(dst, false, h->self, &h->files, &h->bytes);
+	if (rq->flags & SW_DIG_SELF) {
+		h->status = SW_DIG_LAST;
+		copies_on_digests(&cp, "b", h, NULL, 0, now);
+		return;
+	}
+	h->status = SW_DIG_MORE;
+	for (size_t f = 0; f < COPIES_DIR_ENTRIES_MAX / SW_DIGESTS_MAX + 4; f++) {
+		for (size_t i = 0; i < SW_DIGESTS_MAX; i++) {
+			memset(&e[i], 0, sizeof e[i]);
+			memcpy(e[i].name_hash, &f, sizeof f);
+			memcpy(e[i].name_hash + 8, &i, sizeof i);
+			e[i].kind = 'F';
+			snprintf(e[i].name, sizeof e[i].name, "x");
+		}
+		copies_on_digests(&cp, "b", h, e, SW_DIGESTS_MAX, now);
+	}
+	h->status = SW_DIG_LAST;
+	copies_on_digests(&cp, "b", h, NULL, 0, now);
+}
+
 /* Answers one request as an agent would: its frames through copies_on_digests(). */
 static void answer(const char *agent, const struct sw_digreq *rq)
 {
@@ -88,6 +126,10 @@ static void answer(const char *agent, const struct sw_digreq *rq)
 	memset(&h, 0, sizeof h);
 	h.req_id = rq->req_id;
 	h.scan_time = now - 10;
+	if (hostile && !strcmp(agent, "b")) {
+		hostile_answer(&h, rq);
+		return;
+	}
 	if (!d) {
 		h.status = SW_DIG_NO_DIR;
 		copies_on_digests(&cp, agent, &h, NULL, 0, now);
@@ -438,12 +480,58 @@ static void test_refused_state_raised_again(void **state)
 				  "kind='copy_lost' AND closed_at IS NULL"), lost_before + 1);
 }
 
+/* An agent that never ends a directory's answer is cut off at
+ * COPIES_DIR_ENTRIES_MAX: the directory is unknown, never compared (nor
+ * "complete"); a refusal's reason is logged printable only. */
+static void test_hostile_destination(void **state)
+{
+	char path[128], logged[4096];
+	int saved, fd;
+	ssize_t len;
+	(void)state;
+
+	tree_del(dst, "old/cases/dir6/clip036.mp4"); /* the roots' digests differ */
+	hostile = 1;
+	now += 60;
+	sample("a", "s");
+	assert_int_equal(state_of().state, COPYREL_UNKNOWN);
+	assert_true(state_of().unknown_dirs >= 1);
+	assert_null(cp.pending);
+
+	/* the refusal's reason goes to the log without control bytes */
+	hostile = 2;
+	snprintf(path, sizeof path, "%s/stderr", dir);
+	fflush(stderr);
+	saved = dup(2);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(saved >= 0 && fd >= 0);
+	dup2(fd, 2);
+	close(fd);
+	now += 60;
+	sample("a", "s");
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	hostile = 0;
+	fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	len = read(fd, logged, sizeof logged - 1);
+	close(fd);
+	assert_true(len > 0);
+	logged[len] = '\0';
+	assert_non_null(strstr(logged, "refused the digests of copy 'move': no manifest?2026"));
+	assert_null(strchr(logged, '\x1b'));
+	assert_null(strstr(logged, "\n2026-01-01 forged"));
+	assert_int_equal(state_of().state, COPYREL_UNKNOWN);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_lifecycle),
 		cmocka_unit_test(test_check_names_audited),
 		cmocka_unit_test(test_refused_state_raised_again),
+		cmocka_unit_test(test_hostile_destination),
 	};
 	return cmocka_run_group_tests_name("copies_live", tests, setup, teardown);
 }
