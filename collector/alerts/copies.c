@@ -120,14 +120,14 @@ struct copy_event {
 };
 
 /* Decides whether the alert of kind fires, is updated or resolves for count
- * (the state's episode says whether one is open), into *out, and moves
- * *episode on: a new episode for a firing, 0 after a resolution.  Raises
+ * (the state's episode says whether one is open; resolution says why it
+ * resolves), into *out, and moves *episode on: a new episode for a firing, 0 after a resolution.  Raises
  * nothing: the caller records the state first (finding the episode needs
  * only a read).  An episode that cannot be numbered now leaves *episode 0,
  * so the next comparison fires it. */
 static void plan_kind(struct copies *c, const struct copies_rel_state *st, unsigned kind,
-		      uint64_t count, uint64_t prev, uint64_t bytes, uint32_t *episode,
-		      struct copy_event *out)
+		      uint64_t count, uint64_t prev, uint64_t bytes, uint8_t resolution,
+		      uint32_t *episode, struct copy_event *out)
 {
 	const struct copies_relation *rel = st->rel;
 
@@ -148,7 +148,7 @@ static void plan_kind(struct copies *c, const struct copies_rel_state *st, unsig
 	out->bytes = bytes;
 	out->episode = *episode;
 	if (!count) {
-		out->resolution = DETECT_RES_RECOVERED;
+		out->resolution = resolution;
 		*episode = 0;
 	}
 }
@@ -178,9 +178,9 @@ static void raise_kind(struct copies *c, const struct copies_rel_state *st,
 	ev.observed_bytes = (double)r->dst_bytes;
 	if (e->kind == DETECT_COPY_LOST)
 		snprintf(ev.summary, sizeof ev.summary,
-			 "copy '%.64s': %llu items that were at both %.32s/%.32s and its copy "
-			 "are at neither", rel->name, (unsigned long long)e->count,
-			 rel->source.agent, rel->source.store);
+			 "copy '%.64s': %llu items of %.32s/%.32s are at neither end (gone from "
+			 "both, or from the source before they reached the copy)", rel->name,
+			 (unsigned long long)e->count, rel->source.agent, rel->source.store);
 	else if (e->kind == DETECT_COPY_MISSING)
 		snprintf(ev.summary, sizeof ev.summary,
 			 "copy '%.64s': %llu items of %.32s/%.32s older than %llds not at the copy",
@@ -191,7 +191,11 @@ static void raise_kind(struct copies *c, const struct copies_rel_state *st,
 			 "copy '%.64s': %llu items differ (compare = %s) from %.32s/%.32s", rel->name,
 			 (unsigned long long)e->count, copies_compare_name(rel->compare),
 			 rel->source.agent, rel->source.store);
-	if (!e->count)
+	if (!e->count && e->resolution == DETECT_RES_SOURCE_REMOVED)
+		snprintf(ev.summary, sizeof ev.summary, "copy '%.64s': nothing missing any more, "
+			 "but %llu items left the source without reaching the copy (copy_lost)",
+			 rel->name, (unsigned long long)r->unreceived);
+	else if (!e->count)
 		snprintf(ev.summary, sizeof ev.summary, "copy '%s': complete again", rel->name);
 	alert_on_event(c->alerts, rel->destination.agent, rel->destination.store, &ev, 0, now);
 }
@@ -265,16 +269,22 @@ static void relation_done(struct copies *c, struct copies_walker *wk,
 	if (s == COPYREL_COMPLETE)
 		rec->complete_at = now;
 	if (s != COPYREL_UNKNOWN) {
+		/* recovered only when the copy gained them: missing items that
+		 * left the source instead are lost (copy_lost), not recovered */
 		plan_kind(c, st, DETECT_COPY_MISSING, r->missing, pm,
-			  item_bytes(r, COPIES_ITEM_MISSING), &rec->missing_episode, &ev[0]);
+			  item_bytes(r, COPIES_ITEM_MISSING),
+			  r->unreceived ? DETECT_RES_SOURCE_REMOVED : DETECT_RES_RECOVERED,
+			  &rec->missing_episode, &ev[0]);
 		plan_kind(c, st, DETECT_COPY_DIFFERS, r->differs, pd,
-			  item_bytes(r, COPIES_ITEM_DIFFERS), &rec->differs_episode, &ev[1]);
+			  item_bytes(r, COPIES_ITEM_DIFFERS), DETECT_RES_RECOVERED,
+			  &rec->differs_episode, &ev[1]);
 	}
 	if (r->lost) { /* gone for good: counted until the alert is closed */
 		if (rec->lost_episode && alert_closed(c, st->rel, rec->lost_episode))
 			rec->lost_episode = 0, pl = rec->lost = 0;
 		rec->lost += r->lost;
-		plan_kind(c, st, DETECT_COPY_LOST, rec->lost, pl, 0, &rec->lost_episode, &ev[2]);
+		plan_kind(c, st, DETECT_COPY_LOST, rec->lost, pl, 0, DETECT_RES_RECOVERED,
+			  &rec->lost_episode, &ev[2]);
 	}
 	err = relation_record(c, wk, rec);
 	if (c->ops.recorded && s != COPYREL_UNKNOWN)
@@ -503,13 +513,17 @@ static void walker_free(struct copies_walker *wk)
 	free(wk);
 }
 
-/* Whether relation st's comparison keeps the memory: once it was complete,
- * and while the memory stays within COPIES_SEEN_MAX. */
+/* Whether relation st's comparison keeps the memory: once it was complete
+ * or found items missing, and while the memory stays within
+ * COPIES_SEEN_MAX. */
 static bool keeps_memory(struct copies *c, struct copies_rel_state *st)
 {
 	uint64_t n = 0;
 
-	if (!st->rec.complete_at)
+	/* once complete, and while items are missing (so items that leave
+	 * the source before they reach the copy are found) */
+	if (!st->rec.complete_at && st->rec.state != COPYREL_INCOMPLETE &&
+	    !st->rec.missing_episode)
 		return false;
 	if (copyrel_seen_count(c->ledger->db, st->rel->name, &n) || n <= COPIES_SEEN_MAX)
 		return true;

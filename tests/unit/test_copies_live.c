@@ -525,6 +525,34 @@ static void test_hostile_destination(void **state)
 	assert_int_equal(state_of().state, COPYREL_UNKNOWN);
 }
 
+/* A missing item the source deletes before the copy has it: copy_missing
+ * resolves "source-removed", not "recovered", and copy_lost counts it. */
+static void test_missing_left_source(void **state)
+{
+	uint64_t lost;
+	(void)state;
+
+	tree_put(dst, "old/cases/dir6/clip016.mp4", 1016, now - 86400, 16);
+	tree_put(dst, "old/cases/dir6/clip036.mp4", 1036, now - 86400, 36);
+	tree_put(src, "cases/dir0/late.mp4", 7, now - 86400, 1); /* never copied */
+	now += 60;
+	sample("a", "s");
+	assert_int_equal(state_of().missing, 1);
+	assert_int_equal(open_alerts("copy_missing"), 1);
+	lost = state_of().lost;
+
+	tree_del(src, "cases/dir0/late.mp4");
+	now += 60;
+	sample("a", "s");
+	assert_int_equal(state_of().state, COPYREL_COMPLETE);
+	assert_int_equal(open_alerts("copy_missing"), 0);
+	assert_int_equal(lq_count(led.db, "SELECT COUNT(*) FROM alert_events e JOIN alerts a ON "
+				  "a.id = e.alert_id WHERE a.kind = 'copy_missing' AND e.detail "
+				  "LIKE 'source-removed: %'"), 1);
+	assert_int_equal(state_of().lost, lost + 1);
+	assert_int_equal(open_alerts("copy_lost"), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -532,6 +560,7 @@ int main(void)
 		cmocka_unit_test(test_check_names_audited),
 		cmocka_unit_test(test_refused_state_raised_again),
 		cmocka_unit_test(test_hostile_destination),
+		cmocka_unit_test(test_missing_left_source),
 	};
 	return cmocka_run_group_tests_name("copies_live", tests, setup, teardown);
 }
