@@ -44,6 +44,9 @@ struct copies_rel_state {
 	int64_t last_start;
 	uint32_t interval; /* the source agent's */
 	bool memory_full;  /* over COPIES_SEEN_MAX: no copy_lost */
+	/* the last episode numbered per kind (missing, differs, lost): a
+	 * firing still waiting for the ledger is not in its alerts table */
+	uint32_t last_episode[3];
 	struct copyrel_rec rec;
 };
 
@@ -125,7 +128,7 @@ struct copy_event {
  * nothing: the caller records the state first (finding the episode needs
  * only a read).  An episode that cannot be numbered now leaves *episode 0,
  * so the next comparison fires it. */
-static void plan_kind(struct copies *c, const struct copies_rel_state *st, unsigned kind,
+static void plan_kind(struct copies *c, struct copies_rel_state *st, unsigned kind,
 		      uint64_t count, uint64_t prev, uint64_t bytes, uint8_t resolution,
 		      uint32_t *episode, struct copy_event *out)
 {
@@ -135,9 +138,14 @@ static void plan_kind(struct copies *c, const struct copies_rel_state *st, unsig
 	if (!c->alerts || (!count && !*episode) || (count && *episode && count == prev))
 		return;
 	if (count && !*episode) {
+		uint32_t *last = &st->last_episode[kind - DETECT_COPY_MISSING];
+
 		if (copyrel_next_episode(c->ledger->db, rel->destination.agent,
 					 rel->destination.store, detect_kind_name(kind), episode))
 			return;
+		if (*episode <= *last) /* past those waiting in the lifecycle's queue */
+			*episode = *last + 1;
+		*last = *episode;
 		out->state = DETECT_FIRING;
 	} else {
 		out->state = count ? DETECT_UPDATED : DETECT_RESOLVED;

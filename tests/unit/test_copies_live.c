@@ -553,6 +553,41 @@ static void test_missing_left_source(void **state)
 	assert_int_equal(open_alerts("copy_lost"), 1);
 }
 
+/* The ledger takes no alert for a while (they wait in the lifecycle's
+ * queue): a copy_missing that fires, resolves and fires again gets a new
+ * episode, not the waiting one's, and both are recorded once it takes them. */
+static void test_waiting_alerts_new_episode(void **state)
+{
+	uint32_t first;
+	(void)state;
+
+	assert_int_equal(open_alerts("copy_missing"), 0);
+	assert_int_equal(sqlite3_exec(led.db, "CREATE TEMP TRIGGER full BEFORE INSERT ON alerts "
+				      "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END",
+				      NULL, NULL, NULL), SQLITE_OK);
+	tree_del(dst, "old/cases/dir8/clip018.mp4");
+	now += 60;
+	sample("a", "s");
+	first = state_of().missing_episode;
+	assert_true(first > 0);
+	assert_true(alert_pending(&al, "b", "d"));
+	tree_put(dst, "old/cases/dir8/clip018.mp4", 1018, now - 86400, 18);
+	now += 60;
+	sample("a", "s");
+	assert_int_equal(state_of().missing_episode, 0);
+	tree_del(dst, "old/cases/dir8/clip028.mp4");
+	now += 60;
+	sample("a", "s");
+	assert_true(state_of().missing_episode > first);
+
+	assert_int_equal(sqlite3_exec(led.db, "DROP TRIGGER full", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(alert_retry_run(&al, now + 3600), 0);
+	assert_int_equal(open_alerts("copy_missing"), 1);
+	assert_int_equal(lq_count(led.db, "SELECT COUNT(*) FROM alerts WHERE kind='copy_missing' "
+				  "AND closed_at IS NOT NULL AND episode = (SELECT MAX(episode) - 1 "
+				  "FROM alerts WHERE kind='copy_missing')"), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -561,6 +596,7 @@ int main(void)
 		cmocka_unit_test(test_refused_state_raised_again),
 		cmocka_unit_test(test_hostile_destination),
 		cmocka_unit_test(test_missing_left_source),
+		cmocka_unit_test(test_waiting_alerts_new_episode),
 	};
 	return cmocka_run_group_tests_name("copies_live", tests, setup, teardown);
 }
