@@ -8,10 +8,13 @@
  * (collector/ledger/copyrel.h: state, counts, since when) and through the
  * normal alert lifecycle (lifecycle.h) as alerts of kind copy_missing and
  * copy_differs on the destination store, fired, updated as the counts
- * change and resolved when the copy is complete again; and, once the copy
- * was complete, copy_lost for items that were at both ends and are now at
- * neither (critical; it stays open until acknowledged, as the loss does
- * not heal).  The memory behind copy_lost (copyrel.h, copy_seen) and the
+ * change and resolved when nothing is missing any more ("recovered" when
+ * the copy received the items, "source-removed" when some left the source
+ * first); and, once the copy was complete or found items missing,
+ * copy_lost for items that are now at neither end: that were at both, or
+ * that were missing and left the source before the copy received them
+ * (critical; it stays open until acknowledged, as the loss does not
+ * heal).  The memory behind copy_lost (copyrel.h, copy_seen) and the
  * relation's state are written once per comparison, in one transaction,
  * and only then are its alerts raised (each in its own transaction, kept
  * for a retry by the lifecycle when the ledger refuses it); when the ledger
