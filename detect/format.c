@@ -39,7 +39,7 @@ const char *detect_state_name(unsigned state)
 const char *detect_resolution_name(unsigned res)
 {
 	static const char *const n[] = { "", "quiet", "recovered", "explained", "sample",
-					 "not-a-loss" };
+					 "not-a-loss", "source-removed" };
 
 	return res < sizeof n / sizeof n[0] ? n[res] : "unknown";
 }

@@ -10,6 +10,7 @@
 #include "collector/ledger/ledger.h"
 #include "shrinkwatch/detect.h"
 #include "shrinkwatch/log.h"
+#include "shrinkwatch/names.h"
 #include "shrinkwatch/banned.h"
 
 
@@ -43,6 +44,9 @@ struct copies_rel_state {
 	int64_t last_start;
 	uint32_t interval; /* the source agent's */
 	bool memory_full;  /* over COPIES_SEEN_MAX: no copy_lost */
+	/* the last episode numbered per kind (missing, differs, lost): a
+	 * firing still waiting for the ledger is not in its alerts table */
+	uint32_t last_episode[3];
 	struct copyrel_rec rec;
 };
 
@@ -57,6 +61,7 @@ struct copies_pending {
 	struct copies_listing l;
 	struct copies_entry *e;
 	size_t n, cap;
+	size_t name_bytes; /* held in e's names */
 	struct copies_pending *next;
 };
 
@@ -89,70 +94,118 @@ static void end_text(const struct copies_end *e, char *out, size_t len)
 /* ---- alerts ------------------------------------------------------------ */
 
 /* Whether the copy_lost alert of episode was closed (acknowledged ones stay
- * open until closed; a closed one starts a new count). */
+ * open until closed; a closed one starts a new count).  One whose events
+ * still wait for the ledger (alert_pending()) is open; so is one the ledger
+ * cannot be asked about now. */
 static bool alert_closed(struct copies *c, const struct copies_relation *rel, uint32_t episode)
 {
 	struct ledger_alert a;
+	int rc;
 
-	if (ledger_alert_find(c->ledger, rel->destination.agent, rel->destination.store,
-			      detect_kind_name(DETECT_COPY_LOST), episode, &a))
-		return true;
+	if (c->alerts && alert_pending(c->alerts, rel->destination.agent, rel->destination.store))
+		return false;
+	rc = ledger_alert_find(c->ledger, rel->destination.agent, rel->destination.store,
+			       detect_kind_name(DETECT_COPY_LOST), episode, &a);
+	if (rc)
+		return rc == -ENOENT;
 	return a.closed_at != 0;
 }
 
-/* Fires, updates or resolves the alert of kind for count (the state's
- * episode says whether one is open). */
-static void raise_kind(struct copies *c, struct copies_rel_state *st, unsigned kind,
-		       uint64_t count, uint64_t prev, uint64_t bytes, uint32_t *episode,
-		       const struct copies_result *r, int64_t now)
+/* An alert transition a comparison decided, raised once the relation's new
+ * state is recorded. */
+struct copy_event {
+	bool due;
+	unsigned kind;
+	uint8_t state;      /* DETECT_FIRING, _UPDATED or _RESOLVED */
+	uint8_t resolution; /* with DETECT_RESOLVED */
+	uint64_t count, bytes;
+	uint32_t episode;
+};
+
+/* Decides whether the alert of kind fires, is updated or resolves for count
+ * (the state's episode says whether one is open; resolution says why it
+ * resolves), into *out, and moves *episode on: a new episode for a firing, 0 after a resolution.  Raises
+ * nothing: the caller records the state first (finding the episode needs
+ * only a read).  An episode that cannot be numbered now leaves *episode 0,
+ * so the next comparison fires it. */
+static void plan_kind(struct copies *c, struct copies_rel_state *st, unsigned kind,
+		      uint64_t count, uint64_t prev, uint64_t bytes, uint8_t resolution,
+		      uint32_t *episode, struct copy_event *out)
+{
+	const struct copies_relation *rel = st->rel;
+
+	memset(out, 0, sizeof *out);
+	if (!c->alerts || (!count && !*episode) || (count && *episode && count == prev))
+		return;
+	if (count && !*episode) {
+		uint32_t *last = &st->last_episode[kind - DETECT_COPY_MISSING];
+
+		if (copyrel_next_episode(c->ledger->db, rel->destination.agent,
+					 rel->destination.store, detect_kind_name(kind), episode))
+			return;
+		if (*episode <= *last) /* past those waiting in the lifecycle's queue */
+			*episode = *last + 1;
+		*last = *episode;
+		out->state = DETECT_FIRING;
+	} else {
+		out->state = count ? DETECT_UPDATED : DETECT_RESOLVED;
+	}
+	out->due = true;
+	out->kind = kind;
+	out->count = count;
+	out->bytes = bytes;
+	out->episode = *episode;
+	if (!count) {
+		out->resolution = resolution;
+		*episode = 0;
+	}
+}
+
+/* Raises the transition e planned (no transaction open: alert_on_event()
+ * records it in its own, or keeps it for a retry when the ledger refuses). */
+static void raise_kind(struct copies *c, const struct copies_rel_state *st,
+		       const struct copy_event *e, const struct copies_result *r, int64_t now)
 {
 	const struct copies_relation *rel = st->rel;
 	struct detect_event ev;
 
-	if (!c->alerts || (!count && !*episode) || (count && *episode && count == prev))
+	if (!e->due)
 		return;
 	memset(&ev, 0, sizeof ev);
 	ev.time = now;
 	ev.since = st->rec.since;
-	ev.kind = (uint8_t)kind;
-	ev.lost_objects = (double)count;
-	ev.lost_bytes = (double)bytes;
+	ev.kind = (uint8_t)e->kind;
+	ev.state = e->state;
+	ev.resolution = e->resolution;
+	ev.episode = e->episode;
+	ev.lost_objects = (double)e->count;
+	ev.lost_bytes = (double)e->bytes;
 	ev.expected_objects = (double)r->src_files;
 	ev.observed_objects = (double)r->dst_files;
 	ev.expected_bytes = (double)r->src_bytes;
 	ev.observed_bytes = (double)r->dst_bytes;
-	if (count && !*episode) {
-		if (copyrel_next_episode(c->ledger->db, rel->destination.agent,
-					 rel->destination.store, detect_kind_name(kind), episode))
-			return;
-		ev.state = DETECT_FIRING;
-	} else if (count) {
-		ev.state = DETECT_UPDATED;
-	} else {
-		ev.state = DETECT_RESOLVED;
-		ev.resolution = DETECT_RES_RECOVERED;
-	}
-	ev.episode = *episode;
-	if (kind == DETECT_COPY_LOST)
+	if (e->kind == DETECT_COPY_LOST)
 		snprintf(ev.summary, sizeof ev.summary,
-			 "copy '%.64s': %llu items that were at both %.32s/%.32s and its copy "
-			 "are at neither", rel->name, (unsigned long long)count, rel->source.agent,
-			 rel->source.store);
-	else if (kind == DETECT_COPY_MISSING)
+			 "copy '%.64s': %llu items of %.32s/%.32s are at neither end (gone from "
+			 "both, or from the source before they reached the copy)", rel->name,
+			 (unsigned long long)e->count, rel->source.agent, rel->source.store);
+	else if (e->kind == DETECT_COPY_MISSING)
 		snprintf(ev.summary, sizeof ev.summary,
 			 "copy '%.64s': %llu items of %.32s/%.32s older than %llds not at the copy",
-			 rel->name, (unsigned long long)count, rel->source.agent,
+			 rel->name, (unsigned long long)e->count, rel->source.agent,
 			 rel->source.store, (long long)rel->grace);
 	else
 		snprintf(ev.summary, sizeof ev.summary,
 			 "copy '%.64s': %llu items differ (compare = %s) from %.32s/%.32s", rel->name,
-			 (unsigned long long)count, copies_compare_name(rel->compare),
+			 (unsigned long long)e->count, copies_compare_name(rel->compare),
 			 rel->source.agent, rel->source.store);
-	if (!count)
+	if (!e->count && e->resolution == DETECT_RES_SOURCE_REMOVED)
+		snprintf(ev.summary, sizeof ev.summary, "copy '%.64s': nothing missing any more, "
+			 "but %llu items left the source without reaching the copy (copy_lost)",
+			 rel->name, (unsigned long long)r->unreceived);
+	else if (!e->count)
 		snprintf(ev.summary, sizeof ev.summary, "copy '%s': complete again", rel->name);
 	alert_on_event(c->alerts, rel->destination.agent, rel->destination.store, &ev, 0, now);
-	if (!count)
-		*episode = 0;
 }
 
 static uint64_t item_bytes(const struct copies_result *r, enum copies_item_kind k)
@@ -165,16 +218,47 @@ static uint64_t item_bytes(const struct copies_result *r, enum copies_item_kind 
 	return b;
 }
 
-/* A relation's comparison ended: its state to the ledger, its alerts. */
-static void relation_done(struct copies *c, struct copies_rel_state *st,
+static int memory_write(struct copies_walker *wk);
+
+/* Records the walk's memory changes and the relation's state rec in one
+ * transaction: both or neither, so a comparison whose state the ledger
+ * refused is derived again, lost items included, by the next one. */
+static int relation_record(struct copies *c, struct copies_walker *wk,
+			   const struct copyrel_rec *rec)
+{
+	int err = ledger_begin(c->ledger);
+
+	if (err)
+		return err;
+	err = memory_write(wk);
+	if (!err)
+		err = copyrel_put(c->ledger->db, rec);
+	if (err) {
+		ledger_rollback(c->ledger);
+		return err;
+	}
+	return ledger_commit(c->ledger);
+}
+
+/* A relation's comparison ended: its state and memory to the ledger, then
+ * its alerts.  The alerts are raised only once the state that numbers their
+ * episodes is recorded, and outside that transaction (a failed commit
+ * would take them with it while the state in memory said they were open);
+ * when the ledger refuses the state, the state in memory goes back to what
+ * it was, so the next comparison decides (and raises) the same again. */
+static void relation_done(struct copies *c, struct copies_walker *wk,
 			  const struct copies_result *r, int64_t now)
 {
-	struct copyrel_rec *rec = &st->rec;
+	struct copies_rel_state *st = wk->st;
+	struct copyrel_rec *rec = &st->rec, before = st->rec;
 	enum copyrel_state s = r->outcome == COPIES_COMPLETE	 ? COPYREL_COMPLETE :
 			       r->outcome == COPIES_INCOMPLETE ? COPYREL_INCOMPLETE :
 								 COPYREL_UNKNOWN;
 	uint64_t pm = rec->missing, pd = rec->differs, pl = rec->lost;
+	struct copy_event ev[3];
+	int err;
 
+	memset(ev, 0, sizeof ev);
 	c->comparisons++;
 	if (s != rec->state)
 		rec->since = now;
@@ -192,27 +276,35 @@ static void relation_done(struct copies *c, struct copies_rel_state *st,
 	}
 	if (s == COPYREL_COMPLETE)
 		rec->complete_at = now;
-	if (ledger_begin(c->ledger) == 0) {
-		if (s != COPYREL_UNKNOWN) {
-			raise_kind(c, st, DETECT_COPY_MISSING, r->missing, pm,
-				   item_bytes(r, COPIES_ITEM_MISSING), &rec->missing_episode, r, now);
-			raise_kind(c, st, DETECT_COPY_DIFFERS, r->differs, pd,
-				   item_bytes(r, COPIES_ITEM_DIFFERS), &rec->differs_episode, r, now);
-		}
-		if (r->lost) { /* gone for good: counted until the alert is closed */
-			if (rec->lost_episode && alert_closed(c, st->rel, rec->lost_episode))
-				rec->lost_episode = 0, pl = rec->lost = 0;
-			rec->lost += r->lost;
-			raise_kind(c, st, DETECT_COPY_LOST, rec->lost, pl, 0, &rec->lost_episode, r,
-				   now);
-		}
-		if (copyrel_put(c->ledger->db, rec))
-			ledger_rollback(c->ledger);
-		if (ledger_commit(c->ledger))
-			log_err("copies: cannot record the state of copy '%s'", st->rel->name);
+	if (s != COPYREL_UNKNOWN) {
+		/* recovered only when the copy gained them: missing items that
+		 * left the source instead are lost (copy_lost), not recovered */
+		plan_kind(c, st, DETECT_COPY_MISSING, r->missing, pm,
+			  item_bytes(r, COPIES_ITEM_MISSING),
+			  r->unreceived ? DETECT_RES_SOURCE_REMOVED : DETECT_RES_RECOVERED,
+			  &rec->missing_episode, &ev[0]);
+		plan_kind(c, st, DETECT_COPY_DIFFERS, r->differs, pd,
+			  item_bytes(r, COPIES_ITEM_DIFFERS), DETECT_RES_RECOVERED,
+			  &rec->differs_episode, &ev[1]);
 	}
+	if (r->lost) { /* gone for good: counted until the alert is closed */
+		if (rec->lost_episode && alert_closed(c, st->rel, rec->lost_episode))
+			rec->lost_episode = 0, pl = rec->lost = 0;
+		rec->lost += r->lost;
+		plan_kind(c, st, DETECT_COPY_LOST, rec->lost, pl, 0, DETECT_RES_RECOVERED,
+			  &rec->lost_episode, &ev[2]);
+	}
+	err = relation_record(c, wk, rec);
 	if (c->ops.recorded && s != COPYREL_UNKNOWN)
 		c->ops.recorded(c->ops.ud, rec);
+	if (err) {
+		log_err("copies: cannot record the state of copy '%s' (%s): its alerts are "
+			"decided again by the next comparison", st->rel->name, strerror(-err));
+		*rec = before;
+	} else {
+		for (size_t i = 0; i < 3; i++)
+			raise_kind(c, st, &ev[i], r, now);
+	}
 	log_info("copies: copy '%s' %s: %llu missing, %llu differing, %llu lost, %llu in "
 		 "transit, %llu directories unknown (%llu directories asked, %llu entries)",
 		 st->rel->name, copyrel_state_name(s), (unsigned long long)r->missing,
@@ -272,7 +364,6 @@ static void w_done(void *ud, struct copies_walk *w)
 	wk->done = true;
 }
 
-static void memory_write(struct copies_walker *wk);
 static void walker_free(struct copies_walker *wk);
 
 /* After any call into wk's walk: a finished walk's result goes where it
@@ -284,8 +375,7 @@ static void settle(struct copies_walker *wk, int64_t now)
 	if (!wk->done)
 		return;
 	if (wk->st) {
-		memory_write(wk);
-		relation_done(c, wk->st, copies_walk_result(wk->w), now);
+		relation_done(c, wk, copies_walk_result(wk->w), now);
 		wk->st->walker = NULL;
 		copies_walk_free(wk->w);
 	} else {
@@ -400,35 +490,24 @@ static void w_forget(void *ud, const struct copies_dirpath *dir)
 		m->forget = true;
 }
 
-/* Writes the walk's memory changes in one transaction, and frees them. */
-static void memory_write(struct copies_walker *wk)
+/* Writes the walk's memory changes (inside the caller's transaction).  0 or
+ * the first error; the changes stay with the walker, freed with it. */
+static int memory_write(struct copies_walker *wk)
 {
 	struct copies *c = wk->c;
 	int err = 0;
 
-	if (wk->nops && !(err = ledger_begin(c->ledger))) {
-		for (size_t i = 0; i < wk->nops && !err; i++) {
-			const struct memop *m = &wk->ops[i];
+	for (size_t i = 0; i < wk->nops && !err; i++) {
+		const struct memop *m = &wk->ops[i];
 
-			err = m->forget ? copyrel_seen_forget(c->ledger->db, wk->rel->name, m->key,
-							      m->klen) :
-					  copyrel_seen_put(c->ledger->db, wk->rel->name, m->key,
-							   m->klen, m->digest, m->packed, m->n);
-		}
-		if (err)
-			ledger_rollback(c->ledger);
-		err = ledger_commit(c->ledger);
+		err = m->forget ? copyrel_seen_forget(c->ledger->db, wk->rel->name, m->key, m->klen) :
+				  copyrel_seen_put(c->ledger->db, wk->rel->name, m->key, m->klen,
+						   m->digest, m->packed, m->n);
 	}
 	if (err)
 		log_err("copies: cannot remember what copy '%s' holds at both ends (copy_lost "
 			"looks again next time)", wk->rel->name);
-	for (size_t i = 0; i < wk->nops; i++) {
-		free(wk->ops[i].key);
-		free(wk->ops[i].packed);
-	}
-	free(wk->ops);
-	wk->ops = NULL;
-	wk->nops = wk->capops = 0;
+	return err;
 }
 
 static void walker_free(struct copies_walker *wk)
@@ -442,13 +521,17 @@ static void walker_free(struct copies_walker *wk)
 	free(wk);
 }
 
-/* Whether relation st's comparison keeps the memory: once it was complete,
- * and while the memory stays within COPIES_SEEN_MAX. */
+/* Whether relation st's comparison keeps the memory: once it was complete
+ * or found items missing, and while the memory stays within
+ * COPIES_SEEN_MAX. */
 static bool keeps_memory(struct copies *c, struct copies_rel_state *st)
 {
 	uint64_t n = 0;
 
-	if (!st->rec.complete_at)
+	/* once complete, and while items are missing (so items that leave
+	 * the source before they reach the copy are found) */
+	if (!st->rec.complete_at && st->rec.state != COPYREL_INCOMPLETE &&
+	    !st->rec.missing_episode)
 		return false;
 	if (copyrel_seen_count(c->ledger->db, st->rel->name, &n) || n <= COPIES_SEEN_MAX)
 		return true;
@@ -552,14 +635,21 @@ static void answer(struct copies_pending *p, enum copies_answer_status status, i
 	settle(wk, now);
 }
 
+/* Keeps n more entries of p's directory: 0, -ENOMEM, or -EFBIG past
+ * COPIES_DIR_ENTRIES_MAX entries or COPIES_DIR_NAME_BYTES_MAX bytes of names
+ * (an agent that never ends its answer must not exhaust the collector). */
 static int keep_entries(struct copies_pending *p, const struct sw_digentry *en, size_t n)
 {
+	if (n > COPIES_DIR_ENTRIES_MAX - p->n)
+		return -EFBIG;
 	if (p->n + n > p->cap) {
 		size_t cap = p->cap ? p->cap : 256;
 		struct copies_entry *more;
 
 		while (cap < p->n + n)
 			cap *= 2;
+		if (cap > COPIES_DIR_ENTRIES_MAX)
+			cap = COPIES_DIR_ENTRIES_MAX;
 		more = realloc(p->e, cap * sizeof *more);
 		if (!more)
 			return -ENOMEM;
@@ -568,7 +658,10 @@ static int keep_entries(struct copies_pending *p, const struct sw_digentry *en, 
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct copies_entry *x = &p->e[p->n];
+		size_t nl = strnlen(en[i].name, sizeof en[i].name);
 
+		if (nl > COPIES_DIR_NAME_BYTES_MAX - p->name_bytes)
+			return -EFBIG;
 		memset(x, 0, sizeof *x);
 		memcpy(x->name_hash, en[i].name_hash, COPIES_HASH_LEN);
 		x->kind = en[i].kind;
@@ -576,24 +669,30 @@ static int keep_entries(struct copies_pending *p, const struct sw_digentry *en, 
 		x->files = en[i].files;
 		x->birth = en[i].birth;
 		memcpy(x->digest, en[i].digest, COPIES_DIGEST_LEN);
-		if (en[i].name[0] && !(x->name = strdup(en[i].name)))
+		if (nl && !(x->name = strndup(en[i].name, nl)))
 			return -ENOMEM;
+		p->name_bytes += nl;
 		p->n++;
 	}
 	return 0;
 }
 
+/* Lines an agent can cause at will: a few a minute. */
+static struct log_ratelimit dropped_rl = LOG_RATELIMIT_INIT(60, 5);
+
 void copies_on_digests(struct copies *c, const char *agent, const struct sw_digests *hdr,
 		       const struct sw_digentry *entries, size_t n, int64_t now)
 {
 	struct copies_pending *p = pending_take(c, hdr->req_id, agent);
+	char text[SW_TEXT_MAX + 1];
+	int rc;
 
 	c->now = now;
 	c->frames++;
 	if (!p) {
-		log_info("copies: agent '%s' answered digest request %llu, which is not pending "
-			 "(timed out, or asked before a restart): dropped",
-			 agent, (unsigned long long)hdr->req_id);
+		log_ratelimited(&dropped_rl, LOG_INFO, "copies: agent '%s' answered digest request "
+				"%llu, which is not pending (timed out, given up, or asked before a "
+				"restart): dropped", agent, (unsigned long long)hdr->req_id);
 		return;
 	}
 	p->l.scan_time = hdr->scan_time;
@@ -602,8 +701,9 @@ void copies_on_digests(struct copies *c, const char *agent, const struct sw_dige
 	p->l.bytes = hdr->bytes;
 	switch (hdr->status) {
 	case SW_DIG_REFUSED:
+		name_printable(hdr->text, text, sizeof text);
 		log_warn("copies: agent '%s' refused the digests of copy '%s': %s", agent,
-			 p->wk->rel->name, hdr->text);
+			 p->wk->rel->name, text);
 		answer(p, COPIES_ANSWER_UNKNOWN, now);
 		return;
 	case SW_DIG_NO_DIR:
@@ -612,7 +712,13 @@ void copies_on_digests(struct copies *c, const char *agent, const struct sw_dige
 	default:
 		break;
 	}
-	if (keep_entries(p, entries, n)) {
+	rc = keep_entries(p, entries, n);
+	if (rc == -EFBIG)
+		log_warn("copies: agent '%s' sent more than %u entries (or %u bytes of names) for "
+			 "one directory of copy '%s': the directory is not compared and counts as "
+			 "unknown (the relation cannot be complete); check the agent", agent,
+			 COPIES_DIR_ENTRIES_MAX, COPIES_DIR_NAME_BYTES_MAX, p->wk->rel->name);
+	if (rc) {
 		answer(p, COPIES_ANSWER_UNKNOWN, now);
 		return;
 	}

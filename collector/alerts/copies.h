@@ -8,11 +8,18 @@
  * (collector/ledger/copyrel.h: state, counts, since when) and through the
  * normal alert lifecycle (lifecycle.h) as alerts of kind copy_missing and
  * copy_differs on the destination store, fired, updated as the counts
- * change and resolved when the copy is complete again; and, once the copy
- * was complete, copy_lost for items that were at both ends and are now at
- * neither (critical; it stays open until acknowledged, as the loss does
- * not heal).  The memory behind copy_lost (copyrel.h, copy_seen) is
- * written once per comparison, in one transaction.  An end that does
+ * change and resolved when nothing is missing any more ("recovered" when
+ * the copy received the items, "source-removed" when some left the source
+ * first); and, once the copy was complete or found items missing,
+ * copy_lost for items that are now at neither end: that were at both, or
+ * that were missing and left the source before the copy received them
+ * (critical; it stays open until acknowledged, as the loss does not
+ * heal).  The memory behind copy_lost (copyrel.h, copy_seen) and the
+ * relation's state are written once per comparison, in one transaction,
+ * and only then are its alerts raised (each in its own transaction, kept
+ * for a retry by the lifecycle when the ledger refuses it); when the ledger
+ * refuses the state, the state in memory goes back to what it was, so the
+ * next comparison decides and raises the same again.  An end that does
  * not answer makes the relation "unknown", never "missing": silence alerts
  * cover the agent.  Continuous checking ships name hashes only.
  *
@@ -51,6 +58,13 @@ struct ledger;
 /* Items the memory behind copy_lost holds per relation at most (57 bytes
  * each in the ledger); a larger relation is checked without copy_lost. */
 #define COPIES_SEEN_MAX 2000000u
+/* Entries of one directory's answer the collector holds at most (about 90
+ * bytes each), and bytes of their names (administrator's checks): past
+ * either the directory is unknown, so an agent that never ends an answer
+ * (DIGESTS frames of status "more" without end) cannot exhaust the
+ * collector.  A directory of more than a million items is not compared. */
+#define COPIES_DIR_ENTRIES_MAX (1u << 20)
+#define COPIES_DIR_NAME_BYTES_MAX (64u << 20)
 
 struct copies_ops {
 	/* Sends rq to agent: 0, -ENOTCONN, -EPROTONOSUPPORT, or another

@@ -13,6 +13,7 @@ struct node {
 	char *path;      /* with names: relative to the source prefix ("" = it), else NULL */
 	bool self_only;  /* the prefixes' first question */
 	bool src_only;   /* absent at the destination: list the source only */
+	bool src_gone;   /* absent at the source: list the destination only (memory) */
 	bool sent;       /* asked */
 	bool have[2];    /* answered */
 	enum copies_answer_status st[2];
@@ -148,9 +149,10 @@ static void add_item(struct copies_walk *w, const struct node *n, enum copies_it
 	w->res.nitems++;
 }
 
-/* Queues the child pair of entry src (a directory) of node n. */
+/* Queues the child pair of entry src (a directory of n at the source, or
+ * with src_gone at the destination) of node n. */
 static void descend(struct copies_walk *w, struct node *n, const struct copies_entry *src,
-		    bool src_only)
+		    bool src_only, bool src_gone)
 {
 	struct node *c;
 
@@ -168,6 +170,7 @@ static void descend(struct copies_walk *w, struct node *n, const struct copies_e
 	c->dir = n->dir;
 	memcpy(c->dir.h[c->dir.depth++], src->name_hash, COPIES_HASH_LEN);
 	c->src_only = src_only;
+	c->src_gone = src_gone;
 }
 
 static int by_hash(const void *a, const void *b);
@@ -200,16 +203,63 @@ static bool load_memory(struct copies_walk *w, struct node *n)
 	return true;
 }
 
-/* Entry m of n's memory is at neither end any more. */
-static void lost_entry(struct copies_walk *w, const struct node *n, const struct copies_entry *m)
+static void count_lost(struct copies_walk *w, const struct copies_dirpath *parent,
+		       const struct copies_entry *m);
+
+/* Counts as lost what the memory holds below dir, gone from both ends with
+ * it; fallback when the memory holds nothing for dir. */
+static void lost_below(struct copies_walk *w, const struct copies_dirpath *dir, uint64_t fallback)
+{
+	struct copies_listing l;
+	struct copies_entry *e = NULL;
+	size_t n;
+
+	memset(&l, 0, sizeof l);
+	if (!w->ops.remembered || w->ops.remembered(w->ops.ud, dir, &l) != 1) {
+		w->res.lost += fallback;
+		return;
+	}
+	n = l.n;
+	if (n && !(e = malloc(n * sizeof *e))) {
+		w->res.lost += fallback;
+		return;
+	}
+	if (n) /* l.e is valid until the next remembered() only */
+		memcpy(e, l.e, n * sizeof *e);
+	for (size_t i = 0; i < n; i++)
+		count_lost(w, dir, &e[i]);
+	free(e);
+}
+
+/* Entry m of parent's memory is at neither end: one item, or what the memory
+ * holds below a directory ('M': one the destination never had). */
+static void count_lost(struct copies_walk *w, const struct copies_dirpath *parent,
+		       const struct copies_entry *m)
 {
 	struct copies_dirpath child;
 
 	if (m->kind != 'D') {
 		w->res.lost++;
+		w->res.unreceived += m->kind == COPIES_KIND_MISSING;
 		return;
 	}
-	w->res.lost += m->files;
+	if (parent->depth >= COPIES_DEPTH_MAX) {
+		w->res.lost += m->files;
+		return;
+	}
+	child = *parent;
+	memcpy(child.h[child.depth++], m->name_hash, COPIES_HASH_LEN);
+	lost_below(w, &child, m->files);
+}
+
+/* Entry m of n's memory is at neither end any more. */
+static void lost_entry(struct copies_walk *w, const struct node *n, const struct copies_entry *m)
+{
+	struct copies_dirpath child;
+
+	count_lost(w, &n->dir, m);
+	if (m->kind != 'D')
+		return;
 	if (n->dir.depth < COPIES_DEPTH_MAX && w->ops.forget) {
 		child = n->dir;
 		memcpy(child.h[child.depth++], m->name_hash, COPIES_HASH_LEN);
@@ -238,15 +288,17 @@ static bool file_differs(const struct copies_walk *w, const struct copies_entry 
 	return false;
 }
 
-/* A source file with no counterpart at the destination. */
-static void source_only_file(struct copies_walk *w, struct node *n, const struct copies_entry *s)
+/* A source file with no counterpart at the destination: true when it is
+ * missing (past grace), false when it is young. */
+static bool source_only_file(struct copies_walk *w, struct node *n, const struct copies_entry *s)
 {
 	if (w->now - s->birth < w->rel.grace) {
 		w->res.young++;
-		return;
+		return false;
 	}
 	w->res.missing++;
 	add_item(w, n, COPIES_ITEM_MISSING, s, NULL);
+	return true;
 }
 
 static int by_hash(const void *a, const void *b)
@@ -266,11 +318,13 @@ static int hcmp(const struct copies_entry *x, const struct copies_entry *y)
 
 /* Both listings of n are in (and the memory's, when there is one): count
  * its files, queue its differing subdirectories, and tell the memory what
- * is at both ends now. */
+ * is at both ends now, what is missing at the destination, and what it
+ * still holds at one end. */
 static void compare_lists(struct copies_walk *w, struct node *n)
 {
 	const struct copies_entry *s = n->e[COPIES_SOURCE], *d = n->e[COPIES_DESTINATION];
-	size_t ns = n->n[COPIES_SOURCE], nd = n->src_only ? 0 : n->n[COPIES_DESTINATION];
+	size_t ns = n->src_gone ? 0 : n->n[COPIES_SOURCE];
+	size_t nd = n->src_only ? 0 : n->n[COPIES_DESTINATION];
 	size_t i = 0, j = 0, k = 0, nboth = 0;
 	bool track = w->ops.remembered && w->ops.remember;
 	struct copies_entry *both = NULL;
@@ -284,6 +338,8 @@ static void compare_lists(struct copies_walk *w, struct node *n)
 	while (i < ns || j < nd || k < n->mn) {
 		const struct copies_entry *si = i < ns ? &s[i] : NULL, *dj = j < nd ? &d[j] : NULL;
 		const struct copies_entry *mk = k < n->mn ? &n->me[k] : NULL, *lo = si;
+		/* what the memory keeps of this name: NULL for nothing */
+		struct copies_entry *keep = NULL;
 
 		/* the lowest name hash of the three goes now */
 		if (hcmp(dj, lo) < 0)
@@ -298,27 +354,59 @@ static void compare_lists(struct copies_walk *w, struct node *n)
 		k += mk != NULL;
 		/* remembered from now on: at both ends, or remembered and still
 		 * at one (an item leaves the memory only by being at neither) */
-		if (track && ((si && dj && si->kind == dj->kind) || (mk && (si || dj))))
-			both[nboth++] = si ? *si : *dj;
+		if (track && ((si && dj && si->kind == dj->kind) || (mk && (si || dj)))) {
+			keep = &both[nboth++];
+			*keep = si ? *si : *dj;
+			/* a directory whose ends differ is looked at again once
+			 * they agree, so the memory below it learns what the
+			 * copy received meanwhile */
+			if (si && keep->kind == 'D' &&
+			    (!dj || memcmp(si->digest, dj->digest, COPIES_DIGEST_LEN)))
+				memset(keep->digest, 0, COPIES_DIGEST_LEN);
+		}
 		if (!si) {
-			if (!dj && mk) /* remembered at both, now at neither */
+			if (!dj && mk) /* remembered, now at neither */
 				lost_entry(w, n, mk);
+			else if (dj && mk && mk->kind == 'D' && dj->kind == 'D' &&
+				 memcmp(dj->digest, mk->digest, COPIES_DIGEST_LEN))
+				/* gone from the source, and its copy changed since:
+				 * what went from the copy too is lost */
+				descend(w, n, dj, false, true);
 			continue; /* at the destination only: extra */
 		}
 		if (!dj) { /* at the source only */
-			if (si->kind == 'D')
-				descend(w, n, si, true);
-			else
-				source_only_file(w, n, si);
+			bool was_both = mk && mk->kind != COPIES_KIND_MISSING;
+
+			if (si->kind == 'D') {
+				descend(w, n, si, true, false);
+				/* remembered, to find its missing items again should
+				 * it leave the source (files 0: the memory below it
+				 * says what counts) */
+				if (track) {
+					if (!keep)
+						keep = &both[nboth++];
+					*keep = *si;
+					memset(keep->digest, 0, COPIES_DIGEST_LEN);
+					if (!was_both)
+						keep->files = 0;
+				}
+			} else if (source_only_file(w, n, si) && track && !was_both) {
+				/* missing past grace: remembered as such, so its
+				 * leaving the source before the copy has it counts */
+				if (!keep)
+					keep = &both[nboth++];
+				*keep = *si;
+				keep->kind = COPIES_KIND_MISSING;
+			}
 			continue;
 		}
 		if (si->kind == 'D' && dj->kind == 'D') {
 			if (memcmp(si->digest, dj->digest, COPIES_DIGEST_LEN) ||
 			    (track && (!mk || mk->kind != 'D' ||
 				       memcmp(si->digest, mk->digest, COPIES_DIGEST_LEN))))
-				descend(w, n, si, false);
+				descend(w, n, si, false, false);
 		} else if (si->kind == 'D') { /* a file where the source has a directory */
-			descend(w, n, si, true);
+			descend(w, n, si, true, false);
 		} else if (dj->kind == 'D') {
 			source_only_file(w, n, si);
 		} else if (file_differs(w, si, dj)) {
@@ -327,9 +415,19 @@ static void compare_lists(struct copies_walk *w, struct node *n)
 		}
 	}
 	if (track) {
+		static const uint8_t zero[COPIES_DIGEST_LEN];
+		const uint8_t *self = n->self[COPIES_SOURCE];
+
 		for (size_t x = 0; x < nboth; x++)
 			both[x].name = NULL;
-		w->ops.remember(w->ops.ud, &n->dir, n->self[COPIES_SOURCE], both, nboth);
+		/* the source's digest when both ends agree (zeros when not: the
+		 * next walk looks again once they do); the destination's once
+		 * the source is gone (what the memory is checked against then) */
+		if (n->src_gone)
+			self = n->self[COPIES_DESTINATION];
+		else if (n->src_only || memcmp(self, n->self[COPIES_DESTINATION], COPIES_DIGEST_LEN))
+			self = zero;
+		w->ops.remember(w->ops.ud, &n->dir, self, both, nboth);
 	}
 	free(both);
 }
@@ -350,7 +448,8 @@ static void pump(struct copies_walk *w)
 		n->sent = true;
 		w->inflight++;
 		for (int s = 0; s < 2; s++) {
-			if (s == COPIES_DESTINATION && n->src_only) {
+			if ((s == COPIES_DESTINATION && n->src_only) ||
+			    (s == COPIES_SOURCE && n->src_gone)) {
 				n->have[s] = true;
 				n->st[s] = COPIES_ANSWER_NO_DIR;
 				continue;
@@ -397,7 +496,25 @@ static void finish_root_self(struct copies_walk *w, struct node *n)
 	}
 	if (n->st[0] == COPIES_ANSWER_NO_DIR) {
 		r->src_files = r->src_bytes = 0;
-		return; /* nothing at the source: nothing to copy */
+		/* nothing at the source: nothing to copy, but what the memory
+		 * holds and the copy no longer has is lost -- unless the copy
+		 * is as the memory last saw it */
+		if (!w->ops.remembered || !load_memory(w, n) || !n->mn ||
+		    (n->st[1] == COPIES_ANSWER_OK &&
+		     !memcmp(n->mem_self, n->self[1], COPIES_DIGEST_LEN)))
+			return;
+		if (n->st[1] == COPIES_ANSWER_NO_DIR)
+			r->dst_files = r->dst_bytes = 0;
+		c = add_node(w);
+		if (!c || (w->names && !(c->path = calloc(1, 1)))) {
+			r->outcome = COPIES_UNKNOWN;
+			if (c)
+				w->nodes[--w->nnodes] = NULL, node_free(c);
+			return;
+		}
+		c->src_gone = true;
+		c->src_only = n->st[1] == COPIES_ANSWER_NO_DIR;
+		return;
 	}
 	if (n->st[1] == COPIES_ANSWER_OK && !memcmp(n->self[0], n->self[1], COPIES_DIGEST_LEN) &&
 	    (!w->ops.remembered || (load_memory(w, n) &&
@@ -422,6 +539,11 @@ static void finish_node(struct copies_walk *w, size_t idx)
 	w->inflight--;
 	if (n->self_only) {
 		finish_root_self(w, n);
+	} else if (n->src_gone) { /* the memory against the destination */
+		if (n->st[1] == COPIES_ANSWER_UNKNOWN)
+			w->res.unknown_dirs++;
+		else
+			compare_lists(w, n);
 	} else if (n->st[0] != COPIES_ANSWER_OK ||
 		   (!n->src_only && n->st[1] == COPIES_ANSWER_UNKNOWN)) {
 		/* nothing known here; a source directory gone meanwhile is

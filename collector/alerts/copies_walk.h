@@ -22,16 +22,24 @@
  *             unreachable destination is never "missing";
  *   lost      with a memory (ops->remembered): items that were at both ends
  *             when last seen and are now at neither -- evidence gone for
- *             good.  The memory holds, per directory visited, the name
- *             hashes of the entries present at both ends (and of those
- *             remembered and still at one end: an item leaves the memory
+ *             good -- and items missing past grace when last seen that the
+ *             source no longer has and the destination never received
+ *             ("unreceived", also counted in lost).  The memory holds, per
+ *             directory visited, the name hashes of the entries present at
+ *             both ends, of the files missing (kind COPIES_KIND_MISSING) and
+ *             the source's directories the destination lacks, and of those
+ *             remembered and still at one end (an item leaves the memory
  *             only by being at neither), and the source's digest of the
- *             directory then; the walk also descends where
+ *             directory when both ends agreed (zeros when not, so the next
+ *             walk looks again once they do); the walk also descends where
  *             the source's digest moved away from the remembered one (even
  *             when both ends still agree: both lost the same item), and
- *             hands the new intersection back (ops->remember).  Filling an
- *             empty memory visits every directory once; after that a walk
- *             costs in proportion to what changed.
+ *             hands the new state back (ops->remember).  A directory gone
+ *             from the source whose copy changed since, and the whole
+ *             prefix gone from the source, are checked against the memory
+ *             from the destination's listings alone.  Filling an empty
+ *             memory visits every directory once; after that a walk costs
+ *             in proportion to what changed.
  *
  * Files only at the destination are extra, not a fault, and are not counted.
  *
@@ -61,6 +69,10 @@
 #define COPIES_WALK_ITEMS_MAX 100000u
 
 enum copies_side { COPIES_SOURCE = 0, COPIES_DESTINATION = 1 };
+
+/* The memory's kind of a file missing at the destination past grace (an
+ * entry's kind is otherwise 'F' or 'D'). */
+#define COPIES_KIND_MISSING 'M'
 
 /* One entry of a directory's listing (a DIGESTS entry). */
 struct copies_entry {
@@ -118,6 +130,7 @@ enum copies_outcome {
 struct copies_result {
 	enum copies_outcome outcome;
 	uint64_t missing, young, differs, lost;
+	uint64_t unreceived; /* of lost: missing items that left the source uncopied */
 	uint64_t unknown_dirs; /* directories under the prefixes nothing is known of */
 	uint64_t src_files, src_bytes, dst_files, dst_bytes; /* the prefixes' totals */
 	int64_t src_scan, dst_scan;

@@ -79,6 +79,7 @@ enum detect_resolution {
 	DETECT_RES_EXPLAINED, /* a declared deletion filed after the fact covers it */
 	DETECT_RES_SAMPLE,    /* silence: a sample arrived */
 	DETECT_RES_NOT_A_LOSS, /* an operator said it was a normal event (detect_not_a_loss) */
+	DETECT_RES_SOURCE_REMOVED, /* copy_missing: items left the source before reaching the copy */
 };
 
 /* Scan status as in sample.h (SW_SCAN_*). */

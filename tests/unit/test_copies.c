@@ -601,6 +601,93 @@ static void test_lost_needs_memory(void **state)
 	tn_free(wd.end[1].root);
 }
 
+/* Items missing past grace are remembered as such: when they leave the
+ * source before the copy has them, they are lost ("unreceived"), not
+ * recovered; and with the whole source prefix gone the memory is still
+ * checked against the copy. */
+static void test_missing_then_source_removed(void **state)
+{
+	static struct world wd;
+	struct copies_relation r = rel(COPIES_SIZES, 3600);
+	const struct copies_result *res;
+	(void)state;
+
+	memset(&wd, 0, sizeof wd);
+	wd.memory = true;
+	wd.end[0].root = tn_new("", 0, true);
+	wd.end[1].root = tn_new("", 0, true);
+	wd.end[0].prefix = wd.end[1].prefix = "";
+	fill(wd.end[0].root, "");
+	fill(wd.end[1].root, "");
+	/* a migration that missed two files and a whole directory */
+	tree_del(wd.end[1].root, "dir3/clip013.mp4");
+	tree_del(wd.end[1].root, "dir3/clip023.mp4");
+	tree_put(wd.end[0].root, "incoming/x/a.mp4", 5, 0, 1);
+	res = run(&wd, &r, false, 100000);
+	assert_int_equal(res->missing, 3);
+	assert_int_equal(res->lost, 0);
+	world_free(&wd);
+
+	/* the source deletes one of them (declared there): lost, never received */
+	tree_del(wd.end[0].root, "dir3/clip013.mp4");
+	res = run(&wd, &r, false, 100000);
+	assert_int_equal(res->missing, 2);
+	assert_int_equal(res->lost, 1);
+	assert_int_equal(res->unreceived, 1);
+	world_free(&wd);
+	res = run(&wd, &r, false, 100000);
+	assert_int_equal(res->lost, 0); /* counted once */
+	world_free(&wd);
+
+	/* the copy gains one: nothing lost */
+	tree_put(wd.end[1].root, "dir3/clip023.mp4", 1023, 0, 23);
+	res = run(&wd, &r, false, 100000);
+	assert_int_equal(res->missing, 1);
+	assert_int_equal(res->lost, 0);
+	world_free(&wd);
+
+	/* the directory the copy never had leaves the source: complete, but
+	 * its missing file is lost */
+	tree_del(wd.end[0].root, "incoming/x/a.mp4");
+	tree_del(wd.end[0].root, "incoming/x");
+	tree_del(wd.end[0].root, "incoming");
+	res = run(&wd, &r, false, 100000);
+	assert_int_equal(res->outcome, COPIES_COMPLETE);
+	assert_int_equal(res->missing, 0);
+	assert_int_equal(res->lost, 1);
+	assert_int_equal(res->unreceived, 1);
+	world_free(&wd);
+
+	/* one more never copied, then the whole source prefix goes, and the
+	 * copy loses a file it had: both lost, the memory checked without a
+	 * source */
+	tree_put(wd.end[0].root, "dir6/new.mp4", 5, 0, 2);
+	res = run(&wd, &r, false, 100000);
+	assert_int_equal(res->missing, 1);
+	world_free(&wd);
+	wd.end[0].prefix = "gone";
+	tree_del(wd.end[1].root, "dir5/clip015.mp4");
+	res = run(&wd, &r, false, 100000);
+	assert_int_equal(res->outcome, COPIES_COMPLETE);
+	assert_int_equal(res->missing, 0);
+	assert_int_equal(res->lost, 2);
+	assert_int_equal(res->unreceived, 1);
+	world_free(&wd);
+	/* nothing changed since: the two SELF answers again, nothing lost */
+	res = run(&wd, &r, false, 100000);
+	assert_int_equal(res->lost, 0);
+	assert_int_equal(wd.requests[0] + wd.requests[1], 2);
+	world_free(&wd);
+	/* the copy goes too: what it still held is lost */
+	wd.end[1].prefix = "gone";
+	res = run(&wd, &r, false, 100000);
+	assert_int_equal(res->lost, 98);
+	assert_int_equal(res->unreceived, 0);
+	world_free(&wd);
+	tn_free(wd.end[0].root);
+	tn_free(wd.end[1].root);
+}
+
 /* Names compare byte for byte (docs/operations.md): an NFD or upper-case
  * copy of an NFC name is another item. */
 static void test_names_byte_for_byte(void **state)
@@ -720,6 +807,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_never_missing),
 		cmocka_unit_test(test_abort_and_inflight_cap),
 		cmocka_unit_test(test_lost_needs_memory),
+		cmocka_unit_test(test_missing_then_source_removed),
 		cmocka_unit_test(test_names_byte_for_byte),
 		cmocka_unit_test(test_dirpath_wire),
 		cmocka_unit_test(test_config),

@@ -5,10 +5,12 @@
  * control commands copies / copy_check / copy_check_result.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <unistd.h>
 #include <sqlite3.h>
 #include <cmocka.h>
 
@@ -77,6 +79,42 @@ static void fake_recorded(void *ud, const struct copyrel_rec *r)
 	nrecorded++;
 }
 
+/* The destination agent misbehaves: 1 answers every listing with frames of
+ * status "more" past what a directory may hold, 2 refuses with a reason
+ * carrying a forged log line and a terminal escape. */
+static int hostile;
+
+static void hostile_answer(struct sw_digests *h, const struct sw_digreq *rq)
+{
+	static struct sw_digentry e[SW_DIGESTS_MAX];
+
+	if (hostile == 2) {
+		h->status = SW_DIG_REFUSED;
+		snprintf(h->text, sizeof h->text, "no manifest\n2026-01-01 forged line\x1b[2J");
+		copies_on_digests(&cp, "b", h, NULL, 0, now);
+		return;
+	}
+	tn_digest(dst, false, h->self, &h->files, &h->bytes);
+	if (rq->flags & SW_DIG_SELF) {
+		h->status = SW_DIG_LAST;
+		copies_on_digests(&cp, "b", h, NULL, 0, now);
+		return;
+	}
+	h->status = SW_DIG_MORE;
+	for (size_t f = 0; f < COPIES_DIR_ENTRIES_MAX / SW_DIGESTS_MAX + 4; f++) {
+		for (size_t i = 0; i < SW_DIGESTS_MAX; i++) {
+			memset(&e[i], 0, sizeof e[i]);
+			memcpy(e[i].name_hash, &f, sizeof f);
+			memcpy(e[i].name_hash + 8, &i, sizeof i);
+			e[i].kind = 'F';
+			snprintf(e[i].name, sizeof e[i].name, "x");
+		}
+		copies_on_digests(&cp, "b", h, e, SW_DIGESTS_MAX, now);
+	}
+	h->status = SW_DIG_LAST;
+	copies_on_digests(&cp, "b", h, NULL, 0, now);
+}
+
 /* Answers one request as an agent would: its frames through copies_on_digests(). */
 static void answer(const char *agent, const struct sw_digreq *rq)
 {
@@ -88,6 +126,10 @@ static void answer(const char *agent, const struct sw_digreq *rq)
 	memset(&h, 0, sizeof h);
 	h.req_id = rq->req_id;
 	h.scan_time = now - 10;
+	if (hostile && !strcmp(agent, "b")) {
+		hostile_answer(&h, rq);
+		return;
+	}
 	if (!d) {
 		h.status = SW_DIG_NO_DIR;
 		copies_on_digests(&cp, agent, &h, NULL, 0, now);
@@ -393,11 +435,168 @@ static void test_check_names_audited(void **state)
 	assert_non_null(strstr((const char *)out.data, "the same directory"));
 }
 
+/* The ledger refuses a comparison's state (SQLite's full disk, made here by
+ * a trigger on the relation's row): nothing is half recorded, and the next
+ * comparison raises the alerts, copy_lost included, once the ledger takes
+ * them again. */
+static void test_refused_state_raised_again(void **state)
+{
+	struct copyrel_rec r;
+	long lost_before;
+	(void)state;
+
+	/* from a complete copy (test_check_names_audited's changes undone) */
+	tree_put(dst, "old/cases/dir2/clip002.mp4", 1002, now - 86400, 2);
+	tree_put(dst, "old/cases/dir4/clip004.mp4", 1004, now - 86400, 4);
+	tree_put(dst, "old/cases/dir1/clip011.mp4", 1011, now - 86400, 11);
+	now += 60;
+	sample("a", "s");
+	assert_int_equal(state_of().state, COPYREL_COMPLETE);
+	assert_int_equal(open_alerts("copy_missing"), 0);
+	lost_before = (long)state_of().lost;
+
+	assert_int_equal(sqlite3_exec(led.db, "CREATE TEMP TRIGGER full BEFORE INSERT ON copies "
+				      "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END",
+				      NULL, NULL, NULL), SQLITE_OK);
+	tree_del(dst, "old/cases/dir6/clip016.mp4");
+	tree_del(src, "cases/dir6/clip026.mp4");
+	tree_del(dst, "old/cases/dir6/clip026.mp4");
+	now += 60;
+	sample("a", "s");
+	r = state_of();
+	assert_int_equal(r.state, COPYREL_COMPLETE); /* the old row, whole */
+	assert_int_equal(open_alerts("copy_missing"), 0);
+
+	assert_int_equal(sqlite3_exec(led.db, "DROP TRIGGER full", NULL, NULL, NULL), SQLITE_OK);
+	now += 60;
+	sample("a", "s");
+	r = state_of();
+	assert_int_equal(r.state, COPYREL_INCOMPLETE);
+	assert_int_equal(r.missing, 1);
+	assert_int_equal(open_alerts("copy_missing"), 1);
+	assert_int_equal((long)r.lost, lost_before + 1);
+	assert_int_equal(open_alerts("copy_lost"), 1);
+	assert_int_equal(lq_count(led.db, "SELECT MAX(lost_objects) FROM alerts WHERE "
+				  "kind='copy_lost' AND closed_at IS NULL"), lost_before + 1);
+}
+
+/* An agent that never ends a directory's answer is cut off at
+ * COPIES_DIR_ENTRIES_MAX: the directory is unknown, never compared (nor
+ * "complete"); a refusal's reason is logged printable only. */
+static void test_hostile_destination(void **state)
+{
+	char path[128], logged[4096];
+	int saved, fd;
+	ssize_t len;
+	(void)state;
+
+	tree_del(dst, "old/cases/dir6/clip036.mp4"); /* the roots' digests differ */
+	hostile = 1;
+	now += 60;
+	sample("a", "s");
+	assert_int_equal(state_of().state, COPYREL_UNKNOWN);
+	assert_true(state_of().unknown_dirs >= 1);
+	assert_null(cp.pending);
+
+	/* the refusal's reason goes to the log without control bytes */
+	hostile = 2;
+	snprintf(path, sizeof path, "%s/stderr", dir);
+	fflush(stderr);
+	saved = dup(2);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(saved >= 0 && fd >= 0);
+	dup2(fd, 2);
+	close(fd);
+	now += 60;
+	sample("a", "s");
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	hostile = 0;
+	fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	len = read(fd, logged, sizeof logged - 1);
+	close(fd);
+	assert_true(len > 0);
+	logged[len] = '\0';
+	assert_non_null(strstr(logged, "refused the digests of copy 'move': no manifest?2026"));
+	assert_null(strchr(logged, '\x1b'));
+	assert_null(strstr(logged, "\n2026-01-01 forged"));
+	assert_int_equal(state_of().state, COPYREL_UNKNOWN);
+}
+
+/* A missing item the source deletes before the copy has it: copy_missing
+ * resolves "source-removed", not "recovered", and copy_lost counts it. */
+static void test_missing_left_source(void **state)
+{
+	uint64_t lost;
+	(void)state;
+
+	tree_put(dst, "old/cases/dir6/clip016.mp4", 1016, now - 86400, 16);
+	tree_put(dst, "old/cases/dir6/clip036.mp4", 1036, now - 86400, 36);
+	tree_put(src, "cases/dir0/late.mp4", 7, now - 86400, 1); /* never copied */
+	now += 60;
+	sample("a", "s");
+	assert_int_equal(state_of().missing, 1);
+	assert_int_equal(open_alerts("copy_missing"), 1);
+	lost = state_of().lost;
+
+	tree_del(src, "cases/dir0/late.mp4");
+	now += 60;
+	sample("a", "s");
+	assert_int_equal(state_of().state, COPYREL_COMPLETE);
+	assert_int_equal(open_alerts("copy_missing"), 0);
+	assert_int_equal(lq_count(led.db, "SELECT COUNT(*) FROM alert_events e JOIN alerts a ON "
+				  "a.id = e.alert_id WHERE a.kind = 'copy_missing' AND e.detail "
+				  "LIKE 'source-removed: %'"), 1);
+	assert_int_equal(state_of().lost, lost + 1);
+	assert_int_equal(open_alerts("copy_lost"), 1);
+}
+
+/* The ledger takes no alert for a while (they wait in the lifecycle's
+ * queue): a copy_missing that fires, resolves and fires again gets a new
+ * episode, not the waiting one's, and both are recorded once it takes them. */
+static void test_waiting_alerts_new_episode(void **state)
+{
+	uint32_t first;
+	(void)state;
+
+	assert_int_equal(open_alerts("copy_missing"), 0);
+	assert_int_equal(sqlite3_exec(led.db, "CREATE TEMP TRIGGER full BEFORE INSERT ON alerts "
+				      "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END",
+				      NULL, NULL, NULL), SQLITE_OK);
+	tree_del(dst, "old/cases/dir8/clip018.mp4");
+	now += 60;
+	sample("a", "s");
+	first = state_of().missing_episode;
+	assert_true(first > 0);
+	assert_true(alert_pending(&al, "b", "d"));
+	tree_put(dst, "old/cases/dir8/clip018.mp4", 1018, now - 86400, 18);
+	now += 60;
+	sample("a", "s");
+	assert_int_equal(state_of().missing_episode, 0);
+	tree_del(dst, "old/cases/dir8/clip028.mp4");
+	now += 60;
+	sample("a", "s");
+	assert_true(state_of().missing_episode > first);
+
+	assert_int_equal(sqlite3_exec(led.db, "DROP TRIGGER full", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(alert_retry_run(&al, now + 3600), 0);
+	assert_int_equal(open_alerts("copy_missing"), 1);
+	assert_int_equal(lq_count(led.db, "SELECT COUNT(*) FROM alerts WHERE kind='copy_missing' "
+				  "AND closed_at IS NOT NULL AND episode = (SELECT MAX(episode) - 1 "
+				  "FROM alerts WHERE kind='copy_missing')"), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_lifecycle),
 		cmocka_unit_test(test_check_names_audited),
+		cmocka_unit_test(test_refused_state_raised_again),
+		cmocka_unit_test(test_hostile_destination),
+		cmocka_unit_test(test_missing_left_source),
+		cmocka_unit_test(test_waiting_alerts_new_episode),
 	};
 	return cmocka_run_group_tests_name("copies_live", tests, setup, teardown);
 }
