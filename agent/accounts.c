@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "accounts.h"
+#include "pathcut.h"
 #include "shrinkwatch/log.h"
 #include "shrinkwatch/names.h"
 #include "shrinkwatch/banned.h"
@@ -61,7 +62,7 @@ int accounts_open(const char *state_dir, uint64_t keep_s, uint64_t max_bytes, un
 		accounts_close(a);
 		return err;
 	}
-	err = digests_open(state_dir, &a->dig);
+	err = digests_open(state_dir, depth, &a->dig);
 	if (err) {
 		accounts_close(a);
 		return err;
@@ -286,18 +287,6 @@ void accounts_set_hashes(struct accounts *a, struct hashes *h)
 	a->hashes = h;
 }
 
-size_t accounts_cut_path(const char *path, size_t len, unsigned depth)
-{
-	unsigned seen = 0;
-
-	if (!depth)
-		return len;
-	for (size_t i = 0; i < len; i++)
-		if (path[i] == '/' && ++seen == depth)
-			return i;
-	return len;
-}
-
 /* Items per INVENTORY frame (of SW_INVENTORY_MAX allowed): 1024 items of
  * 4.4 KB each is the answer's working memory. */
 #define ACC_FRAME_ITEMS 1024
@@ -353,7 +342,7 @@ static int acc__item(void *ud, const struct journal_entry *e)
 		return 0;
 	}
 	it = &v->items[v->n];
-	len = accounts_cut_path(e->path, e->pathlen, v->a->depth);
+	len = pathcut_cut(e->path, e->pathlen, v->a->depth);
 	if (len > SW_PATH_WIRE_MAX)
 		len = SW_PATH_WIRE_MAX;
 	memcpy(it->path, e->path, len);

@@ -12,6 +12,7 @@
 
 #include "agent/accounts.h"
 #include "agent/delqueue.h"
+#include "agent/pathcut.h"
 #include "scan_tree.h"
 #include "shrinkwatch/log.h"
 
@@ -106,11 +107,11 @@ static void destroy(struct run *r)
 static void test_cut_path(void **state)
 {
 	(void)state;
-	assert_int_equal(accounts_cut_path("a/b/c.mp4", 9, 0), 9);
-	assert_int_equal(accounts_cut_path("a/b/c.mp4", 9, 1), 1);
-	assert_int_equal(accounts_cut_path("a/b/c.mp4", 9, 2), 3);
-	assert_int_equal(accounts_cut_path("a/b/c.mp4", 9, 3), 9);
-	assert_int_equal(accounts_cut_path("c.mp4", 5, 1), 5);
+	assert_int_equal(pathcut_cut("a/b/c.mp4", 9, 0), 9);
+	assert_int_equal(pathcut_cut("a/b/c.mp4", 9, 1), 1);
+	assert_int_equal(pathcut_cut("a/b/c.mp4", 9, 2), 3);
+	assert_int_equal(pathcut_cut("a/b/c.mp4", 9, 3), 9);
+	assert_int_equal(pathcut_cut("c.mp4", 5, 1), 5);
 }
 
 static void test_scan_journal_inventory(void **state)
