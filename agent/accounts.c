@@ -371,6 +371,26 @@ static int acc__item(void *ud, const struct journal_entry *e)
 	return 0;
 }
 
+/* A window reaching back to entries the journal no longer holds (dropped
+ * for removal_journal_max or past removal_journal_keep, before or since the
+ * agent started): the answer counts them as left out, so it never reads as
+ * complete. */
+static void acc__coverage(struct acc_inv *v)
+{
+	uint64_t lost = 0, t;
+	int64_t gone = journal_coverage(v->a->j, v->r->store, v->r->from, &lost);
+
+	if (!gone)
+		return;
+	t = (uint64_t)v->truncated + (lost ? lost : 1);
+	v->truncated = t > UINT32_MAX ? UINT32_MAX : (uint32_t)t;
+	log_notice("accounts: inventory request %llu for store '%s' reaches back to %lld, but the "
+		   "journal no longer holds %llu of the store's entries removed up to %lld "
+		   "(removal_journal_max or removal_journal_keep): the answer says it is "
+		   "incomplete", (unsigned long long)v->r->req_id, v->r->store,
+		   (long long)v->r->from, (unsigned long long)lost, (long long)gone);
+}
+
 static int acc__refuse(const struct sw_invreq *r, const char *why, accounts_send_fn send,
 		       void *ud)
 {
@@ -415,6 +435,8 @@ int accounts_inventory(struct accounts *a, const struct sw_invreq *r, accounts_s
 		return acc__refuse(r, "agent out of memory", send, ud);
 	err = journal_query(a->j, r->store, r->from, r->to, r->prefix, strlen(r->prefix),
 			    acc__item, &v);
+	if (!err)
+		acc__coverage(&v);
 	if (!err) {
 		err = acc__flush(&v, SW_INV_LAST);
 	} else if (!v.send_failed) {
