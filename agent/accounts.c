@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "accounts.h"
+#include "pathcut.h"
 #include "shrinkwatch/log.h"
 #include "shrinkwatch/names.h"
 #include "shrinkwatch/banned.h"
@@ -61,7 +62,7 @@ int accounts_open(const char *state_dir, uint64_t keep_s, uint64_t max_bytes, un
 		accounts_close(a);
 		return err;
 	}
-	err = digests_open(state_dir, &a->dig);
+	err = digests_open(state_dir, depth, &a->dig);
 	if (err) {
 		accounts_close(a);
 		return err;
@@ -287,18 +288,6 @@ void accounts_set_hashes(struct accounts *a, struct hashes *h)
 	a->hashes = h;
 }
 
-size_t accounts_cut_path(const char *path, size_t len, unsigned depth)
-{
-	unsigned seen = 0;
-
-	if (!depth)
-		return len;
-	for (size_t i = 0; i < len; i++)
-		if (path[i] == '/' && ++seen == depth)
-			return i;
-	return len;
-}
-
 /* Items per INVENTORY frame (of SW_INVENTORY_MAX allowed): 1024 items of
  * 4.4 KB each is the answer's working memory. */
 #define ACC_FRAME_ITEMS 1024
@@ -354,7 +343,7 @@ static int acc__item(void *ud, const struct journal_entry *e)
 		return 0;
 	}
 	it = &v->items[v->n];
-	len = accounts_cut_path(e->path, e->pathlen, v->a->depth);
+	len = pathcut_cut(e->path, e->pathlen, v->a->depth);
 	if (len > SW_PATH_WIRE_MAX)
 		len = SW_PATH_WIRE_MAX;
 	memcpy(it->path, e->path, len);
@@ -381,6 +370,26 @@ static int acc__item(void *ud, const struct journal_entry *e)
 	if (v->n == ACC_FRAME_ITEMS && (err = acc__flush(v, SW_INV_MORE)) < 0)
 		return err;
 	return 0;
+}
+
+/* A window reaching back to entries the journal no longer holds (dropped
+ * for removal_journal_max or past removal_journal_keep, before or since the
+ * agent started): the answer counts them as left out, so it never reads as
+ * complete. */
+static void acc__coverage(struct acc_inv *v)
+{
+	uint64_t lost = 0, t;
+	int64_t gone = journal_coverage(v->a->j, v->r->store, v->r->from, &lost);
+
+	if (!gone)
+		return;
+	t = (uint64_t)v->truncated + (lost ? lost : 1);
+	v->truncated = t > UINT32_MAX ? UINT32_MAX : (uint32_t)t;
+	log_notice("accounts: inventory request %llu for store '%s' reaches back to %lld, but the "
+		   "journal no longer holds %llu of the store's entries removed up to %lld "
+		   "(removal_journal_max or removal_journal_keep): the answer says it is "
+		   "incomplete", (unsigned long long)v->r->req_id, v->r->store,
+		   (long long)v->r->from, (unsigned long long)lost, (long long)gone);
 }
 
 static int acc__refuse(const struct sw_invreq *r, const char *why, accounts_send_fn send,
@@ -427,6 +436,8 @@ int accounts_inventory(struct accounts *a, const struct sw_invreq *r, accounts_s
 		return acc__refuse(r, "agent out of memory", send, ud);
 	err = journal_query(a->j, r->store, r->from, r->to, r->prefix, strlen(r->prefix),
 			    acc__item, &v);
+	if (!err)
+		acc__coverage(&v);
 	if (!err) {
 		err = acc__flush(&v, SW_INV_LAST);
 	} else if (!v.send_failed) {

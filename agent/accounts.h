@@ -11,7 +11,8 @@
  * while a scan writes).
  *
  * Data minimisation: paths leave this module only in INVENTORY frames, on a
- * collector's request, cut to inventory_depth components when set.
+ * collector's request, cut to inventory_depth components when set
+ * (pathcut.h); the copy digests it opens apply the same depth to names.
  */
 #ifndef SHRINKWATCH_AGENT_ACCOUNTS_H
 #define SHRINKWATCH_AGENT_ACCOUNTS_H
@@ -91,9 +92,5 @@ struct digests *accounts_digests(struct accounts *a);
  * digests of those stores then carry content digests.  The caller keeps h
  * and closes it after accounts_close().  Call before the first scan. */
 void accounts_set_hashes(struct accounts *a, struct hashes *h);
-
-/* Cuts path (len bytes) to its first depth components (0: not at all);
- * returns the new length. */
-size_t accounts_cut_path(const char *path, size_t len, unsigned depth);
 
 #endif

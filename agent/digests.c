@@ -12,6 +12,7 @@
 
 #include "digests.h"
 #include "hashes.h"
+#include "pathcut.h"
 #include "shrinkwatch/log.h"
 #include "shrinkwatch/names.h"
 #include "shrinkwatch/banned.h"
@@ -60,6 +61,7 @@ struct dig_store {
 
 struct digests {
 	char dir[4096 + 16];
+	unsigned depth; /* inventory_depth: names deeper than this stay here */
 	pthread_mutex_t lock; /* the stores' snapshots */
 	struct dig_store *stores;
 	size_t nstores, cap;
@@ -122,13 +124,14 @@ static void snap_free(struct dig_snap *s)
 	free(s);
 }
 
-int digests_open(const char *state_dir, struct digests **out)
+int digests_open(const char *state_dir, unsigned depth, struct digests **out)
 {
 	struct digests *d = calloc(1, sizeof *d);
 
 	*out = NULL;
 	if (!d)
 		return -ENOMEM;
+	d->depth = depth;
 	snprintf(d->dir, sizeof d->dir, "%s/digests", state_dir);
 	if (mkdir(d->dir, 0700) < 0 && errno != EEXIST) {
 		int err = -errno;
@@ -724,6 +727,7 @@ static const struct dig_node *resolve(const struct dig_snap *s, const char *dir,
 
 struct dig_answer {
 	const struct sw_digreq *r;
+	int names; /* the entries carry their names: asked, and within the depth */
 	struct sw_digests hdr;
 	digests_send_fn send;
 	void *ud;
@@ -800,7 +804,7 @@ static int send_entries(struct dig_answer *a, const struct dig_snap *s,
 		else
 			memset(e->digest, 0, sizeof e->digest);
 		e->name[0] = '\0';
-		if (a->r->flags & SW_DIG_NAMES) {
+		if (a->names) {
 			memcpy(e->name, blob + pos + sizeof r, r.namelen);
 			e->name[r.namelen] = '\0';
 		}
@@ -876,9 +880,15 @@ int digests_answer(struct digests *d, const struct sw_digreq *r, digests_send_fn
 	       sizeof a.hdr.self);
 	a.hdr.files = n->files;
 	a.hdr.bytes = n->bytes;
-	if ((r->flags & SW_DIG_NAMES) && !(r->flags & SW_DIG_SELF))
+	a.names = (r->flags & SW_DIG_NAMES) &&
+		  pathcut_names_allowed(node_path(s, n), n->pathlen, d->depth);
+	if (a.names && !(r->flags & SW_DIG_SELF))
 		log_info("digests: store '%s': sending %u names (request %llu, on the collector's "
 			 "audited request)", r->store, n->count, (unsigned long long)r->req_id);
+	else if ((r->flags & SW_DIG_NAMES) && !(r->flags & SW_DIG_SELF))
+		log_info("digests: store '%s': names asked below inventory_depth %u: sending %u "
+			 "entries by name hash only (request %llu)", r->store, d->depth, n->count,
+			 (unsigned long long)r->req_id);
 	err = (r->flags & SW_DIG_SELF) ? flush(&a, SW_DIG_LAST) : send_entries(&a, s, n);
 out:
 	pthread_mutex_unlock(&d->lock);

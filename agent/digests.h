@@ -15,7 +15,8 @@
  * A digest does not depend on where D sits, so a source subtree and a
  * destination subtree under different prefixes compare directly.  Entries
  * travel known by name_hash = the first 16 bytes of SHA-256(name); names
- * only when the request says SW_DIG_NAMES.  A collector descends by name
+ * only when the request says SW_DIG_NAMES, and then only down to the
+ * agent's inventory_depth.  A collector descends by name
  * hash (SW_DIG_BYHASH: "#" + 32 hex digits in the path), so a continuous
  * check never needs a name below the configured prefix.
  *
@@ -46,9 +47,14 @@
 
 struct digests;
 
-/* Prepares state_dir/digests (created 0700) for the scratch files.  0 and
- * *out (caller frees with digests_close()), or a negative errno. */
-int digests_open(const char *state_dir, struct digests **out);
+/* Prepares state_dir/digests (created 0700) for the scratch files.  depth
+ * is the agent's inventory_depth (0 = no limit): an answer with names
+ * (SW_DIG_NAMES) carries the names of a directory's entries only when their
+ * paths stay within depth components (pathcut.h); deeper entries travel by
+ * name hash alone, with an empty name, as in a continuous check, so no name
+ * leaves the agent that the loss inventory would cut.  0 and *out (caller
+ * frees with digests_close()), or a negative errno. */
+int digests_open(const char *state_dir, unsigned depth, struct digests **out);
 void digests_close(struct digests *d);
 
 /*
@@ -81,7 +87,11 @@ typedef int (*digests_send_fn)(void *ud, struct buf *frame);
  * committed scan since the agent started, the last scan was partial,
  * content digests asked of a store without hash_contents).  With
  * SW_DIG_CONTENT, self and every entry's digest are content digests ('F':
- * the file's SHA-256, zeros while not hashed yet).  0 or a negative errno.
+ * the file's SHA-256, zeros while not hashed yet).  With SW_DIG_NAMES the
+ * entries carry their names unless the directory lies at or below the
+ * inventory_depth given to digests_open() (then empty names: the collector
+ * shows those items under the deepest path it was allowed).  0 or a
+ * negative errno.
  */
 int digests_answer(struct digests *d, const struct sw_digreq *r, digests_send_fn send,
 		   void *ud);

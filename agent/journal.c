@@ -20,12 +20,21 @@
 #define J_REC_MAX (2 + 256 + 2 + JOURNAL_PATH_MAX + 8 * 4 + 4 + 8 + 2 + JOURNAL_EXE_MAX + 1)
 #define J_BUF (256 * 1024)
 #define J_SEGS_MAX 4096
+#define J_COV_FILE "coverage"
+#define J_COV_ANY "*" /* entries of a segment that could not be read: any store */
 
 struct jseg {
 	uint32_t seq;
 	uint64_t bytes;     /* committed */
 	uint64_t entries;   /* committed entries */
 	int64_t max_before; /* newest removal bracket end */
+};
+
+/* A store whose oldest entries went (journal_coverage()). */
+struct jcov {
+	char store[257];
+	int64_t before; /* newest removed_before among them */
+	uint64_t lost;  /* how many */
 };
 
 struct journal {
@@ -51,6 +60,10 @@ struct journal {
 	int have_last;
 
 	uint64_t dropped;
+
+	/* what went, per store (under lock), as in dir/coverage */
+	struct jcov *cov;
+	size_t ncov, covcap;
 };
 
 static void put32(uint8_t *p, uint32_t v)
@@ -204,6 +217,116 @@ static int j__walk(int fd, uint64_t limit, uint64_t *good,
 	return ret;
 }
 
+/* ---- coverage ------------------------------------------------------------ */
+
+/* Notes that n entries of store, the newest removed before `before`, went
+ * (the caller holds the lock, or is the open). */
+static int j__cov_note(struct journal *j, const char *store, int64_t before, uint64_t n)
+{
+	struct jcov *c = NULL;
+
+	for (size_t i = 0; i < j->ncov && !c; i++)
+		if (!strcmp(j->cov[i].store, store))
+			c = &j->cov[i];
+	if (!c) {
+		if (j->ncov == j->covcap) {
+			size_t cap = j->covcap ? j->covcap * 2 : 8;
+			struct jcov *m = realloc(j->cov, cap * sizeof *m);
+
+			if (!m)
+				return -ENOMEM;
+			j->cov = m;
+			j->covcap = cap;
+		}
+		c = &j->cov[j->ncov++];
+		memset(c, 0, sizeof *c);
+		snprintf(c->store, sizeof c->store, "%s", store);
+	}
+	if (before > c->before)
+		c->before = before;
+	c->lost += n;
+	return 0;
+}
+
+/* Reads dir/coverage ("BEFORE LOST STORE" lines); a missing file is an
+ * empty record. */
+static int j__cov_load(struct journal *j)
+{
+	char path[4200], line[400], store[257];
+	long long before;
+	unsigned long long lost;
+	FILE *f;
+	int err = 0;
+
+	snprintf(path, sizeof path, "%s/" J_COV_FILE, j->dir);
+	f = fopen(path, "re");
+	if (!f)
+		return errno == ENOENT ? 0 : -errno;
+	while (!err && fgets(line, sizeof line, f)) {
+		if (sscanf(line, "%lld %llu %256s", &before, &lost, store) != 3) {
+			log_warn("journal: '%s': a line that does not read (ignored): coverage may "
+				 "be understated for one store", path);
+			continue;
+		}
+		err = j__cov_note(j, store, (int64_t)before, lost);
+	}
+	fclose(f);
+	return err;
+}
+
+/* Writes dir/coverage atomically (a new file, synced, renamed over). */
+static int j__cov_save(struct journal *j)
+{
+	char path[4200], tmp[4210];
+	FILE *f;
+	int err = 0;
+
+	snprintf(path, sizeof path, "%s/" J_COV_FILE, j->dir);
+	snprintf(tmp, sizeof tmp, "%s.tmp", path);
+	f = fopen(tmp, "we");
+	if (!f)
+		return -errno;
+	for (size_t i = 0; i < j->ncov; i++)
+		fprintf(f, "%lld %llu %s\n", (long long)j->cov[i].before,
+			(unsigned long long)j->cov[i].lost, j->cov[i].store);
+	if (fflush(f) != 0 || fdatasync(fileno(f)) < 0)
+		err = -errno;
+	if (fclose(f) != 0 && !err)
+		err = -errno;
+	if (!err && rename(tmp, path) < 0)
+		err = -errno;
+	if (err)
+		unlink(tmp);
+	return err;
+}
+
+static int j__cov_rec(void *ud, const struct jrec *r, uint64_t end)
+{
+	(void)end;
+	if (r->type != J_ENTRY)
+		return 0;
+	return j__cov_note(ud, r->store, r->e.removed_before, 1);
+}
+
+int64_t journal_coverage(struct journal *j, const char *store, int64_t from, uint64_t *lost)
+{
+	int64_t before = 0;
+
+	if (lost)
+		*lost = 0;
+	pthread_mutex_lock(&j->lock);
+	for (size_t i = 0; i < j->ncov; i++)
+		if ((!strcmp(j->cov[i].store, store) || !strcmp(j->cov[i].store, J_COV_ANY)) &&
+		    from <= j->cov[i].before) {
+			if (j->cov[i].before > before)
+				before = j->cov[i].before;
+			if (lost)
+				*lost += j->cov[i].lost;
+		}
+	pthread_mutex_unlock(&j->lock);
+	return before;
+}
+
 /* ---- open ---------------------------------------------------------------- */
 
 struct j__scan {
@@ -353,6 +476,12 @@ int journal_open(const char *dir, uint64_t keep_s, uint64_t max_bytes, struct jo
 		err = j__load_seg(j, i);
 	if (!err && j->nsegs == 0)
 		err = j__seg_push(j, 1);
+	if (!err && (err = j__cov_load(j)) < 0) {
+		log_err("journal: cannot read '%s/" J_COV_FILE "': %s; an inventory reaching back "
+			"before this start may not say that older entries went", dir,
+			strerror(-err));
+		err = 0;
+	}
 	err = err ? err : j__open_last(j);
 	if (err)
 		goto fail;
@@ -371,6 +500,7 @@ void journal_close(struct journal *j)
 		close(j->fd);
 	free(j->buf);
 	free(j->segs);
+	free(j->cov);
 	pthread_mutex_destroy(&j->lock);
 	free(j);
 }
@@ -475,12 +605,34 @@ void journal_abort(struct journal *j)
 	j__batch_reset(j);
 }
 
-/* Deletes the oldest segment (the caller holds the lock).  */
+/* Deletes the oldest segment (the caller holds the lock), its entries
+ * first noted in the coverage record, so an inventory reaching back that
+ * far says it may be incomplete, also after a restart. */
 static void j__drop_oldest(struct journal *j, int for_space)
 {
 	char path[4200];
+	uint64_t good;
+	int fd, err = 0;
 
 	j__segpath(j, j->segs[0].seq, path, sizeof path);
+	if (j->segs[0].entries) {
+		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		err = fd < 0 ? -errno : j__walk(fd, j->segs[0].bytes, &good, j__cov_rec, j);
+		if (fd >= 0)
+			close(fd);
+		if (err) {
+			/* which stores it held is unknown: every store's inventory
+			 * reaching back that far may be incomplete */
+			log_err("journal: cannot read which entries '%s' held: %s; counted as "
+				"possibly missing for every store", path, strerror(-err));
+			j__cov_note(j, J_COV_ANY, j->segs[0].max_before, j->segs[0].entries);
+		}
+		err = j__cov_save(j);
+		if (err)
+			log_err("journal: cannot write '%s/" J_COV_FILE "': %s; inventories say "
+				"what '%s' held may be missing until the agent restarts, not after",
+				j->dir, strerror(-err), path);
+	}
 	unlink(path);
 	if (for_space) {
 		j->dropped += j->segs[0].entries;

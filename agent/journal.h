@@ -20,6 +20,12 @@
  * counted in journal_dropped() and logged; segments whose newest entry is
  * older than removal_journal_keep go at the next commit.
  *
+ * Coverage: before a segment goes (for space or age), the journal records
+ * per store the newest removed_before of the entries it held, and how many,
+ * in dir/coverage (written atomically, kept across restarts): an inventory
+ * whose window starts at or before that time may miss entries, and says so
+ * (journal_coverage()), even after the agent restarted.
+ *
  * Threads: the scan thread appends and commits; the loop thread queries.
  * Both may run at once: a query reads only committed bytes.
  */
@@ -69,6 +75,13 @@ void journal_abort(struct journal *j);
  * manifest_time (the manifest never committed that scan), takes it back.
  * Returns how many entries were taken back. */
 uint64_t journal_rollback(struct journal *j, const char *store, int64_t manifest_time);
+
+/* Whether store's entries are all still here back to from: 0 when they
+ * are; else the newest removed_before among the store's entries that went
+ * (for space or age, since the journal was made, across restarts) with
+ * *lost (may be NULL) set to how many of them went.  A window starting at
+ * or before that time may miss entries. */
+int64_t journal_coverage(struct journal *j, const char *store, int64_t from, uint64_t *lost);
 
 /* Entries dropped for space since open (monotone). */
 uint64_t journal_dropped(const struct journal *j);

@@ -29,6 +29,8 @@ struct ship_conn {
 	unsigned inflight;
 	uint64_t del_sent;     /* highest report id written on this connection */
 	uint64_t del_inflight; /* last id of the DELETIONS frame unacknowledged, 0: none */
+	uint64_t del_deadline; /* uv_now() by which its DELACK is due (sample ACKs
+				  never move it), else it is sent again */
 };
 
 static void schedule_retry(struct shipper *sh);
@@ -392,7 +394,29 @@ static int send_encoded(struct ship_conn *c, struct buf *frame, int encode_err)
 	return err;
 }
 
-/* Sends the next DELETIONS frame if none is in flight. */
+/*
+ * The DELETIONS frame in flight is overdue: its DELACK did not come by its
+ * deadline.  A collector that cannot store reports (its ledger refuses
+ * them) keeps the link for the samples and acknowledges those, so the
+ * connection never looks stalled; the reports are sent again from the last
+ * DELACK (the collector stores each report once, by id).
+ */
+static void deletions_overdue(struct ship_conn *c)
+{
+	struct shipper *sh = c->sh;
+	uint64_t from = delqueue_acked(sh->delq, sh->reader);
+
+	log_warn("ship: collector %s:%u: no DELACK for deletion reports up to id %llu in %.1f s "
+		 "(its ledger may be refusing them); sending again every report after id %llu, "
+		 "the last it acknowledged",
+		 sh->host, sh->port, (unsigned long long)c->del_inflight,
+		 sh->delack_timeout_ms / 1000.0, (unsigned long long)from);
+	c->del_sent = from;
+	c->del_inflight = 0;
+}
+
+/* Sends the next DELETIONS frame if none is in flight, or the one in
+ * flight again once it is overdue. */
 static void pump_deletions(struct ship_conn *c)
 {
 	static struct sw_deletion batch[SHIP_DEL_BATCH];
@@ -400,7 +424,11 @@ static void pump_deletions(struct ship_conn *c)
 	struct buf frame;
 	size_t n;
 
-	if (c->state != CONN_READY || !sh->delq || sh->version < 2 || c->del_inflight)
+	if (c->state != CONN_READY || !sh->delq || sh->version < 2)
+		return;
+	if (c->del_inflight && uv_now(sh->loop) >= c->del_deadline)
+		deletions_overdue(c);
+	if (c->del_inflight)
 		return;
 	n = delqueue_read(sh->delq, c->del_sent, batch, SHIP_DEL_BATCH);
 	if (n == 0)
@@ -409,6 +437,7 @@ static void pump_deletions(struct ship_conn *c)
 	if (send_encoded(c, &frame, proto_encode_deletions(&frame, batch, n)))
 		return;
 	c->del_sent = c->del_inflight = batch[n - 1].id;
+	c->del_deadline = uv_now(sh->loop) + sh->delack_timeout_ms;
 	if (!c->inflight)
 		uv_timer_start(&c->hello_timer, ack_timeout, SHIP_ACK_TIMEOUT_MS, 0);
 	sh->reports_sent += n;
@@ -589,6 +618,7 @@ int shipper_init(struct shipper *sh, uv_loop_t *loop, const char *host, uint16_t
 	sh->reader = reader;
 	sh->tls = tls;
 	sh->version = SW_PROTO_VERSION_MAX;
+	sh->delack_timeout_ms = SHIP_DELACK_TIMEOUT_MS;
 	uv_timer_init(loop, &sh->retry);
 	sh->retry.data = sh;
 	return 0;

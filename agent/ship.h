@@ -42,6 +42,11 @@
  * connection half-open; reconnect.  Generous, since an ACK waits for the
  * collector's RRD writes (and fdatasync). */
 #define SHIP_ACK_TIMEOUT_MS 120000
+/* A DELETIONS frame with no DELACK for this long is sent again on the same
+ * link, from the last DELACK, whatever the samples do: a collector whose
+ * ledger refuses reports keeps the link (and acknowledges samples), so only
+ * this deadline, which sample ACKs never restart, brings the reports back. */
+#define SHIP_DELACK_TIMEOUT_MS 120000
 #define SHIP_BACKOFF_MAX_MS 60000
 /* The highest seq a collector's answer to HELLO may make the agent continue
  * above (2^48: 2,048 stores sampled every second for over 4,000 years), so
@@ -74,8 +79,12 @@ struct shipper {
 	 * upgraded collector gets reports without an agent restart.  One
 	 * DELETIONS frame is in flight at a time; each DELACK
 	 * acknowledges this reader's reports up to an id, and a reconnect sends
-	 * the unacknowledged ones again. */
+	 * the unacknowledged ones again, as does the same link once a frame
+	 * has waited delack_timeout_ms for its DELACK (logged). */
 	struct delqueue *delq;
+	/* SHIP_DELACK_TIMEOUT_MS from shipper_init(); a test may shorten it
+	 * before shipper_start(). */
+	unsigned delack_timeout_ms;
 	uint8_t version; /* HELLO's version: SW_PROTO_VERSION_MAX, or lower */
 	/* Exact accounts (protocol version 3), or NULL: POLICY goes to it and
 	 * INVREQ is answered from it; a version-3 collector gets version-3

@@ -101,7 +101,7 @@ int main(int argc, char **argv)
 	rss_scan = db_rss_kb();
 	manifest_counts(opt.manifest, &dirs, &files, &disk);
 	snprintf(ddir, sizeof ddir, "%s/bench", argv[2]);
-	if (mkdir(ddir, 0700) < 0 || digests_open(ddir, &d)) {
+	if (mkdir(ddir, 0700) < 0 || digests_open(ddir, 0, &d)) {
 		fprintf(stderr, "digestbench: cannot prepare '%s'\n", ddir);
 		return 1;
 	}

@@ -246,7 +246,9 @@ static void print_item(const struct check_opts *o, const struct ctl_response *r,
 	static char path[PATH_BYTES];
 	char kind[16], hash[40], b1[BYTES_FMT_MAX], t[40];
 	int64_t size = num(r, it, "size"), dsize = -1;
+	bool withheld = false; /* path is the deepest the agent's inventory_depth allowed */
 
+	jsonparse_get_bool(r->text, r->toks, it, "names_withheld", &withheld);
 	str(r, it, "kind", kind, sizeof kind);
 	str(r, it, "name_hash", hash, sizeof hash);
 	item_path(r, it, path, sizeof path);
@@ -265,7 +267,7 @@ static void print_item(const struct check_opts *o, const struct ctl_response *r,
 		csv_put_i64(csv, num(r, it, "birth"));
 		buf_put_u8(csv, ',');
 		csv_put_field(csv, hash);
-		buf_append(csv, "\r\n", 2);
+		buf_append(csv, withheld ? ",1\r\n" : ",0\r\n", 4);
 		fwrite(csv->data, 1, csv->len, stdout);
 		return;
 	}
@@ -273,7 +275,10 @@ static void print_item(const struct check_opts *o, const struct ctl_response *r,
 	       when(num(r, it, "birth"), t, sizeof t));
 	if (path[0])
 		term_fputs(path, stdout);
-	else
+	if (withheld)
+		printf("%s(deeper names withheld by inventory_depth; name hash %s)",
+		       path[0] ? "/... " : "", hash);
+	else if (!path[0])
 		printf("(name hash %s)", hash);
 	if (dsize >= 0)
 		printf("  (destination: %s)", bytes_format((double)dsize, b1, sizeof b1));
@@ -292,7 +297,7 @@ static void print_header(const struct check_opts *o, const struct ctl_response *
 		return;
 	}
 	if (o->csv) {
-		fputs("kind,path,size,destination_size,birth,name_hash\r\n", stdout);
+		fputs("kind,path,size,destination_size,birth,name_hash,names_withheld\r\n", stdout);
 		return;
 	}
 	str(r, k, "name", name, sizeof name);

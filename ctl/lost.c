@@ -278,8 +278,9 @@ static void print_footer(const struct printer *p, const struct ctl_response *r, 
 	       (unsigned long long)p->dirs, p->dirs == 1 ? "y" : "ies",
 	       (long long)inv_int(r, inv, "matched"));
 	if (truncated)
-		printf("Incomplete: the agent left out %lld items (its limit)\n",
-		       (long long)truncated);
+		printf("Incomplete: %lld items are not listed (the agent's limit, or entries its "
+		       "removal journal no longer holds: dropped for space or past "
+		       "removal_journal_keep)\n", (long long)truncated);
 	if (dropped)
 		printf("The agent's removal journal dropped %lld entries for space: items may be "
 		       "missing\n", (long long)dropped);

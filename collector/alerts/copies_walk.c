@@ -139,8 +139,11 @@ static void add_item(struct copies_walk *w, const struct node *n, enum copies_it
 	it->size = src->size;
 	it->dst_size = dst ? dst->size : 0;
 	it->birth = src->birth;
-	if (n->path && src->name) {
-		it->path = join(n->path, src->name);
+	if (n->path) {
+		/* no name under a walk with names: the agent's inventory_depth
+		 * withheld it; the item shows under the deepest path it allowed */
+		it->path = src->name ? join(n->path, src->name) : strdup(n->path);
+		it->names_withheld = !src->name;
 		if (!it->path) {
 			w->res.items_truncated = true;
 			return;
@@ -161,7 +164,8 @@ static void descend(struct copies_walk *w, struct node *n, const struct copies_e
 		return;
 	}
 	c = add_node(w);
-	if (!c || (n->path && !(c->path = join(n->path, src->name ? src->name : "")))) {
+	if (!c || (n->path && !(c->path = src->name ? join(n->path, src->name)
+						       : strdup(n->path)))) {
 		w->res.unknown_dirs++;
 		if (c)
 			w->nodes[--w->nnodes] = NULL, node_free(c);

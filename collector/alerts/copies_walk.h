@@ -118,6 +118,8 @@ struct copies_item {
 	uint64_t size, dst_size;
 	int64_t birth;
 	char *path; /* relative to the source prefix, with names only; else NULL */
+	bool names_withheld; /* path is the deepest the agent's inventory_depth allowed:
+				the item lies below it, its own name withheld */
 };
 
 enum copies_outcome {

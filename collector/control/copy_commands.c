@@ -176,6 +176,8 @@ static void put_item(struct buf *b, const struct copies_item *it)
 	} else {
 		json_put_raw(b, "null");
 	}
+	json_put_raw(b, ",\"names_withheld\":");
+	json_put_raw(b, it->names_withheld ? "true" : "false");
 	json_put_raw(b, ",\"name_hash\":");
 	put_hash(b, it->name_hash);
 	json_put_raw(b, ",\"size\":");

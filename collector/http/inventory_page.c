@@ -65,8 +65,9 @@ int http_inventory_section(struct ledgerview *lv, int64_t id, struct buf *b)
 				     id);
 	if (!err && (r.truncated || r.journal_dropped))
 		err = http_put_note(b, "err",
-				    "Incomplete: the agent left items out (its limit) or its removal "
-				    "journal dropped entries for space.");
+				    "Incomplete: the agent left items out (its limit), or its removal "
+				    "journal no longer holds entries from the window's start (dropped "
+				    "for space or past removal_journal_keep).");
 	err = err ? err : buf_printf(b, "<table><tr><th>Directory</th><th>Items</th>"
 					"<th>Bytes</th></tr>\n");
 	if (!err)

@@ -361,9 +361,9 @@ int ingest_deletions(struct ingest *ing, struct ingest_conn *c, const struct sw_
 	if (err) {
 		/* Not acknowledged, but the link stays: the samples behind the
 		 * reports must still arrive (a full ledger must not blind the
-		 * detector).  The agent keeps the reports and, with nothing
-		 * acknowledged for them, reconnects and sends them again once
-		 * its ack timeout passes without other progress. */
+		 * detector).  The agent keeps the reports and sends them again
+		 * on this link once they have waited SHIP_DELACK_TIMEOUT_MS for
+		 * a DELACK (agent/ship.h), however busy the samples keep it. */
 		ing->stats.reports_unstored += n;
 		log_ratelimited(&ing->fail_rl, LOG_ERR,
 				"ingest: cannot store %zu deletion reports of agent '%s': %s; "

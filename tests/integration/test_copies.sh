@@ -14,7 +14,9 @@
 #     relation's RRD and graph);
 #   - a hostile name missing: escaped for the terminal, exact in JSON;
 #   - compare = content (hash_contents on the agent): one byte changed in
-#     place, the size kept: copy_differs names it.
+#     place, the size kept: copy_differs names it;
+#   - inventory_depth = 2 on the agent: copy-check shows the missing item
+#     under the first two components only, marked, its name never sent.
 SW_TLS=0
 . "$(dirname "$0")/lib.sh"
 CTL="$BUILD/shrinkwatchctl"
@@ -67,6 +69,7 @@ wait_for 10 "control socket" test -S "$sock"
 agent_conf "$T/agent.conf" evsrv01 "$port" "$T/state" 1s "src=$T/src" "dst=$T/dst"
 sed -i 's|^path = .*|&\nhash_contents = yes|' "$T/agent.conf"
 start agent "$BUILD/shrinkwatch-agent" -c "$T/agent.conf"
+AGENT=$LAST_PID
 
 wait_for 60 "the copy compared complete" is_state "complete 0 0"
 grep -q "^move: evsrv01/src -> evsrv01/dst" <<<"$(ctl copies)" || fail "copies: $(ctl copies)"
@@ -183,3 +186,30 @@ PY
 grep -q '"summary":"copy .content.: 1 items differ (compare = content)' <<<"$(ctl alerts --json)" ||
 	fail "no content copy_differs alert: $(ctl alerts --json)"
 ok "compare = content: one byte changed in place (same size) is copy_differs, named by copy-check"
+
+# inventory_depth = 2 on the agent: no name deeper than two components leaves
+# it, on a copy-check too; the item shows under 2024/case2, marked
+stop "$AGENT"
+sed -i 's|^state_dir = .*|&\ninventory_depth = 2|' "$T/agent.conf"
+start agent "$BUILD/shrinkwatch-agent" -c "$T/agent.conf"
+AGENT=$LAST_PID
+# depth_check: a copy-check answered by the restarted agent (not unknown)
+depth_check() {
+	ctl copy-check move --reason "depth" --json >"$T/depth.json" || true
+	python3 -c "import json,sys; sys.exit(json.load(open('$T/depth.json'))['check']['state'] not in ('incomplete', 'complete'))"
+}
+wait_for 60 "a copy-check answered after the restart" depth_check
+python3 - "$T/depth.json" <<'PY' || fail "inventory_depth: $(cat "$T/depth.json")"
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert j["check"]["missing"] == 1, j["check"]
+assert [(i["path"], i["names_withheld"]) for i in j["items"]] == [("2024/case2", True)], j["items"]
+PY
+grep -q evil "$T/depth.json" && fail "a name below inventory_depth reached the collector"
+ctl copy-check move --reason "depth" >"$T/depth.txt" && fail "incomplete exited 0"
+grep -qF '2024/case2/... (deeper names withheld by inventory_depth; name hash ' "$T/depth.txt" ||
+	fail "no withheld marker: $(cat -v "$T/depth.txt")"
+ctl copy-check move --reason "depth" --csv >"$T/depth.csv" || true
+grep -q '^"missing","2024/case2",1,.*,1'$'\r''$' "$T/depth.csv" || fail "csv: $(cat -v "$T/depth.csv")"
+grep -q "names asked below inventory_depth 2" "$T/agent.log" || fail "the agent did not log withholding"
+ok "inventory_depth = 2: copy-check shows the item under 2024/case2, marked, its name kept on the agent"

@@ -12,6 +12,8 @@
 
 #include "agent/accounts.h"
 #include "agent/delqueue.h"
+#include "agent/journal.h"
+#include "agent/pathcut.h"
 #include "scan_tree.h"
 #include "shrinkwatch/log.h"
 
@@ -106,11 +108,11 @@ static void destroy(struct run *r)
 static void test_cut_path(void **state)
 {
 	(void)state;
-	assert_int_equal(accounts_cut_path("a/b/c.mp4", 9, 0), 9);
-	assert_int_equal(accounts_cut_path("a/b/c.mp4", 9, 1), 1);
-	assert_int_equal(accounts_cut_path("a/b/c.mp4", 9, 2), 3);
-	assert_int_equal(accounts_cut_path("a/b/c.mp4", 9, 3), 9);
-	assert_int_equal(accounts_cut_path("c.mp4", 5, 1), 5);
+	assert_int_equal(pathcut_cut("a/b/c.mp4", 9, 0), 9);
+	assert_int_equal(pathcut_cut("a/b/c.mp4", 9, 1), 1);
+	assert_int_equal(pathcut_cut("a/b/c.mp4", 9, 2), 3);
+	assert_int_equal(pathcut_cut("a/b/c.mp4", 9, 3), 9);
+	assert_int_equal(pathcut_cut("c.mp4", 5, 1), 5);
 }
 
 static void test_scan_journal_inventory(void **state)
@@ -223,11 +225,70 @@ static void test_scan_journal_inventory(void **state)
 	destroy(&r);
 }
 
+/* The journal dropped entries for space before the agent (re)started: an
+ * inventory reaching back to them says it is incomplete (truncated counts
+ * them), though nothing was dropped since the start; a window after them
+ * is complete. */
+static void test_inventory_not_covered_after_restart(void **state)
+{
+	struct run r;
+	struct sw_invreq req = { .req_id = 11, .to = INT64_MAX };
+	struct journal *j;
+	struct got g = { 0 };
+	char jdir[1100], p[64];
+	uint64_t lost;
+	int64_t gone, t0;
+	(void)state;
+
+	build(&r, 0);
+	accounts_close(r.acc);
+	/* an earlier run of the agent, with a small removal_journal_max, ten
+	 * days ago (well within removal_journal_keep) */
+	t0 = r.now.tv_sec - 10 * 86400;
+	snprintf(jdir, sizeof jdir, "%s/journal", r.state);
+	check(journal_open(jdir, 400 * 86400, 64 * 1024, &j));
+	for (int b = 0; b < 40; b++) {
+		for (int i = 0; i < 50; i++) {
+			struct journal_entry e = { .store = "bodycam", .size = 1, .uid = -1,
+						   .exe = "?", .removed_after = t0 + b * 60,
+						   .removed_before = t0 + 60 + b * 60 };
+
+			snprintf(p, sizeof p, "old/%d/%d.mp4", b, i);
+			e.path = p;
+			e.pathlen = strlen(p);
+			check(journal_append(j, &e));
+		}
+		check(journal_commit(j, "bodycam", t0 + 60 + b * 60));
+	}
+	assert_true(journal_dropped(j) > 0);
+	gone = journal_coverage(j, "bodycam", 0, &lost);
+	assert_true(gone > 0 && lost == journal_dropped(j));
+	journal_close(j);
+	/* the agent restarts (the default cap) and scans */
+	check(accounts_open(r.state, 400 * 86400, 256u << 20, 0, &r.acc));
+	scan(&r);
+	assert_int_equal(r.s.journal_dropped, 0); /* since this start: says nothing */
+	snprintf(req.store, sizeof req.store, "bodycam");
+	check(accounts_inventory(r.acc, &req, collect, &g));
+	assert_int_equal(g.last.status, SW_INV_LAST);
+	assert_int_equal(g.last.truncated, lost);
+	assert_int_equal(g.items, g.last.total_items);
+	/* a window after what went: complete */
+	memset(&g, 0, sizeof g);
+	req.from = gone + 1;
+	check(accounts_inventory(r.acc, &req, collect, &g));
+	assert_int_equal(g.last.status, SW_INV_LAST);
+	assert_int_equal(g.last.truncated, 0);
+	assert_true(g.items > 0);
+	destroy(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cut_path),
 		cmocka_unit_test(test_scan_journal_inventory),
+		cmocka_unit_test(test_inventory_not_covered_after_restart),
 	};
 	return cmocka_run_group_tests_name("accounts", tests, NULL, NULL);
 }

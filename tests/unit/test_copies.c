@@ -21,6 +21,7 @@ struct end {
 	const char *prefix;
 	bool down;     /* requests fail: agent not connected */
 	bool refuse;   /* answers "unknown" (refused) */
+	unsigned names_depth; /* the agent's inventory_depth: no names deeper (0: any) */
 };
 
 struct world {
@@ -81,6 +82,17 @@ static void answer_now(struct world *wd, int side, const struct copies_dirpath *
 		return;
 	}
 	tn_digest(d, wd->content, l.self, &l.files, &l.bytes);
+	if (names && e->names_depth) {
+		/* as agent/digests.c: an entry's name goes only within the depth */
+		char wire[8192];
+		unsigned comps;
+
+		assert_int_equal(copies_dirpath_wire(e->prefix, dir, wire, sizeof wire), 0);
+		comps = wire[0] ? 1 : 0;
+		for (const char *p = wire; *p; p++)
+			comps += *p == '/';
+		names = comps < e->names_depth;
+	}
 	if (!self_only) {
 		for (struct tnode *k = d->kids; k; k = k->next) {
 			struct copies_entry *x = &ents[n++];
@@ -714,6 +726,51 @@ static void test_names_byte_for_byte(void **state)
 	tn_free(wd.end[1].root);
 }
 
+/* The item of the agent's inventory_depth (agent/digests.c): entries of a
+ * directory at or below the depth come without names; a copy-check shows
+ * them under the deepest path it was given, flagged names_withheld, and
+ * compares them exactly as with names. */
+static void test_names_withheld_by_depth(void **state)
+{
+	struct world wd;
+	struct copies_relation r = rel(COPIES_SIZES, 3600);
+	const struct copies_result *res;
+	bool deep = false, shallow = false;
+	(void)state;
+
+	memset(&wd, 0, sizeof wd);
+	wd.end[0].root = tn_new("", 0, true);
+	wd.end[1].root = tn_new("", 0, true);
+	wd.end[0].prefix = wd.end[1].prefix = "";
+	wd.end[0].names_depth = wd.end[1].names_depth = 2;
+	fill(wd.end[0].root, "");
+	fill(wd.end[1].root, "");
+	tree_put(wd.end[0].root, "dir3/case9/deep/clip.mp4", 9, 0, 9);
+	tree_del(wd.end[1].root, "dir7/clip047.mp4");
+	res = run(&wd, &r, true, 100000);
+	assert_int_equal(res->outcome, COPIES_INCOMPLETE);
+	assert_int_equal(res->missing, 2);
+	assert_int_equal(res->nitems, 2);
+	for (size_t i = 0; i < res->nitems; i++) {
+		const struct copies_item *it = &res->items[i];
+
+		assert_non_null(it->path);
+		if (it->names_withheld) {
+			/* dir3/case9/deep/clip.mp4: named down to dir3/case9 */
+			assert_string_equal(it->path, "dir3/case9");
+			assert_int_equal(it->size, 9);
+			deep = true;
+		} else {
+			assert_string_equal(it->path, "dir7/clip047.mp4");
+			shallow = true;
+		}
+	}
+	assert_true(deep && shallow);
+	world_free(&wd);
+	tn_free(wd.end[0].root);
+	tn_free(wd.end[1].root);
+}
+
 static void test_dirpath_wire(void **state)
 {
 	struct copies_dirpath d;
@@ -809,6 +866,7 @@ int main(void)
 		cmocka_unit_test(test_lost_needs_memory),
 		cmocka_unit_test(test_missing_then_source_removed),
 		cmocka_unit_test(test_names_byte_for_byte),
+		cmocka_unit_test(test_names_withheld_by_depth),
 		cmocka_unit_test(test_dirpath_wire),
 		cmocka_unit_test(test_config),
 	};

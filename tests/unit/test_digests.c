@@ -43,17 +43,23 @@ struct dirspec {
 	const char *files;
 };
 
-static void setup_fx(struct fx *f)
+/* depth: the agent's inventory_depth (0 = names at any depth). */
+static void setup_fx_depth(struct fx *f, unsigned depth)
 {
 	memset(f, 0, sizeof *f);
 	log_force_stderr(true);
 	log_set_level(LOG_ERR);
 	check(tree_make_root(f->state, sizeof f->state));
 	check(manifest_open(f->state, "cam", &f->m));
-	check(digests_open(f->state, &f->d));
+	check(digests_open(f->state, depth, &f->d));
 	f->e = calloc(4096, sizeof *f->e);
 	assert_non_null(f->e);
 	f->now = 1700000000;
+}
+
+static void setup_fx(struct fx *f)
+{
+	setup_fx_depth(f, 0);
 }
 
 static void teardown_fx(struct fx *f)
@@ -390,6 +396,85 @@ static void test_names_are_bytes(void **state)
 	teardown_fx(&f);
 }
 
+/* The entries' names, joined by ' ' in the answer's (name-hash) order. */
+static void names_of(const struct fx *f, char *out, size_t len)
+{
+	size_t at = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < f->ne && at < len; i++)
+		at += (size_t)snprintf(out + at, len - at, "%s%s", i ? " " : "", f->e[i].name);
+}
+
+/* "#" and the 32 hex digits of a name hash, as SW_DIG_BYHASH takes it. */
+static void hash_ref(const uint8_t *h, char *out)
+{
+	out[0] = '#';
+	for (size_t i = 0; i < SW_NAME_HASH_LEN; i++)
+		snprintf(out + 1 + 2 * i, 3, "%02x", h[i]);
+}
+
+/* inventory_depth = 2: an administrator's copy-check gets the names of the
+ * first two components only; the entries of a directory at depth 2 or
+ * deeper come by name hash alone (empty names), whether the directory is
+ * asked by its path or by name hashes; the digests and hashes themselves
+ * are the same as without a depth, so a comparison is unchanged. */
+static void test_names_within_inventory_depth(void **state)
+{
+	struct fx f, full;
+	char names[256], dir[256];
+	uint8_t a[SW_DIGEST_LEN], b[SW_DIGEST_LEN], case1[SW_NAME_HASH_LEN];
+	const struct sw_digests *h;
+	(void)state;
+
+	setup_fx_depth(&f, 2);
+	setup_fx(&full);
+	scan(&f, copies, sizeof copies / sizeof copies[0], 1);
+	scan(&full, copies, sizeof copies / sizeof copies[0], 1);
+	/* the root's entries (depth 1) and 2021's (depth 2): named */
+	h = ask(&f, "", SW_DIG_NAMES);
+	assert_int_equal(h->status, SW_DIG_LAST);
+	assert_int_equal(f.ne, 3);
+	for (size_t i = 0; i < f.ne; i++)
+		assert_true(!strcmp(f.e[i].name, "top.txt") || !strcmp(f.e[i].name, "2021") ||
+			    !strcmp(f.e[i].name, "mirror"));
+	ask(&f, "2021", SW_DIG_NAMES);
+	names_of(&f, names, sizeof names);
+	assert_string_equal(names, "src");
+	/* 2021/src's entries would be at depth 3: hashes, sizes, digests, no name */
+	ask(&f, "2021/src", SW_DIG_NAMES);
+	assert_int_equal(f.ne, 4);
+	ask(&full, "2021/src", SW_DIG_NAMES);
+	assert_int_equal(full.ne, 4);
+	for (size_t i = 0; i < f.ne; i++) {
+		assert_string_equal(f.e[i].name, "");
+		assert_string_not_equal(full.e[i].name, "");
+		assert_memory_equal(f.e[i].name_hash, full.e[i].name_hash, SW_NAME_HASH_LEN);
+		assert_int_equal(f.e[i].kind, full.e[i].kind);
+		assert_int_equal(f.e[i].size, full.e[i].size);
+		assert_memory_equal(f.e[i].digest, full.e[i].digest, SW_DIGEST_LEN);
+		if (!strcmp(full.e[i].name, "case1"))
+			memcpy(case1, f.e[i].name_hash, SW_NAME_HASH_LEN);
+	}
+	/* deeper, asked the way a walk descends (by name hash): still no names */
+	snprintf(dir, sizeof dir, "2021/src/");
+	hash_ref(case1, dir + strlen(dir));
+	h = ask(&f, dir, SW_DIG_NAMES | SW_DIG_BYHASH);
+	assert_int_equal(h->status, SW_DIG_LAST);
+	assert_int_equal(f.ne, 2);
+	names_of(&f, names, sizeof names);
+	assert_string_equal(names, " ");
+	ask(&f, "mirror/old/copy/case2/deep", SW_DIG_NAMES);
+	assert_int_equal(f.ne, 1);
+	assert_string_equal(f.e[0].name, "");
+	/* the same digests with and without the depth */
+	self_of(&f, "2021/src", a);
+	self_of(&full, "2021/src", b);
+	assert_memory_equal(a, b, SW_DIGEST_LEN);
+	teardown_fx(&f);
+	teardown_fx(&full);
+}
+
 static void test_refusals(void **state)
 {
 	struct sw_digreq r = { .req_id = 9 };
@@ -436,6 +521,7 @@ int main(void)
 		cmocka_unit_test(test_listing),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_names_are_bytes),
+		cmocka_unit_test(test_names_within_inventory_depth),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

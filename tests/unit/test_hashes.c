@@ -343,7 +343,7 @@ static void test_content_digests(void **state)
 	write_file(f.root, "dst/y.mp4", "clip Y"); /* same size, other content */
 	hopen(&f, 86400);
 	check(manifest_open(f.state, "cam", &m));
-	check(digests_open(f.state, &d));
+	check(digests_open(f.state, 0, &d));
 	check(manifest_begin(m, 1700000000));
 	put_dir(m, f.root, "src", names, 2);
 	put_dir(m, f.root, "dst", names, 2);

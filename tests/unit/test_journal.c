@@ -132,12 +132,58 @@ static void test_cap(void **state)
 	tree_remove(dir);
 }
 
+/* What went for space is recorded per store, and kept across a restart
+ * (where journal_dropped() starts again from 0): a window reaching back to
+ * it is not fully covered; a later window, or another store, is. */
+static void test_coverage_survives_restart(void **state)
+{
+	char dir[1024];
+	struct journal *j;
+	struct seen s;
+	uint64_t lost = 0, dropped;
+	int64_t before;
+	(void)state;
+
+	check(tree_make_root(dir, sizeof dir));
+	check(journal_open(dir, JOURNAL_DEFAULT_KEEP, 64 * 1024, &j));
+	assert_int_equal(journal_coverage(j, "bodycam", 0, &lost), 0);
+	batch(j, "other", 1699990000, 1, "o");
+	for (int i = 0; i < 40; i++)
+		batch(j, "bodycam", 1700000000 + i * 60, 50, "d");
+	dropped = journal_dropped(j);
+	assert_true(dropped > 0);
+	before = journal_coverage(j, "bodycam", 0, &lost);
+	assert_true(before >= 1700000000 && before < 1700000000 + 39 * 60);
+	/* the other store's one entry went with the first segment too */
+	assert_int_equal(lost + 1, dropped);
+	/* everything up to `before` went, everything after is here */
+	s = query(j, "bodycam", 0, before - 60, NULL); /* brackets ending by before */
+	assert_int_equal(s.n, 0);
+	s = query(j, "bodycam", before + 1, INT64_MAX, NULL);
+	assert_int_equal(s.n + lost, 40 * 50);
+	assert_int_equal(journal_coverage(j, "bodycam", before + 1, NULL), 0);
+	assert_int_equal(journal_coverage(j, "bodycam", before, NULL), before);
+	assert_int_equal(journal_coverage(j, "other", 0, &lost), 1699990000);
+	assert_int_equal(lost, 1);
+	assert_int_equal(journal_coverage(j, "never", 0, NULL), 0);
+	journal_close(j);
+	/* a restart: nothing dropped since it, the coverage still known */
+	check(journal_open(dir, JOURNAL_DEFAULT_KEEP, 64 * 1024, &j));
+	assert_int_equal(journal_dropped(j), 0);
+	assert_int_equal(journal_coverage(j, "bodycam", 0, &lost), before);
+	assert_int_equal(lost + 1, dropped);
+	assert_int_equal(journal_coverage(j, "bodycam", before + 1, NULL), 0);
+	journal_close(j);
+	tree_remove(dir);
+}
+
 /* Entries older than keep go at a later commit; not counted as dropped. */
 static void test_expiry(void **state)
 {
 	char dir[1024];
 	struct journal *j;
 	struct seen s;
+	uint64_t lost;
 	(void)state;
 
 	check(tree_make_root(dir, sizeof dir));
@@ -148,6 +194,10 @@ static void test_expiry(void **state)
 	assert_int_equal(s.n, 1);
 	assert_string_equal(s.first, "new/item00000.mp4");
 	assert_int_equal(journal_dropped(j), 0);
+	/* but a window reaching back to them is not covered */
+	assert_int_equal(journal_coverage(j, "bodycam", 0, &lost), 1700000000);
+	assert_int_equal(lost, 100);
+	assert_int_equal(journal_coverage(j, "bodycam", 1700000001, NULL), 0);
 	journal_close(j);
 	tree_remove(dir);
 }
@@ -200,6 +250,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_query),
 		cmocka_unit_test(test_cap),
+		cmocka_unit_test(test_coverage_survives_restart),
 		cmocka_unit_test(test_expiry),
 		cmocka_unit_test(test_crash_cases),
 	};
