@@ -14,7 +14,7 @@ collector_conf "$T/collector.conf" "$port" "$T/data" "control = $sock"
 start first "$BUILD/shrinkwatch-collector" -c "$T/collector.conf"
 first=$LAST_PID
 wait_for 10 "control socket" test -S "$sock"
-wait_for 10 "the first collector listens" grep -q "listening on" "$T/first.log"
+wait_for 10 "the first collector listens" grep -q "collector: listening on" "$T/first.log"
 ino=$(stat -c %i "$sock")
 
 rc=0
@@ -31,6 +31,6 @@ ok "a second collector on the same data_dir is refused, naming pid $first; the f
 stop "$first" KILL
 start again "$BUILD/shrinkwatch-collector" -c "$T/collector.conf"
 again=$LAST_PID
-wait_for 10 "a collector after kill -9 listens" grep -q "listening on" "$T/again.log"
+wait_for 10 "a collector after kill -9 listens" grep -q "collector: listening on" "$T/again.log"
 stop "$again"
 ok "after kill -9 the lock is gone with its process: the next start succeeds"

@@ -285,7 +285,7 @@ agent_conf "$T/a5.conf" a5 "$port2" "$T/st5" 1s "s=$T/s1"
 mkdir -p "$T/st5"
 start cfull "$BUILD/shrinkwatch-collector" -v -c "$T/c2.conf"
 cpid=$LAST_PID
-wait_for 10 "collector on the small disk" grep -q "listening on" "$T/cfull.log"
+wait_for 10 "collector on the small disk" grep -q "collector: listening on" "$T/cfull.log"
 start a5 "$BUILD/shrinkwatch-agent" -c "$T/a5.conf"
 a5=$LAST_PID
 st5() { cat "$MNT/data/rrd/a5/agent.seq" 2>/dev/null || echo 0; }

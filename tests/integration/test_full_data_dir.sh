@@ -57,7 +57,7 @@ start_collector() {
 	n=$((n + 1))
 	start "collector$n" "$BUILD/shrinkwatch-collector" -v -c "$T/collector.conf"
 	cpid=$LAST_PID
-	wait_for 15 "collector $n listens" grep -q "listening on" "$T/collector$n.log"
+	wait_for 15 "collector $n listens" grep -q "collector: listening on" "$T/collector$n.log"
 }
 
 start_collector

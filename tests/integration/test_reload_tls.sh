@@ -19,7 +19,7 @@ echo "tls_crl = $PKI/crl.pem" >>"$T/c.conf"
 
 start collector "$BUILD/shrinkwatch-collector" -c "$T/c.conf"
 cpid=$LAST_PID
-wait_for 10 "the collector listens" grep -q "listening on" "$T/collector.log"
+wait_for 10 "the collector listens" grep -q "collector: listening on" "$T/collector.log"
 start alpha "$BUILD/shrinkwatch-agent" -c "$T/a.conf"
 apid=$LAST_PID
 start bravo "$BUILD/shrinkwatch-agent" -c "$T/b.conf"

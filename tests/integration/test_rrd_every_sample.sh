@@ -23,7 +23,7 @@ start_collector() {
 	n=$((n + 1))
 	start "collector$n" "$BUILD/shrinkwatch-collector" -v -c "$T/collector.conf"
 	cpid=$LAST_PID
-	wait_for 10 "collector $n listens" grep -q "listening on" "$T/collector$n.log"
+	wait_for 10 "collector $n listens" grep -q "collector: listening on" "$T/collector$n.log"
 }
 stored() { cat "$T/data/rrd/$1/agent.seq" 2>/dev/null || echo 0; }
 made() { sed -n 's/^seq //p' "$T/$1/agent.state" 2>/dev/null || echo 0; }

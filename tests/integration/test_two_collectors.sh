@@ -20,7 +20,7 @@ start c1 "$BUILD/shrinkwatch-collector" -c "$T/c1.conf"
 c1=$LAST_PID
 start c2 "$BUILD/shrinkwatch-collector" -c "$T/c2.conf"
 c2=$LAST_PID
-wait_for 10 "both collectors listen" grep -q "listening on" "$T/c2.log"
+wait_for 10 "both collectors listen" grep -q "collector: listening on" "$T/c2.log"
 start agent "$BUILD/shrinkwatch-agent" -c "$T/agent.conf"
 apid=$LAST_PID
 
