@@ -659,7 +659,7 @@ int detect_update_figures(struct detect_state *st, const struct detect_params *p
 			want[i] = u[i] > 0 ? u[i] : 0;
 		}
 	}
-	detect__exact_spare(in, want);
+	detect__exact_spare(in, thr, want);
 	detect__explain_consume(st, in->time, want, got);
 	figures(fig, st, inw, r, u, got);
 	detect__exact_figures(fig, young, ygot);

@@ -83,12 +83,14 @@ bool detect__exact_take(struct detect_state *st, const struct detect_params *p,
 			double got[2]);
 void detect__exact_learn(struct detect_state *st, const struct detect_input *in, bool inw);
 /* Takes the fresh removal (the agent's fresh split) out of what declared
- * deletions may explain (want, bytes and objects): items younger than the
- * settle age are uploads and temp files, churn for the statistical model
- * to judge, never the evidence a declaration is filed for -- else the
- * temp files of a day-long declared window eat its object allowance and
- * the declared items that follow fire as unexplained. */
-void detect__exact_spare(const struct detect_input *in, double want[2]);
+ * deletions may explain (want, bytes and objects) while it stays below the
+ * sample's alarm threshold (thr): items younger than the settle age are
+ * mostly uploads and temp files, churn for the statistical model to judge
+ * -- else the temp files of a day-long declared window eat its object
+ * allowance and the declared items that follow fire as unexplained.  Fresh
+ * removal that reaches the threshold on its own is no churn: files copied
+ * in and deleted under a declaration, which explains it. */
+void detect__exact_spare(const struct detect_input *in, const double thr[2], double want[2]);
 /* The kind of an episode young loss opens: object loss when the settled
  * young items removed carried next to no bytes (relative to the totals cur,
  * flat_ratio), else overpurge inside a known purge window (purging), else a

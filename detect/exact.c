@@ -224,12 +224,17 @@ unsigned detect__exact_kind(const struct detect_params *p, const struct detect_i
 	return purging ? DETECT_OVERPURGE : DETECT_DROP;
 }
 
-void detect__exact_spare(const struct detect_input *in, double want[2])
+void detect__exact_spare(const struct detect_input *in, const double thr[2], double want[2])
 {
+	double f;
+
 	if (!in->exact || !in->fresh_split || in->status != SW_SCAN_COMPLETE)
 		return;
 	for (int i = 0; i < 2; i++) {
-		want[i] -= in->removed_fresh[i] > 0 ? in->removed_fresh[i] : 0;
+		f = in->removed_fresh[i] > 0 ? in->removed_fresh[i] : 0;
+		if (f >= thr[i])
+			continue;
+		want[i] -= f;
 		if (want[i] < 0)
 			want[i] = 0;
 	}

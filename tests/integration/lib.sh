@@ -13,6 +13,9 @@ PIDS=()
 
 cleanup() {
 	local rc=$?
+	# every background job of the test's shell is one of its daemons too
+	# (a README block starts them with &, outside start())
+	for p in $(jobs -p); do PIDS+=("$p"); done
 	for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
 	for p in "${PIDS[@]}"; do
 		for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done

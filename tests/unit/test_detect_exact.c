@@ -374,6 +374,26 @@ static void test_fresh_removal_spares_the_declaration(void **unused)
 	assert_int_equal(s.last.kind, DETECT_DROP);
 }
 
+/* Files copied in and deleted within minutes under a declaration (an
+ * operator clearing a staging copy, test_alerts.sh): fresh, yet a removal
+ * that reaches the alarm threshold on its own is no churn, and the
+ * declaration explains it. */
+static void test_declared_fresh_burst_is_explained(void **unused)
+{
+	struct detect_explain e = { .id = 3, .start = T0, .end = T0 + DAY,
+				    .allow_bytes = -1, .allow_objects = 1000 };
+	struct detect_event ev;
+	struct sim s;
+
+	(void)unused;
+	sim_init(&s, true);
+	run_quiet(&s, 5);
+	assert_int_equal(detect_explain_add(&s.st, &e, &ev), 0);
+	assert_int_equal(step_fresh(&s, 0, 600, 0, 60, 0, 7200, true), 0);
+	run_quiet(&s, 3);
+	assert_int_equal(s.events, 0);
+}
+
 /* An agent whose boundary is below the detector's settle age (a long
  * sample interval makes ours six intervals): its split is used only when
  * nothing it calls settled is younger than our settle age; else the
@@ -589,6 +609,7 @@ int main(void)
 		cmocka_unit_test(test_fresh_split_below_settle_age),
 		cmocka_unit_test(test_young_sidecars_are_object_loss),
 		cmocka_unit_test(test_fresh_removal_spares_the_declaration),
+		cmocka_unit_test(test_declared_fresh_burst_is_explained),
 		cmocka_unit_test(test_temp_files_do_not_pull_learned_retention),
 		cmocka_unit_test(test_settle_age_bounded_by_learned_retention),
 		cmocka_unit_test(test_restore_upgrades_version_1),
