@@ -43,6 +43,10 @@ attributions() { ctl alerts --all --json | json_get "'\n'.join(a['attribution'] 
 attributed() { attributions | grep -qF -- "$1"; }
 reports_of() { ctl deletions evsrv01 bodycam --json | json_get "sum(d['files'] for d in j['deletions'] if d['pid']==$1)"; }
 reported() { [ "$(reports_of "$1")" = "$2" ]; }
+# the files the agent's log says it reported for a pid (a deletion may be
+# reported in two parts when it spans the watch's batching window)
+agent_reported() { [ "$(grep -o "[0-9]* files, [0-9]* directories deleted under .* by pid $1 " "$T/$3" |
+	awk '{ n += $1 } END { print n + 0 }')" -ge "$2" ]; }
 stored() { ctl status --json | json_get "[s['objects'] for s in j['stores'] if s['store']=='bodycam'][0]"; }
 stored_is() { [ "$(stored)" = "$1" ]; }
 
@@ -87,7 +91,7 @@ stop "$COLL" KILL
 "$T/evidence-rm" -rf "$T/store/2023/09" &
 rm2=$!
 wait "$rm2"
-wait_for 10 "the agent reports pid $rm2" grep -q "by pid $rm2 " "$T/agent.log"
+wait_for 10 "the agent reports pid $rm2's 25 files" agent_reported "$rm2" 25 agent.log
 sleep 2 # the agent tries to send it (and cannot)
 start collector2 "$BUILD/shrinkwatch-collector" -c "$T/collector.conf"
 COLL=$LAST_PID
@@ -104,7 +108,9 @@ stop "$COLL" KILL
 "$T/evidence-rm" -rf "$T/store/2023/10" &
 rm3=$!
 wait "$rm3"
-wait_for 10 "the agent reports pid $rm3" grep -q "by pid $rm3 " "$T/agent.log"
+# all of it reported (else a kill -9 takes the second part of a report
+# split across the batching window: the agent had not yet seen it)
+wait_for 10 "the agent reports pid $rm3's 30 files" agent_reported "$rm3" 30 agent.log
 stop "$AGENT" KILL
 start agent2 "$BUILD/shrinkwatch-agent" -c "$T/agent.conf"
 AGENT=$LAST_PID
