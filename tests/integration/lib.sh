@@ -18,13 +18,13 @@ cleanup() {
 	for p in $(jobs -p); do PIDS+=("$p"); done
 	for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
 	for p in "${PIDS[@]}"; do
-		for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+		for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; command sleep 0.1; done
 		kill -KILL "$p" 2>/dev/null || true
 	done
 	# A daemon started under a wrapper (strace detaches from its tracee when
 	# killed) outlives the PID we know; every daemon a test starts has $T in
 	# its arguments, so nothing of this test survives it.
-	pkill -TERM -f -- "$T/" 2>/dev/null && sleep 0.5
+	pkill -TERM -f -- "$T/" 2>/dev/null && command sleep 0.5
 	pkill -KILL -f -- "$T/" 2>/dev/null || true
 	# a test's own clean-up (an unmount), once nothing of it runs any more
 	if declare -F cleanup_after_daemons >/dev/null; then cleanup_after_daemons || true; fi
@@ -42,6 +42,8 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
+# (the helpers say `command sleep`: a test may define a sleep() of its own,
+# as test_readme.sh does for the README's waits)
 fail() { echo "FAIL: $*" >&2; exit 1; }
 ok() { echo "ok - $*"; }
 
@@ -56,7 +58,7 @@ wait_for() {
 	local end=$((SECONDS + secs))
 	while ! "$@" >/dev/null 2>&1; do
 		[ "$SECONDS" -lt "$end" ] || fail "timed out after ${secs}s waiting for: $what"
-		sleep 0.2
+		command sleep 0.2
 	done
 }
 
@@ -80,7 +82,7 @@ stop() {
 			[ "$sig" != TERM ] || [ "$rc" -eq 0 ] || fail "process $pid exited with status $rc after SIGTERM"
 			return 0
 		fi
-		sleep 0.1
+		command sleep 0.1
 	done
 	fail "process $pid did not stop on SIG$sig"
 }
