@@ -482,6 +482,20 @@ static void pump(struct copies_walk *w)
 	}
 }
 
+/* The root's one child node, to be walked (named "" when names are asked
+ * for); NULL with the outcome unknown when it cannot be made. */
+static struct node *add_root_child(struct copies_walk *w)
+{
+	struct node *c = add_node(w);
+
+	if (c && (!w->names || (c->path = calloc(1, 1))))
+		return c;
+	w->res.outcome = COPIES_UNKNOWN;
+	if (c)
+		w->nodes[--w->nnodes] = NULL, node_free(c);
+	return NULL;
+}
+
 /* The prefixes' SELF digests are in. */
 static void finish_root_self(struct copies_walk *w, struct node *n)
 {
@@ -509,13 +523,9 @@ static void finish_root_self(struct copies_walk *w, struct node *n)
 			return;
 		if (n->st[1] == COPIES_ANSWER_NO_DIR)
 			r->dst_files = r->dst_bytes = 0;
-		c = add_node(w);
-		if (!c || (w->names && !(c->path = calloc(1, 1)))) {
-			r->outcome = COPIES_UNKNOWN;
-			if (c)
-				w->nodes[--w->nnodes] = NULL, node_free(c);
+		c = add_root_child(w);
+		if (!c)
 			return;
-		}
 		c->src_gone = true;
 		c->src_only = n->st[1] == COPIES_ANSWER_NO_DIR;
 		return;
@@ -526,13 +536,9 @@ static void finish_root_self(struct copies_walk *w, struct node *n)
 		return; /* complete (and nothing at both went since the memory) */
 	if (n->st[1] == COPIES_ANSWER_NO_DIR)
 		r->dst_files = r->dst_bytes = 0;
-	c = add_node(w);
-	if (!c || (w->names && !(c->path = calloc(1, 1)))) {
-		r->outcome = COPIES_UNKNOWN;
-		if (c)
-			w->nodes[--w->nnodes] = NULL, node_free(c);
+	c = add_root_child(w);
+	if (!c)
 		return;
-	}
 	c->src_only = n->st[1] == COPIES_ANSWER_NO_DIR;
 }
 
