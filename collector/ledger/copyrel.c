@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "copyrel.h"
+#include "sqlerr.h"
 #include "shrinkwatch/log.h"
 #include "shrinkwatch/banned.h"
 
@@ -55,27 +56,11 @@ static enum copyrel_state state_parse(const char *s)
 	return COPYREL_UNKNOWN;
 }
 
-static int fail(sqlite3 *db, int rc, const char *what)
-{
-	log_err("ledger: cannot %s: %s", what, sqlite3_errmsg(db));
-	switch (rc & 0xff) {
-	case SQLITE_FULL:
-		return -ENOSPC;
-	case SQLITE_BUSY:
-	case SQLITE_LOCKED:
-		return -EBUSY;
-	case SQLITE_NOMEM:
-		return -ENOMEM;
-	default:
-		return -EIO;
-	}
-}
-
 int copyrel_schema(struct sqlite3 *db)
 {
 	int rc = sqlite3_exec(db, schema, NULL, NULL, NULL);
 
-	return rc == SQLITE_OK ? 0 : fail(db, rc, "create the copies table");
+	return rc == SQLITE_OK ? 0 : ledger_sqlite_fail(db, rc, "create the copies table");
 }
 
 int copyrel_put(struct sqlite3 *db, const struct copyrel_rec *r)
@@ -86,7 +71,7 @@ int copyrel_put(struct sqlite3 *db, const struct copyrel_rec *r)
 	int rc = sqlite3_prepare_v2(db, sql, -1, &s, NULL), i = 1;
 
 	if (rc != SQLITE_OK)
-		return fail(db, rc, "write a copy relation's state");
+		return ledger_sqlite_fail(db, rc, "write a copy relation's state");
 	sqlite3_bind_text(s, i++, r->name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, i++, r->source, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, i++, r->destination, -1, SQLITE_STATIC);
@@ -108,7 +93,7 @@ int copyrel_put(struct sqlite3 *db, const struct copyrel_rec *r)
 	sqlite3_bind_int64(s, i++, r->lost_episode);
 	rc = sqlite3_step(s);
 	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? 0 : fail(db, rc, "write a copy relation's state");
+	return rc == SQLITE_DONE ? 0 : ledger_sqlite_fail(db, rc, "write a copy relation's state");
 }
 
 static void text(sqlite3_stmt *s, int col, char *out, size_t len)
@@ -156,7 +141,7 @@ int copyrel_get(struct sqlite3 *db, const char *name, struct copyrel_rec *out)
 				    NULL);
 
 	if (rc != SQLITE_OK)
-		return fail(db, rc, "read a copy relation's state");
+		return ledger_sqlite_fail(db, rc, "read a copy relation's state");
 	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
@@ -164,7 +149,7 @@ int copyrel_get(struct sqlite3 *db, const char *name, struct copyrel_rec *out)
 	sqlite3_finalize(s);
 	if (rc == SQLITE_ROW)
 		return 0;
-	return rc == SQLITE_DONE ? -ENOENT : fail(db, rc, "read a copy relation's state");
+	return rc == SQLITE_DONE ? -ENOENT : ledger_sqlite_fail(db, rc, "read a copy relation's state");
 }
 
 int copyrel_list(struct sqlite3 *db, int (*fn)(void *ctx, const struct copyrel_rec *r),
@@ -176,7 +161,7 @@ int copyrel_list(struct sqlite3 *db, int (*fn)(void *ctx, const struct copyrel_r
 				    NULL), err = 0;
 
 	if (rc != SQLITE_OK)
-		return fail(db, rc, "list the copy relations");
+		return ledger_sqlite_fail(db, rc, "list the copy relations");
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		read_rec(s, &r);
 		err = fn(ctx, &r);
@@ -184,7 +169,7 @@ int copyrel_list(struct sqlite3 *db, int (*fn)(void *ctx, const struct copyrel_r
 			break;
 	}
 	if (!err && rc != SQLITE_DONE)
-		err = fail(db, rc, "list the copy relations");
+		err = ledger_sqlite_fail(db, rc, "list the copy relations");
 	sqlite3_finalize(s);
 	return err;
 }
@@ -198,7 +183,7 @@ int copyrel_prune(struct sqlite3 *db, int (*keep)(void *ctx, const char *name), 
 	if (rc == SQLITE_OK)
 		rc = sqlite3_prepare_v2(db, "DELETE FROM copies WHERE name = ?", -1, &del, NULL);
 	if (rc != SQLITE_OK) {
-		err = fail(db, rc, "prune the copy relations");
+		err = ledger_sqlite_fail(db, rc, "prune the copy relations");
 		goto out;
 	}
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -211,12 +196,12 @@ int copyrel_prune(struct sqlite3 *db, int (*keep)(void *ctx, const char *name), 
 		sqlite3_bind_text(del, 1, name, -1, SQLITE_TRANSIENT);
 		if ((rc = sqlite3_step(del)) != SQLITE_DONE ||
 		    (err = copyrel_seen_forget(db, name, NULL, 0))) {
-			err = err ? err : fail(db, rc, "prune the copy relations");
+			err = err ? err : ledger_sqlite_fail(db, rc, "prune the copy relations");
 			goto out;
 		}
 	}
 	if (rc != SQLITE_DONE)
-		err = fail(db, rc, "prune the copy relations");
+		err = ledger_sqlite_fail(db, rc, "prune the copy relations");
 out:
 	sqlite3_finalize(s);
 	sqlite3_finalize(del);
@@ -231,7 +216,7 @@ int copyrel_next_episode(struct sqlite3 *db, const char *agent, const char *stor
 					"agent = ? AND store = ? AND kind = ?", -1, &s, NULL);
 
 	if (rc != SQLITE_OK)
-		return fail(db, rc, "number a copy alert");
+		return ledger_sqlite_fail(db, rc, "number a copy alert");
 	sqlite3_bind_text(s, 1, agent, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, store, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 3, kind, -1, SQLITE_STATIC);
@@ -239,7 +224,7 @@ int copyrel_next_episode(struct sqlite3 *db, const char *agent, const char *stor
 	if (rc == SQLITE_ROW)
 		*episode = (uint32_t)sqlite3_column_int64(s, 0) + 1;
 	sqlite3_finalize(s);
-	return rc == SQLITE_ROW ? 0 : fail(db, rc, "number a copy alert");
+	return rc == SQLITE_ROW ? 0 : ledger_sqlite_fail(db, rc, "number a copy alert");
 }
 
 int copyrel_seen_get(struct sqlite3 *db, const char *name, const uint8_t *key, size_t klen,
@@ -252,7 +237,7 @@ int copyrel_seen_get(struct sqlite3 *db, const char *name, const uint8_t *key, s
 	*packed = NULL;
 	*n = 0;
 	if (rc != SQLITE_OK)
-		return fail(db, rc, "read a copy's memory");
+		return ledger_sqlite_fail(db, rc, "read a copy's memory");
 	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_blob(s, 2, key ? (const void *)key : "", (int)klen, SQLITE_STATIC);
 	rc = sqlite3_step(s);
@@ -270,7 +255,7 @@ int copyrel_seen_get(struct sqlite3 *db, const char *name, const uint8_t *key, s
 			*n = *packed ? cnt : 0;
 		}
 	} else if (rc != SQLITE_DONE) {
-		err = fail(db, rc, "read a copy's memory");
+		err = ledger_sqlite_fail(db, rc, "read a copy's memory");
 	}
 	sqlite3_finalize(s);
 	return err;
@@ -284,7 +269,7 @@ int copyrel_seen_put(struct sqlite3 *db, const char *name, const uint8_t *key, s
 				    &s, NULL);
 
 	if (rc != SQLITE_OK)
-		return fail(db, rc, "write a copy's memory");
+		return ledger_sqlite_fail(db, rc, "write a copy's memory");
 	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_blob(s, 2, key ? (const void *)key : "", (int)klen, SQLITE_STATIC);
 	sqlite3_bind_blob(s, 3, digest, 32, SQLITE_STATIC);
@@ -293,7 +278,7 @@ int copyrel_seen_put(struct sqlite3 *db, const char *name, const uint8_t *key, s
 			  SQLITE_STATIC);
 	rc = sqlite3_step(s);
 	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? 0 : fail(db, rc, "write a copy's memory");
+	return rc == SQLITE_DONE ? 0 : ledger_sqlite_fail(db, rc, "write a copy's memory");
 }
 
 int copyrel_seen_forget(struct sqlite3 *db, const char *name, const uint8_t *key, size_t klen)
@@ -303,13 +288,13 @@ int copyrel_seen_forget(struct sqlite3 *db, const char *name, const uint8_t *key
 					"substr(dir, 1, ?) = ?", -1, &s, NULL);
 
 	if (rc != SQLITE_OK)
-		return fail(db, rc, "forget a copy's memory");
+		return ledger_sqlite_fail(db, rc, "forget a copy's memory");
 	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, (sqlite3_int64)klen);
 	sqlite3_bind_blob(s, 3, key ? (const void *)key : "", (int)klen, SQLITE_STATIC);
 	rc = sqlite3_step(s);
 	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? 0 : fail(db, rc, "forget a copy's memory");
+	return rc == SQLITE_DONE ? 0 : ledger_sqlite_fail(db, rc, "forget a copy's memory");
 }
 
 int copyrel_seen_count(struct sqlite3 *db, const char *name, uint64_t *n)
@@ -319,11 +304,11 @@ int copyrel_seen_count(struct sqlite3 *db, const char *name, uint64_t *n)
 					"relation = ?", -1, &s, NULL);
 
 	if (rc != SQLITE_OK)
-		return fail(db, rc, "count a copy's memory");
+		return ledger_sqlite_fail(db, rc, "count a copy's memory");
 	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
 		*n = (uint64_t)sqlite3_column_int64(s, 0);
 	sqlite3_finalize(s);
-	return rc == SQLITE_ROW ? 0 : fail(db, rc, "count a copy's memory");
+	return rc == SQLITE_ROW ? 0 : ledger_sqlite_fail(db, rc, "count a copy's memory");
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "inventory.h"
+#include "sqlerr.h"
 #include "shrinkwatch/log.h"
 #include "shrinkwatch/banned.h"
 
@@ -88,38 +89,20 @@ size_t inventory_dir_len(const char *path, size_t len)
 	return len ? len - 1 : 0;
 }
 
-/* A failure of SQLite in the writer, logged as the ledger logs its own
- * (ledger.h) and mapped the same way for what callers decide on. */
-static int wfail(sqlite3 *db, int rc, const char *what)
-{
-	log_err("ledger: cannot %s: %s", what, sqlite3_errmsg(db));
-	switch (rc & 0xff) {
-	case SQLITE_FULL:
-		return -ENOSPC;
-	case SQLITE_BUSY:
-	case SQLITE_LOCKED:
-		return -EBUSY;
-	case SQLITE_NOMEM:
-		return -ENOMEM;
-	default:
-		return -EIO;
-	}
-}
-
 /* A statement of the writer: prepared once per call (inventories are rare
  * and asked for by hand), finalized by the caller. */
 static int prepare(sqlite3 *db, const char *sql, sqlite3_stmt **s, const char *what)
 {
 	int rc = sqlite3_prepare_v2(db, sql, -1, s, NULL);
 
-	return rc == SQLITE_OK ? 0 : wfail(db, rc, what);
+	return rc == SQLITE_OK ? 0 : ledger_sqlite_fail(db, rc, what);
 }
 
 static int step_done(sqlite3 *db, sqlite3_stmt *s, const char *what)
 {
 	int rc = sqlite3_step(s);
 
-	return rc == SQLITE_DONE ? 0 : wfail(db, rc, what);
+	return rc == SQLITE_DONE ? 0 : ledger_sqlite_fail(db, rc, what);
 }
 
 int inventory_insert(struct sqlite3 *db, struct inventory_rec *r)

@@ -17,6 +17,7 @@
 #include "codec.h"
 #include "inventory.h"
 #include "ledger.h"
+#include "sqlerr.h"
 #include "shrinkwatch/log.h"
 #include "shrinkwatch/banned.h"
 
@@ -185,34 +186,9 @@ static const char *const sql[LS_COUNT] = {
 	[LS_ALERT_ATTRIB] = "UPDATE alerts SET attribution=? WHERE id=?",
 };
 
-static int map_rc(int rc)
-{
-	switch (rc & 0xff) {
-	case SQLITE_OK:
-	case SQLITE_DONE:
-	case SQLITE_ROW:
-		return 0;
-	case SQLITE_FULL:
-		return -ENOSPC;
-	case SQLITE_BUSY:
-	case SQLITE_LOCKED:
-		return -EBUSY;
-	case SQLITE_NOMEM:
-		return -ENOMEM;
-	case SQLITE_CONSTRAINT:
-		return -EEXIST;
-	case SQLITE_READONLY:
-	case SQLITE_PERM:
-	case SQLITE_AUTH:
-		return -EACCES;
-	default:
-		return -EIO;
-	}
-}
-
 static int fail(struct ledger *l, int rc, const char *what)
 {
-	int err = map_rc(rc);
+	int err = ledger_sqlite_errno(rc);
 
 	if (err == -ENOSPC)
 		log_err("ledger: cannot %s: the disk is full (will retry)", what);
@@ -338,7 +314,7 @@ int ledger_open(struct ledger *l, const char *path)
 	vfs_no_fchown();
 	rc = sqlite3_open_v2(path, &l->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
 	if (rc != SQLITE_OK) {
-		err = map_rc(rc);
+		err = ledger_sqlite_errno(rc);
 		log_err("ledger: cannot open '%s': %s", path,
 			l->db ? sqlite3_errmsg(l->db) : sqlite3_errstr(rc));
 		goto out;
