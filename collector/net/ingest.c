@@ -134,9 +134,15 @@ static void batch_done(struct rrd_batch *b, void *ctx)
 				(unsigned long long)a->samples_dropped_old);
 	/* which seqs went where: the fault tests check from these that every
 	 * seq an agent produced reached its RRD file exactly once */
+	if (b->already)
+		log_info("ingest: agent '%s': %zu samples sent again were in their RRD already "
+			 "(written before a restart that did not record their seq)",
+			 a->name, b->already);
 	log_debug("ingest: agent '%s': seq %llu-%llu (%zu samples): %zu stored, %zu not newer "
-		  "than their RRD", a->name, (unsigned long long)b->samples[0].seq,
-		  (unsigned long long)b->samples[b->n - 1].seq, b->n, b->stored, b->dropped_old);
+		  "than their RRD, %zu there already", a->name,
+		  (unsigned long long)b->samples[0].seq,
+		  (unsigned long long)b->samples[b->n - 1].seq, b->n, b->stored, b->dropped_old,
+		  b->already);
 	if (b->samples[b->n - 1].seq > a->seq_stored)
 		a->seq_stored = b->samples[b->n - 1].seq;
 	for (size_t i = 0; i < b->n; i++) {

@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <rrd.h>
 #include <rrd_client.h>
 #include <stdio.h>
@@ -329,6 +330,45 @@ static int flush_daemon(struct worker *w, const char *path, struct rrd_batch *b)
 	return 0;
 }
 
+/* Whether s is what the file at path holds as its last update, time and
+ * values: a sample sent again because the collector died between writing
+ * the file and recording the agent's seq.  Only asked when s->time is the
+ * file's last update (rare), so the extra read costs nothing in the common
+ * case; a file it cannot read says no (the sample counts as not newer). */
+static bool same_as_last(const char *path, const struct sw_sample *s)
+{
+	char line[256], *p;
+	char **names = NULL, **values = NULL;
+	unsigned long nds = 0, i;
+	time_t t;
+	bool same;
+
+	rrdsample_format_update(s, line, sizeof line);
+	if (rrd_lastupdate_r(path, &t, &nds, &names, &values)) {
+		rrd_clear_error();
+		return false;
+	}
+	p = strchr(line, ':');
+	same = p && (int64_t)t == s->time;
+	for (i = 0; same && i < nds; i++) {
+		size_t len = strlen(values[i]);
+
+		if (strncmp(p + 1, values[i], len) || (p[1 + len] != ':' && p[1 + len] != '\0'))
+			same = false;
+		else
+			p += 1 + len;
+	}
+	if (same && *p)
+		same = false; /* the file has fewer values than the sample */
+	for (i = 0; i < nds; i++) {
+		rrd_freemem(names[i]);
+		rrd_freemem(values[i]);
+	}
+	rrd_freemem(names);
+	rrd_freemem(values);
+	return same;
+}
+
 /* Writes every sample of one store of the run (refs[0..n), in time order)
  * with one update call.  Errors land in the first batch of the run. */
 static int write_store(struct worker *w, struct rrd_batch *first, const struct sample_ref *refs,
@@ -361,7 +401,10 @@ static int write_store(struct worker *w, struct rrd_batch *first, const struct s
 		const struct sw_sample *s = &b->samples[refs[k].i];
 
 		if (s->time <= last) {
-			b->dropped_old++;
+			if (s->time == last && argc == 0 && same_as_last(path, s))
+				b->already++;
+			else
+				b->dropped_old++;
 			b->dropped[refs[k].i] = 1;
 			continue;
 		}

@@ -72,8 +72,12 @@ struct rrd_batch {
 	int err;              /* 0, or the first negative errno (nothing acked then) */
 	char errtext[256];    /* librrd's or the system's words for err */
 	size_t stored;        /* samples written */
-	size_t dropped_old;   /* samples not newer than their file's last update */
-	unsigned char *dropped; /* per sample: 1 if it was one of those */
+	size_t dropped_old;   /* samples older than their file's last update */
+	/* samples whose time is the file's last update: sent again after the
+	 * collector died between writing the file and recording the seq, so
+	 * already there (a duplicate, never a loss) */
+	size_t already;
+	unsigned char *dropped; /* per sample: 1 if it was one of those two */
 	uint64_t write_usec;  /* time spent writing the batch */
 	void *owner;          /* for the caller */
 	/* set by rrdstore_submit() */

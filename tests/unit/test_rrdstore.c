@@ -196,6 +196,29 @@ static void test_partial_is_unknown_and_old_dropped(void **state)
 	assert_string_equal(line, "1700000060:U:U:U:U:5000:90000:77");
 }
 
+/* A sample sent again after the collector died between writing the file
+ * and recording the seq is in the file already: counted as such, never as
+ * dropped; a different sample of the same second still is dropped. */
+static void test_sample_sent_again_is_there_already(void **state)
+{
+	struct rrd_batch *b[3] = { rrd_batch_new("a2", 60, 1), rrd_batch_new("a2", 60, 1),
+				   rrd_batch_new("a2", 60, 1) };
+	(void)state;
+
+	b[0]->samples[0] = sample(1, 1700000000, "s", 1000);
+	b[1]->samples[0] = sample(1, 1700000000, "s", 1000); /* the same, again */
+	b[2]->samples[0] = sample(2, 1700000000, "s", 999);  /* another, same second */
+	run_batches(b, 1, false);
+	run_batches(b + 1, 2, false); /* after a restart */
+	assert_int_equal(b[0]->stored, 1);
+	assert_int_equal(b[1]->stored, 0);
+	assert_int_equal(b[1]->already, 1);
+	assert_int_equal(b[1]->dropped_old, 0);
+	assert_int_equal(b[1]->dropped[0], 1);
+	assert_int_equal(b[2]->already, 0);
+	assert_int_equal(b[2]->dropped_old, 1);
+}
+
 /* Batches of two agents submitted together (a writer merges what is queued
  * for one agent into one update per file): each batch's outcome is its own,
  * a sample not newer than one of an earlier batch is dropped in the batch
@@ -481,6 +504,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_layout_and_values, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_partial_is_unknown_and_old_dropped, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_sample_sent_again_is_there_already, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_queued_batches_merge, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failure_poisons_epoch, setup, teardown),
