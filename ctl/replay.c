@@ -7,7 +7,9 @@
  * (their start unless a "filed" column says otherwise), so an explanation
  * filed after the fact resolves the open alert it covers, as it would live.
  * Silence is checked before each row against every store's deadline, as the
- * collector's timer would.
+ * collector's timer would.  --figures writes, for each sample the detector
+ * judged, what it made of it (struct detect_figures): the operator's answer
+ * to "why did this fire" or "why was this quiet", one CSV row a sample.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -18,6 +20,7 @@
 #include "replay.h"
 #include "trace.h"
 #include "shrinkwatch/buf.h"
+#include "shrinkwatch/csv.h"
 #include "shrinkwatch/detect.h"
 #include "shrinkwatch/detect_config.h"
 #include "shrinkwatch/json.h"
@@ -40,6 +43,8 @@ struct replay {
 	size_t nexpl, next_expl;
 	int64_t min_deadline;
 	struct buf out;
+	FILE *fig;      /* --figures: one CSV row per judged sample, or NULL */
+	struct buf fout;
 };
 
 struct pending_ev {
@@ -59,9 +64,13 @@ static void print_bad(const char *path, unsigned long lineno, const char *err)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: shrinkwatchctl replay [--config FILE] [--explain FILE] TRACE.csv\n"
+	fprintf(f, "usage: shrinkwatchctl replay [--config FILE] [--explain FILE] [--figures FILE]\n"
+		   "                             TRACE.csv\n"
 		   "  Feeds a trace (time,store,bytes,objects[,added_bytes,added_objects])\n"
-		   "  through the detector and prints alert transitions as JSON Lines.\n");
+		   "  through the detector and prints alert transitions as JSON Lines.\n"
+		   "  --figures FILE  also writes, per judged sample, what the detector made\n"
+		   "                  of it as CSV: removal, purge allowance and use, declared\n"
+		   "                  and unexplained loss, bytes and objects\n");
 }
 
 static int print_event(struct replay *r, const struct rstore *s, const struct detect_event *e)
@@ -243,6 +252,37 @@ out:
 	return rc;
 }
 
+static const char fig_header[] =
+	"time,store,in_purge,removed_bytes,removed_objects,purge_allow_bytes,"
+	"purge_allow_objects,purge_done_bytes,purge_done_objects,declared_bytes,"
+	"declared_objects,unexplained_bytes,unexplained_objects\n";
+
+/* One --figures row; the store name is hostile text (csv.h). */
+static int print_figures(struct replay *r, const struct rstore *s, int64_t t,
+			 const struct detect_figures *fg)
+{
+	const double *v[] = { fg->removed, fg->purge_allow, fg->purge_done, fg->declared,
+			      fg->unexplained };
+	struct buf *b = &r->fout;
+	char num[40];
+	size_t i;
+
+	b->len = 0;
+	if (csv_put_i64(b, t) || buf_append(b, ",", 1) || csv_put_field(b, s->name) ||
+	    buf_append(b, fg->in_purge ? ",1" : ",0", 2))
+		return -ENOBUFS;
+	for (i = 0; i < sizeof v / sizeof v[0]; i++)
+		for (int k = 0; k < 2; k++) {
+			int l = snprintf(num, sizeof num, ",%.0f", v[i][k]);
+
+			if (buf_append(b, num, (size_t)l))
+				return -ENOBUFS;
+		}
+	if (buf_append(b, "\n", 1))
+		return -ENOBUFS;
+	return fwrite(b->data, 1, b->len, r->fig) == b->len ? 0 : -EIO;
+}
+
 static int run_trace(struct replay *r, const char *path)
 {
 	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "re");
@@ -285,7 +325,16 @@ static int run_trace(struct replay *r, const char *path)
 		s = store_get(r, row.store);
 		if (!s)
 			goto io;
-		n = detect_update(&s->st, &s->p, &row.in, ev);
+		if (r->fig) {
+			struct detect_figures fg;
+
+			memset(&fg, 0, sizeof fg);
+			n = detect_update_figures(&s->st, &s->p, &row.in, ev, &fg);
+			if (n >= 0 && fg.judged && print_figures(r, s, row.in.time, &fg))
+				goto io;
+		} else {
+			n = detect_update(&s->st, &s->p, &row.in, ev);
+		}
 		for (i = 0; i < n; i++)
 			if (print_event(r, s, &ev[i]))
 				goto io;
@@ -321,10 +370,11 @@ int ctl_replay_main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "explain", required_argument, NULL, 'e' },
+		{ "figures", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *config = NULL, *explain = NULL;
+	const char *config = NULL, *explain = NULL, *figures = NULL;
 	struct replay r;
 	char msg[768], shown[TERM_ESCAPE_MAX(768)];
 	int c, rc = 1;
@@ -334,15 +384,19 @@ int ctl_replay_main(int argc, char **argv)
 	detect_config_init(&r.cs);
 	strmap_init(&r.stores);
 	buf_init(&r.out, 1 << 16);
+	buf_init(&r.fout, 1 << 12);
 	r.min_deadline = INT64_MIN;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "c:e:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:e:f:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			config = optarg;
 			break;
 		case 'e':
 			explain = optarg;
+			break;
+		case 'f':
+			figures = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -366,8 +420,26 @@ int ctl_replay_main(int argc, char **argv)
 	}
 	if (explain && load_explanations(&r, explain))
 		goto out;
+	if (figures) {
+		r.fig = fopen(figures, "we");
+		if (!r.fig || fputs(fig_header, r.fig) == EOF) {
+			fprintf(stderr, "replay: cannot write '%s': %s\n",
+				term_escape(figures, shown, sizeof shown), strerror(errno));
+			goto out;
+		}
+	}
 	if (run_trace(&r, argv[optind]))
 		goto out;
+	if (r.fig) {
+		FILE *f = r.fig;
+
+		r.fig = NULL;
+		if (fclose(f)) {
+			fprintf(stderr, "replay: cannot write '%s': %s\n",
+				term_escape(figures, shown, sizeof shown), strerror(errno));
+			goto out;
+		}
+	}
 	if (fflush(stdout)) {
 		fprintf(stderr, "replay: cannot write: %s\n", strerror(errno));
 		goto out;
@@ -380,6 +452,9 @@ out:
 	free(r.expl);
 	strmap_release(&r.stores);
 	buf_release(&r.out);
+	buf_release(&r.fout);
+	if (r.fig)
+		fclose(r.fig);
 	detect_config_release(&r.cs);
 	return rc;
 }

@@ -30,6 +30,25 @@ fi
 "$ctl" replay --config "$g/config.ini" --explain "$g/explain.csv" - <"$g/trace.csv" >"$tmp/stdin.jsonl"
 check "stdin replay is identical" 'cmp -s "$tmp/out.jsonl" "$tmp/stdin.jsonl"'
 
+# --figures: a row per judged sample (complete scans after each store's
+# first, less those a vanished store holds back), the same events on
+# stdout, s1's configured purge window with its allowance, the loss that
+# fired among the rows
+"$ctl" replay --config "$g/config.ini" --explain "$g/explain.csv" --figures "$tmp/fig.csv" \
+	"$g/trace.csv" >"$tmp/fig.jsonl"
+check "--figures leaves the events alone" 'cmp -s "$tmp/out.jsonl" "$tmp/fig.jsonl"'
+check "--figures header" 'head -n 1 "$tmp/fig.csv" | grep -q "^time,store,in_purge,removed_bytes,removed_objects,purge_allow_bytes"'
+complete=$(awk -F, 'NR > 1 && $3 != "" { n[$2]++ } END { for (s in n) t += n[s] - 1; print t }' "$g/trace.csv")
+rows=$(($(wc -l <"$tmp/fig.csv") - 1))
+check "--figures has a row per judged sample ($rows of $complete complete)" \
+	'[ "$rows" -le "$complete" ] && [ "$rows" -ge $((complete * 9 / 10)) ]'
+check "--figures: s1 purges inside its window, with an allowance" \
+	'awk -F, "\$2 == \"\\\"s1\\\"\" && \$3 == 1 && \$6 > 0 && \$8 > 0 { f = 1 } END { exit !f }" "$tmp/fig.csv"'
+check "--figures rows name their store, quoted" 'grep -q "^[0-9]*,\"s1\",[01]," "$tmp/fig.csv" && grep -q "^[0-9]*,\"s2\",[01]," "$tmp/fig.csv"'
+check "--figures: some sample fed the alarms a loss" 'awk -F, "NR > 1 && \$12 > 0 { f = 1 } END { exit !f }" "$tmp/fig.csv"'
+"$ctl" replay --figures /nonexistent/dir/fig.csv "$g/trace.csv" >/dev/null 2>"$tmp/err"
+check "--figures to an unwritable path exits 1 and says so" '[ $? -eq 1 ] && grep -q "cannot write ./nonexistent/dir/fig.csv.: No such file" "$tmp/err"'
+
 # bad input: the line number and the column are named, exit status 1
 { head -n 5 "$g/trace.csv"; echo "1735691400,s1,12x,1,0,0"; } >"$tmp/bad.csv"
 "$ctl" replay "$tmp/bad.csv" >/dev/null 2>"$tmp/err"
