@@ -63,6 +63,13 @@ int detect_state_restore(struct detect_state *st, uint32_t version, const void *
 		memcpy(st, blob, sizeof *st);
 		return 0;
 	}
+	/* version 3 is this struct without today's hour profile: the
+	 * first day after the upgrade casts no purge-hour vote */
+	if (version == 3 && len == offsetof(struct detect_state, day_hours)) {
+		memcpy(st, blob, len);
+		st->version = DETECT_STATE_VERSION;
+		return 0;
+	}
 	/* version 2 is this struct without its feedback tail */
 	if (version == 2 && len == offsetof(struct detect_state, fb)) {
 		memcpy(st, blob, len);

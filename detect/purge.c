@@ -47,47 +47,79 @@ static int64_t floor_div(int64_t a, int64_t b)
 	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
 }
 
-/* The learned purge hour: the first of the two adjacent hours that won most
- * of the daily votes (a purge that starts at 02:45 and runs for 40 minutes
- * votes for 02:00 on some nights and 03:00 on others). */
-static int learned_hour(const struct detect_state *st)
-{
-	unsigned sum = 0, best = 0, mid = 0, span;
-	int h, bh = -1;
+/*
+ * The learned purge window.  Each night votes for the hours its purge ran in
+ * (roll_day below), so a purge of three hours, one that starts with a
+ * jitter of half an hour or one that runs in two parts an hour or two apart
+ * (a job that resumes, a second run) is one block of voted hours.  The block
+ * grows from the hour with most votes over hours with at least a quarter of
+ * its votes, across gaps of up to two hours, to at most MAX_BLOCK hours; it
+ * is known once it holds most of the votes (a purge hour that keeps moving
+ * is no window).  Sets *first and *n; false while unknown.
+ */
+#define MAX_BLOCK 8
+#define MAX_GAP 2
 
-	/* a purge that starts with a jitter of half an hour and runs for up to
-	 * three hours puts its busiest hour anywhere in a three-hour span: vote
-	 * for the span (the window below covers it with an hour either side) */
+/* Grows [*first, *first + *n) over hours with mark() true, both ways,
+ * across gaps of up to MAX_GAP hours, to at most MAX_BLOCK hours. */
+static void grow_block(const uint16_t *v, unsigned bar, int *first, int *n)
+{
+	bool grown = true;
+
+	while (grown && *n < MAX_BLOCK) {
+		grown = false;
+		for (int g = 1; g <= MAX_GAP + 1 && *n + g <= MAX_BLOCK; g++)
+			if (v[(*first + *n - 1 + g) % 24] >= bar) {
+				*n += g;
+				grown = true;
+				break;
+			}
+		for (int g = 1; g <= MAX_GAP + 1 && *n + g <= MAX_BLOCK && !grown; g++)
+			if (v[(*first - g + 24) % 24] >= bar) {
+				*first = (*first - g + 24) % 24;
+				*n += g;
+				grown = true;
+				break;
+			}
+	}
+}
+
+static bool learned_block(const struct detect_state *st, int *first, int *n)
+{
+	unsigned sum = 0, in = 0, top = 0;
+	int h, hm = 0;
+
 	for (h = 0; h < 24; h++) {
 		sum += st->hour_votes[h];
-		span = (unsigned)st->hour_votes[h] + st->hour_votes[(h + 1) % 24] +
-		       st->hour_votes[(h + 2) % 24];
-		/* of spans with equal votes, the one centred on its busiest
-		 * hour: with one night's vote three spans tie, and the first
-		 * of them put the voted hour at the window's last hour */
-		if (span > best || (span == best && st->hour_votes[(h + 1) % 24] > mid)) {
-			best = span;
-			mid = st->hour_votes[(h + 1) % 24];
-			bh = h;
+		if (st->hour_votes[h] > top) {
+			top = st->hour_votes[h];
+			hm = h;
 		}
 	}
 	/* one night is enough to place the window: a wrong first guess costs
 	 * an alert, a long warm-up costs every loss of the first days */
-	if (best < 16 || best * 10 < sum * 6)
-		return -1;
-	return bh;
+	if (top < 16)
+		return false;
+	*first = hm;
+	*n = 1;
+	grow_block(st->hour_votes, top / 4 > 8 ? top / 4 : 8, first, n);
+	for (h = 0; h < *n; h++)
+		in += st->hour_votes[(*first + h) % 24];
+	return in * 10 >= sum * 6;
 }
 
 bool detect__purge_hour_known(const struct detect_state *st, const struct detect_params *p)
 {
-	return p->purge_at >= 0 || learned_hour(st) >= 0;
+	int first, n;
+
+	return p->purge_at >= 0 || learned_block(st, &first, &n);
 }
 
 /* Start of the purge window as seconds after midnight UTC, and its length. */
 static int64_t window_start(const struct detect_state *st, const struct detect_params *p,
 			    int64_t *len)
 {
-	int h;
+	int first, n;
 
 	if (p->purge_at >= 0) {
 		/* purge jobs start up to half an hour off their hour (schedulers
@@ -96,10 +128,12 @@ static int64_t window_start(const struct detect_state *st, const struct detect_p
 		*len = 3600 + p->purge_window;
 		return ((int64_t)p->purge_at - 3600 + DETECT__DAY) % DETECT__DAY;
 	}
-	h = learned_hour(st);
-	if (h >= 0) {
-		*len = 2 * 3600 + p->purge_window;
-		return ((int64_t)(h - 1) * 3600 + DETECT__DAY) % DETECT__DAY;
+	if (learned_block(st, &first, &n)) {
+		/* two hours early (a start's jitter moves the purge into the
+		 * hour before the voted ones), the voted hours and the purge's
+		 * run time late, less the hour of it the last voted hour holds */
+		*len = (int64_t)(n + 1) * 3600 + p->purge_window;
+		return ((int64_t)(first - 2) * 3600 + DETECT__DAY) % DETECT__DAY;
 	}
 	*len = DETECT__DAY;
 	return 0;
@@ -373,6 +407,78 @@ static void close_window(struct detect_state *st, const struct detect_params *p,
 	}
 }
 
+/* Adds the hour being summed to today's profile. */
+static void flush_hour(struct detect_state *st)
+{
+	if (st->hour_cur >= 0 && st->hour_sum > 0)
+		st->day_hours[st->hour_cur] = detect__code(
+			detect__decode(st->day_hours[st->hour_cur]) + st->hour_sum);
+	st->hour_sum = 0;
+}
+
+/*
+ * The day's purge votes for the hours it ran in: the block grown (as
+ * learned_block() grows the window) from the busiest three hours over hours
+ * with a fifth of the busiest hour's removal, each hour's removal counted
+ * above the day's median hour (churn).  Only a purge-sized block (0.2% of
+ * the store above that) votes: churn spread over the day, a leak or a day
+ * without purge casts none.  Older
+ * votes fade by an eighth a day, so a purge moved to another hour wins the
+ * window within days.
+ */
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static void vote_hours(struct detect_state *st)
+{
+	double v[24], sorted[24], med, top = 0, best = -1, s3;
+	uint16_t mark[24];
+	int h, first = 0, n = 3, k;
+
+	for (h = 0; h < 24; h++) {
+		v[h] = detect__decode(st->day_hours[h]);
+		sorted[h] = v[h];
+	}
+	/* what every hour removes (temp files, churn) is no purge: the
+	 * hours are judged by their removal above the day's median hour */
+	qsort(sorted, 24, sizeof sorted[0], cmp_double);
+	med = sorted[12];
+	for (h = 0; h < 24; h++) {
+		v[h] = v[h] > med ? v[h] - med : 0;
+		if (v[h] > top)
+			top = v[h];
+	}
+	for (h = 0; h < 24; h++) {
+		s3 = v[h] + v[(h + 1) % 24] + v[(h + 2) % 24];
+		if (s3 > best) {
+			best = s3;
+			first = h;
+		}
+	}
+	if (!(best > 0.002 * st->m[0].last))
+		return;
+	for (h = 0; h < 24; h++)
+		mark[h] = v[h] >= 0.2 * top;
+	/* the busiest three hours, trimmed to their marked hours */
+	while (n > 1 && !mark[first]) {
+		first = (first + 1) % 24;
+		n--;
+	}
+	while (n > 1 && !mark[(first + n - 1) % 24])
+		n--;
+	grow_block(mark, 1, &first, &n);
+	for (h = 0; h < 24; h++)
+		st->hour_votes[h] = (uint16_t)(st->hour_votes[h] * 7 / 8);
+	for (k = 0; k < n; k++)
+		if (mark[(first + k) % 24])
+			st->hour_votes[(first + k) % 24] =
+				(uint16_t)(st->hour_votes[(first + k) % 24] + 16);
+}
+
 /* Closes the cycle day: its ingest goes into the ring (unknown when the day
  * was not watched nearly completely) and the removal-hour vote is cast. */
 static void roll_day(struct detect_state *st, const struct detect_params *p, bool learn)
@@ -380,7 +486,7 @@ static void roll_day(struct detect_state *st, const struct detect_params *p, boo
 	uint32_t iv = detect_interval(st, p);
 	bool known = st->day_index > st->first_day && iv > 0 &&
 		     st->day_samples * (double)iv >= 0.9 * DETECT__DAY;
-	unsigned i, h;
+	unsigned i;
 
 	for (i = 0; i < 2; i++) {
 		struct detect_metric *m = &st->m[i];
@@ -390,18 +496,11 @@ static void roll_day(struct detect_state *st, const struct detect_params *p, boo
 		m->day_ingest = 0;
 		m->day_removal = 0;
 	}
-	if (st->hour_cur >= 0 && st->hour_sum > st->best_sum) {
-		st->best_sum = st->hour_sum;
-		st->best_hour = st->hour_cur;
-	}
-	if (learn && st->best_hour >= 0 && st->best_sum > 0.002 * st->m[0].last) {
-		for (h = 0; h < 24; h++)
-			st->hour_votes[h] = (uint16_t)(st->hour_votes[h] * 7 / 8);
-		st->hour_votes[st->best_hour] = (uint16_t)(st->hour_votes[st->best_hour] + 16);
-	}
+	flush_hour(st);
+	if (learn)
+		vote_hours(st);
+	memset(st->day_hours, 0, sizeof st->day_hours);
 	st->hour_sum = 0;
-	st->best_sum = 0;
-	st->best_hour = -1;
 	st->hour_cur = -1;
 	st->day_samples = 0;
 	st->day_index++;
@@ -465,12 +564,8 @@ void detect__purge_account(struct detect_state *st, int64_t t, const double inge
 	}
 	st->day_samples++;
 	if (h != st->hour_cur) {
-		if (st->hour_cur >= 0 && st->hour_sum > st->best_sum) {
-			st->best_sum = st->hour_sum;
-			st->best_hour = st->hour_cur;
-		}
+		flush_hour(st);
 		st->hour_cur = (int8_t)h;
-		st->hour_sum = 0;
 	}
 	if (removal[0] > 0)
 		st->hour_sum += removal[0];

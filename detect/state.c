@@ -39,7 +39,6 @@ void detect_state_init(struct detect_state *st)
 	st->version = DETECT_STATE_VERSION;
 	st->open_kind = DETECT__NO_EPISODE;
 	st->hour_cur = -1;
-	st->best_hour = -1;
 	st->day_index = INT64_MIN;
 	st->m[0].ratio = 1.0f;
 	st->m[1].ratio = 1.0f;

@@ -35,7 +35,7 @@
  * and is upgraded in place by detect_state_restore().  Version 3 appended
  * operator feedback (struct detect_feedback); a version-2 state is its
  * prefix. */
-#define DETECT_STATE_VERSION 3
+#define DETECT_STATE_VERSION 4
 /* Days of ingest history kept for retention (the longest retention learned). */
 #define DETECT_RING_DAYS 96
 /* Active declared deletions per store. */
@@ -237,14 +237,15 @@ struct detect_state {
 	uint8_t has_added;   /* last sample had added_* */
 	uint8_t in_purge;    /* current sample inside a purge window */
 	uint8_t nexplain;
-	uint16_t hour_votes[24]; /* learned purge hour (x16 per day) */
+	uint16_t hour_votes[24]; /* learned purge hours (x16 per day) */
 	int8_t hour_cur;     /* hour of day being summed, -1 = none */
-	int8_t best_hour;    /* today's hour with most removal */
+	int8_t unused_hour;  /* before version 4: today's busiest hour */
 	uint8_t pending[2];  /* fast alarm waiting one sample for confirmation */
 	uint8_t pending_purge;
 	uint8_t unsettled;   /* the open episode lost more since its last report */
 	uint8_t pad[2];
-	double hour_sum, best_sum;
+	double hour_sum;     /* removal in hour_cur so far */
+	double unused_sum;   /* before version 4: the busiest hour's removal */
 	int64_t fast_since;
 	uint32_t day_samples; /* complete samples in the current cycle day */
 	uint8_t learned_r;    /* retention lag in days learned, 0 = not yet */
@@ -278,6 +279,9 @@ struct detect_state {
 		float night[2];   /* an acknowledged purge night's removal */
 		float drop[2];    /* an acknowledged fast loss */
 	} fb;
+	/* Version 4: today's removal per hour of day (log-coded, purge.c), from
+	 * which the night's purge hours are voted. */
+	uint16_t day_hours[24];
 };
 
 /* Makes a fresh state. */

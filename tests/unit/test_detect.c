@@ -582,6 +582,63 @@ static void test_learned_window_is_centred_on_the_vote(void **unused)
 	assert_int_equal(any_fired(&s), 0);
 }
 
+/* Night d's purge: from tod for hours h, bytes b an hour (objects in
+ * proportion), the rest of each hour's samples ordinary ones. */
+static void purge_hours(struct sim *s, int d, int64_t tod, int hours, double b)
+{
+	int per = 3600 / IV;
+
+	sim_run(s, T0 + d * DAY + tod - s->t);
+	for (int i = 0; i < hours * per; i++)
+		sim_step_with(s, b / per, b / per / 1e7, SW_SCAN_COMPLETE);
+}
+
+/* A purge that runs for three hours deletes less in its busiest hour than
+ * a purge-sized vote needed (0.2% of the store): the hour was never
+ * learned, no window opened after the warm-up, and every night's purge
+ * (0.36% of the store) fired as a drop.  The night votes for the hours it
+ * ran in, and the window covers all three. */
+static void test_long_thin_purge_is_learned(void **unused)
+{
+	static struct sim s;
+
+	(void)unused;
+	sim_init(&s, 0);
+	s.purge = 0;
+	for (int d = 0; d < 10; d++)
+		purge_hours(&s, d, 3600, 3, 1.2e9);
+	sim_run(&s, T0 + 10 * DAY + 3600 + 1800 - s.t);
+	assert_true(s.fig.in_purge);
+	sim_run(&s, 3600);
+	assert_true(s.fig.in_purge);
+	sim_run(&s, 3600);
+	assert_true(s.fig.in_purge);
+	assert_int_equal(any_fired(&s), 0);
+}
+
+/* A purge that runs in two parts two hours apart (a job that resumes, a
+ * second run), the second larger on the first night: one window covers
+ * both, and neither part fires on the nights after, whichever is larger. */
+static void test_purge_in_two_runs_is_one_window(void **unused)
+{
+	static struct sim s;
+
+	(void)unused;
+	sim_init(&s, 0);
+	s.purge = 0;
+	purge_hours(&s, 0, 3600, 1, 3e9);
+	purge_hours(&s, 0, 4 * 3600, 1, 6e9);
+	for (int d = 1; d < 8; d++) {
+		purge_hours(&s, d, 3600, 1, 6e9);
+		purge_hours(&s, d, 4 * 3600, 1, 3e9);
+	}
+	sim_run(&s, T0 + 8 * DAY + 3600 + 1800 - s.t);
+	assert_true(s.fig.in_purge);
+	sim_run(&s, 3 * 3600);
+	assert_true(s.fig.in_purge);
+	assert_int_equal(any_fired(&s), 0);
+}
+
 /* The false-alarm knob: the noise multiple follows ln(ARL), so the same
  * small object loss on a noisy store alarms at the default rate and not when
  * the operator asks for far fewer false alerts. */
@@ -911,6 +968,8 @@ int main(void)
 		cmocka_unit_test(test_truncate_inside_purge_window),
 		cmocka_unit_test(test_first_partial_window_is_not_learned),
 		cmocka_unit_test(test_learned_window_is_centred_on_the_vote),
+		cmocka_unit_test(test_long_thin_purge_is_learned),
+		cmocka_unit_test(test_purge_in_two_runs_is_one_window),
 		cmocka_unit_test(test_normal_night_after_a_large_purge_is_no_missed_night),
 		cmocka_unit_test(test_false_alarm_rate_sets_thresholds),
 		cmocka_unit_test(test_vanished_and_recovered),

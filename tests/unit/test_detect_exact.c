@@ -533,7 +533,8 @@ static void test_settle_age_bounded_by_learned_retention(void **unused)
 }
 
 /* A saved version-1 state (this struct without its exact part) is taken
- * with what it learned; anything else is refused. */
+ * with what it learned, and so is a version-3 one (without the hour
+ * profile); anything else is refused. */
 static void test_restore_upgrades_version_1(void **unused)
 {
 	struct sim s;
@@ -548,6 +549,16 @@ static void test_restore_upgrades_version_1(void **unused)
 	assert_int_equal(back.version, DETECT_STATE_VERSION);
 	assert_int_equal(back.nsamples, s.st.nsamples);
 	assert_true(back.x.night_min == UINT64_MAX);
+	/* version 3 lacks today's hour profile: taken, the profile empty */
+	s.st.version = 3;
+	s.st.day_hours[5] = 1234;
+	assert_int_equal(detect_state_restore(&back, 3, &s.st,
+					      offsetof(struct detect_state, day_hours)), 0);
+	assert_int_equal(back.version, DETECT_STATE_VERSION);
+	assert_int_equal(back.nsamples, s.st.nsamples);
+	assert_memory_equal(back.hour_votes, s.st.hour_votes, sizeof back.hour_votes);
+	assert_int_equal(back.day_hours[5], 0);
+	assert_int_equal(detect_state_restore(&back, 3, &s.st, sizeof s.st), -EPROTO);
 	assert_int_equal(detect_state_restore(&back, 1, &s.st, 100), -EPROTO);
 	assert_int_equal(detect_state_restore(&back, 9, &s.st, sizeof s.st), -EPROTO);
 	assert_int_equal(back.nsamples, 0);
