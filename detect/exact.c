@@ -68,6 +68,7 @@ int detect_state_restore(struct detect_state *st, uint32_t version, const void *
 	if (version == 3 && len == offsetof(struct detect_state, day_hours)) {
 		memcpy(st, blob, len);
 		st->version = DETECT_STATE_VERSION;
+		st->purge_rm_time = 0;
 		return 0;
 	}
 	/* version 2 is this struct without its feedback tail */

@@ -506,6 +506,15 @@ static void roll_day(struct detect_state *st, const struct detect_params *p, boo
 	st->day_index++;
 }
 
+/* How long a purge running past its window may pause before the window
+ * closes. */
+static double quiet_close(const struct detect_state *st, const struct detect_params *p)
+{
+	double q = 3.0 * detect_interval(st, p);
+
+	return q > 1800 ? q : 1800;
+}
+
 bool detect__purge_begin(struct detect_state *st, const struct detect_params *p, int64_t t,
 			 bool learn, bool removing)
 {
@@ -531,9 +540,15 @@ bool detect__purge_begin(struct detect_state *st, const struct detect_params *p,
 	}
 	tod = (t - start) - floor_div(t - start, DETECT__DAY) * DETECT__DAY;
 	inw = warming_up(st, p, t) || (detect__purge_hour_known(st, p) && tod < len);
-	if (!inw && st->in_purge && removing && st->purge_day == st->day_index &&
-	    tod < len + 4 * 3600)
-		inw = true; /* a long purge is still deleting */
+	/* a long purge is still deleting: the window stays open (four hours
+	 * at most) until it has removed nothing for half an hour, three
+	 * samples at least -- one quiet sample between the purge's batches
+	 * closed it, and the rest of the night's purge fired as a drop */
+	if (!inw && st->in_purge && st->purge_day == st->day_index && tod < len + 4 * 3600 &&
+	    (removing || (double)t - st->purge_rm_time < quiet_close(st, p)))
+		inw = true;
+	if (removing && (inw || st->in_purge))
+		st->purge_rm_time = (double)t;
 	if (inw && (st->purge_day != st->day_index || !st->in_purge))
 		open_window(st, p, t);
 	if (!inw && st->in_purge)

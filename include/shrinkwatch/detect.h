@@ -245,7 +245,8 @@ struct detect_state {
 	uint8_t unsettled;   /* the open episode lost more since its last report */
 	uint8_t pad[2];
 	double hour_sum;     /* removal in hour_cur so far */
-	double unused_sum;   /* before version 4: the busiest hour's removal */
+	double purge_rm_time; /* last sample of the open window still deleting
+			       * (version 3: the busiest hour's removal) */
 	int64_t fast_since;
 	uint32_t day_samples; /* complete samples in the current cycle day */
 	uint8_t learned_r;    /* retention lag in days learned, 0 = not yet */

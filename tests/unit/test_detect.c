@@ -639,6 +639,28 @@ static void test_purge_in_two_runs_is_one_window(void **unused)
 	assert_int_equal(any_fired(&s), 0);
 }
 
+/* A configured purge (02:00, window until 04:00) that runs until 05:30 in
+ * batches, every other sample removing nothing: the window stays open
+ * while the purge pauses.  One quiet sample after 04:00 closed it, and the
+ * rest of every night's purge fired as a drop. */
+static void test_purge_pausing_past_its_window_stays_a_purge(void **unused)
+{
+	static struct sim s;
+	int per = 7 * 1800 / IV;
+
+	(void)unused;
+	sim_init(&s, 1);
+	s.purge = 0;
+	for (int d = 1; d < 12; d++) {
+		sim_run(&s, T0 + d * DAY + 2 * 3600 - s.t);
+		for (int i = 0; i < per; i++)
+			sim_step_with(&s, i % 2 ? 0 : 2 * 0.8e10 / per,
+				      i % 2 ? 0 : 2 * 800.0 / per, SW_SCAN_COMPLETE);
+	}
+	sim_run(&s, DAY);
+	assert_int_equal(any_fired(&s), 0);
+}
+
 /* The false-alarm knob: the noise multiple follows ln(ARL), so the same
  * small object loss on a noisy store alarms at the default rate and not when
  * the operator asks for far fewer false alerts. */
@@ -970,6 +992,7 @@ int main(void)
 		cmocka_unit_test(test_learned_window_is_centred_on_the_vote),
 		cmocka_unit_test(test_long_thin_purge_is_learned),
 		cmocka_unit_test(test_purge_in_two_runs_is_one_window),
+		cmocka_unit_test(test_purge_pausing_past_its_window_stays_a_purge),
 		cmocka_unit_test(test_normal_night_after_a_large_purge_is_no_missed_night),
 		cmocka_unit_test(test_false_alarm_rate_sets_thresholds),
 		cmocka_unit_test(test_vanished_and_recovered),
