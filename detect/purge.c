@@ -165,10 +165,32 @@ static double ring_get(const struct detect_metric *m, const struct detect_state 
 	return c == CODE_UNKNOWN ? -1 : detect__decode(c);
 }
 
+/* The whole days of the retention exact accounting learned from the ages
+ * the purges removed (exact.c), 0 while unknown or under a day. */
+static unsigned exact_days(const struct detect_state *st)
+{
+	uint32_t d = st->x.learned / DETECT__DAY;
+
+	return d > 0 && d < DETECT_RING_DAYS - 1 ? d : 0;
+}
+
+/* A retention the store's operator or its agent's ages state, as against a
+ * lag learned from the totals alone. */
+static bool retention_stated(const struct detect_state *st, const struct detect_params *p)
+{
+	return (p->retention_days > 0 && p->retention_days < DETECT_RING_DAYS - 1) ||
+	       (!p->retention_s && exact_days(st));
+}
+
+/* The retention in days: configured, else what the ages the purges removed
+ * say (an exact store: any retention, from the third night), else the lag
+ * learned from the totals (14 days or more, after weeks). */
 unsigned detect__retention(const struct detect_state *st, const struct detect_params *p)
 {
 	if (p->retention_days > 0 && p->retention_days < DETECT_RING_DAYS - 1)
 		return p->retention_days;
+	if (!p->retention_s && exact_days(st))
+		return exact_days(st);
 	return st->learned_r;
 }
 
@@ -203,8 +225,8 @@ static void choose_lag(struct detect_state *st)
 
 /*
  * Ingest the coming purge deletes.  A learned lag L is exact (the scoring
- * found the cycle day that lines up).  A configured retention of R days is
- * read both ways: "older than R days" at tonight's purge means cycle day
+ * found the cycle day that lines up).  A configured retention of R days, or
+ * one the purged ages say, is read both ways: "older than R days" at tonight's purge means cycle day
  * n-R-1, "on day n-R" means cycle day n-R, so the larger of the two is
  * allowed.  -1 when unknown.
  */
@@ -216,7 +238,7 @@ static double expected_ingest(const struct detect_state *st, const struct detect
 
 	if (!R)
 		return -1;
-	if (p->retention_days == 0 || p->retention_days >= DETECT_RING_DAYS - 1)
+	if (!retention_stated(st, p))
 		return ring_get(m, st, st->day_index - (int64_t)R);
 	a = ring_get(m, st, st->day_index - (int64_t)R);
 	b = ring_get(m, st, st->day_index - (int64_t)R - 1);

@@ -532,6 +532,79 @@ static void test_settle_age_bounded_by_learned_retention(void **unused)
 	assert_int_equal(s.last.kind, DETECT_DROP);
 }
 
+/* One exact sample of a store with ingest: `added` objects came, `purged`
+ * old ones (the youngest min_age old) went; no young split. */
+static void step_ingest(struct sim *s, double added, double purged, uint64_t min_age)
+{
+	struct detect_event ev[DETECT_MAX_EVENTS];
+	struct detect_input in;
+	int n;
+
+	s->t += IV;
+	s->bytes += (added - purged) * s->each;
+	s->objects += added - purged;
+	memset(&in, 0, sizeof in);
+	in.time = s->t;
+	in.bytes = s->bytes;
+	in.objects = s->objects;
+	in.has_added = true;
+	in.added_bytes = added * s->each;
+	in.added_objects = added;
+	in.status = SW_SCAN_COMPLETE;
+	in.exact = true;
+	in.removed[0] = purged * s->each;
+	in.removed[1] = purged;
+	in.removed_min_age = purged > 0 ? min_age : UINT64_MAX;
+	n = detect_update_figures(&s->st, &s->p, &in, ev, &s->fig);
+	for (int i = 0; i < n; i++) {
+		s->events++;
+		if (ev[i].state == DETECT_FIRING)
+			s->fired[ev[i].kind]++;
+		s->last = ev[i];
+	}
+}
+
+/* A store keeping footage 7 days, unconfigured: the totals cannot learn a
+ * lag under 14 days, so the purge allowance was half as much again as the
+ * recent purges, and the night an incident's surge of ingest (four days'
+ * worth in one) came of age fired an overpurge.  The ages the purges
+ * removed say the retention from the third night: the allowance follows
+ * the ingest of 7 days before, surge included, as with a configured
+ * retention; and a night purging twice the surge still fires. */
+static void test_purged_ages_size_the_purge_allowance(void **unused)
+{
+	static struct sim s;
+	const int per_day = DAY / IV;
+	double ingest[32];
+
+	(void)unused;
+	sim_init(&s, false);
+	s.objects = 1e6;
+	s.bytes = s.objects * s.each;
+	for (int d = 0; d < 32; d++)
+		ingest[d] = d == 10 ? 4000 : 1000;
+	for (int d = 0; d < 26; d++)
+		for (int k = 0; k < per_day; k++) {
+			/* cycle days start at 01:00, an hour before the purge */
+			int cd = k < 3600 / IV ? d - 1 : d;
+			double purged = 0;
+
+			if (k == 2 * 3600 / IV && d >= 1) {
+				purged = cd >= 8 ? ingest[cd - 8] : 1000;
+				if (d == 23)
+					purged *= 8; /* twice the surge: eight nights of ingest */
+			}
+			step_ingest(&s, ingest[cd < 0 ? 0 : cd] / per_day, purged,
+				    7 * (uint64_t)DAY + 3600);
+			if (d == 19 && k == per_day - 1) {
+				/* the surge came of age on night 18, quietly */
+				assert_int_equal(s.events, 0);
+				assert_int_equal(detect_retention(&s.st, &s.p, NULL), 7 * DAY);
+			}
+		}
+	assert_int_equal(s.fired[DETECT_OVERPURGE], 1);
+}
+
 /* A saved version-1 state (this struct without its exact part) is taken
  * with what it learned, and so is a version-3 one (without the hour
  * profile); anything else is refused. */
@@ -623,6 +696,7 @@ int main(void)
 		cmocka_unit_test(test_declared_fresh_burst_is_explained),
 		cmocka_unit_test(test_temp_files_do_not_pull_learned_retention),
 		cmocka_unit_test(test_settle_age_bounded_by_learned_retention),
+		cmocka_unit_test(test_purged_ages_size_the_purge_allowance),
 		cmocka_unit_test(test_restore_upgrades_version_1),
 		cmocka_unit_test(test_input_from_sample),
 	};
