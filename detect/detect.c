@@ -30,6 +30,8 @@
 #include "shrinkwatch/banned.h"
 
 #define NO_EPISODE DETECT__NO_EPISODE
+/* base_since while the noise baseline waits for its first sample */
+#define BASE_RESTART INT64_MAX
 
 bool detect_calibrated(const struct detect_state *st, const struct detect_params *p)
 {
@@ -495,7 +497,7 @@ int detect_update_figures(struct detect_state *st, const struct detect_params *p
 {
 	double cur[2] = { in->bytes, in->objects }, r[2], xl[2], ingest[2];
 	double u[2], want[2], got[2], kf[2], thr[2], hs[2], dt, rel[2], fa, zmult, young[2],
-		ygot[2], span, mean[2], ky[2], churn[2];
+		ygot[2], span, mean[2], ky[2], churn[2], ivs;
 	double floors[2] = { p->drop_bytes, p->drop_objects };
 	bool learn, inw, was_in, was_known, leak_on, was_zero, whole_files, pl[2], early;
 	struct detect_event *e;
@@ -588,7 +590,14 @@ int detect_update_figures(struct detect_state *st, const struct detect_params *p
 		 * the baseline, so a purge-sized one would hide every leak for the
 		 * two weeks it takes to forget it: start it again from zero. */
 		st->m[0].base = st->m[1].base = 0;
-		st->base_since = in->time;
+		/* the spread too: the warm-up's purges inflated it fifty-fold,
+		 * and with a two-week memory it kept the slow CUSUM's threshold
+		 * (var / k) that much too high for weeks -- leaks of 0.05% a
+		 * day went unseen.  The running mean restarts at the next
+		 * sample learned from (the window that opens now is not), that
+		 * sample taken whole */
+		st->m[0].var = st->m[1].var = 0;
+		st->base_since = BASE_RESTART;
 	}
 	if (was_in && !inw && st->open_kind == NO_EPISODE) {
 		/* what stayed below the overpurge threshold was the purge's own
@@ -601,6 +610,9 @@ int detect_update_figures(struct detect_state *st, const struct detect_params *p
 	}
 	detect__purge_account(st, in->time, ingest, r);
 	fa = fa_factor(p, dt);
+	/* the interval the learned spread is per (this sample's dt while
+	 * none is known) */
+	ivs = detect_interval(st, p) ? (double)detect_interval(st, p) : (dt > 0 ? dt : 1);
 	zmult = p->noise_mult * sqrt(fa);
 	span = sample_span(st, p, dt);
 	/* a purge deletes whole files: both metrics fall, in proportion */
@@ -668,7 +680,8 @@ int detect_update_figures(struct detect_state *st, const struct detect_params *p
 	/* the slow CUSUM rests while a loss episode owns the losses, and for
 	 * a day after the baseline it subtracts (re)started: its threshold
 	 * comes from a spread of a few samples then (0 with sparse churn) */
-	leak_on = !inw && in->time - st->base_since >= DETECT__DAY && st->nsamples > 100 &&
+	leak_on = !inw && st->base_since != BASE_RESTART &&
+		  in->time - st->base_since >= DETECT__DAY && st->nsamples > 100 &&
 		  st->open_kind == NO_EPISODE;
 	for (i = 0; i < 2; i++) {
 		struct detect_metric *m = &st->m[i];
@@ -701,14 +714,20 @@ int detect_update_figures(struct detect_state *st, const struct detect_params *p
 		if (ks > 0) {
 			/* the baseline's own error eats into the drift: size the
 			 * threshold for the drift that is left (CUSUM false-alarm
-			 * rate ~ exp(-2 k h / var)) */
-			double neff = 14.0 * DETECT__DAY / (dt > 0 ? dt : 1), keff;
+			 * rate ~ exp(-2 k h / var)).  var is a sample interval's,
+			 * so the drift is too: sized with this sample's dt, a
+			 * sample after a gap (a partial scan, a missed sample)
+			 * dropped the threshold to its floor under a statistic
+			 * built up against one forty times higher (a leak alert
+			 * from temp-file churn) */
+			double kn = ks * ivs / (dt > 0 ? dt : 1);
+			double neff = 14.0 * DETECT__DAY / ivs, keff;
 
 			if ((double)st->nsamples < neff)
 				neff = (double)st->nsamples;
-			keff = ks - 2 * sqrt(m->var / (neff > 1 ? neff : 1));
-			if (keff < ks / 4)
-				keff = ks / 4;
+			keff = kn - 2 * sqrt(m->var / (neff > 1 ? neff : 1));
+			if (keff < kn / 4)
+				keff = kn / 4;
 			if (hs[i] < 10 * fa * m->var / (2 * keff))
 				hs[i] = 10 * fa * m->var / (2 * keff);
 		}
@@ -728,9 +747,12 @@ int detect_update_figures(struct detect_state *st, const struct detect_params *p
 				m->leak_sum = 0;
 		}
 		if (learn && (!inw || (st->in_purge && !detect__purge_hour_known(st, p))) &&
-		    m->fast < thr[i] / 2 && m->slow < hs[i] / 2)
+		    m->fast < thr[i] / 2 && m->slow < hs[i] / 2) {
+			if (st->base_since == BASE_RESTART)
+				st->base_since = in->time - (int64_t)dt;
 			learn_noise(m, y / span, m->base + (yv - m->base * span) / sqrt(span), dt,
 				    (double)(in->time - st->base_since));
+		}
 	}
 	if (was_zero && (st->m[0].fast > 0 || st->m[1].fast > 0))
 		st->fast_since = in->time;

@@ -661,6 +661,54 @@ static void test_purge_pausing_past_its_window_stays_a_purge(void **unused)
 	assert_int_equal(any_fired(&s), 0);
 }
 
+/* Temp files (3 objects every 20 samples) set the slow CUSUM's threshold
+ * for objects at hundreds; four hours of a slight excess build the
+ * statistic past 100.  The sample after a two-hour gap sized the threshold
+ * with its own 2 h (its drift allowance a hundred times a sample's) and it
+ * fell to its floor of 0.1% of the store (100 objects): a leak alert from
+ * a gap.  The threshold is a sample interval's, whatever the gap. */
+static void test_gap_keeps_the_leak_threshold(void **unused)
+{
+	static struct sim s;
+	int k;
+
+	(void)unused;
+	sim_init(&s, 1);
+	for (k = 0; k < 6 * DAY / IV + 6 * 3600 / IV; k++)
+		sim_step_with(&s, 0, k % 20 ? 0 : 3, SW_SCAN_COMPLETE);
+	for (k = 0; k < 4 * 3600 / IV; k++)
+		sim_step_with(&s, 0, k % 20 ? 1 : 4, SW_SCAN_COMPLETE);
+	assert_int_equal(any_fired(&s), 0);
+	assert_true(s.st.m[1].slow > 100);
+	/* two hours of temp files went during the gap */
+	s.t += 2 * 3600;
+	sim_step_with(&s, 0, 20, SW_SCAN_COMPLETE);
+	assert_int_equal(fired(&s, DETECT_LEAK), 0);
+}
+
+/* An unconfigured store learns everything during the warm-up, its first
+ * purges too, which inflated the learned spread.  When the purge hour
+ * became known the baseline restarted but the spread did not,
+ * and with its two-week memory it held the slow CUSUM's threshold (var / k)
+ * far above 0.1% of the store: a leak of 0.1% a day went unseen for days.
+ * The spread restarts with the baseline. */
+static void test_warmup_purge_leaves_no_spread_behind(void **unused)
+{
+	static struct sim s;
+
+	(void)unused;
+	sim_init(&s, 0);
+	s.purge = 0;
+	for (int d = 0; d < 4; d++)
+		purge_at_tod(&s, d, 2 * 3600 + 1800, 8e9, 30);
+	sim_run(&s, T0 + 4 * DAY + 6 * 3600 - s.t);
+	assert_int_equal(any_fired(&s), 0);
+	s.leak = 1e9 / (DAY / IV); /* 0.1% of the store a day */
+	for (int d = 4; d < 8; d++)
+		purge_at_tod(&s, d + 1, 2 * 3600 + 1800, 8e9, 30);
+	assert_int_equal(fired(&s, DETECT_LEAK), 1);
+}
+
 /* The false-alarm knob: the noise multiple follows ln(ARL), so the same
  * small object loss on a noisy store alarms at the default rate and not when
  * the operator asks for far fewer false alerts. */
@@ -993,6 +1041,8 @@ int main(void)
 		cmocka_unit_test(test_long_thin_purge_is_learned),
 		cmocka_unit_test(test_purge_in_two_runs_is_one_window),
 		cmocka_unit_test(test_purge_pausing_past_its_window_stays_a_purge),
+		cmocka_unit_test(test_gap_keeps_the_leak_threshold),
+		cmocka_unit_test(test_warmup_purge_leaves_no_spread_behind),
 		cmocka_unit_test(test_normal_night_after_a_large_purge_is_no_missed_night),
 		cmocka_unit_test(test_false_alarm_rate_sets_thresholds),
 		cmocka_unit_test(test_vanished_and_recovered),
