@@ -499,7 +499,7 @@ int detect_update_figures(struct detect_state *st, const struct detect_params *p
 	double u[2], want[2], got[2], kf[2], thr[2], hs[2], dt, rel[2], fa, zmult, young[2],
 		ygot[2], span, mean[2], ky[2], churn[2], ivs;
 	double floors[2] = { p->drop_bytes, p->drop_objects };
-	bool learn, inw, was_in, was_known, leak_on, was_zero, whole_files, pl[2], early;
+	bool learn, inw, was_in, was_known, leak_on, was_zero, whole_files, pl[2], early, aged;
 	struct detect_event *e;
 	int64_t pday;
 	int n = 0, i;
@@ -570,7 +570,7 @@ int detect_update_figures(struct detect_state *st, const struct detect_params *p
 		xl[i] = in->has_added ? r[i] : (r[i] > 0 ? r[i] : 0);
 	}
 	/* exact accounting: young removal leaves the statistical residual */
-	early = detect__exact_take(st, p, in, r, xl, young, ygot);
+	early = detect__exact_take(st, p, in, r, xl, young, ygot, &aged);
 	was_in = st->in_purge;
 	was_known = detect__purge_hour_known(st, p);
 	/* "still deleting" is a rate (0.02% of the store an hour), not a
@@ -661,7 +661,7 @@ int detect_update_figures(struct detect_state *st, const struct detect_params *p
 			want[i] = u[i] > 0 ? u[i] : 0;
 		} else {
 			u[i] = r[i] - (whole_files ? detect__purge_late(st, p, m, in->time,
-									r[i] - kf[i])
+									r[i] - kf[i], aged)
 						   : 0);
 			thr[i] = h;
 			/* the whole residual: what a declared deletion explains must

@@ -33,11 +33,17 @@ double detect__purge_excess(struct detect_metric *m, double r);
  * Retention first, also after the window: once tonight's window closed with
  * less removed than half its allowance (a purge run in two parts, started
  * late or interrupted), a later removal r (above the churn tolerance) in the
- * four hours after the window is explained up to 90% of the allowance.  Returns
- * the part of r explained (0 while the window is open or was used up).
+ * four hours after the window is explained.  aged: the removal's young part
+ * was taken out by exact accounting, so r is all items past retention --
+ * what a purge deletes -- and it is explained up to tonight's due (the
+ * learned share of the ingest R days before, with its tolerance).  Else a
+ * drop after the purge is as likely (a masked drop in the morning's upload
+ * peak), and it is explained only while the night stays under half its
+ * allowance.  Returns the part of r explained (0 while the window is open
+ * or was used up).
  */
 double detect__purge_late(const struct detect_state *st, const struct detect_params *p,
-			  struct detect_metric *m, int64_t t, double r);
+			  struct detect_metric *m, int64_t t, double r, bool aged);
 /* Books ingest for the current cycle day and the hour-of-day removal vote. */
 void detect__purge_account(struct detect_state *st, int64_t t, const double ingest[2],
 			   const double removal[2]);
@@ -69,8 +75,10 @@ void detect__summary(struct detect_event *e, double pct, double pco);
  * retention it takes that removal out of r[] and xl[] (the statistical
  * model judges the rest), lets declared deletions consume it first (got[])
  * and leaves in young[] what none covered; returns whether that is a loss
- * to fire on now.  Removal that includes an item younger than the settle
- * age (an upload in flight) is left whole to the statistical model.  detect__exact_learn() learns the retention from what the
+ * to fire on now; *aged says whether it took the young part out (what is
+ * left is all past retention).  Removal that includes an item younger than
+ * the settle age (an upload in flight) is left whole to the statistical
+ * model.  detect__exact_learn() learns the retention from what the
  * purge window (inw) removed.  detect__exact_describe() writes the
  * summary of an event the young loss opened; detect__exact_figures() adds
  * the young removal to a judged sample's figures.
@@ -80,7 +88,7 @@ void detect__exact_init(struct detect_state *st);
 void detect__exact_input(struct detect_input *in, const struct sw_sample *s);
 bool detect__exact_take(struct detect_state *st, const struct detect_params *p,
 			const struct detect_input *in, double r[2], double xl[2], double young[2],
-			double got[2]);
+			double got[2], bool *aged);
 void detect__exact_learn(struct detect_state *st, const struct detect_input *in, bool inw);
 /* Takes the fresh removal (the agent's fresh split) out of what declared
  * deletions may explain (want, bytes and objects) while it stays below the

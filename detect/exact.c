@@ -69,6 +69,7 @@ int detect_state_restore(struct detect_state *st, uint32_t version, const void *
 		memcpy(st, blob, len);
 		st->version = DETECT_STATE_VERSION;
 		st->purge_rm_time = 0;
+		st->late_ok = 0;
 		return 0;
 	}
 	/* version 2 is this struct without its feedback tail */
@@ -152,13 +153,14 @@ static bool fresh_split_fits(const struct detect_input *in, uint64_t settle)
 
 bool detect__exact_take(struct detect_state *st, const struct detect_params *p,
 			const struct detect_input *in, double r[2], double xl[2], double young[2],
-			double got[2])
+			double got[2], bool *aged)
 {
 	double y[2], pe[2], f[2] = { 0, 0 };
 	uint64_t settle;
 	int i;
 
 	young[0] = young[1] = got[0] = got[1] = 0;
+	*aged = false;
 	if (!in->exact || in->status != SW_SCAN_COMPLETE)
 		return false;
 	st->x.seen = 1;
@@ -184,6 +186,7 @@ bool detect__exact_take(struct detect_state *st, const struct detect_params *p,
 	} else if (in->removed_min_age < settle) {
 		return false;
 	}
+	*aged = true;
 	for (i = 0; i < 2; i++) {
 		y[i] = in->removed_young[i] > f[i] ? in->removed_young[i] - f[i] : 0;
 		/* what the statistical model still judges: the rest, fresh

@@ -363,6 +363,10 @@ static void close_window(struct detect_state *st, const struct detect_params *p,
 	bool warm = warming_up(st, p, t);
 	int64_t len, opened = st->purge_day * DETECT__DAY + window_start(st, p, &len);
 
+	st->late_ok = 0;
+	for (i = 0; i < 2; i++)
+		if (st->m[i].purge_cur < 0.5 * st->m[i].purge_allow)
+			st->late_ok |= (uint8_t)(1u << i);
 	/* a window the store's first sample fell into was seen in part: what
 	 * it removed is no night's purge, and as the first "recent purge" it
 	 * would set a tiny allowance for the nights to come */
@@ -609,19 +613,42 @@ void detect__purge_account(struct detect_state *st, int64_t t, const double inge
 }
 
 double detect__purge_late(const struct detect_state *st, const struct detect_params *p,
-			  struct detect_metric *m, int64_t t, double r)
+			  struct detect_metric *m, int64_t t, double r, bool aged)
 {
 	int64_t len, start = window_start(st, p, &len), tod;
-	double left;
+	double left, due, E;
 
 	/* only in the four hours after tonight's window closed with less than
 	 * half its allowance used: a purge that ran in two parts, started late
 	 * or was interrupted */
 	tod = (t - start) - floor_div(t - start, DETECT__DAY) * DETECT__DAY;
-	if (st->in_purge || st->purge_day != st->day_index || r <= 0 || tod >= len + 4 * 3600 ||
-	    m->purge_cur >= 0.5 * m->purge_allow)
+	if (st->in_purge || st->purge_day != st->day_index || r <= 0 || tod >= len + 4 * 3600)
 		return 0;
-	left = 0.9 * m->purge_allow - m->purge_cur;
+	if (aged) {
+		/* removal all past retention (exact accounting took the young
+		 * part out): what a purge deletes.  Whether the window closed
+		 * under half is kept at the close -- judged against the use so
+		 * far, the late part itself pushed it past half, and the rest
+		 * of a second run as large as the first was a drop -- and it
+		 * is explained up to what retention explains tonight: the
+		 * learned share of the ingest due, with its tolerance (the
+		 * allowance while R is unknown) */
+		if (!(st->late_ok & (1u << (m - st->m))))
+			return 0;
+		E = expected_ingest(st, p, m);
+		due = E >= 0 ? m->ratio * (1 + p->purge_tol) * (E + m->carry) : m->purge_allow;
+	} else {
+		/* removal of any age: a drop after a complete purge (a masked
+		 * drop in the morning's upload peak) looks just like the
+		 * shortfall of a normal night's spread, so only while the night
+		 * stays under half its allowance */
+		if (m->purge_cur >= 0.5 * m->purge_allow)
+			return 0;
+		due = m->purge_allow;
+	}
+	left = (due < 0.9 * m->purge_allow ? due : 0.9 * m->purge_allow) - m->purge_cur;
+	if (left <= 0)
+		return 0;
 	if (r > left)
 		r = left;
 	m->purge_cur += r;

@@ -239,7 +239,9 @@ struct detect_state {
 	uint8_t nexplain;
 	uint16_t hour_votes[24]; /* learned purge hours (x16 per day) */
 	int8_t hour_cur;     /* hour of day being summed, -1 = none */
-	int8_t unused_hour;  /* before version 4: today's busiest hour */
+	uint8_t late_ok;     /* per metric (bit 0 bytes, 1 objects): tonight's window
+			      * closed with under half its allowance used
+			      * (version 3: today's busiest hour) */
 	uint8_t pending[2];  /* fast alarm waiting one sample for confirmation */
 	uint8_t pending_purge;
 	uint8_t unsettled;   /* the open episode lost more since its last report */

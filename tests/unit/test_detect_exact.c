@@ -533,8 +533,10 @@ static void test_settle_age_bounded_by_learned_retention(void **unused)
 }
 
 /* One exact sample of a store with ingest: `added` objects came, `purged`
- * old ones (the youngest min_age old) went; no young split. */
-static void step_ingest(struct sim *s, double added, double purged, uint64_t min_age)
+ * old ones (the youngest min_age old) went; with the young split (none of
+ * them young) against a retention of split seconds, none if 0. */
+static void step_ingest_split(struct sim *s, double added, double purged, uint64_t min_age,
+			      uint64_t split)
 {
 	struct detect_event ev[DETECT_MAX_EVENTS];
 	struct detect_input in;
@@ -555,6 +557,8 @@ static void step_ingest(struct sim *s, double added, double purged, uint64_t min
 	in.removed[0] = purged * s->each;
 	in.removed[1] = purged;
 	in.removed_min_age = purged > 0 ? min_age : UINT64_MAX;
+	in.young_split = split != 0;
+	in.retention = split;
 	n = detect_update_figures(&s->st, &s->p, &in, ev, &s->fig);
 	for (int i = 0; i < n; i++) {
 		s->events++;
@@ -562,6 +566,11 @@ static void step_ingest(struct sim *s, double added, double purged, uint64_t min
 			s->fired[ev[i].kind]++;
 		s->last = ev[i];
 	}
+}
+
+static void step_ingest(struct sim *s, double added, double purged, uint64_t min_age)
+{
+	step_ingest_split(s, added, purged, min_age, 0);
 }
 
 /* A store keeping footage 7 days, unconfigured: the totals cannot learn a
@@ -603,6 +612,41 @@ static void test_purged_ages_size_the_purge_allowance(void **unused)
 			}
 		}
 	assert_int_equal(s.fired[DETECT_OVERPURGE], 1);
+}
+
+/* A 7-day store (configured, purge at 02:00, window until 04:00) whose
+ * purge one night runs its second half at 07:30, over half an hour: all of
+ * it past retention, as the young split says.  The late half was explained
+ * only while the night stayed under half its allowance -- judged against
+ * the use so far, which the late half itself pushed past -- and the rest
+ * fired as a drop.  Removal all past retention is explained up to what
+ * retention explains tonight. */
+static void test_late_half_past_retention_is_the_purge(void **unused)
+{
+	static struct sim s;
+	const int per_day = DAY / IV, late = 30;
+	int before = 0;
+
+	(void)unused;
+	sim_init(&s, false);
+	s.p.retention_s = 7 * DAY;
+	s.p.retention_days = 7;
+	for (int d = 0; d < 20; d++)
+		for (int k = 0; k < per_day; k++) {
+			double purged = 0;
+			bool split_night = d == 16;
+
+			if (d >= 1 && k == 2 * 3600 / IV)
+				purged = split_night ? 500 : 1000;
+			if (split_night && k >= 7 * 3600 / IV + 1800 / IV &&
+			    k < 7 * 3600 / IV + 1800 / IV + late)
+				purged = 500.0 / late;
+			step_ingest_split(&s, 1000.0 / per_day, purged, 7 * (uint64_t)DAY + 3600,
+					  7 * DAY);
+			if (d == 15 && k == per_day - 1)
+				before = s.events;
+		}
+	assert_int_equal(s.events, before);
 }
 
 /* A saved version-1 state (this struct without its exact part) is taken
@@ -697,6 +741,7 @@ int main(void)
 		cmocka_unit_test(test_temp_files_do_not_pull_learned_retention),
 		cmocka_unit_test(test_settle_age_bounded_by_learned_retention),
 		cmocka_unit_test(test_purged_ages_size_the_purge_allowance),
+		cmocka_unit_test(test_late_half_past_retention_is_the_purge),
 		cmocka_unit_test(test_restore_upgrades_version_1),
 		cmocka_unit_test(test_input_from_sample),
 	};
