@@ -129,11 +129,15 @@ static int64_t window_start(const struct detect_state *st, const struct detect_p
 		return ((int64_t)p->purge_at - 3600 + DETECT__DAY) % DETECT__DAY;
 	}
 	if (learned_block(st, &first, &n)) {
-		/* two hours early (a start's jitter moves the purge into the
-		 * hour before the voted ones), the voted hours and the purge's
-		 * run time late, less the hour of it the last voted hour holds */
-		*len = (int64_t)(n + 1) * 3600 + p->purge_window;
-		return ((int64_t)(first - 2) * 3600 + DETECT__DAY) % DETECT__DAY;
+		/* an hour early (a start's jitter moves the purge into the hour
+		 * before the voted ones), the voted hours and the purge's run
+		 * time late, less the hour of it the last voted hour holds.
+		 * The block holds the hours the purge ran in, its start
+		 * included: opening two hours early, as one busiest hour
+		 * needed, took a drop an hour before the purge for purge
+		 * (validation seed 3054) */
+		*len = (int64_t)n * 3600 + p->purge_window;
+		return ((int64_t)(first - 1) * 3600 + DETECT__DAY) % DETECT__DAY;
 	}
 	*len = DETECT__DAY;
 	return 0;

@@ -560,10 +560,12 @@ static void test_normal_night_after_a_large_purge_is_no_missed_night(void **unus
 }
 
 /* An unconfigured store learns its purge hour from one night's vote; the
- * window must have that hour in its middle.  Three spans of hours tie on
- * one vote, and the first of them put the voted hour (02:00) at the
- * window's last hour (23:00-03:00): a purge starting at 03:10 the next
- * night (a scheduler's jitter) was outside. */
+ * window must have that hour inside, with room either side.  Three spans
+ * of hours tied on one vote, and the first of them put the voted hour
+ * (02:00) at the window's last hour (23:00-03:00): a purge starting at
+ * 03:10 the next night (a scheduler's jitter) was outside.  The voted hour
+ * holds the purge's start: the window opens an hour before it (01:00), not
+ * two -- a drop an hour before a purge was taken for it. */
 static void test_learned_window_is_centred_on_the_vote(void **unused)
 {
 	static struct sim s;
@@ -572,8 +574,11 @@ static void test_learned_window_is_centred_on_the_vote(void **unused)
 	sim_init(&s, 0);
 	s.purge = 0;
 	purge_at_tod(&s, 1, 2 * 3600, 8e9, 1);
-	/* the next night: 00:30 to 03:30 lie in the window, 04:30 not */
+	/* the next night: 01:30 to 03:30 lie in the window, 00:30 and 04:30
+	 * not */
 	sim_run(&s, T0 + 2 * DAY + 1800 - s.t);
+	assert_false(s.fig.in_purge);
+	sim_run(&s, T0 + 2 * DAY + 3600 + 1800 - s.t);
 	assert_true(s.fig.in_purge);
 	sim_run(&s, T0 + 2 * DAY + 3 * 3600 + 1800 - s.t);
 	assert_true(s.fig.in_purge);
@@ -614,6 +619,26 @@ static void test_long_thin_purge_is_learned(void **unused)
 	sim_run(&s, 3600);
 	assert_true(s.fig.in_purge);
 	assert_int_equal(any_fired(&s), 0);
+}
+
+/* The same three-hour purge, and on the eleventh night a drop of 1% at
+ * 00:40, an hour and a half before it: a drop, not the purge.  The window
+ * opened two hours before the voted block and took it in. */
+static void test_drop_before_the_purge_block_fires(void **unused)
+{
+	static struct sim s;
+
+	(void)unused;
+	sim_init(&s, 0);
+	s.purge = 0;
+	for (int d = 0; d < 10; d++)
+		purge_hours(&s, d, 2 * 3600, 3, 1.2e9);
+	sim_run(&s, T0 + 10 * DAY + 40 * 60 - s.t);
+	assert_int_equal(any_fired(&s), 0);
+	assert_false(s.fig.in_purge);
+	sim_step_with(&s, 1e10, 1000, SW_SCAN_COMPLETE);
+	sim_run(&s, 10 * 60);
+	assert_int_equal(fired(&s, DETECT_DROP), 1);
 }
 
 /* A purge that runs in two parts two hours apart (a job that resumes, a
@@ -1039,6 +1064,7 @@ int main(void)
 		cmocka_unit_test(test_first_partial_window_is_not_learned),
 		cmocka_unit_test(test_learned_window_is_centred_on_the_vote),
 		cmocka_unit_test(test_long_thin_purge_is_learned),
+		cmocka_unit_test(test_drop_before_the_purge_block_fires),
 		cmocka_unit_test(test_purge_in_two_runs_is_one_window),
 		cmocka_unit_test(test_purge_pausing_past_its_window_stays_a_purge),
 		cmocka_unit_test(test_gap_keeps_the_leak_threshold),
