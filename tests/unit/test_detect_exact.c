@@ -54,12 +54,26 @@ static void sim_init(struct sim *s, bool configured)
 	s->each = 1e7;
 }
 
+/* Feeds one sample to the detector and counts its events. */
+static int feed(struct sim *s, const struct detect_input *in)
+{
+	struct detect_event ev[DETECT_MAX_EVENTS];
+	int n = detect_update_figures(&s->st, &s->p, in, ev, &s->fig);
+
+	for (int i = 0; i < n; i++) {
+		s->events++;
+		if (ev[i].state == DETECT_FIRING)
+			s->fired[ev[i].kind]++;
+		s->last = ev[i];
+	}
+	return n;
+}
+
 /* One exact sample: `young` and `old` objects of 10 MB each went, with
  * the youngest removed item min_age old (0: none removed); split says
  * whether the agent knew the retention. */
 static int step(struct sim *s, double young, double old, uint64_t min_age, bool split)
 {
-	struct detect_event ev[DETECT_MAX_EVENTS];
 	struct detect_input in;
 	double each = s->each;
 	int n;
@@ -85,13 +99,7 @@ static int step(struct sim *s, double young, double old, uint64_t min_age, bool 
 		in.explained_young[1] = s->path_explained;
 	}
 	in.removed_min_age = young + old > 0 ? min_age : UINT64_MAX;
-	n = detect_update_figures(&s->st, &s->p, &in, ev, &s->fig);
-	for (int i = 0; i < n; i++) {
-		s->events++;
-		if (ev[i].state == DETECT_FIRING)
-			s->fired[ev[i].kind]++;
-		s->last = ev[i];
-	}
+	n = feed(s, &in);
 	return n;
 }
 
@@ -102,7 +110,6 @@ static int step(struct sim *s, double young, double old, uint64_t min_age, bool 
 static int step_fresh(struct sim *s, double young, double fresh, double old, uint64_t min_age,
 		      uint64_t settled_age, uint64_t fresh_age, bool split)
 {
-	struct detect_event ev[DETECT_MAX_EVENTS];
 	struct detect_input in;
 	double each = s->each, all = young + fresh + old;
 	int n;
@@ -131,13 +138,7 @@ static int step_fresh(struct sim *s, double young, double fresh, double old, uin
 	in.removed_fresh[0] = fresh * each;
 	in.removed_fresh[1] = fresh;
 	in.removed_min_settled_age = settled_age ? settled_age : UINT64_MAX;
-	n = detect_update_figures(&s->st, &s->p, &in, ev, &s->fig);
-	for (int i = 0; i < n; i++) {
-		s->events++;
-		if (ev[i].state == DETECT_FIRING)
-			s->fired[ev[i].kind]++;
-		s->last = ev[i];
-	}
+	n = feed(s, &in);
 	return n;
 }
 
@@ -538,9 +539,7 @@ static void test_settle_age_bounded_by_learned_retention(void **unused)
 static void step_ingest_split(struct sim *s, double added, double purged, uint64_t min_age,
 			      uint64_t split)
 {
-	struct detect_event ev[DETECT_MAX_EVENTS];
 	struct detect_input in;
-	int n;
 
 	s->t += IV;
 	s->bytes += (added - purged) * s->each;
@@ -559,13 +558,7 @@ static void step_ingest_split(struct sim *s, double added, double purged, uint64
 	in.removed_min_age = purged > 0 ? min_age : UINT64_MAX;
 	in.young_split = split != 0;
 	in.retention = split;
-	n = detect_update_figures(&s->st, &s->p, &in, ev, &s->fig);
-	for (int i = 0; i < n; i++) {
-		s->events++;
-		if (ev[i].state == DETECT_FIRING)
-			s->fired[ev[i].kind]++;
-		s->last = ev[i];
-	}
+	feed(s, &in);
 }
 
 static void step_ingest(struct sim *s, double added, double purged, uint64_t min_age)
